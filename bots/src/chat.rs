@@ -1,0 +1,165 @@
+//! The chat seam: what the service posts to chat and what chat tells the service, independent of Discord.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use crate::markdown::escape_markdown;
+
+/// A chat member as seen in one event: platform id, display name and role ids.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+/// Everything a department channel shows about one work order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WorkOrderCard {
+    pub reference: String,
+    pub title: String,
+    /// Display name of the department.
+    pub department: String,
+    pub category: String,
+    pub location: Option<String>,
+    pub language: String,
+    pub priority: String,
+    pub due: Option<String>,
+    /// Already masked by the service.
+    pub requester: String,
+    /// Untrusted resident text: always escaped before posting.
+    pub text: String,
+    pub attachments: Vec<String>,
+    pub status: String,
+    pub last_action: Option<String>,
+    pub emergency: bool,
+    pub reporters: u32,
+}
+
+impl WorkOrderCard {
+    /// Statuses after which the card loses its buttons.
+    pub const FINAL_STATUSES: [&'static str; 5] =
+        ["closed", "resolved", "cancelled", "canceled", "rejected"];
+
+    /// Whether the work order is finished (case-insensitive match on [`Self::FINAL_STATUSES`]).
+    pub fn is_closed(&self) -> bool {
+        Self::FINAL_STATUSES
+            .iter()
+            .any(|s| self.status.trim().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Where a work order card landed, so it can be edited later.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Posted {
+    pub channel_id: String,
+    pub message_id: String,
+    pub thread_id: Option<String>,
+}
+
+/// Posting to chat. Implementations never ping anyone except an explicit page role.
+#[async_trait]
+pub trait ChatOutbound: Send + Sync {
+    /// Posts the work-order embed with buttons Acknowledge / Close / Reassign (custom ids encode
+    /// the reference, e.g. `wo:ack:311-000123`) and opens a thread on it named after the
+    /// reference and title. `page_role` (Some only for emergencies) is the only mention the bot
+    /// ever makes; everything else posts with mentions disabled and untrusted text escaped.
+    async fn post_work_order(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+    ) -> anyhow::Result<Posted>;
+
+    /// Edits the embed (status, who, when); the buttons go once the card is closed.
+    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard)
+        -> anyhow::Result<()>;
+
+    /// Posts escaped text with mentions disabled; returns the message id.
+    async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String>;
+}
+
+/// `/311 <subcommand>` as typed by a member.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum Command {
+    New {
+        text: String,
+    },
+    Close {
+        reference: Option<String>,
+        note: String,
+    },
+    Reassign {
+        reference: Option<String>,
+        department: String,
+        reason: Option<String>,
+    },
+    Status {
+        reference: String,
+    },
+    Find {
+        query: String,
+    },
+    Public {
+        reference: Option<String>,
+        text: String,
+    },
+    Overdue {
+        department: Option<String>,
+    },
+}
+
+/// What a member did with a work order card's buttons (after the modal / select, if any).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum ButtonAction {
+    Acknowledge,
+    Close { note: String },
+    Reassign { department: String },
+}
+
+/// Something a member did in chat.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum ChatEvent {
+    /// A member's message; `thread_parent` is Some(parent channel id) when `channel_id` is a thread.
+    Message {
+        channel_id: String,
+        thread_parent: Option<String>,
+        message_id: String,
+        author: Member,
+        text: String,
+    },
+    /// `/311 <sub>`; a `reference` of None means "the work order of the thread this was typed in".
+    Command {
+        channel_id: String,
+        thread_parent: Option<String>,
+        member: Member,
+        command: Command,
+    },
+    /// A work order card's button; `message_id` is the card's message.
+    Button {
+        channel_id: String,
+        message_id: String,
+        member: Member,
+        reference: String,
+        action: ButtonAction,
+    },
+}
+
+/// How to answer a [`ChatEvent`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum ChatReply {
+    Nothing,
+    /// `ephemeral` only has an effect on interactions (slash commands, buttons); a message gets a
+    /// plain reply.
+    Reply { text: String, ephemeral: bool },
+    /// Answer in a new thread opened on the member's message.
+    Thread { name: String, text: String },
+}
+
+/// The service side of chat.
+#[async_trait]
+pub trait ChatHandler: Send + Sync {
+    async fn handle(&self, event: ChatEvent) -> ChatReply;
+    /// (id, display name) for the Reassign select menu and the `/311 reassign` choices.
+    fn departments(&self) -> Vec<(String, String)>;
+}

@@ -1,0 +1,219 @@
+//! How a work order looks in Discord: the embed, its buttons, its thread name, and the custom ids
+//! that carry a reference through buttons, modals and selects.
+
+use serenity::all::{
+    ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInputText, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, InputTextStyle,
+    Timestamp,
+};
+
+use crate::chat::WorkOrderCard;
+use crate::markdown::{escape_markdown, truncate};
+
+/// Discord limits (characters) the card must respect.
+const TITLE_MAX: usize = 256;
+const DESCRIPTION_MAX: usize = 3500;
+const FIELD_MAX: usize = 1024;
+const THREAD_NAME_MAX: usize = 100;
+/// Discord allows at most 25 options in a select menu.
+const SELECT_OPTIONS_MAX: usize = 25;
+
+/// What a component or modal custom id asks for. References never contain `:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CardAction {
+    /// `wo:ack:REF` — the Acknowledge button.
+    Acknowledge { reference: String },
+    /// `wo:close:REF` — the Close button (answers with the closing-note modal).
+    Close { reference: String },
+    /// `wo:reassign:REF` — the Reassign button (answers with the department select).
+    Reassign { reference: String },
+    /// `wo:note:REF:MESSAGE` — the closing-note modal for the card `MESSAGE`.
+    CloseNote { reference: String, card_message: String },
+    /// `wo:dept:REF:MESSAGE` — the department select for the card `MESSAGE`.
+    PickDepartment { reference: String, card_message: String },
+}
+
+impl CardAction {
+    pub(crate) fn custom_id(&self) -> String {
+        match self {
+            Self::Acknowledge { reference } => format!("wo:ack:{reference}"),
+            Self::Close { reference } => format!("wo:close:{reference}"),
+            Self::Reassign { reference } => format!("wo:reassign:{reference}"),
+            Self::CloseNote { reference, card_message } => format!("wo:note:{reference}:{card_message}"),
+            Self::PickDepartment { reference, card_message } => {
+                format!("wo:dept:{reference}:{card_message}")
+            }
+        }
+    }
+
+    pub(crate) fn parse(custom_id: &str) -> Option<Self> {
+        let mut parts = custom_id.split(':');
+        if parts.next()? != "wo" {
+            return None;
+        }
+        let verb = parts.next()?;
+        let reference = parts.next().filter(|r| !r.is_empty())?.to_string();
+        let card_message = parts.next().map(str::to_string);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(match (verb, card_message) {
+            ("ack", None) => Self::Acknowledge { reference },
+            ("close", None) => Self::Close { reference },
+            ("reassign", None) => Self::Reassign { reference },
+            ("note", Some(card_message)) => Self::CloseNote { reference, card_message },
+            ("dept", Some(card_message)) => Self::PickDepartment { reference, card_message },
+            _ => return None,
+        })
+    }
+}
+
+/// The custom id of the closing-note text input inside the Close modal.
+pub(crate) const NOTE_INPUT: &str = "note";
+
+pub(crate) fn embed(card: &WorkOrderCard) -> CreateEmbed {
+    let title = if card.emergency {
+        format!("🚨 EMERGENCY · {} · {}", card.reference, card.title)
+    } else {
+        format!("{} · {}", card.reference, card.title)
+    };
+    let colour = if card.emergency && !card.is_closed() {
+        Colour::RED
+    } else if card.is_closed() {
+        Colour::DARK_GREY
+    } else {
+        Colour::BLUE
+    };
+    let mut fields = vec![
+        ("Status", card.status.clone()),
+        ("Priority", card.priority.clone()),
+        ("Department", card.department.clone()),
+        ("Category", card.category.clone()),
+        ("Due", card.due.clone().unwrap_or_else(|| "—".into())),
+        ("Language", card.language.clone()),
+        ("Requester", card.requester.clone()),
+    ];
+    if let Some(location) = &card.location {
+        fields.push(("Location", location.clone()));
+    }
+    if card.reporters > 1 {
+        fields.push(("Reporters", card.reporters.to_string()));
+    }
+    if !card.attachments.is_empty() {
+        fields.push(("Attachments", card.attachments.join(", ")));
+    }
+    if let Some(last) = &card.last_action {
+        fields.push(("Last action", last.clone()));
+    }
+    let description = if card.text.trim().is_empty() {
+        "*(no text)*".to_string()
+    } else {
+        truncate(&escape_markdown(&card.text), DESCRIPTION_MAX)
+    };
+    CreateEmbed::new()
+        .title(truncate(&escape_markdown(&title), TITLE_MAX))
+        .description(description)
+        .colour(colour)
+        .fields(fields.into_iter().map(|(name, value)| (name, field_value(&value), true)))
+        .footer(CreateEmbedFooter::new(card.reference.clone()))
+        .timestamp(Timestamp::now())
+}
+
+/// Field values may not be empty on Discord.
+fn field_value(value: &str) -> String {
+    if value.trim().is_empty() {
+        "—".into()
+    } else {
+        truncate(&escape_markdown(value), FIELD_MAX)
+    }
+}
+
+/// The card's buttons; none once the work order is closed.
+pub(crate) fn buttons(card: &WorkOrderCard) -> Vec<CreateActionRow> {
+    if card.is_closed() {
+        return Vec::new();
+    }
+    let reference = card.reference.clone();
+    vec![CreateActionRow::Buttons(vec![
+        CreateButton::new(CardAction::Acknowledge { reference: reference.clone() }.custom_id())
+            .label("Acknowledge")
+            .style(ButtonStyle::Primary),
+        CreateButton::new(CardAction::Close { reference: reference.clone() }.custom_id())
+            .label("Close")
+            .style(ButtonStyle::Success),
+        CreateButton::new(CardAction::Reassign { reference }.custom_id())
+            .label("Reassign")
+            .style(ButtonStyle::Secondary),
+    ])]
+}
+
+/// Thread names are plain text (no markdown), one line, at most 100 characters.
+pub(crate) fn thread_name(reference: &str, title: &str) -> String {
+    let one_line: String = format!("{reference} {title}")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    truncate(one_line.trim(), THREAD_NAME_MAX)
+}
+
+pub(crate) fn close_note_input() -> CreateActionRow {
+    CreateActionRow::InputText(
+        CreateInputText::new(
+            InputTextStyle::Paragraph,
+            "Closing note (the resident reads this)",
+            NOTE_INPUT,
+        )
+        .required(true)
+        .max_length(1000),
+    )
+}
+
+pub(crate) fn department_select(
+    reference: &str,
+    card_message: &str,
+    departments: &[(String, String)],
+) -> CreateActionRow {
+    let options = departments
+        .iter()
+        .take(SELECT_OPTIONS_MAX)
+        .map(|(id, name)| CreateSelectMenuOption::new(truncate(name, 100), id.clone()))
+        .collect();
+    let custom_id = CardAction::PickDepartment {
+        reference: reference.to_string(),
+        card_message: card_message.to_string(),
+    }
+    .custom_id();
+    CreateActionRow::SelectMenu(
+        CreateSelectMenu::new(custom_id, CreateSelectMenuKind::String { options })
+            .placeholder("Choose the department"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_ids_round_trip() {
+        let actions = [
+            CardAction::Acknowledge { reference: "311-000123".into() },
+            CardAction::Close { reference: "311-000123".into() },
+            CardAction::Reassign { reference: "311-000123".into() },
+            CardAction::CloseNote { reference: "311-1".into(), card_message: "42".into() },
+            CardAction::PickDepartment { reference: "311-1".into(), card_message: "42".into() },
+        ];
+        for action in actions {
+            assert_eq!(CardAction::parse(&action.custom_id()), Some(action));
+        }
+        assert_eq!(CardAction::Acknowledge { reference: "311-000123".into() }.custom_id(), "wo:ack:311-000123");
+        for junk in ["", "wo", "wo:ack", "wo:ack:", "xx:ack:1", "wo:ack:1:2", "wo:note:1", "wo:zap:1"] {
+            assert_eq!(CardAction::parse(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn thread_names_are_one_short_line() {
+        assert_eq!(thread_name("311-1", "Pothole\non Main"), "311-1 Pothole on Main");
+        assert_eq!(thread_name("311-1", &"x".repeat(300)).chars().count(), 100);
+    }
+}

@@ -1,0 +1,344 @@
+//! Interactions → [`ChatEvent`]s: the `/311` command, the card's buttons, the closing-note modal and
+//! the department select, each answered within Discord's three seconds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serenity::all::{
+    ActionRowComponent, CommandData, CommandDataOptionValue, CommandInteraction, CommandOptionType,
+    ComponentInteraction, ComponentInteractionDataKind, Context, CreateCommand,
+    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal,
+    CreateThread, EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
+};
+
+use super::card::{self, CardAction, NOTE_INPUT};
+use super::events::{member, reply_text, Bridge};
+use super::outbound::no_mentions;
+use crate::chat::{ButtonAction, ChatEvent, ChatReply, Command};
+use crate::markdown::truncate;
+
+/// Discord wants an answer within 3 s; past this the interaction is deferred and answered later.
+const ANSWER_WITHIN: Duration = Duration::from_millis(2200);
+/// Discord allows at most 25 choices on an option.
+const CHOICES_MAX: usize = 25;
+
+/// `/311` and its subcommands. Department options offer the handler's departments as choices.
+pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateCommand {
+    let text = |name: &str, description: &str, required: bool| {
+        CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
+    };
+    let department = |required: bool| {
+        departments.iter().take(CHOICES_MAX).fold(
+            text("department", "Department", required),
+            |option, (id, name)| option.add_string_choice(truncate(name, 100), id.clone()),
+        )
+    };
+    let reference = || text("reference", "Work order reference, e.g. 311-000123 (default: this thread's)", false);
+    let sub = |name: &str, description: &str, options: Vec<CreateCommandOption>| {
+        options.into_iter().fold(
+            CreateCommandOption::new(CommandOptionType::SubCommand, name, description),
+            CreateCommandOption::add_sub_option,
+        )
+    };
+    CreateCommand::new("311")
+        .description("City 311 desk")
+        .dm_permission(false)
+        .add_option(sub("new", "File a new request", vec![text("text", "What is wrong, and where", true)]))
+        .add_option(sub(
+            "close",
+            "Close a work order (the resident reads the note)",
+            vec![text("note", "Closing note for the resident", true), reference()],
+        ))
+        .add_option(sub(
+            "reassign",
+            "Move a work order to another department",
+            vec![department(true), reference(), text("reason", "Why", false)],
+        ))
+        .add_option(sub("status", "Show a work order", vec![text("reference", "Work order reference", true)]))
+        .add_option(sub("find", "Search work orders", vec![text("query", "Words to look for", true)]))
+        .add_option(sub(
+            "public",
+            "Send a public update to the requester",
+            vec![text("text", "Update for the resident", true), reference()],
+        ))
+        .add_option(sub("overdue", "List overdue work orders", vec![department(false)]))
+}
+
+/// Reads `/311 <sub> ...` into a [`Command`]; `Err` is a message for the member.
+pub(crate) fn parse_command(data: &CommandData) -> Result<Command, String> {
+    let unknown = || format!("Unknown command `/{}`.", data.name);
+    if data.name != "311" {
+        return Err(unknown());
+    }
+    let sub = data.options.first().ok_or_else(unknown)?;
+    let CommandDataOptionValue::SubCommand(options) = &sub.value else {
+        return Err(unknown());
+    };
+    let get = |name: &str| {
+        options
+            .iter()
+            .find(|o| o.name == name)
+            .and_then(|o| o.value.as_str())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let need = |name: &str| get(name).ok_or_else(|| format!("`{name}` is required."));
+    Ok(match sub.name.as_str() {
+        "new" => Command::New { text: need("text")? },
+        "close" => Command::Close { reference: get("reference"), note: need("note")? },
+        "reassign" => Command::Reassign {
+            reference: get("reference"),
+            department: need("department")?,
+            reason: get("reason"),
+        },
+        "status" => Command::Status { reference: need("reference")? },
+        "find" => Command::Find { query: need("query")? },
+        "public" => Command::Public { reference: get("reference"), text: need("text")? },
+        "overdue" => Command::Overdue { department: get("department") },
+        other => return Err(format!("Unknown subcommand `{other}`.")),
+    })
+}
+
+pub(crate) async fn dispatch(bridge: &Bridge, ctx: &Context, interaction: Interaction) {
+    let result = match interaction {
+        Interaction::Command(command) => on_command(bridge, ctx, &command).await,
+        Interaction::Component(component) => on_component(bridge, ctx, &component).await,
+        Interaction::Modal(modal) => on_modal(bridge, ctx, &modal).await,
+        _ => Ok(()),
+    };
+    if let Err(err) = result {
+        tracing::warn!(error = %format!("{err:#}"), "could not answer a Discord interaction");
+    }
+}
+
+/// What the interaction came from decides how each kind of reply is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Command,
+    Button,
+    Modal,
+    /// The department select lives on an ephemeral message: replies replace it.
+    Select,
+}
+
+struct Target<'a> {
+    http: &'a Http,
+    id: InteractionId,
+    token: &'a str,
+    origin: Origin,
+    in_thread: bool,
+}
+
+impl Target<'_> {
+    async fn send(&self, response: CreateInteractionResponse) -> anyhow::Result<()> {
+        self.http
+            .create_interaction_response(self.id, self.token, &response, Vec::new())
+            .await
+            .context("responding to the interaction")
+    }
+
+    async fn refuse(&self, text: &str) -> anyhow::Result<()> {
+        self.send(CreateInteractionResponse::Message(message(text).ephemeral(true))).await
+    }
+
+    /// Waits for `pending` up to [`ANSWER_WITHIN`]; if it takes longer, defers and edits the
+    /// deferred answer once the reply is known.
+    async fn answer(&self, pending: impl Future<Output = ChatReply>) -> anyhow::Result<()> {
+        tokio::pin!(pending);
+        match tokio::time::timeout(ANSWER_WITHIN, &mut pending).await {
+            Ok(reply) => self.respond(reply).await,
+            Err(_) => {
+                let defer = match self.origin {
+                    Origin::Select => CreateInteractionResponse::Acknowledge,
+                    _ => CreateInteractionResponse::Defer(
+                        CreateInteractionResponseMessage::new().ephemeral(true),
+                    ),
+                };
+                self.send(defer).await?;
+                let text = match pending.await {
+                    ChatReply::Nothing => "Done.".to_string(),
+                    ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => text,
+                };
+                let edit = EditInteractionResponse::new()
+                    .content(reply_text(&text))
+                    .components(Vec::new())
+                    .allowed_mentions(no_mentions());
+                self.http
+                    .edit_original_interaction_response(self.token, &edit, Vec::new())
+                    .await
+                    .context("editing the deferred answer")?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn respond(&self, reply: ChatReply) -> anyhow::Result<()> {
+        let response = match (self.origin, &reply) {
+            (Origin::Select, ChatReply::Nothing) => {
+                CreateInteractionResponse::UpdateMessage(message("Done.").components(Vec::new()))
+            }
+            (Origin::Select, ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. }) => {
+                CreateInteractionResponse::UpdateMessage(message(text).components(Vec::new()))
+            }
+            (Origin::Command, ChatReply::Nothing) => {
+                CreateInteractionResponse::Message(message("Done.").ephemeral(true))
+            }
+            (_, ChatReply::Nothing) => CreateInteractionResponse::Acknowledge,
+            (_, ChatReply::Reply { text, ephemeral }) => {
+                CreateInteractionResponse::Message(message(text).ephemeral(*ephemeral))
+            }
+            (_, ChatReply::Thread { text, .. }) => CreateInteractionResponse::Message(message(text)),
+        };
+        self.send(response).await?;
+        if let (ChatReply::Thread { name, .. }, false, false) =
+            (&reply, self.origin == Origin::Select, self.in_thread)
+        {
+            let answer = self
+                .http
+                .get_original_interaction_response(self.token)
+                .await
+                .context("fetching the answer to open its thread")?;
+            answer
+                .channel_id
+                .create_thread_from_message(self.http, answer.id, CreateThread::new(card::thread_name(name, "")))
+                .await
+                .context("opening a thread on the answer")?;
+        }
+        Ok(())
+    }
+}
+
+fn message(text: &str) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new().content(reply_text(text)).allowed_mentions(no_mentions())
+}
+
+async fn on_command(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -> anyhow::Result<()> {
+    let mut target = Target {
+        http: &ctx.http,
+        id: command.id,
+        token: &command.token,
+        origin: Origin::Command,
+        in_thread: false,
+    };
+    let (Some(member_of_guild), true) = (command.member.as_deref(), command.guild_id == Some(bridge.guild_id)) else {
+        return target.refuse("Use /311 inside the city's server.").await;
+    };
+    let parsed = match parse_command(&command.data) {
+        Ok(parsed) => parsed,
+        Err(why) => return target.refuse(&why).await,
+    };
+    let thread_parent =
+        bridge.thread_parent(&ctx.http, command.channel_id, command.channel.as_ref()).await;
+    target.in_thread = thread_parent.is_some();
+    let event = ChatEvent::Command {
+        channel_id: command.channel_id.to_string(),
+        thread_parent: thread_parent.map(|p| p.to_string()),
+        member: guild_member(member_of_guild),
+        command: parsed,
+    };
+    target.answer(bridge.handler.handle(event)).await
+}
+
+fn guild_member(m: &serenity::all::Member) -> crate::chat::Member {
+    member(&m.user, m.nick.clone(), m.roles.iter().map(ToString::to_string).collect())
+}
+
+async fn on_component(
+    bridge: &Bridge,
+    ctx: &Context,
+    component: &ComponentInteraction,
+) -> anyhow::Result<()> {
+    let select = matches!(component.data.kind, ComponentInteractionDataKind::StringSelect { .. });
+    let target = Target {
+        http: &ctx.http,
+        id: component.id,
+        token: &component.token,
+        origin: if select { Origin::Select } else { Origin::Button },
+        in_thread: false,
+    };
+    let (Some(m), true) = (component.member.as_ref(), component.guild_id == Some(bridge.guild_id)) else {
+        return target.refuse("This only works inside the city's server.").await;
+    };
+    let card_message = component.message.id.to_string();
+    let button = |reference: String, message_id: String, action: ButtonAction| ChatEvent::Button {
+        channel_id: component.channel_id.to_string(),
+        message_id,
+        member: guild_member(m),
+        reference,
+        action,
+    };
+    match CardAction::parse(&component.data.custom_id) {
+        Some(CardAction::Acknowledge { reference }) => {
+            let event = button(reference, card_message, ButtonAction::Acknowledge);
+            target.answer(bridge.handler.handle(event)).await
+        }
+        Some(CardAction::Close { reference }) => {
+            let custom_id = CardAction::CloseNote { reference: reference.clone(), card_message }.custom_id();
+            let modal = CreateModal::new(custom_id, truncate(&format!("Close {reference}"), 45))
+                .components(vec![card::close_note_input()]);
+            target.send(CreateInteractionResponse::Modal(modal)).await
+        }
+        Some(CardAction::Reassign { reference }) => {
+            let departments = bridge.handler.departments();
+            if departments.is_empty() {
+                return target.refuse("No departments are configured.").await;
+            }
+            let pick = message(&format!("Move {reference} to which department?"))
+                .components(vec![card::department_select(&reference, &card_message, &departments)])
+                .ephemeral(true);
+            target.send(CreateInteractionResponse::Message(pick)).await
+        }
+        Some(CardAction::PickDepartment { reference, card_message }) => {
+            let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
+                return target.refuse("Choose a department from the list.").await;
+            };
+            let Some(department) = values.first().cloned() else {
+                return target.refuse("Choose a department from the list.").await;
+            };
+            let event = button(reference, card_message, ButtonAction::Reassign { department });
+            target.answer(bridge.handler.handle(event)).await
+        }
+        Some(CardAction::CloseNote { .. }) | None => {
+            target.refuse("This button is no longer in use.").await
+        }
+    }
+}
+
+async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
+    let target = Target {
+        http: &ctx.http,
+        id: modal.id,
+        token: &modal.token,
+        origin: Origin::Modal,
+        in_thread: false,
+    };
+    let (Some(m), true) = (modal.member.as_ref(), modal.guild_id == Some(bridge.guild_id)) else {
+        return target.refuse("This only works inside the city's server.").await;
+    };
+    let Some(CardAction::CloseNote { reference, card_message }) = CardAction::parse(&modal.data.custom_id) else {
+        return target.refuse("This form is no longer in use.").await;
+    };
+    let note = modal
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|component| match component {
+            ActionRowComponent::InputText(input) if input.custom_id == NOTE_INPUT => input.value.clone(),
+            _ => None,
+        })
+        .map(|note| note.trim().to_string())
+        .unwrap_or_default();
+    if note.is_empty() {
+        return target.refuse("A closing note is required: the resident reads it.").await;
+    }
+    let event = ChatEvent::Button {
+        channel_id: modal.channel_id.to_string(),
+        message_id: card_message,
+        member: guild_member(m),
+        reference,
+        action: ButtonAction::Close { note },
+    };
+    target.answer(bridge.handler.handle(event)).await
+}

@@ -1,0 +1,192 @@
+//! A loopback Discord for tests: REST API v10 and gateway on 127.0.0.1, recording what the bot
+//! does and letting a test act as guild members (messages, slash commands, buttons, modals,
+//! selects) or take Discord down for a while.
+
+mod drive;
+mod gateway;
+mod model;
+mod rest;
+mod state;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use state::State;
+
+/// State shared by the REST handlers, gateway connections and the test driver.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Bumped whenever dispatches were queued, so gateway connections flush.
+    dispatched: watch::Sender<u64>,
+    outage: watch::Sender<bool>,
+    stop: CancellationToken,
+    base: String,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panicking test thread must not hide the recorded state from the rest of the test.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn bump(&self) {
+        self.dispatched.send_modify(|n| *n += 1);
+    }
+
+    pub(crate) fn gateway_url(&self) -> String {
+        format!("{}/gateway", self.base.replacen("http://", "ws://", 1))
+    }
+}
+
+/// Gateway connection counters, for waiting on (re)connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayStats {
+    /// IDENTIFYs answered with READY.
+    pub identifies: u32,
+    /// RESUMEs answered with RESUMED.
+    pub resumes: u32,
+    /// Sockets currently past the handshake.
+    pub connected: u32,
+}
+
+/// The running stand-in. Dropping it stops the server and closes gateway sockets.
+pub struct StandIn {
+    shared: Arc<Shared>,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.shared.stop.cancel();
+    }
+}
+
+impl StandIn {
+    /// Binds 127.0.0.1:0 and serves until dropped.
+    pub async fn start() -> anyhow::Result<StandIn> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the stand-in")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new()),
+            dispatched: watch::channel(0).0,
+            outage: watch::channel(false).0,
+            stop: CancellationToken::new(),
+            base: format!("http://{addr}"),
+        });
+        let app = rest::router(Arc::clone(&shared));
+        let stop = shared.stop.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
+            if let Err(err) = served {
+                tracing::warn!(error = %err, "the Discord stand-in stopped");
+            }
+        });
+        Ok(StandIn { shared })
+    }
+
+    /// Base URL for [`DiscordConfig::api_proxy`](crate::discord::DiscordConfig::api_proxy).
+    pub fn api_url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// The one guild, as a number for [`DiscordConfig::guild_id`](crate::discord::DiscordConfig::guild_id).
+    pub fn guild_id(&self) -> u64 {
+        self.shared.lock().guild_id.parse().expect("snowflakes are numbers")
+    }
+
+    /// The bot's user id (also the application id).
+    pub fn bot_id(&self) -> String {
+        self.shared.lock().bot_id.clone()
+    }
+
+    /// A [`DiscordConfig`](crate::discord::DiscordConfig) pointing at this stand-in.
+    pub fn config(&self) -> crate::discord::DiscordConfig {
+        crate::discord::DiscordConfig {
+            token: "standin-token".into(),
+            guild_id: self.guild_id(),
+            intake_channel: None,
+            api_proxy: Some(self.api_url()),
+        }
+    }
+
+    /// Takes Discord down (`true`: REST answers 503, gateway sockets are closed and refused) or
+    /// brings it back (`false`: the client reconnects and resumes).
+    pub fn outage(&self, on: bool) {
+        self.shared.outage.send_replace(on);
+    }
+
+    /// All messages of a channel or thread in posting order, as currently stored (after edits),
+    /// including `allowed_mentions` as sent and `mention_*` fields as Discord would resolve them.
+    pub fn messages(&self, channel_id: &str) -> Vec<Value> {
+        self.shared.lock().messages.iter().filter(|m| m["channel_id"] == channel_id).cloned().collect()
+    }
+
+    /// One message by id, wherever it is.
+    pub fn message(&self, message_id: &str) -> Option<Value> {
+        self.shared.lock().message(message_id).cloned()
+    }
+
+    /// Every thread channel object.
+    pub fn threads(&self) -> Vec<Value> {
+        let state = self.shared.lock();
+        state
+            .channels
+            .iter()
+            .filter(|c| c.kind == model::PUBLIC_THREAD)
+            .map(|c| model::channel(c, &state.guild_id))
+            .collect()
+    }
+
+    /// The bot's callbacks to one interaction (normally exactly one).
+    pub fn interaction_responses(&self, interaction_id: &str) -> Vec<Value> {
+        self.shared.lock().interactions.get(interaction_id).map(|r| r.responses.clone()).unwrap_or_default()
+    }
+
+    /// The guild's registered application commands.
+    pub fn commands(&self) -> Vec<Value> {
+        self.shared.lock().commands.clone()
+    }
+
+    pub fn gateway(&self) -> GatewayStats {
+        let state = self.shared.lock();
+        GatewayStats {
+            identifies: state.gateway.identifies,
+            resumes: state.gateway.resumes,
+            connected: state.gateway.connected,
+        }
+    }
+
+    /// Every request seen, as `"METHOD /path"` (with ` (outage)` when refused).
+    pub fn requests(&self) -> Vec<String> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Polls `ready` until it holds; `Err` (naming the wait) after `timeout`.
+    pub async fn wait_for(&self, ready: impl Fn(&StandIn) -> bool, timeout: Duration) -> anyhow::Result<()> {
+        self.wait_for_value(|s| ready(s).then_some(()), timeout).await
+    }
+
+    /// Polls `found` until it returns `Some`; `Err` after `timeout`.
+    pub async fn wait_for_value<T>(
+        &self,
+        found: impl Fn(&StandIn) -> Option<T>,
+        timeout: Duration,
+    ) -> anyhow::Result<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(value) = found(self) {
+                return Ok(value);
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "stand-in: condition not met within {timeout:?}; requests so far: {:?}",
+                self.requests()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

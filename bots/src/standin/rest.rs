@@ -1,0 +1,237 @@
+//! The stand-in's REST API v10: exactly the endpoints the adapter and serenity's start-up use.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State as AxumState};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::model::{self, EPHEMERAL};
+use super::Shared;
+
+type S = AxumState<Arc<Shared>>;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/gateway", get(gateway))
+        .route("/gateway/bot", get(gateway_bot))
+        .route("/users/@me", get(current_user))
+        .route("/applications/{app}/guilds/{guild}/commands", get(list_commands).put(put_commands).post(post_command))
+        .route("/guilds/{guild}/members/{user}", get(guild_member))
+        .route("/channels/{channel}", get(channel))
+        .route("/channels/{channel}/messages", get(list_messages).post(create_message))
+        .route("/channels/{channel}/messages/{message}", get(get_message).patch(edit_message))
+        .route("/channels/{channel}/messages/{message}/threads", post(open_thread))
+        .route("/interactions/{id}/{token}/callback", post(interaction_callback))
+        .route("/webhooks/{app}/{token}", post(followup))
+        .route("/webhooks/{app}/{token}/messages/@original", get(get_original).patch(edit_original))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v10", api)
+        .route("/gateway", get(super::gateway::upgrade))
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), record_and_gate))
+        .with_state(shared)
+}
+
+/// Logs every request and answers 503 to everything (gateway included) during an outage.
+async fn record_and_gate(AxumState(shared): S, request: Request, next: Next) -> Response {
+    let line = format!("{} {}", request.method(), request.uri().path());
+    let down = *shared.outage.borrow();
+    shared.lock().requests.push(if down { format!("{line} (outage)") } else { line });
+    if down {
+        return error(StatusCode::SERVICE_UNAVAILABLE, 0, "503: Service Unavailable (stand-in outage)");
+    }
+    next.run(request).await
+}
+
+fn error(status: StatusCode, code: u32, message: &str) -> Response {
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+fn unknown(what: &str) -> Response {
+    error(StatusCode::NOT_FOUND, 10003, &format!("Unknown {what}"))
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, 0, "404: Not Found")
+}
+
+async fn gateway(AxumState(shared): S) -> Json<Value> {
+    Json(json!({"url": shared.gateway_url()}))
+}
+
+async fn gateway_bot(AxumState(shared): S) -> Json<Value> {
+    Json(json!({
+        "url": shared.gateway_url(), "shards": 1,
+        "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+    }))
+}
+
+async fn current_user(AxumState(shared): S) -> Json<Value> {
+    let state = shared.lock();
+    Json(model::current_user(&state.bot_id, "connect311"))
+}
+
+async fn list_commands(AxumState(shared): S) -> Json<Value> {
+    Json(json!(shared.lock().commands))
+}
+
+async fn put_commands(AxumState(shared): S, Json(body): Json<Vec<Value>>) -> Json<Value> {
+    let mut state = shared.lock();
+    let (app, guild) = (state.app_id.clone(), state.guild_id.clone());
+    let commands: Vec<Value> = body
+        .iter()
+        .map(|c| {
+            let id = state.snowflake();
+            model::command(&id, &app, &guild, c)
+        })
+        .collect();
+    state.commands = commands.clone();
+    Json(json!(commands))
+}
+
+async fn post_command(AxumState(shared): S, Json(body): Json<Value>) -> Json<Value> {
+    let mut state = shared.lock();
+    let (app, guild) = (state.app_id.clone(), state.guild_id.clone());
+    let id = state.snowflake();
+    let command = model::command(&id, &app, &guild, &body);
+    state.commands.retain(|c| c["name"] != body["name"]);
+    state.commands.push(command.clone());
+    Json(command)
+}
+
+async fn guild_member(AxumState(shared): S, Path((_guild, user)): Path<(String, String)>) -> Response {
+    let state = shared.lock();
+    match state.members.iter().find(|m| m.id == user) {
+        Some(m) => Json(model::guild_member(m, &state.guild_id)).into_response(),
+        None => unknown("Member"),
+    }
+}
+
+async fn channel(AxumState(shared): S, Path(channel): Path<String>) -> Response {
+    match shared.lock().channel_json(&channel) {
+        Some(c) => Json(c).into_response(),
+        None => unknown("Channel"),
+    }
+}
+
+async fn list_messages(AxumState(shared): S, Path(channel): Path<String>) -> Json<Value> {
+    let state = shared.lock();
+    // Discord lists newest first.
+    let list: Vec<&Value> = state.messages.iter().rev().filter(|m| m["channel_id"] == channel).collect();
+    Json(json!(list))
+}
+
+async fn create_message(AxumState(shared): S, Path(channel): Path<String>, Json(body): Json<Value>) -> Response {
+    let message = {
+        let mut state = shared.lock();
+        if state.channel(&channel).is_none() {
+            return unknown("Channel");
+        }
+        let content_empty = body["content"].as_str().is_none_or(str::is_empty);
+        let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
+        if content_empty && embeds_empty {
+            return error(StatusCode::BAD_REQUEST, 50006, "Cannot send an empty message");
+        }
+        state.bot_message(&channel, &body, body["flags"].as_u64().unwrap_or(0) & !EPHEMERAL)
+    };
+    shared.bump();
+    Json(message).into_response()
+}
+
+async fn get_message(AxumState(shared): S, Path((channel, message)): Path<(String, String)>) -> Response {
+    match shared.lock().message(&message).filter(|m| m["channel_id"] == channel) {
+        Some(m) => Json(m.clone()).into_response(),
+        None => unknown("Message"),
+    }
+}
+
+async fn edit_message(
+    AxumState(shared): S,
+    Path((channel, message)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut state = shared.lock();
+    if state.message(&message).is_none_or(|m| m["channel_id"] != channel) {
+        return unknown("Message");
+    }
+    match state.edit_message(&message, &body) {
+        Some(m) => Json(m).into_response(),
+        None => unknown("Message"),
+    }
+}
+
+async fn open_thread(
+    AxumState(shared): S,
+    Path((channel, message)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let thread = {
+        let mut state = shared.lock();
+        let name = body["name"].as_str().unwrap_or("thread").to_string();
+        match state.open_thread(&channel, &message, &name) {
+            Some(thread) => thread,
+            None => return error(StatusCode::BAD_REQUEST, 160004, "A thread has already been created for this message"),
+        }
+    };
+    shared.bump();
+    (StatusCode::CREATED, Json(thread)).into_response()
+}
+
+async fn interaction_callback(
+    AxumState(shared): S,
+    Path((id, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let result = shared.lock().interaction_callback(&id, &token, body);
+    shared.bump();
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(why) => error(StatusCode::BAD_REQUEST, 40060, why),
+    }
+}
+
+async fn followup(AxumState(shared): S, Path((_app, token)): Path<(String, String)>, Json(body): Json<Value>) -> Response {
+    let message = {
+        let mut state = shared.lock();
+        let Some(rec) = state.interactions.values().find(|r| r.token == token).cloned() else {
+            return unknown("Webhook");
+        };
+        let flags = body["flags"].as_u64().unwrap_or(0);
+        state.bot_message(&rec.channel_id, &body, flags)
+    };
+    shared.bump();
+    Json(message).into_response()
+}
+
+async fn get_original(AxumState(shared): S, Path((_app, token)): Path<(String, String)>) -> Response {
+    let state = shared.lock();
+    match state.original_message(&token).and_then(|id| state.message(&id).cloned()) {
+        Some(m) => Json(m).into_response(),
+        None => unknown("Message"),
+    }
+}
+
+async fn edit_original(
+    AxumState(shared): S,
+    Path((_app, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut state = shared.lock();
+    let Some(id) = state.original_message(&token) else {
+        return unknown("Message");
+    };
+    let mut body = body;
+    // Editing a deferred answer ends its "thinking…" state.
+    if let Some(flags) = state.message(&id).and_then(|m| m["flags"].as_u64()) {
+        body["flags"] = json!(flags & !128);
+    }
+    match state.edit_message(&id, &body) {
+        Some(m) => Json(m).into_response(),
+        None => unknown("Message"),
+    }
+}

@@ -1,0 +1,178 @@
+//! The IMAP intake worker: waits on the city inbox with IDLE, hands each message's raw bytes to the service and
+//! moves it to `Processed` / `Quarantine` only after the service says it is safely stored.
+//!
+//! Delivery to the handler is at-least-once: a crash, a lost connection or a shutdown between "handled" and
+//! "moved" means the message is handled again on the next run, and the service deduplicates on Message-ID.
+
+mod session;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Where and how to watch a mailbox.
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    /// Mailbox to watch ("INBOX").
+    pub mailbox: String,
+    pub processed_folder: String,
+    pub quarantine_folder: String,
+    /// Re-issue IDLE this often (RFC 2177 servers may drop an IDLE after 30 minutes).
+    pub idle_timeout: Duration,
+    /// How often to look for mail when the server lacks IDLE.
+    pub poll_interval: Duration,
+    /// Reconnect and handler-retry backoff bounds (doubling from min to max).
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Limit for any single IMAP command, so a dead connection is noticed.
+    pub command_timeout: Duration,
+}
+
+impl ImapConfig {
+    /// Defaults: INBOX → Processed / Quarantine, IDLE renewed every 25 minutes, polling every 60 s without IDLE,
+    /// backoff 1 s … 5 min.
+    pub fn new(host: &str, port: u16, username: &str, password: &str) -> Self {
+        Self {
+            host: host.to_string(),
+            port,
+            username: username.to_string(),
+            password: password.to_string(),
+            mailbox: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            quarantine_folder: "Quarantine".into(),
+            idle_timeout: Duration::from_secs(25 * 60),
+            poll_interval: Duration::from_secs(60),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(5 * 60),
+            command_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What to do with a message once the handler has stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    Processed,
+    /// Stored for a human to look at (junk, unparseable, refused); the reason is logged.
+    Quarantine(String),
+}
+
+/// The service side of intake. Return `Ok` only once the message is durably recorded; an `Err` leaves the
+/// message in the mailbox to be retried later with backoff.
+#[async_trait]
+pub trait InboxHandler: Send + Sync {
+    async fn handle(&self, raw: &[u8]) -> anyhow::Result<Disposition>;
+}
+
+/// Per-message retry state for handler failures, keyed by UID within one UIDVALIDITY.
+#[derive(Debug, Default)]
+pub(crate) struct RetryState {
+    pub uid_validity: Option<u32>,
+    pub failures: HashMap<u32, Failure>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Failure {
+    pub attempts: u32,
+    pub next_try: Instant,
+}
+
+impl RetryState {
+    pub fn due(&self, uid: u32, now: Instant) -> bool {
+        self.failures.get(&uid).is_none_or(|f| f.next_try <= now)
+    }
+
+    pub fn record_failure(&mut self, uid: u32, now: Instant, min: Duration, max: Duration) -> Failure {
+        let f = self.failures.entry(uid).or_insert(Failure {
+            attempts: 0,
+            next_try: now,
+        });
+        f.attempts += 1;
+        f.next_try = now + backoff(f.attempts, min, max);
+        *f
+    }
+
+    /// Time until the earliest failed message may be retried.
+    pub fn next_retry_in(&self, now: Instant) -> Option<Duration> {
+        self.failures
+            .values()
+            .map(|f| f.next_try.saturating_duration_since(now))
+            .min()
+    }
+}
+
+/// `min · 2^(attempt-1)`, capped at `max`.
+pub(crate) fn backoff(attempt: u32, min: Duration, max: Duration) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+    min.saturating_mul(factor).min(max).max(min)
+}
+
+/// Runs until `cancel` fires: connects (reconnecting with exponential backoff), processes what is waiting, then
+/// IDLEs (or polls) for more. Returns `Ok(())` after a clean stop.
+pub async fn run(
+    cfg: ImapConfig,
+    handler: Arc<dyn InboxHandler>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut state = RetryState::default();
+    let mut attempt = 0u32;
+    while !cancel.is_cancelled() {
+        let mut logged_in = false;
+        match session::serve(&cfg, handler.as_ref(), &cancel, &mut state, &mut logged_in).await {
+            Ok(()) => break,
+            Err(e) => {
+                attempt = if logged_in { 1 } else { attempt + 1 };
+                let delay = backoff(attempt, cfg.backoff_min, cfg.backoff_max);
+                tracing::warn!(
+                    host = %cfg.host,
+                    user = %cfg.username,
+                    error = %format!("{e:#}"),
+                    retry_in_ms = delay.as_millis() as u64,
+                    "IMAP session ended with an error; reconnecting"
+                );
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+    }
+    tracing::info!(user = %cfg.username, "IMAP intake stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let (min, max) = (Duration::from_secs(1), Duration::from_secs(10));
+        let got: Vec<u64> = (1..=6).map(|a| backoff(a, min, max).as_secs()).collect();
+        assert_eq!(got, vec![1, 2, 4, 8, 10, 10]);
+        assert_eq!(backoff(0, min, max), min);
+        assert_eq!(backoff(u32::MAX, min, max), max);
+    }
+
+    #[test]
+    fn failed_messages_wait_their_turn() {
+        let now = Instant::now();
+        let mut s = RetryState::default();
+        assert!(s.due(7, now));
+        s.record_failure(7, now, Duration::from_secs(2), Duration::from_secs(60));
+        assert!(!s.due(7, now));
+        assert!(s.due(7, now + Duration::from_secs(2)));
+        assert_eq!(s.next_retry_in(now), Some(Duration::from_secs(2)));
+        let f = s.record_failure(7, now, Duration::from_secs(2), Duration::from_secs(60));
+        assert_eq!(f.attempts, 2);
+        assert_eq!(f.next_try - now, Duration::from_secs(4));
+    }
+}

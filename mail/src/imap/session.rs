@@ -1,0 +1,297 @@
+//! One IMAP connection's life: greet, log in, prepare folders, then process → IDLE → process … until cancelled.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::UnsolicitedResponse;
+use async_imap::Session;
+use futures::TryStreamExt;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::{Disposition, ImapConfig, InboxHandler, RetryState};
+
+type Imap = Session<TcpStream>;
+
+/// Bounds one IMAP step so a silent, dead connection becomes an error instead of a hang.
+async fn within<T, E>(
+    limit: Duration,
+    what: &str,
+    fut: impl Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r.with_context(|| format!("IMAP {what}")),
+        Err(_) => bail!("IMAP {what} timed out after {limit:?}"),
+    }
+}
+
+/// Why a processing pass ended.
+enum Pass {
+    Continue,
+    Stop,
+}
+
+pub(super) async fn serve(
+    cfg: &ImapConfig,
+    handler: &dyn InboxHandler,
+    cancel: &CancellationToken,
+    state: &mut RetryState,
+    logged_in: &mut bool,
+) -> anyhow::Result<()> {
+    let ct = cfg.command_timeout;
+    let tcp = within(ct, "connect", TcpStream::connect((cfg.host.as_str(), cfg.port))).await?;
+    let mut client = async_imap::Client::new(tcp);
+    // The server speaks first; login before reading the greeting would misread it as the login reply.
+    within(ct, "greeting", client.read_response())
+        .await?
+        .ok_or_else(|| anyhow!("server closed the connection before its greeting"))?;
+    let mut session = match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err((e, _client))) => return Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username))),
+        Err(_) => bail!("IMAP login timed out"),
+    };
+    *logged_in = true;
+    let caps = within(ct, "CAPABILITY", session.capabilities()).await?;
+    let has_idle = caps.has_str("IDLE");
+    let has_move = caps.has_str("MOVE");
+    let has_uidplus = caps.has_str("UIDPLUS");
+    ensure_folders(&mut session, cfg).await?;
+    let mailbox = within(ct, "SELECT", session.select(&cfg.mailbox)).await?;
+    if state.uid_validity != mailbox.uid_validity {
+        if state.uid_validity.is_some() {
+            tracing::warn!(mailbox = %cfg.mailbox, "UIDVALIDITY changed; forgetting per-message retry state");
+        }
+        state.failures.clear();
+        state.uid_validity = mailbox.uid_validity;
+    }
+    tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, "IMAP intake connected");
+
+    loop {
+        let moves = Moves {
+            has_move,
+            has_uidplus,
+        };
+        if let Pass::Stop = process(&mut session, cfg, handler, cancel, state, moves).await? {
+            break;
+        }
+        let now = Instant::now();
+        let mut wait = if has_idle {
+            cfg.idle_timeout
+        } else {
+            cfg.poll_interval
+        };
+        if let Some(retry) = state.next_retry_in(now) {
+            wait = wait.min(retry.max(Duration::from_millis(50)));
+        }
+        if has_idle {
+            match idle(session, wait, cancel, ct).await? {
+                (s, false) => session = s,
+                (s, true) => {
+                    session = s;
+                    break;
+                }
+            }
+        } else {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            within(ct, "NOOP", session.noop()).await?;
+        }
+    }
+    // Best effort: the server cleans up anyway if this fails.
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+    Ok(())
+}
+
+async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<()> {
+    let ct = cfg.command_timeout;
+    let names: Vec<String> = within(ct, "LIST", async {
+        session.list(Some(""), Some("*")).await?.try_collect::<Vec<_>>().await
+    })
+    .await?
+    .iter()
+    .map(|n| n.name().to_string())
+    .collect();
+    for folder in [&cfg.processed_folder, &cfg.quarantine_folder] {
+        if !names.iter().any(|n| n == folder) {
+            within(ct, "CREATE", session.create(folder)).await?;
+            tracing::info!(folder = %folder, "created IMAP folder");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Moves {
+    has_move: bool,
+    has_uidplus: bool,
+}
+
+/// Handles every message now in the mailbox (handled ones are moved out, so all that remain are pending),
+/// skipping those whose retry time has not come.
+async fn process(
+    session: &mut Imap,
+    cfg: &ImapConfig,
+    handler: &dyn InboxHandler,
+    cancel: &CancellationToken,
+    state: &mut RetryState,
+    moves: Moves,
+) -> anyhow::Result<Pass> {
+    let ct = cfg.command_timeout;
+    let mut uids: Vec<u32> = within(ct, "UID SEARCH", session.uid_search("ALL"))
+        .await?
+        .into_iter()
+        .collect();
+    uids.sort_unstable();
+    state.failures.retain(|uid, _| uids.binary_search(uid).is_ok());
+    for uid in uids {
+        if cancel.is_cancelled() {
+            return Ok(Pass::Stop);
+        }
+        if !state.due(uid, Instant::now()) {
+            continue;
+        }
+        let Some(raw) = fetch(session, uid, ct).await? else {
+            continue;
+        };
+        let message_id = quick_message_id(&raw);
+        let span = tracing::info_span!("imap_message", uid, message_id = %message_id);
+        let outcome = handler.handle(&raw).instrument(span.clone()).await;
+        let _enter = span.enter();
+        match outcome {
+            Ok(disposition) => {
+                if cancel.is_cancelled() {
+                    // Shutting down: stop before touching the mailbox. The message is handled again next run
+                    // and the service's Message-ID dedupe absorbs the repeat.
+                    tracing::info!("cancelled after handling; message left for the next run");
+                    return Ok(Pass::Stop);
+                }
+                let folder = match &disposition {
+                    Disposition::Processed => &cfg.processed_folder,
+                    Disposition::Quarantine(reason) => {
+                        tracing::warn!(reason = %reason, "quarantining message");
+                        &cfg.quarantine_folder
+                    }
+                };
+                move_message(session, uid, folder, moves, ct).await?;
+                state.failures.remove(&uid);
+                tracing::info!(folder = %folder, "message handled and moved");
+            }
+            Err(e) => {
+                let f = state.record_failure(uid, Instant::now(), cfg.backoff_min, cfg.backoff_max);
+                tracing::warn!(
+                    error = %format!("{e:#}"),
+                    attempts = f.attempts,
+                    "handler failed; message left in place for retry"
+                );
+            }
+        }
+    }
+    Ok(Pass::Continue)
+}
+
+/// The full message by UID, without setting `\Seen`. Responses are filtered by UID because a server may answer
+/// for other messages too (e.g. `N:*` always includes the highest one).
+async fn fetch(session: &mut Imap, uid: u32, ct: Duration) -> anyhow::Result<Option<Vec<u8>>> {
+    let fetches = within(ct, "UID FETCH", async {
+        session
+            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
+    Ok(fetches
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.body().map(<[u8]>::to_vec)))
+}
+
+async fn move_message(
+    session: &mut Imap,
+    uid: u32,
+    folder: &str,
+    moves: Moves,
+    ct: Duration,
+) -> anyhow::Result<()> {
+    let set = uid.to_string();
+    if moves.has_move {
+        return within(ct, "UID MOVE", session.uid_mv(&set, folder)).await;
+    }
+    within(ct, "UID COPY", session.uid_copy(&set, folder)).await?;
+    within(ct, "UID STORE", async {
+        session
+            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
+    if moves.has_uidplus {
+        within(ct, "UID EXPUNGE", async {
+            session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
+    } else {
+        within(ct, "EXPUNGE", async {
+            session.expunge().await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// IDLEs until new mail, `wait` elapsing, or cancellation. Returns the session and whether we were cancelled.
+async fn idle(
+    session: Imap,
+    wait: Duration,
+    cancel: &CancellationToken,
+    ct: Duration,
+) -> anyhow::Result<(Imap, bool)> {
+    while session.unsolicited_responses.try_recv().is_ok() {}
+    let unsolicited = session.unsolicited_responses.clone();
+    let mut handle = session.idle();
+    within(ct, "IDLE", handle.init()).await?;
+    // Mail that arrived between our SEARCH and the IDLE command is announced while IDLE starts; don't sleep on it.
+    let mut arrived = false;
+    while let Ok(r) = unsolicited.try_recv() {
+        arrived |= matches!(r, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
+    }
+    let mut cancelled = false;
+    if !arrived {
+        // wait_with_timeout's own timer restarts on every keepalive, so the renewal deadline is ours.
+        let (fut, stop) = handle.wait_with_timeout(wait + Duration::from_secs(60));
+        tokio::pin!(fut);
+        let finished = tokio::select! {
+            r = &mut fut => Some(r),
+            _ = cancel.cancelled() => { cancelled = true; None }
+            _ = tokio::time::sleep(wait) => None,
+        };
+        // Dropping the StopSource makes the IDLE future return at once.
+        drop(stop);
+        let response = match finished {
+            Some(r) => r.context("IDLE")?,
+            None => within(ct, "IDLE interrupt", fut).await?,
+        };
+        if let IdleResponse::NewData(_) = response {
+            tracing::debug!("IDLE: mailbox changed");
+        }
+    }
+    let session = within(ct, "DONE", handle.done()).await?;
+    Ok((session, cancelled))
+}
+
+fn quick_message_id(raw: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.message_id().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -1,0 +1,274 @@
+//! Raw RFC 5322 bytes → [`Inbound`]: the one shape the service sees of an email, whatever MIME it arrived in.
+
+pub(crate) mod headers;
+mod text;
+
+use chrono::{DateTime, Utc};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+use serde::{Deserialize, Serialize};
+
+use crate::bounce::{self, Bounce};
+pub use headers::normalize_email;
+
+/// Attachment size limits: anything larger is refused (listed in [`Inbound::oversize`]) rather than stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_attachment_bytes: usize,
+    pub max_total_attachment_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachment_bytes: 5 * 1024 * 1024,
+            max_total_attachment_bytes: 7 * 1024 * 1024,
+        }
+    }
+}
+
+/// A mailbox: optional display name and a lower-cased address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl Address {
+    /// An address without a display name; the email is trimmed and lower-cased.
+    pub fn new(email: &str) -> Self {
+        Self {
+            name: None,
+            email: normalize_email(email),
+        }
+    }
+
+    pub fn with_name(name: &str, email: &str) -> Self {
+        let name = name.trim();
+        Self {
+            name: (!name.is_empty()).then(|| name.to_string()),
+            email: normalize_email(email),
+        }
+    }
+
+    /// The part after the last `@` ("" when there is none).
+    pub fn domain(&self) -> &str {
+        self.email.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+
+    /// The part before the last `@` (the whole address when there is none).
+    pub fn local_part(&self) -> &str {
+        self.email.rsplit_once('@').map_or(&self.email, |(l, _)| l)
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(n) => write!(f, "{n} <{}>", self.email),
+            None => f.write_str(&self.email),
+        }
+    }
+}
+
+/// A kept attachment (photo, PDF, forwarded message…). Inline images count as attachments.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: usize,
+    /// Shown inline (Content-Disposition: inline or an image in multipart/related) rather than attached.
+    pub inline: bool,
+    #[serde(skip)]
+    pub data: Vec<u8>,
+}
+
+/// Everything the service needs from one inbound email.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inbound {
+    /// Without angle brackets. `None` when missing: the service synthesises one from a hash of the raw bytes.
+    pub message_id: Option<String>,
+    pub from: Option<Address>,
+    pub reply_to: Option<Address>,
+    /// Envelope sender as recorded by the final MTA; `Some("")` for the null sender `<>`.
+    pub return_path: Option<String>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub delivered_to: Vec<String>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    /// Plain text body (the text/plain part preferred; HTML reduced to text), `\n` line ends.
+    pub text: String,
+    /// True when `text` was produced from HTML because no plain part existed.
+    pub from_html: bool,
+    pub attachments: Vec<Attachment>,
+    /// Attachments refused for size, as "name (size)" for a polite reply; their data is not kept.
+    pub oversize: Vec<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list_id: Option<String>,
+    pub x_loop: Vec<String>,
+    pub x_auto_response_suppress: Option<String>,
+    /// Non-standard auto-responder markers (`X-Autoreply`, `X-Autorespond`, `X-Autoresponder`).
+    pub x_autoreply: Option<String>,
+    /// Our own loop header ([`crate::outbound::LOOP_HEADER`]) if the message carries it.
+    pub loop_header: Option<String>,
+    pub authentication_results: Vec<String>,
+    /// Top-level Content-Type (`type/subtype`, lower-case), e.g. to spot `multipart/report` read receipts.
+    pub content_type: Option<String>,
+    /// Set when the message is a delivery status notification (bounce).
+    pub dsn: Option<Bounce>,
+    pub raw_size: usize,
+}
+
+impl Inbound {
+    /// The address to answer: Reply-To, else From.
+    pub fn reply_address(&self) -> Option<&Address> {
+        self.reply_to.as_ref().or(self.from.as_ref())
+    }
+}
+
+/// Why a byte string is not an email we can work with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty message")]
+    Empty,
+    #[error("binary data, not an RFC 5322 message")]
+    Binary,
+    #[error("no RFC 5322 header block")]
+    NoHeaders,
+}
+
+/// Parses one raw message. Never panics; junk is an `Err` with the reason.
+pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    headers::check_header_block(raw)?;
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or(ParseError::NoHeaders)?;
+    if !headers::has_core_header(&msg) {
+        return Err(ParseError::NoHeaders);
+    }
+
+    let body = text::body_text(&msg);
+    let (attachments, oversize) = collect_attachments(&msg, limits);
+    let h = headers::Extracted::from_message(&msg);
+    Ok(Inbound {
+        message_id: h.message_id,
+        from: h.from,
+        reply_to: h.reply_to,
+        return_path: h.return_path,
+        to: h.to,
+        cc: h.cc,
+        delivered_to: h.delivered_to,
+        subject: h.subject,
+        date: h.date,
+        text: body.text,
+        from_html: body.from_html,
+        attachments,
+        oversize,
+        in_reply_to: h.in_reply_to,
+        references: h.references,
+        auto_submitted: h.auto_submitted,
+        precedence: h.precedence,
+        list_id: h.list_id,
+        x_loop: h.x_loop,
+        x_auto_response_suppress: h.x_auto_response_suppress,
+        x_autoreply: h.x_autoreply,
+        loop_header: h.loop_header,
+        authentication_results: h.authentication_results,
+        content_type: h.content_type,
+        dsn: bounce::from_message(&msg),
+        raw_size: raw.len(),
+    })
+}
+
+fn collect_attachments(
+    msg: &mail_parser::Message<'_>,
+    limits: &Limits,
+) -> (Vec<Attachment>, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut oversize = Vec::new();
+    let mut total = 0usize;
+    for (i, part) in msg.attachments().enumerate() {
+        let data: &[u8] = match &part.body {
+            PartType::Binary(b) | PartType::InlineBinary(b) => b,
+            PartType::Text(t) | PartType::Html(t) => t.as_bytes(),
+            PartType::Message(m) => m.raw_message(),
+            PartType::Multipart(_) => continue,
+        };
+        let content_type = part
+            .content_type()
+            .map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                None => ct.ctype().to_string(),
+            })
+            .unwrap_or_else(|| "application/octet-stream".into())
+            .to_ascii_lowercase();
+        let filename = part
+            .attachment_name()
+            .map(sanitize_filename)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("attachment-{}{}", i + 1, extension_for(&content_type)));
+        let size = data.len();
+        if size > limits.max_attachment_bytes || total + size > limits.max_total_attachment_bytes {
+            oversize.push(format!("{filename} ({})", human_size(size)));
+            continue;
+        }
+        total += size;
+        let inline = matches!(part.body, PartType::InlineBinary(_))
+            || part
+                .content_disposition()
+                .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
+        kept.push(Attachment {
+            filename,
+            content_type,
+            size,
+            inline,
+            data: data.to_vec(),
+        });
+    }
+    (kept, oversize)
+}
+
+/// Keeps only the last path component and drops control characters: a filename is untrusted text.
+fn sanitize_filename(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    last.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .trim_start_matches('.')
+        .chars()
+        .take(200)
+        .collect()
+}
+
+fn extension_for(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => ".jpg",
+        "image/png" => ".png",
+        "image/gif" => ".gif",
+        "image/heic" => ".heic",
+        "application/pdf" => ".pdf",
+        "message/rfc822" => ".eml",
+        "text/plain" => ".txt",
+        "text/html" => ".html",
+        _ => ".bin",
+    }
+}
+
+fn human_size(bytes: usize) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= MIB / 10.0 {
+        format!("{:.1} MB", bytes as f64 / MIB)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests;

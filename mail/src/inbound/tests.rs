@@ -1,0 +1,205 @@
+//! Parsing the crate's own fixtures (mail/tests/fixtures) and hostile inputs.
+
+use super::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parse_fixture(name: &str) -> Inbound {
+    parse(&fixture(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn plain_message() {
+    let m = parse_fixture("plain.eml");
+    assert_eq!(m.message_id.as_deref(), Some("CAF1234.plain@mail.example.test"));
+    let from = m.from.as_ref().unwrap();
+    assert_eq!(from.email, "maria.lopez@example.test");
+    assert_eq!(from.name.as_deref(), Some("Maria Lopez"));
+    assert_eq!(m.return_path.as_deref(), Some("maria.lopez@example.test"));
+    assert_eq!(m.to, vec![Address::with_name("City 311", "311@city.test")]);
+    assert_eq!(m.cc, vec![Address::new("neighbour@example.test")]);
+    assert_eq!(m.delivered_to, vec!["311@city.test".to_string()]);
+    assert_eq!(m.subject, "Pothole on Main Street");
+    assert_eq!(
+        m.date.unwrap().to_rfc3339(),
+        "2025-03-03T09:14:00+00:00"
+    );
+    assert!(m.text.starts_with("Hello,\n\nThere is a large pothole"));
+    assert!(!m.text.contains('\r'));
+    assert!(!m.from_html);
+    assert_eq!(m.authentication_results.len(), 1);
+    assert!(m.attachments.is_empty() && m.oversize.is_empty() && m.dsn.is_none());
+    assert_eq!(m.raw_size, fixture("plain.eml").len());
+}
+
+#[test]
+fn html_only_is_reduced_to_text() {
+    let m = parse_fixture("html_only.eml");
+    assert!(m.from_html);
+    assert!(m.text.contains("streetlight"), "{}", m.text);
+    assert!(m.text.contains("Oak & 5th"), "{}", m.text);
+    assert!(!m.text.contains('<') && !m.text.contains("alert"), "{}", m.text);
+}
+
+#[test]
+fn spanish_latin1_is_decoded() {
+    let m = parse_fixture("spanish_latin1.eml");
+    assert_eq!(m.subject, "Basura en la calle España");
+    assert_eq!(m.from.unwrap().name.as_deref(), Some("José Muñoz"));
+    assert!(m.text.contains("calle España desde el miércoles"), "{}", m.text);
+    assert!(m.text.contains("¿Pueden recogerla?"));
+}
+
+#[test]
+fn photo_attachment_is_kept_with_a_safe_name() {
+    let m = parse_fixture("photo.eml");
+    assert_eq!(m.text, "See the attached photo of the graffiti.");
+    assert_eq!(m.attachments.len(), 1);
+    let a = &m.attachments[0];
+    assert_eq!(a.filename, "wall.png");
+    assert_eq!(a.content_type, "image/png");
+    assert!(a.data.starts_with(b"\x89PNG"));
+    assert_eq!(a.size, a.data.len());
+}
+
+#[test]
+fn oversize_attachments_are_refused_politely() {
+    let limits = Limits {
+        max_attachment_bytes: 10,
+        max_total_attachment_bytes: 100,
+    };
+    let m = parse(&fixture("photo.eml"), &limits).unwrap();
+    assert!(m.attachments.is_empty());
+    assert_eq!(m.oversize.len(), 1);
+    assert!(m.oversize[0].starts_with("wall.png ("), "{:?}", m.oversize);
+}
+
+#[test]
+fn total_limit_applies_across_attachments() {
+    let mut raw = String::from(
+        "From: a@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n",
+    );
+    for i in 0..3 {
+        raw.push_str(&format!(
+            "--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=f{i}.pdf\r\n\r\n{}\r\n",
+            "x".repeat(40)
+        ));
+    }
+    raw.push_str("--B--\r\n");
+    let limits = Limits {
+        max_attachment_bytes: 50,
+        max_total_attachment_bytes: 90,
+    };
+    let m = parse(raw.as_bytes(), &limits).unwrap();
+    assert_eq!(m.attachments.len(), 2);
+    assert_eq!(m.oversize.len(), 1);
+    assert!(m.oversize[0].starts_with("f2.pdf"));
+}
+
+#[test]
+fn dsn_is_recognised() {
+    let m = parse_fixture("dsn_bounce.eml");
+    assert_eq!(m.return_path.as_deref(), Some(""));
+    let b = m.dsn.expect("a DSN");
+    assert_eq!(b.original_message_id.as_deref(), Some("ack-311-000123@city.test"));
+    assert_eq!(b.recipient.as_deref(), Some("nobody@example.test"));
+    assert_eq!(b.status.as_deref(), Some("5.1.1"));
+    assert!(b.permanent && b.report);
+}
+
+#[test]
+fn vacation_headers_are_captured() {
+    let m = parse_fixture("vacation.eml");
+    assert_eq!(m.auto_submitted.as_deref(), Some("auto-replied (vacation)"));
+    assert_eq!(m.precedence.as_deref(), Some("bulk"));
+    assert_eq!(m.x_auto_response_suppress.as_deref(), Some("All"));
+    assert_eq!(m.in_reply_to, vec!["ack-311-000123@city.test".to_string()]);
+    assert_eq!(m.references, vec!["ack-311-000123@city.test".to_string()]);
+    assert_eq!(m.delivered_to, vec!["311+311-000123-deadbeef@city.test".to_string()]);
+    assert!(m.dsn.is_none());
+}
+
+#[test]
+fn list_headers_are_captured() {
+    let m = parse_fixture("list.eml");
+    assert!(m.list_id.as_deref().unwrap().contains("neighbourhood.lists.example.test"));
+    assert_eq!(m.precedence.as_deref(), Some("list"));
+}
+
+#[test]
+fn missing_message_id_still_parses() {
+    let m = parse(b"From: a@example.test\nSubject: hi\n\nbody\n", &Limits::default()).unwrap();
+    assert_eq!(m.message_id, None);
+    assert_eq!(m.text, "body");
+}
+
+#[test]
+fn junk_is_an_error() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"   \r\n  ",
+        b"\x00\x01\x02\x03binary\x00junk",
+        b"just some text without any headers\nsecond line\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"X-Nothing-Useful: 1\n\nbody",
+    ];
+    for raw in cases {
+        assert!(parse(raw, &Limits::default()).is_err(), "{:?}", String::from_utf8_lossy(raw));
+    }
+}
+
+#[test]
+fn hostile_inputs_never_panic() {
+    let mut cases: Vec<Vec<u8>> = vec![
+        b"From: a@b\nContent-Type: multipart/mixed; boundary=\"\"\n\n--\n--\n".to_vec(),
+        b"From: a@b\nContent-Type: text/html\n\n<".repeat(3),
+        format!("From: a@b\nContent-Type: text/html\n\n{}", "<div>".repeat(5000)).into_bytes(),
+        b"From: =?utf-8?B?////?= <x@y>\nSubject: =?bogus?Q?=FF?=\nDate: 99 Foo 99999 99:99:99\n\n".to_vec(),
+    ];
+    cases.push((0..=255u8).cycle().take(4096).collect());
+    for raw in cases {
+        let _ = parse(&raw, &Limits::default());
+    }
+}
+
+/// The shared eval corpus: parse must survive every file. Runs when the folder exists; with
+/// CONNECT311_EVAL set, a missing folder is a failure rather than a skip.
+#[test]
+fn eval_corpus_never_panics() {
+    let root = std::path::Path::new("/work/shared/eval/mail/raw_emails");
+    if !root.exists() {
+        assert!(
+            std::env::var_os("CONNECT311_EVAL").is_none(),
+            "CONNECT311_EVAL is set but {} is missing",
+            root.display()
+        );
+        eprintln!("eval corpus {} not present; skipped", root.display());
+        return;
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_none_or(|x| x != "json") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 100, "expected the eval corpus, found {} files", files.len());
+    let (mut ok, mut err) = (0, 0);
+    for f in &files {
+        let raw = std::fs::read(f).unwrap();
+        match std::panic::catch_unwind(|| parse(&raw, &Limits::default())) {
+            Ok(Ok(_)) => ok += 1,
+            Ok(Err(_)) => err += 1,
+            Err(_) => panic!("parse panicked on {}", f.display()),
+        }
+    }
+    eprintln!("eval corpus: {ok} parsed, {err} rejected as not-an-email");
+}

@@ -1,0 +1,80 @@
+//! Body text: the plain part when there is one, otherwise HTML reduced to text; `\n` line ends.
+
+use mail_parser::{Message, PartType};
+
+pub(super) struct Body {
+    pub text: String,
+    pub from_html: bool,
+}
+
+/// Wide enough that html2text never re-wraps a resident's sentences.
+const HTML_WIDTH: usize = 400;
+
+pub(super) fn body_text(msg: &Message<'_>) -> Body {
+    let mut plain = Vec::new();
+    let mut html = Vec::new();
+    // mail-parser lists the HTML part in text_body when a message has no plain alternative; inline images sit in
+    // the body lists too, which we skip (they are attachments).
+    for part in msg.text_bodies() {
+        match &part.body {
+            PartType::Text(t) => plain.push(t.as_ref()),
+            PartType::Html(h) => html.push(h.as_ref()),
+            _ => {}
+        }
+    }
+    if !plain.is_empty() {
+        return Body {
+            text: normalize_newlines(&plain.join("\n")),
+            from_html: false,
+        };
+    }
+    for part in msg.html_bodies() {
+        if let PartType::Html(h) = &part.body {
+            html.push(h.as_ref());
+        }
+    }
+    match html.first() {
+        Some(h) => Body {
+            text: normalize_newlines(&html_to_text(h)),
+            from_html: true,
+        },
+        None => Body {
+            text: String::new(),
+            from_html: false,
+        },
+    }
+}
+
+pub(crate) fn normalize_newlines(s: &str) -> String {
+    let s = s.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed: Vec<&str> = s.lines().map(str::trim_end).collect();
+    trimmed.join("\n").trim_matches('\n').to_string()
+}
+
+/// Reduces untrusted HTML to text. html2text is guarded with `catch_unwind` because `parse` must never panic; the
+/// fallback drops tags crudely, which is still safe text.
+pub fn html_to_text(html: &str) -> String {
+    let rendered = std::panic::catch_unwind(|| {
+        html2text::config::plain()
+            .link_footnotes(false)
+            .string_from_read(html.as_bytes(), HTML_WIDTH)
+    });
+    match rendered {
+        Ok(Ok(text)) => text,
+        _ => strip_tags(html),
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! Email channel for connect311: MIME → [`inbound::Inbound`], loop and bounce detection, reply stripping, signed
+//! reply addresses, outbound composition and SMTP, and the IMAP / maildir intake workers.
+//!
+//! This crate knows nothing of chat, the database or routing: the service hands it an [`imap::InboxHandler`] and
+//! stores what [`inbound::parse`] returns.
+
+pub mod address;
+pub mod bounce;
+pub mod guard;
+pub mod imap;
+pub mod inbound;
+pub mod maildir;
+pub mod outbound;
+pub mod strip;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use inbound::{Address, Attachment, Inbound, Limits, ParseError};

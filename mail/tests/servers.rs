@@ -1,0 +1,1 @@
+//! placeholder (lead): replace with the real tests.

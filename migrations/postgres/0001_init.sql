@@ -1,0 +1,103 @@
+-- connect311 schema, PostgreSQL dialect. Times are UTC epoch milliseconds (BIGINT) in both dialects so that one
+-- store implementation serves both; payloads are JSON text.
+CREATE TABLE requests (
+    id                 BIGSERIAL PRIMARY KEY,
+    status             TEXT    NOT NULL,
+    close_reason       TEXT,
+    department         TEXT    NOT NULL,
+    category           TEXT,
+    language           TEXT    NOT NULL,
+    priority           TEXT    NOT NULL,
+    emergency          TEXT,
+    location_text      TEXT,
+    location_norm      TEXT,
+    lat                DOUBLE PRECISION,
+    lon                DOUBLE PRECISION,
+    source             TEXT    NOT NULL,
+    requester          TEXT    NOT NULL,
+    requester_name     TEXT,
+    subject            TEXT    NOT NULL,
+    description        TEXT    NOT NULL,
+    decision           TEXT    NOT NULL,
+    linked_to          BIGINT REFERENCES requests(id),
+    created_at         BIGINT  NOT NULL,
+    updated_at         BIGINT  NOT NULL,
+    acknowledged_at    BIGINT,
+    closed_at          BIGINT,
+    response_due_at    BIGINT  NOT NULL,
+    resolution_due_at  BIGINT  NOT NULL
+);
+CREATE INDEX requests_status ON requests(status, department);
+CREATE INDEX requests_requester ON requests(requester);
+
+CREATE TABLE events (
+    id          BIGSERIAL PRIMARY KEY,
+    request_id  BIGINT NOT NULL REFERENCES requests(id),
+    kind        TEXT    NOT NULL,
+    actor       TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    at          BIGINT  NOT NULL,
+    payload     TEXT    NOT NULL
+);
+CREATE INDEX events_request ON events(request_id, id);
+
+CREATE TABLE inbound_messages (
+    id           BIGSERIAL PRIMARY KEY,
+    source       TEXT    NOT NULL,
+    external_id  TEXT    NOT NULL,
+    request_id   BIGINT REFERENCES requests(id),
+    sender       TEXT,
+    subject      TEXT,
+    disposition  TEXT    NOT NULL,
+    reason       TEXT,
+    received_at  BIGINT  NOT NULL,
+    raw          BYTEA    NOT NULL,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX inbound_sender ON inbound_messages(sender, received_at);
+
+-- Every Message-ID we know belongs to a request: ours (acknowledgements...) and the resident's.
+CREATE TABLE mail_threads (
+    message_id  TEXT    PRIMARY KEY,
+    request_id  BIGINT NOT NULL REFERENCES requests(id),
+    direction   TEXT    NOT NULL
+);
+
+CREATE TABLE attachments (
+    id            BIGSERIAL PRIMARY KEY,
+    request_id    BIGINT NOT NULL REFERENCES requests(id),
+    filename      TEXT    NOT NULL,
+    content_type  TEXT    NOT NULL,
+    size          BIGINT  NOT NULL,
+    data          BYTEA    NOT NULL
+);
+
+CREATE TABLE outbox (
+    id               BIGSERIAL PRIMARY KEY,
+    kind             TEXT    NOT NULL,
+    request_id       BIGINT REFERENCES requests(id),
+    recipient        TEXT,
+    payload          TEXT    NOT NULL,
+    created_at       BIGINT  NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT  NOT NULL,
+    locked_until     BIGINT,
+    last_error       TEXT,
+    done_at          BIGINT,
+    failed_at        BIGINT
+);
+CREATE INDEX outbox_due ON outbox(done_at, failed_at, next_attempt_at);
+CREATE INDEX outbox_recipient ON outbox(recipient, created_at);
+
+CREATE TABLE work_orders (
+    request_id   BIGINT NOT NULL REFERENCES requests(id),
+    channel_id   TEXT    NOT NULL,
+    message_id   TEXT    NOT NULL,
+    thread_id    TEXT,
+    department   TEXT    NOT NULL,
+    posted_at    BIGINT  NOT NULL,
+    active       BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (channel_id, message_id)
+);
+CREATE INDEX work_orders_request ON work_orders(request_id);
+CREATE INDEX work_orders_thread ON work_orders(thread_id);

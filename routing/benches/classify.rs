@@ -1,0 +1,42 @@
+//! Classification throughput on a mixed set of short and long English and Spanish messages.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use routing::{CityConfig, Router};
+
+const MESSAGES: &[&str] = &[
+    "Pothole on Elm St",
+    "Huge pothole in front of 42 Maple Avenue, two cars already blew tires this week.\nPlease fill it.",
+    "Street light out at the corner of 5th and Main, it has been dark for a week",
+    "Loud music from the bar on Water Street every night until 3am, we can't sleep",
+    "Bache enorme en Calle Juárez 45 entre Hidalgo y Morelos, Col. Centro",
+    "C. REPORTA FUGA DE AGUA EN LA ESQUINA DE REFORMA Y SONORA",
+    "Missed trash pickup\nOur recycling was not picked up on Tuesday at 18 Birch Rd.",
+    "I smell gas in the basement of 12 Oak St, please send someone",
+    "Hay basura tirada y un colchón en el parque de la colonia Las Palmas, ya tiene dos semanas",
+    "Graffiti on the wall of the library",
+    "Car with no plates parked for three weeks on Cedar Lane, flat tires, never moves",
+    "Subject: dead tree\n\nHello, the big oak in front of our house at 1200 block of Elm Avenue is dead and \
+     branches fall every time it is windy. The city planted it twenty years ago. Could someone come and look \
+     at it before the next storm? Thank you, a neighbour. https://www.google.com/maps/@40.7128,-74.0060,17z",
+    "Se cayó un árbol en la banqueta y no se puede pasar, frente a la escuela primaria, por favor vengan a \
+     quitarlo porque los niños tienen que caminar por la calle y es peligroso con los carros.",
+    "Storm drain clogged with leaves, the whole intersection floods when it rains",
+];
+
+fn bench(c: &mut Criterion) {
+    let cfg = CityConfig::from_toml_str(include_str!("../../config/city.toml")).expect("city.toml is valid");
+    let router = Router::new(&cfg).expect("router compiles");
+    let mut group = c.benchmark_group("classify");
+    group.throughput(Throughput::Elements(MESSAGES.len() as u64));
+    group.bench_function("mixed_en_es", |b| {
+        b.iter(|| {
+            for m in MESSAGES {
+                std::hint::black_box(router.classify(std::hint::black_box(m)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

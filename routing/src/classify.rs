@@ -1,0 +1,209 @@
+//! The router: turns a message's text into a [`Decision`] — department, category, emergency, language,
+//! location, priority and SLA — with the reasons a person can read.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{CategoryId, CityConfig, ConfigError, DepartmentId, Language, Priority, Tuning};
+use crate::emergency::{Emergency, EmergencyDetector};
+use crate::language::LanguageDetector;
+use crate::location::{Location, LocationFinder};
+use crate::normalize::Folded;
+use crate::patterns::PatternSet;
+
+/// Everything the router decided about one message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Decision {
+    pub department: DepartmentId,
+    /// The best category, kept even when an emergency sends the request to dispatch.
+    pub category: Option<CategoryId>,
+    pub emergency: Option<Emergency>,
+    pub language: Language,
+    pub location: Option<Location>,
+    pub priority: Priority,
+    pub response_hours: u32,
+    pub resolution_hours: u32,
+    /// The winning category's score (0 when nothing matched).
+    pub score: f32,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Target {
+    category: CategoryId,
+    department: DepartmentId,
+    priority: Priority,
+    response_hours: u32,
+    resolution_hours: u32,
+}
+
+#[derive(Debug)]
+struct Inner {
+    patterns: PatternSet,
+    targets: Vec<Target>,
+    /// `(id, response_hours, resolution_hours)` of every department.
+    departments: Vec<(DepartmentId, u32, u32)>,
+    tuning: Tuning,
+    language: LanguageDetector,
+    emergency: EmergencyDetector,
+    location: LocationFinder,
+}
+
+/// The compiled routing rules of one city. Cheap to clone (an `Arc`), `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Router {
+    inner: Arc<Inner>,
+}
+
+impl Router {
+    /// Compiles every pattern of `cfg` once; fails with the same errors as config validation.
+    pub fn new(cfg: &CityConfig) -> Result<Router, ConfigError> {
+        cfg.validate()?;
+        let targets = cfg
+            .categories
+            .iter()
+            .map(|c| Target {
+                category: c.id.clone(),
+                department: c.department.clone(),
+                priority: c.priority,
+                response_hours: c.response_hours,
+                resolution_hours: c.resolution_hours,
+            })
+            .collect();
+        let departments = cfg
+            .departments
+            .iter()
+            .map(|d| (d.id.clone(), d.response_hours, d.resolution_hours))
+            .collect();
+        Ok(Router {
+            inner: Arc::new(Inner {
+                patterns: PatternSet::compile(&cfg.categories)?,
+                targets,
+                departments,
+                tuning: cfg.routing,
+                language: LanguageDetector::new(cfg.city.default_language),
+                emergency: EmergencyDetector::new(),
+                location: LocationFinder::new(),
+            }),
+        })
+    }
+
+    /// Decides where a message goes. `text` is `subject + "\n" + body`, or a chat message.
+    pub fn classify(&self, text: &str) -> Decision {
+        let me = &*self.inner;
+        let folded = Folded::new(text);
+        let mut reasons = Vec::new();
+
+        let (language, why) = me.language.detect(text, &folded);
+        reasons.push(why);
+
+        let scores = me.patterns.score(&folded.text);
+        for s in scores.iter().take(3) {
+            let matched: Vec<String> = s
+                .matched
+                .iter()
+                .map(|(label, w)| format!("matched {label} ({w:+.1})"))
+                .collect();
+            reasons.push(format!(
+                "category {}: {} = {:.1}",
+                me.targets[s.category].category,
+                matched.join(", "),
+                s.score
+            ));
+        }
+
+        let (department, category, score) = self.choose(&scores, &mut reasons);
+        let (mut priority, mut response_hours, mut resolution_hours) = match category {
+            Some(c) => {
+                let t = &me.targets[c];
+                (t.priority, t.response_hours, t.resolution_hours)
+            }
+            None => {
+                let (r, s) = me.department_hours(&department);
+                (Priority::Normal, r, s)
+            }
+        };
+        let mut department = department;
+        let category = category.map(|c| me.targets[c].category.clone());
+
+        let emergency = me.emergency.detect(text, &folded);
+        if let Some(e) = &emergency {
+            reasons.push(format!("emergency {}: \"{}\" -> dispatch", e.kind, e.matched));
+            department = DepartmentId::dispatch();
+            priority = Priority::Urgent;
+            (response_hours, resolution_hours) = me.department_hours(&department);
+        }
+
+        let location = me.location.find(text);
+        if let Some(l) = &location {
+            reasons.push(format!("location {} \"{}\"", l.kind, l.text));
+        }
+
+        Decision {
+            department,
+            category,
+            emergency,
+            language,
+            location,
+            priority,
+            response_hours,
+            resolution_hours,
+            score,
+            reasons,
+        }
+    }
+
+    /// Picks the department and category from the scores: weak or tied results go to triage, except that a tie
+    /// between categories of the same department still reaches that department (without a category).
+    fn choose(
+        &self,
+        scores: &[crate::patterns::CategoryScore],
+        reasons: &mut Vec<String>,
+    ) -> (DepartmentId, Option<usize>, f32) {
+        let me = &*self.inner;
+        let Some(best) = scores.first() else {
+            reasons.push("no category matched -> triage".into());
+            return (DepartmentId::triage(), None, 0.0);
+        };
+        let name = |i: usize| &me.targets[i].category;
+        if best.score < me.tuning.min_score {
+            reasons.push(format!(
+                "weak score {:.1} for {} (< {:.1}) -> triage",
+                best.score,
+                name(best.category),
+                me.tuning.min_score
+            ));
+            return (DepartmentId::triage(), None, best.score);
+        }
+        let dept = &me.targets[best.category].department;
+        let rivals: Vec<usize> = scores[1..]
+            .iter()
+            .filter(|s| best.score - s.score <= me.tuning.tie_margin)
+            .map(|s| s.category)
+            .collect();
+        if rivals.is_empty() {
+            return (dept.clone(), Some(best.category), best.score);
+        }
+        let names: Vec<String> = std::iter::once(best.category)
+            .chain(rivals.iter().copied())
+            .map(|i| name(i).to_string())
+            .collect();
+        if rivals.iter().all(|&r| &me.targets[r].department == dept) {
+            reasons.push(format!("tie between {} (all {dept}) -> {dept}", names.join(" and ")));
+            return (dept.clone(), None, best.score);
+        }
+        reasons.push(format!("tie between {} -> triage", names.join(" and ")));
+        (DepartmentId::triage(), None, best.score)
+    }
+}
+
+impl Inner {
+    fn department_hours(&self, id: &DepartmentId) -> (u32, u32) {
+        self.departments
+            .iter()
+            .find(|(d, _, _)| d == id)
+            .map(|&(_, r, s)| (r, s))
+            .unwrap_or((24, 24 * 7))
+    }
+}

@@ -1,0 +1,220 @@
+//! The city's routing configuration: departments, categories with their patterns, and tuning — parsed and validated.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::patterns::PatternSet;
+pub use crate::types::{CategoryId, DepartmentId, Language, Priority};
+
+/// A whole city: who it is, its departments and the categories residents report.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityConfig {
+    pub city: City,
+    pub departments: Vec<Department>,
+    pub categories: Vec<Category>,
+    #[serde(default)]
+    pub routing: Tuning,
+}
+
+/// The city itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name: String,
+    /// IANA time zone, e.g. `America/New_York`.
+    pub timezone: String,
+    /// The language assumed when a message gives no evidence either way.
+    pub default_language: Language,
+}
+
+/// A department that works requests, with where its work orders are posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: String,
+    pub name_es: String,
+    pub email: String,
+    /// The chat channel id, as a string (Discord snowflakes overflow JavaScript numbers).
+    pub chat_channel: String,
+    /// The chat role whose members may work this department's items.
+    #[serde(default)]
+    pub chat_role: Option<String>,
+    pub response_hours: u32,
+    pub resolution_hours: u32,
+}
+
+/// A kind of request, owned by one department, recognised by weighted patterns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+    pub name_es: String,
+    pub department: DepartmentId,
+    pub priority: Priority,
+    pub response_hours: u32,
+    pub resolution_hours: u32,
+    /// English phrases (see the pattern syntax at the top of `config/city.toml`).
+    #[serde(default)]
+    pub en: Vec<String>,
+    /// Spanish phrases; matched without accents, so `árbol` and `arbol` are the same.
+    #[serde(default)]
+    pub es: Vec<String>,
+    /// Regular expressions over the folded text, for what phrases can't say.
+    #[serde(default)]
+    pub regex: Vec<String>,
+}
+
+/// Thresholds of the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tuning {
+    /// The best category needs at least this score, or the request goes to triage.
+    pub min_score: f32,
+    /// Two categories of different departments within this margin are a tie, and a tie goes to triage.
+    pub tie_margin: f32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            min_score: 1.0,
+            tie_margin: 0.25,
+        }
+    }
+}
+
+/// Why a city config was rejected; every message names the key and the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid city config: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("{key}: unknown department `{id}`")]
+    UnknownDepartment { key: String, id: String },
+    #[error("{key}: duplicate id `{id}`")]
+    DuplicateId { key: String, id: String },
+    #[error("departments: missing required department `{0}`")]
+    MissingDepartment(String),
+    #[error("{key}: invalid pattern `{pattern}`: {reason}")]
+    InvalidPattern {
+        key: String,
+        pattern: String,
+        reason: String,
+    },
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+impl CityConfig {
+    /// Parses a TOML city config and validates it (ids, references, patterns, thresholds).
+    pub fn from_toml_str(s: &str) -> Result<CityConfig, ConfigError> {
+        let cfg: CityConfig = toml::from_str(s)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The department with this id.
+    pub fn department(&self, id: &DepartmentId) -> Option<&Department> {
+        self.departments.iter().find(|d| &d.id == id)
+    }
+
+    /// The category with this id.
+    pub fn category(&self, id: &CategoryId) -> Option<&Category> {
+        self.categories.iter().find(|c| &c.id == id)
+    }
+
+    /// Checks everything serde can't: unique ids, known departments, required departments, patterns.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, reason: &str| ConfigError::Invalid {
+            key,
+            reason: reason.to_string(),
+        };
+        if self.city.name.trim().is_empty() {
+            return Err(invalid("city.name".into(), "must not be empty"));
+        }
+        if !self.city.timezone.contains('/') && self.city.timezone != "UTC" {
+            return Err(invalid(
+                "city.timezone".into(),
+                "expected an IANA time zone such as `America/New_York`",
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, d) in self.departments.iter().enumerate() {
+            check_id(d.id.as_str(), || format!("departments[{i}].id"))?;
+            if !seen.insert(d.id.as_str()) {
+                return Err(ConfigError::DuplicateId {
+                    key: format!("departments[{i}].id"),
+                    id: d.id.to_string(),
+                });
+            }
+            if !d.email.contains('@') {
+                return Err(invalid(format!("departments[{i}].email"), "not an email address"));
+            }
+            if d.chat_channel.is_empty() || !d.chat_channel.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    format!("departments[{i}].chat_channel"),
+                    "expected a numeric channel id in a string",
+                ));
+            }
+            if d.response_hours > d.resolution_hours {
+                return Err(invalid(
+                    format!("departments[{i}].response_hours"),
+                    "must not exceed resolution_hours",
+                ));
+            }
+        }
+        for required in [DepartmentId::triage(), DepartmentId::dispatch()] {
+            if self.department(&required).is_none() {
+                return Err(ConfigError::MissingDepartment(required.to_string()));
+            }
+        }
+        let mut seen = HashSet::new();
+        for (i, c) in self.categories.iter().enumerate() {
+            check_id(c.id.as_str(), || format!("categories[{i}].id"))?;
+            if !seen.insert(c.id.as_str()) {
+                return Err(ConfigError::DuplicateId {
+                    key: format!("categories[{i}].id"),
+                    id: c.id.to_string(),
+                });
+            }
+            if self.department(&c.department).is_none() {
+                return Err(ConfigError::UnknownDepartment {
+                    key: format!("categories[{i}].department"),
+                    id: c.department.to_string(),
+                });
+            }
+            if c.response_hours > c.resolution_hours {
+                return Err(invalid(
+                    format!("categories[{i}].response_hours"),
+                    "must not exceed resolution_hours",
+                ));
+            }
+        }
+        let t = self.routing;
+        if !(t.min_score.is_finite() && t.min_score > 0.0) {
+            return Err(invalid("routing.min_score".into(), "must be a positive number"));
+        }
+        if !(t.tie_margin.is_finite() && t.tie_margin >= 0.0) {
+            return Err(invalid("routing.tie_margin".into(), "must be zero or more"));
+        }
+        PatternSet::compile(&self.categories).map(|_| ())
+    }
+}
+
+fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {
+    let ok = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            key: key(),
+            reason: format!("`{id}` is not a valid id (use lowercase letters, digits, `_`, `-`)"),
+        })
+    }
+}

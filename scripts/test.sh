@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs and starts what the tests talk to (Postfix + Dovecot on
+# loopback, PostgreSQL), checks formatting and lints, then runs every test of every crate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== services"
+bash scripts/mailserver.sh
+bash scripts/postgres.sh
+export CONNECT311_TEST_PG="${CONNECT311_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+# Two cores: keep the build and the tests from starving the mail servers.
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+echo "== format"
+cargo fmt --all -- --check
+
+echo "== lints"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+echo "== tests"
+cargo test --workspace --all-features --locked -- --test-threads=2

@@ -1,0 +1,70 @@
+//! `connect311 check-config FILE`: says which kind of config a file is and whether it is valid, naming the key
+//! and the reason when it is not.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A service settings file, a city file (departments and categories) or a templates file.
+    file: PathBuf,
+}
+
+/// The kinds of config file the service reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Settings,
+    City,
+    Templates,
+}
+
+/// Guesses the kind from the top-level keys.
+pub fn kind_of(text: &str) -> Kind {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return if text.contains("[[categories]]") { Kind::City } else { Kind::Settings };
+    };
+    if table.contains_key("categories") || table.contains_key("departments") || table.contains_key("city") {
+        Kind::City
+    } else if table.contains_key("en") || table.contains_key("es") {
+        Kind::Templates
+    } else {
+        Kind::Settings
+    }
+}
+
+/// Checks one config file's text; Ok carries a one-line summary.
+pub fn check_text(text: &str, origin: &str) -> Result<String> {
+    match kind_of(text) {
+        Kind::City => {
+            let city = routing::CityConfig::from_toml_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            Ok(format!(
+                "{origin}: valid city config for {} ({} departments, {} categories)",
+                city.city.name,
+                city.departments.len(),
+                city.categories.len()
+            ))
+        }
+        Kind::Templates => {
+            crate::templates::Templates::from_toml_str(text, origin)?;
+            Ok(format!("{origin}: valid templates"))
+        }
+        Kind::Settings => {
+            let s = crate::config::Settings::from_toml_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            if let Some(p) = &s.city_file {
+                if !p.exists() {
+                    bail!("{origin}: city_file: {} does not exist", p.display());
+                }
+            }
+            Ok(format!("{origin}: valid service settings"))
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let summary = check_text(&text, &args.file.display().to_string())?;
+    println!("ok: {summary}");
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The command line: argument parsing and dispatch to one module per command.
+
+mod check;
+mod classify;
+mod demo;
+mod eval;
+mod ingest;
+mod request;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// connect311 — a city's 311 desk in email and team chat.
+#[derive(Debug, Parser)]
+#[command(name = "connect311", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Service settings (TOML). Without it, embedded defaults: the example city, SQLite and local files under ./data.
+    #[arg(long, short, global = true, env = "CONNECT311_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: inbox watcher, outbox delivery, chat bot.
+    Serve,
+    /// Explain the routing decision for a text.
+    Classify(classify::Args),
+    /// Measure the classifier on a labelled CSV (columns text, department, language).
+    EvalRouting(eval::Args),
+    /// Ingest one email (MTA pipe mode): a file, or - for standard input. Prints the request reference.
+    Ingest(ingest::Args),
+    /// Look at requests.
+    #[command(subcommand)]
+    Request(request::Cmd),
+    /// Check a config file (service settings, city, or templates) and report what is wrong with it.
+    CheckConfig(check::Args),
+    /// Feed sample messages through the service and show what everyone would receive.
+    Demo(demo::Args),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Serve => crate::serve::run(config).await,
+        Command::Classify(a) => classify::run(config, a),
+        Command::EvalRouting(a) => eval::run(config, a),
+        Command::Ingest(a) => ingest::run(config, a).await,
+        Command::Request(c) => request::run(config, c).await,
+        Command::CheckConfig(a) => check::run(a),
+        Command::Demo(a) => demo::run(a).await,
+    }
+}
+
+/// The router for the configured (or example) city, without opening a database.
+pub(crate) fn router_for(config: Option<&std::path::Path>) -> Result<(routing::CityConfig, routing::Router)> {
+    let settings = crate::config::Settings::load(config)?;
+    let (text, origin) = settings.city_toml()?;
+    let city = routing::CityConfig::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let router = routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    Ok((city, router))
+}

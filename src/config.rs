@@ -1,0 +1,350 @@
+//! Service settings: typed TOML with environment overrides (`CONNECT311__SECTION__KEY`), secrets kept secret.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything the service needs to run. Every field has an embedded default, so an empty file is valid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The city's departments and categories; the built-in example city when absent.
+    #[serde(default)]
+    pub city_file: Option<PathBuf>,
+    /// Message templates (EN + ES); the built-in ones when absent.
+    #[serde(default)]
+    pub templates_file: Option<PathBuf>,
+    /// Where the SQLite database, the local Maildir inbox and local outputs live.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    #[serde(default)]
+    pub mail: MailSettings,
+    #[serde(default)]
+    pub discord: Option<DiscordSettings>,
+    #[serde(default)]
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path` or `postgres://...`; defaults to `sqlite://<data_dir>/connect311.db`.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// The city's public 311 address; replies come back to `local+<ref>-<hmac>@domain`.
+    #[serde(default = "default_address")]
+    pub address: String,
+    #[serde(default = "default_from_name")]
+    pub from_name: String,
+    /// Key for signing per-request reply addresses. Generated and kept in the data dir when absent.
+    #[serde(default)]
+    pub reply_secret: Option<SecretString>,
+    /// Further addresses and domains that are ours (never auto-replied to).
+    #[serde(default)]
+    pub own_addresses: Vec<String>,
+    #[serde(default)]
+    pub own_domains: Vec<String>,
+    /// Staff who may act on requests by email.
+    #[serde(default)]
+    pub staff_addresses: Vec<String>,
+    #[serde(default)]
+    pub staff_domains: Vec<String>,
+    /// Automatic replies to one sender per hour, at most.
+    #[serde(default = "default_rate_limit")]
+    pub replies_per_sender_per_hour: u32,
+    /// A reply after closure within this many days reopens the request.
+    #[serde(default = "default_reopen_days")]
+    pub reopen_window_days: u32,
+    #[serde(default = "default_max_attachment")]
+    pub max_attachment_bytes: usize,
+    #[serde(default = "default_max_total_attachment")]
+    pub max_total_attachment_bytes: usize,
+    /// The inbox to watch; without it a local Maildir under the data dir is watched.
+    #[serde(default)]
+    pub imap: Option<ImapSettings>,
+    /// Where to send mail; without it messages are written as .eml files under the data dir.
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            address: default_address(),
+            from_name: default_from_name(),
+            reply_secret: None,
+            own_addresses: Vec::new(),
+            own_domains: Vec::new(),
+            staff_addresses: Vec::new(),
+            staff_domains: Vec::new(),
+            replies_per_sender_per_hour: default_rate_limit(),
+            reopen_window_days: default_reopen_days(),
+            max_attachment_bytes: default_max_attachment(),
+            max_total_attachment_bytes: default_max_total_attachment(),
+            imap: None,
+            smtp: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    pub host: String,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    pub username: String,
+    pub password: SecretString,
+    #[serde(default = "default_mailbox")]
+    pub mailbox: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    pub token: SecretString,
+    pub guild_id: u64,
+    /// A channel where every staff message becomes an internal request.
+    #[serde(default)]
+    pub intake_channel: Option<String>,
+    /// Role that may work every department's items.
+    #[serde(default)]
+    pub supervisor_role: Option<String>,
+    /// Role paged (the only mention the bot makes) when an emergency is posted to dispatch.
+    #[serde(default)]
+    pub oncall_role: Option<String>,
+    /// Test only: a loopback Discord stand-in (`http://127.0.0.1:PORT`); turns serenity's ratelimiter off.
+    #[serde(default)]
+    pub api_proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_backoff_base_ms")]
+    pub backoff_base_ms: u64,
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: default_max_attempts(),
+            backoff_base_ms: default_backoff_base_ms(),
+            backoff_max_ms: default_backoff_max_ms(),
+            poll_ms: default_poll_ms(),
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+fn default_address() -> String {
+    "311@city.test".into()
+}
+fn default_from_name() -> String {
+    "City of Riverton 311".into()
+}
+fn default_rate_limit() -> u32 {
+    5
+}
+fn default_reopen_days() -> u32 {
+    14
+}
+fn default_max_attachment() -> usize {
+    5 * 1024 * 1024
+}
+fn default_max_total_attachment() -> usize {
+    7 * 1024 * 1024
+}
+fn default_imap_port() -> u16 {
+    143
+}
+fn default_smtp_port() -> u16 {
+    25
+}
+fn default_mailbox() -> String {
+    "INBOX".into()
+}
+fn default_max_attempts() -> u32 {
+    12
+}
+fn default_backoff_base_ms() -> u64 {
+    2_000
+}
+fn default_backoff_max_ms() -> u64 {
+    15 * 60 * 1000
+}
+fn default_poll_ms() -> u64 {
+    500
+}
+
+impl Settings {
+    /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides.
+    /// Errors name the file, the key and the reason.
+    pub fn load(file: Option<&Path>) -> Result<Settings> {
+        let mut fig = Figment::new();
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("config file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig = fig.merge(Env::prefixed("CONNECT311__").split("__"));
+        let settings: Settings = fig.extract().map_err(|e| {
+            let mut msg = String::new();
+            for err in e {
+                if !msg.is_empty() {
+                    msg.push('\n');
+                }
+                msg.push_str(&describe_figment_error(&err));
+            }
+            anyhow::anyhow!(msg)
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Parses settings from TOML text alone (no environment), for checks and tests.
+    pub fn from_toml_str(text: &str) -> Result<Settings> {
+        let settings: Settings = Figment::new()
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| anyhow::anyhow!(describe_figment_error(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !self.mail.address.contains('@') {
+            anyhow::bail!(
+                "mail.address: `{}` is not an email address",
+                self.mail.address
+            );
+        }
+        if self.outbox.max_attempts == 0 {
+            anyhow::bail!("outbox.max_attempts: must be at least 1");
+        }
+        if let Some(url) = &self.database.url {
+            if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
+                anyhow::bail!("database.url: `{url}` must start with sqlite: or postgres://");
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        self.database.url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("connect311.db").to_string_lossy()
+            )
+        })
+    }
+
+    /// The city configuration text: the configured file, or the built-in example city.
+    pub fn city_toml(&self) -> Result<(String, String)> {
+        match &self.city_file {
+            Some(p) => Ok((
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("reading city file {}", p.display()))?,
+                p.display().to_string(),
+            )),
+            None => Ok((EXAMPLE_CITY.to_string(), "built-in config/city.toml".into())),
+        }
+    }
+
+    /// The templates text: the configured file, or the built-in ones.
+    pub fn templates_toml(&self) -> Result<(String, String)> {
+        match &self.templates_file {
+            Some(p) => Ok((
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("reading templates file {}", p.display()))?,
+                p.display().to_string(),
+            )),
+            None => Ok((
+                EXAMPLE_TEMPLATES.to_string(),
+                "built-in config/templates.toml".into(),
+            )),
+        }
+    }
+}
+
+fn describe_figment_error(e: &figment::Error) -> String {
+    let key = e.path.join(".");
+    let origin = e
+        .metadata
+        .as_ref()
+        .and_then(|m| m.source.as_ref())
+        .map(|s| format!("{s}: "))
+        .unwrap_or_default();
+    if key.is_empty() {
+        format!("{origin}{}", e.kind)
+    } else {
+        format!("{origin}{key}: {}", e.kind)
+    }
+}
+
+/// The example city shipped with the binary, so `connect311 serve` works from any directory.
+pub const EXAMPLE_CITY: &str = include_str!("../config/city.toml");
+/// The example templates shipped with the binary.
+pub const EXAMPLE_TEMPLATES: &str = include_str!("../config/templates.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_means_embedded_defaults() {
+        let s = Settings::from_toml_str("").unwrap();
+        assert_eq!(s.mail.address, "311@city.test");
+        assert!(s.database_url().starts_with("sqlite://"));
+        assert!(s.discord.is_none());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Settings::from_toml_str("[mail]\nadress = \"x@y\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("adress"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let err = Settings::from_toml_str("[outbox]\nmax_attempts = \"many\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("outbox.max_attempts"), "{msg}");
+    }
+
+    #[test]
+    fn bad_database_url_is_refused() {
+        let err = Settings::from_toml_str("[database]\nurl = \"mysql://x\"\n").unwrap_err();
+        assert!(err.to_string().contains("database.url"), "{err}");
+    }
+}

@@ -1,0 +1,205 @@
+//! Builds the outbound effects of a change (emails, chat posts) as outbox rows, from templates and request data.
+
+use mail::outbound::{AutoSubmitted, OutgoingMail};
+use routing::RequestRef;
+use serde_json::json;
+
+use super::Desk;
+use crate::store::{NewOutbox, Request};
+
+/// Threading context for a reply: the message we answer and its references.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyTo {
+    pub message_id: Option<String>,
+    pub references: Vec<String>,
+}
+
+impl Desk {
+    /// An email to `to` from template `kind` in `lang`, threaded under `reply_to`, as an outbox row.
+    /// Returns the row and the Message-ID it will carry (remembered for threading).
+    pub(crate) fn email_job(
+        &self,
+        reference: RequestRef,
+        lang: &str,
+        kind: &str,
+        vars: &[(&str, String)],
+        to: &str,
+        reply_to: &ReplyTo,
+        auto: AutoSubmitted,
+    ) -> (NewOutbox, String) {
+        let rendered = self.templates.render(lang, kind, vars);
+        let message_id = self.new_message_id(reference);
+        let mut references = reply_to.references.clone();
+        if let Some(id) = &reply_to.message_id {
+            if !references.contains(id) {
+                references.push(id.clone());
+            }
+        }
+        let mail = OutgoingMail {
+            from: mail::inbound::Address {
+                name: Some(self.settings.mail.from_name.clone()),
+                email: self.settings.mail.address.clone(),
+            },
+            to: mail::inbound::Address {
+                name: None,
+                email: to.to_string(),
+            },
+            reply_to: Some(mail::address::reply_address(
+                &self.settings.mail.address,
+                &reference.to_string(),
+                self.reply_secret(),
+            )),
+            subject: mail::address::tag_subject(&rendered.subject, &reference.to_string()),
+            text: rendered.body,
+            message_id: message_id.clone(),
+            in_reply_to: reply_to.message_id.clone(),
+            references,
+            auto_submitted: auto,
+            language: Some(lang.to_string()),
+        };
+        let job = NewOutbox {
+            kind: "email".into(),
+            recipient: Some(to.to_ascii_lowercase()),
+            payload: serde_json::to_value(&mail).expect("OutgoingMail serialises"),
+        };
+        (job, message_id)
+    }
+
+    /// A fresh Message-ID in our domain that names the request.
+    pub(crate) fn new_message_id(&self, reference: RequestRef) -> String {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_i64(self.now());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        format!("{reference}.{nanos:x}.{:016x}@{}", h.finish(), self.mail_domain())
+    }
+
+    /// Post (or re-post after reassignment) the request's work order to its department's channel.
+    pub(crate) fn work_order_job(&self, department: &str, emergency: bool) -> Option<NewOutbox> {
+        let dept = self.city.departments.iter().find(|d| d.id.as_str() == department)?;
+        let page_role = if emergency {
+            self.settings
+                .discord
+                .as_ref()
+                .and_then(|d| d.oncall_role.clone())
+                .or_else(|| dept.chat_role.clone())
+        } else {
+            None
+        };
+        Some(NewOutbox {
+            kind: "chat_work_order".into(),
+            recipient: Some(dept.chat_channel.clone()),
+            payload: json!({ "channel": dept.chat_channel, "department": department, "page_role": page_role }),
+        })
+    }
+
+    /// Refresh the posted work order card from the request's current state.
+    pub(crate) fn work_order_update_job(&self) -> NewOutbox {
+        NewOutbox {
+            kind: "chat_update".into(),
+            recipient: None,
+            payload: json!({}),
+        }
+    }
+
+    /// A note in the request's work-order thread (untrusted text is escaped by the chat adapter).
+    pub(crate) fn chat_note_job(&self, text: &str) -> NewOutbox {
+        NewOutbox {
+            kind: "chat_note".into(),
+            recipient: None,
+            payload: json!({ "text": text }),
+        }
+    }
+
+    /// Display name of a department in a language.
+    pub fn department_name(&self, id: &str, lang: &str) -> String {
+        self.city
+            .departments
+            .iter()
+            .find(|d| d.id.as_str() == id)
+            .map(|d| if lang == "es" { d.name_es.clone() } else { d.name.clone() })
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// Display name of a category in a language ("General request" when unrouted).
+    pub fn category_name(&self, id: Option<&str>, lang: &str) -> String {
+        match id.and_then(|id| self.city.categories.iter().find(|c| c.id.as_str() == id)) {
+            Some(c) if lang == "es" => c.name_es.clone(),
+            Some(c) => c.name.clone(),
+            None if lang == "es" => "Solicitud general".into(),
+            None => "General request".into(),
+        }
+    }
+
+    /// Placeholders common to every template about `req`.
+    pub(crate) fn request_vars(&self, req: &Request) -> Vec<(&'static str, String)> {
+        let lang = req.language.as_str();
+        let none = if lang == "es" { "no indicada" } else { "not given" };
+        vec![
+            ("reference", req.reference.to_string()),
+            ("city", self.city.city.name.clone()),
+            ("category", self.category_name(req.category.as_deref(), lang)),
+            ("department", self.department_name(&req.department, lang)),
+            ("location", req.location_text.clone().unwrap_or_else(|| none.into())),
+            (
+                "response_time",
+                human_hours(((req.response_due_at - req.created_at) / 3_600_000).max(1), lang),
+            ),
+            (
+                "resolution_time",
+                human_hours(((req.resolution_due_at - req.created_at) / 3_600_000).max(1), lang),
+            ),
+        ]
+    }
+}
+
+/// "36 hours" / "3 days" in English or Spanish.
+pub fn human_hours(hours: i64, lang: &str) -> String {
+    let es = lang == "es";
+    if hours >= 48 && hours % 24 == 0 {
+        let d = hours / 24;
+        if es { format!("{d} días") } else { format!("{d} days") }
+    } else if hours == 1 {
+        if es { "1 hora".into() } else { "1 hour".into() }
+    } else if es {
+        format!("{hours} horas")
+    } else {
+        format!("{hours} hours")
+    }
+}
+
+/// `jane.doe@example.test` → `j***@example.test`: staff see enough to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => {
+            let first: String = email.chars().take(1).collect();
+            format!("{first}***")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_email("jane.doe@example.test"), "j***@example.test");
+        assert_eq!(mask_email("x"), "x***");
+    }
+
+    #[test]
+    fn hours_read_naturally() {
+        assert_eq!(human_hours(72, "en"), "3 days");
+        assert_eq!(human_hours(72, "es"), "3 días");
+        assert_eq!(human_hours(36, "en"), "36 hours");
+        assert_eq!(human_hours(1, "es"), "1 hora");
+    }
+}

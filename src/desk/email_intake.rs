@@ -1,0 +1,454 @@
+//! Email intake: parse → guard → thread → classify → persist (one transaction) → outbox. Shared by the IMAP
+//! worker, the local Maildir watcher and `connect311 ingest` (the MTA pipe).
+
+use mail::inbound::Inbound;
+use mail::outbound::AutoSubmitted;
+use routing::RequestRef;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tracing::{info, instrument, warn};
+
+use super::compose::ReplyTo;
+use super::threading::ThreadMatch;
+use super::Desk;
+use crate::store::{status, Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange, StoreError};
+
+/// What became of one inbound email.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestOutcome {
+    /// A new request was created (and acknowledged unless suppressed).
+    Created { reference: RequestRef, emergency: bool },
+    /// The message was added to an existing request (comment, status question, reopen...).
+    Appended { reference: RequestRef, action: String },
+    /// Seen before (same Message-ID): nothing done again.
+    Duplicate { reference: Option<RequestRef> },
+    /// Automated mail (auto-reply, list, our own): logged, never answered.
+    Automated { reference: Option<RequestRef>, reason: String },
+    /// A delivery-status report, recorded against the request whose mail bounced.
+    Bounce { reference: Option<RequestRef>, permanent: bool },
+    /// Not a usable message: kept raw, moved to quarantine.
+    Quarantined { reason: String },
+}
+
+impl IngestOutcome {
+    /// The request involved, if any.
+    pub fn reference(&self) -> Option<RequestRef> {
+        match self {
+            IngestOutcome::Created { reference, .. } | IngestOutcome::Appended { reference, .. } => Some(*reference),
+            IngestOutcome::Duplicate { reference }
+            | IngestOutcome::Automated { reference, .. }
+            | IngestOutcome::Bounce { reference, .. } => *reference,
+            IngestOutcome::Quarantined { .. } => None,
+        }
+    }
+}
+
+const SOURCE: &str = "email";
+
+impl Desk {
+    /// Processes one raw email. Returns only after everything it decided is committed; an `Err` means nothing
+    /// was committed and the message must be retried (it stays in the inbox).
+    #[instrument(skip_all, fields(message_id, request_ref))]
+    pub async fn ingest_email(&self, raw: &[u8]) -> Result<IngestOutcome, StoreError> {
+        let now = self.now();
+        let limits = mail::inbound::Limits {
+            max_attachment_bytes: self.settings.mail.max_attachment_bytes,
+            max_total_attachment_bytes: self.settings.mail.max_total_attachment_bytes,
+        };
+        let inb = match mail::inbound::parse(raw, &limits) {
+            Ok(inb) => inb,
+            Err(e) => {
+                let reason = e.to_string();
+                let rec = inbound_record(raw_id(raw), None, None, "quarantined", Some(&reason), raw);
+                return match self.store.record_inbound(&rec, now).await {
+                    Ok(()) | Err(StoreError::Duplicate(_)) => {
+                        warn!(%reason, "quarantined unparseable message");
+                        Ok(IngestOutcome::Quarantined { reason })
+                    }
+                    Err(e) => Err(e),
+                };
+            }
+        };
+        let external_id = inb.message_id.clone().unwrap_or_else(|| raw_id(raw));
+        tracing::Span::current().record("message_id", external_id.as_str());
+        if let Some(seen) = self.store.inbound_seen(SOURCE, &external_id).await? {
+            return Ok(IngestOutcome::Duplicate { reference: seen.reference });
+        }
+        let outcome = self.route_email(&inb, &external_id, raw, now).await;
+        match outcome {
+            Err(StoreError::Duplicate(_)) => {
+                // Another worker committed the same message first.
+                let seen = self.store.inbound_seen(SOURCE, &external_id).await?;
+                Ok(IngestOutcome::Duplicate { reference: seen.and_then(|s| s.reference) })
+            }
+            other => {
+                if let Ok(o) = &other {
+                    if let Some(r) = o.reference() {
+                        tracing::Span::current().record("request_ref", r.to_string().as_str());
+                    }
+                    info!(outcome = ?o, "email ingested");
+                }
+                other
+            }
+        }
+    }
+
+    async fn route_email(
+        &self,
+        inb: &Inbound,
+        external_id: &str,
+        raw: &[u8],
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let sender = inb.from.as_ref().map(|a| a.email.to_ascii_lowercase());
+        let record = |disposition: &str, reason: Option<&str>| {
+            inbound_record(external_id.to_string(), sender.clone(), Some(inb.subject.clone()), disposition, reason, raw)
+        };
+
+        if let Some(bounce) = &inb.dsn {
+            let mut reference = None;
+            if let Some(orig) = &bounce.original_message_id {
+                reference = self.store.request_for_message_id(orig).await?;
+            }
+            let permanent = bounce.permanent;
+            match reference {
+                Some(r) => {
+                    let change = Change {
+                        events: vec![NewEvent::new(
+                            "bounce",
+                            "mailer-daemon",
+                            SOURCE,
+                            json!({ "permanent": permanent, "status": bounce.status, "recipient": bounce.recipient,
+                                    "diagnostic": bounce.diagnostic, "original_message_id": bounce.original_message_id }),
+                        )],
+                        inbound: Some(record("bounce", None)),
+                        ..Change::default()
+                    };
+                    self.store.apply_change(r, &change, now).await?;
+                }
+                None => self.store.record_inbound(&record("bounce", Some("no matching request")), now).await?,
+            }
+            return Ok(IngestOutcome::Bounce { reference, permanent });
+        }
+
+        let Some(sender) = sender.clone() else {
+            let reason = "no From address";
+            self.store.record_inbound(&record("quarantined", Some(reason)), now).await?;
+            return Ok(IngestOutcome::Quarantined { reason: reason.into() });
+        };
+
+        let thread = self.find_thread(inb).await?;
+        if let Some(reason) = mail::guard::automated(inb, &self.own_addresses()) {
+            // Logged and attached where it belongs; never answered.
+            let mut reference = None;
+            if let Some((r, _)) = thread {
+                let change = Change {
+                    events: vec![NewEvent::new(
+                        "automated_mail",
+                        &sender,
+                        SOURCE,
+                        json!({ "reason": reason, "subject": inb.subject }),
+                    )],
+                    inbound: Some(record("automated", Some(&reason))),
+                    ..Change::default()
+                };
+                self.store.apply_change(r, &change, now).await?;
+                reference = Some(r);
+            } else {
+                self.store.record_inbound(&record("automated", Some(&reason)), now).await?;
+            }
+            return Ok(IngestOutcome::Automated { reference, reason });
+        }
+
+        if let Some((r, how)) = thread {
+            let req = self.store.request(r).await?.ok_or_else(|| StoreError::NotFound(r.to_string()))?;
+            if req.requester == sender || self.is_staff_address(&sender) {
+                return self.append_email(&req, inb, &sender, how, record("appended", None), now).await;
+            }
+            // Zammad #2444: knowing a reference is not enough to write into someone else's request.
+            warn!(reference = %r, %sender, "non-participant quoted a reference; starting a new request");
+            return self
+                .create_from_email(inb, &sender, None, Some(r), record("created", Some("stranger quoted a reference")), now)
+                .await;
+        }
+        self.create_from_email(inb, &sender, None, None, record("created", None), now).await
+    }
+
+    /// Creates a new request from an email, acknowledging it unless rate-limited.
+    async fn create_from_email(
+        &self,
+        inb: &Inbound,
+        sender: &str,
+        linked_to: Option<RequestRef>,
+        quoted_by_stranger: Option<RequestRef>,
+        inbound: InboundRecord,
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let body = mail::strip::visible_reply(&inb.text);
+        let text = format!("{}\n{}", inb.subject, body);
+        let decision = self.router.classify(&text);
+        let lang = decision.language.to_string();
+        let emergency = decision.emergency.is_some();
+        let cat = decision.category.as_ref().map(|c| c.to_string());
+        let location = decision.location.clone();
+        let new = NewRequest {
+            department: decision.department.to_string(),
+            category: cat,
+            language: lang.clone(),
+            priority: decision.priority.to_string(),
+            emergency: decision.emergency.as_ref().map(|e| serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+            location_text: location.as_ref().map(|l| l.text.clone()),
+            location_norm: location.as_ref().map(|l| l.normalized.clone()),
+            lat: location.as_ref().and_then(|l| l.lat),
+            lon: location.as_ref().and_then(|l| l.lon),
+            source: SOURCE.into(),
+            requester: sender.to_string(),
+            requester_name: inb.from.as_ref().and_then(|a| a.name.clone()),
+            subject: inb.subject.clone(),
+            description: body.trim().to_string(),
+            decision: serde_json::to_value(&decision).unwrap_or_default(),
+            linked_to: linked_to.or(quoted_by_stranger),
+            response_due_at: now + i64::from(decision.response_hours) * 3_600_000,
+            resolution_due_at: now + i64::from(decision.resolution_hours) * 3_600_000,
+        };
+        let rate_limited = self.over_rate_limit(sender, now).await?;
+        let reply_to = ReplyTo { message_id: inb.message_id.clone(), references: inb.references.clone() };
+        let attachments = attachments_of(inb);
+        let oversize = inb.oversize.clone();
+        let reference = self
+            .store
+            .create_request(&new, now, |reference| {
+                let mut change = Change {
+                    inbound: Some(inbound),
+                    attachments,
+                    ..Change::default()
+                };
+                if let Some(id) = &inb.message_id {
+                    change.thread_ids.push((id.clone(), "in".into()));
+                }
+                change.events.push(NewEvent::new(
+                    "created",
+                    sender,
+                    SOURCE,
+                    json!({ "decision": decision, "linked_to": linked_to.map(|r| r.to_string()),
+                            "quoted_reference": quoted_by_stranger.map(|r| r.to_string()),
+                            "attachments": inb.attachments.iter().map(|a| json!({"filename": a.filename, "size": a.size})).collect::<Vec<_>>() }),
+                ));
+                if let Some(job) = self.work_order_job(&new.department, emergency) {
+                    change.outbox.push(job);
+                }
+                if rate_limited {
+                    change.events.push(NewEvent::new("reply_suppressed", "system", SOURCE, json!({ "reason": "per-sender rate limit" })));
+                    return change;
+                }
+                let req_view = request_view(reference, &new, now);
+                let mut vars = self.request_vars(&req_view);
+                let kind = if emergency { "emergency" } else { "acknowledgement" };
+                vars.retain(|(k, _)| *k != "reference");
+                vars.push(("reference", reference.to_string()));
+                let (job, mid) = self.email_job(reference, &lang, kind, &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                change.outbox.push(job);
+                change.thread_ids.push((mid, "out".into()));
+                if !oversize.is_empty() {
+                    let limit = format!("{} MB", self.settings.mail.max_attachment_bytes / (1024 * 1024));
+                    let vars = [
+                        ("reference", reference.to_string()),
+                        ("city", self.city.city.name.clone()),
+                        ("limit", limit),
+                        ("files", oversize.join(", ")),
+                    ];
+                    let (job, mid) = self.email_job(reference, &lang, "oversize", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                    change.outbox.push(job);
+                    change.thread_ids.push((mid, "out".into()));
+                    change.events.push(NewEvent::new("attachments_refused", "system", SOURCE, json!({ "files": oversize })));
+                }
+                change
+            })
+            .await?;
+        Ok(IngestOutcome::Created { reference, emergency })
+    }
+
+    /// A participant's reply: a status question, a comment, or (after closure) a reopen or a linked new request.
+    async fn append_email(
+        &self,
+        req: &Request,
+        inb: &Inbound,
+        sender: &str,
+        how: ThreadMatch,
+        inbound: InboundRecord,
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let text = mail::strip::visible_reply(&inb.text).trim().to_string();
+        let reply_to = ReplyTo { message_id: inb.message_id.clone(), references: inb.references.clone() };
+        let rate_limited = self.over_rate_limit(sender, now).await?;
+        let lang = req.language.clone();
+        let mut change = Change { inbound: Some(inbound), attachments: attachments_of(inb), ..Change::default() };
+        if let Some(id) = &inb.message_id {
+            change.thread_ids.push((id.clone(), "in".into()));
+        }
+        let action;
+        if req.status == status::CLOSED {
+            let window = i64::from(self.settings.mail.reopen_window_days) * 86_400_000;
+            let closed_at = req.closed_at.unwrap_or(req.updated_at);
+            if now - closed_at > window {
+                // Too late to reopen: a fresh request, linked to the old one.
+                let rec = change.inbound.take().expect("set above");
+                return self.create_from_email(inb, sender, Some(req.reference), None, rec, now).await;
+            }
+            action = "reopened";
+            change.status = Some(StatusChange::Reopened);
+            change.events.push(NewEvent::new("reopened", sender, SOURCE, json!({ "text": text, "matched_by": how.as_str() })));
+            change.outbox.push(self.chat_note_job(&format!("Reopened by the requester: {text}")));
+            change.outbox.push(self.work_order_update_job());
+            if !rate_limited {
+                let mut vars = self.request_vars(req);
+                vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
+                let (job, mid) = self.email_job(req.reference, &lang, "reopened", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                change.outbox.push(job);
+                change.thread_ids.push((mid, "out".into()));
+            }
+        } else if is_status_question(&text) {
+            action = "status";
+            change.events.push(NewEvent::new("status_requested", sender, SOURCE, json!({ "matched_by": how.as_str() })));
+            if !rate_limited {
+                let events = self.store.events(req.reference).await?;
+                let last_note = events
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.payload.get("note").and_then(|n| n.as_str()).map(String::from))
+                    .unwrap_or_else(|| "-".into());
+                let mut vars = self.request_vars(req);
+                vars.push(("status", status_word(&req.status, &lang)));
+                vars.push(("updated", crate::clock::human(req.updated_at)));
+                vars.push(("last_note", last_note));
+                let (job, mid) = self.email_job(req.reference, &lang, "status", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                change.outbox.push(job);
+                change.thread_ids.push((mid, "out".into()));
+            }
+        } else {
+            action = "comment";
+            let internal = sender != req.requester;
+            change.events.push(NewEvent::new(
+                "comment",
+                sender,
+                SOURCE,
+                json!({ "text": text, "matched_by": how.as_str(), "staff": internal,
+                        "attachments": inb.attachments.iter().map(|a| a.filename.clone()).collect::<Vec<_>>() }),
+            ));
+            let who = if internal { "Staff" } else { "Requester" };
+            change.outbox.push(self.chat_note_job(&format!("{who} replied by email: {text}")));
+        }
+        if rate_limited && action != "comment" {
+            change.events.push(NewEvent::new("reply_suppressed", "system", SOURCE, json!({ "reason": "per-sender rate limit" })));
+        }
+        self.store.apply_change(req.reference, &change, now).await?;
+        Ok(IngestOutcome::Appended { reference: req.reference, action: action.into() })
+    }
+
+    /// Per-sender cap on automatic replies (loop breaker even against responders that ignore RFC 3834).
+    async fn over_rate_limit(&self, sender: &str, now: i64) -> Result<bool, StoreError> {
+        let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
+        Ok(self.store.count_mail_to(&sender.to_ascii_lowercase(), now - 3_600_000).await? >= limit)
+    }
+}
+
+/// "status", "estado", "what is the status?", "¿cuál es el estado?" — short messages asking only for status.
+pub fn is_status_question(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    if t.is_empty() || t.chars().count() > 80 {
+        return false;
+    }
+    let question = t.ends_with('?');
+    t.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        matches!(w, "status" | "estado" | "estatus") || (question && matches!(w, "update" | "progress" | "avance" | "novedades"))
+    })
+}
+
+/// A status in the request's language.
+pub fn status_word(status: &str, lang: &str) -> String {
+    let es = lang == "es";
+    match status {
+        status::OPEN => if es { "abierta" } else { "open" },
+        status::ACKNOWLEDGED => if es { "en atención" } else { "being worked on" },
+        status::CLOSED => if es { "cerrada" } else { "closed" },
+        status::REOPENED => if es { "reabierta" } else { "reopened" },
+        other => other,
+    }
+    .to_string()
+}
+
+fn attachments_of(inb: &Inbound) -> Vec<NewAttachment> {
+    inb.attachments
+        .iter()
+        .map(|a| NewAttachment { filename: a.filename.clone(), content_type: a.content_type.clone(), data: a.data.clone() })
+        .collect()
+}
+
+fn raw_id(raw: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(raw)))
+}
+
+fn inbound_record(
+    external_id: String,
+    sender: Option<String>,
+    subject: Option<String>,
+    disposition: &str,
+    reason: Option<&str>,
+    raw: &[u8],
+) -> InboundRecord {
+    InboundRecord {
+        source: SOURCE.into(),
+        external_id,
+        sender,
+        subject,
+        disposition: disposition.into(),
+        reason: reason.map(String::from),
+        raw: raw.to_vec(),
+    }
+}
+
+/// The request as it will be stored, for rendering its acknowledgement inside the creating transaction.
+fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
+    Request {
+        reference,
+        status: status::OPEN.into(),
+        close_reason: None,
+        department: new.department.clone(),
+        category: new.category.clone(),
+        language: new.language.clone(),
+        priority: new.priority.clone(),
+        emergency: new.emergency.clone(),
+        location_text: new.location_text.clone(),
+        location_norm: new.location_norm.clone(),
+        lat: new.lat,
+        lon: new.lon,
+        source: new.source.clone(),
+        requester: new.requester.clone(),
+        requester_name: new.requester_name.clone(),
+        subject: new.subject.clone(),
+        description: new.description.clone(),
+        decision: new.decision.clone(),
+        linked_to: new.linked_to,
+        created_at: now,
+        updated_at: now,
+        acknowledged_at: None,
+        closed_at: None,
+        response_due_at: new.response_due_at,
+        resolution_due_at: new.resolution_due_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_questions() {
+        for yes in ["status", "STATUS", "Estado", "what's the status?", "¿Cuál es el estado?", "any update?"] {
+            assert!(is_status_question(yes), "{yes}");
+        }
+        for no in ["", "The pothole is now bigger and a car hit it", "gracias"] {
+            assert!(!is_status_question(no), "{no}");
+        }
+    }
+}

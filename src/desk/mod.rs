@@ -1,0 +1,130 @@
+//! The desk: the service's core. It turns inbound messages and staff actions into requests, events and outbox
+//! rows, using the pure routing crate for decisions and the store for one-transaction persistence.
+
+mod compose;
+mod email_intake;
+mod threading;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use routing::{CityConfig, Router};
+use secrecy::ExposeSecret;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::Store;
+use crate::templates::Templates;
+
+pub use compose::{human_hours, mask_email};
+pub use email_intake::IngestOutcome;
+
+/// Everything the desk needs, shared by the workers. Cheap to clone.
+#[derive(Clone)]
+pub struct Desk {
+    pub store: Store,
+    pub city: Arc<CityConfig>,
+    pub router: Arc<Router>,
+    pub templates: Arc<Templates>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    reply_secret: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("store", &self.store.dialect())
+            .finish()
+    }
+}
+
+impl Desk {
+    /// Loads the city and templates named by `settings` and checks them.
+    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<Desk> {
+        let (city_text, city_origin) = settings.city_toml()?;
+        let city = CityConfig::from_toml_str(&city_text)
+            .map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
+        let router = Router::new(&city).map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
+        let (tpl_text, tpl_origin) = settings.templates_toml()?;
+        let templates = Templates::from_toml_str(&tpl_text, &tpl_origin)?;
+        let reply_secret = reply_secret(&settings)?;
+        Ok(Desk {
+            store,
+            city: Arc::new(city),
+            router: Arc::new(router),
+            templates: Arc::new(templates),
+            settings: Arc::new(settings),
+            clock,
+            reply_secret: Arc::new(reply_secret),
+        })
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The domain of the city's 311 address.
+    pub fn mail_domain(&self) -> &str {
+        self.settings
+            .mail
+            .address
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or("localhost")
+    }
+
+    /// Whether an address belongs to city staff (by list or domain).
+    pub fn is_staff_address(&self, email: &str) -> bool {
+        let email = email.to_ascii_lowercase();
+        let m = &self.settings.mail;
+        m.staff_addresses
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&email))
+            || email
+                .rsplit_once('@')
+                .is_some_and(|(_, d)| m.staff_domains.iter().any(|s| s.eq_ignore_ascii_case(d)))
+    }
+
+    /// The city's own addresses and domains: never auto-replied to.
+    pub fn own_addresses(&self) -> mail::guard::OwnAddresses {
+        let m = &self.settings.mail;
+        let mut addresses = vec![m.address.to_ascii_lowercase()];
+        addresses.extend(m.own_addresses.iter().map(|a| a.to_ascii_lowercase()));
+        addresses.extend(self.city.departments.iter().map(|d| d.email.to_ascii_lowercase()));
+        let mut domains: Vec<String> = m.own_domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+        // Our own 311 domain: anything from it is ours (plus-addresses included).
+        let own = self.mail_domain().to_ascii_lowercase();
+        if !domains.contains(&own) && m.staff_domains.iter().all(|d| !d.eq_ignore_ascii_case(&own)) {
+            domains.push(own);
+        }
+        mail::guard::OwnAddresses { addresses, domains }
+    }
+
+    pub(crate) fn reply_secret(&self) -> &[u8] {
+        &self.reply_secret
+    }
+}
+
+/// The configured reply-address key, or one generated once and kept in the data dir.
+fn reply_secret(settings: &Settings) -> Result<Vec<u8>> {
+    if let Some(s) = &settings.mail.reply_secret {
+        return Ok(s.expose_secret().as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("reply-secret");
+    if let Ok(existing) = std::fs::read(&path) {
+        if existing.len() >= 16 {
+            return Ok(existing);
+        }
+    }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
+    let mut key = vec![0u8; 32];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .context("reading /dev/urandom for the reply-address key")?;
+    let hexkey = hex::encode(&key).into_bytes();
+    std::fs::write(&path, &hexkey).with_context(|| format!("writing {}", path.display()))?;
+    Ok(hexkey)
+}

@@ -1,0 +1,12 @@
+//! connect311: a city's 311 desk in email and team chat. The library behind the `connect311` binary.
+
+pub mod app;
+pub mod chat_log;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod desk;
+pub mod outbox_worker;
+pub mod serve;
+pub mod store;
+pub mod templates;

@@ -1,0 +1,191 @@
+//! Rows the store reads and writes, as plain typed data.
+
+use routing::RequestRef;
+use serde::{Deserialize, Serialize};
+
+/// Lifecycle states stored in `requests.status`.
+pub mod status {
+    pub const OPEN: &str = "open";
+    pub const ACKNOWLEDGED: &str = "acknowledged";
+    pub const CLOSED: &str = "closed";
+    pub const REOPENED: &str = "reopened";
+}
+
+/// A request about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub department: String,
+    pub category: Option<String>,
+    pub language: String,
+    pub priority: String,
+    pub emergency: Option<String>,
+    pub location_text: Option<String>,
+    pub location_norm: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub source: String,
+    pub requester: String,
+    pub requester_name: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub decision: serde_json::Value,
+    pub linked_to: Option<RequestRef>,
+    pub response_due_at: i64,
+    pub resolution_due_at: i64,
+}
+
+/// A stored request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Request {
+    pub reference: RequestRef,
+    pub status: String,
+    pub close_reason: Option<String>,
+    pub department: String,
+    pub category: Option<String>,
+    pub language: String,
+    pub priority: String,
+    pub emergency: Option<String>,
+    pub location_text: Option<String>,
+    pub location_norm: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub source: String,
+    pub requester: String,
+    pub requester_name: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub decision: serde_json::Value,
+    pub linked_to: Option<RequestRef>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub response_due_at: i64,
+    pub resolution_due_at: i64,
+}
+
+/// A state change or note on a request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub actor: String,
+    pub source: String,
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: &str, actor: &str, source: &str, payload: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
+            actor: actor.into(),
+            source: source.into(),
+            payload,
+        }
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub reference: RequestRef,
+    pub kind: String,
+    pub actor: String,
+    pub source: String,
+    pub at: i64,
+    pub payload: serde_json::Value,
+}
+
+/// An inbound message as received, kept raw.
+#[derive(Debug, Clone)]
+pub struct InboundRecord {
+    pub source: String,
+    pub external_id: String,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub disposition: String,
+    pub reason: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+/// An outbound effect to deliver: written with the state change, delivered by a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbox {
+    pub kind: String,
+    pub recipient: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+/// A claimed outbox job.
+#[derive(Debug, Clone)]
+pub struct OutboxJob {
+    pub id: i64,
+    pub kind: String,
+    pub reference: Option<RequestRef>,
+    pub recipient: Option<String>,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+}
+
+/// A stored outbox row, for inspection.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub reference: Option<RequestRef>,
+    pub recipient: Option<String>,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub done_at: Option<i64>,
+    pub failed_at: Option<i64>,
+}
+
+/// An attachment kept with a request.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Everything one change to a request writes, in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub events: Vec<NewEvent>,
+    pub outbox: Vec<NewOutbox>,
+    pub inbound: Option<InboundRecord>,
+    /// Message-IDs to remember for threading, with their direction (`in` / `out`).
+    pub thread_ids: Vec<(String, String)>,
+    pub attachments: Vec<NewAttachment>,
+    pub status: Option<StatusChange>,
+    pub department: Option<String>,
+}
+
+/// A lifecycle change recorded on the request row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusChange {
+    Acknowledged,
+    Closed { reason: String },
+    Reopened,
+}
+
+/// Filters for listing requests.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub requester: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A posted chat work order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WorkOrderRow {
+    pub reference: RequestRef,
+    pub channel_id: String,
+    pub message_id: String,
+    pub thread_id: Option<String>,
+    pub department: String,
+    pub active: bool,
+}

@@ -1,0 +1,287 @@
+//! Requests and their events: creation and every later change, each in one transaction.
+
+use anyhow::Context;
+use routing::RequestRef;
+use sqlx::Row;
+
+use super::{on_pool, Change, Event, NewRequest, Request, RequestFilter, StatusChange, Store, StoreError};
+
+const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
+    location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
+    linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
+
+macro_rules! request_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let id: i64 = row.try_get("id")?;
+        let linked: Option<i64> = row.try_get("linked_to")?;
+        let decision: String = row.try_get("decision")?;
+        Request {
+            reference: to_ref(id)?,
+            status: row.try_get("status")?,
+            close_reason: row.try_get("close_reason")?,
+            department: row.try_get("department")?,
+            category: row.try_get("category")?,
+            language: row.try_get("language")?,
+            priority: row.try_get("priority")?,
+            emergency: row.try_get("emergency")?,
+            location_text: row.try_get("location_text")?,
+            location_norm: row.try_get("location_norm")?,
+            lat: row.try_get("lat")?,
+            lon: row.try_get("lon")?,
+            source: row.try_get("source")?,
+            requester: row.try_get("requester")?,
+            requester_name: row.try_get("requester_name")?,
+            subject: row.try_get("subject")?,
+            description: row.try_get("description")?,
+            decision: serde_json::from_str(&decision).context("decision column")?,
+            linked_to: linked.map(to_ref).transpose()?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            acknowledged_at: row.try_get("acknowledged_at")?,
+            closed_at: row.try_get("closed_at")?,
+            response_due_at: row.try_get("response_due_at")?,
+            resolution_due_at: row.try_get("resolution_due_at")?,
+        }
+    }};
+}
+
+/// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`.
+macro_rules! write_change {
+    ($tx:expr, $id:expr, $change:expr, $now:expr) => {{
+        let (id, now): (i64, i64) = ($id, $now);
+        let change: &Change = $change;
+        if let Some(inb) = &change.inbound {
+            let res = sqlx::query(
+                "INSERT INTO inbound_messages (source, external_id, request_id, sender, subject, disposition, reason, received_at, raw) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&inb.source)
+            .bind(&inb.external_id)
+            .bind(id)
+            .bind(&inb.sender)
+            .bind(&inb.subject)
+            .bind(&inb.disposition)
+            .bind(&inb.reason)
+            .bind(now)
+            .bind(&inb.raw)
+            .execute(&mut *$tx)
+            .await;
+            if let Err(e) = res {
+                return Err(super::inbound::map_unique(e, &inb.external_id));
+            }
+        }
+        for ev in &change.events {
+            sqlx::query("INSERT INTO events (request_id, kind, actor, source, at, payload) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(&ev.kind)
+                .bind(&ev.actor)
+                .bind(&ev.source)
+                .bind(now)
+                .bind(ev.payload.to_string())
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for (mid, dir) in &change.thread_ids {
+            sqlx::query("INSERT INTO mail_threads (message_id, request_id, direction) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING").bind(mid).bind(id).bind(dir).execute(&mut *$tx).await?;
+        }
+        for a in &change.attachments {
+            sqlx::query("INSERT INTO attachments (request_id, filename, content_type, size, data) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(&a.filename)
+                .bind(&a.content_type)
+                .bind(a.data.len() as i64)
+                .bind(&a.data)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for o in &change.outbox {
+            sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)")
+                .bind(&o.kind)
+                .bind(id)
+                .bind(&o.recipient)
+                .bind(o.payload.to_string())
+                .bind(now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        match &change.status {
+            None => {}
+            Some(StatusChange::Acknowledged) => {
+                sqlx::query("UPDATE requests SET status = 'acknowledged', acknowledged_at = COALESCE(acknowledged_at, $2) WHERE id = $1")
+                    .bind(id).bind(now).execute(&mut *$tx).await?;
+            }
+            Some(StatusChange::Closed { reason }) => {
+                sqlx::query("UPDATE requests SET status = 'closed', close_reason = $2, closed_at = $3 WHERE id = $1")
+                    .bind(id).bind(reason).bind(now).execute(&mut *$tx).await?;
+            }
+            Some(StatusChange::Reopened) => {
+                sqlx::query("UPDATE requests SET status = 'reopened', close_reason = NULL, closed_at = NULL WHERE id = $1")
+                    .bind(id).execute(&mut *$tx).await?;
+            }
+        }
+        if let Some(dept) = &change.department {
+            sqlx::query("UPDATE requests SET department = $2 WHERE id = $1")
+                .bind(id).bind(dept).execute(&mut *$tx).await?;
+        }
+        sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+pub(super) fn to_ref(id: i64) -> anyhow::Result<RequestRef> {
+    u64::try_from(id)
+        .ok()
+        .and_then(RequestRef::new)
+        .with_context(|| format!("bad request id {id}"))
+}
+
+pub(super) fn ref_id(r: RequestRef) -> i64 {
+    r.number() as i64
+}
+
+impl Store {
+    /// Creates a request and everything that goes with it (events, inbound message, outbox rows...) in ONE
+    /// transaction. `change` is built from the new reference, since acknowledgements quote it.
+    pub async fn create_request(
+        &self,
+        new: &NewRequest,
+        now: i64,
+        change: impl FnOnce(RequestRef) -> Change,
+    ) -> Result<RequestRef, StoreError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let row = sqlx::query(
+                "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
+                 location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
+                 created_at, updated_at, response_due_at, resolution_due_at) \
+                 VALUES ('open', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) RETURNING id",
+            )
+            .bind(&new.department)
+            .bind(&new.category)
+            .bind(&new.language)
+            .bind(&new.priority)
+            .bind(&new.emergency)
+            .bind(&new.location_text)
+            .bind(&new.location_norm)
+            .bind(new.lat)
+            .bind(new.lon)
+            .bind(&new.source)
+            .bind(&new.requester)
+            .bind(&new.requester_name)
+            .bind(&new.subject)
+            .bind(&new.description)
+            .bind(new.decision.to_string())
+            .bind(new.linked_to.map(ref_id))
+            .bind(now)
+            .bind(new.response_due_at)
+            .bind(new.resolution_due_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id: i64 = row.try_get("id")?;
+            let reference = to_ref(id)?;
+            let change = change(reference);
+            write_change!(tx, id, &change, now);
+            tx.commit().await?;
+            Ok(reference)
+        })
+    }
+
+    /// Applies a change to an existing request in one transaction.
+    pub async fn apply_change(
+        &self,
+        reference: RequestRef,
+        change: &Change,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let id = ref_id(reference);
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let exists = sqlx::query("SELECT id FROM requests WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(reference.to_string()));
+            }
+            write_change!(tx, id, change, now);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// One request by reference.
+    pub async fn request(&self, reference: RequestRef) -> Result<Option<Request>, StoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1");
+        on_pool!(self, p => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ref_id(reference)).fetch_optional(p).await?;
+            match row {
+                Some(row) => Ok(Some(request_from_row!(&row))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Requests matching a filter, newest first.
+    pub async fn list_requests(&self, f: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR department = $2) \
+             AND ($3 IS NULL OR requester = $3) ORDER BY id DESC LIMIT $4"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&f.status)
+                .bind(&f.department)
+                .bind(&f.requester)
+                .bind(f.limit.unwrap_or(1000))
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// A request's events, oldest first.
+    pub async fn events(&self, reference: RequestRef) -> Result<Vec<Event>, StoreError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, kind, actor, source, at, payload FROM events WHERE request_id = $1 ORDER BY id")
+                .bind(ref_id(reference))
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let payload: String = row.try_get("payload")?;
+                out.push(Event {
+                    id: row.try_get("id")?,
+                    reference,
+                    kind: row.try_get("kind")?,
+                    actor: row.try_get("actor")?,
+                    source: row.try_get("source")?,
+                    at: row.try_get("at")?,
+                    payload: serde_json::from_str(&payload).context("event payload")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The request a Message-ID belongs to (ours or the resident's), if any.
+    pub async fn request_for_message_id(&self, message_id: &str) -> Result<Option<RequestRef>, StoreError> {
+        on_pool!(self, p => {
+            let row = sqlx::query("SELECT request_id FROM mail_threads WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_optional(p)
+                .await?;
+            match row {
+                Some(r) => Ok(Some(to_ref(r.try_get("request_id")?)?)),
+                None => Ok(None),
+            }
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Resident-facing message templates (EN + ES): loaded and checked once, rendered with `{placeholder}`s.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// The kinds of message a resident can receive, with the placeholders each may use.
+pub const KINDS: &[(&str, &[&str])] = &[
+    (
+        "acknowledgement",
+        &[
+            "reference",
+            "city",
+            "category",
+            "department",
+            "location",
+            "response_time",
+            "resolution_time",
+        ],
+    ),
+    ("emergency", &["reference", "city"]),
+    (
+        "status",
+        &[
+            "reference",
+            "city",
+            "category",
+            "department",
+            "status",
+            "updated",
+            "last_note",
+        ],
+    ),
+    (
+        "completion",
+        &["reference", "city", "category", "outcome", "note", "reopen_days"],
+    ),
+    ("reopened", &["reference", "city", "department"]),
+    ("oversize", &["reference", "city", "limit", "files"]),
+    ("public_message", &["reference", "city", "text"]),
+];
+
+/// The languages every template must exist in.
+pub const LANGUAGES: &[&str] = &["en", "es"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Template {
+    subject: String,
+    body: String,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// All templates, keyed by language then kind; complete and checked.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    by_lang: BTreeMap<String, BTreeMap<String, Template>>,
+}
+
+impl Templates {
+    /// Parses and checks templates; `origin` names the file in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
+        let by_lang: BTreeMap<String, BTreeMap<String, Template>> =
+            toml::from_str(text).with_context(|| format!("{origin}: not valid templates"))?;
+        for (lang, kinds) in &by_lang {
+            if !LANGUAGES.contains(&lang.as_str()) {
+                bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
+            }
+            for (kind, t) in kinds {
+                let Some((_, allowed)) = KINDS.iter().find(|(k, _)| k == kind) else {
+                    bail!("{origin}: {lang}.{kind}: unknown template kind");
+                };
+                for (field, text) in [("subject", &t.subject), ("body", &t.body)] {
+                    for name in placeholders(text) {
+                        if !allowed.contains(&name) {
+                            bail!(
+                                "{origin}: {lang}.{kind}.{field}: unknown placeholder {{{name}}} (allowed: {})",
+                                allowed.join(", ")
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for lang in LANGUAGES {
+            for (kind, _) in KINDS {
+                if by_lang.get(*lang).and_then(|k| k.get(*kind)).is_none() {
+                    bail!("{origin}: {lang}.{kind}: missing template");
+                }
+            }
+        }
+        Ok(Templates { by_lang })
+    }
+
+    /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
+    pub fn render(&self, lang: &str, kind: &str, vars: &[(&str, String)]) -> Rendered {
+        let t = self
+            .by_lang
+            .get(lang)
+            .and_then(|k| k.get(kind))
+            .or_else(|| self.by_lang.get("en").and_then(|k| k.get(kind)))
+            .unwrap_or_else(|| panic!("template {kind} checked at load"));
+        Rendered {
+            subject: fill(&t.subject, vars),
+            body: fill(t.body.trim_start_matches('\n'), vars),
+        }
+    }
+}
+
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+fn fill(text: &str, vars: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.split_once('}') {
+            Some((name, tail)) => {
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str("-"),
+                }
+                rest = tail;
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EXAMPLE_TEMPLATES;
+
+    #[test]
+    fn shipped_templates_load_and_render_both_languages() {
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let vars = [("reference", "311-000042".to_string()), ("city", "Riverton".into())];
+        let en = t.render("en", "emergency", &vars);
+        assert!(en.body.contains("CALL 911") && en.body.contains("311-000042"));
+        let es = t.render("es", "emergency", &vars);
+        assert!(es.body.contains("LLAME AL 911") && es.body.contains("311-000042"));
+    }
+
+    #[test]
+    fn unknown_placeholder_is_named() {
+        let text = EXAMPLE_TEMPLATES.replacen("{category}", "{categoria}", 1);
+        let err = Templates::from_toml_str(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("{categoria}") && err.contains("en.acknowledgement"), "{err}");
+    }
+
+    #[test]
+    fn missing_language_is_named() {
+        let en_only: String = EXAMPLE_TEMPLATES
+            .split("[es.acknowledgement]")
+            .next()
+            .unwrap()
+            .to_string();
+        let err = Templates::from_toml_str(&en_only, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("es.acknowledgement: missing"), "{err}");
+    }
+
+    #[test]
+    fn fill_leaves_unknown_braces_harmless() {
+        assert_eq!(fill("a {x} b {", &[("x", "1".into())]), "a 1 b {");
+    }
+}
