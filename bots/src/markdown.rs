@@ -42,7 +42,14 @@ fn escape_line(line: &str, out: &mut String) {
             out.push('\\');
         }
         out.push(c);
-        if c == '@' && starts_with_mass_mention(chars.clone()) {
+        let defuse = match c {
+            '@' => starts_with_mass_mention(chars.clone()),
+            // `<@id>`, `<@&id>`, `<#id>`: the escaped `<` already stops Discord parsing a mention;
+            // the zero-width space keeps the raw text from matching mention syntax anywhere else.
+            '<' => matches!(chars.peek(), Some('@' | '#')),
+            _ => false,
+        };
+        if defuse {
             out.push(ZERO_WIDTH_SPACE);
         }
         pos += c.len_utf8();
@@ -80,7 +87,7 @@ mod tests {
         assert!(!out.contains("@here"));
         assert!(!out.contains("<@"));
         assert!(!out.contains("<#"));
-        assert!(out.contains("\\<@123\\>"));
+        assert!(out.contains("\\<\u{200B}@123\\>"));
     }
 
     #[test]

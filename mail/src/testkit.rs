@@ -130,6 +130,16 @@ async fn try_fetch_all(user_email: &str, folder: &str) -> anyhow::Result<Vec<Vec
     Ok(out)
 }
 
+/// Whether `folder` exists in `user_email`'s mailbox (e.g. to see that a worker has connected and prepared).
+pub async fn imap_folder_exists(user_email: &str, folder: &str) -> bool {
+    let mut session = login(user_email)
+        .await
+        .unwrap_or_else(|e| panic!("IMAP login {user_email}: {e:#}"));
+    let exists = session.examine(folder).await.is_ok();
+    let _ = session.logout().await;
+    exists
+}
+
 /// Polls until `folder` holds at least `n` messages; panics with what it saw after `timeout`.
 pub async fn wait_for_messages(
     user_email: &str,

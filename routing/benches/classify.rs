@@ -24,7 +24,8 @@ const MESSAGES: &[&str] = &[
 ];
 
 fn bench(c: &mut Criterion) {
-    let cfg = CityConfig::from_toml_str(include_str!("../../config/city.toml")).expect("city.toml is valid");
+    let cfg = CityConfig::from_toml_str(include_str!("../../config/city.toml"))
+        .expect("city.toml is valid");
     let router = Router::new(&cfg).expect("router compiles");
     let mut group = c.benchmark_group("classify");
     group.throughput(Throughput::Elements(MESSAGES.len() as u64));

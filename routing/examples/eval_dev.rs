@@ -20,7 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let d = router.classify(&row.text);
             if d.department.as_str() != row.department {
                 let text: String = row.text.chars().take(150).collect();
-                println!("[{} -> {}] {}", row.department, d.department, text.replace('\n', " "));
+                println!(
+                    "[{} -> {}] {}",
+                    row.department,
+                    d.department,
+                    text.replace('\n', " ")
+                );
                 println!("      {}", d.reasons[1..].join(" | "));
             }
         }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{CategoryId, CityConfig, ConfigError, DepartmentId, Language, Priority, Tuning};
+use crate::config::{
+    CategoryId, CityConfig, ConfigError, DepartmentId, Language, Priority, Tuning,
+};
 use crate::emergency::{Emergency, EmergencyDetector};
 use crate::language::LanguageDetector;
 use crate::location::{Location, LocationFinder};
@@ -129,7 +131,10 @@ impl Router {
 
         let emergency = me.emergency.detect(text, &folded);
         if let Some(e) = &emergency {
-            reasons.push(format!("emergency {}: \"{}\" -> dispatch", e.kind, e.matched));
+            reasons.push(format!(
+                "emergency {}: \"{}\" -> dispatch",
+                e.kind, e.matched
+            ));
             department = DepartmentId::dispatch();
             priority = Priority::Urgent;
             (response_hours, resolution_hours) = me.department_hours(&department);
@@ -190,7 +195,10 @@ impl Router {
             .map(|i| name(i).to_string())
             .collect();
         if rivals.iter().all(|&r| &me.targets[r].department == dept) {
-            reasons.push(format!("tie between {} (all {dept}) -> {dept}", names.join(" and ")));
+            reasons.push(format!(
+                "tie between {} (all {dept}) -> {dept}",
+                names.join(" and ")
+            ));
             return (dept.clone(), None, best.score);
         }
         reasons.push(format!("tie between {} -> triage", names.join(" and ")));
@@ -207,3 +215,7 @@ impl Inner {
             .unwrap_or((24, 24 * 7))
     }
 }
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;

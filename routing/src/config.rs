@@ -151,7 +151,10 @@ impl CityConfig {
                 });
             }
             if !d.email.contains('@') {
-                return Err(invalid(format!("departments[{i}].email"), "not an email address"));
+                return Err(invalid(
+                    format!("departments[{i}].email"),
+                    "not an email address",
+                ));
             }
             if d.chat_channel.is_empty() || !d.chat_channel.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid(
@@ -195,7 +198,10 @@ impl CityConfig {
         }
         let t = self.routing;
         if !(t.min_score.is_finite() && t.min_score > 0.0) {
-            return Err(invalid("routing.min_score".into(), "must be a positive number"));
+            return Err(invalid(
+                "routing.min_score".into(),
+                "must be a positive number",
+            ));
         }
         if !(t.tie_margin.is_finite() && t.tie_margin >= 0.0) {
             return Err(invalid("routing.tie_margin".into(), "must be zero or more"));
@@ -218,3 +224,7 @@ fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

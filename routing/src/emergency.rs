@@ -183,7 +183,9 @@ impl EmergencyDetector {
         // Blank the harmless phrases with spaces of the same length, so offsets still map to the original.
         let masked = self
             .negatives
-            .replace_all(&folded.text, |c: &regex::Captures<'_>| " ".repeat(c[0].len()));
+            .replace_all(&folded.text, |c: &regex::Captures<'_>| {
+                " ".repeat(c[0].len())
+            });
         self.kinds.iter().find_map(|(kind, re)| {
             re.find(&masked).map(|m| {
                 let (s, e) = folded.original_range(m.start(), m.end());
@@ -239,7 +241,10 @@ mod tests {
             ("A child is drowning in the pond", Drowning),
             ("Un niño se está ahogando en el canal", Drowning),
             ("Our carbon monoxide alarm is going off", CarbonMonoxide),
-            ("Creo que hay monóxido de carbono en la casa", CarbonMonoxide),
+            (
+                "Creo que hay monóxido de carbono en la casa",
+                CarbonMonoxide,
+            ),
         ];
         for (text, kind) in cases {
             assert_eq!(detect(text), Some(kind), "{text}");

@@ -169,7 +169,13 @@ pub fn evaluate(router: &Router, rows: &[EvalRow]) -> EvalReport {
 
 impl fmt::Display for Accuracy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:6.2}% ({}/{})", self.accuracy * 100.0, self.correct, self.rows)
+        write!(
+            f,
+            "{:6.2}% ({}/{})",
+            self.accuracy * 100.0,
+            self.correct,
+            self.rows
+        )
     }
 }
 
@@ -179,7 +185,11 @@ impl fmt::Display for EvalReport {
         writeln!(f, "  overall  {}", self.overall)?;
         writeln!(f, "  english  {}", self.english)?;
         writeln!(f, "  spanish  {}", self.spanish)?;
-        writeln!(f, "\n{:<18} {:>9} {:>7} {:>8} {:>10}", "department", "precision", "recall", "support", "predicted")?;
+        writeln!(
+            f,
+            "\n{:<18} {:>9} {:>7} {:>8} {:>10}",
+            "department", "precision", "recall", "support", "predicted"
+        )?;
         for d in &self.departments {
             writeln!(
                 f,
@@ -207,7 +217,14 @@ impl fmt::Display for EvalReport {
         }
         writeln!(f, "\nlanguage detection")?;
         for r in &self.language_detection {
-            writeln!(f, "  {:<4} {:6.2}% ({}/{})", r.expected, r.rate * 100.0, r.detected, r.rows)?;
+            writeln!(
+                f,
+                "  {:<4} {:6.2}% ({}/{})",
+                r.expected,
+                r.rate * 100.0,
+                r.detected,
+                r.rows
+            )?;
         }
         writeln!(f, "\nrouted to triage: {}", self.routed_to_triage)?;
         writeln!(f, "flagged as emergency: {}", self.emergencies.len())?;

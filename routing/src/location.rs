@@ -48,19 +48,23 @@ const SUFFIX: &str = r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|
 const ORDINAL: &str = r"\d{1,4}(?i:st|nd|rd|th)\b";
 /// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
 const STOP: &[&str] = &[
-    "the", "a", "an", "in", "on", "at", "of", "to", "for", "from", "by", "with", "is", "are", "was", "and",
-    "or", "my", "our", "this", "that", "near", "into", "onto", "across", "down", "up", "it", "has", "have",
-    "since", "there", "which", "who", "en", "para", "que", "por", "se", "frente", "cerca", "col", "colonia",
-    "esq", "esquina", "con", "hay", "un", "una", "el", "no", "ya", "favor", "because", "but", "so", "please",
-    "being", "been", "done", "where", "when", "while", "until", "every", "had", "does", "do", "did", "not",
-    "will", "would", "can", "could", "should", "they", "he", "she", "we", "i", "you", "its", "their", "just",
-    "also", "as", "if", "then", "than", "be", "were", "y", "e", "o", "desde", "hasta", "tiene", "esta", "es",
+    "the", "a", "an", "in", "on", "at", "of", "to", "for", "from", "by", "with", "is", "are",
+    "was", "and", "or", "my", "our", "this", "that", "near", "into", "onto", "across", "down",
+    "up", "it", "has", "have", "since", "there", "which", "who", "en", "para", "que", "por", "se",
+    "frente", "cerca", "col", "colonia", "esq", "esquina", "con", "hay", "un", "una", "el", "no",
+    "ya", "favor", "because", "but", "so", "please", "being", "been", "done", "where", "when",
+    "while", "until", "every", "had", "does", "do", "did", "not", "will", "would", "can", "could",
+    "should", "they", "he", "she", "we", "i", "you", "its", "their", "just", "also", "as", "if",
+    "then", "than", "be", "were", "y", "e", "o", "desde", "hasta", "tiene", "esta", "es",
 ];
+
+/// Words that open a "between" span, so what follows is not an intersection.
+const BETWEEN: &[&str] = &["between", "entre", "btwn", "b/w"];
 
 /// Abbreviations whose full stop does not end a street name (`Blvd. Morelos`).
 const ABBREVIATIONS: &[&str] = &[
-    "st", "ave", "av", "blvd", "rd", "dr", "ln", "pl", "ct", "col", "n", "s", "e", "w", "mt", "ft", "sq", "hwy",
-    "pkwy", "c", "cda", "prol", "priv", "fracc", "gral", "lic", "ing", "sr", "jr",
+    "st", "ave", "av", "blvd", "rd", "dr", "ln", "pl", "ct", "col", "n", "s", "e", "w", "mt", "ft",
+    "sq", "hwy", "pkwy", "c", "cda", "prol", "priv", "fracc", "gral", "lic", "ing", "sr", "jr",
 ];
 
 /// The compiled location recognisers.
@@ -162,36 +166,96 @@ impl LocationFinder {
                 continue;
             }
             if let Some((lat, lon)) = lat_lon(a.as_str(), b.as_str()) {
-                offer(1, located(LocationKind::Coordinates, text, a.start(), b.end(), Some((lat, lon))));
+                offer(
+                    1,
+                    located(
+                        LocationKind::Coordinates,
+                        text,
+                        a.start(),
+                        b.end(),
+                        Some((lat, lon)),
+                    ),
+                );
             }
         }
-        for m in self.address.find_iter(text).chain(self.block_of.find_iter(text)) {
+        for m in self.address.find_iter(text) {
             if !in_url(m.start()) && plausible_street(m.as_str(), true) {
-                offer(2, located(LocationKind::Address, text, m.start(), m.end(), None));
+                offer(
+                    2,
+                    located(LocationKind::Address, text, m.start(), m.end(), None),
+                );
             }
+        }
+        for m in self.block_of.find_iter(text) {
+            offer(
+                2,
+                located(LocationKind::Address, text, m.start(), m.end(), None),
+            );
         }
         for m in self.address_es.find_iter(text) {
-            offer(2, located(LocationKind::Address, text, m.start(), trim_end(text, m.start(), m.end()), None));
+            if let Some(start) = name_start(text, m.start(), m.end()) {
+                offer(
+                    2,
+                    located(
+                        LocationKind::Address,
+                        text,
+                        start,
+                        trim_end(text, start, m.end()),
+                        None,
+                    ),
+                );
+            }
         }
         for c in self.corner.captures_iter(text) {
             let y = c.get(2).unwrap();
             let end = trim_name(text, y.start(), y.end());
             if end > y.start() && plausible_street(c.get(1).unwrap().as_str(), false) {
                 let start = c.get(0).unwrap().start();
-                offer(3, located(LocationKind::Intersection, text, start, end, None));
+                offer(
+                    3,
+                    located(LocationKind::Intersection, text, start, end, None),
+                );
             }
         }
         for c in self.crossing.captures_iter(text) {
             let (x, op, y) = (c.get(1).unwrap(), c.get(2).unwrap(), c.get(3).unwrap());
-            let (sx, sy) = (strong_street(x.as_str()), strong_street(y.as_str()));
-            let ok = if op.as_str().eq_ignore_ascii_case("at") { sx && sy } else { sx || sy };
-            if ok && plausible_street(x.as_str(), false) && plausible_street(y.as_str(), false) {
-                offer(3, located(LocationKind::Intersection, text, x.start(), trim_end(text, x.start(), y.end()), None));
+            let Some(start) = name_start(text, x.start(), x.end()) else {
+                continue;
+            };
+            let x = &text[start..x.end()];
+            let (sx, sy) = (strong_street(x), strong_street(y.as_str()));
+            let ok = if op.as_str().eq_ignore_ascii_case("at") {
+                sx && sy
+            } else {
+                sx || sy
+            };
+            if ok && plausible_street(x, false) && plausible_street(y.as_str(), false) {
+                offer(
+                    3,
+                    located(
+                        LocationKind::Intersection,
+                        text,
+                        start,
+                        trim_end(text, start, y.end()),
+                        None,
+                    ),
+                );
             }
         }
         for c in self.esquina.captures_iter(text) {
-            let m = c.get(0).unwrap();
-            offer(3, located(LocationKind::Intersection, text, m.start(), trim_end(text, m.start(), m.end()), None));
+            let (m, x) = (c.get(0).unwrap(), c.get(1).unwrap());
+            if let Some(start) = name_start(text, x.start(), x.end()) {
+                offer(
+                    3,
+                    located(
+                        LocationKind::Intersection,
+                        text,
+                        start,
+                        trim_end(text, start, m.end()),
+                        None,
+                    ),
+                );
+            }
         }
         for c in self.between.captures_iter(text) {
             let (x, y) = (c.get(1).unwrap(), c.get(2).unwrap());
@@ -205,13 +269,25 @@ impl LocationFinder {
             let y = c.get(1).unwrap();
             let end = trim_name(text, y.start(), y.end());
             if end > y.start() {
-                offer(6, located(LocationKind::Neighborhood, text, c.get(0).unwrap().start(), end, None));
+                offer(
+                    6,
+                    located(
+                        LocationKind::Neighborhood,
+                        text,
+                        c.get(0).unwrap().start(),
+                        end,
+                        None,
+                    ),
+                );
             }
         }
         for c in self.neighborhood.captures_iter(text) {
             let m = c.get(0).unwrap();
             if plausible_street(c.get(1).unwrap().as_str(), false) {
-                offer(6, located(LocationKind::Neighborhood, text, m.start(), m.end(), None));
+                offer(
+                    6,
+                    located(LocationKind::Neighborhood, text, m.start(), m.end(), None),
+                );
             }
         }
         best.map(|(_, l)| l)
@@ -242,7 +318,13 @@ impl LocationFinder {
     }
 }
 
-fn located(kind: LocationKind, text: &str, start: usize, end: usize, coords: Option<(f64, f64)>) -> Location {
+fn located(
+    kind: LocationKind,
+    text: &str,
+    start: usize,
+    end: usize,
+    coords: Option<(f64, f64)>,
+) -> Location {
     let span = &text[start..end];
     let normalized = match coords {
         Some((lat, lon)) => format!("{lat:.5},{lon:.5}"),
@@ -310,24 +392,58 @@ fn strong_street(s: &str) -> bool {
             w.strip_suffix(sfx)
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         });
-        ordinal || matches!(w.as_str(), "street" | "st" | "avenue" | "ave" | "road" | "rd" | "boulevard" | "blvd" | "drive" | "dr" | "lane" | "ln" | "place" | "pl" | "court" | "ct" | "way" | "parkway" | "pkwy" | "highway" | "hwy" | "square" | "sq" | "terrace" | "plaza")
+        ordinal
+            || matches!(
+                w.as_str(),
+                "street"
+                    | "st"
+                    | "avenue"
+                    | "ave"
+                    | "road"
+                    | "rd"
+                    | "boulevard"
+                    | "blvd"
+                    | "drive"
+                    | "dr"
+                    | "lane"
+                    | "ln"
+                    | "place"
+                    | "pl"
+                    | "court"
+                    | "ct"
+                    | "way"
+                    | "parkway"
+                    | "pkwy"
+                    | "highway"
+                    | "hwy"
+                    | "square"
+                    | "sq"
+                    | "terrace"
+                    | "plaza"
+            )
     })
 }
 
 /// No stop-words inside, and (unless `anything_goes`) starts like a name: capital letter, digit or suffix.
 fn plausible_street(s: &str, anything_goes: bool) -> bool {
-    let words: Vec<String> = s.split_whitespace().map(|w| w.trim_end_matches('.').to_lowercase()).collect();
+    let words: Vec<String> = s
+        .split_whitespace()
+        .map(|w| w.trim_end_matches('.').to_lowercase())
+        .collect();
     if words.is_empty() || words.iter().any(|w| STOP.contains(&w.as_str())) {
         return false;
     }
     anything_goes
         || strong_street(s)
-        || s.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        || s.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 fn is_time(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    l.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b' ')
+    l.bytes()
+        .all(|b| b.is_ascii_digit() || b == b':' || b == b' ')
         || l.ends_with("am")
         || l.ends_with("pm")
         || l.contains("o clock")
@@ -356,7 +472,34 @@ fn trim_name(text: &str, start: usize, end: usize) -> usize {
     last
 }
 
+/// Where a street name captured greedily really starts: after the last stop-word inside it ("Flooding on Main
+/// St" -> "Main St"). `None` when nothing is left, or when the cut word shows a "between" span instead.
+fn name_start(text: &str, start: usize, end: usize) -> Option<usize> {
+    let mut name_at = start;
+    let mut pos = start;
+    let mut cut: Option<String> = None;
+    for word in text[start..end].split(' ') {
+        pos += word.len() + 1;
+        let bare = word.trim_end_matches('.').to_lowercase();
+        if STOP.contains(&bare.as_str()) || BETWEEN.contains(&bare.as_str()) {
+            name_at = pos.min(end);
+            cut = Some(bare);
+        }
+    }
+    if cut.is_some_and(|w| BETWEEN.contains(&w.as_str())) || name_at >= end {
+        return None;
+    }
+    Some(name_at)
+}
+
 /// Drops trailing punctuation and spaces from a span.
 fn trim_end(text: &str, start: usize, end: usize) -> usize {
-    start + text[start..end].trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace()).len()
+    start
+        + text[start..end]
+            .trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace())
+            .len()
 }
+
+#[cfg(test)]
+#[path = "location_tests.rs"]
+mod tests;

@@ -58,7 +58,10 @@ impl Folded {
             e -= 1;
         }
         if s >= e {
-            return (self.map.get(s).copied().unwrap_or(self.original_len), self.map.get(s).copied().unwrap_or(self.original_len));
+            return (
+                self.map.get(s).copied().unwrap_or(self.original_len),
+                self.map.get(s).copied().unwrap_or(self.original_len),
+            );
         }
         let os = self.map[s];
         // The end is just past the original character that produced the last folded byte.

@@ -58,7 +58,11 @@ pub struct CategoryScore {
 fn split_weight(entry: &str) -> Result<(&str, f32), String> {
     if let Some(pos) = entry.rfind('^') {
         let tail = &entry[pos + 1..];
-        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        if !tail.is_empty()
+            && tail
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
             let w: f32 = tail
                 .parse()
                 .map_err(|_| format!("weight `{tail}` is not a number"))?;
@@ -130,7 +134,9 @@ impl PatternSet {
                         .iter()
                         .any(|&r| rules[r].category == ci && rules[r].source != Source::Regex)
                     {
-                        return Err(bad("the same phrase is listed twice in this category".into()));
+                        return Err(bad(
+                            "the same phrase is listed twice in this category".into()
+                        ));
                     }
                     literals[li].rules.push(rule);
                     rules.push(Rule {
@@ -203,7 +209,11 @@ impl PatternSet {
             s.matched.push((label, rule.weight));
         }
         // Highest score first; equal scores keep config order so the result is deterministic.
-        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.category.cmp(&b.category)));
+        scores.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.category.cmp(&b.category))
+        });
         scores
     }
 }
@@ -234,7 +244,12 @@ mod tests {
     fn weights_prefixes_and_word_boundaries() {
         let set = PatternSet::compile(&[
             cat("pothole", &["pothole^3", "pot hole^3"], &["bache*^3"], &[]),
-            cat("graffiti", &["graffit*^2", "tag^0.5"], &[], &[r"\bspray ?paint"]),
+            cat(
+                "graffiti",
+                &["graffit*^2", "tag^0.5"],
+                &[],
+                &[r"\bspray ?paint"],
+            ),
         ])
         .unwrap();
         let s = set.score(&Folded::new("Big POT-HOLE and baches").text);

@@ -76,12 +76,23 @@ mod tests {
         assert_eq!(r.to_string(), "311-000123");
         assert_eq!("311-000123".parse::<RequestRef>().unwrap(), r);
         assert_eq!(" 311-123 ".parse::<RequestRef>().unwrap(), r);
-        assert_eq!("311-1234567".parse::<RequestRef>().unwrap().number(), 1_234_567);
+        assert_eq!(
+            "311-1234567".parse::<RequestRef>().unwrap().number(),
+            1_234_567
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "311-", "311-abc", "311-000000", "abc", "311-12a", "311--5"] {
+        for bad in [
+            "",
+            "311-",
+            "311-abc",
+            "311-000000",
+            "abc",
+            "311-12a",
+            "311--5",
+        ] {
             assert!(bad.parse::<RequestRef>().is_err(), "{bad}");
         }
     }

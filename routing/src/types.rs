@@ -131,7 +131,11 @@ mod tests {
 
     #[test]
     fn language_round_trips() {
-        for (s, l) in [("en", Language::En), ("es", Language::Es), (" ES ", Language::Es)] {
+        for (s, l) in [
+            ("en", Language::En),
+            ("es", Language::Es),
+            (" ES ", Language::Es),
+        ] {
             assert_eq!(s.parse::<Language>().unwrap(), l);
         }
         assert_eq!(Language::Es.to_string(), "es");
@@ -143,7 +147,10 @@ mod tests {
     fn priority_orders_and_serializes() {
         assert!(Priority::Urgent > Priority::High && Priority::High > Priority::Normal);
         assert!(Priority::Normal > Priority::Low);
-        assert_eq!(serde_json::to_string(&Priority::Urgent).unwrap(), "\"urgent\"");
+        assert_eq!(
+            serde_json::to_string(&Priority::Urgent).unwrap(),
+            "\"urgent\""
+        );
         assert_eq!(Priority::High.to_string(), "high");
     }
 

@@ -2,6 +2,8 @@
 //! does and letting a test act as guild members (messages, slash commands, buttons, modals,
 //! selects) or take Discord down for a while.
 
+#[cfg(test)]
+mod conformance;
 mod drive;
 mod gateway;
 mod model;

@@ -1,0 +1,84 @@
+//! Shared test support: fresh SQLite files and fresh PostgreSQL databases (never skipped: a missing server fails).
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use connect311::clock::{Clock, ManualClock};
+use connect311::config::Settings;
+use connect311::desk::Desk;
+use connect311::store::Store;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A name unique to this process and call.
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}_{}_{n}_{nanos:x}", std::process::id())
+}
+
+/// The PostgreSQL server for tests (`CONNECT311_TEST_PG`, default the local trust-auth server).
+pub fn pg_admin_url() -> String {
+    std::env::var("CONNECT311_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Creates a fresh, empty PostgreSQL database and returns its URL. Panics loudly when PostgreSQL is down.
+pub async fn fresh_pg_url() -> String {
+    use sqlx::Connection;
+    let admin = pg_admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for this test ({admin}): {e}. Run scripts/postgres.sh (scripts/test.sh does).")
+    });
+    let name = unique("c311");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+/// A fresh SQLite database file inside `dir`.
+pub fn fresh_sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join(format!("{}.db", unique("t"))).display())
+}
+
+/// Both backends, fresh, for contract tests.
+pub async fn both_stores(dir: &std::path::Path) -> Vec<Store> {
+    vec![
+        Store::connect(&fresh_sqlite_url(dir)).await.expect("sqlite store"),
+        Store::connect(&fresh_pg_url().await).await.expect("postgres store"),
+    ]
+}
+
+/// Settings for a desk in `dir`, with staff at `city.test`-like domains configurable by the caller.
+pub fn settings(dir: &std::path::Path, toml_extra: &str) -> Settings {
+    let mut s = Settings::from_toml_str(toml_extra).expect("test settings");
+    s.data_dir = dir.to_path_buf();
+    s
+}
+
+/// A desk on a fresh SQLite database with a hand-moved clock.
+pub async fn desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock) {
+    let clock = ManualClock::new(1_790_000_000_000);
+    let mut s = settings(dir, toml_extra);
+    s.database.url = Some(fresh_sqlite_url(dir));
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let desk = connect311::app::open_with(s, c).await.expect("desk");
+    (desk, clock)
+}
+
+/// A plain-text email.
+pub fn email(from: &str, to: &str, subject: &str, message_id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nDate: Thu, 26 Nov 2026 09:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\n{extra_headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
