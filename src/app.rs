@@ -33,8 +33,12 @@ pub fn mail_sender(desk: &Desk) -> Arc<dyn MailSender> {
     let s = &desk.settings;
     let loop_id = desk.settings.mail.address.clone();
     match &s.mail.smtp {
-        Some(smtp) => Arc::new(mail::outbound::SmtpSender::new(&smtp.host, smtp.port, &loop_id)),
-        None => Arc::new(mail::outbound::FileSender::new(s.data_dir.join("outgoing-mail"))),
+        Some(smtp) => Arc::new(mail::outbound::SmtpSender::new(
+            &smtp.host, smtp.port, &loop_id,
+        )),
+        None => Arc::new(mail::outbound::FileSender::new(
+            s.data_dir.join("outgoing-mail"),
+        )),
     }
 }
 

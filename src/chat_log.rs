@@ -36,7 +36,13 @@ impl LogChat {
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let safe: String = channel
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = self.dir.join(format!("{safe}.jsonl"));
         let mut f = tokio::fs::OpenOptions::new()
@@ -83,8 +89,11 @@ impl ChatOutbound for LogChat {
 
     async fn post_message(&self, channel_id: &str, text: &str) -> Result<String> {
         let id = self.id();
-        self.append(channel_id, json!({ "type": "message", "message_id": id, "text": text }))
-            .await?;
+        self.append(
+            channel_id,
+            json!({ "type": "message", "message_id": id, "text": text }),
+        )
+        .await?;
         Ok(id)
     }
 }

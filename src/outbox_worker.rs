@@ -31,7 +31,10 @@ struct Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure { error, permanent: false }
+        Failure {
+            error,
+            permanent: false,
+        }
     }
 }
 
@@ -82,10 +85,15 @@ pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
             let s = &desk.settings.outbox;
             let give_up = f.permanent || job.attempts >= i64::from(s.max_attempts);
             let exp = (job.attempts - 1).clamp(0, 30) as u32;
-            let delay = s.backoff_base_ms.saturating_mul(1u64 << exp).min(s.backoff_max_ms) as i64;
+            let delay = s
+                .backoff_base_ms
+                .saturating_mul(1u64 << exp)
+                .min(s.backoff_max_ms) as i64;
             let msg = format!("{:#}", f.error);
             warn!(job = job.id, kind = %job.kind, attempts = job.attempts, give_up, error = %msg, "delivery failed");
-            desk.store.retry_outbox(job.id, &msg, now + delay, give_up, now).await?;
+            desk.store
+                .retry_outbox(job.id, &msg, now + delay, give_up, now)
+                .await?;
             if give_up {
                 if let Some(r) = job.reference {
                     let change = Change {
@@ -109,8 +117,11 @@ pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
 async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Failure> {
     match job.kind.as_str() {
         "email" => {
-            let mail: OutgoingMail = serde_json::from_value(job.payload.clone())
-                .map_err(|e| Failure { error: anyhow!("bad email payload: {e}"), permanent: true })?;
+            let mail: OutgoingMail =
+                serde_json::from_value(job.payload.clone()).map_err(|e| Failure {
+                    error: anyhow!("bad email payload: {e}"),
+                    permanent: true,
+                })?;
             d.mail.send(&mail).await.map_err(|error| Failure {
                 permanent: mail::outbound::is_permanent(&error),
                 error,
@@ -118,8 +129,16 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
         }
         "chat_work_order" => {
             let reference = job.reference.context("work order without request")?;
-            let req = desk.store.request(reference).await.map_err(anyhow::Error::from)?.context("request vanished")?;
-            let channel = job.payload["channel"].as_str().context("work order without channel")?.to_string();
+            let req = desk
+                .store
+                .request(reference)
+                .await
+                .map_err(anyhow::Error::from)?
+                .context("request vanished")?;
+            let channel = job.payload["channel"]
+                .as_str()
+                .context("work order without channel")?
+                .to_string();
             let page_role = job.payload["page_role"].as_str();
             let card = card_for(desk, &req).await?;
             let posted = d.chat.post_work_order(&channel, &card, page_role).await?;
@@ -128,19 +147,38 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
                 channel_id: posted.channel_id,
                 message_id: posted.message_id,
                 thread_id: posted.thread_id,
-                department: job.payload["department"].as_str().unwrap_or(&req.department).to_string(),
+                department: job.payload["department"]
+                    .as_str()
+                    .unwrap_or(&req.department)
+                    .to_string(),
                 active: true,
             };
-            desk.store.record_work_order(&row, desk.now()).await.map_err(anyhow::Error::from)?;
+            desk.store
+                .record_work_order(&row, desk.now())
+                .await
+                .map_err(anyhow::Error::from)?;
             Ok(())
         }
         "chat_update" => {
             let reference = job.reference.context("update without request")?;
-            let wo = desk.store.work_order_for(reference).await.map_err(anyhow::Error::from)?
+            let wo = desk
+                .store
+                .work_order_for(reference)
+                .await
+                .map_err(anyhow::Error::from)?
                 .context("work order not posted yet")?;
-            let req = desk.store.request(reference).await.map_err(anyhow::Error::from)?.context("request vanished")?;
+            let req = desk
+                .store
+                .request(reference)
+                .await
+                .map_err(anyhow::Error::from)?
+                .context("request vanished")?;
             let card = card_for(desk, &req).await?;
-            let posted = Posted { channel_id: wo.channel_id, message_id: wo.message_id, thread_id: wo.thread_id };
+            let posted = Posted {
+                channel_id: wo.channel_id,
+                message_id: wo.message_id,
+                thread_id: wo.thread_id,
+            };
             d.chat.update_work_order(&posted, &card).await?;
             Ok(())
         }
@@ -150,7 +188,11 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
                 Some(c) => c.to_string(),
                 None => {
                     let reference = job.reference.context("note without request or channel")?;
-                    let wo = desk.store.work_order_for(reference).await.map_err(anyhow::Error::from)?
+                    let wo = desk
+                        .store
+                        .work_order_for(reference)
+                        .await
+                        .map_err(anyhow::Error::from)?
                         .context("work order not posted yet")?;
                     wo.thread_id.unwrap_or(wo.channel_id)
                 }
@@ -158,7 +200,10 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
             d.chat.post_message(&target, text).await?;
             Ok(())
         }
-        other => Err(Failure { error: anyhow!("unknown outbox kind {other}"), permanent: true }),
+        other => Err(Failure {
+            error: anyhow!("unknown outbox kind {other}"),
+            permanent: true,
+        }),
     }
 }
 
@@ -166,18 +211,35 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
 pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
     let events = desk.store.events(req.reference).await?;
     let last_action = events.iter().rev().find(|e| e.kind != "created").map(|e| {
-        format!("{} by {} at {}", e.kind.replace('_', " "), e.actor, crate::clock::human(e.at))
+        format!(
+            "{} by {} at {}",
+            e.kind.replace('_', " "),
+            e.actor,
+            crate::clock::human(e.at)
+        )
     });
     let attachments = events
         .iter()
-        .filter_map(|e| e.payload.get("attachments").and_then(|a| a.as_array()).cloned())
+        .filter_map(|e| {
+            e.payload
+                .get("attachments")
+                .and_then(|a| a.as_array())
+                .cloned()
+        })
         .flatten()
-        .filter_map(|a| a.get("filename").and_then(|f| f.as_str()).or_else(|| a.as_str()).map(String::from))
+        .filter_map(|a| {
+            a.get("filename")
+                .and_then(|f| f.as_str())
+                .or_else(|| a.as_str())
+                .map(String::from)
+        })
         .collect();
     let requester = if req.source == "email" {
         crate::desk::mask_email(&req.requester)
     } else {
-        req.requester_name.clone().unwrap_or_else(|| req.requester.clone())
+        req.requester_name
+            .clone()
+            .unwrap_or_else(|| req.requester.clone())
     };
     Ok(WorkOrderCard {
         reference: req.reference.to_string(),

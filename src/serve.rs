@@ -74,7 +74,9 @@ pub fn start(desk: Desk, deliverers: Deliverers) -> Running {
             info!(dir = %dir.display(), "watching local Maildir inbox (drop messages into new/)");
             let c = cancel.clone();
             tracker.spawn(async move {
-                if let Err(e) = mail::maildir::run(dir, handler, Duration::from_millis(500), c).await {
+                if let Err(e) =
+                    mail::maildir::run(dir, handler, Duration::from_millis(500), c).await
+                {
                     tracing::error!(error = format!("{e:#}"), "Maildir worker stopped");
                 }
             });
@@ -82,7 +84,11 @@ pub fn start(desk: Desk, deliverers: Deliverers) -> Running {
     }
     let (d2, c2) = (desk.clone(), cancel.clone());
     tracker.spawn(async move { crate::outbox_worker::run(d2, deliverers, c2).await });
-    Running { desk, cancel, tracker }
+    Running {
+        desk,
+        cancel,
+        tracker,
+    }
 }
 
 /// Runs until Ctrl-C / SIGTERM.
@@ -99,17 +105,41 @@ pub async fn run(config: Option<&Path>) -> Result<()> {
 
 fn print_banner(desk: &Desk) {
     let s = &desk.settings;
-    eprintln!("connect311 serving {} ({} departments, {} categories)", desk.city.city.name, desk.city.departments.len(), desk.city.categories.len());
-    eprintln!("  database: {}", if s.database.url.is_some() { desk.store.dialect().to_string() } else { s.database_url() });
+    eprintln!(
+        "connect311 serving {} ({} departments, {} categories)",
+        desk.city.city.name,
+        desk.city.departments.len(),
+        desk.city.categories.len()
+    );
+    eprintln!(
+        "  database: {}",
+        if s.database.url.is_some() {
+            desk.store.dialect().to_string()
+        } else {
+            s.database_url()
+        }
+    );
     match &s.mail.imap {
-        Some(i) => eprintln!("  inbox:    imap://{}@{}:{}/{}", i.username, i.host, i.port, i.mailbox),
-        None => eprintln!("  inbox:    Maildir {} (drop .eml files into new/)", s.data_dir.join("inbox").display()),
+        Some(i) => eprintln!(
+            "  inbox:    imap://{}@{}:{}/{}",
+            i.username, i.host, i.port, i.mailbox
+        ),
+        None => eprintln!(
+            "  inbox:    Maildir {} (drop .eml files into new/)",
+            s.data_dir.join("inbox").display()
+        ),
     }
     match &s.mail.smtp {
         Some(m) => eprintln!("  mail out: smtp://{}:{}", m.host, m.port),
-        None => eprintln!("  mail out: {} (one .eml per message)", s.data_dir.join("outgoing-mail").display()),
+        None => eprintln!(
+            "  mail out: {} (one .eml per message)",
+            s.data_dir.join("outgoing-mail").display()
+        ),
     }
-    eprintln!("  chat:     {} (one .jsonl per channel)", s.data_dir.join("chat").display());
+    eprintln!(
+        "  chat:     {} (one .jsonl per channel)",
+        s.data_dir.join("chat").display()
+    );
     eprintln!("  Ctrl-C to stop.");
 }
 
@@ -117,7 +147,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]

@@ -34,7 +34,14 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ),
     (
         "completion",
-        &["reference", "city", "category", "outcome", "note", "reopen_days"],
+        &[
+            "reference",
+            "city",
+            "category",
+            "outcome",
+            "note",
+            "reopen_days",
+        ],
     ),
     ("reopened", &["reference", "city", "department"]),
     ("oversize", &["reference", "city", "limit", "files"]),
@@ -152,7 +159,10 @@ mod tests {
     #[test]
     fn shipped_templates_load_and_render_both_languages() {
         let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
-        let vars = [("reference", "311-000042".to_string()), ("city", "Riverton".into())];
+        let vars = [
+            ("reference", "311-000042".to_string()),
+            ("city", "Riverton".into()),
+        ];
         let en = t.render("en", "emergency", &vars);
         assert!(en.body.contains("CALL 911") && en.body.contains("311-000042"));
         let es = t.render("es", "emergency", &vars);
@@ -162,8 +172,13 @@ mod tests {
     #[test]
     fn unknown_placeholder_is_named() {
         let text = EXAMPLE_TEMPLATES.replacen("{category}", "{categoria}", 1);
-        let err = Templates::from_toml_str(&text, "t.toml").unwrap_err().to_string();
-        assert!(err.contains("{categoria}") && err.contains("en.acknowledgement"), "{err}");
+        let err = Templates::from_toml_str(&text, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("{categoria}") && err.contains("en.acknowledgement"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -173,7 +188,9 @@ mod tests {
             .next()
             .unwrap()
             .to_string();
-        let err = Templates::from_toml_str(&en_only, "t.toml").unwrap_err().to_string();
+        let err = Templates::from_toml_str(&en_only, "t.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("es.acknowledgement: missing"), "{err}");
     }
 

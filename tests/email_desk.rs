@@ -12,7 +12,13 @@ use support::email;
 const INBOX: &str = "311@city.test";
 
 async fn emails_to(desk: &connect311::desk::Desk, to: &str) -> Vec<OutboxRow> {
-    desk.store.outbox_rows(false).await.unwrap().into_iter().filter(|r| r.kind == "email" && r.recipient.as_deref() == Some(to)).collect()
+    desk.store
+        .outbox_rows(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "email" && r.recipient.as_deref() == Some(to))
+        .collect()
 }
 
 fn created(o: &IngestOutcome) -> RequestRef {
@@ -26,13 +32,37 @@ fn created(o: &IngestOutcome) -> RequestRef {
 async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _clock) = support::desk(dir.path(), "").await;
-    let raw = email("Jane <jane@example.test>", INBOX, "Pothole", "r1@example.test", "", "Huge pothole in front of 120 Main St.");
+    let raw = email(
+        "Jane <jane@example.test>",
+        INBOX,
+        "Pothole",
+        "r1@example.test",
+        "",
+        "Huge pothole in front of 120 Main St.",
+    );
     let r = created(&desk.ingest_email(&raw).await.unwrap());
     let req = desk.store.request(r).await.unwrap().unwrap();
-    assert_eq!((req.department.as_str(), req.category.as_deref(), req.language.as_str()), ("streets", Some("pothole"), "en"));
-    assert!(req.location_text.as_deref().unwrap_or_default().starts_with("120 Main St"), "{:?}", req.location_text);
+    assert_eq!(
+        (
+            req.department.as_str(),
+            req.category.as_deref(),
+            req.language.as_str()
+        ),
+        ("streets", Some("pothole"), "en")
+    );
+    assert!(
+        req.location_text
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("120 Main St"),
+        "{:?}",
+        req.location_text
+    );
     let rows = desk.store.outbox_rows(false).await.unwrap();
-    let wo = rows.iter().find(|r| r.kind == "chat_work_order").expect("work order queued");
+    let wo = rows
+        .iter()
+        .find(|r| r.kind == "chat_work_order")
+        .expect("work order queued");
     assert_eq!(wo.payload["department"], "streets");
     assert!(wo.payload["page_role"].is_null(), "only emergencies page");
     let ack = &emails_to(&desk, "jane@example.test").await[0];
@@ -41,24 +71,50 @@ async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order()
     assert!(p["subject"].as_str().unwrap().contains(&format!("[{r}]")));
     assert!(p["text"].as_str().unwrap().contains("Streets"));
     let reply_to = p["reply_to"].as_str().unwrap();
-    assert!(reply_to.starts_with(&format!("311+{r}-")) && reply_to.ends_with("@city.test"), "{reply_to}");
-    assert_eq!(p["auto_submitted"], serde_json::to_value(mail::outbound::AutoSubmitted::AutoReplied).unwrap());
+    assert!(
+        reply_to.starts_with(&format!("311+{r}-")) && reply_to.ends_with("@city.test"),
+        "{reply_to}"
+    );
+    assert_eq!(
+        p["auto_submitted"],
+        serde_json::to_value(mail::outbound::AutoSubmitted::AutoReplied).unwrap()
+    );
 
     // The same message again (a crash before the inbox flag was set): nothing new.
-    assert_eq!(desk.ingest_email(&raw).await.unwrap(), IngestOutcome::Duplicate { reference: Some(r) });
-    assert_eq!(desk.store.outbox_rows(false).await.unwrap().len(), rows.len());
+    assert_eq!(
+        desk.ingest_email(&raw).await.unwrap(),
+        IngestOutcome::Duplicate { reference: Some(r) }
+    );
+    assert_eq!(
+        desk.store.outbox_rows(false).await.unwrap().len(),
+        rows.len()
+    );
 }
 
 #[tokio::test]
 async fn spanish_reports_are_answered_in_spanish() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let raw = email("María <maria@example.test>", INBOX, "Bache", "es1@example.test", "", "Hay un bache enorme en la calle Juárez 45, ya se cayó un ciclista.");
+    let raw = email(
+        "María <maria@example.test>",
+        INBOX,
+        "Bache",
+        "es1@example.test",
+        "",
+        "Hay un bache enorme en la calle Juárez 45, ya se cayó un ciclista.",
+    );
     let r = created(&desk.ingest_email(&raw).await.unwrap());
     let req = desk.store.request(r).await.unwrap().unwrap();
     assert_eq!(req.language, "es");
     let ack = &emails_to(&desk, "maria@example.test").await[0];
-    assert!(ack.payload["text"].as_str().unwrap().contains("Gracias por comunicarse"), "{}", ack.payload["text"]);
+    assert!(
+        ack.payload["text"]
+            .as_str()
+            .unwrap()
+            .contains("Gracias por comunicarse"),
+        "{}",
+        ack.payload["text"]
+    );
     assert_eq!(ack.payload["language"], "es");
 }
 
@@ -66,14 +122,44 @@ async fn spanish_reports_are_answered_in_spanish() {
 async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let raw = email("sam@example.test", INBOX, "help", "em1@example.test", "", "Strong smell of gas in the hallway of 45 Elm Street");
+    let raw = email(
+        "sam@example.test",
+        INBOX,
+        "help",
+        "em1@example.test",
+        "",
+        "Strong smell of gas in the hallway of 45 Elm Street",
+    );
     let out = desk.ingest_email(&raw).await.unwrap();
-    assert!(matches!(out, IngestOutcome::Created { emergency: true, .. }), "{out:?}");
+    assert!(
+        matches!(
+            out,
+            IngestOutcome::Created {
+                emergency: true,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
     let r = created(&out);
-    assert_eq!(desk.store.request(r).await.unwrap().unwrap().department, "dispatch");
-    let wo = desk.store.outbox_rows(false).await.unwrap().into_iter().find(|r| r.kind == "chat_work_order").unwrap();
+    assert_eq!(
+        desk.store.request(r).await.unwrap().unwrap().department,
+        "dispatch"
+    );
+    let wo = desk
+        .store
+        .outbox_rows(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == "chat_work_order")
+        .unwrap();
     assert_eq!(wo.payload["department"], "dispatch");
-    assert!(wo.payload["page_role"].is_string(), "dispatch is paged: {}", wo.payload);
+    assert!(
+        wo.payload["page_role"].is_string(),
+        "dispatch is paged: {}",
+        wo.payload
+    );
     let reply = &emails_to(&desk, "sam@example.test").await[0];
     assert!(reply.payload["text"].as_str().unwrap().contains("CALL 911"));
 }
@@ -82,32 +168,114 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page() {
 async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let r = created(&desk.ingest_email(&email("jane@example.test", INBOX, "Pothole", "t0@example.test", "", "Pothole at 5th and Main")).await.unwrap());
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "jane@example.test",
+                INBOX,
+                "Pothole",
+                "t0@example.test",
+                "",
+                "Pothole at 5th and Main",
+            ))
+            .await
+            .unwrap(),
+    );
     let ack = emails_to(&desk, "jane@example.test").await.remove(0);
     let ack_id = ack.payload["message_id"].as_str().unwrap().to_string();
     let signed = ack.payload["reply_to"].as_str().unwrap().to_string();
 
     // Signed plus-address alone (the client dropped every threading header).
-    let o = desk.ingest_email(&email("jane@example.test", &signed, "photos", "t1@example.test", "", "It got bigger")).await.unwrap();
-    assert_eq!(o, IngestOutcome::Appended { reference: r, action: "comment".into() });
+    let o = desk
+        .ingest_email(&email(
+            "jane@example.test",
+            &signed,
+            "photos",
+            "t1@example.test",
+            "",
+            "It got bigger",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        IngestOutcome::Appended {
+            reference: r,
+            action: "comment".into()
+        }
+    );
     // In-Reply-To our acknowledgement.
-    let o = desk.ingest_email(&email("jane@example.test", INBOX, "Re: x", "t2@example.test", &format!("In-Reply-To: <{ack_id}>\r\n"), "Another detail")).await.unwrap();
+    let o = desk
+        .ingest_email(&email(
+            "jane@example.test",
+            INBOX,
+            "Re: x",
+            "t2@example.test",
+            &format!("In-Reply-To: <{ack_id}>\r\n"),
+            "Another detail",
+        ))
+        .await
+        .unwrap();
     assert_eq!(o.reference(), Some(r));
     // References only (right-most known id wins).
-    let o = desk.ingest_email(&email("jane@example.test", INBOX, "Re: y", "t3@example.test", &format!("References: <unknown@x> <{ack_id}>\r\n"), "More")).await.unwrap();
+    let o = desk
+        .ingest_email(&email(
+            "jane@example.test",
+            INBOX,
+            "Re: y",
+            "t3@example.test",
+            &format!("References: <unknown@x> <{ack_id}>\r\n"),
+            "More",
+        ))
+        .await
+        .unwrap();
     assert_eq!(o.reference(), Some(r));
     // Subject tag only.
-    let o = desk.ingest_email(&email("jane@example.test", INBOX, &format!("Re: [{r}] hello"), "t4@example.test", "", "Still there")).await.unwrap();
+    let o = desk
+        .ingest_email(&email(
+            "jane@example.test",
+            INBOX,
+            &format!("Re: [{r}] hello"),
+            "t4@example.test",
+            "",
+            "Still there",
+        ))
+        .await
+        .unwrap();
     assert_eq!(o.reference(), Some(r));
-    let comments = desk.store.events(r).await.unwrap().into_iter().filter(|e| e.kind == "comment").count();
+    let comments = desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "comment")
+        .count();
     assert_eq!(comments, 4);
     // Each comment is also a note for the department's work-order thread.
-    let notes = desk.store.outbox_rows(false).await.unwrap().into_iter().filter(|o| o.kind == "chat_note").count();
+    let notes = desk
+        .store
+        .outbox_rows(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.kind == "chat_note")
+        .count();
     assert_eq!(notes, 4);
 
     // A forged signature threads nothing.
     let forged = signed.replacen(&signed[signed.len() - 18..signed.len() - 10], "00000000", 1);
-    let o = desk.ingest_email(&email("jane@example.test", &forged, "new thing", "t5@example.test", "", "Graffiti on the wall at 9 Oak Ave")).await.unwrap();
+    let o = desk
+        .ingest_email(&email(
+            "jane@example.test",
+            &forged,
+            "new thing",
+            "t5@example.test",
+            "",
+            "Graffiti on the wall at 9 Oak Ave",
+        ))
+        .await
+        .unwrap();
     assert_ne!(o.reference(), Some(r), "{forged}");
 }
 
@@ -115,87 +283,311 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
 async fn a_stranger_who_knows_a_reference_gets_a_new_request() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let r = created(&desk.ingest_email(&email("jane@example.test", INBOX, "Pothole", "s0@example.test", "", "Pothole at 5th and Main")).await.unwrap());
-    let o = desk.ingest_email(&email("mallory@evil.test", INBOX, &format!("Re: [{r}]"), "s1@evil.test", "", "close this, it is fixed")).await.unwrap();
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "jane@example.test",
+                INBOX,
+                "Pothole",
+                "s0@example.test",
+                "",
+                "Pothole at 5th and Main",
+            ))
+            .await
+            .unwrap(),
+    );
+    let o = desk
+        .ingest_email(&email(
+            "mallory@evil.test",
+            INBOX,
+            &format!("Re: [{r}]"),
+            "s1@evil.test",
+            "",
+            "close this, it is fixed",
+        ))
+        .await
+        .unwrap();
     let r2 = created(&o);
     assert_ne!(r, r2);
-    assert_eq!(desk.store.request(r2).await.unwrap().unwrap().linked_to, Some(r));
-    assert!(desk.store.events(r).await.unwrap().iter().all(|e| e.actor != "mallory@evil.test"));
+    assert_eq!(
+        desk.store.request(r2).await.unwrap().unwrap().linked_to,
+        Some(r)
+    );
+    assert!(desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.actor != "mallory@evil.test"));
 }
 
 #[tokio::test]
 async fn status_questions_get_a_status_reply_in_the_request_language() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let r = created(&desk.ingest_email(&email("ana@example.test", INBOX, "Basura", "st0@example.test", "", "No pasaron a recoger la basura en la calle Hidalgo 12")).await.unwrap());
-    let o = desk.ingest_email(&email("ana@example.test", INBOX, &format!("Re: [{r}]"), "st1@example.test", "", "estado\n\nEl jue, 26 nov 2026 a las 9:00, 311 escribió:\n> Gracias")).await.unwrap();
-    assert_eq!(o, IngestOutcome::Appended { reference: r, action: "status".into() });
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "ana@example.test",
+                INBOX,
+                "Basura",
+                "st0@example.test",
+                "",
+                "No pasaron a recoger la basura en la calle Hidalgo 12",
+            ))
+            .await
+            .unwrap(),
+    );
+    let o = desk
+        .ingest_email(&email(
+            "ana@example.test",
+            INBOX,
+            &format!("Re: [{r}]"),
+            "st1@example.test",
+            "",
+            "estado\n\nEl jue, 26 nov 2026 a las 9:00, 311 escribió:\n> Gracias",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        IngestOutcome::Appended {
+            reference: r,
+            action: "status".into()
+        }
+    );
     let mails = emails_to(&desk, "ana@example.test").await;
     assert_eq!(mails.len(), 2);
-    assert!(mails[1].payload["text"].as_str().unwrap().contains("está abierta"), "{}", mails[1].payload["text"]);
+    assert!(
+        mails[1].payload["text"]
+            .as_str()
+            .unwrap()
+            .contains("está abierta"),
+        "{}",
+        mails[1].payload["text"]
+    );
 }
 
 #[tokio::test]
 async fn automated_mail_is_never_answered_but_is_attached() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let r = created(&desk.ingest_email(&email("bob@example.test", INBOX, "Streetlight out", "a0@example.test", "", "The streetlight at 10 Pine St is out")).await.unwrap());
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "bob@example.test",
+                INBOX,
+                "Streetlight out",
+                "a0@example.test",
+                "",
+                "The streetlight at 10 Pine St is out",
+            ))
+            .await
+            .unwrap(),
+    );
     let before = desk.store.outbox_rows(false).await.unwrap().len();
-    let ooo = email("bob@example.test", INBOX, &format!("Automatic reply: [{r}]"), "a1@example.test", "Auto-Submitted: auto-replied\r\n", "I am out of the office");
+    let ooo = email(
+        "bob@example.test",
+        INBOX,
+        &format!("Automatic reply: [{r}]"),
+        "a1@example.test",
+        "Auto-Submitted: auto-replied\r\n",
+        "I am out of the office",
+    );
     let o = desk.ingest_email(&ooo).await.unwrap();
-    assert!(matches!(o, IngestOutcome::Automated { reference: Some(x), .. } if x == r), "{o:?}");
-    let list = email("news@lists.example.test", INBOX, "Newsletter", "a2@example.test", "List-Id: <news.example.test>\r\nPrecedence: list\r\n", "Weekly news");
-    assert!(matches!(desk.ingest_email(&list).await.unwrap(), IngestOutcome::Automated { reference: None, .. }));
-    let own = email("streets@city.test", INBOX, "Pothole", "a3@city.test", "", "Our own mail coming back");
-    assert!(matches!(desk.ingest_email(&own).await.unwrap(), IngestOutcome::Automated { .. }));
-    assert_eq!(desk.store.outbox_rows(false).await.unwrap().len(), before, "nothing sent to automated mail");
-    assert!(desk.store.events(r).await.unwrap().iter().any(|e| e.kind == "automated_mail"));
+    assert!(
+        matches!(o, IngestOutcome::Automated { reference: Some(x), .. } if x == r),
+        "{o:?}"
+    );
+    let list = email(
+        "news@lists.example.test",
+        INBOX,
+        "Newsletter",
+        "a2@example.test",
+        "List-Id: <news.example.test>\r\nPrecedence: list\r\n",
+        "Weekly news",
+    );
+    assert!(matches!(
+        desk.ingest_email(&list).await.unwrap(),
+        IngestOutcome::Automated {
+            reference: None,
+            ..
+        }
+    ));
+    let own = email(
+        "streets@city.test",
+        INBOX,
+        "Pothole",
+        "a3@city.test",
+        "",
+        "Our own mail coming back",
+    );
+    assert!(matches!(
+        desk.ingest_email(&own).await.unwrap(),
+        IngestOutcome::Automated { .. }
+    ));
+    assert_eq!(
+        desk.store.outbox_rows(false).await.unwrap().len(),
+        before,
+        "nothing sent to automated mail"
+    );
+    assert!(desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == "automated_mail"));
 }
 
 #[tokio::test]
 async fn replies_to_one_sender_are_rate_limited() {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, clock) = support::desk(dir.path(), "[mail]\nreplies_per_sender_per_hour = 3\n").await;
+    let (desk, clock) =
+        support::desk(dir.path(), "[mail]\nreplies_per_sender_per_hour = 3\n").await;
     for i in 0..5 {
-        let raw = email("loop@example.test", INBOX, "Graffiti", &format!("rl{i}@example.test"), "", "Graffiti on the bridge at 3 River Rd");
+        let raw = email(
+            "loop@example.test",
+            INBOX,
+            "Graffiti",
+            &format!("rl{i}@example.test"),
+            "",
+            "Graffiti on the bridge at 3 River Rd",
+        );
         created(&desk.ingest_email(&raw).await.unwrap());
     }
-    assert_eq!(emails_to(&desk, "loop@example.test").await.len(), 3, "capped at 3 per hour");
+    assert_eq!(
+        emails_to(&desk, "loop@example.test").await.len(),
+        3,
+        "capped at 3 per hour"
+    );
     clock.advance_ms(3_600_001);
-    created(&desk.ingest_email(&email("loop@example.test", INBOX, "Graffiti", "rl9@example.test", "", "Graffiti again at 3 River Rd")).await.unwrap());
-    assert_eq!(emails_to(&desk, "loop@example.test").await.len(), 4, "the cap is per hour");
+    created(
+        &desk
+            .ingest_email(&email(
+                "loop@example.test",
+                INBOX,
+                "Graffiti",
+                "rl9@example.test",
+                "",
+                "Graffiti again at 3 River Rd",
+            ))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        emails_to(&desk, "loop@example.test").await.len(),
+        4,
+        "the cap is per hour"
+    );
 }
 
 #[tokio::test]
 async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_request_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, clock) = support::desk(dir.path(), "[mail]\nreopen_window_days = 14\n").await;
-    let r = created(&desk.ingest_email(&email("kim@example.test", INBOX, "Pothole", "c0@example.test", "", "Pothole at 5th and Main")).await.unwrap());
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "kim@example.test",
+                INBOX,
+                "Pothole",
+                "c0@example.test",
+                "",
+                "Pothole at 5th and Main",
+            ))
+            .await
+            .unwrap(),
+    );
     let close = |note: &str| Change {
-        events: vec![NewEvent::new("closed", "crew-7", "chat", json!({ "note": note }))],
-        status: Some(StatusChange::Closed { reason: "resolved".into() }),
+        events: vec![NewEvent::new(
+            "closed",
+            "crew-7",
+            "chat",
+            json!({ "note": note }),
+        )],
+        status: Some(StatusChange::Closed {
+            reason: "resolved".into(),
+        }),
         ..Change::default()
     };
-    desk.store.apply_change(r, &close("filled"), desk.now()).await.unwrap();
+    desk.store
+        .apply_change(r, &close("filled"), desk.now())
+        .await
+        .unwrap();
     clock.advance_ms(3 * 86_400_000);
-    let o = desk.ingest_email(&email("kim@example.test", INBOX, &format!("Re: [{r}]"), "c1@example.test", "", "It is not fixed, the hole is back")).await.unwrap();
-    assert_eq!(o, IngestOutcome::Appended { reference: r, action: "reopened".into() });
-    assert_eq!(desk.store.request(r).await.unwrap().unwrap().status, "reopened");
+    let o = desk
+        .ingest_email(&email(
+            "kim@example.test",
+            INBOX,
+            &format!("Re: [{r}]"),
+            "c1@example.test",
+            "",
+            "It is not fixed, the hole is back",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        IngestOutcome::Appended {
+            reference: r,
+            action: "reopened".into()
+        }
+    );
+    assert_eq!(
+        desk.store.request(r).await.unwrap().unwrap().status,
+        "reopened"
+    );
 
-    desk.store.apply_change(r, &close("filled again"), desk.now()).await.unwrap();
+    desk.store
+        .apply_change(r, &close("filled again"), desk.now())
+        .await
+        .unwrap();
     clock.advance_ms(15 * 86_400_000);
-    let o = desk.ingest_email(&email("kim@example.test", INBOX, &format!("Re: [{r}]"), "c2@example.test", "", "The pothole is back again at 5th and Main")).await.unwrap();
+    let o = desk
+        .ingest_email(&email(
+            "kim@example.test",
+            INBOX,
+            &format!("Re: [{r}]"),
+            "c2@example.test",
+            "",
+            "The pothole is back again at 5th and Main",
+        ))
+        .await
+        .unwrap();
     let r2 = created(&o);
-    assert_eq!(desk.store.request(r2).await.unwrap().unwrap().linked_to, Some(r));
-    assert_eq!(desk.store.request(r).await.unwrap().unwrap().status, "closed");
+    assert_eq!(
+        desk.store.request(r2).await.unwrap().unwrap().linked_to,
+        Some(r)
+    );
+    assert_eq!(
+        desk.store.request(r).await.unwrap().unwrap().status,
+        "closed"
+    );
 }
 
 #[tokio::test]
 async fn bounces_attach_to_the_request_whose_mail_bounced() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let r = created(&desk.ingest_email(&email("gone@example.test", INBOX, "Noise", "b0@example.test", "", "Loud music every night at 7 Elm St")).await.unwrap());
-    let ack_id = emails_to(&desk, "gone@example.test").await[0].payload["message_id"].as_str().unwrap().to_string();
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "gone@example.test",
+                INBOX,
+                "Noise",
+                "b0@example.test",
+                "",
+                "Loud music every night at 7 Elm St",
+            ))
+            .await
+            .unwrap(),
+    );
+    let ack_id = emails_to(&desk, "gone@example.test").await[0].payload["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dsn = format!(
         "From: MAILER-DAEMON@mx.example.test\r\nTo: 311@city.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
          Message-ID: <dsn1@mx.example.test>\r\nMIME-Version: 1.0\r\n\
@@ -208,15 +600,32 @@ async fn bounces_attach_to_the_request_whose_mail_bounced() {
          Message-ID: <{ack_id}>\r\nSubject: ack\r\n\r\n--BB--\r\n"
     );
     let o = desk.ingest_email(dsn.as_bytes()).await.unwrap();
-    assert_eq!(o, IngestOutcome::Bounce { reference: Some(r), permanent: true });
-    let ev = desk.store.events(r).await.unwrap().into_iter().find(|e| e.kind == "bounce").expect("bounce event");
+    assert_eq!(
+        o,
+        IngestOutcome::Bounce {
+            reference: Some(r),
+            permanent: true
+        }
+    );
+    let ev = desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "bounce")
+        .expect("bounce event");
     assert_eq!(ev.payload["status"], "5.1.1");
 }
 
 #[tokio::test]
 async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, _) = support::desk(dir.path(), "[mail]\nmax_attachment_bytes = 1000\nmax_total_attachment_bytes = 1500\n").await;
+    let (desk, _) = support::desk(
+        dir.path(),
+        "[mail]\nmax_attachment_bytes = 1000\nmax_total_attachment_bytes = 1500\n",
+    )
+    .await;
     let junk = b"\x00\x01\x02 not a message at all \xff\xfe";
     let o = desk.ingest_email(junk).await.unwrap();
     assert!(matches!(o, IngestOutcome::Quarantined { .. }), "{o:?}");
@@ -231,6 +640,15 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
     let r = created(&desk.ingest_email(raw.as_bytes()).await.unwrap());
     let mails = emails_to(&desk, "pat@example.test").await;
     assert_eq!(mails.len(), 2, "acknowledgement and the oversize note");
-    assert!(mails[1].payload["text"].as_str().unwrap().contains("huge.jpg"));
-    assert!(desk.store.events(r).await.unwrap().iter().any(|e| e.kind == "attachments_refused"));
+    assert!(mails[1].payload["text"]
+        .as_str()
+        .unwrap()
+        .contains("huge.jpg"));
+    assert!(desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == "attachments_refused"));
 }

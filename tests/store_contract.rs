@@ -2,7 +2,9 @@
 
 mod support;
 
-use connect311::store::{Change, InboundRecord, NewEvent, NewOutbox, NewRequest, RequestFilter, StoreError, WorkOrderRow};
+use connect311::store::{
+    Change, InboundRecord, NewEvent, NewOutbox, NewRequest, RequestFilter, StoreError, WorkOrderRow,
+};
 use serde_json::json;
 
 fn new_request(requester: &str) -> NewRequest {
@@ -42,8 +44,17 @@ fn inbound(id: &str) -> InboundRecord {
 
 fn change_with(id: &str) -> Change {
     Change {
-        events: vec![NewEvent::new("created", "a@example.test", "email", json!({"x": 1}))],
-        outbox: vec![NewOutbox { kind: "email".into(), recipient: Some("a@example.test".into()), payload: json!({"n": 1}) }],
+        events: vec![NewEvent::new(
+            "created",
+            "a@example.test",
+            "email",
+            json!({"x": 1}),
+        )],
+        outbox: vec![NewOutbox {
+            kind: "email".into(),
+            recipient: Some("a@example.test".into()),
+            payload: json!({"n": 1}),
+        }],
         inbound: Some(inbound(id)),
         thread_ids: vec![(format!("{id}-in"), "in".into())],
         ..Change::default()
@@ -55,23 +66,44 @@ async fn creating_a_request_writes_everything_in_one_transaction() {
     let dir = tempfile::tempdir().unwrap();
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
-        let r = store.create_request(&new_request("a@example.test"), 1_000, |_| change_with("m1")).await.unwrap();
+        let r = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("m1"))
+            .await
+            .unwrap();
         assert_eq!(r.to_string(), "311-000001", "{d}");
         let req = store.request(r).await.unwrap().unwrap();
-        assert_eq!((req.status.as_str(), req.department.as_str(), req.created_at), ("open", "streets", 1_000), "{d}");
+        assert_eq!(
+            (req.status.as_str(), req.department.as_str(), req.created_at),
+            ("open", "streets", 1_000),
+            "{d}"
+        );
         let events = store.events(r).await.unwrap();
         assert_eq!(events.len(), 1, "{d}");
         assert_eq!(events[0].payload, json!({"x": 1}), "{d}");
-        assert_eq!(store.request_for_message_id("m1-in").await.unwrap(), Some(r), "{d}");
+        assert_eq!(
+            store.request_for_message_id("m1-in").await.unwrap(),
+            Some(r),
+            "{d}"
+        );
         let seen = store.inbound_seen("email", "m1").await.unwrap().unwrap();
         assert_eq!(seen.reference, Some(r), "{d}");
         assert_eq!(store.outbox_rows(true).await.unwrap().len(), 1, "{d}");
 
         // The same Message-ID again: refused as a duplicate, and nothing of the second attempt remains.
-        let err = store.create_request(&new_request("a@example.test"), 1_100, |_| change_with("m1")).await.unwrap_err();
+        let err = store
+            .create_request(&new_request("a@example.test"), 1_100, |_| change_with("m1"))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Duplicate(_)), "{d}: {err:?}");
-        let all = store.list_requests(&RequestFilter::default()).await.unwrap();
-        assert_eq!(all.len(), 1, "{d}: the failed transaction left a request behind");
+        let all = store
+            .list_requests(&RequestFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            all.len(),
+            1,
+            "{d}: the failed transaction left a request behind"
+        );
         assert_eq!(store.outbox_rows(false).await.unwrap().len(), 1, "{d}");
     }
 }
@@ -81,13 +113,33 @@ async fn outbox_claims_are_leased_retried_with_backoff_and_completed() {
     let dir = tempfile::tempdir().unwrap();
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
-        store.create_request(&new_request("a@example.test"), 1_000, |_| change_with("m2")).await.unwrap();
-        let job = store.claim_outbox(1_000, 60_000).await.unwrap().expect("due job");
+        store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("m2"))
+            .await
+            .unwrap();
+        let job = store
+            .claim_outbox(1_000, 60_000)
+            .await
+            .unwrap()
+            .expect("due job");
         assert_eq!(job.attempts, 1, "{d}");
-        assert!(store.claim_outbox(1_001, 60_000).await.unwrap().is_none(), "{d}: leased job claimed twice");
-        store.retry_outbox(job.id, "smtp down", 5_000, false, 1_002).await.unwrap();
-        assert!(store.claim_outbox(4_999, 60_000).await.unwrap().is_none(), "{d}: retried before its time");
-        let again = store.claim_outbox(5_000, 60_000).await.unwrap().expect("retry due");
+        assert!(
+            store.claim_outbox(1_001, 60_000).await.unwrap().is_none(),
+            "{d}: leased job claimed twice"
+        );
+        store
+            .retry_outbox(job.id, "smtp down", 5_000, false, 1_002)
+            .await
+            .unwrap();
+        assert!(
+            store.claim_outbox(4_999, 60_000).await.unwrap().is_none(),
+            "{d}: retried before its time"
+        );
+        let again = store
+            .claim_outbox(5_000, 60_000)
+            .await
+            .unwrap()
+            .expect("retry due");
         assert_eq!((again.id, again.attempts), (job.id, 2), "{d}");
         store.complete_outbox(again.id, 5_001).await.unwrap();
         assert!(store.outbox_rows(true).await.unwrap().is_empty(), "{d}");
@@ -95,19 +147,54 @@ async fn outbox_claims_are_leased_retried_with_backoff_and_completed() {
         assert_eq!(rows[0].done_at, Some(5_001), "{d}");
 
         // An expired lease (crashed worker) makes the job claimable again.
-        store.create_request(&new_request("b@example.test"), 6_000, |_| change_with("m3")).await.unwrap();
+        store
+            .create_request(&new_request("b@example.test"), 6_000, |_| change_with("m3"))
+            .await
+            .unwrap();
         let j = store.claim_outbox(6_000, 100).await.unwrap().unwrap();
-        let j2 = store.claim_outbox(6_200, 100).await.unwrap().expect("lease expired");
+        let j2 = store
+            .claim_outbox(6_200, 100)
+            .await
+            .unwrap()
+            .expect("lease expired");
         assert_eq!(j.id, j2.id, "{d}");
         // Giving up records the failure and stops retries.
-        store.retry_outbox(j2.id, "550 no such user", 7_000, true, 6_300).await.unwrap();
-        assert!(store.claim_outbox(100_000, 100).await.unwrap().is_none(), "{d}");
-        let failed = store.outbox_rows(false).await.unwrap().into_iter().find(|r| r.id == j2.id).unwrap();
+        store
+            .retry_outbox(j2.id, "550 no such user", 7_000, true, 6_300)
+            .await
+            .unwrap();
+        assert!(
+            store.claim_outbox(100_000, 100).await.unwrap().is_none(),
+            "{d}"
+        );
+        let failed = store
+            .outbox_rows(false)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == j2.id)
+            .unwrap();
         assert_eq!(failed.failed_at, Some(6_300), "{d}");
-        assert_eq!(failed.last_error.as_deref(), Some("550 no such user"), "{d}");
-        assert_eq!(store.count_mail_to("a@example.test", 0).await.unwrap(), 2, "{d}");
-        assert_eq!(store.count_mail_to("a@example.test", 6_001).await.unwrap(), 0, "{d}");
-        assert_eq!(store.count_mail_to("b@example.test", 0).await.unwrap(), 0, "{d}");
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("550 no such user"),
+            "{d}"
+        );
+        assert_eq!(
+            store.count_mail_to("a@example.test", 0).await.unwrap(),
+            2,
+            "{d}"
+        );
+        assert_eq!(
+            store.count_mail_to("a@example.test", 6_001).await.unwrap(),
+            0,
+            "{d}"
+        );
+        assert_eq!(
+            store.count_mail_to("b@example.test", 0).await.unwrap(),
+            0,
+            "{d}"
+        );
     }
 }
 
@@ -117,7 +204,12 @@ async fn concurrent_claims_never_hand_out_the_same_job() {
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
         for i in 0..20 {
-            store.create_request(&new_request("c@example.test"), 1_000, |_| change_with(&format!("c{i}"))).await.unwrap();
+            store
+                .create_request(&new_request("c@example.test"), 1_000, |_| {
+                    change_with(&format!("c{i}"))
+                })
+                .await
+                .unwrap();
         }
         let mut handles = Vec::new();
         for _ in 0..4 {
@@ -146,25 +238,76 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
     let dir = tempfile::tempdir().unwrap();
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
-        let r = store.create_request(&new_request("a@example.test"), 1_000, |_| Change::default()).await.unwrap();
+        let r = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| Change::default())
+            .await
+            .unwrap();
         let close = Change {
-            events: vec![NewEvent::new("closed", "staff", "chat", json!({"note": "filled"}))],
-            status: Some(connect311::store::StatusChange::Closed { reason: "resolved".into() }),
+            events: vec![NewEvent::new(
+                "closed",
+                "staff",
+                "chat",
+                json!({"note": "filled"}),
+            )],
+            status: Some(connect311::store::StatusChange::Closed {
+                reason: "resolved".into(),
+            }),
             ..Change::default()
         };
         store.apply_change(r, &close, 2_000).await.unwrap();
         let req = store.request(r).await.unwrap().unwrap();
-        assert_eq!((req.status.as_str(), req.close_reason.as_deref(), req.closed_at), ("closed", Some("resolved"), Some(2_000)), "{d}");
-        let closed = store.list_requests(&RequestFilter { status: Some("closed".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(
+            (
+                req.status.as_str(),
+                req.close_reason.as_deref(),
+                req.closed_at
+            ),
+            ("closed", Some("resolved"), Some(2_000)),
+            "{d}"
+        );
+        let closed = store
+            .list_requests(&RequestFilter {
+                status: Some("closed".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(closed.len(), 1, "{d}");
         let missing = routing::RequestRef::new(999).unwrap();
-        assert!(matches!(store.apply_change(missing, &close, 1).await, Err(StoreError::NotFound(_))), "{d}");
+        assert!(
+            matches!(
+                store.apply_change(missing, &close, 1).await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{d}"
+        );
 
-        let wo = WorkOrderRow { reference: r, channel_id: "c1".into(), message_id: "m1".into(), thread_id: Some("t1".into()), department: "streets".into(), active: true };
+        let wo = WorkOrderRow {
+            reference: r,
+            channel_id: "c1".into(),
+            message_id: "m1".into(),
+            thread_id: Some("t1".into()),
+            department: "streets".into(),
+            active: true,
+        };
         store.record_work_order(&wo, 1_500).await.unwrap();
-        assert_eq!(store.work_order_by_chat("t1").await.unwrap(), Some(wo.clone()), "{d}");
-        let moved = WorkOrderRow { channel_id: "c2".into(), message_id: "m2".into(), thread_id: Some("t2".into()), department: "parks".into(), ..wo };
+        assert_eq!(
+            store.work_order_by_chat("t1").await.unwrap(),
+            Some(wo.clone()),
+            "{d}"
+        );
+        let moved = WorkOrderRow {
+            channel_id: "c2".into(),
+            message_id: "m2".into(),
+            thread_id: Some("t2".into()),
+            department: "parks".into(),
+            ..wo
+        };
         store.record_work_order(&moved, 1_600).await.unwrap();
-        assert_eq!(store.work_order_for(r).await.unwrap(), Some(moved), "{d}: reassigned post is the active one");
+        assert_eq!(
+            store.work_order_for(r).await.unwrap(),
+            Some(moved),
+            "{d}: reassigned post is the active one"
+        );
     }
 }

@@ -72,8 +72,7 @@ pub trait ChatOutbound: Send + Sync {
     ) -> anyhow::Result<Posted>;
 
     /// Edits the embed (status, who, when); the buttons go once the card is closed.
-    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard)
-        -> anyhow::Result<()>;
+    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard) -> anyhow::Result<()>;
 
     /// Posts escaped text with mentions disabled; returns the message id.
     async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String>;
@@ -151,9 +150,15 @@ pub enum ChatReply {
     Nothing,
     /// `ephemeral` only has an effect on interactions (slash commands, buttons); a message gets a
     /// plain reply.
-    Reply { text: String, ephemeral: bool },
+    Reply {
+        text: String,
+        ephemeral: bool,
+    },
     /// Answer in a new thread opened on the member's message.
-    Thread { name: String, text: String },
+    Thread {
+        name: String,
+        text: String,
+    },
 }
 
 /// The service side of chat.

@@ -92,9 +92,15 @@ mod tests {
 
     #[test]
     fn markdown_is_escaped() {
-        assert_eq!(escape_markdown("**bold** _it_ `code`"), "\\*\\*bold\\*\\* \\_it\\_ \\`code\\`");
+        assert_eq!(
+            escape_markdown("**bold** _it_ `code`"),
+            "\\*\\*bold\\*\\* \\_it\\_ \\`code\\`"
+        );
         assert_eq!(escape_markdown("[x](http://e)"), "\\[x\\](http://e)");
-        assert_eq!(escape_markdown("# big\n- item\n> quote"), "\\# big\n\\- item\n\\> quote");
+        assert_eq!(
+            escape_markdown("# big\n- item\n> quote"),
+            "\\# big\n\\- item\n\\> quote"
+        );
         assert_eq!(escape_markdown("1. one"), "1\\. one");
         assert_eq!(escape_markdown("311-000123 a-b"), "311-000123 a-b");
         assert_eq!(escape_markdown("||spoiler||"), "\\|\\|spoiler\\|\\|");
@@ -103,7 +109,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_untouched() {
-        assert_eq!(escape_markdown("Pothole on Main St. near 5th, ñandú"), "Pothole on Main St. near 5th, ñandú");
+        assert_eq!(
+            escape_markdown("Pothole on Main St. near 5th, ñandú"),
+            "Pothole on Main St. near 5th, ñandú"
+        );
     }
 
     #[test]

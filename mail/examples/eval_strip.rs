@@ -2,7 +2,8 @@
 //! A. mailgun/talon standard_replies (real MIME from 13 clients): expected "Hello" unless `<name>_reply_text`
 //!    exists; talon keeps signatures, so a second figure ignores a trailing "Sent from…" line in the expected text.
 //! B. the exact visible-text assertions of github/email_reply_parser's and willdurand/EmailReplyParser's own tests
-//!    (transcribed below from their test files; 15 date-header variants expand one fixture).
+//!    (transcribed below from their test files — willdurand's at the commit matching these fixtures, where most
+//!    cases assert the first fragment equals one common paragraph; 14 date-header variants expand one fixture).
 //! C. agreement with zapier's Python port output (a reference implementation, not ground truth).
 //!
 //! Run: `cargo run -p connect311-mail --example eval_strip [-- -v]`
@@ -18,6 +19,7 @@ enum Check {
     Exact(&'static str),
     /// Starts with the first text and contains none of the others (quoted/signature text that must go).
     PrefixWithout(&'static str, &'static [&'static str]),
+    ContainsWithout(&'static str, &'static [&'static str]),
 }
 
 fn norm(s: &str) -> String {
@@ -43,8 +45,8 @@ fn main() {
     println!("A talon standard_replies: {a_exact}/{a_total} exact, {a_mod_sig}/{a_total} ignoring a kept mobile signature");
     let (b_ok, b_total) = set_b(root, verbose);
     println!("B upstream test assertions (github + willdurand): {b_ok}/{b_total}");
-    let (c_ok, c_total) = set_c(root, verbose);
-    println!("C agreement with zapier email_reply_parser output: {c_ok}/{c_total}");
+    let (c_ok, c_ws, c_total) = set_c(root, verbose);
+    println!("C agreement with zapier email_reply_parser output: {c_ok}/{c_total} exact, {c_ws}/{c_total} ignoring whitespace layout");
 }
 
 fn set_a(root: &Path, verbose: bool) -> (usize, usize, usize) {
@@ -104,14 +106,24 @@ fn set_b(root: &Path, verbose: bool) -> (usize, usize) {
         (wd.join("email_3.txt"), None, Check::PrefixWithout("Oh thanks.\n\nHaving", &["On ", "-Abhishek"])),
         (wd.join("email_4.txt"), None, Check::PrefixWithout("Awesome", &["Loader"])),
         (wd.join("email_6.txt"), None, Check::PrefixWithout("I get", &["Was this"])),
-        (wd.join("email_7.txt"), None, Check::Exact("Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nullam pharetra d\nignissim odio congue suscipit. Suspendisse dictum ex a erat efficitur facil\nisis. Maecenas tempor libero nec orci scelerisque porta a quis orci. Donec\nsem augue, convallis at ipsum eget, aliquam consectetur nunc. Integer a jus\nto quis lacus convallis iaculis. Vestibulum nec dui luctus, rhoncus tortor in")),
-        (wd.join("email_8.txt"), None, Check::Exact("dignissim non purus at, convallis luctus est. Phasellus purus magna, venenatis vel sagittis\nsit amet, posuere nec dui. Maecenas hendrerit venenatis risus ut hendrerit.\n\nmvg")),
-        (wd.join("email_9.txt"), None, Check::Exact("Proin cursus, nibh sed posuere hendrerit, dui mauris scelerisque erat, vel tempus mauris odio eu lectus.\nNulla facilisi. Praesent pellentesque vehicula ante. Aenean posuere placerat magna porta mollis.\nFusce interdum ante ac purus ultricies, sed rhoncus ligula ultricies. Ut eleifend augue at laoreet bibendum.\nNullam mollis euismod erat, convallis porta velit commodo eu.\n\nMaecenas")),
         (wd.join("email_10.txt"), None, Check::Exact(lorem)),
         (wd.join("email_11.txt"), None, Check::Exact(lorem)),
         (wd.join("email_12.txt"), None, Check::Exact(lorem)),
         (wd.join("email_13.txt"), None, Check::Exact(lorem)),
         (wd.join("email_14.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_7.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_8.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_9.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_15.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_16.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_17.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_18.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_22.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_23.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_23_1.txt"), None, Check::Exact("Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit amet metus.\nNulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis consectetur ex libero eget ante.\nNam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis ex a rutrum.\n\nSomething wrote:\nDuis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus urna,\net mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh.")),
+        (wd.join("email_norwegian_gmail.txt"), None, Check::Exact(lorem)),
+        (wd.join("email_zimbra_free_fr.txt"), None, Check::ContainsWithout("Michael Scott", &["Toby Flenderson"])),
+        (wd.join("email_zimbra_free_en.txt"), None, Check::ContainsWithout("Michael Scott", &["Toby Flenderson"])),
         (wd.join("correct_sig.txt"), None, Check::Exact("this is an email with a correct -- signature.")),
         (wd.join("email_one_is_not_on.txt"), None, Check::PrefixWithout("", &["On Oct 1, 2012"])),
     ];
@@ -145,6 +157,9 @@ fn set_b(root: &Path, verbose: bool) -> (usize, usize) {
             Check::PrefixWithout(prefix, banned) => {
                 got.starts_with(prefix) && !got.is_empty() && banned.iter().all(|b| !got.contains(b))
             }
+            Check::ContainsWithout(needle, banned) => {
+                got.contains(needle) && banned.iter().all(|b| !got.contains(b))
+            }
         };
         if pass {
             ok += 1;
@@ -156,19 +171,26 @@ fn set_b(root: &Path, verbose: bool) -> (usize, usize) {
     (ok, cases.len())
 }
 
-fn set_c(root: &Path, verbose: bool) -> (usize, usize) {
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn set_c(root: &Path, verbose: bool) -> (usize, usize, usize) {
     let json: serde_json::Value =
         serde_json::from_str(&read(&root.join("reference_output_zapier_python_port.json"))).unwrap();
     let map = json.as_object().expect("object");
-    let mut ok = 0;
+    let (mut ok, mut ws) = (0, 0);
     for (rel, expected) in map {
         let got = norm(&visible_reply(&read(&root.join(rel))));
         let want = norm(expected.as_str().unwrap_or(""));
         if got == want {
             ok += 1;
+        }
+        if squash(&got) == squash(&want) {
+            ws += 1;
         } else if verbose {
             println!("--- C {rel}:\n  want {want:?}\n  got  {got:?}");
         }
     }
-    (ok, map.len())
+    (ok, ws, map.len())
 }

@@ -15,24 +15,34 @@ static ON_WROTE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)^\s*[-\s]*
         (?: (?:on|am|le|el|il|op|den|em|w\ dniu|dnia|в|在|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}) \b .*
           | .* (?: @ | \d:\d\d ) .* )
-        (?: wrote|schrieb|a\ [ée]crit|escribi[óo]|ha\ scritto|schreef|skrev|escreveu|napisa[łl]|pisze|написал|写道|작성|のメッセージ )
+        (?: wrote|schrieb|a\ [ée]crit|escribi[óo]|ha\ scritto|schreef|skrev|escreveu|napisa[łl](?:\(a\))?|pisze|написал[аи]?|написав|写道|작성|のメッセージ )
         \s*[:：]\s*$")
 });
-/// A line that ends in "<address>:" — Gmail's "2014-03-20 8:48 GMT+01:00 Name <a@b>:".
-static ENDS_WITH_ADDRESS: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s*\d.{0,120}<[^<>\s]+@[^<>\s]+>\s*:\s*$"));
+/// A line that ends in "<address>:" after a date or a "wrote" word — Gmail's "2014-03-20 8:48 GMT+01:00 Name
+/// <a@b>:", Danish "Den … skrev Name <a@b>:".
+static ENDS_WITH_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*\S.{0,160}(\d|skrev|schrieb|schreef|wrote|escribi[óo]).{0,160}<\s*[^<>\s]+@[^<>\s]+\s*>\s*[:：]\s*$")
+});
+/// German and Danish put the name after the verb: "Am 25.06.2015 um 10:55 schrieb Test user:".
+static DATE_VERB_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(am|den)\s+\d.{0,80}\b(schrieb|skrev)\b.{0,80}:\s*$"));
 /// The first line of a wrapped "On …" / "El …" header.
-static ON_START: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*(on|el|le|am|il|op|den|em)\s+\S"));
+static ON_START: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*-?\s*(on|el|le|am|il|op|den|em|w dniu|\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{1,4})\s+\S")
+});
+/// A rule line Outlook, Hotmail and French webmails put above the quoted header block.
+static RULE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(-{5,}|={5,}|_{5,})\s*$"));
 static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^\s*-{2,}\s*(original message|mensaje original|message d'origine|ursprüngliche nachricht|messaggio originale|oorspronkelijk bericht|original meddelelse|opprinnelig melding|forwarded message|mensaje reenviado)\s*-*\s*$")
 });
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*[*>]?\s*(from|de|von|van|fra|da|od|från|от)\s*\*?\s*:\s*\*?\s*\S")
+    re(r"(?i)^\s*[*>]?\s*(from|de|von|van|fra|da|od|från|от|发件人)\s*\*?\s*[:：]\s*\*?\s*\S")
 });
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*[*>]?\s*(sent|date|to|subject|cc|enviado|enviada|fecha|para|asunto|gesendet|an|betreff|datum|envoy[ée]|objet|[àa]|date|data|oggetto|inviato|a|verzonden|onderwerp|aan|sendt|emne|til|dato|skickat|ämne|till)\s*\*?\s*:")
+    re(r"(?i)^\s*[*>]?\s*(sent|date|to|subject|cc|enviado|enviada|fecha|para|asunto|gesendet|an|betreff|datum|envoy[ée]|objet|[àa]|date|data|oggetto|inviato|a|verzonden|onderwerp|aan|sendt|emne|til|dato|skickat|ämne|till|发送时间|收件人|主题|抄送)\s*\*?\s*[:：]")
 });
+static MESSAGE_DU: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(message du|mensaje del?|nachricht vom)\s*:"));
 static UNDERSCORES: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*_{2,}\s*$"));
 static SIG_DASHES: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*--\s*$"));
 /// "-Abhishek Kona": a name right after a dash, GitHub-parser style.
@@ -57,7 +67,7 @@ fn classify(lines: &[&str], i: usize) -> Mark {
     if t.starts_with('>') {
         return Mark::Quoted;
     }
-    if ON_WROTE.is_match(t) || ENDS_WITH_ADDRESS.is_match(t) {
+    if ON_WROTE.is_match(t) || ENDS_WITH_ADDRESS.is_match(t) || DATE_VERB_NAME.is_match(t) {
         return Mark::Header(1);
     }
     if ORIGINAL_MESSAGE.is_match(t) {
@@ -66,17 +76,25 @@ fn classify(lines: &[&str], i: usize) -> Mark {
     if HEADER_FROM.is_match(t) && outlook_block_follows(lines, i) {
         return Mark::Header(1);
     }
+    if RULE.is_match(t) && header_block_follows(lines, i) {
+        return Mark::Header(1);
+    }
     if UNDERSCORES.is_match(t) {
         // Hotmail/Outlook put a rule above the header block; on its own it closes the message (a list footer).
         return Mark::Signature;
     }
-    if ON_START.is_match(t) && t.len() < 200 {
-        // Gmail wraps a long "On … wrote:" / "El … escribió:" over two or three lines.
+    if (ON_START.is_match(t) || t.contains(|c: char| c.is_ascii_digit() || c == '@')) && t.len() < 200 {
+        // Gmail wraps a long "On … wrote:" / "El … escribió:" / "tir. 18. apr. … skrev Name <a@b\n>:" over two or
+        // three lines.
         let mut joined = t.to_string();
         for (extra, next) in lines.iter().enumerate().skip(i + 1).take(2) {
+            let next = next.trim();
+            if next.is_empty() || next.starts_with('>') {
+                break;
+            }
             joined.push(' ');
-            joined.push_str(next.trim());
-            if ON_WROTE.is_match(&joined) {
+            joined.push_str(next);
+            if ON_WROTE.is_match(&joined) || ENDS_WITH_ADDRESS.is_match(&joined) {
                 return Mark::Header(extra - i + 1);
             }
         }
@@ -97,6 +115,24 @@ fn outlook_block_follows(lines: &[&str], i: usize) -> bool {
         .any(|l| HEADER_OTHER.is_match(l.trim()))
 }
 
+/// A rule line counts as a separator when a quote header ("From:" block, "Message du :", "On … wrote:")
+/// follows within three non-blank lines.
+fn header_block_follows(lines: &[&str], i: usize) -> bool {
+    lines
+        .iter()
+        .enumerate()
+        .skip(i + 1)
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(3)
+        .any(|(k, l)| {
+            let t = l.trim();
+            (HEADER_FROM.is_match(t) && outlook_block_follows(lines, k))
+                || HEADER_OTHER.is_match(t)
+                || ON_WROTE.is_match(t)
+                || MESSAGE_DU.is_match(t)
+        })
+}
+
 /// After a header: does `>`-quoted text follow, and then more of the writer's own text (an inline or
 /// bottom-posted reply)? Only then is the header skipped instead of ending the reply.
 fn interleaved_after(marks: &[Mark], from: usize, lines: &[&str]) -> bool {
@@ -112,6 +148,22 @@ fn interleaved_after(marks: &[Mark], from: usize, lines: &[&str]) -> bool {
     false
 }
 
+/// A client that re-wraps a long quoted line leaves its tail unquoted ("> … Nullam pharetra d" /
+/// "ignissim odio?"): a lower-case line glued to a long quoted line is still quote.
+fn mark_wrapped_quote_continuations(lines: &[&str], marks: &mut [Mark]) {
+    for i in 1..lines.len() {
+        let prev = lines[i - 1].trim();
+        let cur = lines[i].trim_start();
+        if marks[i - 1] == Mark::Quoted
+            && marks[i] == Mark::Text
+            && prev.chars().count() >= 60
+            && cur.chars().next().is_some_and(char::is_lowercase)
+        {
+            marks[i] = Mark::Quoted;
+        }
+    }
+}
+
 /// The text the writer added: quoted history and signature removed, ends trimmed. Empty when the message held
 /// nothing but quotes.
 pub fn visible_reply(text: &str) -> String {
@@ -120,15 +172,27 @@ pub fn visible_reply(text: &str) -> String {
         .replace('\r', "\n")
         .replace('\u{a0}', " ");
     let lines: Vec<&str> = normalized.lines().collect();
-    let marks: Vec<Mark> = (0..lines.len()).map(|i| classify(&lines, i)).collect();
+    let mut marks: Vec<Mark> = (0..lines.len()).map(|i| classify(&lines, i)).collect();
+    mark_wrapped_quote_continuations(&lines, &mut marks);
 
     let mut out: Vec<&str> = Vec::new();
     let has_content = |out: &Vec<&str>| out.iter().any(|l| !l.trim().is_empty());
+    let mut removed = false;
     let mut i = 0;
     while i < lines.len() {
         match marks[i] {
-            Mark::Text => out.push(lines[i]),
-            Mark::Quoted => {}
+            Mark::Text => {
+                let blank = lines[i].trim().is_empty();
+                // Don't let the gap left by removed quotes grow into a run of blank lines.
+                let after_blank = out.last().is_some_and(|l| l.trim().is_empty());
+                if !(blank && removed && after_blank) {
+                    out.push(lines[i]);
+                }
+                if !blank {
+                    removed = false;
+                }
+            }
+            Mark::Quoted => removed = true,
             Mark::Signature => {
                 if has_content(&out) {
                     break;
@@ -140,6 +204,7 @@ pub fn visible_reply(text: &str) -> String {
                 if !interleaved_after(&marks, i + span, &lines) {
                     break;
                 }
+                removed = true;
                 i += span;
                 continue;
             }

@@ -70,6 +70,8 @@ const NOT_EMERGENCIES: &str = r"(?x)
     | fuegos\ artificiales|cohetes
     | (?:puede|pueden|podria|podrian)\ (?:lastimar\w*|herir\w*|accidentar\w*|caer)
     | (?:perro|perrito|gato|gatito|animal|caballo)\ atropellad[oa]
+    | (?:casi|puede|pueden|podria|podrian|van\ a|para\ que\ no)\ (?:lo\ |la\ |los\ |las\ |le\ |les\ )?atropell\w*
+    | (?:almost|nearly)\ (?:got\ )?(?:hit|struck|run\ over)
     )\b";
 
 /// The recognisers, in the order they are tried (most urgent first).
@@ -80,9 +82,10 @@ const KINDS: &[(EmergencyKind, &str)] = &[
           on\ fire|catch(?:es|ing)?\ fire|caught\ fire|set\ fire\ to|set\ on\ fire
         | (?:house|building|car|apartment|brush|trash|dumpster|garage|kitchen|grass|vehicle|electrical|structure|wild|forest)\ fire
         | fire\ (?:in|at|inside)\ (?:the|a|my|our|an)\b|theres?\ (?:is\ )?a\ fire|flames
-        | (?:thick|heavy|black)\ smoke|smoke\ (?:is\ )?(?:coming|pouring|billowing)
+        | smoke\ (?:is\ )?(?:pouring|billowing)
+        | smoke\ (?:is\ )?coming\ (?:out\ of|from)\ (?:the|a|my|our)\ (?:window|windows|house|building|apartment|roof|manhole|car|hood|garage|basement)
         | burning\ (?:building|house|car|home)|(?:is|are)\ (?:on\ fire|burning\ down)
-        | incendio|se\ (?:esta\ )?(?:quemando|incendiando)|hay\ fuego|fuego\ en|llamas
+        | incendio|se\ (?:esta\ )?(?:quemando|incendiando)|hay\ fuego|fuego\ en|en\ llamas|llamaradas
         | sale\ (?:mucho\ )?humo|humo\ negro|mucho\ humo
         )\b",
     ),
@@ -130,7 +133,7 @@ const KINDS: &[(EmergencyKind, &str)] = &[
           not\ breathing|isnt\ breathing|stopped\ breathing|cant\ breathe|unconscious|unresponsive|passed\ out
         | (?:having|had)\ a\ (?:seizure|heart\ attack|stroke)|heart\ attack|overdos(?:e|ing|ed)|bleeding\ (?:badly|heavily|a\ lot)
         | (?:man|woman|person|someone|somebody|child|kid|boy|girl|guy|lady|people|he|she)\ (?:is|are)\ (?:badly\ |seriously\ |severely\ )?(?:hurt|injured|bleeding)
-        | (?:fell|fallen)\ and\ (?:cant|cannot|can\ not)\ get\ up|collapsed\ on
+        | (?:fell|fallen)\ and\ (?:cant|cannot|can\ not)\ get\ up
         | no\ respira|inconsciente|desmayad[oa]|se\ desmayo|convulsion\w*|infarto|sobredosis
         | (?:esta|estan)\ (?:herid[oa]s?|sangrando)|hay\ (?:un\ |una\ |dos\ |varios\ )?herid[oa]s?|persona\ herida
         )\b",
@@ -273,6 +276,11 @@ mod tests {
             "Ese árbol seco es un riesgo de incendio",
             "Hay una gasolinera abandonada llena de basura",
             "Perro atropellado en la calle",
+            "Casi atropellan a un niño por culpa del tope",
+            "I was almost hit by a car at this crosswalk",
+            "Smoke coming from the restaurant exhaust all day",
+            "The old shed roof collapsed on the fence",
+            "Si llamas al 311 nadie contesta",
             "Fuegos artificiales toda la noche",
             "Un niño se puede lastimar en el columpio roto",
         ] {

@@ -22,9 +22,16 @@ pub enum Kind {
 /// Guesses the kind from the top-level keys.
 pub fn kind_of(text: &str) -> Kind {
     let Ok(table) = text.parse::<toml::Table>() else {
-        return if text.contains("[[categories]]") { Kind::City } else { Kind::Settings };
+        return if text.contains("[[categories]]") {
+            Kind::City
+        } else {
+            Kind::Settings
+        };
     };
-    if table.contains_key("categories") || table.contains_key("departments") || table.contains_key("city") {
+    if table.contains_key("categories")
+        || table.contains_key("departments")
+        || table.contains_key("city")
+    {
         Kind::City
     } else if table.contains_key("en") || table.contains_key("es") {
         Kind::Templates
@@ -37,7 +44,8 @@ pub fn kind_of(text: &str) -> Kind {
 pub fn check_text(text: &str, origin: &str) -> Result<String> {
     match kind_of(text) {
         Kind::City => {
-            let city = routing::CityConfig::from_toml_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            let city = routing::CityConfig::from_toml_str(text)
+                .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
             routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
             Ok(format!(
                 "{origin}: valid city config for {} ({} departments, {} categories)",
@@ -51,7 +59,8 @@ pub fn check_text(text: &str, origin: &str) -> Result<String> {
             Ok(format!("{origin}: valid templates"))
         }
         Kind::Settings => {
-            let s = crate::config::Settings::from_toml_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            let s = crate::config::Settings::from_toml_str(text)
+                .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
             if let Some(p) = &s.city_file {
                 if !p.exists() {
                     bail!("{origin}: city_file: {} does not exist", p.display());
@@ -63,7 +72,8 @@ pub fn check_text(text: &str, origin: &str) -> Result<String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let summary = check_text(&text, &args.file.display().to_string())?;
     println!("ok: {summary}");
     Ok(())

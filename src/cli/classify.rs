@@ -54,7 +54,10 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
     println!("department:  {}", d.department);
     println!(
         "category:    {}",
-        d.category.as_ref().map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+        d.category
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into())
     );
     println!(
         "emergency:   {}",

@@ -43,21 +43,62 @@ struct PrintChat {
 
 impl PrintChat {
     fn name(&self, id: &str) -> String {
-        self.channels.iter().find(|(c, _)| c == id).map(|(_, n)| format!("#{n}")).unwrap_or_else(|| id.to_string())
+        self.channels
+            .iter()
+            .find(|(c, _)| c == id)
+            .map(|(_, n)| format!("#{n}"))
+            .unwrap_or_else(|| id.to_string())
     }
 }
 
 #[async_trait]
 impl ChatOutbound for PrintChat {
-    async fn post_work_order(&self, channel_id: &str, c: &WorkOrderCard, page_role: Option<&str>) -> Result<Posted> {
-        println!("    💬 work order in {}{}", self.name(channel_id), if page_role.is_some() { "  (on-call role paged)" } else { "" });
-        println!("       {} · {} · {} · priority {} · due {}", c.reference, c.category, c.department, c.priority, c.due.as_deref().unwrap_or("-"));
-        println!("       location: {}   requester: {}   language: {}", c.location.as_deref().unwrap_or("-"), c.requester, c.language);
-        println!("       \"{}\"   [Acknowledge] [Close] [Reassign]", c.text.replace('\n', " "));
-        Ok(Posted { channel_id: channel_id.into(), message_id: format!("demo-{}", c.reference), thread_id: Some(format!("thread-{}", c.reference)) })
+    async fn post_work_order(
+        &self,
+        channel_id: &str,
+        c: &WorkOrderCard,
+        page_role: Option<&str>,
+    ) -> Result<Posted> {
+        println!(
+            "    💬 work order in {}{}",
+            self.name(channel_id),
+            if page_role.is_some() {
+                "  (on-call role paged)"
+            } else {
+                ""
+            }
+        );
+        println!(
+            "       {} · {} · {} · priority {} · due {}",
+            c.reference,
+            c.category,
+            c.department,
+            c.priority,
+            c.due.as_deref().unwrap_or("-")
+        );
+        println!(
+            "       location: {}   requester: {}   language: {}",
+            c.location.as_deref().unwrap_or("-"),
+            c.requester,
+            c.language
+        );
+        println!(
+            "       \"{}\"   [Acknowledge] [Close] [Reassign]",
+            c.text.replace('\n', " ")
+        );
+        Ok(Posted {
+            channel_id: channel_id.into(),
+            message_id: format!("demo-{}", c.reference),
+            thread_id: Some(format!("thread-{}", c.reference)),
+        })
     }
     async fn update_work_order(&self, p: &Posted, c: &WorkOrderCard) -> Result<()> {
-        println!("    💬 work order {} updated in {}: status {}", c.reference, self.name(&p.channel_id), c.status);
+        println!(
+            "    💬 work order {} updated in {}: status {}",
+            c.reference,
+            self.name(&p.channel_id),
+            c.status
+        );
         Ok(())
     }
     async fn post_message(&self, channel_id: &str, text: &str) -> Result<String> {
@@ -85,8 +126,16 @@ pub async fn run(args: Args) -> Result<()> {
     let mut settings = Settings::from_toml_str("")?;
     settings.data_dir = data_dir;
     let desk = crate::app::open_with(settings, Arc::new(crate::clock::SystemClock)).await?;
-    let channels = desk.city.departments.iter().map(|d| (d.chat_channel.clone(), d.id.to_string())).collect();
-    let d = Deliverers { mail: Arc::new(PrintMail), chat: Arc::new(PrintChat { channels }) };
+    let channels = desk
+        .city
+        .departments
+        .iter()
+        .map(|d| (d.chat_channel.clone(), d.id.to_string()))
+        .collect();
+    let d = Deliverers {
+        mail: Arc::new(PrintMail),
+        chat: Arc::new(PrintChat { channels }),
+    };
 
     let steps: Vec<(&str, Vec<u8>)> = vec![
         ("A resident reports a pothole in English", sample("Jane Doe <jane@example.test>", "Pothole on Main", "There is a huge pothole in front of 120 Main St, cars are swerving around it.", "demo-1", "")),
@@ -99,10 +148,22 @@ pub async fn run(args: Args) -> Result<()> {
         println!("\n── Step {}: {title}", n + 1);
         let outcome = desk.ingest_email(&raw).await?;
         match &outcome {
-            IngestOutcome::Created { reference, emergency } => {
+            IngestOutcome::Created {
+                reference,
+                emergency,
+            } => {
                 let r = desk.store.request(*reference).await?.expect("just created");
-                println!("    → request {reference} for {} ({}), language {}{}", r.department,
-                    r.category.as_deref().unwrap_or("triage"), r.language, if *emergency { ", EMERGENCY → dispatch" } else { "" });
+                println!(
+                    "    → request {reference} for {} ({}), language {}{}",
+                    r.department,
+                    r.category.as_deref().unwrap_or("triage"),
+                    r.language,
+                    if *emergency {
+                        ", EMERGENCY → dispatch"
+                    } else {
+                        ""
+                    }
+                );
             }
             other => println!("    → {other:?}"),
         }

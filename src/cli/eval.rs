@@ -35,7 +35,11 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
             language: rec.get(li).unwrap_or_default().to_string(),
         });
     }
-    eprintln!("classifying {} rows from {} ...", rows.len(), args.file.display());
+    eprintln!(
+        "classifying {} rows from {} ...",
+        rows.len(),
+        args.file.display()
+    );
     let started = std::time::Instant::now();
     let report = routing::eval::evaluate(&router, &rows);
     eprintln!("done in {:.2?}", started.elapsed());

@@ -23,9 +23,12 @@ pub const EX_TEMPFAIL: i32 = 75;
 pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     let mut raw = Vec::new();
     if args.file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut raw).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .context("reading standard input")?;
     } else {
-        raw = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+        raw = std::fs::read(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
     }
     let desk = match crate::app::open(config).await {
         Ok(d) => d,
@@ -42,9 +45,19 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
         }
     };
     match &outcome {
-        IngestOutcome::Created { reference, emergency } => {
+        IngestOutcome::Created {
+            reference,
+            emergency,
+        } => {
             println!("{reference}");
-            eprintln!("created {reference}{}", if *emergency { " (EMERGENCY: dispatch alerted)" } else { "" });
+            eprintln!(
+                "created {reference}{}",
+                if *emergency {
+                    " (EMERGENCY: dispatch alerted)"
+                } else {
+                    ""
+                }
+            );
         }
         IngestOutcome::Appended { reference, action } => {
             println!("{reference}");
@@ -62,11 +75,21 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
             }
             eprintln!("automated mail, not answered: {reason}");
         }
-        IngestOutcome::Bounce { reference, permanent } => {
+        IngestOutcome::Bounce {
+            reference,
+            permanent,
+        } => {
             if let Some(r) = reference {
                 println!("{r}");
             }
-            eprintln!("delivery report ({})", if *permanent { "permanent failure" } else { "temporary" });
+            eprintln!(
+                "delivery report ({})",
+                if *permanent {
+                    "permanent failure"
+                } else {
+                    "temporary"
+                }
+            );
         }
         IngestOutcome::Quarantined { reason } => eprintln!("quarantined: {reason}"),
     }

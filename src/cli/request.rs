@@ -41,30 +41,64 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
                 .with_context(|| format!("no request {reference}"))?;
             let events = desk.store.events(reference).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "request": req, "events": events }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "request": req, "events": events })
+                    )?
+                );
                 return Ok(());
             }
             println!("{}  [{}]  {}", req.reference, req.status, req.subject);
-            println!("  department: {}   category: {}   priority: {}   language: {}",
-                req.department, req.category.as_deref().unwrap_or("-"), req.priority, req.language);
+            println!(
+                "  department: {}   category: {}   priority: {}   language: {}",
+                req.department,
+                req.category.as_deref().unwrap_or("-"),
+                req.priority,
+                req.language
+            );
             if let Some(e) = &req.emergency {
                 println!("  EMERGENCY: {e}");
             }
-            println!("  location:   {}", req.location_text.as_deref().unwrap_or("-"));
+            println!(
+                "  location:   {}",
+                req.location_text.as_deref().unwrap_or("-")
+            );
             println!("  requester:  {} (via {})", req.requester, req.source);
-            println!("  created:    {}   respond by {}   resolve by {}",
-                human(req.created_at), human(req.response_due_at), human(req.resolution_due_at));
+            println!(
+                "  created:    {}   respond by {}   resolve by {}",
+                human(req.created_at),
+                human(req.response_due_at),
+                human(req.resolution_due_at)
+            );
             if let Some(l) = req.linked_to {
                 println!("  linked to:  {l}");
             }
             println!("  text:\n    {}", req.description.replace('\n', "\n    "));
             println!("  events:");
             for e in events {
-                println!("    {}  {:<18} by {:<28} via {:<6} {}", human(e.at), e.kind, e.actor, e.source, e.payload);
+                println!(
+                    "    {}  {:<18} by {:<28} via {:<6} {}",
+                    human(e.at),
+                    e.kind,
+                    e.actor,
+                    e.source,
+                    e.payload
+                );
             }
         }
-        Cmd::List { status, department, limit, json } => {
-            let f = RequestFilter { status, department, requester: None, limit: Some(limit) };
+        Cmd::List {
+            status,
+            department,
+            limit,
+            json,
+        } => {
+            let f = RequestFilter {
+                status,
+                department,
+                requester: None,
+                limit: Some(limit),
+            };
             let reqs = desk.store.list_requests(&f).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reqs)?);
@@ -74,8 +108,15 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
                 println!("no requests");
             }
             for r in reqs {
-                println!("{}  {:<12} {:<16} {:<20} {}  {}", r.reference, r.status, r.department,
-                    r.category.as_deref().unwrap_or("-"), human(r.created_at), one_line(&r.subject, 50));
+                println!(
+                    "{}  {:<12} {:<16} {:<20} {}  {}",
+                    r.reference,
+                    r.status,
+                    r.department,
+                    r.category.as_deref().unwrap_or("-"),
+                    human(r.created_at),
+                    one_line(&r.subject, 50)
+                );
             }
         }
     }
@@ -85,5 +126,9 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
 
 fn one_line(s: &str, max: usize) -> String {
     let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max { format!("{}…", s.chars().take(max).collect::<String>()) } else { s }
+    if s.chars().count() > max {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    } else {
+        s
+    }
 }

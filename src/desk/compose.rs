@@ -74,12 +74,20 @@ impl Desk {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        format!("{reference}.{nanos:x}.{:016x}@{}", h.finish(), self.mail_domain())
+        format!(
+            "{reference}.{nanos:x}.{:016x}@{}",
+            h.finish(),
+            self.mail_domain()
+        )
     }
 
     /// Post (or re-post after reassignment) the request's work order to its department's channel.
     pub(crate) fn work_order_job(&self, department: &str, emergency: bool) -> Option<NewOutbox> {
-        let dept = self.city.departments.iter().find(|d| d.id.as_str() == department)?;
+        let dept = self
+            .city
+            .departments
+            .iter()
+            .find(|d| d.id.as_str() == department)?;
         let page_role = if emergency {
             self.settings
                 .discord
@@ -120,7 +128,13 @@ impl Desk {
             .departments
             .iter()
             .find(|d| d.id.as_str() == id)
-            .map(|d| if lang == "es" { d.name_es.clone() } else { d.name.clone() })
+            .map(|d| {
+                if lang == "es" {
+                    d.name_es.clone()
+                } else {
+                    d.name.clone()
+                }
+            })
             .unwrap_or_else(|| id.to_string())
     }
 
@@ -137,20 +151,36 @@ impl Desk {
     /// Placeholders common to every template about `req`.
     pub(crate) fn request_vars(&self, req: &Request) -> Vec<(&'static str, String)> {
         let lang = req.language.as_str();
-        let none = if lang == "es" { "no indicada" } else { "not given" };
+        let none = if lang == "es" {
+            "no indicada"
+        } else {
+            "not given"
+        };
         vec![
             ("reference", req.reference.to_string()),
             ("city", self.city.city.name.clone()),
-            ("category", self.category_name(req.category.as_deref(), lang)),
+            (
+                "category",
+                self.category_name(req.category.as_deref(), lang),
+            ),
             ("department", self.department_name(&req.department, lang)),
-            ("location", req.location_text.clone().unwrap_or_else(|| none.into())),
+            (
+                "location",
+                req.location_text.clone().unwrap_or_else(|| none.into()),
+            ),
             (
                 "response_time",
-                human_hours(((req.response_due_at - req.created_at) / 3_600_000).max(1), lang),
+                human_hours(
+                    ((req.response_due_at - req.created_at) / 3_600_000).max(1),
+                    lang,
+                ),
             ),
             (
                 "resolution_time",
-                human_hours(((req.resolution_due_at - req.created_at) / 3_600_000).max(1), lang),
+                human_hours(
+                    ((req.resolution_due_at - req.created_at) / 3_600_000).max(1),
+                    lang,
+                ),
             ),
         ]
     }
@@ -161,9 +191,17 @@ pub fn human_hours(hours: i64, lang: &str) -> String {
     let es = lang == "es";
     if hours >= 48 && hours % 24 == 0 {
         let d = hours / 24;
-        if es { format!("{d} días") } else { format!("{d} days") }
+        if es {
+            format!("{d} días")
+        } else {
+            format!("{d} days")
+        }
     } else if hours == 1 {
-        if es { "1 hora".into() } else { "1 hour".into() }
+        if es {
+            "1 hora".into()
+        } else {
+            "1 hour".into()
+        }
     } else if es {
         format!("{hours} horas")
     } else {

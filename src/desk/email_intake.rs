@@ -11,21 +11,36 @@ use tracing::{info, instrument, warn};
 use super::compose::ReplyTo;
 use super::threading::ThreadMatch;
 use super::Desk;
-use crate::store::{status, Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange, StoreError};
+use crate::store::{
+    status, Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange,
+    StoreError,
+};
 
 /// What became of one inbound email.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestOutcome {
     /// A new request was created (and acknowledged unless suppressed).
-    Created { reference: RequestRef, emergency: bool },
+    Created {
+        reference: RequestRef,
+        emergency: bool,
+    },
     /// The message was added to an existing request (comment, status question, reopen...).
-    Appended { reference: RequestRef, action: String },
+    Appended {
+        reference: RequestRef,
+        action: String,
+    },
     /// Seen before (same Message-ID): nothing done again.
     Duplicate { reference: Option<RequestRef> },
     /// Automated mail (auto-reply, list, our own): logged, never answered.
-    Automated { reference: Option<RequestRef>, reason: String },
+    Automated {
+        reference: Option<RequestRef>,
+        reason: String,
+    },
     /// A delivery-status report, recorded against the request whose mail bounced.
-    Bounce { reference: Option<RequestRef>, permanent: bool },
+    Bounce {
+        reference: Option<RequestRef>,
+        permanent: bool,
+    },
     /// Not a usable message: kept raw, moved to quarantine.
     Quarantined { reason: String },
 }
@@ -34,7 +49,8 @@ impl IngestOutcome {
     /// The request involved, if any.
     pub fn reference(&self) -> Option<RequestRef> {
         match self {
-            IngestOutcome::Created { reference, .. } | IngestOutcome::Appended { reference, .. } => Some(*reference),
+            IngestOutcome::Created { reference, .. }
+            | IngestOutcome::Appended { reference, .. } => Some(*reference),
             IngestOutcome::Duplicate { reference }
             | IngestOutcome::Automated { reference, .. }
             | IngestOutcome::Bounce { reference, .. } => *reference,
@@ -59,7 +75,8 @@ impl Desk {
             Ok(inb) => inb,
             Err(e) => {
                 let reason = e.to_string();
-                let rec = inbound_record(raw_id(raw), None, None, "quarantined", Some(&reason), raw);
+                let rec =
+                    inbound_record(raw_id(raw), None, None, "quarantined", Some(&reason), raw);
                 return match self.store.record_inbound(&rec, now).await {
                     Ok(()) | Err(StoreError::Duplicate(_)) => {
                         warn!(%reason, "quarantined unparseable message");
@@ -72,14 +89,18 @@ impl Desk {
         let external_id = inb.message_id.clone().unwrap_or_else(|| raw_id(raw));
         tracing::Span::current().record("message_id", external_id.as_str());
         if let Some(seen) = self.store.inbound_seen(SOURCE, &external_id).await? {
-            return Ok(IngestOutcome::Duplicate { reference: seen.reference });
+            return Ok(IngestOutcome::Duplicate {
+                reference: seen.reference,
+            });
         }
         let outcome = self.route_email(&inb, &external_id, raw, now).await;
         match outcome {
             Err(StoreError::Duplicate(_)) => {
                 // Another worker committed the same message first.
                 let seen = self.store.inbound_seen(SOURCE, &external_id).await?;
-                Ok(IngestOutcome::Duplicate { reference: seen.and_then(|s| s.reference) })
+                Ok(IngestOutcome::Duplicate {
+                    reference: seen.and_then(|s| s.reference),
+                })
             }
             other => {
                 if let Ok(o) = &other {
@@ -102,7 +123,14 @@ impl Desk {
     ) -> Result<IngestOutcome, StoreError> {
         let sender = inb.from.as_ref().map(|a| a.email.to_ascii_lowercase());
         let record = |disposition: &str, reason: Option<&str>| {
-            inbound_record(external_id.to_string(), sender.clone(), Some(inb.subject.clone()), disposition, reason, raw)
+            inbound_record(
+                external_id.to_string(),
+                sender.clone(),
+                Some(inb.subject.clone()),
+                disposition,
+                reason,
+                raw,
+            )
         };
 
         if let Some(bounce) = &inb.dsn {
@@ -126,15 +154,26 @@ impl Desk {
                     };
                     self.store.apply_change(r, &change, now).await?;
                 }
-                None => self.store.record_inbound(&record("bounce", Some("no matching request")), now).await?,
+                None => {
+                    self.store
+                        .record_inbound(&record("bounce", Some("no matching request")), now)
+                        .await?
+                }
             }
-            return Ok(IngestOutcome::Bounce { reference, permanent });
+            return Ok(IngestOutcome::Bounce {
+                reference,
+                permanent,
+            });
         }
 
         let Some(sender) = sender.clone() else {
             let reason = "no From address";
-            self.store.record_inbound(&record("quarantined", Some(reason)), now).await?;
-            return Ok(IngestOutcome::Quarantined { reason: reason.into() });
+            self.store
+                .record_inbound(&record("quarantined", Some(reason)), now)
+                .await?;
+            return Ok(IngestOutcome::Quarantined {
+                reason: reason.into(),
+            });
         };
 
         let thread = self.find_thread(inb).await?;
@@ -155,23 +194,39 @@ impl Desk {
                 self.store.apply_change(r, &change, now).await?;
                 reference = Some(r);
             } else {
-                self.store.record_inbound(&record("automated", Some(&reason)), now).await?;
+                self.store
+                    .record_inbound(&record("automated", Some(&reason)), now)
+                    .await?;
             }
             return Ok(IngestOutcome::Automated { reference, reason });
         }
 
         if let Some((r, how)) = thread {
-            let req = self.store.request(r).await?.ok_or_else(|| StoreError::NotFound(r.to_string()))?;
+            let req = self
+                .store
+                .request(r)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(r.to_string()))?;
             if req.requester == sender || self.is_staff_address(&sender) {
-                return self.append_email(&req, inb, &sender, how, record("appended", None), now).await;
+                return self
+                    .append_email(&req, inb, &sender, how, record("appended", None), now)
+                    .await;
             }
             // Zammad #2444: knowing a reference is not enough to write into someone else's request.
             warn!(reference = %r, %sender, "non-participant quoted a reference; starting a new request");
             return self
-                .create_from_email(inb, &sender, None, Some(r), record("created", Some("stranger quoted a reference")), now)
+                .create_from_email(
+                    inb,
+                    &sender,
+                    None,
+                    Some(r),
+                    record("created", Some("stranger quoted a reference")),
+                    now,
+                )
                 .await;
         }
-        self.create_from_email(inb, &sender, None, None, record("created", None), now).await
+        self.create_from_email(inb, &sender, None, None, record("created", None), now)
+            .await
     }
 
     /// Creates a new request from an email, acknowledging it unless rate-limited.
@@ -196,7 +251,12 @@ impl Desk {
             category: cat,
             language: lang.clone(),
             priority: decision.priority.to_string(),
-            emergency: decision.emergency.as_ref().map(|e| serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+            emergency: decision.emergency.as_ref().map(|e| {
+                serde_json::to_value(e.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            }),
             location_text: location.as_ref().map(|l| l.text.clone()),
             location_norm: location.as_ref().map(|l| l.normalized.clone()),
             lat: location.as_ref().and_then(|l| l.lat),
@@ -212,7 +272,10 @@ impl Desk {
             resolution_due_at: now + i64::from(decision.resolution_hours) * 3_600_000,
         };
         let rate_limited = self.over_rate_limit(sender, now).await?;
-        let reply_to = ReplyTo { message_id: inb.message_id.clone(), references: inb.references.clone() };
+        let reply_to = ReplyTo {
+            message_id: inb.message_id.clone(),
+            references: inb.references.clone(),
+        };
         let attachments = attachments_of(inb);
         let oversize = inb.oversize.clone();
         let reference = self
@@ -265,7 +328,10 @@ impl Desk {
                 change
             })
             .await?;
-        Ok(IngestOutcome::Created { reference, emergency })
+        Ok(IngestOutcome::Created {
+            reference,
+            emergency,
+        })
     }
 
     /// A participant's reply: a status question, a comment, or (after closure) a reopen or a linked new request.
@@ -279,10 +345,17 @@ impl Desk {
         now: i64,
     ) -> Result<IngestOutcome, StoreError> {
         let text = mail::strip::visible_reply(&inb.text).trim().to_string();
-        let reply_to = ReplyTo { message_id: inb.message_id.clone(), references: inb.references.clone() };
+        let reply_to = ReplyTo {
+            message_id: inb.message_id.clone(),
+            references: inb.references.clone(),
+        };
         let rate_limited = self.over_rate_limit(sender, now).await?;
         let lang = req.language.clone();
-        let mut change = Change { inbound: Some(inbound), attachments: attachments_of(inb), ..Change::default() };
+        let mut change = Change {
+            inbound: Some(inbound),
+            attachments: attachments_of(inb),
+            ..Change::default()
+        };
         if let Some(id) = &inb.message_id {
             change.thread_ids.push((id.clone(), "in".into()));
         }
@@ -293,35 +366,70 @@ impl Desk {
             if now - closed_at > window {
                 // Too late to reopen: a fresh request, linked to the old one.
                 let rec = change.inbound.take().expect("set above");
-                return self.create_from_email(inb, sender, Some(req.reference), None, rec, now).await;
+                return self
+                    .create_from_email(inb, sender, Some(req.reference), None, rec, now)
+                    .await;
             }
             action = "reopened";
             change.status = Some(StatusChange::Reopened);
-            change.events.push(NewEvent::new("reopened", sender, SOURCE, json!({ "text": text, "matched_by": how.as_str() })));
-            change.outbox.push(self.chat_note_job(&format!("Reopened by the requester: {text}")));
+            change.events.push(NewEvent::new(
+                "reopened",
+                sender,
+                SOURCE,
+                json!({ "text": text, "matched_by": how.as_str() }),
+            ));
+            change
+                .outbox
+                .push(self.chat_note_job(&format!("Reopened by the requester: {text}")));
             change.outbox.push(self.work_order_update_job());
             if !rate_limited {
                 let mut vars = self.request_vars(req);
                 vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
-                let (job, mid) = self.email_job(req.reference, &lang, "reopened", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                let (job, mid) = self.email_job(
+                    req.reference,
+                    &lang,
+                    "reopened",
+                    &vars,
+                    sender,
+                    &reply_to,
+                    AutoSubmitted::AutoReplied,
+                );
                 change.outbox.push(job);
                 change.thread_ids.push((mid, "out".into()));
             }
         } else if is_status_question(&text) {
             action = "status";
-            change.events.push(NewEvent::new("status_requested", sender, SOURCE, json!({ "matched_by": how.as_str() })));
+            change.events.push(NewEvent::new(
+                "status_requested",
+                sender,
+                SOURCE,
+                json!({ "matched_by": how.as_str() }),
+            ));
             if !rate_limited {
                 let events = self.store.events(req.reference).await?;
                 let last_note = events
                     .iter()
                     .rev()
-                    .find_map(|e| e.payload.get("note").and_then(|n| n.as_str()).map(String::from))
+                    .find_map(|e| {
+                        e.payload
+                            .get("note")
+                            .and_then(|n| n.as_str())
+                            .map(String::from)
+                    })
                     .unwrap_or_else(|| "-".into());
                 let mut vars = self.request_vars(req);
                 vars.push(("status", status_word(&req.status, &lang)));
                 vars.push(("updated", crate::clock::human(req.updated_at)));
                 vars.push(("last_note", last_note));
-                let (job, mid) = self.email_job(req.reference, &lang, "status", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                let (job, mid) = self.email_job(
+                    req.reference,
+                    &lang,
+                    "status",
+                    &vars,
+                    sender,
+                    &reply_to,
+                    AutoSubmitted::AutoReplied,
+                );
                 change.outbox.push(job);
                 change.thread_ids.push((mid, "out".into()));
             }
@@ -336,19 +444,33 @@ impl Desk {
                         "attachments": inb.attachments.iter().map(|a| a.filename.clone()).collect::<Vec<_>>() }),
             ));
             let who = if internal { "Staff" } else { "Requester" };
-            change.outbox.push(self.chat_note_job(&format!("{who} replied by email: {text}")));
+            change
+                .outbox
+                .push(self.chat_note_job(&format!("{who} replied by email: {text}")));
         }
         if rate_limited && action != "comment" {
-            change.events.push(NewEvent::new("reply_suppressed", "system", SOURCE, json!({ "reason": "per-sender rate limit" })));
+            change.events.push(NewEvent::new(
+                "reply_suppressed",
+                "system",
+                SOURCE,
+                json!({ "reason": "per-sender rate limit" }),
+            ));
         }
         self.store.apply_change(req.reference, &change, now).await?;
-        Ok(IngestOutcome::Appended { reference: req.reference, action: action.into() })
+        Ok(IngestOutcome::Appended {
+            reference: req.reference,
+            action: action.into(),
+        })
     }
 
     /// Per-sender cap on automatic replies (loop breaker even against responders that ignore RFC 3834).
     async fn over_rate_limit(&self, sender: &str, now: i64) -> Result<bool, StoreError> {
         let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
-        Ok(self.store.count_mail_to(&sender.to_ascii_lowercase(), now - 3_600_000).await? >= limit)
+        Ok(self
+            .store
+            .count_mail_to(&sender.to_ascii_lowercase(), now - 3_600_000)
+            .await?
+            >= limit)
     }
 }
 
@@ -360,7 +482,8 @@ pub fn is_status_question(text: &str) -> bool {
     }
     let question = t.ends_with('?');
     t.split(|c: char| !c.is_alphanumeric()).any(|w| {
-        matches!(w, "status" | "estado" | "estatus") || (question && matches!(w, "update" | "progress" | "avance" | "novedades"))
+        matches!(w, "status" | "estado" | "estatus")
+            || (question && matches!(w, "update" | "progress" | "avance" | "novedades"))
     })
 }
 
@@ -368,10 +491,34 @@ pub fn is_status_question(text: &str) -> bool {
 pub fn status_word(status: &str, lang: &str) -> String {
     let es = lang == "es";
     match status {
-        status::OPEN => if es { "abierta" } else { "open" },
-        status::ACKNOWLEDGED => if es { "en atención" } else { "being worked on" },
-        status::CLOSED => if es { "cerrada" } else { "closed" },
-        status::REOPENED => if es { "reabierta" } else { "reopened" },
+        status::OPEN => {
+            if es {
+                "abierta"
+            } else {
+                "open"
+            }
+        }
+        status::ACKNOWLEDGED => {
+            if es {
+                "en atención"
+            } else {
+                "being worked on"
+            }
+        }
+        status::CLOSED => {
+            if es {
+                "cerrada"
+            } else {
+                "closed"
+            }
+        }
+        status::REOPENED => {
+            if es {
+                "reabierta"
+            } else {
+                "reopened"
+            }
+        }
         other => other,
     }
     .to_string()
@@ -380,7 +527,11 @@ pub fn status_word(status: &str, lang: &str) -> String {
 fn attachments_of(inb: &Inbound) -> Vec<NewAttachment> {
     inb.attachments
         .iter()
-        .map(|a| NewAttachment { filename: a.filename.clone(), content_type: a.content_type.clone(), data: a.data.clone() })
+        .map(|a| NewAttachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            data: a.data.clone(),
+        })
         .collect()
 }
 
@@ -444,7 +595,14 @@ mod tests {
 
     #[test]
     fn status_questions() {
-        for yes in ["status", "STATUS", "Estado", "what's the status?", "¿Cuál es el estado?", "any update?"] {
+        for yes in [
+            "status",
+            "STATUS",
+            "Estado",
+            "what's the status?",
+            "¿Cuál es el estado?",
+            "any update?",
+        ] {
             assert!(is_status_question(yes), "{yes}");
         }
         for no in ["", "The pothole is now bigger and a car hit it", "gracias"] {

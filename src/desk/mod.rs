@@ -91,11 +91,24 @@ impl Desk {
         let m = &self.settings.mail;
         let mut addresses = vec![m.address.to_ascii_lowercase()];
         addresses.extend(m.own_addresses.iter().map(|a| a.to_ascii_lowercase()));
-        addresses.extend(self.city.departments.iter().map(|d| d.email.to_ascii_lowercase()));
-        let mut domains: Vec<String> = m.own_domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+        addresses.extend(
+            self.city
+                .departments
+                .iter()
+                .map(|d| d.email.to_ascii_lowercase()),
+        );
+        let mut domains: Vec<String> = m
+            .own_domains
+            .iter()
+            .map(|d| d.to_ascii_lowercase())
+            .collect();
         // Our own 311 domain: anything from it is ours (plus-addresses included).
         let own = self.mail_domain().to_ascii_lowercase();
-        if !domains.contains(&own) && m.staff_domains.iter().all(|d| !d.eq_ignore_ascii_case(&own)) {
+        if !domains.contains(&own)
+            && m.staff_domains
+                .iter()
+                .all(|d| !d.eq_ignore_ascii_case(&own))
+        {
             domains.push(own);
         }
         mail::guard::OwnAddresses { addresses, domains }

@@ -59,7 +59,9 @@ impl Desk {
                 return Ok(Some((r, ThreadMatch::References)));
             }
         }
-        if let Some(r) = mail::address::subject_tag(&inb.subject).and_then(|s| s.parse::<RequestRef>().ok()) {
+        if let Some(r) =
+            mail::address::subject_tag(&inb.subject).and_then(|s| s.parse::<RequestRef>().ok())
+        {
             if self.store.request(r).await?.is_some() {
                 return Ok(Some((r, ThreadMatch::SubjectTag)));
             }

@@ -19,7 +19,11 @@ const CLAIM_POSTGRES: &str = "UPDATE outbox SET locked_until = $2, attempts = at
 
 impl Store {
     /// Claims the next due job for `lease_ms`; a crashed worker's lease simply expires and the job is retried.
-    pub async fn claim_outbox(&self, now: i64, lease_ms: i64) -> Result<Option<OutboxJob>, StoreError> {
+    pub async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<OutboxJob>, StoreError> {
         let sql = match self.backend {
             Backend::Sqlite(_) => CLAIM_SQLITE,
             Backend::Postgres(_) => CLAIM_POSTGRES,

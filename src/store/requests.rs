@@ -4,7 +4,9 @@ use anyhow::Context;
 use routing::RequestRef;
 use sqlx::Row;
 
-use super::{on_pool, Change, Event, NewRequest, Request, RequestFilter, StatusChange, Store, StoreError};
+use super::{
+    on_pool, Change, Event, NewRequest, Request, RequestFilter, StatusChange, Store, StoreError,
+};
 
 const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
@@ -272,7 +274,10 @@ impl Store {
     }
 
     /// The request a Message-ID belongs to (ours or the resident's), if any.
-    pub async fn request_for_message_id(&self, message_id: &str) -> Result<Option<RequestRef>, StoreError> {
+    pub async fn request_for_message_id(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<RequestRef>, StoreError> {
         on_pool!(self, p => {
             let row = sqlx::query("SELECT request_id FROM mail_threads WHERE message_id = $1")
                 .bind(message_id)

@@ -41,7 +41,10 @@ impl Store {
     }
 
     /// The active work order of a request.
-    pub async fn work_order_for(&self, reference: RequestRef) -> Result<Option<WorkOrderRow>, StoreError> {
+    pub async fn work_order_for(
+        &self,
+        reference: RequestRef,
+    ) -> Result<Option<WorkOrderRow>, StoreError> {
         on_pool!(self, p => {
             let row = sqlx::query(
                 "SELECT request_id, channel_id, message_id, thread_id, department, active FROM work_orders \

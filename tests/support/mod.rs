@@ -40,20 +40,30 @@ pub async fn fresh_pg_url() -> String {
         .execute(&mut conn)
         .await
         .expect("create test database");
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or(admin);
     format!("{base}/{name}")
 }
 
 /// A fresh SQLite database file inside `dir`.
 pub fn fresh_sqlite_url(dir: &std::path::Path) -> String {
-    format!("sqlite://{}", dir.join(format!("{}.db", unique("t"))).display())
+    format!(
+        "sqlite://{}",
+        dir.join(format!("{}.db", unique("t"))).display()
+    )
 }
 
 /// Both backends, fresh, for contract tests.
 pub async fn both_stores(dir: &std::path::Path) -> Vec<Store> {
     vec![
-        Store::connect(&fresh_sqlite_url(dir)).await.expect("sqlite store"),
-        Store::connect(&fresh_pg_url().await).await.expect("postgres store"),
+        Store::connect(&fresh_sqlite_url(dir))
+            .await
+            .expect("sqlite store"),
+        Store::connect(&fresh_pg_url().await)
+            .await
+            .expect("postgres store"),
     ]
 }
 
@@ -75,7 +85,14 @@ pub async fn desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock
 }
 
 /// A plain-text email.
-pub fn email(from: &str, to: &str, subject: &str, message_id: &str, extra_headers: &str, body: &str) -> Vec<u8> {
+pub fn email(
+    from: &str,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    extra_headers: &str,
+    body: &str,
+) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nDate: Thu, 26 Nov 2026 09:00:00 +0000\r\n\
          MIME-Version: 1.0\r\n{extra_headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"

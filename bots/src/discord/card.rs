@@ -3,8 +3,8 @@
 
 use serenity::all::{
     ButtonStyle, Colour, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInputText, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, InputTextStyle,
-    Timestamp,
+    CreateInputText, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    InputTextStyle, Timestamp,
 };
 
 use crate::chat::WorkOrderCard;
@@ -28,9 +28,15 @@ pub(crate) enum CardAction {
     /// `wo:reassign:REF` — the Reassign button (answers with the department select).
     Reassign { reference: String },
     /// `wo:note:REF:MESSAGE` — the closing-note modal for the card `MESSAGE`.
-    CloseNote { reference: String, card_message: String },
+    CloseNote {
+        reference: String,
+        card_message: String,
+    },
     /// `wo:dept:REF:MESSAGE` — the department select for the card `MESSAGE`.
-    PickDepartment { reference: String, card_message: String },
+    PickDepartment {
+        reference: String,
+        card_message: String,
+    },
 }
 
 impl CardAction {
@@ -39,8 +45,14 @@ impl CardAction {
             Self::Acknowledge { reference } => format!("wo:ack:{reference}"),
             Self::Close { reference } => format!("wo:close:{reference}"),
             Self::Reassign { reference } => format!("wo:reassign:{reference}"),
-            Self::CloseNote { reference, card_message } => format!("wo:note:{reference}:{card_message}"),
-            Self::PickDepartment { reference, card_message } => {
+            Self::CloseNote {
+                reference,
+                card_message,
+            } => format!("wo:note:{reference}:{card_message}"),
+            Self::PickDepartment {
+                reference,
+                card_message,
+            } => {
                 format!("wo:dept:{reference}:{card_message}")
             }
         }
@@ -61,8 +73,14 @@ impl CardAction {
             ("ack", None) => Self::Acknowledge { reference },
             ("close", None) => Self::Close { reference },
             ("reassign", None) => Self::Reassign { reference },
-            ("note", Some(card_message)) => Self::CloseNote { reference, card_message },
-            ("dept", Some(card_message)) => Self::PickDepartment { reference, card_message },
+            ("note", Some(card_message)) => Self::CloseNote {
+                reference,
+                card_message,
+            },
+            ("dept", Some(card_message)) => Self::PickDepartment {
+                reference,
+                card_message,
+            },
             _ => return None,
         })
     }
@@ -114,7 +132,11 @@ pub(crate) fn embed(card: &WorkOrderCard) -> CreateEmbed {
         .title(truncate(&escape_markdown(&title), TITLE_MAX))
         .description(description)
         .colour(colour)
-        .fields(fields.into_iter().map(|(name, value)| (name, field_value(&value), true)))
+        .fields(
+            fields
+                .into_iter()
+                .map(|(name, value)| (name, field_value(&value), true)),
+        )
         .footer(CreateEmbedFooter::new(card.reference.clone()))
         .timestamp(Timestamp::now())
 }
@@ -135,12 +157,22 @@ pub(crate) fn buttons(card: &WorkOrderCard) -> Vec<CreateActionRow> {
     }
     let reference = card.reference.clone();
     vec![CreateActionRow::Buttons(vec![
-        CreateButton::new(CardAction::Acknowledge { reference: reference.clone() }.custom_id())
-            .label("Acknowledge")
-            .style(ButtonStyle::Primary),
-        CreateButton::new(CardAction::Close { reference: reference.clone() }.custom_id())
-            .label("Close")
-            .style(ButtonStyle::Success),
+        CreateButton::new(
+            CardAction::Acknowledge {
+                reference: reference.clone(),
+            }
+            .custom_id(),
+        )
+        .label("Acknowledge")
+        .style(ButtonStyle::Primary),
+        CreateButton::new(
+            CardAction::Close {
+                reference: reference.clone(),
+            }
+            .custom_id(),
+        )
+        .label("Close")
+        .style(ButtonStyle::Success),
         CreateButton::new(CardAction::Reassign { reference }.custom_id())
             .label("Reassign")
             .style(ButtonStyle::Secondary),
@@ -196,24 +228,54 @@ mod tests {
     #[test]
     fn custom_ids_round_trip() {
         let actions = [
-            CardAction::Acknowledge { reference: "311-000123".into() },
-            CardAction::Close { reference: "311-000123".into() },
-            CardAction::Reassign { reference: "311-000123".into() },
-            CardAction::CloseNote { reference: "311-1".into(), card_message: "42".into() },
-            CardAction::PickDepartment { reference: "311-1".into(), card_message: "42".into() },
+            CardAction::Acknowledge {
+                reference: "311-000123".into(),
+            },
+            CardAction::Close {
+                reference: "311-000123".into(),
+            },
+            CardAction::Reassign {
+                reference: "311-000123".into(),
+            },
+            CardAction::CloseNote {
+                reference: "311-1".into(),
+                card_message: "42".into(),
+            },
+            CardAction::PickDepartment {
+                reference: "311-1".into(),
+                card_message: "42".into(),
+            },
         ];
         for action in actions {
             assert_eq!(CardAction::parse(&action.custom_id()), Some(action));
         }
-        assert_eq!(CardAction::Acknowledge { reference: "311-000123".into() }.custom_id(), "wo:ack:311-000123");
-        for junk in ["", "wo", "wo:ack", "wo:ack:", "xx:ack:1", "wo:ack:1:2", "wo:note:1", "wo:zap:1"] {
+        assert_eq!(
+            CardAction::Acknowledge {
+                reference: "311-000123".into()
+            }
+            .custom_id(),
+            "wo:ack:311-000123"
+        );
+        for junk in [
+            "",
+            "wo",
+            "wo:ack",
+            "wo:ack:",
+            "xx:ack:1",
+            "wo:ack:1:2",
+            "wo:note:1",
+            "wo:zap:1",
+        ] {
             assert_eq!(CardAction::parse(junk), None, "{junk}");
         }
     }
 
     #[test]
     fn thread_names_are_one_short_line() {
-        assert_eq!(thread_name("311-1", "Pothole\non Main"), "311-1 Pothole on Main");
+        assert_eq!(
+            thread_name("311-1", "Pothole\non Main"),
+            "311-1 Pothole on Main"
+        );
         assert_eq!(thread_name("311-1", &"x".repeat(300)).chars().count(), 100);
     }
 }

@@ -10,7 +10,7 @@ use serenity::all::{
 };
 
 use super::outbound::{no_mentions, CONTENT_MAX};
-use super::{interactions, DiscordConfig};
+use super::{command, interactions, DiscordConfig};
 use crate::chat::{ChatEvent, ChatHandler, ChatReply, Member};
 use crate::markdown::{escape_markdown, truncate};
 
@@ -24,12 +24,21 @@ pub(crate) struct Bridge {
 
 impl Bridge {
     pub(crate) fn new(cfg: &DiscordConfig, handler: Arc<dyn ChatHandler>) -> Self {
-        Self { handler, guild_id: GuildId::new(cfg.guild_id), parents: Mutex::new(HashMap::new()) }
+        Self {
+            handler,
+            guild_id: GuildId::new(cfg.guild_id),
+            parents: Mutex::new(HashMap::new()),
+        }
     }
 
     fn remember(&self, channel: &GuildChannel) {
-        let parent = is_thread(channel.kind).then_some(channel.parent_id).flatten();
-        self.parents.lock().expect("parents lock").insert(channel.id, parent);
+        let parent = is_thread(channel.kind)
+            .then_some(channel.parent_id)
+            .flatten();
+        self.parents
+            .lock()
+            .expect("parents lock")
+            .insert(channel.id, parent);
     }
 
     /// The parent channel when `channel` is a thread: from what the gateway told us, else from
@@ -44,8 +53,13 @@ impl Bridge {
             return *known;
         }
         if let Some(partial) = partial.filter(|p| p.id == channel) {
-            let parent = is_thread(partial.kind).then_some(partial.parent_id).flatten();
-            self.parents.lock().expect("parents lock").insert(channel, parent);
+            let parent = is_thread(partial.kind)
+                .then_some(partial.parent_id)
+                .flatten();
+            self.parents
+                .lock()
+                .expect("parents lock")
+                .insert(channel, parent);
             return parent;
         }
         match http.get_channel(channel).await {
@@ -88,13 +102,22 @@ impl Bridge {
 }
 
 fn is_thread(kind: ChannelType) -> bool {
-    matches!(kind, ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread)
+    matches!(
+        kind,
+        ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
+    )
 }
 
 /// A chat [`Member`]: display name is the guild nickname, else the global name, else the username.
 pub(crate) fn member(user: &User, nick: Option<String>, roles: Vec<String>) -> Member {
-    let name = nick.or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone());
-    Member { id: user.id.to_string(), name, roles }
+    let name = nick
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Member {
+        id: user.id.to_string(),
+        name,
+        roles,
+    }
 }
 
 /// Text the adapter sends on the handler's behalf: escaped, bounded, never empty.
@@ -123,7 +146,10 @@ async fn reply_to_message(
                 .content(reply_text(&text))
                 .reference_message(msg)
                 .allowed_mentions(no_mentions());
-            msg.channel_id.send_message(http, answer).await.context("replying")?;
+            msg.channel_id
+                .send_message(http, answer)
+                .await
+                .context("replying")?;
             Ok(())
         }
         ChatReply::Thread { name, text } => {
@@ -137,8 +163,13 @@ async fn reply_to_message(
                     .context("opening a thread on the member's message")?
                     .id
             };
-            let answer = CreateMessage::new().content(reply_text(&text)).allowed_mentions(no_mentions());
-            target.send_message(http, answer).await.context("answering in the thread")?;
+            let answer = CreateMessage::new()
+                .content(reply_text(&text))
+                .allowed_mentions(no_mentions());
+            target
+                .send_message(http, answer)
+                .await
+                .context("answering in the thread")?;
             Ok(())
         }
     }
@@ -148,7 +179,7 @@ async fn reply_to_message(
 impl EventHandler for Bridge {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, session = %ready.session_id, "Discord gateway ready");
-        let command = interactions::command_definition(&self.handler.departments());
+        let command = command::command_definition(&self.handler.departments());
         match self.guild_id.set_commands(&ctx.http, vec![command]).await {
             Ok(commands) => tracing::info!(count = commands.len(), "registered /311 in the guild"),
             Err(err) => tracing::error!(error = %err, "could not register /311 in the guild"),

@@ -6,99 +6,20 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ActionRowComponent, CommandData, CommandDataOptionValue, CommandInteraction, CommandOptionType,
-    ComponentInteraction, ComponentInteractionDataKind, Context, CreateCommand,
-    CreateCommandOption, CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal,
+    ActionRowComponent, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind,
+    Context, CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal,
     CreateThread, EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
 };
 
 use super::card::{self, CardAction, NOTE_INPUT};
+use super::command::parse_command;
 use super::events::{member, reply_text, Bridge};
 use super::outbound::no_mentions;
-use crate::chat::{ButtonAction, ChatEvent, ChatReply, Command};
+use crate::chat::{ButtonAction, ChatEvent, ChatReply};
 use crate::markdown::truncate;
 
 /// Discord wants an answer within 3 s; past this the interaction is deferred and answered later.
 const ANSWER_WITHIN: Duration = Duration::from_millis(2200);
-/// Discord allows at most 25 choices on an option.
-const CHOICES_MAX: usize = 25;
-
-/// `/311` and its subcommands. Department options offer the handler's departments as choices.
-pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateCommand {
-    let text = |name: &str, description: &str, required: bool| {
-        CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
-    };
-    let department = |required: bool| {
-        departments.iter().take(CHOICES_MAX).fold(
-            text("department", "Department", required),
-            |option, (id, name)| option.add_string_choice(truncate(name, 100), id.clone()),
-        )
-    };
-    let reference = || text("reference", "Work order reference, e.g. 311-000123 (default: this thread's)", false);
-    let sub = |name: &str, description: &str, options: Vec<CreateCommandOption>| {
-        options.into_iter().fold(
-            CreateCommandOption::new(CommandOptionType::SubCommand, name, description),
-            CreateCommandOption::add_sub_option,
-        )
-    };
-    CreateCommand::new("311")
-        .description("City 311 desk")
-        .dm_permission(false)
-        .add_option(sub("new", "File a new request", vec![text("text", "What is wrong, and where", true)]))
-        .add_option(sub(
-            "close",
-            "Close a work order (the resident reads the note)",
-            vec![text("note", "Closing note for the resident", true), reference()],
-        ))
-        .add_option(sub(
-            "reassign",
-            "Move a work order to another department",
-            vec![department(true), reference(), text("reason", "Why", false)],
-        ))
-        .add_option(sub("status", "Show a work order", vec![text("reference", "Work order reference", true)]))
-        .add_option(sub("find", "Search work orders", vec![text("query", "Words to look for", true)]))
-        .add_option(sub(
-            "public",
-            "Send a public update to the requester",
-            vec![text("text", "Update for the resident", true), reference()],
-        ))
-        .add_option(sub("overdue", "List overdue work orders", vec![department(false)]))
-}
-
-/// Reads `/311 <sub> ...` into a [`Command`]; `Err` is a message for the member.
-pub(crate) fn parse_command(data: &CommandData) -> Result<Command, String> {
-    let unknown = || format!("Unknown command `/{}`.", data.name);
-    if data.name != "311" {
-        return Err(unknown());
-    }
-    let sub = data.options.first().ok_or_else(unknown)?;
-    let CommandDataOptionValue::SubCommand(options) = &sub.value else {
-        return Err(unknown());
-    };
-    let get = |name: &str| {
-        options
-            .iter()
-            .find(|o| o.name == name)
-            .and_then(|o| o.value.as_str())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let need = |name: &str| get(name).ok_or_else(|| format!("`{name}` is required."));
-    Ok(match sub.name.as_str() {
-        "new" => Command::New { text: need("text")? },
-        "close" => Command::Close { reference: get("reference"), note: need("note")? },
-        "reassign" => Command::Reassign {
-            reference: get("reference"),
-            department: need("department")?,
-            reason: get("reason"),
-        },
-        "status" => Command::Status { reference: need("reference")? },
-        "find" => Command::Find { query: need("query")? },
-        "public" => Command::Public { reference: get("reference"), text: need("text")? },
-        "overdue" => Command::Overdue { department: get("department") },
-        other => return Err(format!("Unknown subcommand `{other}`.")),
-    })
-}
 
 pub(crate) async fn dispatch(bridge: &Bridge, ctx: &Context, interaction: Interaction) {
     let result = match interaction {
@@ -139,7 +60,10 @@ impl Target<'_> {
     }
 
     async fn refuse(&self, text: &str) -> anyhow::Result<()> {
-        self.send(CreateInteractionResponse::Message(message(text).ephemeral(true))).await
+        self.send(CreateInteractionResponse::Message(
+            message(text).ephemeral(true),
+        ))
+        .await
     }
 
     /// Waits for `pending` up to [`ANSWER_WITHIN`]; if it takes longer, defers and edits the
@@ -188,7 +112,9 @@ impl Target<'_> {
             (_, ChatReply::Reply { text, ephemeral }) => {
                 CreateInteractionResponse::Message(message(text).ephemeral(*ephemeral))
             }
-            (_, ChatReply::Thread { text, .. }) => CreateInteractionResponse::Message(message(text)),
+            (_, ChatReply::Thread { text, .. }) => {
+                CreateInteractionResponse::Message(message(text))
+            }
         };
         self.send(response).await?;
         if let (ChatReply::Thread { name, .. }, false, false) =
@@ -201,7 +127,11 @@ impl Target<'_> {
                 .context("fetching the answer to open its thread")?;
             answer
                 .channel_id
-                .create_thread_from_message(self.http, answer.id, CreateThread::new(card::thread_name(name, "")))
+                .create_thread_from_message(
+                    self.http,
+                    answer.id,
+                    CreateThread::new(card::thread_name(name, "")),
+                )
                 .await
                 .context("opening a thread on the answer")?;
         }
@@ -210,10 +140,16 @@ impl Target<'_> {
 }
 
 fn message(text: &str) -> CreateInteractionResponseMessage {
-    CreateInteractionResponseMessage::new().content(reply_text(text)).allowed_mentions(no_mentions())
+    CreateInteractionResponseMessage::new()
+        .content(reply_text(text))
+        .allowed_mentions(no_mentions())
 }
 
-async fn on_command(bridge: &Bridge, ctx: &Context, command: &CommandInteraction) -> anyhow::Result<()> {
+async fn on_command(
+    bridge: &Bridge,
+    ctx: &Context,
+    command: &CommandInteraction,
+) -> anyhow::Result<()> {
     let mut target = Target {
         http: &ctx.http,
         id: command.id,
@@ -221,15 +157,19 @@ async fn on_command(bridge: &Bridge, ctx: &Context, command: &CommandInteraction
         origin: Origin::Command,
         in_thread: false,
     };
-    let (Some(member_of_guild), true) = (command.member.as_deref(), command.guild_id == Some(bridge.guild_id)) else {
+    let (Some(member_of_guild), true) = (
+        command.member.as_deref(),
+        command.guild_id == Some(bridge.guild_id),
+    ) else {
         return target.refuse("Use /311 inside the city's server.").await;
     };
     let parsed = match parse_command(&command.data) {
         Ok(parsed) => parsed,
         Err(why) => return target.refuse(&why).await,
     };
-    let thread_parent =
-        bridge.thread_parent(&ctx.http, command.channel_id, command.channel.as_ref()).await;
+    let thread_parent = bridge
+        .thread_parent(&ctx.http, command.channel_id, command.channel.as_ref())
+        .await;
     target.in_thread = thread_parent.is_some();
     let event = ChatEvent::Command {
         channel_id: command.channel_id.to_string(),
@@ -241,7 +181,11 @@ async fn on_command(bridge: &Bridge, ctx: &Context, command: &CommandInteraction
 }
 
 fn guild_member(m: &serenity::all::Member) -> crate::chat::Member {
-    member(&m.user, m.nick.clone(), m.roles.iter().map(ToString::to_string).collect())
+    member(
+        &m.user,
+        m.nick.clone(),
+        m.roles.iter().map(ToString::to_string).collect(),
+    )
 }
 
 async fn on_component(
@@ -249,16 +193,28 @@ async fn on_component(
     ctx: &Context,
     component: &ComponentInteraction,
 ) -> anyhow::Result<()> {
-    let select = matches!(component.data.kind, ComponentInteractionDataKind::StringSelect { .. });
+    let select = matches!(
+        component.data.kind,
+        ComponentInteractionDataKind::StringSelect { .. }
+    );
     let target = Target {
         http: &ctx.http,
         id: component.id,
         token: &component.token,
-        origin: if select { Origin::Select } else { Origin::Button },
+        origin: if select {
+            Origin::Select
+        } else {
+            Origin::Button
+        },
         in_thread: false,
     };
-    let (Some(m), true) = (component.member.as_ref(), component.guild_id == Some(bridge.guild_id)) else {
-        return target.refuse("This only works inside the city's server.").await;
+    let (Some(m), true) = (
+        component.member.as_ref(),
+        component.guild_id == Some(bridge.guild_id),
+    ) else {
+        return target
+            .refuse("This only works inside the city's server.")
+            .await;
     };
     let card_message = component.message.id.to_string();
     let button = |reference: String, message_id: String, action: ButtonAction| ChatEvent::Button {
@@ -274,7 +230,11 @@ async fn on_component(
             target.answer(bridge.handler.handle(event)).await
         }
         Some(CardAction::Close { reference }) => {
-            let custom_id = CardAction::CloseNote { reference: reference.clone(), card_message }.custom_id();
+            let custom_id = CardAction::CloseNote {
+                reference: reference.clone(),
+                card_message,
+            }
+            .custom_id();
             let modal = CreateModal::new(custom_id, truncate(&format!("Close {reference}"), 45))
                 .components(vec![card::close_note_input()]);
             target.send(CreateInteractionResponse::Modal(modal)).await
@@ -285,18 +245,29 @@ async fn on_component(
                 return target.refuse("No departments are configured.").await;
             }
             let pick = message(&format!("Move {reference} to which department?"))
-                .components(vec![card::department_select(&reference, &card_message, &departments)])
+                .components(vec![card::department_select(
+                    &reference,
+                    &card_message,
+                    &departments,
+                )])
                 .ephemeral(true);
             target.send(CreateInteractionResponse::Message(pick)).await
         }
-        Some(CardAction::PickDepartment { reference, card_message }) => {
+        Some(CardAction::PickDepartment {
+            reference,
+            card_message,
+        }) => {
             let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
                 return target.refuse("Choose a department from the list.").await;
             };
             let Some(department) = values.first().cloned() else {
                 return target.refuse("Choose a department from the list.").await;
             };
-            let event = button(reference, card_message, ButtonAction::Reassign { department });
+            let event = button(
+                reference,
+                card_message,
+                ButtonAction::Reassign { department },
+            );
             target.answer(bridge.handler.handle(event)).await
         }
         Some(CardAction::CloseNote { .. }) | None => {
@@ -313,10 +284,19 @@ async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> a
         origin: Origin::Modal,
         in_thread: false,
     };
-    let (Some(m), true) = (modal.member.as_ref(), modal.guild_id == Some(bridge.guild_id)) else {
-        return target.refuse("This only works inside the city's server.").await;
+    let (Some(m), true) = (
+        modal.member.as_ref(),
+        modal.guild_id == Some(bridge.guild_id),
+    ) else {
+        return target
+            .refuse("This only works inside the city's server.")
+            .await;
     };
-    let Some(CardAction::CloseNote { reference, card_message }) = CardAction::parse(&modal.data.custom_id) else {
+    let Some(CardAction::CloseNote {
+        reference,
+        card_message,
+    }) = CardAction::parse(&modal.data.custom_id)
+    else {
         return target.refuse("This form is no longer in use.").await;
     };
     let note = modal
@@ -325,13 +305,17 @@ async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> a
         .iter()
         .flat_map(|row| row.components.iter())
         .find_map(|component| match component {
-            ActionRowComponent::InputText(input) if input.custom_id == NOTE_INPUT => input.value.clone(),
+            ActionRowComponent::InputText(input) if input.custom_id == NOTE_INPUT => {
+                input.value.clone()
+            }
             _ => None,
         })
         .map(|note| note.trim().to_string())
         .unwrap_or_default();
     if note.is_empty() {
-        return target.refuse("A closing note is required: the resident reads it.").await;
+        return target
+            .refuse("A closing note is required: the resident reads it.")
+            .await;
     }
     let event = ChatEvent::Button {
         channel_id: modal.channel_id.to_string(),

@@ -2,6 +2,7 @@
 //! turns Discord events into [`ChatEvent`](crate::chat::ChatEvent)s.
 
 mod card;
+mod command;
 mod events;
 mod interactions;
 mod outbound;
@@ -84,7 +85,10 @@ impl DiscordGateway {
 pub fn connect(cfg: &DiscordConfig) -> anyhow::Result<(DiscordOutbound, DiscordGateway)> {
     anyhow::ensure!(!cfg.token.trim().is_empty(), "the Discord token is empty");
     anyhow::ensure!(cfg.guild_id != 0, "the Discord guild id is 0");
-    Ok((DiscordOutbound::new(cfg), DiscordGateway { cfg: cfg.clone() }))
+    Ok((
+        DiscordOutbound::new(cfg),
+        DiscordGateway { cfg: cfg.clone() },
+    ))
 }
 
 /// Longest wait between attempts to learn the gateway URL.

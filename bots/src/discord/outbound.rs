@@ -27,7 +27,9 @@ pub struct DiscordOutbound {
 impl DiscordOutbound {
     /// Builds the REST client; makes no network call.
     pub fn new(cfg: &DiscordConfig) -> Self {
-        Self { http: Arc::new(cfg.http()) }
+        Self {
+            http: Arc::new(cfg.http()),
+        }
     }
 
     /// The underlying serenity client, for anything the trait does not cover.
@@ -42,19 +44,28 @@ pub(crate) fn no_mentions() -> CreateAllowedMentions {
 }
 
 pub(crate) fn parse_channel(id: &str) -> anyhow::Result<ChannelId> {
-    let raw: u64 = id.trim().parse().with_context(|| format!("`{id}` is not a Discord channel id"))?;
+    let raw: u64 = id
+        .trim()
+        .parse()
+        .with_context(|| format!("`{id}` is not a Discord channel id"))?;
     anyhow::ensure!(raw != 0, "`{id}` is not a Discord channel id");
     Ok(ChannelId::new(raw))
 }
 
 fn parse_message(id: &str) -> anyhow::Result<MessageId> {
-    let raw: u64 = id.trim().parse().with_context(|| format!("`{id}` is not a Discord message id"))?;
+    let raw: u64 = id
+        .trim()
+        .parse()
+        .with_context(|| format!("`{id}` is not a Discord message id"))?;
     anyhow::ensure!(raw != 0, "`{id}` is not a Discord message id");
     Ok(MessageId::new(raw))
 }
 
 fn parse_role(id: &str) -> anyhow::Result<RoleId> {
-    let raw: u64 = id.trim().parse().with_context(|| format!("`{id}` is not a Discord role id"))?;
+    let raw: u64 = id
+        .trim()
+        .parse()
+        .with_context(|| format!("`{id}` is not a Discord role id"))?;
     anyhow::ensure!(raw != 0, "`{id}` is not a Discord role id");
     Ok(RoleId::new(raw))
 }
@@ -85,17 +96,26 @@ impl ChatOutbound for DiscordOutbound {
         let posted = channel
             .send_message(&self.http, message)
             .await
-            .with_context(|| format!("posting work order {} to channel {channel}", card.reference))?;
+            .with_context(|| {
+                format!("posting work order {} to channel {channel}", card.reference)
+            })?;
         // The card is out; failing to open its thread must not make the outbox post it twice.
         let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
-        let thread_id = match channel.create_thread_from_message(&self.http, posted.id, thread).await {
+        let thread_id = match channel
+            .create_thread_from_message(&self.http, posted.id, thread)
+            .await
+        {
             Ok(thread) => Some(thread.id.to_string()),
             Err(err) => {
                 tracing::warn!(error = %err, "work order posted but its thread could not be opened");
                 None
             }
         };
-        Ok(Posted { channel_id: channel.to_string(), message_id: posted.id.to_string(), thread_id })
+        Ok(Posted {
+            channel_id: channel.to_string(),
+            message_id: posted.id.to_string(),
+            thread_id,
+        })
     }
 
     #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
@@ -109,7 +129,9 @@ impl ChatOutbound for DiscordOutbound {
         channel
             .edit_message(&self.http, message, edit)
             .await
-            .with_context(|| format!("editing work order {} (message {message})", card.reference))?;
+            .with_context(|| {
+                format!("editing work order {} (message {message})", card.reference)
+            })?;
         Ok(())
     }
 

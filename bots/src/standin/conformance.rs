@@ -21,10 +21,20 @@ fn world() -> (State, Member, String) {
     let mut state = State::new();
     state.gateway.session_id = Some("s".into());
     let channel = state.snowflake();
-    state.channels.push(ChannelRec { id: channel.clone(), name: "roads".into(), kind: TEXT_CHANNEL, parent_id: None, owner_id: None });
+    state.channels.push(ChannelRec {
+        id: channel.clone(),
+        name: "roads".into(),
+        kind: TEXT_CHANNEL,
+        parent_id: None,
+        owner_id: None,
+    });
     let role = state.snowflake();
     state.roles.push((role.clone(), "staff".into()));
-    let member = Member { id: state.snowflake(), name: "Ana".into(), roles: vec![role] };
+    let member = Member {
+        id: state.snowflake(),
+        name: "Ana".into(),
+        roles: vec![role],
+    };
     state.members.push(member.clone());
     (state, member, channel)
 }
@@ -32,30 +42,73 @@ fn world() -> (State, Member, String) {
 #[test]
 fn gateway_dispatches_parse_as_serenity_events() {
     let (mut state, member, channel) = world();
-    let ready = model::ready(&state.bot_user(), &state.guild_id, "s", "ws://x/gateway", &state.app_id);
+    let ready = model::ready(
+        &state.bot_user(),
+        &state.guild_id,
+        "s",
+        "ws://x/gateway",
+        &state.app_id,
+    );
     state.dispatch("READY", ready);
     let guild = state.guild_create();
     state.dispatch("GUILD_CREATE", guild);
     let card = CreateMessage::new()
         .content("<@&1> hi")
-        .embed(CreateEmbed::new().title("t").description("d").field("a", "b", true))
-        .components(vec![CreateActionRow::Buttons(vec![CreateButton::new("wo:ack:1").label("Ack").style(ButtonStyle::Primary)])])
+        .embed(
+            CreateEmbed::new()
+                .title("t")
+                .description("d")
+                .field("a", "b", true),
+        )
+        .components(vec![CreateActionRow::Buttons(vec![CreateButton::new(
+            "wo:ack:1",
+        )
+        .label("Ack")
+        .style(ButtonStyle::Primary)])])
         .allowed_mentions(CreateAllowedMentions::new().roles([serenity::all::RoleId::new(1)]));
     let body = serde_json::to_value(card).unwrap();
     let posted = state.bot_message(&channel, &body, 0);
     let message_id = posted["id"].as_str().unwrap().to_string();
-    state.open_thread(&channel, &message_id, "311-1 thread").unwrap();
+    state
+        .open_thread(&channel, &message_id, "311-1 thread")
+        .unwrap();
     state.dispatch("RESUMED", json!({"_trace": []}));
     let chan = state.channel(&channel).unwrap().clone();
     let (app, guild_id) = (state.app_id.clone(), state.guild_id.clone());
     let datas = [
-        (2, json!({"id": "5", "name": "311", "type": 1, "options": [{"name": "close", "type": 1, "options": [{"name": "note", "type": 3, "value": "done"}]}]}), None),
-        (3, json!({"custom_id": "wo:ack:1", "component_type": 2}), Some(posted.clone())),
-        (3, json!({"custom_id": "wo:dept:1:2", "component_type": 3, "values": ["roads"]}), Some(posted.clone())),
-        (5, json!({"custom_id": "wo:note:1:2", "components": [{"type": 1, "components": [{"type": 4, "custom_id": "note", "value": "x"}]}]}), Some(posted.clone())),
+        (
+            2,
+            json!({"id": "5", "name": "311", "type": 1, "options": [{"name": "close", "type": 1, "options": [{"name": "note", "type": 3, "value": "done"}]}]}),
+            None,
+        ),
+        (
+            3,
+            json!({"custom_id": "wo:ack:1", "component_type": 2}),
+            Some(posted.clone()),
+        ),
+        (
+            3,
+            json!({"custom_id": "wo:dept:1:2", "component_type": 3, "values": ["roads"]}),
+            Some(posted.clone()),
+        ),
+        (
+            5,
+            json!({"custom_id": "wo:note:1:2", "components": [{"type": 1, "components": [{"type": 4, "custom_id": "note", "value": "x"}]}]}),
+            Some(posted.clone()),
+        ),
     ];
     for (kind, data, message) in datas {
-        let parts = InteractionParts { id: "9", kind, token: "t", app_id: &app, guild_id: &guild_id, channel: &chan, member: &member, data, message };
+        let parts = InteractionParts {
+            id: "9",
+            kind,
+            token: "t",
+            app_id: &app,
+            guild_id: &guild_id,
+            channel: &chan,
+            member: &member,
+            data,
+            message,
+        };
         state.dispatch("INTERACTION_CREATE", model::interaction(parts));
     }
     let names: Vec<String> = state
@@ -68,9 +121,13 @@ fn gateway_dispatches_parse_as_serenity_events() {
                 Event::Ready(_) => "READY".to_string(),
                 Event::GuildCreate(g) => format!("GUILD_CREATE {}", g.guild.roles.len()),
                 Event::MessageCreate(m) => format!("MESSAGE_CREATE {}", m.message.components.len()),
-                Event::ThreadCreate(t) => format!("THREAD_CREATE {:?}", t.thread.parent_id.is_some()),
+                Event::ThreadCreate(t) => {
+                    format!("THREAD_CREATE {:?}", t.thread.parent_id.is_some())
+                }
                 Event::Resumed(_) => "RESUMED".into(),
-                Event::InteractionCreate(i) => format!("INTERACTION_CREATE {:?}", i.interaction.kind()),
+                Event::InteractionCreate(i) => {
+                    format!("INTERACTION_CREATE {:?}", i.interaction.kind())
+                }
                 other => panic!("unexpected {other:?}"),
             },
             other => panic!("not a dispatch: {other:?}"),
@@ -79,9 +136,15 @@ fn gateway_dispatches_parse_as_serenity_events() {
     assert_eq!(
         names,
         [
-            "READY", "GUILD_CREATE 2", "MESSAGE_CREATE 1", "THREAD_CREATE true", "RESUMED",
-            "INTERACTION_CREATE Command", "INTERACTION_CREATE Component",
-            "INTERACTION_CREATE Component", "INTERACTION_CREATE Modal",
+            "READY",
+            "GUILD_CREATE 2",
+            "MESSAGE_CREATE 1",
+            "THREAD_CREATE true",
+            "RESUMED",
+            "INTERACTION_CREATE Command",
+            "INTERACTION_CREATE Component",
+            "INTERACTION_CREATE Component",
+            "INTERACTION_CREATE Modal",
         ]
     );
 }
@@ -90,9 +153,18 @@ fn gateway_dispatches_parse_as_serenity_events() {
 fn member_messages_carry_roles() {
     let (state, member, channel) = world();
     let extra = json!({"content": "hi", "member": model::partial_member(&member)});
-    let raw = model::message("7", &channel, &state.guild_id, model::user(&member.id, &member.name, false), &extra);
+    let raw = model::message(
+        "7",
+        &channel,
+        &state.guild_id,
+        model::user(&member.id, &member.name, false),
+        &extra,
+    );
     let message: Message = serde_json::from_value(raw).unwrap();
-    assert_eq!(message.member.unwrap().roles[0].to_string(), member.roles[0]);
+    assert_eq!(
+        message.member.unwrap().roles[0].to_string(),
+        member.roles[0]
+    );
 }
 
 #[test]
@@ -102,18 +174,35 @@ fn rest_objects_parse_as_serenity_types() {
     let _: GuildChannel = serde_json::from_value(state.channel_json(&channel).unwrap()).unwrap();
     let posted = state.bot_message(&channel, &json!({"content": "x"}), 0);
     let id = posted["id"].as_str().unwrap().to_string();
-    let thread: GuildChannel = serde_json::from_value(state.open_thread(&channel, &id, "t").unwrap()).unwrap();
+    let thread: GuildChannel =
+        serde_json::from_value(state.open_thread(&channel, &id, "t").unwrap()).unwrap();
     assert_eq!(thread.parent_id.unwrap().to_string(), channel);
-    let edited: Message = serde_json::from_value(state.edit_message(&id, &json!({"content": "y"})).unwrap()).unwrap();
+    let edited: Message =
+        serde_json::from_value(state.edit_message(&id, &json!({"content": "y"})).unwrap()).unwrap();
     assert_eq!(edited.content, "y");
     let body = json!({"name": "311", "description": "d", "options": []});
-    let _: Command = serde_json::from_value(model::command("3", &state.app_id, &state.guild_id, &body)).unwrap();
+    let _: Command =
+        serde_json::from_value(model::command("3", &state.app_id, &state.guild_id, &body)).unwrap();
     state.interactions.insert(
         "9".into(),
-        InteractionRec { token: "t".into(), channel_id: channel, message_id: None, original: None, responses: vec![] },
+        InteractionRec {
+            token: "t".into(),
+            channel_id: channel,
+            message_id: None,
+            original: None,
+            responses: vec![],
+        },
     );
-    state.interaction_callback("9", "t", json!({"type": 4, "data": {"content": "ok", "flags": 64}})).unwrap();
+    state
+        .interaction_callback(
+            "9",
+            "t",
+            json!({"type": 4, "data": {"content": "ok", "flags": 64}}),
+        )
+        .unwrap();
     let original = state.original_message("t").unwrap();
     let _: Message = serde_json::from_value(state.message(&original).unwrap().clone()).unwrap();
-    assert!(state.interaction_callback("9", "t", json!({"type": 4, "data": {}})).is_err());
+    assert!(state
+        .interaction_callback("9", "t", json!({"type": 4, "data": {}}))
+        .is_err());
 }

@@ -20,7 +20,13 @@ impl StandIn {
         let id = {
             let mut state = self.shared.lock();
             let id = state.snowflake();
-            let rec = ChannelRec { id: id.clone(), name: name.into(), kind: TEXT_CHANNEL, parent_id: None, owner_id: None };
+            let rec = ChannelRec {
+                id: id.clone(),
+                name: name.into(),
+                kind: TEXT_CHANNEL,
+                parent_id: None,
+                owner_id: None,
+            };
             let channel = model::channel(&rec, &state.guild_id);
             state.channels.push(rec);
             state.dispatch("CHANNEL_CREATE", channel);
@@ -69,12 +75,24 @@ impl StandIn {
 
     /// `member` runs `/311 <sub>` with string `options` in a channel or thread; returns the
     /// interaction id.
-    pub fn slash(&self, member: &Member, channel_id: &str, sub: &str, options: &[(&str, &str)]) -> String {
-        let options: Vec<Value> =
-            options.iter().map(|(name, value)| json!({"name": name, "type": 3, "value": value})).collect();
+    pub fn slash(
+        &self,
+        member: &Member,
+        channel_id: &str,
+        sub: &str,
+        options: &[(&str, &str)],
+    ) -> String {
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(name, value)| json!({"name": name, "type": 3, "value": value}))
+            .collect();
         let command_id = {
             let state = self.shared.lock();
-            let found = state.commands.iter().find(|c| c["name"] == "311").map(|c| c["id"].clone());
+            let found = state
+                .commands
+                .iter()
+                .find(|c| c["name"] == "311")
+                .map(|c| c["id"].clone());
             found.unwrap_or_else(|| json!("1"))
         };
         let data = json!({
@@ -86,26 +104,49 @@ impl StandIn {
     }
 
     /// `member` clicks the button `custom_id` on a message; returns the interaction id.
-    pub fn click(&self, member: &Member, message_id: &str, custom_id: &str) -> anyhow::Result<String> {
+    pub fn click(
+        &self,
+        member: &Member,
+        message_id: &str,
+        custom_id: &str,
+    ) -> anyhow::Result<String> {
         let data = json!({"custom_id": custom_id, "component_type": 2});
         self.on_message(member, message_id, data)
     }
 
     /// `member` picks `values` in the string select `custom_id` on a message; returns the
     /// interaction id.
-    pub fn select(&self, member: &Member, message_id: &str, custom_id: &str, values: &[&str]) -> anyhow::Result<String> {
+    pub fn select(
+        &self,
+        member: &Member,
+        message_id: &str,
+        custom_id: &str,
+        values: &[&str],
+    ) -> anyhow::Result<String> {
         let data = json!({"custom_id": custom_id, "component_type": 3, "values": values});
         self.on_message(member, message_id, data)
     }
 
     /// `member` submits the modal the bot opened with `custom_id`, text inputs set to `fields`;
     /// returns the interaction id.
-    pub fn submit_modal(&self, member: &Member, custom_id: &str, fields: &[(&str, &str)]) -> anyhow::Result<String> {
+    pub fn submit_modal(
+        &self,
+        member: &Member,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
         let (channel_id, message) = {
             let state = self.shared.lock();
-            let opener = state.modals.get(custom_id).context("the bot opened no modal with that custom id")?;
+            let opener = state
+                .modals
+                .get(custom_id)
+                .context("the bot opened no modal with that custom id")?;
             let opener = &state.interactions[opener];
-            let message = opener.message_id.as_deref().and_then(|id| state.message(id)).cloned();
+            let message = opener
+                .message_id
+                .as_deref()
+                .and_then(|id| state.message(id))
+                .cloned();
             (opener.channel_id.clone(), message)
         };
         let rows: Vec<Value> = fields
@@ -117,8 +158,13 @@ impl StandIn {
     }
 
     fn on_message(&self, member: &Member, message_id: &str, data: Value) -> anyhow::Result<String> {
-        let message = self.message(message_id).context("no message with that id")?;
-        let channel_id = message["channel_id"].as_str().context("message without channel")?.to_string();
+        let message = self
+            .message(message_id)
+            .context("no message with that id")?;
+        let channel_id = message["channel_id"]
+            .as_str()
+            .context("message without channel")?
+            .to_string();
         self.interact(member, &channel_id, MESSAGE_COMPONENT, data, Some(message))
     }
 
@@ -132,10 +178,16 @@ impl StandIn {
     ) -> anyhow::Result<String> {
         let id = {
             let mut state = self.shared.lock();
-            let channel = state.channel(channel_id).context("no channel with that id")?.clone();
+            let channel = state
+                .channel(channel_id)
+                .context("no channel with that id")?
+                .clone();
             let id = state.snowflake();
             let token = format!("standin-token-{id}");
-            let message_id = message.as_ref().and_then(|m| m["id"].as_str()).map(str::to_string);
+            let message_id = message
+                .as_ref()
+                .and_then(|m| m["id"].as_str())
+                .map(str::to_string);
             let (app_id, guild_id) = (state.app_id.clone(), state.guild_id.clone());
             let interaction = model::interaction(InteractionParts {
                 id: &id,

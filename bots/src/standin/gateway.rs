@@ -20,7 +20,11 @@ const CLOSE_UNKNOWN_ERROR: u16 = 4000;
 
 pub(crate) async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
     ws.on_upgrade(move |socket| async move {
-        let mut connection = Connection { socket, shared, session: None };
+        let mut connection = Connection {
+            socket,
+            shared,
+            session: None,
+        };
         if let Err(err) = connection.serve().await {
             tracing::debug!(error = %err, "stand-in gateway connection ended");
         }
@@ -36,7 +40,9 @@ struct Connection {
 
 impl Connection {
     async fn send(&mut self, value: &Value) -> anyhow::Result<()> {
-        self.socket.send(Message::Text(value.to_string().into())).await?;
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await?;
         Ok(())
     }
 
@@ -45,7 +51,9 @@ impl Connection {
             match self.socket.recv().await {
                 None | Some(Ok(Message::Close(_))) => return Ok(None),
                 Some(Err(err)) => return Err(err.into()),
-                Some(Ok(Message::Text(text))) => return Ok(Some(serde_json::from_str(text.as_str())?)),
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(Some(serde_json::from_str(text.as_str())?))
+                }
                 Some(Ok(_)) => {}
             }
         }
@@ -66,7 +74,9 @@ impl Connection {
     /// Waits for IDENTIFY or RESUME; returns where in the session log to start sending from.
     async fn handshake(&mut self) -> anyhow::Result<Option<usize>> {
         loop {
-            let Some(frame) = self.recv().await? else { return Ok(None) };
+            let Some(frame) = self.recv().await? else {
+                return Ok(None);
+            };
             match frame["op"].as_u64() {
                 Some(1) => self.send(&json!({"op": 11})).await?,
                 Some(2) => return Ok(Some(self.identify())),
@@ -77,7 +87,8 @@ impl Connection {
                     }
                     None => {
                         // Not resumable: op 9 with d=false tells the client to IDENTIFY afresh.
-                        self.send(&json!({"op": 9, "s": null, "t": null, "d": false})).await?;
+                        self.send(&json!({"op": 9, "s": null, "t": null, "d": false}))
+                            .await?;
                     }
                 },
                 _ => {}
@@ -126,7 +137,10 @@ impl Connection {
         loop {
             cursor = self.flush(cursor).await?;
             if *outage.borrow_and_update() || stopping.is_cancelled() {
-                let frame = CloseFrame { code: CLOSE_UNKNOWN_ERROR, reason: "stand-in outage".into() };
+                let frame = CloseFrame {
+                    code: CLOSE_UNKNOWN_ERROR,
+                    reason: "stand-in outage".into(),
+                };
                 // The peer may already be gone; closing is best effort.
                 let _ = self.socket.send(Message::Close(Some(frame))).await;
                 return Ok(());
@@ -149,13 +163,17 @@ impl Connection {
         let pending: Vec<Value> = {
             let state = self.shared.lock();
             // A newer IDENTIFY replaced this connection's session: this socket is stale.
-            anyhow::ensure!(state.gateway.session_id == self.session, "session superseded");
+            anyhow::ensure!(
+                state.gateway.session_id == self.session,
+                "session superseded"
+            );
             state.gateway.log.iter().skip(cursor).cloned().collect()
         };
         let mut seq = cursor;
         for event in pending {
             seq += 1;
-            self.send(&json!({"op": 0, "s": seq, "t": event["t"], "d": event["d"]})).await?;
+            self.send(&json!({"op": 0, "s": seq, "t": event["t"], "d": event["d"]}))
+                .await?;
         }
         Ok(seq)
     }

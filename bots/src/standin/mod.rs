@@ -33,7 +33,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panicking test thread must not hide the recorded state from the rest of the test.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn bump(&self) {
@@ -70,7 +72,9 @@ impl Drop for StandIn {
 impl StandIn {
     /// Binds 127.0.0.1:0 and serves until dropped.
     pub async fn start() -> anyhow::Result<StandIn> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the stand-in")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding the stand-in")?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new()),
@@ -82,7 +86,9 @@ impl StandIn {
         let app = rest::router(Arc::clone(&shared));
         let stop = shared.stop.clone();
         tokio::spawn(async move {
-            let served = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await;
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await;
             if let Err(err) = served {
                 tracing::warn!(error = %err, "the Discord stand-in stopped");
             }
@@ -97,7 +103,11 @@ impl StandIn {
 
     /// The one guild, as a number for [`DiscordConfig::guild_id`](crate::discord::DiscordConfig::guild_id).
     pub fn guild_id(&self) -> u64 {
-        self.shared.lock().guild_id.parse().expect("snowflakes are numbers")
+        self.shared
+            .lock()
+            .guild_id
+            .parse()
+            .expect("snowflakes are numbers")
     }
 
     /// The bot's user id (also the application id).
@@ -124,7 +134,13 @@ impl StandIn {
     /// All messages of a channel or thread in posting order, as currently stored (after edits),
     /// including `allowed_mentions` as sent and `mention_*` fields as Discord would resolve them.
     pub fn messages(&self, channel_id: &str) -> Vec<Value> {
-        self.shared.lock().messages.iter().filter(|m| m["channel_id"] == channel_id).cloned().collect()
+        self.shared
+            .lock()
+            .messages
+            .iter()
+            .filter(|m| m["channel_id"] == channel_id)
+            .cloned()
+            .collect()
     }
 
     /// One message by id, wherever it is.
@@ -145,7 +161,12 @@ impl StandIn {
 
     /// The bot's callbacks to one interaction (normally exactly one).
     pub fn interaction_responses(&self, interaction_id: &str) -> Vec<Value> {
-        self.shared.lock().interactions.get(interaction_id).map(|r| r.responses.clone()).unwrap_or_default()
+        self.shared
+            .lock()
+            .interactions
+            .get(interaction_id)
+            .map(|r| r.responses.clone())
+            .unwrap_or_default()
     }
 
     /// The guild's registered application commands.
@@ -168,8 +189,13 @@ impl StandIn {
     }
 
     /// Polls `ready` until it holds; `Err` (naming the wait) after `timeout`.
-    pub async fn wait_for(&self, ready: impl Fn(&StandIn) -> bool, timeout: Duration) -> anyhow::Result<()> {
-        self.wait_for_value(|s| ready(s).then_some(()), timeout).await
+    pub async fn wait_for(
+        &self,
+        ready: impl Fn(&StandIn) -> bool,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.wait_for_value(|s| ready(s).then_some(()), timeout)
+            .await
     }
 
     /// Polls `found` until it returns `Some`; `Err` after `timeout`.

@@ -47,7 +47,10 @@ pub(crate) fn partial_member(member: &Member) -> Value {
 
 pub(crate) fn guild_member(member: &Member, guild_id: &str) -> Value {
     let mut out = partial_member(member);
-    merge(&mut out, &json!({"user": user(&member.id, &member.name, false), "guild_id": guild_id}));
+    merge(
+        &mut out,
+        &json!({"user": user(&member.id, &member.name, false), "guild_id": guild_id}),
+    );
     out
 }
 
@@ -59,13 +62,16 @@ pub(crate) fn channel(rec: &ChannelRec, guild_id: &str) -> Value {
     });
     if rec.kind == PUBLIC_THREAD {
         let ts = now();
-        merge(&mut out, &json!({
-            "owner_id": rec.owner_id, "member_count": 1, "message_count": 0, "total_message_sent": 0,
-            "thread_metadata": {
-                "archived": false, "auto_archive_duration": 1440, "archive_timestamp": ts,
-                "locked": false, "create_timestamp": ts,
-            },
-        }));
+        merge(
+            &mut out,
+            &json!({
+                "owner_id": rec.owner_id, "member_count": 1, "message_count": 0, "total_message_sent": 0,
+                "thread_metadata": {
+                    "archived": false, "auto_archive_duration": 1440, "archive_timestamp": ts,
+                    "locked": false, "create_timestamp": ts,
+                },
+            }),
+        );
     }
     out
 }
@@ -103,22 +109,34 @@ pub(crate) fn guild_create(parts: GuildParts<'_>) -> Value {
         "emojis": [], "features": [], "mfa_level": 0, "application_id": null, "system_channel_id": null,
         "system_channel_flags": 0, "rules_channel_id": null, "max_presences": null, "max_members": 500000,
     });
-    merge(&mut guild, &json!({
-        "vanity_url_code": null, "description": null, "banner": null, "premium_tier": 0,
-        "premium_subscription_count": 0, "preferred_locale": "en-US", "public_updates_channel_id": null,
-        "max_video_channel_users": 25, "max_stage_video_channel_users": 50, "nsfw_level": 0,
-        "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null,
-    }));
-    merge(&mut guild, &json!({
-        "joined_at": "2024-01-01T00:00:00.000+00:00", "large": false, "unavailable": false,
-        "member_count": parts.members.len(), "voice_states": [], "members": parts.members,
-        "channels": parts.channels, "threads": parts.threads, "presences": [], "stage_instances": [],
-        "guild_scheduled_events": [], "incidents_data": null,
-    }));
+    merge(
+        &mut guild,
+        &json!({
+            "vanity_url_code": null, "description": null, "banner": null, "premium_tier": 0,
+            "premium_subscription_count": 0, "preferred_locale": "en-US", "public_updates_channel_id": null,
+            "max_video_channel_users": 25, "max_stage_video_channel_users": 50, "nsfw_level": 0,
+            "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null,
+        }),
+    );
+    merge(
+        &mut guild,
+        &json!({
+            "joined_at": "2024-01-01T00:00:00.000+00:00", "large": false, "unavailable": false,
+            "member_count": parts.members.len(), "voice_states": [], "members": parts.members,
+            "channels": parts.channels, "threads": parts.threads, "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "incidents_data": null,
+        }),
+    );
     guild
 }
 
-pub(crate) fn ready(bot: &Value, guild_id: &str, session_id: &str, resume_url: &str, app_id: &str) -> Value {
+pub(crate) fn ready(
+    bot: &Value,
+    guild_id: &str,
+    session_id: &str,
+    resume_url: &str,
+    app_id: &str,
+) -> Value {
     json!({
         "v": 10, "user": bot, "guilds": [{"id": guild_id, "unavailable": true}],
         "session_id": session_id, "resume_gateway_url": resume_url, "shard": [0, 1],
@@ -128,7 +146,13 @@ pub(crate) fn ready(bot: &Value, guild_id: &str, session_id: &str, resume_url: &
 }
 
 /// A message as Discord returns it; `extra` (content, embeds, components, ...) is merged in.
-pub(crate) fn message(id: &str, channel_id: &str, guild_id: &str, author: Value, extra: &Value) -> Value {
+pub(crate) fn message(
+    id: &str,
+    channel_id: &str,
+    guild_id: &str,
+    author: Value,
+    extra: &Value,
+) -> Value {
     let mut out = json!({
         "id": id, "channel_id": channel_id, "guild_id": guild_id, "author": author, "content": "",
         "timestamp": now(), "edited_timestamp": null, "tts": false, "mention_everyone": false,
@@ -197,12 +221,15 @@ pub(crate) fn pings(content: &str, allowed: Option<&Value>) -> Pings {
     let allowed = allowed.filter(|a| a.is_object());
     let parse_has = |what: &str| match allowed {
         None => true,
-        Some(a) => a["parse"].as_array().is_some_and(|p| p.iter().any(|v| v == what)),
+        Some(a) => a["parse"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|v| v == what)),
     };
     let listed = |key: &str, id: &str| {
         allowed.is_some_and(|a| a[key].as_array().is_some_and(|l| l.iter().any(|v| v == id)))
     };
-    let everyone = (content.contains("@everyone") || content.contains("@here")) && parse_has("everyone");
+    let everyone =
+        (content.contains("@everyone") || content.contains("@here")) && parse_has("everyone");
     let mut users = Vec::new();
     let mut roles = Vec::new();
     for (prefix, is_role) in [("<@&", true), ("<@!", false), ("<@", false)] {
@@ -214,14 +241,21 @@ pub(crate) fn pings(content: &str, allowed: Option<&Value>) -> Pings {
                 continue;
             }
             // "<@&1>" also contains "<@" followed by "&": the digit check above skips it.
-            let (key, parse, out) =
-                if is_role { ("roles", "roles", &mut roles) } else { ("users", "users", &mut users) };
+            let (key, parse, out) = if is_role {
+                ("roles", "roles", &mut roles)
+            } else {
+                ("users", "users", &mut users)
+            };
             if (parse_has(parse) || listed(key, &digits)) && !out.contains(&digits) {
                 out.push(digits);
             }
         }
     }
-    Pings { everyone, users, roles }
+    Pings {
+        everyone,
+        users,
+        roles,
+    }
 }
 
 #[cfg(test)]
@@ -235,9 +269,15 @@ mod tests {
         assert!(!p.everyone && p.users.is_empty() && p.roles.is_empty());
         let role = json!({"parse": [], "users": [], "roles": ["9"]});
         let p = pings("<@&9> <@&8> <@123>", Some(&role));
-        assert_eq!((p.everyone, p.users.len(), p.roles.clone()), (false, 0, vec!["9".to_string()]));
+        assert_eq!(
+            (p.everyone, p.users.len(), p.roles.clone()),
+            (false, 0, vec!["9".to_string()])
+        );
         let p = pings("@here <@!5> <@&7>", None);
-        assert_eq!((p.everyone, p.users, p.roles), (true, vec!["5".into()], vec!["7".into()]));
+        assert_eq!(
+            (p.everyone, p.users, p.roles),
+            (true, vec!["5".into()], vec!["7".into()])
+        );
         let p = pings("\\<@123\\> @\u{200B}everyone", None);
         assert!(!p.everyone && p.users.is_empty());
     }

@@ -20,20 +20,41 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/gateway", get(gateway))
         .route("/gateway/bot", get(gateway_bot))
         .route("/users/@me", get(current_user))
-        .route("/applications/{app}/guilds/{guild}/commands", get(list_commands).put(put_commands).post(post_command))
+        .route(
+            "/applications/{app}/guilds/{guild}/commands",
+            get(list_commands).put(put_commands).post(post_command),
+        )
         .route("/guilds/{guild}/members/{user}", get(guild_member))
         .route("/channels/{channel}", get(channel))
-        .route("/channels/{channel}/messages", get(list_messages).post(create_message))
-        .route("/channels/{channel}/messages/{message}", get(get_message).patch(edit_message))
-        .route("/channels/{channel}/messages/{message}/threads", post(open_thread))
-        .route("/interactions/{id}/{token}/callback", post(interaction_callback))
+        .route(
+            "/channels/{channel}/messages",
+            get(list_messages).post(create_message),
+        )
+        .route(
+            "/channels/{channel}/messages/{message}",
+            get(get_message).patch(edit_message),
+        )
+        .route(
+            "/channels/{channel}/messages/{message}/threads",
+            post(open_thread),
+        )
+        .route(
+            "/interactions/{id}/{token}/callback",
+            post(interaction_callback),
+        )
         .route("/webhooks/{app}/{token}", post(followup))
-        .route("/webhooks/{app}/{token}/messages/@original", get(get_original).patch(edit_original))
+        .route(
+            "/webhooks/{app}/{token}/messages/@original",
+            get(get_original).patch(edit_original),
+        )
         .fallback(not_found);
     Router::new()
         .nest("/api/v10", api)
         .route("/gateway", get(super::gateway::upgrade))
-        .layer(middleware::from_fn_with_state(Arc::clone(&shared), record_and_gate))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            record_and_gate,
+        ))
         .with_state(shared)
 }
 
@@ -41,9 +62,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 async fn record_and_gate(AxumState(shared): S, request: Request, next: Next) -> Response {
     let line = format!("{} {}", request.method(), request.uri().path());
     let down = *shared.outage.borrow();
-    shared.lock().requests.push(if down { format!("{line} (outage)") } else { line });
+    shared.lock().requests.push(if down {
+        format!("{line} (outage)")
+    } else {
+        line
+    });
     if down {
-        return error(StatusCode::SERVICE_UNAVAILABLE, 0, "503: Service Unavailable (stand-in outage)");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            0,
+            "503: Service Unavailable (stand-in outage)",
+        );
     }
     next.run(request).await
 }
@@ -104,7 +133,10 @@ async fn post_command(AxumState(shared): S, Json(body): Json<Value>) -> Json<Val
     Json(command)
 }
 
-async fn guild_member(AxumState(shared): S, Path((_guild, user)): Path<(String, String)>) -> Response {
+async fn guild_member(
+    AxumState(shared): S,
+    Path((_guild, user)): Path<(String, String)>,
+) -> Response {
     let state = shared.lock();
     match state.members.iter().find(|m| m.id == user) {
         Some(m) => Json(model::guild_member(m, &state.guild_id)).into_response(),
@@ -122,11 +154,20 @@ async fn channel(AxumState(shared): S, Path(channel): Path<String>) -> Response 
 async fn list_messages(AxumState(shared): S, Path(channel): Path<String>) -> Json<Value> {
     let state = shared.lock();
     // Discord lists newest first.
-    let list: Vec<&Value> = state.messages.iter().rev().filter(|m| m["channel_id"] == channel).collect();
+    let list: Vec<&Value> = state
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m["channel_id"] == channel)
+        .collect();
     Json(json!(list))
 }
 
-async fn create_message(AxumState(shared): S, Path(channel): Path<String>, Json(body): Json<Value>) -> Response {
+async fn create_message(
+    AxumState(shared): S,
+    Path(channel): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     let message = {
         let mut state = shared.lock();
         if state.channel(&channel).is_none() {
@@ -135,16 +176,31 @@ async fn create_message(AxumState(shared): S, Path(channel): Path<String>, Json(
         let content_empty = body["content"].as_str().is_none_or(str::is_empty);
         let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
         if content_empty && embeds_empty {
-            return error(StatusCode::BAD_REQUEST, 50006, "Cannot send an empty message");
+            return error(
+                StatusCode::BAD_REQUEST,
+                50006,
+                "Cannot send an empty message",
+            );
         }
-        state.bot_message(&channel, &body, body["flags"].as_u64().unwrap_or(0) & !EPHEMERAL)
+        state.bot_message(
+            &channel,
+            &body,
+            body["flags"].as_u64().unwrap_or(0) & !EPHEMERAL,
+        )
     };
     shared.bump();
     Json(message).into_response()
 }
 
-async fn get_message(AxumState(shared): S, Path((channel, message)): Path<(String, String)>) -> Response {
-    match shared.lock().message(&message).filter(|m| m["channel_id"] == channel) {
+async fn get_message(
+    AxumState(shared): S,
+    Path((channel, message)): Path<(String, String)>,
+) -> Response {
+    match shared
+        .lock()
+        .message(&message)
+        .filter(|m| m["channel_id"] == channel)
+    {
         Some(m) => Json(m.clone()).into_response(),
         None => unknown("Message"),
     }
@@ -156,7 +212,10 @@ async fn edit_message(
     Json(body): Json<Value>,
 ) -> Response {
     let mut state = shared.lock();
-    if state.message(&message).is_none_or(|m| m["channel_id"] != channel) {
+    if state
+        .message(&message)
+        .is_none_or(|m| m["channel_id"] != channel)
+    {
         return unknown("Message");
     }
     match state.edit_message(&message, &body) {
@@ -175,7 +234,13 @@ async fn open_thread(
         let name = body["name"].as_str().unwrap_or("thread").to_string();
         match state.open_thread(&channel, &message, &name) {
             Some(thread) => thread,
-            None => return error(StatusCode::BAD_REQUEST, 160004, "A thread has already been created for this message"),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    160004,
+                    "A thread has already been created for this message",
+                )
+            }
         }
     };
     shared.bump();
@@ -195,10 +260,19 @@ async fn interaction_callback(
     }
 }
 
-async fn followup(AxumState(shared): S, Path((_app, token)): Path<(String, String)>, Json(body): Json<Value>) -> Response {
+async fn followup(
+    AxumState(shared): S,
+    Path((_app, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
     let message = {
         let mut state = shared.lock();
-        let Some(rec) = state.interactions.values().find(|r| r.token == token).cloned() else {
+        let Some(rec) = state
+            .interactions
+            .values()
+            .find(|r| r.token == token)
+            .cloned()
+        else {
             return unknown("Webhook");
         };
         let flags = body["flags"].as_u64().unwrap_or(0);
@@ -208,9 +282,15 @@ async fn followup(AxumState(shared): S, Path((_app, token)): Path<(String, Strin
     Json(message).into_response()
 }
 
-async fn get_original(AxumState(shared): S, Path((_app, token)): Path<(String, String)>) -> Response {
+async fn get_original(
+    AxumState(shared): S,
+    Path((_app, token)): Path<(String, String)>,
+) -> Response {
     let state = shared.lock();
-    match state.original_message(&token).and_then(|id| state.message(&id).cloned()) {
+    match state
+        .original_message(&token)
+        .and_then(|id| state.message(&id).cloned())
+    {
         Some(m) => Json(m).into_response(),
         None => unknown("Message"),
     }

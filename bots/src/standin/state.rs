@@ -109,17 +109,30 @@ impl State {
             self.channels.iter().partition(|c| c.kind == PUBLIC_THREAD);
         let mut roles = vec![model::role(&self.guild_id, "@everyone", 0)];
         roles.extend(self.roles.iter().map(|(id, name)| model::role(id, name, 1)));
-        let bot = Member { id: self.bot_id.clone(), name: "connect311".into(), roles: vec![] };
-        let mut members: Vec<Value> =
-            self.members.iter().map(|m| model::guild_member(m, &self.guild_id)).collect();
+        let bot = Member {
+            id: self.bot_id.clone(),
+            name: "connect311".into(),
+            roles: vec![],
+        };
+        let mut members: Vec<Value> = self
+            .members
+            .iter()
+            .map(|m| model::guild_member(m, &self.guild_id))
+            .collect();
         let mut bot_member = model::guild_member(&bot, &self.guild_id);
         bot_member["user"] = self.bot_user();
         members.push(bot_member);
         model::guild_create(model::GuildParts {
             id: &self.guild_id,
             owner_id: &self.bot_id,
-            channels: channels.iter().map(|c| model::channel(c, &self.guild_id)).collect(),
-            threads: threads.iter().map(|c| model::channel(c, &self.guild_id)).collect(),
+            channels: channels
+                .iter()
+                .map(|c| model::channel(c, &self.guild_id))
+                .collect(),
+            threads: threads
+                .iter()
+                .map(|c| model::channel(c, &self.guild_id))
+                .collect(),
             roles,
             members,
         })
@@ -129,7 +142,14 @@ impl State {
     pub(crate) fn bot_message(&mut self, channel_id: &str, body: &Value, flags: u64) -> Value {
         let id = self.snowflake();
         let mut extra = json!({"flags": flags});
-        for key in ["content", "embeds", "components", "allowed_mentions", "message_reference", "tts"] {
+        for key in [
+            "content",
+            "embeds",
+            "components",
+            "allowed_mentions",
+            "message_reference",
+            "tts",
+        ] {
             if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
                 extra[key] = value.clone();
             }
@@ -149,7 +169,13 @@ impl State {
     /// Applies a PATCH body to a stored message, as Discord's edit endpoints do.
     pub(crate) fn edit_message(&mut self, id: &str, body: &Value) -> Option<Value> {
         let stored = self.message_mut(id)?;
-        for key in ["content", "embeds", "components", "allowed_mentions", "flags"] {
+        for key in [
+            "content",
+            "embeds",
+            "components",
+            "allowed_mentions",
+            "flags",
+        ] {
             if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
                 stored[key] = value.clone();
             }
@@ -162,7 +188,10 @@ impl State {
     }
 
     fn resolve_pings(&self, message: &mut Value) {
-        let pings = model::pings(message["content"].as_str().unwrap_or(""), message.get("allowed_mentions"));
+        let pings = model::pings(
+            message["content"].as_str().unwrap_or(""),
+            message.get("allowed_mentions"),
+        );
         let users: Vec<Value> = pings
             .users
             .iter()
@@ -177,8 +206,15 @@ impl State {
     }
 
     /// Opens a public thread on a message; like Discord, the thread's id is the message's id.
-    pub(crate) fn open_thread(&mut self, channel_id: &str, message_id: &str, name: &str) -> Option<Value> {
-        if self.channel(message_id).is_some() || self.message(message_id)?["channel_id"] != channel_id {
+    pub(crate) fn open_thread(
+        &mut self,
+        channel_id: &str,
+        message_id: &str,
+        name: &str,
+    ) -> Option<Value> {
+        if self.channel(message_id).is_some()
+            || self.message(message_id)?["channel_id"] != channel_id
+        {
             return None;
         }
         let rec = ChannelRec {
@@ -200,8 +236,18 @@ impl State {
     }
 
     /// Records an interaction callback and applies its effect (message created, updated, modal).
-    pub(crate) fn interaction_callback(&mut self, id: &str, token: &str, body: Value) -> Result<(), &'static str> {
-        let rec = self.interactions.get(id).filter(|r| r.token == token).cloned().ok_or("unknown interaction")?;
+    pub(crate) fn interaction_callback(
+        &mut self,
+        id: &str,
+        token: &str,
+        body: Value,
+    ) -> Result<(), &'static str> {
+        let rec = self
+            .interactions
+            .get(id)
+            .filter(|r| r.token == token)
+            .cloned()
+            .ok_or("unknown interaction")?;
         if !rec.responses.is_empty() {
             return Err("interaction has already been acknowledged");
         }
@@ -213,7 +259,8 @@ impl State {
                 self.set_original(id, &message);
             }
             Some(5) => {
-                let message = self.bot_message(&rec.channel_id, &json!({"content": ""}), flags | 128);
+                let message =
+                    self.bot_message(&rec.channel_id, &json!({"content": ""}), flags | 128);
                 self.set_original(id, &message);
             }
             Some(6) => {}
@@ -222,7 +269,9 @@ impl State {
                 self.edit_message(&target, &data).ok_or("unknown message")?;
             }
             Some(9) => {
-                let custom_id = data["custom_id"].as_str().ok_or("modal without custom_id")?;
+                let custom_id = data["custom_id"]
+                    .as_str()
+                    .ok_or("modal without custom_id")?;
                 self.modals.insert(custom_id.to_string(), id.to_string());
             }
             _ => return Err("unsupported interaction response type"),

@@ -1,0 +1,438 @@
+//! End to end through real Postfix and Dovecot on loopback: a resident's mail reaches the service by IMAP IDLE,
+//! becomes a request, and the acknowledgement lands in the resident's mailbox with the right threading headers.
+//! Needs scripts/mailserver.sh (scripts/test.sh runs it); a missing server fails the test loudly.
+
+mod support;
+
+use std::time::Duration;
+
+use connect311::desk::Desk;
+use connect311::outbox_worker::Deliverers;
+use connect311::serve::Running;
+use mail::testkit;
+use routing::RequestRef;
+use support::email;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct City {
+    inbox: String,
+    dir: tempfile::TempDir,
+    db_url: String,
+}
+
+impl City {
+    async fn new() -> City {
+        testkit::require_mail_servers();
+        let dir = tempfile::tempdir().unwrap();
+        let db_url = support::fresh_sqlite_url(dir.path());
+        City {
+            inbox: format!("{}@city.test", testkit::unique_local("inbox")),
+            dir,
+            db_url,
+        }
+    }
+
+    fn settings(&self, extra: &str) -> connect311::config::Settings {
+        let toml = format!(
+            "[database]\nurl = \"{}\"\n[mail]\naddress = \"{}\"\nstaff_domains = [\"staff.test\"]\n{extra}\n\
+             [mail.imap]\nhost = \"127.0.0.1\"\nport = 143\nusername = \"{}\"\npassword = \"test\"\n\
+             [mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\n",
+            self.db_url, self.inbox, self.inbox
+        );
+        support::settings(self.dir.path(), &toml)
+    }
+
+    async fn start(&self, extra: &str) -> Running {
+        let desk = connect311::app::open_with(
+            self.settings(extra),
+            std::sync::Arc::new(connect311::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        let d = Deliverers {
+            mail: connect311::app::mail_sender(&desk),
+            chat: connect311::app::local_chat(&desk),
+        };
+        connect311::serve::start(desk, d)
+    }
+}
+
+async fn wait_for_request(
+    desk: &Desk,
+    requester: &str,
+    n: usize,
+) -> Vec<connect311::store::Request> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let f = connect311::store::RequestFilter {
+            requester: Some(requester.into()),
+            ..Default::default()
+        };
+        let got = desk.store.list_requests(&f).await.unwrap();
+        if got.len() >= n {
+            return got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {n} request(s) from {requester}; have {}",
+            got.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_for_event(desk: &Desk, r: RequestRef, kind: &str) -> connect311::store::Event {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(e) = desk
+            .store
+            .events(r)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == kind)
+        {
+            return e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for a {kind} event on {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn parse(raw: &[u8]) -> mail::Inbound {
+    mail::inbound::parse(raw, &mail::Limits::default()).expect("our own mail parses")
+}
+
+async fn send(from: &str, to: &str, raw: &[u8]) {
+    testkit::smtp_send_raw(from, &[to], raw)
+        .await
+        .expect("Postfix accepts the message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_report_is_acknowledged_and_a_reply_threads() {
+    let city = City::new().await;
+    let svc = city.start("").await;
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    send(
+        &resident,
+        &city.inbox,
+        &email(
+            &resident,
+            &city.inbox,
+            "Pothole",
+            &mid,
+            "",
+            "There is a deep pothole at 5th and Main.",
+        ),
+    )
+    .await;
+
+    let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
+    assert_eq!(req.department, "streets");
+    let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
+    assert_eq!(ack.in_reply_to, vec![mid.clone()]);
+    assert!(
+        ack.subject.contains(&format!("[{}]", req.reference)),
+        "{}",
+        ack.subject
+    );
+    assert_eq!(
+        ack.auto_submitted
+            .as_deref()
+            .map(|s| s.starts_with("auto-replied")),
+        Some(true)
+    );
+    assert!(ack.loop_header.is_some(), "our loop header is set");
+    let reply_to = ack.reply_to.clone().expect("signed Reply-To").email;
+    assert!(
+        reply_to.starts_with(
+            &city
+                .inbox
+                .replace("@city.test", &format!("+{}-", req.reference))
+        ),
+        "{reply_to}"
+    );
+    assert!(
+        ack.text.contains("We received") || ack.text.contains("Thank you"),
+        "{}",
+        ack.text
+    );
+
+    // The resident answers the acknowledgement: through Postfix to the signed address, quoting our mail.
+    let body = format!("Now there are two of them.\n\nOn Thu, Nov 26, 2026 at 9:00 AM 311 <{}> wrote:\n> Thank you for contacting", city.inbox);
+    let ack_id = ack.message_id.clone().unwrap();
+    let reply = email(
+        &resident,
+        &reply_to,
+        &format!("Re: {}", ack.subject),
+        &format!("{}@example.test", testkit::unique_local("m")),
+        &format!("In-Reply-To: <{ack_id}>\r\nReferences: <{mid}> <{ack_id}>\r\n"),
+        &body,
+    );
+    send(&resident, &reply_to, &reply).await;
+    let ev = wait_for_event(&svc.desk, req.reference, "comment").await;
+    assert_eq!(
+        ev.payload["text"], "Now there are two of them.",
+        "quoted history stripped"
+    );
+    assert_eq!(
+        testkit::imap_fetch_all(&city.inbox, "Processed")
+            .await
+            .len(),
+        2,
+        "both messages moved after commit"
+    );
+    assert!(testkit::imap_fetch_all(&city.inbox, "INBOX")
+        .await
+        .is_empty());
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spanish_mail_gets_a_spanish_acknowledgement_and_a_stranger_cannot_hijack_it() {
+    let city = City::new().await;
+    let svc = city.start("").await;
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    send(
+        &resident,
+        &city.inbox,
+        &email(
+            &resident,
+            &city.inbox,
+            "Lámpara fundida",
+            &mid,
+            "",
+            "La lámpara del poste frente a Calle Juárez 45 está fundida desde el lunes.",
+        ),
+    )
+    .await;
+    let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
+    assert_eq!(req.language, "es");
+    let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
+    assert!(ack.text.contains("Gracias por comunicarse"), "{}", ack.text);
+
+    let stranger = format!("{}@example.test", testkit::unique_local("stranger"));
+    let fake = email(
+        &stranger,
+        &city.inbox,
+        &format!("Re: [{}] cerrar", req.reference),
+        &format!("{}@example.test", testkit::unique_local("m")),
+        "",
+        "Ya está arreglado, ciérrenlo.",
+    );
+    send(&stranger, &city.inbox, &fake).await;
+    let theirs = wait_for_request(&svc.desk, &stranger, 1).await.remove(0);
+    assert_ne!(theirs.reference, req.reference);
+    assert_eq!(theirs.linked_to, Some(req.reference));
+    let events = svc.desk.store.events(req.reference).await.unwrap();
+    assert!(
+        events.iter().all(|e| e.actor != stranger),
+        "stranger wrote into someone else's request"
+    );
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_office_responder_does_not_start_a_loop() {
+    let city = City::new().await;
+    let svc = city.start("").await;
+    let resident = format!("{}@example.test", testkit::unique_local("away"));
+    testkit::install_vacation(&resident, "Out of office", "I am away until Monday.").unwrap();
+    send(
+        &resident,
+        &city.inbox,
+        &email(
+            &resident,
+            &city.inbox,
+            "Graffiti",
+            &format!("{}@example.test", testkit::unique_local("m")),
+            "",
+            "Graffiti on the wall at 12 Oak Ave",
+        ),
+    )
+    .await;
+    wait_for_request(&svc.desk, &resident, 1).await;
+    testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await;
+
+    // A person at the city writes to the resident from the 311 address (no Auto-Submitted): the real Sieve
+    // vacation rule answers it, and that answer comes back to the 311 inbox.
+    let human = email(
+        &city.inbox,
+        &resident,
+        "A question about your report",
+        &format!("{}@city.test", testkit::unique_local("m")),
+        "",
+        "Can you tell us which side of the street?",
+    );
+    send(&city.inbox, &resident, &human).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while svc.desk.store.count_inbound("automated").await.unwrap() < 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the vacation reply never reached the service"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Give a loop every chance to happen, then count: our acknowledgement (Auto-Submitted) got no vacation
+    // reply, the vacation reply got no answer from us.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        testkit::imap_fetch_all(&resident, "INBOX").await.len(),
+        2,
+        "the acknowledgement and the human message, nothing else"
+    );
+    assert_eq!(
+        testkit::imap_fetch_all(&city.inbox, "Processed")
+            .await
+            .len(),
+        2,
+        "the report and one vacation reply"
+    );
+    assert_eq!(svc.desk.store.count_inbound("automated").await.unwrap(), 1);
+    assert_eq!(
+        svc.desk
+            .store
+            .list_requests(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the vacation reply is not a request"
+    );
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_politely() {
+    let city = City::new().await;
+    let svc = city.start("").await;
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    // An 8 MiB photo: over the 5 MiB per-attachment limit.
+    let photo = "A".repeat(8 * 1024 * 1024 / 3 * 4);
+    let mut wrapped = String::with_capacity(photo.len() + photo.len() / 38);
+    for chunk in photo.as_bytes().chunks(76) {
+        wrapped.push_str(std::str::from_utf8(chunk).unwrap());
+        wrapped.push_str("\r\n");
+    }
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    let raw = format!(
+        "From: {resident}\r\nTo: {}\r\nSubject: Dumped mattress\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nA mattress was dumped behind 44 Oak Ave.\r\n\
+         --XX\r\nContent-Type: image/jpeg; name=\"photo.jpg\"\r\nContent-Disposition: attachment; filename=\"photo.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{wrapped}--XX--\r\n",
+        city.inbox
+    );
+    send(&resident, &city.inbox, raw.as_bytes()).await;
+    let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
+    let mails = testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
+    let texts: Vec<String> = mails.iter().map(|m| parse(m).text).collect();
+    assert!(
+        texts.iter().any(
+            |t| t.contains("photo.jpg") && t.contains("too large") || t.contains("larger than")
+        ),
+        "{texts:?}"
+    );
+    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+
+    // A delivery-status report about our acknowledgement comes back to the inbox.
+    let ack_id = mails
+        .iter()
+        .map(|m| parse(m))
+        .find(|m| !m.text.contains("photo.jpg"))
+        .unwrap()
+        .message_id
+        .unwrap();
+    let dsn = format!(
+        "From: MAILER-DAEMON@example.test\r\nTo: {inbox}\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <{id}@example.test>\r\n\
+         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"BB\"\r\n\r\n\
+         --BB\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; example.test\r\n\r\n\
+         Final-Recipient: rfc822; {resident}\r\nAction: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 mailbox full\r\n\r\n\
+         --BB\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: {inbox}\r\nTo: {resident}\r\nMessage-ID: <{ack_id}>\r\n\r\n--BB--\r\n",
+        inbox = city.inbox,
+        id = testkit::unique_local("dsn")
+    );
+    send("", &city.inbox, dsn.as_bytes()).await;
+    let ev = wait_for_event(&svc.desk, req.reference, "bounce").await;
+    assert_eq!(ev.payload["permanent"], true);
+    assert_eq!(ev.payload["status"], "5.2.2");
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
+    let city = City::new().await;
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    let raw1 = email(
+        &resident,
+        &city.inbox,
+        "Streetlight",
+        &format!("{}@example.test", testkit::unique_local("m")),
+        "",
+        "Streetlight out at 10 Pine St",
+    );
+    let raw2 = email(
+        &resident,
+        &city.inbox,
+        "Trash",
+        &format!("{}@example.test", testkit::unique_local("m")),
+        "",
+        "Trash was not collected at 10 Pine St",
+    );
+    send(&resident, &city.inbox, &raw1).await;
+    send(&resident, &city.inbox, &raw2).await;
+    testkit::wait_for_messages(&city.inbox, "INBOX", 2, WAIT).await;
+
+    // Crash AFTER commit, BEFORE the move: the first message is committed but still sits in the inbox.
+    let desk = connect311::app::open_with(
+        city.settings(""),
+        std::sync::Arc::new(connect311::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    desk.ingest_email(&raw1).await.unwrap();
+    desk.store.close().await;
+
+    // Crash BEFORE commit: a worker whose database is gone can commit nothing, so it must move nothing.
+    let broken = city.start("").await;
+    broken.desk.store.close().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        testkit::imap_fetch_all(&city.inbox, "INBOX").await.len(),
+        2,
+        "nothing moved without a commit"
+    );
+    broken.shutdown().await;
+
+    // Restart: both handled exactly once.
+    let svc = city.start("").await;
+    let reqs = wait_for_request(&svc.desk, &resident, 2).await;
+    testkit::wait_for_messages(&city.inbox, "Processed", 2, WAIT).await;
+    testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        svc.desk
+            .store
+            .list_requests(&Default::default())
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "no duplicate request"
+    );
+    assert_eq!(
+        testkit::imap_fetch_all(&resident, "INBOX").await.len(),
+        2,
+        "one acknowledgement each"
+    );
+    assert!(testkit::imap_fetch_all(&city.inbox, "INBOX")
+        .await
+        .is_empty());
+    svc.shutdown().await;
+}
