@@ -33,8 +33,10 @@ fn norm(s: &str) -> String {
 }
 
 fn read(path: &Path) -> String {
-    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .into_owned()
+    String::from_utf8_lossy(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .into_owned()
 }
 
 fn main() {
@@ -143,7 +145,11 @@ fn set_b(root: &Path, verbose: bool) -> (usize, usize) {
         "2016. 11. 8. 오후 12:39 Test user <test@example.com> 작성:",
         "2016/11/08 14:26、Test user <test@example.com> のメッセージ:",
     ] {
-        cases.push((wd.join("email_with_date_headers.txt"), Some(date.to_string()), Check::Exact("Thank you very much.")));
+        cases.push((
+            wd.join("email_with_date_headers.txt"),
+            Some(date.to_string()),
+            Check::Exact("Thank you very much."),
+        ));
     }
     let mut ok = 0;
     for (path, date, check) in &cases {
@@ -155,7 +161,9 @@ fn set_b(root: &Path, verbose: bool) -> (usize, usize) {
         let pass = match check {
             Check::Exact(want) => got == norm(want),
             Check::PrefixWithout(prefix, banned) => {
-                got.starts_with(prefix) && !got.is_empty() && banned.iter().all(|b| !got.contains(b))
+                got.starts_with(prefix)
+                    && !got.is_empty()
+                    && banned.iter().all(|b| !got.contains(b))
             }
             Check::ContainsWithout(needle, banned) => {
                 got.contains(needle) && banned.iter().all(|b| !got.contains(b))
@@ -176,8 +184,10 @@ fn squash(s: &str) -> String {
 }
 
 fn set_c(root: &Path, verbose: bool) -> (usize, usize, usize) {
-    let json: serde_json::Value =
-        serde_json::from_str(&read(&root.join("reference_output_zapier_python_port.json"))).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read(
+        &root.join("reference_output_zapier_python_port.json"),
+    ))
+    .unwrap();
     let map = json.as_object().expect("object");
     let (mut ok, mut ws) = (0, 0);
     for (rel, expected) in map {

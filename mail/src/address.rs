@@ -50,9 +50,8 @@ pub fn verify_reply_address(addr: &str, inbox: &str, secret: &[u8]) -> Option<St
         .map(|()| reference.to_string())
 }
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[\s*([A-Za-z0-9]{1,10}-\d{1,12})\s*\]").expect("static regex")
-});
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[\s*([A-Za-z0-9]{1,10}-\d{1,12})\s*\]").expect("static regex"));
 static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*((re|aw|sv|vs|rv|ref|res)\s*(\[\d+\])?\s*:\s*)+").expect("static regex")
 });
@@ -94,7 +93,10 @@ mod tests {
     #[test]
     fn round_trip() {
         let a = reply_address("311@city.test", "311-000123", SECRET);
-        assert!(a.starts_with("311+311-000123-") && a.ends_with("@city.test"), "{a}");
+        assert!(
+            a.starts_with("311+311-000123-") && a.ends_with("@city.test"),
+            "{a}"
+        );
         assert_eq!(a.len(), "311+311-000123-12345678@city.test".len());
         assert_eq!(
             verify_reply_address(&a, "311@city.test", SECRET).as_deref(),
@@ -124,7 +126,11 @@ mod tests {
             String::new(),
         ];
         for c in cases {
-            assert_eq!(verify_reply_address(&c, "311@city.test", SECRET), None, "{c}");
+            assert_eq!(
+                verify_reply_address(&c, "311@city.test", SECRET),
+                None,
+                "{c}"
+            );
         }
         assert_eq!(verify_reply_address(&a, "311@city.test", b"other"), None);
     }
@@ -139,10 +145,7 @@ mod tests {
         let cases = [
             ("Pothole on Main St", "Pothole on Main St [311-000123]"),
             ("Re: Re: RE: Pothole", "Re: Pothole [311-000123]"),
-            (
-                "Re: Pothole [311-000123]",
-                "Re: Pothole [311-000123]",
-            ),
+            ("Re: Pothole [311-000123]", "Re: Pothole [311-000123]"),
             ("AW: Re: Bache [311-000123]", "Re: Bache [311-000123]"),
             ("", "[311-000123]"),
         ];

@@ -34,7 +34,7 @@ static MESSAGE_ID: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)undeliver|undelivered|delivery (status notification|failure|has failed|notification)|failure notice|returned mail|mail delivery (failed|failure|system)|non[- ]?delivery|could not be delivered|delivery problem|nicht zustellbar|no se pudo entregar|mail system error",
+        r"(?i)undeliver|undelivered|delivery (status notification|failure|has failed|notification|warning)|failure (notice|delivery)|returned mail|mail delivery (failed|failure|system|warning)|non[- ]?delivery|(could|was) not (be )?delivered|not yet been delivered|mail not delivered|delivery problem|nicht zustellbar|no se pudo entregar|mail (system )?error|failed mail|mail failed|mail failure|message delayed|delayed \d+ (hours|days)|rejected mail",
     )
     .expect("static regex")
 });
@@ -62,7 +62,9 @@ pub(crate) fn from_message(msg: &Message<'_>) -> Option<Bounce> {
 fn is_ct(part: &mail_parser::MessagePart<'_>, ctype: &str, subtype: &str) -> bool {
     part.content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case(ctype)
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case(subtype))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
     })
 }
 
@@ -128,7 +130,9 @@ fn parse_delivery_status(body: &str) -> Bounce {
         };
     };
     let status = get(block, "status").and_then(|s| STATUS.find(&s).map(|m| m.as_str().to_string()));
-    let action = get(block, "action").unwrap_or_default().to_ascii_lowercase();
+    let action = get(block, "action")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let recipient = get(block, "final-recipient")
         .or_else(|| get(block, "original-recipient"))
         .map(|r| strip_type(&r))
@@ -217,9 +221,17 @@ fn looks_like_plain_bounce(msg: &Message<'_>) -> bool {
         || local == "postmaster"
         || local == "mail"
         || local.starts_with("mdaemon")
-        || from.is_empty();
+        || from.is_empty()
+        || null_return_path(msg);
     let subject = msg.subject().unwrap_or("");
     daemon && BOUNCE_SUBJECT.is_match(subject)
+}
+
+/// RFC 5321 bounces travel with the null envelope sender.
+fn null_return_path(msg: &Message<'_>) -> bool {
+    crate::inbound::headers::raw_all(msg, "Return-Path")
+        .first()
+        .is_some_and(|v| v.trim() == "<>")
 }
 
 fn plain_bounce(msg: &Message<'_>) -> Bounce {
@@ -247,7 +259,9 @@ fn plain_bounce(msg: &Message<'_>) -> Bounce {
     let recipient = RECIPIENT
         .captures_iter(&text)
         .map(|c| normalize_email(&c[1]))
-        .find(|a| *a != own_from && !a.starts_with("mailer-daemon") && !a.starts_with("postmaster"));
+        .find(|a| {
+            *a != own_from && !a.starts_with("mailer-daemon") && !a.starts_with("postmaster")
+        });
     let diagnostic = text
         .lines()
         .map(str::trim)
@@ -271,7 +285,8 @@ mod tests {
 
     #[test]
     fn parses_delivery_status_fields() {
-        let body = "Reporting-MTA: dns; mail.city.test\n\nFinal-Recipient: rfc822; Nobody@Example.test\n\
+        let body =
+            "Reporting-MTA: dns; mail.city.test\n\nFinal-Recipient: rfc822; Nobody@Example.test\n\
                     Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n";
         let b = parse_delivery_status(body);
         assert_eq!(b.recipient.as_deref(), Some("nobody@example.test"));

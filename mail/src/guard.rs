@@ -97,7 +97,11 @@ pub fn automated(inb: &Inbound, own: &OwnAddresses) -> Option<String> {
     if let Some(l) = &inb.loop_header {
         return Some(format!("our own loop header present ({l})"));
     }
-    if let Some(x) = inb.x_loop.iter().find(|x| own.contains(x) || mentions_own(x, own)) {
+    if let Some(x) = inb
+        .x_loop
+        .iter()
+        .find(|x| own.contains(x) || mentions_own(x, own))
+    {
         return Some(format!("X-Loop names our address ({x})"));
     }
     if let Some(v) = &inb.x_auto_response_suppress {
@@ -116,7 +120,9 @@ pub fn automated(inb: &Inbound, own: &OwnAddresses) -> Option<String> {
         return Some("empty Return-Path (null sender)".into());
     }
     for candidate in sender_candidates(inb) {
-        let local = candidate.rsplit_once('@').map_or(candidate.as_str(), |(l, _)| l);
+        let local = candidate
+            .rsplit_once('@')
+            .map_or(candidate.as_str(), |(l, _)| l);
         if is_machine_local(local) {
             return Some(format!("machine sender {candidate}"));
         }

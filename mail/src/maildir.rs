@@ -162,7 +162,10 @@ mod tests {
         ));
         let deadline = Instant::now() + Duration::from_secs(10);
         while dir.join("new/1.a").exists() || dir.join("new/2.b").exists() {
-            assert!(Instant::now() < deadline, "maildir worker did not drain new/");
+            assert!(
+                Instant::now() < deadline,
+                "maildir worker did not drain new/"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         cancel.cancel();

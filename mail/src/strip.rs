@@ -21,7 +21,9 @@ static ON_WROTE: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that ends in "<address>:" after a date or a "wrote" word — Gmail's "2014-03-20 8:48 GMT+01:00 Name
 /// <a@b>:", Danish "Den … skrev Name <a@b>:".
 static ENDS_WITH_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*\S.{0,160}(\d|skrev|schrieb|schreef|wrote|escribi[óo]).{0,160}<\s*[^<>\s]+@[^<>\s]+\s*>\s*[:：]\s*$")
+    re(
+        r"(?i)^\s*\S.{0,160}(\d|skrev|schrieb|schreef|wrote|escribi[óo]).{0,160}<\s*[^<>\s]+@[^<>\s]+\s*>\s*[:：]\s*$",
+    )
 });
 /// German and Danish put the name after the verb: "Am 25.06.2015 um 10:55 schrieb Test user:".
 static DATE_VERB_NAME: LazyLock<Regex> =
@@ -33,13 +35,17 @@ static ON_START: LazyLock<Regex> = LazyLock::new(|| {
 /// A rule line Outlook, Hotmail and French webmails put above the quoted header block.
 static RULE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(-{5,}|={5,}|_{5,})\s*$"));
 static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*-{2,}\s*(original message|mensaje original|message d'origine|ursprüngliche nachricht|messaggio originale|oorspronkelijk bericht|original meddelelse|opprinnelig melding|forwarded message|mensaje reenviado)\s*-*\s*$")
+    re(
+        r"(?i)^\s*-{2,}\s*(original message|mensaje original|message d'origine|ursprüngliche nachricht|messaggio originale|oorspronkelijk bericht|original meddelelse|opprinnelig melding|forwarded message|mensaje reenviado)\s*-*\s*$",
+    )
 });
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^\s*[*>]?\s*(from|de|von|van|fra|da|od|från|от|发件人)\s*\*?\s*[:：]\s*\*?\s*\S")
 });
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*[*>]?\s*(sent|date|to|subject|cc|enviado|enviada|fecha|para|asunto|gesendet|an|betreff|datum|envoy[ée]|objet|[àa]|date|data|oggetto|inviato|a|verzonden|onderwerp|aan|sendt|emne|til|dato|skickat|ämne|till|发送时间|收件人|主题|抄送)\s*\*?\s*[:：]")
+    re(
+        r"(?i)^\s*[*>]?\s*(sent|date|to|subject|cc|enviado|enviada|fecha|para|asunto|gesendet|an|betreff|datum|envoy[ée]|objet|[àa]|date|data|oggetto|inviato|a|verzonden|onderwerp|aan|sendt|emne|til|dato|skickat|ämne|till|发送时间|收件人|主题|抄送)\s*\*?\s*[:：]",
+    )
 });
 static MESSAGE_DU: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^\s*(message du|mensaje del?|nachricht vom)\s*:"));
@@ -49,7 +55,9 @@ static SIG_DASHES: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*--\s*$"));
 static SIG_DASH_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"^-{1,2}\s?\p{Lu}[\p{L}.']*(\s\p{Lu}[\p{L}.']*){0,3}\s*$"));
 static SENT_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(sent from (my )?\S+(\s\S+){0,3}|sent from (yahoo|mail for|outlook)\b.*|sent via \S+.*|get outlook for \S+.*|obtener outlook para \S+.*|enviado desde (mi )?\S+(\s\S+){0,3}|envoy[ée] de mon \S+.*|von meinem \S+(\s\S+){0,3} gesendet|verzonden vanaf mijn \S+.*|inviato da(l mio)? \S+.*)\s*$")
+    re(
+        r"(?i)^\s*(sent from (my )?\S+(\s\S+){0,3}|sent from (yahoo|mail for|outlook)\b.*|sent via \S+.*|get outlook for \S+.*|obtener outlook para \S+.*|enviado desde (mi )?\S+(\s\S+){0,3}|envoy[ée] de mon \S+.*|von meinem \S+(\s\S+){0,3} gesendet|verzonden vanaf mijn \S+.*|inviato da(l mio)? \S+.*)\s*$",
+    )
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,13 +91,16 @@ fn classify(lines: &[&str], i: usize) -> Mark {
         // Hotmail/Outlook put a rule above the header block; on its own it closes the message (a list footer).
         return Mark::Signature;
     }
-    if (ON_START.is_match(t) || t.contains(|c: char| c.is_ascii_digit() || c == '@')) && t.len() < 200 {
+    if (ON_START.is_match(t) || t.contains(|c: char| c.is_ascii_digit() || c == '@'))
+        && t.len() < 200
+    {
         // Gmail wraps a long "On … wrote:" / "El … escribió:" / "tir. 18. apr. … skrev Name <a@b\n>:" over two or
         // three lines.
         let mut joined = t.to_string();
         for (extra, next) in lines.iter().enumerate().skip(i + 1).take(2) {
             let next = next.trim();
-            if next.is_empty() || next.starts_with('>') {
+            // ">:" is the tail of a wrapped "<address\n>:", not a quote.
+            if next.is_empty() || (next.starts_with('>') && !next.starts_with(">:")) {
                 break;
             }
             joined.push(' ');

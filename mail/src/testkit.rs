@@ -69,7 +69,10 @@ pub async fn smtp_send_raw(from: &str, to: &[&str], raw: &[u8]) -> anyhow::Resul
     let from = if from.is_empty() {
         None
     } else {
-        Some(from.parse().with_context(|| format!("envelope sender {from}"))?)
+        Some(
+            from.parse()
+                .with_context(|| format!("envelope sender {from}"))?,
+        )
     };
     let to = to
         .iter()
@@ -181,9 +184,13 @@ pub fn install_vacation(user_email: &str, subject: &str, body: &str) -> anyhow::
     );
     let path = home.join(".dovecot.sieve");
     std::fs::write(&path, script).with_context(|| format!("writing {}", path.display()))?;
-    for p in [home.parent().map(PathBuf::from), Some(home.clone()), Some(path)]
-        .into_iter()
-        .flatten()
+    for p in [
+        home.parent().map(PathBuf::from),
+        Some(home.clone()),
+        Some(path),
+    ]
+    .into_iter()
+    .flatten()
     {
         std::os::unix::fs::chown(&p, Some(8), Some(8))
             .with_context(|| format!("chown mail {}", p.display()))?;

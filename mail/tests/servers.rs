@@ -83,7 +83,10 @@ async fn start_worker(
     // The worker creates its folders once logged in: then it is about to IDLE.
     let deadline = tokio::time::Instant::now() + WAIT;
     while !imap_folder_exists(&user, "Quarantine").await {
-        assert!(tokio::time::Instant::now() < deadline, "worker never connected");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "worker never connected"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     task
@@ -171,10 +174,18 @@ async fn worker_reconnects_after_the_server_drops_it() {
         .args(["kick", &inbox])
         .output()
         .expect("doveadm (from scripts/mailserver.sh) must be installed");
-    assert!(kick.status.success(), "doveadm kick: {}", String::from_utf8_lossy(&kick.stderr));
-    smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "After kick", "kick-1@example.test"))
-        .await
-        .unwrap();
+    assert!(
+        kick.status.success(),
+        "doveadm kick: {}",
+        String::from_utf8_lossy(&kick.stderr)
+    );
+    smtp_send_raw(
+        &from,
+        &[&inbox],
+        &raw_mail(&from, &inbox, "After kick", "kick-1@example.test"),
+    )
+    .await
+    .unwrap();
     let got = inbound::parse(&next(&mut rx).await, &Limits::default()).unwrap();
     assert_eq!(got.message_id.as_deref(), Some("kick-1@example.test"));
     wait_for_messages(&inbox, "Processed", 1, WAIT).await;
@@ -194,9 +205,13 @@ async fn handler_error_leaves_message_and_retries_with_backoff() {
     });
     let cancel = CancellationToken::new();
     let task = start_worker(config(&inbox), handler.clone(), cancel.clone()).await;
-    smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "Retry me", "retry-1@example.test"))
-        .await
-        .unwrap();
+    smtp_send_raw(
+        &from,
+        &[&inbox],
+        &raw_mail(&from, &inbox, "Retry me", "retry-1@example.test"),
+    )
+    .await
+    .unwrap();
 
     let first = next(&mut rx).await;
     // After a failure the message is still in INBOX, untouched.
@@ -209,7 +224,11 @@ async fn handler_error_leaves_message_and_retries_with_backoff() {
     wait_for_messages(&inbox, "Processed", 1, WAIT).await;
     assert!(imap_fetch_all(&inbox, "INBOX").await.is_empty());
     stop(cancel, task).await;
-    assert_eq!(handler.calls.load(Ordering::SeqCst), 3, "no tight loop, no extra calls");
+    assert_eq!(
+        handler.calls.load(Ordering::SeqCst),
+        3,
+        "no tight loop, no extra calls"
+    );
 }
 
 #[tokio::test]
@@ -220,9 +239,13 @@ async fn quarantine_disposition_moves_to_quarantine() {
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Quarantine("looks like spam".into())));
     let cancel = CancellationToken::new();
     let task = start_worker(config(&inbox), handler, cancel.clone()).await;
-    smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "Spam", "q-1@example.test"))
-        .await
-        .unwrap();
+    smtp_send_raw(
+        &from,
+        &[&inbox],
+        &raw_mail(&from, &inbox, "Spam", "q-1@example.test"),
+    )
+    .await
+    .unwrap();
     next(&mut rx).await;
     wait_for_messages(&inbox, "Quarantine", 1, WAIT).await;
     assert!(imap_fetch_all(&inbox, "Processed").await.is_empty());
@@ -235,9 +258,13 @@ async fn cancel_right_after_handle_leaves_message_for_next_run() {
     require_mail_servers();
     let inbox = city("inbox");
     let from = resident();
-    smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "Shutdown", "cancel-1@example.test"))
-        .await
-        .unwrap();
+    smtp_send_raw(
+        &from,
+        &[&inbox],
+        &raw_mail(&from, &inbox, "Shutdown", "cancel-1@example.test"),
+    )
+    .await
+    .unwrap();
     wait_for_messages(&inbox, "INBOX", 1, WAIT).await;
 
     // First run: the handler "commits" and then shutdown begins before the move.
@@ -321,7 +348,10 @@ async fn smtp_sender_reports_relay_refusal_as_permanent() {
         .send(&outgoing("311@city.test", "someone@elsewhere.invalid"))
         .await
         .unwrap_err();
-    assert!(is_permanent(&err), "relay denied (554) should be permanent: {err:#}");
+    assert!(
+        is_permanent(&err),
+        "relay denied (554) should be permanent: {err:#}"
+    );
 }
 
 #[tokio::test]

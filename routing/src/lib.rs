@@ -9,6 +9,7 @@ pub mod language;
 pub mod location;
 mod normalize;
 mod patterns;
+mod place_names;
 pub mod reference;
 pub mod types;
 

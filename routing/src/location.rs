@@ -4,7 +4,10 @@
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::fold_phrase;
+pub use crate::place_names::normalize_place;
+use crate::place_names::{
+    is_time, name_start, plausible_street, strong_street, trim_end, trim_name,
+};
 
 /// What sort of place a location is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,26 +49,6 @@ pub struct Location {
 
 const SUFFIX: &str = r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|place|pl|court|ct|terrace|ter|way|parkway|pkwy|highway|hwy|square|sq|circle|cir|plaza|expressway|expy|turnpike|tpke)\b\.?";
 const ORDINAL: &str = r"\d{1,4}(?i:st|nd|rd|th)\b";
-/// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
-const STOP: &[&str] = &[
-    "the", "a", "an", "in", "on", "at", "of", "to", "for", "from", "by", "with", "is", "are",
-    "was", "and", "or", "my", "our", "this", "that", "near", "into", "onto", "across", "down",
-    "up", "it", "has", "have", "since", "there", "which", "who", "en", "para", "que", "por", "se",
-    "frente", "cerca", "col", "colonia", "esq", "esquina", "con", "hay", "un", "una", "el", "no",
-    "ya", "favor", "because", "but", "so", "please", "being", "been", "done", "where", "when",
-    "while", "until", "every", "had", "does", "do", "did", "not", "will", "would", "can", "could",
-    "should", "they", "he", "she", "we", "i", "you", "its", "their", "just", "also", "as", "if",
-    "then", "than", "be", "were", "y", "e", "o", "desde", "hasta", "tiene", "esta", "es",
-];
-
-/// Words that open a "between" span, so what follows is not an intersection.
-const BETWEEN: &[&str] = &["between", "entre", "btwn", "b/w"];
-
-/// Abbreviations whose full stop does not end a street name (`Blvd. Morelos`).
-const ABBREVIATIONS: &[&str] = &[
-    "st", "ave", "av", "blvd", "rd", "dr", "ln", "pl", "ct", "col", "n", "s", "e", "w", "mt", "ft",
-    "sq", "hwy", "pkwy", "c", "cda", "prol", "priv", "fracc", "gral", "lic", "ing", "sr", "jr",
-];
 
 /// The compiled location recognisers.
 #[derive(Debug, Clone)]
@@ -345,159 +328,6 @@ fn located(
 fn lat_lon(lat: &str, lon: &str) -> Option<(f64, f64)> {
     let (lat, lon): (f64, f64) = (lat.parse().ok()?, lon.parse().ok()?);
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
-}
-
-/// Lowercase, accent-free words with street abbreviations expanded, e.g. `5th Ave & Main St.` ->
-/// `5th avenue and main street`.
-pub fn normalize_place(span: &str) -> String {
-    let folded = fold_phrase(&span.replace('&', " and ").replace('#', " "));
-    folded
-        .split(' ')
-        .map(|w| match w {
-            "st" => "street",
-            "ave" | "av" => "avenue",
-            "rd" => "road",
-            "blvd" => "boulevard",
-            "dr" => "drive",
-            "ln" => "lane",
-            "pl" => "place",
-            "ct" => "court",
-            "pkwy" => "parkway",
-            "hwy" => "highway",
-            "sq" => "square",
-            "ter" => "terrace",
-            "cir" => "circle",
-            "expy" => "expressway",
-            "tpke" => "turnpike",
-            "n" => "north",
-            "s" => "south",
-            "e" => "east",
-            "w" => "west",
-            "c" => "calle",
-            "col" => "colonia",
-            "esq" => "esquina",
-            "fracc" => "fraccionamiento",
-            "bw" | "btwn" => "between",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Has a street suffix or is an ordinal such as `5th`: clearly a street on its own.
-fn strong_street(s: &str) -> bool {
-    s.split_whitespace().any(|w| {
-        let w = w.trim_end_matches('.').to_ascii_lowercase();
-        let ordinal = ["st", "nd", "rd", "th"].iter().any(|sfx| {
-            w.strip_suffix(sfx)
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        });
-        ordinal
-            || matches!(
-                w.as_str(),
-                "street"
-                    | "st"
-                    | "avenue"
-                    | "ave"
-                    | "road"
-                    | "rd"
-                    | "boulevard"
-                    | "blvd"
-                    | "drive"
-                    | "dr"
-                    | "lane"
-                    | "ln"
-                    | "place"
-                    | "pl"
-                    | "court"
-                    | "ct"
-                    | "way"
-                    | "parkway"
-                    | "pkwy"
-                    | "highway"
-                    | "hwy"
-                    | "square"
-                    | "sq"
-                    | "terrace"
-                    | "plaza"
-            )
-    })
-}
-
-/// No stop-words inside, and (unless `anything_goes`) starts like a name: capital letter, digit or suffix.
-fn plausible_street(s: &str, anything_goes: bool) -> bool {
-    let words: Vec<String> = s
-        .split_whitespace()
-        .map(|w| w.trim_end_matches('.').to_lowercase())
-        .collect();
-    if words.is_empty() || words.iter().any(|w| STOP.contains(&w.as_str())) {
-        return false;
-    }
-    anything_goes
-        || strong_street(s)
-        || s.chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-}
-
-fn is_time(s: &str) -> bool {
-    let l = s.to_ascii_lowercase();
-    l.bytes()
-        .all(|b| b.is_ascii_digit() || b == b':' || b == b' ')
-        || l.ends_with("am")
-        || l.ends_with("pm")
-        || l.contains("o clock")
-}
-
-/// Cuts a captured name at the first stop-word or sentence end, returning the new end offset.
-fn trim_name(text: &str, start: usize, end: usize) -> usize {
-    let mut last = start;
-    let mut pos = start;
-    for word in text[start..end].split(' ') {
-        let wstart = pos;
-        pos += word.len() + 1;
-        if word.is_empty() {
-            continue;
-        }
-        let bare = word.trim_end_matches('.').to_lowercase();
-        if STOP.contains(&bare.as_str()) && wstart > start {
-            break;
-        }
-        last = wstart + word.trim_end_matches('.').len();
-        let abbreviation = ABBREVIATIONS.contains(&bare.as_str());
-        if word.ends_with('.') && !abbreviation {
-            break;
-        }
-    }
-    last
-}
-
-/// Where a street name captured greedily really starts: after the last stop-word inside it ("Flooding on Main
-/// St" -> "Main St"). `None` when nothing is left, or when the cut word shows a "between" span instead.
-fn name_start(text: &str, start: usize, end: usize) -> Option<usize> {
-    let mut name_at = start;
-    let mut pos = start;
-    let mut cut: Option<String> = None;
-    for word in text[start..end].split(' ') {
-        pos += word.len() + 1;
-        let bare = word.trim_end_matches('.').to_lowercase();
-        if STOP.contains(&bare.as_str()) || BETWEEN.contains(&bare.as_str()) {
-            name_at = pos.min(end);
-            cut = Some(bare);
-        }
-    }
-    if cut.is_some_and(|w| BETWEEN.contains(&w.as_str())) || name_at >= end {
-        return None;
-    }
-    Some(name_at)
-}
-
-/// Drops trailing punctuation and spaces from a span.
-fn trim_end(text: &str, start: usize, end: usize) -> usize {
-    start
-        + text[start..end]
-            .trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace())
-            .len()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The command line: argument parsing and dispatch to one module per command.
 
-mod check;
+pub mod check;
 mod classify;
 mod demo;
 mod eval;
@@ -41,6 +41,8 @@ pub enum Command {
     /// Feed sample messages through the service and show what everyone would receive.
     Demo(demo::Args),
 }
+
+pub use check::check_text;
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {

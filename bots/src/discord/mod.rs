@@ -76,7 +76,7 @@ impl DiscordGateway {
         handler: Arc<dyn ChatHandler>,
         cancel: CancellationToken,
     ) -> anyhow::Result<()> {
-        run(&self.cfg, handler, cancel).await
+        run(self.cfg, handler, cancel).await
     }
 }
 
@@ -106,7 +106,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(6);
 /// allowed).
 #[tracing::instrument(skip_all, fields(guild_id = cfg.guild_id))]
 pub async fn run(
-    cfg: &DiscordConfig,
+    cfg: DiscordConfig,
     handler: Arc<dyn ChatHandler>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -114,7 +114,7 @@ pub async fn run(
     let Some(ws_url) = lookup_gateway_url(&lookup, &cancel).await else {
         return Ok(());
     };
-    let bridge = events::Bridge::new(cfg, handler);
+    let bridge = events::Bridge::new(&cfg, handler);
     let mut client = ClientBuilder::new_with_http(cfg.http(), intents())
         .event_handler(bridge)
         .await

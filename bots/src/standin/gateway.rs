@@ -133,13 +133,15 @@ impl Connection {
     async fn stream(&mut self, mut cursor: usize) -> anyhow::Result<()> {
         let mut dispatched = self.shared.dispatched.subscribe();
         let mut outage = self.shared.outage.subscribe();
+        let mut kick = self.shared.kick.subscribe();
+        let mut kicked = false;
         let stopping = self.shared.stop.clone();
         loop {
             cursor = self.flush(cursor).await?;
-            if *outage.borrow_and_update() || stopping.is_cancelled() {
+            if *outage.borrow_and_update() || kicked || stopping.is_cancelled() {
                 let frame = CloseFrame {
                     code: CLOSE_UNKNOWN_ERROR,
-                    reason: "stand-in outage".into(),
+                    reason: "stand-in closed the connection".into(),
                 };
                 // The peer may already be gone; closing is best effort.
                 let _ = self.socket.send(Message::Close(Some(frame))).await;
@@ -153,6 +155,10 @@ impl Connection {
                 },
                 changed = dispatched.changed() => changed?,
                 changed = outage.changed() => changed?,
+                changed = kick.changed() => {
+                    changed?;
+                    kicked = true;
+                }
                 () = stopping.cancelled() => {}
             }
         }

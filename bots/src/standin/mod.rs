@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// Bumped whenever dispatches were queued, so gateway connections flush.
     dispatched: watch::Sender<u64>,
     outage: watch::Sender<bool>,
+    /// Bumped to close every open gateway socket once (the client then resumes).
+    kick: watch::Sender<u64>,
     stop: CancellationToken,
     base: String,
 }
@@ -80,6 +82,7 @@ impl StandIn {
             state: Mutex::new(State::new()),
             dispatched: watch::channel(0).0,
             outage: watch::channel(false).0,
+            kick: watch::channel(0).0,
             stop: CancellationToken::new(),
             base: format!("http://{addr}"),
         });
@@ -129,6 +132,12 @@ impl StandIn {
     /// brings it back (`false`: the client reconnects and resumes).
     pub fn outage(&self, on: bool) {
         self.shared.outage.send_replace(on);
+    }
+
+    /// Closes every open gateway socket once, as Discord does now and then; REST stays up and the
+    /// client is expected to RESUME, getting the dispatches it missed replayed.
+    pub fn disconnect_gateway(&self) {
+        self.shared.kick.send_modify(|n| *n += 1);
     }
 
     /// All messages of a channel or thread in posting order, as currently stored (after edits),

@@ -47,36 +47,72 @@ fn people_pass() {
 fn machine_mail_is_flagged() {
     type Edit = fn(&mut Inbound);
     let cases: Vec<(&str, Edit)> = vec![
-        ("auto-replied", |m| m.auto_submitted = Some("auto-replied".into())),
-        ("auto-generated", |m| m.auto_submitted = Some("auto-generated; owner-email=x".into())),
+        ("auto-replied", |m| {
+            m.auto_submitted = Some("auto-replied".into())
+        }),
+        ("auto-generated", |m| {
+            m.auto_submitted = Some("auto-generated; owner-email=x".into())
+        }),
         ("precedence bulk", |m| m.precedence = Some("bulk".into())),
         ("precedence list", |m| m.precedence = Some("List".into())),
         ("precedence junk", |m| m.precedence = Some("junk".into())),
-        ("list-id", |m| m.list_id = Some("<x.lists.example.test>".into())),
+        ("list-id", |m| {
+            m.list_id = Some("<x.lists.example.test>".into())
+        }),
         ("x-loop us", |m| m.x_loop = vec!["311@city.test".into()]),
-        ("x-loop plus", |m| m.x_loop = vec!["311+311-1-abc@City.Test".into()]),
-        ("our loop header", |m| m.loop_header = Some("311@city.test".into())),
-        ("suppress all", |m| m.x_auto_response_suppress = Some("All".into())),
-        ("suppress oof", |m| m.x_auto_response_suppress = Some("DR, OOF".into())),
+        ("x-loop plus", |m| {
+            m.x_loop = vec!["311+311-1-abc@City.Test".into()]
+        }),
+        ("our loop header", |m| {
+            m.loop_header = Some("311@city.test".into())
+        }),
+        ("suppress all", |m| {
+            m.x_auto_response_suppress = Some("All".into())
+        }),
+        ("suppress oof", |m| {
+            m.x_auto_response_suppress = Some("DR, OOF".into())
+        }),
         ("x-autoreply", |m| m.x_autoreply = Some("yes".into())),
         ("null sender", |m| m.return_path = Some(String::new())),
-        ("mailer-daemon", |m| m.from = Some(Address::new("MAILER-DAEMON@example.test"))),
-        ("postmaster", |m| m.from = Some(Address::new("postmaster@example.test"))),
-        ("noreply", |m| m.from = Some(Address::new("no-reply@shop.example"))),
-        ("donotreply", |m| m.from = Some(Address::new("do_not_reply@shop.example"))),
-        ("list owner", |m| m.from = Some(Address::new("owner-neighbours@example.test"))),
-        ("own address", |m| m.from = Some(Address::new("311@city.test"))),
-        ("own domain", |m| m.from = Some(Address::new("roads@city.test"))),
-        ("own subdomain", |m| m.from = Some(Address::new("x@mail.city.test"))),
+        ("mailer-daemon", |m| {
+            m.from = Some(Address::new("MAILER-DAEMON@example.test"))
+        }),
+        ("postmaster", |m| {
+            m.from = Some(Address::new("postmaster@example.test"))
+        }),
+        ("noreply", |m| {
+            m.from = Some(Address::new("no-reply@shop.example"))
+        }),
+        ("donotreply", |m| {
+            m.from = Some(Address::new("do_not_reply@shop.example"))
+        }),
+        ("list owner", |m| {
+            m.from = Some(Address::new("owner-neighbours@example.test"))
+        }),
+        ("own address", |m| {
+            m.from = Some(Address::new("311@city.test"))
+        }),
+        ("own domain", |m| {
+            m.from = Some(Address::new("roads@city.test"))
+        }),
+        ("own subdomain", |m| {
+            m.from = Some(Address::new("x@mail.city.test"))
+        }),
         ("ooo en", |m| m.subject = "Out of Office: Pothole".into()),
-        ("automatic reply", |m| m.subject = "Automatic reply: Your request".into()),
+        ("automatic reply", |m| {
+            m.subject = "Automatic reply: Your request".into()
+        }),
         ("auto:", |m| m.subject = "Auto: Re: pothole".into()),
         ("autoreply", |m| m.subject = "Autoreply".into()),
-        ("respuesta", |m| m.subject = "Respuesta automática: Su solicitud".into()),
+        ("respuesta", |m| {
+            m.subject = "Respuesta automática: Su solicitud".into()
+        }),
         ("fuera", |m| m.subject = "Fuera de la oficina".into()),
         ("ausente", |m| m.subject = "Ausente hasta el lunes".into()),
         ("fr", |m| m.subject = "Réponse automatique : demande".into()),
-        ("report", |m| m.content_type = Some("multipart/report".into())),
+        ("report", |m| {
+            m.content_type = Some("multipart/report".into())
+        }),
     ];
     for (name, edit) in cases {
         let mut m = person();

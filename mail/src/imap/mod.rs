@@ -90,7 +90,13 @@ impl RetryState {
         self.failures.get(&uid).is_none_or(|f| f.next_try <= now)
     }
 
-    pub fn record_failure(&mut self, uid: u32, now: Instant, min: Duration, max: Duration) -> Failure {
+    pub fn record_failure(
+        &mut self,
+        uid: u32,
+        now: Instant,
+        min: Duration,
+        max: Duration,
+    ) -> Failure {
         let f = self.failures.entry(uid).or_insert(Failure {
             attempts: 0,
             next_try: now,

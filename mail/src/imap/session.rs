@@ -46,17 +46,25 @@ pub(super) async fn serve(
     logged_in: &mut bool,
 ) -> anyhow::Result<()> {
     let ct = cfg.command_timeout;
-    let tcp = within(ct, "connect", TcpStream::connect((cfg.host.as_str(), cfg.port))).await?;
+    let tcp = within(
+        ct,
+        "connect",
+        TcpStream::connect((cfg.host.as_str(), cfg.port)),
+    )
+    .await?;
     let mut client = async_imap::Client::new(tcp);
     // The server speaks first; login before reading the greeting would misread it as the login reply.
     within(ct, "greeting", client.read_response())
         .await?
         .ok_or_else(|| anyhow!("server closed the connection before its greeting"))?;
-    let mut session = match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err((e, _client))) => return Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username))),
-        Err(_) => bail!("IMAP login timed out"),
-    };
+    let mut session =
+        match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err((e, _client))) => {
+                return Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username)))
+            }
+            Err(_) => bail!("IMAP login timed out"),
+        };
     *logged_in = true;
     let caps = within(ct, "CAPABILITY", session.capabilities()).await?;
     let has_idle = caps.has_str("IDLE");
@@ -114,7 +122,11 @@ pub(super) async fn serve(
 async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<()> {
     let ct = cfg.command_timeout;
     let names: Vec<String> = within(ct, "LIST", async {
-        session.list(Some(""), Some("*")).await?.try_collect::<Vec<_>>().await
+        session
+            .list(Some(""), Some("*"))
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
     })
     .await?
     .iter()
@@ -151,7 +163,9 @@ async fn process(
         .into_iter()
         .collect();
     uids.sort_unstable();
-    state.failures.retain(|uid, _| uids.binary_search(uid).is_ok());
+    state
+        .failures
+        .retain(|uid, _| uids.binary_search(uid).is_ok());
     for uid in uids {
         if cancel.is_cancelled() {
             return Ok(Pass::Stop);
@@ -237,7 +251,11 @@ async fn move_message(
     .await?;
     if moves.has_uidplus {
         within(ct, "UID EXPUNGE", async {
-            session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await
+            session
+                .uid_expunge(&set)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
         })
         .await?;
     } else {
@@ -263,7 +281,10 @@ async fn idle(
     // Mail that arrived between our SEARCH and the IDLE command is announced while IDLE starts; don't sleep on it.
     let mut arrived = false;
     while let Ok(r) = unsolicited.try_recv() {
-        arrived |= matches!(r, UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_));
+        arrived |= matches!(
+            r,
+            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+        );
     }
     let mut cancelled = false;
     if !arrived {

@@ -205,7 +205,7 @@ impl Extracted {
                 .iter()
                 .map(|s| normalize_email(s))
                 .collect(),
-            subject: msg.subject().map(|s| unfold(s)).unwrap_or_default(),
+            subject: msg.subject().map(unfold).unwrap_or_default(),
             date,
             in_reply_to: ids(msg.in_reply_to()),
             references: ids(msg.references()),

@@ -14,7 +14,10 @@ fn parse_fixture(name: &str) -> Inbound {
 #[test]
 fn plain_message() {
     let m = parse_fixture("plain.eml");
-    assert_eq!(m.message_id.as_deref(), Some("CAF1234.plain@mail.example.test"));
+    assert_eq!(
+        m.message_id.as_deref(),
+        Some("CAF1234.plain@mail.example.test")
+    );
     let from = m.from.as_ref().unwrap();
     assert_eq!(from.email, "maria.lopez@example.test");
     assert_eq!(from.name.as_deref(), Some("Maria Lopez"));
@@ -23,10 +26,7 @@ fn plain_message() {
     assert_eq!(m.cc, vec![Address::new("neighbour@example.test")]);
     assert_eq!(m.delivered_to, vec!["311@city.test".to_string()]);
     assert_eq!(m.subject, "Pothole on Main Street");
-    assert_eq!(
-        m.date.unwrap().to_rfc3339(),
-        "2025-03-03T09:14:00+00:00"
-    );
+    assert_eq!(m.date.unwrap().to_rfc3339(), "2025-03-03T09:14:00+00:00");
     assert!(m.text.starts_with("Hello,\n\nThere is a large pothole"));
     assert!(!m.text.contains('\r'));
     assert!(!m.from_html);
@@ -41,7 +41,11 @@ fn html_only_is_reduced_to_text() {
     assert!(m.from_html);
     assert!(m.text.contains("streetlight"), "{}", m.text);
     assert!(m.text.contains("Oak & 5th"), "{}", m.text);
-    assert!(!m.text.contains('<') && !m.text.contains("alert"), "{}", m.text);
+    assert!(
+        !m.text.contains('<') && !m.text.contains("alert"),
+        "{}",
+        m.text
+    );
 }
 
 #[test]
@@ -49,7 +53,11 @@ fn spanish_latin1_is_decoded() {
     let m = parse_fixture("spanish_latin1.eml");
     assert_eq!(m.subject, "Basura en la calle España");
     assert_eq!(m.from.unwrap().name.as_deref(), Some("José Muñoz"));
-    assert!(m.text.contains("calle España desde el miércoles"), "{}", m.text);
+    assert!(
+        m.text.contains("calle España desde el miércoles"),
+        "{}",
+        m.text
+    );
     assert!(m.text.contains("¿Pueden recogerla?"));
 }
 
@@ -104,7 +112,10 @@ fn dsn_is_recognised() {
     let m = parse_fixture("dsn_bounce.eml");
     assert_eq!(m.return_path.as_deref(), Some(""));
     let b = m.dsn.expect("a DSN");
-    assert_eq!(b.original_message_id.as_deref(), Some("ack-311-000123@city.test"));
+    assert_eq!(
+        b.original_message_id.as_deref(),
+        Some("ack-311-000123@city.test")
+    );
     assert_eq!(b.recipient.as_deref(), Some("nobody@example.test"));
     assert_eq!(b.status.as_deref(), Some("5.1.1"));
     assert!(b.permanent && b.report);
@@ -118,20 +129,31 @@ fn vacation_headers_are_captured() {
     assert_eq!(m.x_auto_response_suppress.as_deref(), Some("All"));
     assert_eq!(m.in_reply_to, vec!["ack-311-000123@city.test".to_string()]);
     assert_eq!(m.references, vec!["ack-311-000123@city.test".to_string()]);
-    assert_eq!(m.delivered_to, vec!["311+311-000123-deadbeef@city.test".to_string()]);
+    assert_eq!(
+        m.delivered_to,
+        vec!["311+311-000123-deadbeef@city.test".to_string()]
+    );
     assert!(m.dsn.is_none());
 }
 
 #[test]
 fn list_headers_are_captured() {
     let m = parse_fixture("list.eml");
-    assert!(m.list_id.as_deref().unwrap().contains("neighbourhood.lists.example.test"));
+    assert!(m
+        .list_id
+        .as_deref()
+        .unwrap()
+        .contains("neighbourhood.lists.example.test"));
     assert_eq!(m.precedence.as_deref(), Some("list"));
 }
 
 #[test]
 fn missing_message_id_still_parses() {
-    let m = parse(b"From: a@example.test\nSubject: hi\n\nbody\n", &Limits::default()).unwrap();
+    let m = parse(
+        b"From: a@example.test\nSubject: hi\n\nbody\n",
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(m.message_id, None);
     assert_eq!(m.text, "body");
 }
@@ -147,7 +169,11 @@ fn junk_is_an_error() {
         b"X-Nothing-Useful: 1\n\nbody",
     ];
     for raw in cases {
-        assert!(parse(raw, &Limits::default()).is_err(), "{:?}", String::from_utf8_lossy(raw));
+        assert!(
+            parse(raw, &Limits::default()).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(raw)
+        );
     }
 }
 
@@ -156,8 +182,13 @@ fn hostile_inputs_never_panic() {
     let mut cases: Vec<Vec<u8>> = vec![
         b"From: a@b\nContent-Type: multipart/mixed; boundary=\"\"\n\n--\n--\n".to_vec(),
         b"From: a@b\nContent-Type: text/html\n\n<".repeat(3),
-        format!("From: a@b\nContent-Type: text/html\n\n{}", "<div>".repeat(5000)).into_bytes(),
-        b"From: =?utf-8?B?////?= <x@y>\nSubject: =?bogus?Q?=FF?=\nDate: 99 Foo 99999 99:99:99\n\n".to_vec(),
+        format!(
+            "From: a@b\nContent-Type: text/html\n\n{}",
+            "<div>".repeat(5000)
+        )
+        .into_bytes(),
+        b"From: =?utf-8?B?////?= <x@y>\nSubject: =?bogus?Q?=FF?=\nDate: 99 Foo 99999 99:99:99\n\n"
+            .to_vec(),
     ];
     cases.push((0..=255u8).cycle().take(4096).collect());
     for raw in cases {
@@ -191,7 +222,11 @@ fn eval_corpus_never_panics() {
             }
         }
     }
-    assert!(files.len() > 100, "expected the eval corpus, found {} files", files.len());
+    assert!(
+        files.len() > 100,
+        "expected the eval corpus, found {} files",
+        files.len()
+    );
     let (mut ok, mut err) = (0, 0);
     for f in &files {
         let raw = std::fs::read(f).unwrap();

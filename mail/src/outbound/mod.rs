@@ -15,7 +15,9 @@ use lettre::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::inbound::Address;
-pub use send::{is_permanent, FileSender, MailSender, SendError, SmtpOptions, SmtpSecurity, SmtpSender};
+pub use send::{
+    is_permanent, FileSender, MailSender, SendError, SmtpOptions, SmtpSecurity, SmtpSender,
+};
 
 /// Our loop header: its presence on an inbound message means it came from us (or a copy of us).
 pub const LOOP_HEADER: &str = "X-Connect311-Loop";
@@ -66,7 +68,10 @@ fn mailbox(a: &Address) -> anyhow::Result<Mailbox> {
 }
 
 fn bracketed(id: &str) -> String {
-    format!("<{}>", id.trim().trim_start_matches('<').trim_end_matches('>'))
+    format!(
+        "<{}>",
+        id.trim().trim_start_matches('<').trim_end_matches('>')
+    )
 }
 
 fn raw(name: &'static str, value: impl Into<String>) -> HeaderValue {

@@ -92,8 +92,10 @@ impl SmtpSender {
             SmtpSecurity::Plain => {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(opts.host.as_str())
             }
-            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&opts.host)
-                .with_context(|| format!("STARTTLS relay {}", opts.host))?,
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&opts.host)
+                    .with_context(|| format!("STARTTLS relay {}", opts.host))?
+            }
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&opts.host)
                 .with_context(|| format!("TLS relay {}", opts.host))?,
         };
@@ -120,10 +122,8 @@ impl MailSender for SmtpSender {
                 } else {
                     SendError::Transient(e.to_string())
                 };
-                Err(anyhow::Error::new(kind).context(format!(
-                    "sending {} to {}",
-                    mail.message_id, mail.to.email
-                )))
+                Err(anyhow::Error::new(kind)
+                    .context(format!("sending {} to {}", mail.message_id, mail.to.email)))
             }
         }
     }

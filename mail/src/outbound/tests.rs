@@ -35,7 +35,10 @@ fn headers_and_round_trip() {
     assert_eq!(inb.in_reply_to, vec!["orig@example.test".to_string()]);
     assert_eq!(inb.references, vec!["orig@example.test".to_string()]);
     assert_eq!(inb.to[0].name.as_deref(), Some("María López"));
-    assert_eq!(inb.reply_to.as_ref().unwrap().email, "311+311-000123-deadbeef@city.test");
+    assert_eq!(
+        inb.reply_to.as_ref().unwrap().email,
+        "311+311-000123-deadbeef@city.test"
+    );
     assert_eq!(inb.subject, "Su solicitud [311-000123]");
     assert_eq!(inb.text, "Gracias por su reporte.\nNúmero: 311-000123");
     assert_eq!(inb.loop_header.as_deref(), Some("311@city.test"));

@@ -1,0 +1,124 @@
+//! Discord going away and coming back, and stopping on cancel.
+
+use std::time::Duration;
+
+use bots::chat::{ChatEvent, ChatOutbound};
+
+use crate::harness::{card, nothing, within, Harness, WAIT};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_fails_posts_and_the_gateway_comes_back_after_it() {
+    within(async {
+        let h = Harness::start(nothing).await;
+        let before = h.standin.gateway();
+        h.standin.outage(true);
+        let failed = h
+            .outbound
+            .post_work_order(&h.channel, &card("311-000130", "x"), None)
+            .await;
+        assert!(
+            failed.is_err(),
+            "posting during an outage must fail for the outbox to retry"
+        );
+        h.standin
+            .wait_for(|s| s.gateway().connected == 0, WAIT)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        h.standin.outage(false);
+        h.standin
+            .wait_for(
+                |s| {
+                    let g = s.gateway();
+                    g.connected == 1
+                        && g.identifies + g.resumes > before.identifies + before.resumes
+                },
+                Duration::from_secs(40),
+            )
+            .await
+            .expect("the gateway reconnects after the outage");
+        let ana = h.standin.add_member("Ana", &[]);
+        let said = h.standin.say(&ana, &h.channel, "are you back?");
+        let ChatEvent::Message { message_id, .. } = h.wait_event(1).await else {
+            panic!()
+        };
+        assert_eq!(message_id, said);
+        h.post_card(&card("311-000130", "x"), None).await;
+        assert!(!h.gateway.is_finished(), "run survives the outage");
+        h.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_gateway_connection_resumes_and_gets_missed_events() {
+    within(async {
+        let h = Harness::start(nothing).await;
+        let before = h.standin.gateway();
+        let ana = h.standin.add_member("Ana", &[]);
+        h.standin.disconnect_gateway();
+        h.standin
+            .wait_for(|s| s.gateway().connected == 0, WAIT)
+            .await
+            .unwrap();
+        let said = h.standin.say(&ana, &h.channel, "said while you were away");
+        h.standin
+            .wait_for(|s| s.gateway().resumes == before.resumes + 1, WAIT)
+            .await
+            .expect("the client resumes its session");
+        let ChatEvent::Message { message_id, .. } = h.wait_event(1).await else {
+            panic!("not a message")
+        };
+        assert_eq!(message_id, said, "the missed message is replayed on resume");
+        assert_eq!(h.standin.gateway().identifies, before.identifies);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(h.events().len(), 1, "replayed once, not twice");
+        h.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_run_promptly_even_during_an_outage() {
+    within(async {
+        let h = Harness::start(nothing).await;
+        h.standin.outage(true);
+        h.standin
+            .wait_for(|s| s.gateway().connected == 0, WAIT)
+            .await
+            .unwrap();
+        h.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_waits_for_a_stand_in_that_is_down_at_start() {
+    within(async {
+        // Down before the adapter starts: run must keep asking the stand-in (never the public
+        // gateway) and connect once it is back.
+        let standin = bots::standin::StandIn::start().await.unwrap();
+        standin.outage(true);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let handler = std::sync::Arc::new(crate::harness::Recorder::new(nothing));
+        let run = tokio::spawn(bots::discord::run(
+            standin.config(),
+            handler,
+            cancel.clone(),
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(standin.gateway().identifies, 0);
+        standin.outage(false);
+        standin
+            .wait_for(|s| s.gateway().connected == 1, WAIT)
+            .await
+            .expect("connects once the stand-in is back");
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(15), run)
+            .await
+            .expect("stops on cancel")
+            .unwrap()
+            .unwrap();
+    })
+    .await;
+}
