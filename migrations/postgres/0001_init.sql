@@ -58,10 +58,12 @@ CREATE INDEX inbound_sender ON inbound_messages(sender, received_at);
 
 -- Every Message-ID we know belongs to a request: ours (acknowledgements...) and the resident's.
 CREATE TABLE mail_threads (
-    message_id  TEXT    PRIMARY KEY,
+    id          BIGSERIAL PRIMARY KEY,
+    message_id  TEXT    NOT NULL UNIQUE,
     request_id  BIGINT NOT NULL REFERENCES requests(id),
     direction   TEXT    NOT NULL
 );
+CREATE INDEX mail_threads_request ON mail_threads(request_id, id);
 
 CREATE TABLE attachments (
     id            BIGSERIAL PRIMARY KEY,

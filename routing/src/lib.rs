@@ -6,6 +6,7 @@ pub mod config;
 pub mod emergency;
 pub mod eval;
 pub mod language;
+pub mod lifecycle;
 pub mod location;
 mod normalize;
 mod patterns;

@@ -1,6 +1,8 @@
 //! The desk: the service's core. It turns inbound messages and staff actions into requests, events and outbox
 //! rows, using the pure routing crate for decisions and the store for one-transaction persistence.
 
+pub mod actions;
+pub mod chat;
 mod compose;
 mod email_intake;
 mod threading;
@@ -16,6 +18,8 @@ use crate::config::Settings;
 use crate::store::Store;
 use crate::templates::Templates;
 
+pub use actions::{ActionError, Actor, StaffAction};
+pub use chat::ChatDesk;
 pub use compose::{human_hours, mask_email};
 pub use email_intake::IngestOutcome;
 

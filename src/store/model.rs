@@ -168,6 +168,8 @@ pub enum StatusChange {
     Acknowledged,
     Closed { reason: String },
     Reopened,
+    /// Moved to another department: open again until the new department acknowledges it.
+    Reassigned,
 }
 
 /// Filters for listing requests.

@@ -117,6 +117,10 @@ macro_rules! write_change {
                 sqlx::query("UPDATE requests SET status = 'closed', close_reason = $2, closed_at = $3 WHERE id = $1")
                     .bind(id).bind(reason).bind(now).execute(&mut *$tx).await?;
             }
+            Some(StatusChange::Reassigned) => {
+                sqlx::query("UPDATE requests SET status = 'open' WHERE id = $1")
+                    .bind(id).execute(&mut *$tx).await?;
+            }
             Some(StatusChange::Reopened) => {
                 sqlx::query("UPDATE requests SET status = 'reopened', close_reason = NULL, closed_at = NULL WHERE id = $1")
                     .bind(id).execute(&mut *$tx).await?;
@@ -268,6 +272,38 @@ impl Store {
                     at: row.try_get("at")?,
                     payload: serde_json::from_str(&payload).context("event payload")?,
                 });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The Message-IDs remembered for a request, in the order they were recorded, with their direction.
+    pub async fn thread_message_ids(&self, reference: RequestRef) -> Result<Vec<(String, String)>, StoreError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query("SELECT message_id, direction FROM mail_threads WHERE request_id = $1 ORDER BY id")
+                .bind(ref_id(reference))
+                .fetch_all(p)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push((r.try_get("message_id")?, r.try_get("direction")?));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Requests whose subject, text or location contains `query` (case-insensitive), newest first.
+    pub async fn search_requests(&self, query: &str, limit: i64) -> Result<Vec<Request>, StoreError> {
+        let pattern = format!("%{}%", query.to_lowercase().replace('%', "").replace('_', ""));
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE LOWER(subject) LIKE $1 OR LOWER(description) LIKE $1 \
+             OR LOWER(COALESCE(location_text, '')) LIKE $1 OR LOWER(COALESCE(location_norm, '')) LIKE $1 ORDER BY id DESC LIMIT $2"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&pattern).bind(limit).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
             }
             Ok(out)
         })

@@ -73,10 +73,7 @@ impl Harness {
         let staff_role = standin.add_role("roads-staff");
         let cfg = standin.config();
         let (outbound, gateway) = discord::connect(&cfg).expect("config is valid");
-        let recorder = Arc::new(Recorder {
-            events: Mutex::new(Vec::new()),
-            reply: Box::new(reply),
-        });
+        let recorder = Arc::new(Recorder::new(reply));
         let cancel = CancellationToken::new();
         let gateway = tokio::spawn(gateway.run(
             Arc::clone(&recorder) as Arc<dyn ChatHandler>,

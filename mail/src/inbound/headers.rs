@@ -61,8 +61,8 @@ fn is_field_line(line: &[u8]) -> bool {
     let Some(colon) = line.iter().position(|b| *b == b':') else {
         return false;
     };
-    let name = &line[..colon];
-    let name = name.strip_suffix(b" ").unwrap_or(name);
+    // Obsolete syntax (RFC 5322 §4.5) allows white space before the colon: "From  : …".
+    let name = line[..colon].trim_ascii_end();
     !name.is_empty() && name.iter().all(|b| (33..=126).contains(b) && *b != b':')
 }
 

@@ -1,0 +1,283 @@
+//! The request lifecycle as one pure state machine: every transition asked for from chat, email or the CLI is
+//! decided here, and an illegal one gets a clear answer for the person who asked.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a request is in its life. (`new` exists only inside the creating transaction: a stored request is
+/// already routed, i.e. `open`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Acknowledged,
+    Closed,
+    Reopened,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Acknowledged => "acknowledged",
+            Status::Closed => "closed",
+            Status::Reopened => "reopened",
+        }
+    }
+
+    /// Whether the department still owes work.
+    pub fn is_active(self) -> bool {
+        self != Status::Closed
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" | "new" => Ok(Status::Open),
+            "acknowledged" => Ok(Status::Acknowledged),
+            "closed" => Ok(Status::Closed),
+            "reopened" => Ok(Status::Reopened),
+            other => Err(format!("unknown status `{other}`")),
+        }
+    }
+}
+
+/// Why a request was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The work was done.
+    Resolved,
+    /// Another request covers it.
+    Duplicate,
+    /// Not the city's to fix; referred elsewhere.
+    NotCity,
+    /// Closed without the work; the note must explain why.
+    Unresolvable,
+}
+
+impl CloseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Resolved => "resolved",
+            CloseReason::Duplicate => "duplicate",
+            CloseReason::NotCity => "not_city",
+            CloseReason::Unresolvable => "unresolvable",
+        }
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CloseReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+            "resolved" | "fixed" | "done" => Ok(CloseReason::Resolved),
+            "duplicate" => Ok(CloseReason::Duplicate),
+            "not_city" | "referred" => Ok(CloseReason::NotCity),
+            "unresolvable" | "cannot_fix" | "wont_fix" => Ok(CloseReason::Unresolvable),
+            other => Err(format!(
+                "unknown close reason `{other}` (resolved, duplicate, not_city, unresolvable)"
+            )),
+        }
+    }
+}
+
+/// Something staff (or the resident) asks to do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Acknowledge,
+    Close { reason: CloseReason, note: String },
+    Reassign { to: String },
+    Reopen,
+    Comment,
+}
+
+/// The decided effect: the new status and the event kind to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub to: Status,
+    pub event: &'static str,
+}
+
+/// Why an action is not allowed, worded for the person who asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("this request is already closed; reopen it first")]
+    AlreadyClosed,
+    #[error("this request is already acknowledged")]
+    AlreadyAcknowledged,
+    #[error("this request is not closed, so it cannot be reopened")]
+    NotClosed,
+    #[error("closing needs a note: the resident will read it")]
+    NoteRequired,
+    #[error("closing as unresolvable needs an explanation of why the work cannot be done")]
+    ExplanationRequired,
+    #[error("this request is already with {0}")]
+    SameDepartment(String),
+}
+
+/// Minimum length of an explanation for closing without the work.
+const MIN_EXPLANATION_CHARS: usize = 15;
+
+/// Decides whether `action` may happen to a request in `status` held by `department`.
+pub fn decide(status: Status, department: &str, action: &Action) -> Result<Transition, Refusal> {
+    match action {
+        Action::Comment => Ok(Transition { to: status, event: "comment" }),
+        Action::Acknowledge => match status {
+            Status::Open | Status::Reopened => Ok(Transition { to: Status::Acknowledged, event: "acknowledged" }),
+            Status::Acknowledged => Err(Refusal::AlreadyAcknowledged),
+            Status::Closed => Err(Refusal::AlreadyClosed),
+        },
+        Action::Close { reason, note } => {
+            if status == Status::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            let note = note.trim();
+            if note.is_empty() {
+                return Err(Refusal::NoteRequired);
+            }
+            if *reason == CloseReason::Unresolvable && note.chars().count() < MIN_EXPLANATION_CHARS {
+                return Err(Refusal::ExplanationRequired);
+            }
+            Ok(Transition { to: Status::Closed, event: "closed" })
+        }
+        Action::Reassign { to } => {
+            if status == Status::Closed {
+                return Err(Refusal::AlreadyClosed);
+            }
+            if to == department {
+                return Err(Refusal::SameDepartment(to.clone()));
+            }
+            // A moved request waits for its new department to acknowledge it.
+            Ok(Transition { to: Status::Open, event: "reassigned" })
+        }
+        Action::Reopen => match status {
+            Status::Closed => Ok(Transition { to: Status::Reopened, event: "reopened" }),
+            _ => Err(Refusal::NotClosed),
+        },
+    }
+}
+
+/// What a staff member's free-text reply in a work-order thread means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffIntent {
+    /// "fixed it", "done — filled the hole", "listo, ya quedó": close as resolved with the text as the note.
+    Close,
+    /// Anything else is an internal comment.
+    Comment,
+}
+
+const CLOSE_WORDS: &[&str] = &[
+    "done", "fixed", "completed", "complete", "resolved", "repaired", "finished", "listo", "lista", "arreglado",
+    "arreglada", "terminado", "terminada", "resuelto", "resuelta", "reparado", "reparada", "completado",
+    "completada",
+];
+const NEGATIONS: &[&str] = &[
+    "not", "no", "yet", "isn't", "isnt", "wasn't", "never", "will", "when", "todavía", "todavia", "aún", "aun",
+    "cuando", "nunca", "pending", "pendiente",
+];
+
+/// Reads a staff reply: a close word that leads the message, or a short message with a close word and no
+/// negation or question, closes; everything else comments.
+pub fn staff_intent(text: &str) -> StaffIntent {
+    let lower = text.trim().to_lowercase();
+    if lower.is_empty() || lower.contains('?') || lower.contains('¿') {
+        return StaffIntent::Comment;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| NEGATIONS.contains(w)) {
+        return StaffIntent::Comment;
+    }
+    let leads = words.first().is_some_and(|w| CLOSE_WORDS.contains(w));
+    let short_with_word = words.len() <= 6 && words.iter().any(|w| CLOSE_WORDS.contains(w));
+    if leads || short_with_word {
+        StaffIntent::Close
+    } else {
+        StaffIntent::Comment
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(reason: CloseReason, note: &str) -> Action {
+        Action::Close { reason, note: note.into() }
+    }
+
+    #[test]
+    fn transitions_table() {
+        use Status::*;
+        let ok = [
+            (Open, Action::Acknowledge, Acknowledged, "acknowledged"),
+            (Reopened, Action::Acknowledge, Acknowledged, "acknowledged"),
+            (Open, close(CloseReason::Resolved, "filled"), Closed, "closed"),
+            (Acknowledged, close(CloseReason::Duplicate, "see 311-000002"), Closed, "closed"),
+            (Acknowledged, Action::Reassign { to: "parks".into() }, Open, "reassigned"),
+            (Closed, Action::Reopen, Reopened, "reopened"),
+            (Closed, Action::Comment, Closed, "comment"),
+        ];
+        for (from, action, to, event) in ok {
+            assert_eq!(decide(from, "streets", &action), Ok(Transition { to, event }), "{from:?} {action:?}");
+        }
+    }
+
+    #[test]
+    fn illegal_transitions_get_a_clear_answer() {
+        use Status::*;
+        let bad = [
+            (Closed, close(CloseReason::Resolved, "x"), Refusal::AlreadyClosed),
+            (Acknowledged, Action::Acknowledge, Refusal::AlreadyAcknowledged),
+            (Closed, Action::Acknowledge, Refusal::AlreadyClosed),
+            (Open, Action::Reopen, Refusal::NotClosed),
+            (Open, close(CloseReason::Resolved, "   "), Refusal::NoteRequired),
+            (Open, close(CloseReason::Unresolvable, "no"), Refusal::ExplanationRequired),
+            (Open, Action::Reassign { to: "streets".into() }, Refusal::SameDepartment("streets".into())),
+            (Closed, Action::Reassign { to: "parks".into() }, Refusal::AlreadyClosed),
+        ];
+        for (from, action, refusal) in bad {
+            let got = decide(from, "streets", &action).unwrap_err();
+            assert_eq!(got, refusal);
+            assert!(!got.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn staff_replies_close_or_comment() {
+        for close in ["done", "Fixed it", "fixed.", "Completed - filled with cold patch", "resolved", "listo", "Arreglado, ya quedó", "terminado"] {
+            assert_eq!(staff_intent(close), StaffIntent::Close, "{close}");
+        }
+        for comment in [
+            "is it fixed?", "not fixed yet", "will be done tomorrow", "crew scheduled for Monday", "todavía no está listo",
+            "We looked at it and need a bigger truck to get the job done properly next week", "",
+        ] {
+            assert_eq!(staff_intent(comment), StaffIntent::Comment, "{comment}");
+        }
+    }
+
+    #[test]
+    fn reasons_parse() {
+        assert_eq!("not-city".parse::<CloseReason>(), Ok(CloseReason::NotCity));
+        assert!("maybe".parse::<CloseReason>().is_err());
+        assert_eq!("acknowledged".parse::<Status>(), Ok(Status::Acknowledged));
+    }
+}
