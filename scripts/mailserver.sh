@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Loopback mail stack for connect311's tests and CI: Postfix (127.0.0.1:25 and :2525) hands every message for the
-# virtual domains city.test and example.test over LMTP to Dovecot (IMAP on 127.0.0.1:143). Any local part exists,
-# every user's password is "test", and Sieve runs at delivery so a test can install a vacation responder.
+# virtual domains city.test and example.test over LMTP to Dovecot. Any local part exists, every user's password is
+# "test", and Sieve runs at delivery so a test can install a vacation responder.
+#
+# IMAP: 127.0.0.1:143 (plaintext, STARTTLS offered; plaintext login stays allowed for the older tests) and
+# 127.0.0.1:993 (implicit TLS). The server certificate (names: localhost, 127.0.0.1) is issued by a private test
+# CA generated once on this machine; clients trust it through the CA certificate published at
+#     /etc/dovecot/connect311-test-ca.pem      (mail::testkit::TEST_CA)
+# e.g. `openssl s_client -connect 127.0.0.1:993 -CAfile /etc/dovecot/connect311-test-ca.pem -verify_return_error`.
+# The keys stay in /etc/dovecot/private (root only). The CA and certificate are kept across runs and re-issued only
+# when missing, unreadable or within 30 days of expiry. Delete /etc/dovecot/private/connect311-* and the CA file
+# to start over.
+#
 # Idempotent: installs what is missing, rewrites the configs, starts or reloads the daemons, waits for the ports.
 # Needs root on Debian 12. Nothing listens beyond loopback and nothing is relayed off the machine.
 set -euo pipefail
@@ -10,13 +20,21 @@ DOMAINS=(city.test example.test)
 VMAIL=/var/vmail
 POSTFIX_LOG=/var/log/postfix.log
 DOVECOT_LOG=/var/log/dovecot.log
+TLS_DIR=/etc/dovecot/private
+TEST_CA=/etc/dovecot/connect311-test-ca.pem
+CA_KEY=$TLS_DIR/connect311-test-ca.key
+SERVER_CERT=$TLS_DIR/connect311-imap.pem
+SERVER_KEY=$TLS_DIR/connect311-imap.key
 
 die() { echo "mailserver.sh: $*" >&2; exit 1; }
+TMP_DIRS=()
+cleanup() { [[ ${#TMP_DIRS[@]} -eq 0 ]] || rm -rf "${TMP_DIRS[@]}"; }
+trap cleanup EXIT
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (it installs packages and writes /etc/postfix, /etc/dovecot)"
 
 install_packages() {
-    local pkgs=(postfix dovecot-imapd dovecot-lmtpd dovecot-sieve) missing=() p
+    local pkgs=(postfix dovecot-imapd dovecot-lmtpd dovecot-sieve openssl) missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
@@ -72,13 +90,65 @@ EOF
     touch "$POSTFIX_LOG"
 }
 
+# True when the certificate in $1 is readable and valid for at least 30 more days.
+cert_fresh() { [[ -s $1 ]] && openssl x509 -in "$1" -noout -checkend $((30 * 86400)) >/dev/null 2>&1; }
+
+# A private CA (10 years) and a server certificate for localhost / 127.0.0.1 signed by it (2 years), P-256 keys.
+# The CA is kept while valid so clients' copies of it stay good; the server certificate is re-issued when it is
+# stale or no longer matches the CA or its key.
+write_certificates() {
+    install -d -m 0700 "$TLS_DIR"
+    local tmp
+    tmp=$(mktemp -d)
+    TMP_DIRS+=("$tmp")
+    if ! cert_fresh "$TEST_CA" || ! [[ -s $CA_KEY ]]; then
+        echo "mailserver.sh: generating test CA $TEST_CA" >&2
+        openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -days 3650 \
+            -subj "/O=connect311 tests/CN=connect311 test CA" \
+            -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -addext "subjectKeyIdentifier=hash" \
+            -keyout "$tmp/ca.key" -out "$tmp/ca.pem" >/dev/null 2>&1 || die "openssl: creating the test CA failed"
+        install -m 0600 "$tmp/ca.key" "$CA_KEY"
+        install -m 0644 "$tmp/ca.pem" "$TEST_CA"
+        rm -f "$SERVER_CERT"
+    fi
+    if cert_fresh "$SERVER_CERT" && [[ -s $SERVER_KEY ]] \
+        && openssl verify -CAfile "$TEST_CA" "$SERVER_CERT" >/dev/null 2>&1 \
+        && [[ $(openssl x509 -in "$SERVER_CERT" -noout -pubkey 2>/dev/null) == \
+              "$(openssl pkey -in "$SERVER_KEY" -pubout 2>/dev/null)" ]]; then
+        return 0
+    fi
+    echo "mailserver.sh: issuing the IMAP server certificate (localhost, 127.0.0.1)" >&2
+    cat >"$tmp/server.ext" <<EOF
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
+        -subj "/O=connect311 tests/CN=localhost" -keyout "$tmp/server.key" -out "$tmp/server.csr" >/dev/null 2>&1 \
+        || die "openssl: creating the server key failed"
+    openssl x509 -req -in "$tmp/server.csr" -CA "$TEST_CA" -CAkey "$CA_KEY" -set_serial "0x$(openssl rand -hex 16)" \
+        -days 730 -sha256 -extfile "$tmp/server.ext" -out "$tmp/server.pem" >/dev/null 2>&1 \
+        || die "openssl: signing the server certificate failed"
+    install -m 0600 "$tmp/server.key" "$SERVER_KEY"
+    install -m 0644 "$tmp/server.pem" "$SERVER_CERT"
+}
+
 write_dovecot() {
     install -d -o mail -g mail -m 0770 "$VMAIL"
     cat >/etc/dovecot/dovecot.conf <<EOF
 # Written by connect311 scripts/mailserver.sh - loopback test IMAP/LMTP; rerun the script rather than editing.
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+# TLS on 993 (implicit) and STARTTLS on 143; plaintext login on 143 stays allowed for the tests that use it.
+ssl = yes
+ssl_cert = <$SERVER_CERT
+ssl_key = <$SERVER_KEY
+ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = $DOVECOT_LOG
@@ -107,7 +177,9 @@ service imap-login {
     port = 143
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = 993
+    ssl = yes
   }
 }
 service lmtp {
@@ -155,7 +227,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_for_ports() {
     local port tries
-    for port in 25 2525 143 24; do
+    for port in 25 2525 143 993 24; do
         for tries in $(seq 1 50); do
             port_open "$port" && continue 2
             sleep 0.2
@@ -165,8 +237,9 @@ wait_for_ports() {
 }
 
 install_packages
+write_certificates
 write_postfix
 write_dovecot
 start_or_reload
 wait_for_ports
-echo "mailserver: postfix 127.0.0.1:25,2525 -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (${DOMAINS[*]}, any user, password 'test')"
+echo "mailserver: postfix 127.0.0.1:25,2525 -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"

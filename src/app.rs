@@ -47,10 +47,56 @@ pub fn local_chat(desk: &Desk) -> Arc<dyn ChatOutbound> {
     Arc::new(LogChat::new(desk.settings.data_dir.join("chat")))
 }
 
-/// Deliverers for one-shot commands: real mail, and the local chat log unless Discord is configured.
+/// Deliverers for one-shot commands: the configured mail sender, and the local chat log unless Discord is
+/// configured (posting needs no gateway connection).
 pub fn embedded_deliverers(desk: &Desk) -> Deliverers {
-    Deliverers {
-        mail: mail_sender(desk),
-        chat: local_chat(desk),
+    let (d, _) = channels(desk);
+    d
+}
+
+/// The delivery channels for `desk`, and the Discord gateway to run when Discord is configured.
+pub fn channels(desk: &Desk) -> (Deliverers, Option<bots::discord::DiscordGateway>) {
+    match discord_config(desk) {
+        Some(cfg) => match bots::discord::connect(&cfg) {
+            Ok((outbound, gateway)) => (
+                Deliverers {
+                    mail: mail_sender(desk),
+                    chat: Arc::new(outbound),
+                },
+                Some(gateway),
+            ),
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "Discord is misconfigured; chat posts go to the local log"
+                );
+                (
+                    Deliverers {
+                        mail: mail_sender(desk),
+                        chat: local_chat(desk),
+                    },
+                    None,
+                )
+            }
+        },
+        None => (
+            Deliverers {
+                mail: mail_sender(desk),
+                chat: local_chat(desk),
+            },
+            None,
+        ),
     }
+}
+
+/// The adapter's settings from ours.
+pub fn discord_config(desk: &Desk) -> Option<bots::discord::DiscordConfig> {
+    use secrecy::ExposeSecret;
+    let d = desk.settings.discord.as_ref()?;
+    Some(bots::discord::DiscordConfig {
+        token: d.token.expose_secret().to_string(),
+        guild_id: d.guild_id,
+        intake_channel: d.intake_channel.clone(),
+        api_proxy: d.api_proxy.clone(),
+    })
 }

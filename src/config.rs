@@ -102,12 +102,39 @@ impl Default for MailSettings {
 #[serde(deny_unknown_fields)]
 pub struct ImapSettings {
     pub host: String,
-    #[serde(default = "default_imap_port")]
-    pub port: u16,
+    /// Defaults to 993 with `tls`, 143 otherwise.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `tls` (implicit, the default), `starttls`, or `plain` (only for a loopback test server).
+    #[serde(default)]
+    pub security: ImapSecurity,
+    /// Extra CA certificate (PEM) to trust besides the public roots, for a city's private CA.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     pub username: String,
     pub password: SecretString,
     #[serde(default = "default_mailbox")]
     pub mailbox: String,
+}
+
+/// How the IMAP connection is protected.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    #[default]
+    Tls,
+    Starttls,
+    Plain,
+}
+
+impl ImapSettings {
+    /// The port to use: the configured one, or the standard one for the security mode.
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            ImapSecurity::Tls => 993,
+            ImapSecurity::Starttls | ImapSecurity::Plain => 143,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -181,9 +208,6 @@ fn default_max_attachment() -> usize {
 }
 fn default_max_total_attachment() -> usize {
     7 * 1024 * 1024
-}
-fn default_imap_port() -> u16 {
-    143
 }
 fn default_smtp_port() -> u16 {
     25

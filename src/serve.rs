@@ -46,20 +46,42 @@ impl Running {
     }
 }
 
-/// Starts every worker for `desk` with the given delivery channels.
-pub fn start(desk: Desk, deliverers: Deliverers) -> Running {
+/// Starts every worker for `desk` with the given delivery channels and, when given, the chat gateway.
+pub fn start(
+    desk: Desk,
+    deliverers: Deliverers,
+    gateway: Option<bots::discord::DiscordGateway>,
+) -> Running {
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
+    if let Some(gw) = gateway {
+        let handler: Arc<dyn bots::chat::ChatHandler> =
+            Arc::new(crate::desk::ChatDesk(desk.clone()));
+        let c = cancel.clone();
+        tracker.spawn(async move {
+            if let Err(e) = gw.run(handler, c).await {
+                tracing::error!(error = format!("{e:#}"), "Discord gateway stopped");
+            }
+        });
+    }
     let handler: Arc<dyn InboxHandler> = Arc::new(DeskInbox(desk.clone()));
     let m = &desk.settings.mail;
     match &m.imap {
         Some(imap) => {
             let mut cfg = mail::imap::ImapConfig::new(
                 &imap.host,
-                imap.port,
+                imap.effective_port(),
                 &imap.username,
                 imap.password.expose_secret(),
-            );
+            )
+            .with_security(match imap.security {
+                crate::config::ImapSecurity::Tls => mail::imap::ImapSecurity::Tls,
+                crate::config::ImapSecurity::Starttls => mail::imap::ImapSecurity::StartTls,
+                crate::config::ImapSecurity::Plain => mail::imap::ImapSecurity::Plain,
+            });
+            if let Some(ca) = &imap.ca_file {
+                cfg = cfg.with_ca_file(ca.clone());
+            }
             cfg.mailbox = imap.mailbox.clone();
             info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
             let c = cancel.clone();
@@ -94,9 +116,9 @@ pub fn start(desk: Desk, deliverers: Deliverers) -> Running {
 /// Runs until Ctrl-C / SIGTERM.
 pub async fn run(config: Option<&Path>) -> Result<()> {
     let desk = crate::app::open(config).await?;
-    let deliverers = crate::app::embedded_deliverers(&desk);
+    let (deliverers, gateway) = crate::app::channels(&desk);
     print_banner(&desk);
-    let running = start(desk, deliverers);
+    let running = start(desk, deliverers, gateway);
     shutdown_signal().await;
     info!("shutting down");
     running.shutdown().await;
@@ -121,8 +143,12 @@ fn print_banner(desk: &Desk) {
     );
     match &s.mail.imap {
         Some(i) => eprintln!(
-            "  inbox:    imap://{}@{}:{}/{}",
-            i.username, i.host, i.port, i.mailbox
+            "  inbox:    imap ({:?}) {}@{}:{}/{}",
+            i.security,
+            i.username,
+            i.host,
+            i.effective_port(),
+            i.mailbox
         ),
         None => eprintln!(
             "  inbox:    Maildir {} (drop .eml files into new/)",

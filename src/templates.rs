@@ -46,6 +46,9 @@ pub const KINDS: &[(&str, &[&str])] = &[
     ("reopened", &["reference", "city", "department"]),
     ("oversize", &["reference", "city", "limit", "files"]),
     ("public_message", &["reference", "city", "text"]),
+    ("followup", &["reference", "city", "category"]),
+    ("duplicate", &["reference", "city", "category", "original"]),
+    ("staff_refused", &["reference", "city", "reason"]),
 ];
 
 /// The languages every template must exist in.
@@ -137,7 +140,7 @@ fn fill(text: &str, vars: &[(&str, String)]) -> String {
             Some((name, tail)) => {
                 match vars.iter().find(|(k, _)| *k == name) {
                     Some((_, v)) => out.push_str(v),
-                    None => out.push_str("-"),
+                    None => out.push('-'),
                 }
                 rest = tail;
             }

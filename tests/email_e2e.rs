@@ -34,9 +34,10 @@ impl City {
     }
 
     fn settings(&self, extra: &str) -> connect311::config::Settings {
+        let ca = testkit::TEST_CA;
         let toml = format!(
             "[database]\nurl = \"{}\"\n[mail]\naddress = \"{}\"\nstaff_domains = [\"staff.test\"]\n{extra}\n\
-             [mail.imap]\nhost = \"127.0.0.1\"\nport = 143\nusername = \"{}\"\npassword = \"test\"\n\
+             [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{}\"\npassword = \"test\"\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\n",
             self.db_url, self.inbox, self.inbox
         );
@@ -54,7 +55,7 @@ impl City {
             mail: connect311::app::mail_sender(&desk),
             chat: connect311::app::local_chat(&desk),
         };
-        connect311::serve::start(desk, d)
+        connect311::serve::start(desk, d, None)
     }
 }
 

@@ -74,7 +74,7 @@ pub trait ChatOutbound: Send + Sync {
     /// Edits the embed (status, who, when); the buttons go once the card is closed.
     async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard) -> anyhow::Result<()>;
 
-    /// Posts escaped text with mentions disabled; returns the message id.
+    /// Posts `text` (plain; escaped here) with mentions disabled; returns the message id.
     async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String>;
 }
 
@@ -144,7 +144,8 @@ pub enum ChatEvent {
     },
 }
 
-/// How to answer a [`ChatEvent`].
+/// How to answer a [`ChatEvent`]. Texts are plain: the adapter escapes markdown and sends with
+/// mentions disabled, so the service never pre-escapes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum ChatReply {
     Nothing,

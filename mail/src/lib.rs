@@ -1,10 +1,12 @@
 //! Email channel for connect311: MIME → [`inbound::Inbound`], loop and bounce detection, reply stripping, signed
-//! reply addresses, outbound composition and SMTP, and the IMAP / maildir intake workers.
+//! reply addresses, outbound composition and SMTP, the IMAP (plain, STARTTLS, TLS) / maildir intake workers, and
+//! sender authentication from `Authentication-Results` ([`auth`]).
 //!
 //! This crate knows nothing of chat, the database or routing: the service hands it an [`imap::InboxHandler`] and
 //! stores what [`inbound::parse`] returns.
 
 pub mod address;
+pub mod auth;
 pub mod bounce;
 pub mod guard;
 pub mod imap;

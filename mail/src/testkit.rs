@@ -1,6 +1,7 @@
-//! Test helpers against the loopback Postfix (127.0.0.1:25) and Dovecot (127.0.0.1:143) that
-//! `scripts/mailserver.sh` sets up: any `local@city.test` / `local@example.test` exists, password "test".
-//! Missing servers make tests fail loudly, never skip.
+//! Test helpers against the loopback Postfix (127.0.0.1:25) and Dovecot (127.0.0.1:143, STARTTLS; 127.0.0.1:993,
+//! implicit TLS) that `scripts/mailserver.sh` sets up: any `local@city.test` / `local@example.test` exists,
+//! password "test". The TLS certificate (names `localhost` and `127.0.0.1`) is signed by the private CA at
+//! [`TEST_CA`]. Missing servers make tests fail loudly, never skip.
 
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
 use std::path::PathBuf;
@@ -16,6 +17,10 @@ use tokio::net::TcpStream;
 
 pub const SMTP_PORT: u16 = 25;
 pub const IMAP_PORT: u16 = 143;
+/// Implicit-TLS IMAP (the certificate chains to [`TEST_CA`]).
+pub const IMAPS_PORT: u16 = 993;
+/// The private test CA that signed Dovecot's certificate, published by `scripts/mailserver.sh`.
+pub const TEST_CA: &str = "/etc/dovecot/connect311-test-ca.pem";
 pub const PASSWORD: &str = "test";
 /// Dovecot's mail home for a user is `VMAIL/<domain>/<local>`.
 pub const VMAIL: &str = "/var/vmail";
@@ -45,6 +50,21 @@ pub fn require_mail_servers() {
                  run `sudo scripts/mailserver.sh` first."
             );
         }
+    }
+}
+
+/// Like [`require_mail_servers`], and also IMAPS on 993 and the test CA file.
+pub fn require_tls_mail_servers() {
+    require_mail_servers();
+    let addr = SocketAddr::from(([127, 0, 0, 1], IMAPS_PORT));
+    if StdTcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
+        panic!(
+            "Dovecot IMAPS is not answering on 127.0.0.1:{IMAPS_PORT}: rerun `sudo scripts/mailserver.sh` (it \
+             enables TLS since this test was written)."
+        );
+    }
+    if !std::path::Path::new(TEST_CA).is_file() {
+        panic!("{TEST_CA} is missing: rerun `sudo scripts/mailserver.sh`.");
     }
 }
 
@@ -164,6 +184,21 @@ pub async fn wait_for_messages(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Dovecot's log, where `scripts/mailserver.sh` sends it.
+pub const DOVECOT_LOG: &str = "/var/log/dovecot.log";
+
+/// Dovecot's `Login:` log lines for `user_email`, oldest first. A login over TLS (implicit or STARTTLS) carries
+/// `, TLS,`; a plaintext loopback login says `secured`.
+pub fn dovecot_logins(user_email: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(DOVECOT_LOG)
+        .unwrap_or_else(|e| panic!("reading {DOVECOT_LOG} (from scripts/mailserver.sh): {e}"));
+    let needle = format!("user=<{user_email}>");
+    log.lines()
+        .filter(|l| l.contains("Login: ") && l.contains(&needle))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Home directory Dovecot uses for `user_email` (where Sieve scripts live).

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail::guard::{automated, OwnAddresses};
-use mail::imap::{self, Disposition, ImapConfig, InboxHandler};
+use mail::imap::{self, Disposition, ImapConfig, ImapSecurity, InboxHandler};
 use mail::outbound::{is_permanent, AutoSubmitted, MailSender, OutgoingMail, SmtpSender};
 use mail::testkit::{
-    imap_fetch_all, imap_folder_exists, install_vacation, require_mail_servers, smtp_send_raw,
-    unique_local, wait_for_messages,
+    dovecot_logins, imap_fetch_all, imap_folder_exists, install_vacation, require_mail_servers,
+    require_tls_mail_servers, smtp_send_raw, unique_local, wait_for_messages, IMAPS_PORT,
+    IMAP_PORT, TEST_CA,
 };
 use mail::{inbound, Address, Limits};
 use tokio::sync::mpsc;
@@ -164,11 +165,31 @@ async fn idle_is_renewed_and_keeps_waking() {
 #[tokio::test]
 async fn worker_reconnects_after_the_server_drops_it() {
     require_mail_servers();
-    let inbox = city("inbox");
+    reconnect_after_kick(config(&city("inbox"))).await;
+}
+
+#[tokio::test]
+async fn worker_over_tls_reconnects_after_the_server_drops_it() {
+    require_tls_mail_servers();
+    let inbox = city("tlskick");
+    let cfg = tls_config(&inbox, "127.0.0.1", IMAPS_PORT, ImapSecurity::Tls).with_ca_file(TEST_CA);
+    reconnect_after_kick(cfg).await;
+    let tls_logins = dovecot_logins(&inbox)
+        .iter()
+        .filter(|l| l.contains(", TLS,"))
+        .count();
+    assert!(
+        tls_logins >= 2,
+        "expected a TLS login before and after the kick, saw {tls_logins}"
+    );
+}
+
+async fn reconnect_after_kick(cfg: ImapConfig) {
+    let inbox = cfg.username.clone();
     let from = resident();
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
-    let task = start_worker(config(&inbox), handler, cancel.clone()).await;
+    let task = start_worker(cfg, handler, cancel.clone()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kick = std::process::Command::new("doveadm")
         .args(["kick", &inbox])
@@ -385,4 +406,134 @@ async fn sieve_vacation_reply_is_flagged_and_our_mail_gets_none() {
     wait_for_messages(&res, "INBOX", 2, WAIT).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(imap_fetch_all(&auto_inbox, "INBOX").await.is_empty());
+}
+
+// ---- IMAP over TLS (993 implicit, 143 STARTTLS), certificate from the test CA of scripts/mailserver.sh ----
+
+fn tls_config(user: &str, host: &str, port: u16, security: ImapSecurity) -> ImapConfig {
+    let mut cfg = config(user);
+    cfg.host = host.to_string();
+    cfg.port = port;
+    cfg.with_security(security)
+}
+
+/// The full worker cycle (IDLE wake-up, handle, move after commit) over the given transport, and proof from
+/// Dovecot's log that the worker's own login was over TLS.
+async fn worker_cycle_over_tls(cfg: ImapConfig) {
+    let inbox = cfg.username.clone();
+    let from = resident();
+    let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
+    let cancel = CancellationToken::new();
+    let task = start_worker(cfg, handler.clone(), cancel.clone()).await;
+    // Let the worker reach IDLE, so only IDLE can see the message.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let raw = raw_mail(&from, &inbox, "Pothole over TLS", "tls-1@example.test");
+    let started = std::time::Instant::now();
+    smtp_send_raw(&from, &[&inbox], &raw).await.unwrap();
+    let got = inbound::parse(&next(&mut rx).await, &Limits::default()).unwrap();
+    eprintln!(
+        "IDLE wake-up over TLS after submit: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(got.message_id.as_deref(), Some("tls-1@example.test"));
+    wait_for_messages(&inbox, "Processed", 1, WAIT).await;
+    assert!(imap_fetch_all(&inbox, "INBOX").await.is_empty());
+    stop(cancel, task).await;
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 1);
+    let logins = dovecot_logins(&inbox);
+    assert!(
+        logins.iter().any(|l| l.contains(", TLS,")),
+        "no TLS login for {inbox} in Dovecot's log: {logins:#?}"
+    );
+}
+
+#[tokio::test]
+async fn worker_over_implicit_tls_idles_and_moves() {
+    require_tls_mail_servers();
+    let inbox = city("tls");
+    let cfg = tls_config(&inbox, "127.0.0.1", IMAPS_PORT, ImapSecurity::Tls).with_ca_file(TEST_CA);
+    imap::check_connection(&cfg).await.unwrap();
+    worker_cycle_over_tls(cfg).await;
+}
+
+#[tokio::test]
+async fn worker_over_starttls_idles_and_moves() {
+    require_tls_mail_servers();
+    let inbox = city("starttls");
+    // By DNS name this time: the certificate carries both localhost and 127.0.0.1.
+    let cfg =
+        tls_config(&inbox, "localhost", IMAP_PORT, ImapSecurity::StartTls).with_ca_file(TEST_CA);
+    imap::check_connection(&cfg).await.unwrap();
+    worker_cycle_over_tls(cfg).await;
+}
+
+#[tokio::test]
+async fn untrusted_certificate_is_refused_and_nothing_moves() {
+    require_tls_mail_servers();
+    let inbox = city("badca");
+    let from = resident();
+    smtp_send_raw(
+        &from,
+        &[&inbox],
+        &raw_mail(&from, &inbox, "Must stay", "badca-1@example.test"),
+    )
+    .await
+    .unwrap();
+    wait_for_messages(&inbox, "INBOX", 1, WAIT).await;
+
+    // No ca_file: only the Mozilla roots, which do not include the private test CA.
+    for cfg in [
+        tls_config(&inbox, "127.0.0.1", IMAPS_PORT, ImapSecurity::Tls),
+        tls_config(&inbox, "localhost", IMAP_PORT, ImapSecurity::StartTls),
+    ] {
+        let err = format!("{:#}", imap::check_connection(&cfg).await.unwrap_err());
+        eprintln!("{:?}: {err}", cfg.security);
+        assert!(
+            err.contains("certificate") && err.contains("UnknownIssuer"),
+            "unclear error: {err}"
+        );
+        assert!(err.contains("ca_file"), "should hint at ca_file: {err}");
+    }
+
+    let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(imap::run(
+        tls_config(&inbox, "127.0.0.1", IMAPS_PORT, ImapSecurity::Tls),
+        handler.clone(),
+        cancel.clone(),
+    ));
+    // Several refused attempts (backoff 200 ms … 2 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !task.is_finished(),
+        "the worker keeps retrying, it does not give up"
+    );
+    assert!(rx.try_recv().is_err(), "handler must never be called");
+    stop(cancel, task).await;
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(imap_fetch_all(&inbox, "INBOX").await.len(), 1);
+    assert!(!imap_folder_exists(&inbox, "Processed").await);
+    assert!(
+        !dovecot_logins(&inbox).iter().any(|l| l.contains(", TLS,")),
+        "no login may have happened over the untrusted connection"
+    );
+}
+
+#[tokio::test]
+async fn unreadable_ca_file_is_a_configuration_error() {
+    let cfg = ImapConfig::new("127.0.0.1", IMAPS_PORT, "x@city.test", "test")
+        .with_security(ImapSecurity::Tls)
+        .with_ca_file("/nonexistent/connect311-ca.pem");
+    let (handler, _rx) = scripted(|_, _| Ok(Disposition::Processed));
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        imap::run(cfg, handler, CancellationToken::new()),
+    )
+    .await
+    .expect("a bad ca_file must fail at once, not retry")
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("/nonexistent/connect311-ca.pem"),
+        "{err:#}"
+    );
 }

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::calendar::{Calendar, CalendarSpec};
 use crate::patterns::PatternSet;
+pub use crate::policy::Accountability;
 pub use crate::types::{CategoryId, DepartmentId, Language, Priority};
 
 /// A whole city: who it is, its departments and the categories residents report.
@@ -16,6 +18,15 @@ pub struct CityConfig {
     pub categories: Vec<Category>,
     #[serde(default)]
     pub routing: Tuning,
+    /// `[calendar]` as written; compiled into `calendar` by [`CityConfig::from_toml_str`].
+    #[serde(default, rename = "calendar")]
+    calendar_spec: CalendarSpec,
+    /// When the city works (section `[calendar]`; Mon–Fri 08:00–17:00 in the city's zone by default).
+    #[serde(skip)]
+    pub calendar: Calendar,
+    /// Reminders, escalation, follow-ups, duplicates and the scorecard (section `[accountability]`).
+    #[serde(default)]
+    pub accountability: Accountability,
 }
 
 /// The city itself.
@@ -111,8 +122,9 @@ pub enum ConfigError {
 impl CityConfig {
     /// Parses a TOML city config and validates it (ids, references, patterns, thresholds).
     pub fn from_toml_str(s: &str) -> Result<CityConfig, ConfigError> {
-        let cfg: CityConfig = toml::from_str(s)?;
+        let mut cfg: CityConfig = toml::from_str(s)?;
         cfg.validate()?;
+        cfg.calendar = cfg.calendar_spec.compile(&cfg.city.timezone)?;
         Ok(cfg)
     }
 
@@ -135,7 +147,7 @@ impl CityConfig {
         if self.city.name.trim().is_empty() {
             return Err(invalid("city.name".into(), "must not be empty"));
         }
-        if !self.city.timezone.contains('/') && self.city.timezone != "UTC" {
+        if self.city.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(invalid(
                 "city.timezone".into(),
                 "expected an IANA time zone such as `America/New_York`",
@@ -206,6 +218,8 @@ impl CityConfig {
         if !(t.tie_margin.is_finite() && t.tie_margin >= 0.0) {
             return Err(invalid("routing.tie_margin".into(), "must be zero or more"));
         }
+        self.calendar_spec.compile(&self.city.timezone)?;
+        self.accountability.validate()?;
         PatternSet::compile(&self.categories).map(|_| ())
     }
 }

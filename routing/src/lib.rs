@@ -1,8 +1,11 @@
 //! connect311's pure domain: request references, classification (department, category, emergency, language,
-//! location, priority) and, later, the lifecycle state machine and SLA math. No I/O, no clock, no database.
+//! location, priority), the lifecycle state machine, the city calendar and SLA math, the sweeper's decisions,
+//! duplicate detection and the manager's report. No I/O, no clock (`now` is passed in), no database.
 
+pub mod calendar;
 pub mod classify;
 pub mod config;
+pub mod duplicates;
 pub mod emergency;
 pub mod eval;
 pub mod language;
@@ -11,13 +14,18 @@ pub mod location;
 mod normalize;
 mod patterns;
 mod place_names;
+pub mod policy;
 pub mod reference;
+pub mod report;
+pub mod sla;
 pub mod types;
 
+pub use calendar::Calendar;
 pub use classify::{Decision, Router};
 pub use config::{Category, City, CityConfig, ConfigError, Department, Tuning};
 pub use emergency::{Emergency, EmergencyKind};
 pub use eval::{evaluate, EvalReport, EvalRow};
 pub use location::{Location, LocationKind};
+pub use policy::{Accountability, SweepAction, SweepFacts, Target};
 pub use reference::RequestRef;
 pub use types::{CategoryId, DepartmentId, Language, Priority};

@@ -86,7 +86,12 @@ impl fmt::Display for CloseReason {
 impl FromStr for CloseReason {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
             "resolved" | "fixed" | "done" => Ok(CloseReason::Resolved),
             "duplicate" => Ok(CloseReason::Duplicate),
             "not_city" | "referred" => Ok(CloseReason::NotCity),
@@ -138,9 +143,15 @@ const MIN_EXPLANATION_CHARS: usize = 15;
 /// Decides whether `action` may happen to a request in `status` held by `department`.
 pub fn decide(status: Status, department: &str, action: &Action) -> Result<Transition, Refusal> {
     match action {
-        Action::Comment => Ok(Transition { to: status, event: "comment" }),
+        Action::Comment => Ok(Transition {
+            to: status,
+            event: "comment",
+        }),
         Action::Acknowledge => match status {
-            Status::Open | Status::Reopened => Ok(Transition { to: Status::Acknowledged, event: "acknowledged" }),
+            Status::Open | Status::Reopened => Ok(Transition {
+                to: Status::Acknowledged,
+                event: "acknowledged",
+            }),
             Status::Acknowledged => Err(Refusal::AlreadyAcknowledged),
             Status::Closed => Err(Refusal::AlreadyClosed),
         },
@@ -152,10 +163,14 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
             if note.is_empty() {
                 return Err(Refusal::NoteRequired);
             }
-            if *reason == CloseReason::Unresolvable && note.chars().count() < MIN_EXPLANATION_CHARS {
+            if *reason == CloseReason::Unresolvable && note.chars().count() < MIN_EXPLANATION_CHARS
+            {
                 return Err(Refusal::ExplanationRequired);
             }
-            Ok(Transition { to: Status::Closed, event: "closed" })
+            Ok(Transition {
+                to: Status::Closed,
+                event: "closed",
+            })
         }
         Action::Reassign { to } => {
             if status == Status::Closed {
@@ -165,10 +180,16 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
                 return Err(Refusal::SameDepartment(to.clone()));
             }
             // A moved request waits for its new department to acknowledge it.
-            Ok(Transition { to: Status::Open, event: "reassigned" })
+            Ok(Transition {
+                to: Status::Open,
+                event: "reassigned",
+            })
         }
         Action::Reopen => match status {
-            Status::Closed => Ok(Transition { to: Status::Reopened, event: "reopened" }),
+            Status::Closed => Ok(Transition {
+                to: Status::Reopened,
+                event: "reopened",
+            }),
             _ => Err(Refusal::NotClosed),
         },
     }
@@ -184,13 +205,44 @@ pub enum StaffIntent {
 }
 
 const CLOSE_WORDS: &[&str] = &[
-    "done", "fixed", "completed", "complete", "resolved", "repaired", "finished", "listo", "lista", "arreglado",
-    "arreglada", "terminado", "terminada", "resuelto", "resuelta", "reparado", "reparada", "completado",
+    "done",
+    "fixed",
+    "completed",
+    "complete",
+    "resolved",
+    "repaired",
+    "finished",
+    "listo",
+    "lista",
+    "arreglado",
+    "arreglada",
+    "terminado",
+    "terminada",
+    "resuelto",
+    "resuelta",
+    "reparado",
+    "reparada",
+    "completado",
     "completada",
 ];
 const NEGATIONS: &[&str] = &[
-    "not", "no", "yet", "isn't", "isnt", "wasn't", "never", "will", "when", "todavía", "todavia", "aún", "aun",
-    "cuando", "nunca", "pending", "pendiente",
+    "not",
+    "no",
+    "yet",
+    "isn't",
+    "isnt",
+    "wasn't",
+    "never",
+    "will",
+    "when",
+    "todavía",
+    "todavia",
+    "aún",
+    "aun",
+    "cuando",
+    "nunca",
+    "pending",
+    "pendiente",
 ];
 
 /// Reads a staff reply: a close word that leads the message, or a short message with a close word and no
@@ -221,7 +273,10 @@ mod tests {
     use super::*;
 
     fn close(reason: CloseReason, note: &str) -> Action {
-        Action::Close { reason, note: note.into() }
+        Action::Close {
+            reason,
+            note: note.into(),
+        }
     }
 
     #[test]
@@ -230,14 +285,33 @@ mod tests {
         let ok = [
             (Open, Action::Acknowledge, Acknowledged, "acknowledged"),
             (Reopened, Action::Acknowledge, Acknowledged, "acknowledged"),
-            (Open, close(CloseReason::Resolved, "filled"), Closed, "closed"),
-            (Acknowledged, close(CloseReason::Duplicate, "see 311-000002"), Closed, "closed"),
-            (Acknowledged, Action::Reassign { to: "parks".into() }, Open, "reassigned"),
+            (
+                Open,
+                close(CloseReason::Resolved, "filled"),
+                Closed,
+                "closed",
+            ),
+            (
+                Acknowledged,
+                close(CloseReason::Duplicate, "see 311-000002"),
+                Closed,
+                "closed",
+            ),
+            (
+                Acknowledged,
+                Action::Reassign { to: "parks".into() },
+                Open,
+                "reassigned",
+            ),
             (Closed, Action::Reopen, Reopened, "reopened"),
             (Closed, Action::Comment, Closed, "comment"),
         ];
         for (from, action, to, event) in ok {
-            assert_eq!(decide(from, "streets", &action), Ok(Transition { to, event }), "{from:?} {action:?}");
+            assert_eq!(
+                decide(from, "streets", &action),
+                Ok(Transition { to, event }),
+                "{from:?} {action:?}"
+            );
         }
     }
 
@@ -245,14 +319,40 @@ mod tests {
     fn illegal_transitions_get_a_clear_answer() {
         use Status::*;
         let bad = [
-            (Closed, close(CloseReason::Resolved, "x"), Refusal::AlreadyClosed),
-            (Acknowledged, Action::Acknowledge, Refusal::AlreadyAcknowledged),
+            (
+                Closed,
+                close(CloseReason::Resolved, "x"),
+                Refusal::AlreadyClosed,
+            ),
+            (
+                Acknowledged,
+                Action::Acknowledge,
+                Refusal::AlreadyAcknowledged,
+            ),
             (Closed, Action::Acknowledge, Refusal::AlreadyClosed),
             (Open, Action::Reopen, Refusal::NotClosed),
-            (Open, close(CloseReason::Resolved, "   "), Refusal::NoteRequired),
-            (Open, close(CloseReason::Unresolvable, "no"), Refusal::ExplanationRequired),
-            (Open, Action::Reassign { to: "streets".into() }, Refusal::SameDepartment("streets".into())),
-            (Closed, Action::Reassign { to: "parks".into() }, Refusal::AlreadyClosed),
+            (
+                Open,
+                close(CloseReason::Resolved, "   "),
+                Refusal::NoteRequired,
+            ),
+            (
+                Open,
+                close(CloseReason::Unresolvable, "no"),
+                Refusal::ExplanationRequired,
+            ),
+            (
+                Open,
+                Action::Reassign {
+                    to: "streets".into(),
+                },
+                Refusal::SameDepartment("streets".into()),
+            ),
+            (
+                Closed,
+                Action::Reassign { to: "parks".into() },
+                Refusal::AlreadyClosed,
+            ),
         ];
         for (from, action, refusal) in bad {
             let got = decide(from, "streets", &action).unwrap_err();
@@ -263,12 +363,26 @@ mod tests {
 
     #[test]
     fn staff_replies_close_or_comment() {
-        for close in ["done", "Fixed it", "fixed.", "Completed - filled with cold patch", "resolved", "listo", "Arreglado, ya quedó", "terminado"] {
+        for close in [
+            "done",
+            "Fixed it",
+            "fixed.",
+            "Completed - filled with cold patch",
+            "resolved",
+            "listo",
+            "Arreglado, ya quedó",
+            "terminado",
+        ] {
             assert_eq!(staff_intent(close), StaffIntent::Close, "{close}");
         }
         for comment in [
-            "is it fixed?", "not fixed yet", "will be done tomorrow", "crew scheduled for Monday", "todavía no está listo",
-            "We looked at it and need a bigger truck to get the job done properly next week", "",
+            "is it fixed?",
+            "not fixed yet",
+            "will be done tomorrow",
+            "crew scheduled for Monday",
+            "todavía no está listo",
+            "We looked at it and need a bigger truck to get the job done properly next week",
+            "",
         ] {
             assert_eq!(staff_intent(comment), StaffIntent::Comment, "{comment}");
         }

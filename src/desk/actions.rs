@@ -30,12 +30,24 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StaffAction {
     Acknowledge,
-    Close { reason: CloseReason, note: String },
-    Reassign { to: String, why: Option<String> },
-    Comment { text: String },
+    Close {
+        reason: CloseReason,
+        note: String,
+    },
+    Reassign {
+        to: String,
+        why: Option<String>,
+    },
+    Comment {
+        text: String,
+    },
     /// A message to the requester by email.
-    Public { text: String },
-    Reopen { why: String },
+    Public {
+        text: String,
+    },
+    Reopen {
+        why: String,
+    },
 }
 
 /// Why an action did not happen; every arm but `Unexpected` is meant for the person who asked.
@@ -63,7 +75,11 @@ impl Desk {
         if actor.trusted_staff {
             return true;
         }
-        let supervisor = self.settings.discord.as_ref().and_then(|d| d.supervisor_role.as_ref());
+        let supervisor = self
+            .settings
+            .discord
+            .as_ref()
+            .and_then(|d| d.supervisor_role.as_ref());
         if supervisor.is_some_and(|s| actor.roles.contains(s)) {
             return true;
         }
@@ -75,17 +91,64 @@ impl Desk {
             .is_some_and(|role| actor.roles.contains(role))
     }
 
-    /// Applies one staff action; returns the request as it is afterwards.
-    pub async fn act(&self, reference: RequestRef, actor: &Actor, action: StaffAction) -> Result<Request, ActionError> {
-        let req = self.store.request(reference).await?.ok_or(ActionError::NotFound(reference))?;
-        let status: Status = req.status.parse().map_err(|e: String| ActionError::Unexpected(anyhow::anyhow!(e)))?;
-        let needs_role = matches!(action, StaffAction::Acknowledge | StaffAction::Close { .. } | StaffAction::Reassign { .. } | StaffAction::Reopen { .. });
+    /// Applies one staff action; returns the request as it is afterwards. Two people acting at once are
+    /// serialised: the second decision is made again on the first one's result.
+    pub async fn act(
+        &self,
+        reference: RequestRef,
+        actor: &Actor,
+        action: StaffAction,
+    ) -> Result<Request, ActionError> {
+        let mut attempt = 0;
+        loop {
+            match self.act_once(reference, actor, action.clone()).await {
+                Err(ActionError::Unexpected(e))
+                    if attempt < 3
+                        && matches!(
+                            e.downcast_ref::<StoreError>(),
+                            Some(StoreError::Conflict(_))
+                        ) =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn act_once(
+        &self,
+        reference: RequestRef,
+        actor: &Actor,
+        action: StaffAction,
+    ) -> Result<Request, ActionError> {
+        let req = self
+            .store
+            .request(reference)
+            .await?
+            .ok_or(ActionError::NotFound(reference))?;
+        let status: Status = req
+            .status
+            .parse()
+            .map_err(|e: String| ActionError::Unexpected(anyhow::anyhow!(e)))?;
+        let needs_role = matches!(
+            action,
+            StaffAction::Acknowledge
+                | StaffAction::Close { .. }
+                | StaffAction::Reassign { .. }
+                | StaffAction::Reopen { .. }
+        );
         if needs_role && !self.may_work(actor, &req.department) {
-            return Err(ActionError::Forbidden(self.department_name(&req.department, "en")));
+            return Err(ActionError::Forbidden(
+                self.department_name(&req.department, "en"),
+            ));
         }
         let machine_action = match &action {
             StaffAction::Acknowledge => Action::Acknowledge,
-            StaffAction::Close { reason, note } => Action::Close { reason: *reason, note: note.clone() },
+            StaffAction::Close { reason, note } => Action::Close {
+                reason: *reason,
+                note: note.clone(),
+            },
             StaffAction::Reassign { to, .. } => {
                 if self.city.departments.iter().all(|d| d.id.as_str() != to) {
                     return Err(ActionError::Refused(format!("unknown department `{to}`")));
@@ -95,19 +158,32 @@ impl Desk {
             StaffAction::Reopen { .. } => Action::Reopen,
             StaffAction::Comment { .. } | StaffAction::Public { .. } => Action::Comment,
         };
-        let t = lifecycle::decide(status, &req.department, &machine_action).map_err(|r| ActionError::Refused(format!("{reference}: {r}")))?;
+        let t = lifecycle::decide(status, &req.department, &machine_action)
+            .map_err(|r| ActionError::Refused(format!("{reference}: {r}")))?;
         let now = self.now();
-        let mut change = Change::default();
+        let mut change = Change {
+            expect_status: Some(req.status.clone()),
+            ..Change::default()
+        };
         let who = json!({ "actor_name": actor.name });
         match action {
             StaffAction::Acknowledge => {
                 change.status = Some(StatusChange::Acknowledged);
-                change.events.push(NewEvent::new(t.event, &actor.id, actor.source, who));
+                change
+                    .events
+                    .push(NewEvent::new(t.event, &actor.id, actor.source, who));
                 change.outbox.push(self.work_order_update_job());
             }
             StaffAction::Close { reason, note } => {
-                change.status = Some(StatusChange::Closed { reason: reason.as_str().into() });
-                change.events.push(NewEvent::new(t.event, &actor.id, actor.source, json!({ "reason": reason, "note": note, "actor_name": actor.name })));
+                change.status = Some(StatusChange::Closed {
+                    reason: reason.as_str().into(),
+                });
+                change.events.push(NewEvent::new(
+                    t.event,
+                    &actor.id,
+                    actor.source,
+                    json!({ "reason": reason, "note": note, "actor_name": actor.name }),
+                ));
                 change.outbox.push(self.work_order_update_job());
                 let thread = self.thread_of(&req).await?;
                 if let Some((job, mid)) = self.completion_email(&req, reason, &note, &thread) {
@@ -120,44 +196,88 @@ impl Desk {
                 change.status = Some(StatusChange::Reassigned);
                 change.events.push(NewEvent::new(t.event, &actor.id, actor.source, json!({ "from": req.department, "to": to, "why": why, "actor_name": actor.name })));
                 change.outbox.push(self.work_order_update_job());
-                change.outbox.push(self.chat_note_job(&format!("Reassigned to {} by {}{}", self.department_name(&to, "en"), actor.name, why.as_deref().map(|w| format!(": {w}")).unwrap_or_default())));
+                change.outbox.push(self.chat_note_job(&format!(
+                    "Reassigned to {} by {}{}",
+                    self.department_name(&to, "en"),
+                    actor.name,
+                    why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
+                )));
                 if let Some(job) = self.work_order_job(&to, req.emergency.is_some()) {
                     change.outbox.push(job);
                 }
             }
             StaffAction::Comment { text } => {
-                change.events.push(NewEvent::new(t.event, &actor.id, actor.source, json!({ "text": text, "staff": true, "actor_name": actor.name })));
+                change.events.push(NewEvent::new(
+                    t.event,
+                    &actor.id,
+                    actor.source,
+                    json!({ "text": text, "staff": true, "actor_name": actor.name }),
+                ));
                 if actor.source != "chat" {
-                    change.outbox.push(self.chat_note_job(&format!("{} ({}): {text}", actor.name, actor.source)));
+                    change.outbox.push(
+                        self.chat_note_job(&format!("{} ({}): {text}", actor.name, actor.source)),
+                    );
                 }
             }
             StaffAction::Public { text } => {
                 if req.source != "email" {
-                    return Err(ActionError::Refused(format!("{reference} came from chat: there is no resident email to write to")));
+                    return Err(ActionError::Refused(format!(
+                        "{reference} came from chat: there is no resident email to write to"
+                    )));
                 }
-                change.events.push(NewEvent::new("public_message", &actor.id, actor.source, json!({ "text": text, "actor_name": actor.name })));
+                change.events.push(NewEvent::new(
+                    "public_message",
+                    &actor.id,
+                    actor.source,
+                    json!({ "text": text, "actor_name": actor.name }),
+                ));
                 let mut vars = self.request_vars(&req);
                 vars.retain(|(k, _)| matches!(*k, "reference" | "city"));
                 vars.push(("text", text.clone()));
                 // Written by a person but sent by the service: marked auto-generated so that responders stay quiet.
                 let thread = self.thread_of(&req).await?;
-                let (job, mid) = self.email_job(reference, &req.language, "public_message", &vars, &req.requester, &thread, AutoSubmitted::AutoGenerated);
+                let (job, mid) = self.email_job(
+                    reference,
+                    &req.language,
+                    "public_message",
+                    &vars,
+                    &req.requester,
+                    &thread,
+                    AutoSubmitted::AutoGenerated,
+                );
                 change.outbox.push(job);
                 change.thread_ids.push((mid, "out".into()));
-                change.outbox.push(self.chat_note_job(&format!("Message sent to the resident by {}: {text}", actor.name)));
+                change.outbox.push(self.chat_note_job(&format!(
+                    "Message sent to the resident by {}: {text}",
+                    actor.name
+                )));
             }
             StaffAction::Reopen { why } => {
                 change.status = Some(StatusChange::Reopened);
-                change.events.push(NewEvent::new(t.event, &actor.id, actor.source, json!({ "text": why, "actor_name": actor.name })));
+                change.events.push(NewEvent::new(
+                    t.event,
+                    &actor.id,
+                    actor.source,
+                    json!({ "text": why, "actor_name": actor.name }),
+                ));
                 change.outbox.push(self.work_order_update_job());
             }
         }
         self.store.apply_change(reference, &change, now).await?;
-        Ok(self.store.request(reference).await?.ok_or(ActionError::NotFound(reference))?)
+        self.store
+            .request(reference)
+            .await?
+            .ok_or(ActionError::NotFound(reference))
     }
 
     /// The email telling the requester their request is closed, in their language (email requesters only).
-    fn completion_email(&self, req: &Request, reason: CloseReason, note: &str, thread: &ReplyTo) -> Option<(crate::store::NewOutbox, String)> {
+    fn completion_email(
+        &self,
+        req: &Request,
+        reason: CloseReason,
+        note: &str,
+        thread: &ReplyTo,
+    ) -> Option<(crate::store::NewOutbox, String)> {
         if req.source != "email" {
             return None;
         }
@@ -166,20 +286,40 @@ impl Desk {
         let vars = [
             ("reference", req.reference.to_string()),
             ("city", self.city.city.name.clone()),
-            ("category", self.category_name(req.category.as_deref(), lang)),
+            (
+                "category",
+                self.category_name(req.category.as_deref(), lang),
+            ),
             ("outcome", outcome.to_string()),
             ("note", note.trim().to_string()),
-            ("reopen_days", self.settings.mail.reopen_window_days.to_string()),
+            (
+                "reopen_days",
+                self.settings.mail.reopen_window_days.to_string(),
+            ),
         ];
-        Some(self.email_job(req.reference, lang, "completion", &vars, &req.requester, thread, AutoSubmitted::AutoReplied))
+        Some(self.email_job(
+            req.reference,
+            lang,
+            "completion",
+            &vars,
+            &req.requester,
+            thread,
+            AutoSubmitted::AutoReplied,
+        ))
     }
 
     /// Threading context for a later mail to the requester: under their first message, so that their mail
     /// client shows the whole conversation.
     async fn thread_of(&self, req: &Request) -> Result<ReplyTo, StoreError> {
         let ids = self.store.thread_message_ids(req.reference).await?;
-        let first_in = ids.iter().find(|(_, dir)| dir == "in").map(|(id, _)| id.clone());
-        Ok(ReplyTo { message_id: first_in, references: Vec::new() })
+        let first_in = ids
+            .iter()
+            .find(|(_, dir)| dir == "in")
+            .map(|(id, _)| id.clone());
+        Ok(ReplyTo {
+            message_id: first_in,
+            references: Vec::new(),
+        })
     }
 }
 
@@ -188,8 +328,12 @@ pub fn outcome_text(reason: CloseReason, lang: &str) -> &'static str {
     match (reason, lang == "es") {
         (CloseReason::Resolved, false) => "resolved: the work has been done",
         (CloseReason::Resolved, true) => "resuelta: el trabajo se realizó",
-        (CloseReason::Duplicate, false) => "closed as a duplicate of another report of the same problem",
-        (CloseReason::Duplicate, true) => "cerrada por ser un duplicado de otro reporte del mismo problema",
+        (CloseReason::Duplicate, false) => {
+            "closed as a duplicate of another report of the same problem"
+        }
+        (CloseReason::Duplicate, true) => {
+            "cerrada por ser un duplicado de otro reporte del mismo problema"
+        }
         (CloseReason::NotCity, false) => "referred: this is not the city's responsibility",
         (CloseReason::NotCity, true) => "referida: esto no es responsabilidad de la ciudad",
         (CloseReason::Unresolvable, false) => "closed without the work being done",

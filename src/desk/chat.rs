@@ -18,15 +18,27 @@ use crate::store::{Change, InboundRecord, NewEvent, NewRequest, Request, StoreEr
 pub struct ChatDesk(pub Desk);
 
 fn actor(m: &Member) -> Actor {
-    Actor { id: format!("chat:{}", m.id), name: m.name.clone(), source: "chat", roles: m.roles.clone(), trusted_staff: false }
+    Actor {
+        id: format!("chat:{}", m.id),
+        name: m.name.clone(),
+        source: "chat",
+        roles: m.roles.clone(),
+        trusted_staff: false,
+    }
 }
 
 fn reply(text: impl Into<String>) -> ChatReply {
-    ChatReply::Reply { text: text.into(), ephemeral: false }
+    ChatReply::Reply {
+        text: text.into(),
+        ephemeral: false,
+    }
 }
 
 fn private(text: impl Into<String>) -> ChatReply {
-    ChatReply::Reply { text: text.into(), ephemeral: true }
+    ChatReply::Reply {
+        text: text.into(),
+        ephemeral: true,
+    }
 }
 
 #[async_trait]
@@ -43,7 +55,12 @@ impl ChatHandler for ChatDesk {
     }
 
     fn departments(&self) -> Vec<(String, String)> {
-        self.0.city.departments.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()
+        self.0
+            .city
+            .departments
+            .iter()
+            .map(|d| (d.id.to_string(), d.name.clone()))
+            .collect()
     }
 }
 
@@ -51,23 +68,42 @@ impl ChatDesk {
     async fn dispatch(&self, event: ChatEvent) -> Result<ChatReply, ActionError> {
         let desk = &self.0;
         match event {
-            ChatEvent::Message { channel_id, thread_parent, message_id, author, text } => {
+            ChatEvent::Message {
+                channel_id,
+                thread_parent,
+                message_id,
+                author,
+                text,
+            } => {
                 if thread_parent.is_some() {
                     if let Some(wo) = desk.store.work_order_by_chat(&channel_id).await? {
                         return self.thread_reply(wo.reference, &author, &text).await;
                     }
                     return Ok(ChatReply::Nothing);
                 }
-                let intake = desk.settings.discord.as_ref().and_then(|d| d.intake_channel.as_deref());
+                let intake = desk
+                    .settings
+                    .discord
+                    .as_ref()
+                    .and_then(|d| d.intake_channel.as_deref());
                 if intake == Some(channel_id.as_str()) && !text.trim().is_empty() {
                     return self.intake(&author, &message_id, &text).await;
                 }
                 Ok(ChatReply::Nothing)
             }
-            ChatEvent::Command { channel_id, thread_parent, member, command } => {
+            ChatEvent::Command {
+                channel_id,
+                thread_parent,
+                member,
+                command,
+            } => {
                 let here = || async {
                     match thread_parent {
-                        Some(_) => desk.store.work_order_by_chat(&channel_id).await.map(|w| w.map(|w| w.reference)),
+                        Some(_) => desk
+                            .store
+                            .work_order_by_chat(&channel_id)
+                            .await
+                            .map(|w| w.map(|w| w.reference)),
                         None => Ok(None),
                     }
                 };
@@ -78,20 +114,65 @@ impl ChatDesk {
                     }
                 };
                 match command {
-                    Command::New { text } => self.intake(&member, &format!("cmd:{}:{}", channel_id, desk.now()), &text).await,
+                    Command::New { text } => {
+                        self.intake(
+                            &member,
+                            &format!("cmd:{}:{}", channel_id, desk.now()),
+                            &text,
+                        )
+                        .await
+                    }
                     Command::Close { reference, note } => {
                         let r = resolve(reference).await?;
-                        let req = desk.act(r, &actor(&member), StaffAction::Close { reason: CloseReason::Resolved, note }).await?;
-                        Ok(reply(format!("{} closed by {}. {}", req.reference, member.name, resident_notice(&req))))
+                        let req = desk
+                            .act(
+                                r,
+                                &actor(&member),
+                                StaffAction::Close {
+                                    reason: CloseReason::Resolved,
+                                    note,
+                                },
+                            )
+                            .await?;
+                        Ok(reply(format!(
+                            "{} closed by {}. {}",
+                            req.reference,
+                            member.name,
+                            resident_notice(&req)
+                        )))
                     }
-                    Command::Reassign { reference, department, reason } => {
+                    Command::Reassign {
+                        reference,
+                        department,
+                        reason,
+                    } => {
                         let r = resolve(reference).await?;
-                        let req = desk.act(r, &actor(&member), StaffAction::Reassign { to: department, why: reason }).await?;
-                        Ok(reply(format!("{} moved to {} by {}.", req.reference, desk.department_name(&req.department, "en"), member.name)))
+                        let req = desk
+                            .act(
+                                r,
+                                &actor(&member),
+                                StaffAction::Reassign {
+                                    to: department,
+                                    why: reason,
+                                },
+                            )
+                            .await?;
+                        Ok(reply(format!(
+                            "{} moved to {} by {}.",
+                            req.reference,
+                            desk.department_name(&req.department, "en"),
+                            member.name
+                        )))
                     }
                     Command::Status { reference } => {
-                        let r = reference.parse::<RequestRef>().map_err(|e| ActionError::Refused(e.to_string()))?;
-                        let req = desk.store.request(r).await?.ok_or(ActionError::NotFound(r))?;
+                        let r = reference
+                            .parse::<RequestRef>()
+                            .map_err(|e| ActionError::Refused(e.to_string()))?;
+                        let req = desk
+                            .store
+                            .request(r)
+                            .await?
+                            .ok_or(ActionError::NotFound(r))?;
                         Ok(private(self.describe(&req).await?))
                     }
                     Command::Find { query } => {
@@ -99,12 +180,24 @@ impl ChatDesk {
                         if found.is_empty() {
                             return Ok(private(format!("Nothing matches “{}”.", query.trim())));
                         }
-                        let lines: Vec<String> = found.iter().map(|r| format!("{} · {} · {} · {}", r.reference, r.status, r.department, r.location_text.as_deref().unwrap_or(&r.subject))).collect();
+                        let lines: Vec<String> = found
+                            .iter()
+                            .map(|r| {
+                                format!(
+                                    "{} · {} · {} · {}",
+                                    r.reference,
+                                    r.status,
+                                    r.department,
+                                    r.location_text.as_deref().unwrap_or(&r.subject)
+                                )
+                            })
+                            .collect();
                         Ok(private(lines.join("\n")))
                     }
                     Command::Public { reference, text } => {
                         let r = resolve(reference).await?;
-                        desk.act(r, &actor(&member), StaffAction::Public { text }).await?;
+                        desk.act(r, &actor(&member), StaffAction::Public { text })
+                            .await?;
                         Ok(private(format!("Sent to the requester of {r} by email.")))
                     }
                     Command::Overdue { department } => {
@@ -112,41 +205,118 @@ impl ChatDesk {
                         if list.is_empty() {
                             return Ok(private("Nothing is overdue."));
                         }
-                        let lines: Vec<String> = list.iter().map(|r| format!("{} · {} · {} · due {}", r.reference, r.department, r.status, human(r.resolution_due_at))).collect();
+                        let lines: Vec<String> = list
+                            .iter()
+                            .map(|r| {
+                                format!(
+                                    "{} · {} · {} · due {}",
+                                    r.reference,
+                                    r.department,
+                                    r.status,
+                                    human(r.resolution_due_at)
+                                )
+                            })
+                            .collect();
                         Ok(private(lines.join("\n")))
                     }
                 }
             }
-            ChatEvent::Button { member, reference, action, .. } => {
-                let r = reference.parse::<RequestRef>().map_err(|e| ActionError::Refused(e.to_string()))?;
+            ChatEvent::Button {
+                member,
+                reference,
+                action,
+                ..
+            } => {
+                let r = reference
+                    .parse::<RequestRef>()
+                    .map_err(|e| ActionError::Refused(e.to_string()))?;
                 let a = actor(&member);
                 let req = match action {
                     ButtonAction::Acknowledge => desk.act(r, &a, StaffAction::Acknowledge).await?,
-                    ButtonAction::Close { note } => desk.act(r, &a, StaffAction::Close { reason: CloseReason::Resolved, note }).await?,
-                    ButtonAction::Reassign { department } => desk.act(r, &a, StaffAction::Reassign { to: department, why: None }).await?,
+                    ButtonAction::Close { note } => {
+                        desk.act(
+                            r,
+                            &a,
+                            StaffAction::Close {
+                                reason: CloseReason::Resolved,
+                                note,
+                            },
+                        )
+                        .await?
+                    }
+                    ButtonAction::Reassign { department } => {
+                        desk.act(
+                            r,
+                            &a,
+                            StaffAction::Reassign {
+                                to: department,
+                                why: None,
+                            },
+                        )
+                        .await?
+                    }
                 };
-                Ok(private(format!("{} is now {} ({}).", req.reference, req.status, desk.department_name(&req.department, "en"))))
+                Ok(private(format!(
+                    "{} is now {} ({}).",
+                    req.reference,
+                    req.status,
+                    desk.department_name(&req.department, "en")
+                )))
             }
         }
     }
 
     /// A staff reply in a work order's thread: "fixed it" closes (if allowed), anything else is a comment.
-    async fn thread_reply(&self, r: RequestRef, author: &Member, text: &str) -> Result<ChatReply, ActionError> {
+    async fn thread_reply(
+        &self,
+        r: RequestRef,
+        author: &Member,
+        text: &str,
+    ) -> Result<ChatReply, ActionError> {
         let desk = &self.0;
         let a = actor(author);
         if staff_intent(text) == StaffIntent::Close {
-            let req = desk.store.request(r).await?.ok_or(ActionError::NotFound(r))?;
+            let req = desk
+                .store
+                .request(r)
+                .await?
+                .ok_or(ActionError::NotFound(r))?;
             if req.status != "closed" {
-                let req = desk.act(r, &a, StaffAction::Close { reason: CloseReason::Resolved, note: text.trim().to_string() }).await?;
-                return Ok(reply(format!("Closed {} — {}", req.reference, resident_notice(&req))));
+                let req = desk
+                    .act(
+                        r,
+                        &a,
+                        StaffAction::Close {
+                            reason: CloseReason::Resolved,
+                            note: text.trim().to_string(),
+                        },
+                    )
+                    .await?;
+                return Ok(reply(format!(
+                    "Closed {} — {}",
+                    req.reference,
+                    resident_notice(&req)
+                )));
             }
         }
-        desk.act(r, &a, StaffAction::Comment { text: text.trim().to_string() }).await?;
+        desk.act(
+            r,
+            &a,
+            StaffAction::Comment {
+                text: text.trim().to_string(),
+            },
+        )
+        .await?;
         Ok(ChatReply::Nothing)
     }
 
     /// A staff member files an internal request from chat.
-    async fn intake(&self, member: &Member, message_id: &str, text: &str) -> Result<ChatReply, ActionError> {
+    async fn intake(
+        &self,
+        member: &Member,
+        message_id: &str,
+        text: &str,
+    ) -> Result<ChatReply, ActionError> {
         let desk = &self.0;
         let now = desk.now();
         if let Some(seen) = desk.store.inbound_seen("chat", message_id).await? {
@@ -156,13 +326,22 @@ impl ChatDesk {
             });
         }
         let decision = desk.router.classify(text);
-        let title: String = text.lines().next().unwrap_or(text).chars().take(80).collect();
+        let title: String = text
+            .lines()
+            .next()
+            .unwrap_or(text)
+            .chars()
+            .take(80)
+            .collect();
         let new = NewRequest {
             department: decision.department.to_string(),
             category: decision.category.as_ref().map(|c| c.to_string()),
             language: decision.language.to_string(),
             priority: decision.priority.to_string(),
-            emergency: decision.emergency.as_ref().map(|e| format!("{:?}", e.kind).to_lowercase()),
+            emergency: decision
+                .emergency
+                .as_ref()
+                .map(|e| format!("{:?}", e.kind).to_lowercase()),
             location_text: decision.location.as_ref().map(|l| l.text.clone()),
             location_norm: decision.location.as_ref().map(|l| l.normalized.clone()),
             lat: decision.location.as_ref().and_then(|l| l.lat),
@@ -193,7 +372,12 @@ impl ChatDesk {
                     }),
                     ..Change::default()
                 };
-                change.events.push(NewEvent::new("created", &format!("chat:{}", member.id), "chat", json!({ "decision": decision, "actor_name": member.name })));
+                change.events.push(NewEvent::new(
+                    "created",
+                    &format!("chat:{}", member.id),
+                    "chat",
+                    json!({ "decision": decision, "actor_name": member.name }),
+                ));
                 if let Some(job) = desk.work_order_job(&new.department, emergency) {
                     change.outbox.push(job);
                 }
@@ -219,13 +403,19 @@ impl ChatDesk {
         for reason in &decision.reasons {
             text.push_str(&format!("\n• {}", bots::chat::escape_markdown(reason)));
         }
-        Ok(ChatReply::Thread { name: format!("{r} {title}").chars().take(90).collect(), text })
+        Ok(ChatReply::Thread {
+            name: format!("{r} {title}").chars().take(90).collect(),
+            text,
+        })
     }
 
     async fn describe(&self, req: &Request) -> Result<String, ActionError> {
         let desk = &self.0;
         let events = desk.store.events(req.reference).await?;
-        let last = events.last().map(|e| format!("{} by {} at {}", e.kind, e.actor, human(e.at))).unwrap_or_default();
+        let last = events
+            .last()
+            .map(|e| format!("{} by {} at {}", e.kind, e.actor, human(e.at)))
+            .unwrap_or_default();
         Ok(format!(
             "{} · {} · {} · {}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
             req.reference,
@@ -253,14 +443,21 @@ impl Desk {
     /// Active requests past their resolution (or, unacknowledged, their response) target, oldest first.
     pub async fn overdue(&self, department: Option<&str>) -> Result<Vec<Request>, StoreError> {
         let now = self.now();
-        let f = crate::store::RequestFilter { department: department.map(String::from), limit: Some(10_000), ..Default::default() };
+        let f = crate::store::RequestFilter {
+            department: department.map(String::from),
+            limit: Some(10_000),
+            ..Default::default()
+        };
         let mut list: Vec<Request> = self
             .store
             .list_requests(&f)
             .await?
             .into_iter()
             .filter(|r| r.status != "closed")
-            .filter(|r| r.resolution_due_at < now || (r.acknowledged_at.is_none() && r.response_due_at < now))
+            .filter(|r| {
+                r.resolution_due_at < now
+                    || (r.acknowledged_at.is_none() && r.response_due_at < now)
+            })
             .collect();
         list.sort_by_key(|r| r.created_at);
         Ok(list)

@@ -46,6 +46,8 @@ pub enum StoreError {
     Duplicate(String),
     #[error("request {0} not found")]
     NotFound(String),
+    #[error("request {0} changed meanwhile; decide again")]
+    Conflict(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -160,13 +160,17 @@ pub struct Change {
     pub attachments: Vec<NewAttachment>,
     pub status: Option<StatusChange>,
     pub department: Option<String>,
+    /// Apply only if the request still has this status (the one the decision was made on).
+    pub expect_status: Option<String>,
 }
 
 /// A lifecycle change recorded on the request row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusChange {
     Acknowledged,
-    Closed { reason: String },
+    Closed {
+        reason: String,
+    },
     Reopened,
     /// Moved to another department: open again until the new department acknowledges it.
     Reassigned,

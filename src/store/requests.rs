@@ -206,12 +206,21 @@ impl Store {
         let id = ref_id(reference);
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let exists = sqlx::query("SELECT id FROM requests WHERE id = $1")
+            // Writing first takes the write lock at once (SQLite would otherwise fail a read-then-write
+            // transaction that raced another writer), and checks the status the decision was based on.
+            let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3)")
                 .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound(reference.to_string()));
+                .bind(now)
+                .bind(&change.expect_status)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if touched == 0 {
+                let exists = sqlx::query("SELECT id FROM requests WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+                return Err(match exists {
+                    None => StoreError::NotFound(reference.to_string()),
+                    Some(_) => StoreError::Conflict(reference.to_string()),
+                });
             }
             write_change!(tx, id, change, now);
             tx.commit().await?;
@@ -278,7 +287,10 @@ impl Store {
     }
 
     /// The Message-IDs remembered for a request, in the order they were recorded, with their direction.
-    pub async fn thread_message_ids(&self, reference: RequestRef) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn thread_message_ids(
+        &self,
+        reference: RequestRef,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         on_pool!(self, p => {
             let rows = sqlx::query("SELECT message_id, direction FROM mail_threads WHERE request_id = $1 ORDER BY id")
                 .bind(ref_id(reference))
@@ -293,8 +305,12 @@ impl Store {
     }
 
     /// Requests whose subject, text or location contains `query` (case-insensitive), newest first.
-    pub async fn search_requests(&self, query: &str, limit: i64) -> Result<Vec<Request>, StoreError> {
-        let pattern = format!("%{}%", query.to_lowercase().replace('%', "").replace('_', ""));
+    pub async fn search_requests(
+        &self,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<Request>, StoreError> {
+        let pattern = format!("%{}%", query.to_lowercase().replace(['%', '_'], ""));
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE LOWER(subject) LIKE $1 OR LOWER(description) LIKE $1 \
              OR LOWER(COALESCE(location_text, '')) LIKE $1 OR LOWER(COALESCE(location_norm, '')) LIKE $1 ORDER BY id DESC LIMIT $2"

@@ -72,7 +72,7 @@ fn parse_role(id: &str) -> anyhow::Result<RoleId> {
 
 #[async_trait]
 impl ChatOutbound for DiscordOutbound {
-    #[tracing::instrument(skip_all, fields(request_ref = %card.reference, channel_id))]
+    #[tracing::instrument(skip_all, fields(request_ref = %card.reference, channel_id = %channel_id))]
     async fn post_work_order(
         &self,
         channel_id: &str,
@@ -135,9 +135,10 @@ impl ChatOutbound for DiscordOutbound {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(channel_id))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]
     async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String> {
         let channel = parse_channel(channel_id)?;
+        anyhow::ensure!(!text.trim().is_empty(), "refusing to post an empty message");
         let message = CreateMessage::new()
             .content(truncate(&escape_markdown(text), CONTENT_MAX))
             .allowed_mentions(no_mentions());

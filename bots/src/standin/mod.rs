@@ -142,6 +142,7 @@ impl StandIn {
 
     /// All messages of a channel or thread in posting order, as currently stored (after edits),
     /// including `allowed_mentions` as sent and `mention_*` fields as Discord would resolve them.
+    /// Ephemeral interaction answers are included too (`flags & 64`), as only their member sees them.
     pub fn messages(&self, channel_id: &str) -> Vec<Value> {
         self.shared
             .lock()

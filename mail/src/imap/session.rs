@@ -8,14 +8,14 @@ use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::UnsolicitedResponse;
 use async_imap::Session;
 use futures::TryStreamExt;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::tls::{ImapStream, Transport};
 use super::{Disposition, ImapConfig, InboxHandler, RetryState};
 
-type Imap = Session<TcpStream>;
+type Imap = Session<ImapStream>;
 
 /// Bounds one IMAP step so a silent, dead connection becomes an error instead of a hang.
 async fn within<T, E>(
@@ -38,33 +38,32 @@ enum Pass {
     Stop,
 }
 
+async fn login(cfg: &ImapConfig, transport: &Transport) -> anyhow::Result<Imap> {
+    let ct = cfg.command_timeout;
+    let client = transport.connect(cfg).await?;
+    match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err((e, _client))) => Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username))),
+        Err(_) => bail!("IMAP login timed out"),
+    }
+}
+
+/// Connect, log in, log out.
+pub(super) async fn check(cfg: &ImapConfig, transport: &Transport) -> anyhow::Result<()> {
+    let mut session = login(cfg, transport).await?;
+    within(cfg.command_timeout, "LOGOUT", session.logout()).await
+}
+
 pub(super) async fn serve(
     cfg: &ImapConfig,
+    transport: &Transport,
     handler: &dyn InboxHandler,
     cancel: &CancellationToken,
     state: &mut RetryState,
     logged_in: &mut bool,
 ) -> anyhow::Result<()> {
     let ct = cfg.command_timeout;
-    let tcp = within(
-        ct,
-        "connect",
-        TcpStream::connect((cfg.host.as_str(), cfg.port)),
-    )
-    .await?;
-    let mut client = async_imap::Client::new(tcp);
-    // The server speaks first; login before reading the greeting would misread it as the login reply.
-    within(ct, "greeting", client.read_response())
-        .await?
-        .ok_or_else(|| anyhow!("server closed the connection before its greeting"))?;
-    let mut session =
-        match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err((e, _client))) => {
-                return Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username)))
-            }
-            Err(_) => bail!("IMAP login timed out"),
-        };
+    let mut session = login(cfg, transport).await?;
     *logged_in = true;
     let caps = within(ct, "CAPABILITY", session.capabilities()).await?;
     let has_idle = caps.has_str("IDLE");
@@ -79,7 +78,7 @@ pub(super) async fn serve(
         state.failures.clear();
         state.uid_validity = mailbox.uid_validity;
     }
-    tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, "IMAP intake connected");
+    tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = ?cfg.security, "IMAP intake connected");
 
     loop {
         let moves = Moves {

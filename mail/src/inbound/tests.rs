@@ -238,3 +238,51 @@ fn eval_corpus_never_panics() {
     }
     eprintln!("eval corpus: {ok} parsed, {err} rejected as not-an-email");
 }
+
+#[test]
+fn authentication_results_all_kept_in_order_topmost_first() {
+    // Three headers (one folded over several lines, one with odd case), interleaved with Received and an
+    // ARC-Authentication-Results that must not be mixed in, and a forwarded message whose own header must not
+    // leak into the outer list.
+    let raw = "Return-Path: <staff@city.test>\r\n\
+        Authentication-Results: mx.city.test;\r\n\
+        \tdkim=pass header.d=city.test header.s=s1;\r\n\
+        \tspf=pass (mx.city.test: domain of staff@city.test designates 10.0.0.1) smtp.mailfrom=staff@city.test;\r\n\
+        \tdmarc=pass header.from=city.test\r\n\
+        Received: from relay.city.test by mx.city.test; Mon, 3 Mar 2025 10:00:02 +0000\r\n\
+        ARC-Authentication-Results: i=1; relay.city.test; spf=pass smtp.mailfrom=city.test\r\n\
+        authentication-results: relay.city.test; spf=none smtp.mailfrom=city.test\r\n\
+        Received: from outside by relay.city.test; Mon, 3 Mar 2025 10:00:01 +0000\r\n\
+        AUTHENTICATION-RESULTS: forged.example; dmarc=pass header.from=city.test\r\n\
+        From: Staff <staff@city.test>\r\n\
+        To: 311@city.test\r\n\
+        Subject: close 311-000123\r\n\
+        Message-ID: <ar-order@city.test>\r\n\
+        MIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+        \r\n\
+        --b1\r\n\
+        Content-Type: text/plain\r\n\
+        \r\n\
+        Done.\r\n\
+        --b1\r\n\
+        Content-Type: message/rfc822\r\n\
+        \r\n\
+        Authentication-Results: inner.example; dmarc=pass\r\n\
+        From: someone@example.test\r\n\
+        Subject: inner\r\n\
+        \r\n\
+        inner body\r\n\
+        --b1--\r\n";
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(
+        m.authentication_results,
+        vec![
+            "mx.city.test; dkim=pass header.d=city.test header.s=s1; spf=pass (mx.city.test: domain of \
+             staff@city.test designates 10.0.0.1) smtp.mailfrom=staff@city.test; dmarc=pass header.from=city.test"
+                .to_string(),
+            "relay.city.test; spf=none smtp.mailfrom=city.test".to_string(),
+            "forged.example; dmarc=pass header.from=city.test".to_string(),
+        ]
+    );
+}
