@@ -60,12 +60,16 @@ pub struct MailSettings {
     pub staff_addresses: Vec<String>,
     #[serde(default)]
     pub staff_domains: Vec<String>,
+    /// Receiving-server names (authserv-id) whose `Authentication-Results` headers are trusted for staff
+    /// commands by email (e.g. your inbound MX). Headers from anyone else are ignored.
+    #[serde(default)]
+    pub authserv_ids: Vec<String>,
+    /// Staff addresses whose email commands are accepted without authentication results (test setups only).
+    #[serde(default)]
+    pub staff_auth_exempt: Vec<String>,
     /// Automatic replies to one sender per hour, at most.
     #[serde(default = "default_rate_limit")]
     pub replies_per_sender_per_hour: u32,
-    /// A reply after closure within this many days reopens the request.
-    #[serde(default = "default_reopen_days")]
-    pub reopen_window_days: u32,
     #[serde(default = "default_max_attachment")]
     pub max_attachment_bytes: usize,
     #[serde(default = "default_max_total_attachment")]
@@ -88,8 +92,9 @@ impl Default for MailSettings {
             own_domains: Vec::new(),
             staff_addresses: Vec::new(),
             staff_domains: Vec::new(),
+            authserv_ids: Vec::new(),
+            staff_auth_exempt: Vec::new(),
             replies_per_sender_per_hour: default_rate_limit(),
-            reopen_window_days: default_reopen_days(),
             max_attachment_bytes: default_max_attachment(),
             max_total_attachment_bytes: default_max_total_attachment(),
             imap: None,
@@ -199,9 +204,6 @@ fn default_from_name() -> String {
 }
 fn default_rate_limit() -> u32 {
     5
-}
-fn default_reopen_days() -> u32 {
-    14
 }
 fn default_max_attachment() -> usize {
     5 * 1024 * 1024

@@ -7,6 +7,8 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod outbox_worker;
+pub mod report;
 pub mod serve;
 pub mod store;
+pub mod sweeper;
 pub mod templates;

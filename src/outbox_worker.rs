@@ -256,7 +256,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
         status: req.status.clone(),
         last_action,
         emergency: req.emergency.is_some(),
-        reporters: 1,
+        reporters: 1 + desk.store.duplicates_of(req.reference).await?.len() as u32,
     })
 }
 

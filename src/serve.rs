@@ -106,6 +106,8 @@ pub fn start(
     }
     let (d2, c2) = (desk.clone(), cancel.clone());
     tracker.spawn(async move { crate::outbox_worker::run(d2, deliverers, c2).await });
+    let (d3, c3) = (desk.clone(), cancel.clone());
+    tracker.spawn(async move { crate::sweeper::run(d3, Duration::from_secs(60), c3).await });
     Running {
         desk,
         cancel,

@@ -486,7 +486,7 @@ async fn replies_to_one_sender_are_rate_limited() {
 #[tokio::test]
 async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_request_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, clock) = support::desk(dir.path(), "[mail]\nreopen_window_days = 14\n").await;
+    let (desk, clock) = support::desk(dir.path(), "").await; // the example city reopens within 14 days
     let r = created(
         &desk
             .ingest_email(&email(

@@ -5,6 +5,7 @@ mod classify;
 mod demo;
 mod eval;
 mod ingest;
+mod report;
 mod request;
 
 use std::path::PathBuf;
@@ -36,6 +37,10 @@ pub enum Command {
     /// Look at requests.
     #[command(subcommand)]
     Request(request::Cmd),
+    /// Managers' report: volume, response times, SLA compliance, backlog, duplicates, reopen rate, hot spots.
+    Report(report::Args),
+    /// Run one SLA sweep now (reminders, escalations, re-pages, follow-ups) and deliver what it queued.
+    Sweep,
     /// Check a config file (service settings, city, or templates) and report what is wrong with it.
     CheckConfig(check::Args),
     /// Feed sample messages through the service and show what everyone would receive.
@@ -54,6 +59,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ingest(a) => ingest::run(config, a).await,
         Command::Request(c) => request::run(config, c).await,
         Command::CheckConfig(a) => check::run(a),
+        Command::Report(a) => report::run(config, a).await,
+        Command::Sweep => {
+            let desk = crate::app::open(config).await?;
+            let s = crate::sweeper::sweep_once(&desk).await?;
+            println!("{s:?}");
+            let n =
+                crate::outbox_worker::drain(&desk, &crate::app::embedded_deliverers(&desk)).await?;
+            eprintln!("delivered {n} outbox row(s)");
+            Ok(())
+        }
         Command::Demo(a) => demo::run(a).await,
     }
 }

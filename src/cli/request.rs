@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use routing::RequestRef;
 
 use crate::clock::human;
+use crate::desk::{Actor, StaffAction};
 use crate::store::RequestFilter;
 
 #[derive(Debug, clap::Subcommand)]
@@ -17,8 +18,36 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Acknowledge a request (the department has seen it).
+    Ack { reference: RequestRef },
+    /// Close a request; the note is emailed to the resident.
+    Close {
+        reference: RequestRef,
+        /// What was done (the resident reads this).
+        #[arg(long)]
+        note: String,
+        /// resolved, duplicate, not_city or unresolvable.
+        #[arg(long, default_value = "resolved")]
+        reason: String,
+    },
+    /// Move a request to another department.
+    Reassign {
+        reference: RequestRef,
+        department: String,
+        #[arg(long)]
+        why: Option<String>,
+    },
+    /// Reopen a closed request.
+    Reopen {
+        reference: RequestRef,
+        #[arg(long)]
+        why: String,
+    },
     /// Requests, newest first.
     List {
+        /// Only requests past their response or resolution target.
+        #[arg(long)]
+        overdue: bool,
         #[arg(long)]
         status: Option<String>,
         #[arg(long)]
@@ -87,19 +116,53 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
                 );
             }
         }
+        Cmd::Ack { reference } => act(&desk, reference, StaffAction::Acknowledge).await?,
+        Cmd::Close {
+            reference,
+            note,
+            reason,
+        } => {
+            let reason = reason.parse().map_err(anyhow::Error::msg)?;
+            act(&desk, reference, StaffAction::Close { reason, note }).await?
+        }
+        Cmd::Reassign {
+            reference,
+            department,
+            why,
+        } => {
+            act(
+                &desk,
+                reference,
+                StaffAction::Reassign {
+                    to: department,
+                    why,
+                },
+            )
+            .await?
+        }
+        Cmd::Reopen { reference, why } => {
+            act(&desk, reference, StaffAction::Reopen { why }).await?
+        }
         Cmd::List {
+            overdue,
             status,
             department,
             limit,
             json,
         } => {
-            let f = RequestFilter {
-                status,
-                department,
-                requester: None,
-                limit: Some(limit),
+            let reqs = if overdue {
+                let mut l = desk.overdue(department.as_deref()).await?;
+                l.truncate(limit.max(0) as usize);
+                l
+            } else {
+                let f = RequestFilter {
+                    status,
+                    department,
+                    requester: None,
+                    limit: Some(limit),
+                };
+                desk.store.list_requests(&f).await?
             };
-            let reqs = desk.store.list_requests(&f).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reqs)?);
                 return Ok(());
@@ -121,6 +184,28 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
         }
     }
     desk.store.close().await;
+    Ok(())
+}
+
+/// A CLI operator acts as trusted staff; the action still goes through the lifecycle rules.
+async fn act(desk: &crate::desk::Desk, reference: RequestRef, action: StaffAction) -> Result<()> {
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    let actor = Actor {
+        id: format!("cli:{user}"),
+        name: user,
+        source: "cli",
+        roles: Vec::new(),
+        trusted_staff: true,
+    };
+    let req = desk
+        .act(reference, &actor, action)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} is now {} ({})",
+        req.reference, req.status, req.department
+    );
+    crate::outbox_worker::drain(desk, &crate::app::embedded_deliverers(desk)).await?;
     Ok(())
 }
 

@@ -99,9 +99,23 @@ impl Desk {
         actor: &Actor,
         action: StaffAction,
     ) -> Result<Request, ActionError> {
+        self.act_with_inbound(reference, actor, action, None).await
+    }
+
+    /// `act`, also recording the inbound message that carried the action in the same transaction.
+    pub(crate) async fn act_with_inbound(
+        &self,
+        reference: RequestRef,
+        actor: &Actor,
+        action: StaffAction,
+        inbound: Option<crate::store::InboundRecord>,
+    ) -> Result<Request, ActionError> {
         let mut attempt = 0;
         loop {
-            match self.act_once(reference, actor, action.clone()).await {
+            match self
+                .act_once(reference, actor, action.clone(), inbound.clone())
+                .await
+            {
                 Err(ActionError::Unexpected(e))
                     if attempt < 3
                         && matches!(
@@ -121,6 +135,7 @@ impl Desk {
         reference: RequestRef,
         actor: &Actor,
         action: StaffAction,
+        inbound: Option<crate::store::InboundRecord>,
     ) -> Result<Request, ActionError> {
         let req = self
             .store
@@ -163,6 +178,7 @@ impl Desk {
         let now = self.now();
         let mut change = Change {
             expect_status: Some(req.status.clone()),
+            inbound,
             ..Change::default()
         };
         let who = json!({ "actor_name": actor.name });
@@ -185,10 +201,17 @@ impl Desk {
                     json!({ "reason": reason, "note": note, "actor_name": actor.name }),
                 ));
                 change.outbox.push(self.work_order_update_job());
-                let thread = self.thread_of(&req).await?;
+                let thread = self.reply_thread(&req).await?;
                 if let Some((job, mid)) = self.completion_email(&req, reason, &note, &thread) {
                     change.outbox.push(job);
                     change.thread_ids.push((mid, "out".into()));
+                }
+                // Everyone who reported the same problem hears the outcome too, under their own reference.
+                for dup in self.store.duplicates_of(reference).await? {
+                    let thread = self.reply_thread(&dup).await?;
+                    if let Some((job, _)) = self.completion_email(&dup, reason, &note, &thread) {
+                        change.outbox.push(job);
+                    }
                 }
             }
             StaffAction::Reassign { to, why } => {
@@ -235,7 +258,7 @@ impl Desk {
                 vars.retain(|(k, _)| matches!(*k, "reference" | "city"));
                 vars.push(("text", text.clone()));
                 // Written by a person but sent by the service: marked auto-generated so that responders stay quiet.
-                let thread = self.thread_of(&req).await?;
+                let thread = self.reply_thread(&req).await?;
                 let (job, mid) = self.email_job(
                     reference,
                     &req.language,
@@ -294,7 +317,7 @@ impl Desk {
             ("note", note.trim().to_string()),
             (
                 "reopen_days",
-                self.settings.mail.reopen_window_days.to_string(),
+                self.city.accountability.reopen_window_days.to_string(),
             ),
         ];
         Some(self.email_job(
@@ -310,7 +333,7 @@ impl Desk {
 
     /// Threading context for a later mail to the requester: under their first message, so that their mail
     /// client shows the whole conversation.
-    async fn thread_of(&self, req: &Request) -> Result<ReplyTo, StoreError> {
+    pub(crate) async fn reply_thread(&self, req: &Request) -> Result<ReplyTo, StoreError> {
         let ids = self.store.thread_message_ids(req.reference).await?;
         let first_in = ids
             .iter()

@@ -333,6 +333,7 @@ impl ChatDesk {
             .chars()
             .take(80)
             .collect();
+        let (response_due, resolution_due) = desk.due_times(&decision, now);
         let new = NewRequest {
             department: decision.department.to_string(),
             category: decision.category.as_ref().map(|c| c.to_string()),
@@ -353,8 +354,8 @@ impl ChatDesk {
             description: text.trim().to_string(),
             decision: serde_json::to_value(&decision).unwrap_or_default(),
             linked_to: None,
-            response_due_at: now + i64::from(decision.response_hours) * 3_600_000,
-            resolution_due_at: now + i64::from(decision.resolution_hours) * 3_600_000,
+            response_due_at: response_due,
+            resolution_due_at: resolution_due,
         };
         let emergency = decision.emergency.is_some();
         let result = desk

@@ -170,44 +170,12 @@ impl Desk {
                 "location",
                 req.location_text.clone().unwrap_or_else(|| none.into()),
             ),
-            (
-                "response_time",
-                human_hours(
-                    ((req.response_due_at - req.created_at) / 3_600_000).max(1),
-                    lang,
-                ),
-            ),
+            ("response_time", self.human_due(req.response_due_at, lang)),
             (
                 "resolution_time",
-                human_hours(
-                    ((req.resolution_due_at - req.created_at) / 3_600_000).max(1),
-                    lang,
-                ),
+                self.human_due(req.resolution_due_at, lang),
             ),
         ]
-    }
-}
-
-/// "36 hours" / "3 days" in English or Spanish.
-pub fn human_hours(hours: i64, lang: &str) -> String {
-    let es = lang == "es";
-    if hours >= 48 && hours % 24 == 0 {
-        let d = hours / 24;
-        if es {
-            format!("{d} días")
-        } else {
-            format!("{d} days")
-        }
-    } else if hours == 1 {
-        if es {
-            "1 hora".into()
-        } else {
-            "1 hour".into()
-        }
-    } else if es {
-        format!("{hours} horas")
-    } else {
-        format!("{hours} hours")
     }
 }
 
@@ -233,13 +201,5 @@ mod tests {
     fn masks() {
         assert_eq!(mask_email("jane.doe@example.test"), "j***@example.test");
         assert_eq!(mask_email("x"), "x***");
-    }
-
-    #[test]
-    fn hours_read_naturally() {
-        assert_eq!(human_hours(72, "en"), "3 days");
-        assert_eq!(human_hours(72, "es"), "3 días");
-        assert_eq!(human_hours(36, "en"), "36 hours");
-        assert_eq!(human_hours(1, "es"), "1 hora");
     }
 }

@@ -246,6 +246,7 @@ impl Desk {
         let emergency = decision.emergency.is_some();
         let cat = decision.category.as_ref().map(|c| c.to_string());
         let location = decision.location.clone();
+        let (response_due, resolution_due) = self.due_times(&decision, now);
         let new = NewRequest {
             department: decision.department.to_string(),
             category: cat,
@@ -268,9 +269,19 @@ impl Desk {
             description: body.trim().to_string(),
             decision: serde_json::to_value(&decision).unwrap_or_default(),
             linked_to: linked_to.or(quoted_by_stranger),
-            response_due_at: now + i64::from(decision.response_hours) * 3_600_000,
-            resolution_due_at: now + i64::from(decision.resolution_hours) * 3_600_000,
+            response_due_at: response_due,
+            resolution_due_at: resolution_due,
         };
+        // Same problem, same place, already open: link instead of creating new work (emergencies always page).
+        let duplicate = if emergency || new.linked_to.is_some() {
+            None
+        } else {
+            self.find_duplicate(&new, now).await?
+        };
+        let mut new = new;
+        if let Some((orig, _)) = &duplicate {
+            new.linked_to = Some(*orig);
+        }
         let rate_limited = self.over_rate_limit(sender, now).await?;
         let reply_to = ReplyTo {
             message_id: inb.message_id.clone(),
@@ -297,7 +308,15 @@ impl Desk {
                             "quoted_reference": quoted_by_stranger.map(|r| r.to_string()),
                             "attachments": inb.attachments.iter().map(|a| json!({"filename": a.filename, "size": a.size})).collect::<Vec<_>>() }),
                 ));
-                if let Some(job) = self.work_order_job(&new.department, emergency) {
+                if let Some((orig, why)) = &duplicate {
+                    change.status = Some(StatusChange::Closed { reason: "duplicate".into() });
+                    change.events.push(NewEvent::new(
+                        "closed",
+                        "system",
+                        SOURCE,
+                        json!({ "reason": "duplicate", "duplicate_of": orig.to_string(), "note": format!("Already reported as {orig} ({why})") }),
+                    ));
+                } else if let Some(job) = self.work_order_job(&new.department, emergency) {
                     change.outbox.push(job);
                 }
                 if rate_limited {
@@ -306,7 +325,14 @@ impl Desk {
                 }
                 let req_view = request_view(reference, &new, now);
                 let mut vars = self.request_vars(&req_view);
-                let kind = if emergency { "emergency" } else { "acknowledgement" };
+                let kind = match (&duplicate, emergency) {
+                    (_, true) => "emergency",
+                    (Some((orig, _)), false) => {
+                        vars.push(("original", orig.to_string()));
+                        "duplicate"
+                    }
+                    (None, false) => "acknowledgement",
+                };
                 vars.retain(|(k, _)| *k != "reference");
                 vars.push(("reference", reference.to_string()));
                 let (job, mid) = self.email_job(reference, &lang, kind, &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
@@ -328,10 +354,87 @@ impl Desk {
                 change
             })
             .await?;
+        if let Some((orig, why)) = duplicate {
+            // The original's department sees one more reporter on its card.
+            let change = Change {
+                events: vec![NewEvent::new(
+                    "duplicate_linked",
+                    sender,
+                    SOURCE,
+                    json!({ "reference": reference.to_string(), "why": why }),
+                )],
+                outbox: vec![self.work_order_update_job()],
+                ..Change::default()
+            };
+            self.store.apply_change(orig, &change, now).await?;
+        }
         Ok(IngestOutcome::Created {
             reference,
             emergency,
         })
+    }
+
+    /// An open request with the same category at the same place, reported within the window.
+    async fn find_duplicate(
+        &self,
+        new: &NewRequest,
+        now: i64,
+    ) -> Result<Option<(RequestRef, String)>, StoreError> {
+        let Some(category) = new.category.as_deref() else {
+            return Ok(None);
+        };
+        if new.location_norm.is_none() && new.lat.is_none() {
+            return Ok(None);
+        }
+        let candidate = |reference,
+                         category: Option<&str>,
+                         location_norm: Option<String>,
+                         lat,
+                         lon,
+                         created_ms| routing::duplicates::Candidate {
+            reference,
+            category: category.map(Into::into),
+            location_norm,
+            lat,
+            lon,
+            created_ms,
+        };
+        let open: Vec<_> = self
+            .store
+            .active_requests()
+            .await?
+            .into_iter()
+            .filter(|r| r.category.as_deref() == Some(category))
+            .map(|r| {
+                candidate(
+                    r.reference,
+                    r.category.as_deref(),
+                    r.location_norm.clone(),
+                    r.lat,
+                    r.lon,
+                    r.created_at,
+                )
+            })
+            .collect();
+        if open.is_empty() {
+            return Ok(None);
+        }
+        let placeholder = RequestRef::new(u64::MAX >> 1).expect("non-zero");
+        let me = candidate(
+            placeholder,
+            Some(category),
+            new.location_norm.clone(),
+            new.lat,
+            new.lon,
+            now,
+        );
+        let policy = &self.city.accountability;
+        Ok(routing::duplicates::find_duplicate(
+            &me,
+            &open,
+            policy.duplicate_window_ms(),
+            policy.duplicate_radius_m,
+        ))
     }
 
     /// A participant's reply: a status question, a comment, or (after closure) a reopen or a linked new request.
@@ -349,19 +452,81 @@ impl Desk {
             message_id: inb.message_id.clone(),
             references: inb.references.clone(),
         };
+        if sender != req.requester && self.is_staff_address(sender) {
+            if let Some(action) = self
+                .staff_email_command(req, inb, sender, &text, &inbound, now)
+                .await?
+            {
+                return Ok(IngestOutcome::Appended {
+                    reference: req.reference,
+                    action,
+                });
+            }
+        }
         let rate_limited = self.over_rate_limit(sender, now).await?;
         let lang = req.language.clone();
         let mut change = Change {
             inbound: Some(inbound),
             attachments: attachments_of(inb),
+            // Decided on this status: if staff changed it meanwhile, the message is retried and decided again.
+            expect_status: Some(req.status.clone()),
             ..Change::default()
         };
         if let Some(id) = &inb.message_id {
             change.thread_ids.push((id.clone(), "in".into()));
         }
         let action;
-        if req.status == status::CLOSED {
-            let window = i64::from(self.settings.mail.reopen_window_days) * 86_400_000;
+        let followup_answer = if req.status == status::CLOSED && sender == req.requester {
+            self.pending_followup_answer(req, &text).await?
+        } else {
+            None
+        };
+        if let Some(fixed) = followup_answer {
+            if fixed {
+                action = "followup_confirmed";
+                change.events.push(NewEvent::new(
+                    "followup_confirmed",
+                    sender,
+                    SOURCE,
+                    json!({ "text": text }),
+                ));
+            } else {
+                action = "reopened";
+                change.status = Some(StatusChange::Reopened);
+                change.events.push(NewEvent::new(
+                    "followup_not_fixed",
+                    sender,
+                    SOURCE,
+                    json!({ "text": text }),
+                ));
+                change.events.push(NewEvent::new(
+                    "reopened",
+                    sender,
+                    SOURCE,
+                    json!({ "text": text, "via": "followup" }),
+                ));
+                change.outbox.push(self.chat_note_job(&format!(
+                    "The resident says it is NOT fixed; reopened. Their words: {text}"
+                )));
+                change.outbox.push(self.work_order_update_job());
+                if !rate_limited {
+                    let mut vars = self.request_vars(req);
+                    vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
+                    let (job, mid) = self.email_job(
+                        req.reference,
+                        &lang,
+                        "reopened",
+                        &vars,
+                        sender,
+                        &reply_to,
+                        AutoSubmitted::AutoReplied,
+                    );
+                    change.outbox.push(job);
+                    change.thread_ids.push((mid, "out".into()));
+                }
+            }
+        } else if req.status == status::CLOSED {
+            let window = i64::from(self.city.accountability.reopen_window_days) * 86_400_000;
             let closed_at = req.closed_at.unwrap_or(req.updated_at);
             if now - closed_at > window {
                 // Too late to reopen: a fresh request, linked to the old one.
@@ -463,6 +628,26 @@ impl Desk {
         })
     }
 
+    /// Whether `text` answers an unanswered "Was it fixed?" on a closed request.
+    async fn pending_followup_answer(
+        &self,
+        req: &Request,
+        text: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        let Some(answer) = yes_or_no(text) else {
+            return Ok(None);
+        };
+        let closed = req.closed_at.unwrap_or(0);
+        let events = self.store.events(req.reference).await?;
+        let asked = events
+            .iter()
+            .any(|e| e.kind == "followup_sent" && e.at >= closed);
+        let answered = events.iter().any(|e| {
+            matches!(e.kind.as_str(), "followup_confirmed" | "followup_not_fixed") && e.at >= closed
+        });
+        Ok((asked && !answered).then_some(answer))
+    }
+
     /// Per-sender cap on automatic replies (loop breaker even against responders that ignore RFC 3834).
     async fn over_rate_limit(&self, sender: &str, now: i64) -> Result<bool, StoreError> {
         let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
@@ -471,6 +656,21 @@ impl Desk {
             .count_mail_to(&sender.to_ascii_lowercase(), now - 3_600_000)
             .await?
             >= limit)
+    }
+}
+
+/// A resident's answer to "Was it fixed?": Some(true) for yes, Some(false) for no, None when it is neither.
+pub fn yes_or_no(text: &str) -> Option<bool> {
+    let t = text.trim().to_lowercase();
+    let first = t
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())?;
+    match first {
+        "yes" | "y" | "yeah" | "yep" | "si" | "sí" | "fixed" | "arreglado" | "resuelto" => {
+            Some(true)
+        }
+        "no" | "n" | "nope" | "not" => Some(false),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod chat;
 mod compose;
 mod email_intake;
+mod email_staff;
 mod threading;
 
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use crate::templates::Templates;
 
 pub use actions::{ActionError, Actor, StaffAction};
 pub use chat::ChatDesk;
-pub use compose::{human_hours, mask_email};
+pub use compose::mask_email;
 pub use email_intake::IngestOutcome;
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.
@@ -66,6 +67,82 @@ impl Desk {
 
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Response and resolution due times from `now`: business hours on the city calendar, or the wall clock
+    /// for urgent items.
+    pub fn due_times(&self, d: &routing::Decision, now: i64) -> (i64, i64) {
+        let cal = &self.city.calendar;
+        (
+            routing::sla::due_at(cal, now, d.response_hours, d.priority),
+            routing::sla::due_at(cal, now, d.resolution_hours, d.priority),
+        )
+    }
+
+    /// A due time as a resident reads it, in the city's time zone and the resident's language.
+    pub fn human_due(&self, ms: i64, lang: &str) -> String {
+        use chrono::{Datelike, Timelike};
+        let t = self.city.calendar.local(ms);
+        let (h, m) = (t.hour(), t.minute());
+        let wd = t.weekday().num_days_from_monday() as usize;
+        let mo = t.month0() as usize;
+        if lang == "es" {
+            const D: [&str; 7] = [
+                "lunes",
+                "martes",
+                "miércoles",
+                "jueves",
+                "viernes",
+                "sábado",
+                "domingo",
+            ];
+            const M: [&str; 12] = [
+                "enero",
+                "febrero",
+                "marzo",
+                "abril",
+                "mayo",
+                "junio",
+                "julio",
+                "agosto",
+                "septiembre",
+                "octubre",
+                "noviembre",
+                "diciembre",
+            ];
+            format!("el {} {} de {} a las {h:02}:{m:02}", D[wd], t.day(), M[mo])
+        } else {
+            const D: [&str; 7] = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ];
+            const M: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            let (h12, ampm) = match h {
+                0 => (12, "AM"),
+                1..=11 => (h, "AM"),
+                12 => (12, "PM"),
+                _ => (h - 12, "PM"),
+            };
+            format!("by {}, {} {} at {h12}:{m:02} {ampm}", D[wd], M[mo], t.day())
+        }
     }
 
     /// The domain of the city's 311 address.

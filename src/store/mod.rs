@@ -5,6 +5,7 @@ mod inbound;
 mod model;
 mod outbox;
 mod requests;
+mod schedule;
 mod work_orders;
 
 use std::str::FromStr;

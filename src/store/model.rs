@@ -162,6 +162,9 @@ pub struct Change {
     pub department: Option<String>,
     /// Apply only if the request still has this status (the one the decision was made on).
     pub expect_status: Option<String>,
+    /// Apply only if nobody changed the request since this `updated_at` (periodic jobs use it so that two
+    /// sweeps never act twice on the same facts).
+    pub expect_updated_at: Option<i64>,
 }
 
 /// A lifecycle change recorded on the request row.

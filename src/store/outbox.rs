@@ -48,6 +48,16 @@ impl Store {
         })
     }
 
+    /// Queues an outbound effect that belongs to no request (e.g. the weekly scorecard).
+    pub async fn enqueue(&self, job: &super::NewOutbox, now: i64) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, NULL, $2, $3, $4, $4)")
+                .bind(&job.kind).bind(&job.recipient).bind(job.payload.to_string()).bind(now)
+                .execute(p).await?;
+            Ok(())
+        })
+    }
+
     /// Marks a job delivered.
     pub async fn complete_outbox(&self, id: i64, now: i64) -> Result<(), StoreError> {
         on_pool!(self, p => {

@@ -208,10 +208,11 @@ impl Store {
             let mut tx = p.begin().await?;
             // Writing first takes the write lock at once (SQLite would otherwise fail a read-then-write
             // transaction that raced another writer), and checks the status the decision was based on.
-            let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3)")
+            let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR updated_at = $4)")
                 .bind(id)
                 .bind(now)
                 .bind(&change.expect_status)
+                .bind(change.expect_updated_at)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -320,6 +321,80 @@ impl Store {
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
                 out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Requests closed as duplicates of `reference` (their requesters hear when it closes).
+    pub async fn duplicates_of(&self, reference: RequestRef) -> Result<Vec<Request>, StoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE linked_to = $1 AND close_reason = 'duplicate' ORDER BY id");
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ref_id(reference)).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Requests not closed, oldest first.
+    pub async fn active_requests(&self) -> Result<Vec<Request>, StoreError> {
+        let sql =
+            format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE status <> 'closed' ORDER BY id");
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Requests closed at or after `since`, oldest first.
+    pub async fn closed_since(&self, since: i64) -> Result<Vec<Request>, StoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE status = 'closed' AND closed_at >= $1 ORDER BY id");
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every request created in `[from, to)` plus every request still open (for reports).
+    pub async fn requests_for_report(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Request>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE (created_at >= $1 AND created_at < $2) OR status <> 'closed' ORDER BY id"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// How many times each request was reopened.
+    pub async fn reopen_counts(&self) -> Result<std::collections::HashMap<i64, u32>, StoreError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query("SELECT request_id, COUNT(*) AS n FROM events WHERE kind = 'reopened' GROUP BY request_id")
+                .fetch_all(p)
+                .await?;
+            let mut out = std::collections::HashMap::new();
+            for r in &rows {
+                let n: i64 = r.try_get("n")?;
+                out.insert(r.try_get::<i64, _>("request_id")?, n as u32);
             }
             Ok(out)
         })

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod town;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 

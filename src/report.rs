@@ -1,0 +1,88 @@
+//! Reports for managers: rows from the store handed to the pure report in `routing`, rendered as text, CSV,
+//! JSON or an SVG chart, and the short weekly scorecard posted to chat.
+
+use anyhow::{Context, Result};
+use routing::report::{Report, ReportRequest};
+use routing::RequestRef;
+
+use crate::desk::Desk;
+
+/// Builds the report for requests created in `[from, to)` (plus the open backlog), judged as of now.
+pub async fn build(desk: &Desk, from: i64, to: i64, department: Option<&str>) -> Result<Report> {
+    let reopens = desk.store.reopen_counts().await?;
+    let rows: Vec<ReportRequest> = desk
+        .store
+        .requests_for_report(from, to)
+        .await?
+        .into_iter()
+        .filter(|r| department.is_none_or(|d| r.department == d))
+        .map(|r| {
+            let id = r.reference.number() as i64;
+            let close_reason = r.close_reason.as_deref().and_then(|c| c.parse().ok());
+            Ok(ReportRequest {
+                reference: r.reference,
+                department: r.department.as_str().into(),
+                category: r.category.as_deref().map(Into::into),
+                language: r.language.parse().unwrap_or_default(),
+                created_ms: r.created_at,
+                acknowledged_ms: r.acknowledged_at,
+                closed_ms: r.closed_at,
+                close_reason,
+                status: r.status.parse().map_err(anyhow::Error::msg)?,
+                response_due_ms: r.response_due_at,
+                resolution_due_ms: r.resolution_due_at,
+                location_norm: r.location_norm.clone(),
+                duplicate_of: if r.close_reason.as_deref() == Some("duplicate") {
+                    r.linked_to
+                } else {
+                    None::<RequestRef>
+                },
+                reopened_count: reopens.get(&id).copied().unwrap_or(0),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Report::build(
+        &rows,
+        from,
+        to,
+        desk.now(),
+        &desk.city.calendar,
+    ))
+}
+
+fn pct(met: u32, missed: u32) -> String {
+    if met + missed == 0 {
+        "—".into()
+    } else {
+        format!("{:.0}%", 100.0 * f64::from(met) / f64::from(met + missed))
+    }
+}
+
+/// A few lines for chat: volume, SLA compliance per department, backlog.
+pub fn scorecard_text(r: &Report) -> String {
+    let mut out =
+        format!(
+        "{} new requests · backlog {} · duplicates merged {} · on-time response {} / resolution {}",
+        r.total,
+        r.backlog_total,
+        r.duplicates_merged,
+        pct(r.sla_overall.response.met, r.sla_overall.response.missed),
+        pct(r.sla_overall.resolution.met, r.sla_overall.resolution.missed)
+    );
+    for d in &r.sla {
+        out.push_str(&format!(
+            "\n• {}: response {} · resolution {}",
+            d.department,
+            pct(d.response.met, d.response.missed),
+            pct(d.resolution.met, d.resolution.missed)
+        ));
+    }
+    out
+}
+
+/// Parses `YYYY-MM-DD` as the start of that day in the city's time zone.
+pub fn parse_day(desk: &Desk, s: &str) -> Result<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD)"))?;
+    Ok(desk.city.calendar.instant(d, chrono::NaiveTime::MIN))
+}

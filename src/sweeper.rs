@@ -1,0 +1,272 @@
+//! The SLA sweeper: overdue reminders to the department, escalation to supervisors, re-paging dispatch for
+//! unacknowledged emergencies, "Was it fixed?" follow-ups, and the weekly scorecard. Every decision is computed
+//! from events by the pure policy in `routing`, every effect is an event plus outbox rows, so a restart neither
+//! loses nor repeats anything.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use mail::outbound::AutoSubmitted;
+use routing::lifecycle::{CloseReason, Status};
+use routing::policy::{SweepAction, SweepFacts, Target};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::desk::Desk;
+use crate::store::{Change, Event, NewEvent, NewOutbox, Request};
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepSummary {
+    pub reminders: usize,
+    pub escalations: usize,
+    pub repages: usize,
+    pub followups: usize,
+    pub scorecards: usize,
+}
+
+/// Sweeps every `every` until cancelled.
+pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) {
+    loop {
+        match sweep_once(&desk).await {
+            Ok(s) if s != SweepSummary::default() => info!(?s, "sweep"),
+            Ok(_) => {}
+            Err(e) => warn!(error = format!("{e:#}"), "sweep failed"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// One pass over open work and recent closures.
+pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
+    let now = desk.now();
+    let mut summary = SweepSummary::default();
+    for req in desk.store.active_requests().await? {
+        let events = desk.store.events(req.reference).await?;
+        let facts = facts(&req, &events, now)?;
+        let actions =
+            routing::policy::sweep_decision(&facts, &desk.city.calendar, &desk.city.accountability);
+        if actions.is_empty() {
+            continue;
+        }
+        let mut change = Change {
+            expect_status: Some(req.status.clone()),
+            expect_updated_at: Some(req.updated_at),
+            ..Change::default()
+        };
+        let mut done = SweepSummary::default();
+        for action in actions {
+            match action {
+                SweepAction::Remind { which } => {
+                    done.reminders += 1;
+                    let (what, due) = match which {
+                        Target::Response => ("acknowledgement", req.response_due_at),
+                        Target::Resolution => ("resolution", req.resolution_due_at),
+                    };
+                    change.events.push(NewEvent::new(
+                        "overdue_reminder",
+                        "system",
+                        "sweeper",
+                        json!({ "target": what, "due": due }),
+                    ));
+                    if let Some(channel) = department_channel(desk, &req.department) {
+                        change.outbox.push(note_to(&channel, format!(
+                            "⏰ {} is overdue for {what} (due {}). {} · {}. Please acknowledge or update it.",
+                            req.reference, crate::clock::human(due), desk.category_name(req.category.as_deref(), "en"),
+                            req.location_text.as_deref().unwrap_or("no location"))));
+                    }
+                }
+                SweepAction::Escalate => {
+                    done.escalations += 1;
+                    change.events.push(NewEvent::new(
+                        "escalated",
+                        "system",
+                        "sweeper",
+                        json!({ "department": req.department }),
+                    ));
+                    let channel = desk
+                        .city
+                        .accountability
+                        .supervisor_channel
+                        .clone()
+                        .or_else(|| department_channel(desk, &req.department));
+                    if let Some(channel) = channel {
+                        change.outbox.push(note_to(&channel, format!(
+                            "⚠️ Escalation: {} ({}) in {} is overdue — respond by {} / resolve by {}, status {}.",
+                            req.reference, desk.category_name(req.category.as_deref(), "en"), desk.department_name(&req.department, "en"),
+                            crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
+                    }
+                }
+                SweepAction::Repage => {
+                    done.repages += 1;
+                    change
+                        .events
+                        .push(NewEvent::new("repaged", "system", "sweeper", json!({})));
+                    if let Some(job) = desk.work_order_job(&req.department, true) {
+                        change.outbox.push(job);
+                    }
+                }
+            }
+        }
+        match desk.store.apply_change(req.reference, &change, now).await {
+            // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
+            Err(crate::store::StoreError::Conflict(_)) => continue,
+            other => other?,
+        }
+        summary.reminders += done.reminders;
+        summary.escalations += done.escalations;
+        summary.repages += done.repages;
+    }
+    summary.followups = followups(desk, now).await?;
+    summary.scorecards = scorecard(desk, now).await?;
+    Ok(summary)
+}
+
+fn facts(req: &Request, events: &[Event], now: i64) -> Result<SweepFacts> {
+    let status: Status = req.status.parse().map_err(anyhow::Error::msg)?;
+    let last = |kind: &str| events.iter().filter(|e| e.kind == kind).map(|e| e.at).max();
+    // A reassignment or reopening starts a new round: a new acknowledgement is owed and may escalate again.
+    let round_start = events
+        .iter()
+        .filter(|e| matches!(e.kind.as_str(), "reassigned" | "reopened" | "acknowledged"))
+        .map(|e| e.at)
+        .max();
+    let escalated = last("escalated").is_some_and(|at| round_start.is_none_or(|r| at >= r));
+    Ok(SweepFacts {
+        priority: serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal),
+        emergency: req.emergency.is_some(),
+        status,
+        created_ms: req.created_at,
+        acknowledged_ms: if status == Status::Acknowledged {
+            req.acknowledged_at
+        } else {
+            None
+        },
+        response_due_ms: req.response_due_at,
+        resolution_due_ms: req.resolution_due_at,
+        last_reminder_ms: last("overdue_reminder"),
+        escalated,
+        last_repage_ms: last("repaged"),
+        now_ms: now,
+    })
+}
+
+/// "Was it fixed?" to residents whose request was closed as resolved a few days ago.
+async fn followups(desk: &Desk, now: i64) -> Result<usize> {
+    let policy = &desk.city.accountability;
+    if policy.followup_after_days == 0 {
+        return Ok(0);
+    }
+    let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
+    let mut sent = 0;
+    for req in desk.store.closed_since(since).await? {
+        if req.source != "email" || req.close_reason.as_deref() != Some("resolved") {
+            continue;
+        }
+        let Some(closed) = req.closed_at else {
+            continue;
+        };
+        let events = desk.store.events(req.reference).await?;
+        let asked = events
+            .iter()
+            .any(|e| e.kind == "followup_sent" && e.at >= closed);
+        if !routing::policy::followup_due(
+            closed,
+            CloseReason::Resolved,
+            asked,
+            now,
+            &desk.city.calendar,
+            policy,
+        ) {
+            continue;
+        }
+        let lang = req.language.as_str();
+        let vars = [
+            ("reference", req.reference.to_string()),
+            ("city", desk.city.city.name.clone()),
+            (
+                "category",
+                desk.category_name(req.category.as_deref(), lang),
+            ),
+        ];
+        let thread = desk.reply_thread(&req).await?;
+        let (job, mid) = desk.email_job(
+            req.reference,
+            lang,
+            "followup",
+            &vars,
+            &req.requester,
+            &thread,
+            AutoSubmitted::AutoGenerated,
+        );
+        let change = Change {
+            events: vec![NewEvent::new(
+                "followup_sent",
+                "system",
+                "sweeper",
+                json!({ "message_id": mid }),
+            )],
+            outbox: vec![job],
+            thread_ids: vec![(mid, "out".into())],
+            expect_status: Some(req.status.clone()),
+            expect_updated_at: Some(req.updated_at),
+            ..Change::default()
+        };
+        match desk.store.apply_change(req.reference, &change, now).await {
+            Err(crate::store::StoreError::Conflict(_)) => continue,
+            other => other?,
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// The weekly scorecard, posted once per ISO week on the configured weekday.
+async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
+    use chrono::Datelike;
+    let policy = &desk.city.accountability;
+    let Some(channel) = policy.scorecard_channel.clone() else {
+        return Ok(0);
+    };
+    let local = desk.city.calendar.local(now);
+    if local.weekday() != policy.scorecard_weekday {
+        return Ok(0);
+    }
+    let week = local.iso_week();
+    let key = format!("{}-W{:02}", week.year(), week.week());
+    if !desk
+        .store
+        .claim_period("weekly_scorecard", &key, now)
+        .await?
+    {
+        return Ok(0);
+    }
+    let report = crate::report::build(desk, now - 7 * 86_400_000, now, None).await?;
+    let text = format!(
+        "📊 Weekly 311 scorecard ({key})\n{}",
+        crate::report::scorecard_text(&report)
+    );
+    // Not about one request: an outbox row without a request.
+    desk.store.enqueue(&note_to(&channel, text), now).await?;
+    Ok(1)
+}
+
+fn department_channel(desk: &Desk, department: &str) -> Option<String> {
+    desk.city
+        .departments
+        .iter()
+        .find(|d| d.id.as_str() == department)
+        .map(|d| d.chat_channel.clone())
+}
+
+fn note_to(channel: &str, text: String) -> NewOutbox {
+    NewOutbox {
+        kind: "chat_note".into(),
+        recipient: Some(channel.to_string()),
+        payload: json!({ "channel": channel, "text": text }),
+    }
+}

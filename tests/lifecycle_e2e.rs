@@ -1,0 +1,354 @@
+//! Whole lifecycles through the real mail servers and the Discord stand-in, with a hand-moved clock for the
+//! SLA and follow-up timers: "Was it fixed?" → NO reopens; overdue → reminder → escalation; an unacknowledged
+//! emergency re-pages; a duplicate links and both residents hear the outcome; a spoofed staff close is refused.
+
+mod support;
+
+use connect311::clock::{Clock, ManualClock, SystemClock};
+use connect311::sweeper::sweep_once;
+use serde_json::Value;
+use support::town::{resident, send, send_with, Town, WAIT};
+
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+fn clock() -> ManualClock {
+    ManualClock::new(SystemClock.now_ms())
+}
+
+/// Moves the clock to `to` (never backwards).
+fn set(clock: &ManualClock, to: i64) {
+    let now = clock.now_ms();
+    assert!(to >= now, "the clock only moves forward");
+    clock.advance_ms(to - now);
+}
+
+fn reply_to(m: &mail::Inbound) -> String {
+    m.reply_to.clone().expect("signed Reply-To").email
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_to_the_follow_up_reopens_and_tells_the_department() {
+    let clock = clock();
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Pothole",
+        "Deep pothole in front of 120 Main St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let card = town.card("streets", &r).await;
+    let card_id = card["id"].as_str().unwrap().to_string();
+    let crew = town.member("Crew 7", Some("streets"));
+    town.standin
+        .click(&crew, &card_id, &format!("wo:close:{r}"))
+        .unwrap();
+    town.submit_modal(
+        &crew,
+        &format!("wo:note:{r}:{card_id}"),
+        &[("note", "Filled with hot asphalt.")],
+    )
+    .await;
+    town.wait_status(req.reference, "closed").await;
+    assert_eq!(
+        town.resident_mails(&res, 2).await.len(),
+        2,
+        "acknowledgement and completion"
+    );
+
+    // Not yet: the follow-up waits a few days.
+    assert_eq!(sweep_once(town.desk()).await.unwrap().followups, 0);
+    set(&clock, clock.now_ms() + 7 * DAY);
+    assert_eq!(sweep_once(town.desk()).await.unwrap().followups, 1);
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().followups,
+        0,
+        "never asked twice"
+    );
+    let mails = town.resident_mails(&res, 3).await;
+    let ask = &mails[2];
+    assert!(
+        ask.text.contains("Was it fixed?") && ask.text.contains("YES or NO"),
+        "{}",
+        ask.text
+    );
+
+    let body = "NO, the hole is back.\n\nOn Mon, 311 wrote:\n> Was it fixed?";
+    let headers = format!("In-Reply-To: <{}>\r\n", ask.message_id.clone().unwrap());
+    send_with(
+        &res,
+        &reply_to(ask),
+        &format!("Re: {}", ask.subject),
+        &headers,
+        body,
+    )
+    .await;
+    town.wait_status(req.reference, "reopened").await;
+    town.wait_event(req.reference, "followup_not_fixed").await;
+    let thread = town.thread_of(&card).await;
+    town.message_in(&thread, "NOT fixed").await;
+    let mails = town.resident_mails(&res, 4).await;
+    assert!(mails[3].text.contains("reopened"), "{}", mails[3].text);
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
+    let clock = clock();
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Graffiti",
+        "Graffiti all over the wall of 9 Oak Ave",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    town.card("graffiti", &r).await;
+    let cal = &town.desk().city.calendar;
+    let policy = &town.desk().city.accountability;
+
+    // Just before the response target: nothing.
+    set(&clock, req.response_due_at - MINUTE);
+    let s = sweep_once(town.desk()).await.unwrap();
+    assert_eq!((s.reminders, s.escalations), (0, 0));
+    // Overdue during working hours: one reminder in the department's channel, and only one.
+    let first = cal.next_open(
+        cal.add_business_hours(req.response_due_at, policy.reminder_after_overdue_hours),
+    ) + MINUTE;
+    set(&clock, first);
+    assert_eq!(sweep_once(town.desk()).await.unwrap().reminders, 1);
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().reminders,
+        0,
+        "same facts, no second reminder"
+    );
+    let reminder = town
+        .message_in(&town.channels["graffiti"], &format!("{r} is overdue"))
+        .await;
+    assert_eq!(reminder["mention_everyone"], false);
+    // Still nobody acts: escalation to the supervisors' channel.
+    let escalate_at = cal.add_business_hours(first, policy.escalate_after_hours) + MINUTE;
+    set(&clock, escalate_at);
+    let s = sweep_once(town.desk()).await.unwrap();
+    assert_eq!(s.escalations, 1, "{s:?}");
+    town.message_in(&town.supervisors, &format!("Escalation: {r}"))
+        .await;
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().escalations,
+        0,
+        "escalated once"
+    );
+    let overdue = town.desk().overdue(Some("graffiti")).await.unwrap();
+    assert!(overdue.iter().any(|o| o.reference == req.reference));
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
+    let clock = clock();
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "fire",
+        "Flames and thick smoke coming from the garage at 12 Birch Rd",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let card = town.card("dispatch", &r).await;
+    let pages = |town: &Town| {
+        let oncall = town.oncall.clone();
+        town.standin
+            .messages(&town.channels["dispatch"])
+            .into_iter()
+            .filter(|m| m["mention_roles"] == Value::from(vec![oncall.clone()]))
+            .count()
+    };
+    assert_eq!(pages(&town), 1);
+    let minutes = i64::from(town.desk().city.accountability.emergency_repage_minutes);
+    set(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
+    assert_eq!(sweep_once(town.desk()).await.unwrap().repages, 1);
+    town.outbox_drained().await;
+    assert_eq!(pages(&town), 2, "dispatch paged again");
+
+    let officer = town.member("Dispatcher", Some("dispatch"));
+    let card_id = card["id"].as_str().unwrap().to_string();
+    town.standin
+        .click(&officer, &card_id, &format!("wo:ack:{r}"))
+        .unwrap();
+    town.wait_status(req.reference, "acknowledged").await;
+    set(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().repages,
+        0,
+        "acknowledged: no more pages"
+    );
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_links_to_the_open_request_and_both_residents_hear_when_it_closes() {
+    let town = Town::start().await;
+    let (first, second) = (resident(), resident());
+    send(
+        &first,
+        &town.inbox,
+        "Pothole",
+        "Deep pothole at the corner of 5th and Main",
+    )
+    .await;
+    let orig = town.request_from(&first).await;
+    let r = orig.reference.to_string();
+    let card = town.card("streets", &r).await;
+    send(
+        &second,
+        &town.inbox,
+        "Bache",
+        "There is a big pothole at Main and 5th",
+    )
+    .await;
+    let dup = town.request_from(&second).await;
+    assert_eq!(dup.linked_to, Some(orig.reference));
+    assert_eq!(
+        (dup.status.as_str(), dup.close_reason.as_deref()),
+        ("closed", Some("duplicate"))
+    );
+    let told = town.resident_mails(&second, 1).await;
+    assert!(
+        told[0].text.contains("already been reported") && told[0].text.contains(&r),
+        "{}",
+        told[0].text
+    );
+    // The department sees two reporters on one card, and no second work order.
+    let card_id = card["id"].as_str().unwrap().to_string();
+    town.standin
+        .wait_for(
+            move |s| {
+                s.message(&card_id).is_some_and(|m| {
+                    m["embeds"]
+                        .to_string()
+                        .contains("\"Reporters\",\"value\":\"2\"")
+                        || m["embeds"]
+                            .to_string()
+                            .contains("\"name\":\"Reporters\",\"value\":\"2\"")
+                })
+            },
+            WAIT,
+        )
+        .await
+        .expect("card shows 2 reporters");
+    assert_eq!(
+        town.standin
+            .messages(&town.channels["streets"])
+            .iter()
+            .filter(|m| !m["components"].as_array().is_none_or(|c| c.is_empty()))
+            .count(),
+        1
+    );
+
+    let thread = town.thread_of(&card).await;
+    let crew = town.member("Crew 3", Some("streets"));
+    town.standin
+        .say(&crew, &thread, "fixed, patched this morning");
+    town.wait_status(orig.reference, "closed").await;
+    let a = town.resident_mails(&first, 2).await;
+    let b = town.resident_mails(&second, 2).await;
+    assert!(a[1].text.contains("patched this morning"), "{}", a[1].text);
+    assert!(b[1].text.contains("patched this morning"), "{}", b[1].text);
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_applied() {
+    let town = Town::start_with(
+        None,
+        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]",
+    )
+    .await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Streetlight",
+        "The streetlight outside 14 Pine St is out",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    town.card("streetlights", &r).await;
+    let staff = format!("{}@city.test", mail::testkit::unique_local("crew"));
+    let subject = format!("Re: [{r}] work order");
+
+    // No authentication at all (anyone can type a city address in From:).
+    send(&staff, &town.inbox, &subject, "close: replaced the lamp").await;
+    town.wait_event(req.reference, "staff_command_refused")
+        .await;
+    // A forged header from a server we do not trust.
+    let forged = "Authentication-Results: evil.example; dmarc=pass header.from=city.test\r\n";
+    send_with(
+        &staff,
+        &town.inbox,
+        &subject,
+        forged,
+        "close: replaced the lamp",
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while town
+        .desk()
+        .store
+        .events(req.reference)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "staff_command_refused")
+        .count()
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "second refusal not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        town.desk()
+            .store
+            .request(req.reference)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "open"
+    );
+    let told = town.resident_mails(&staff, 2).await;
+    assert!(told[0].text.contains("not applied"), "{}", told[0].text);
+
+    // Stamped by our own receiving server: applied, and the resident reads the note.
+    let trusted = "Authentication-Results: mx.city.test; spf=pass smtp.mailfrom=city.test; dkim=pass header.d=city.test; dmarc=pass header.from=city.test\r\n";
+    send_with(
+        &staff,
+        &town.inbox,
+        &subject,
+        trusted,
+        "close: replaced the lamp and photocell",
+    )
+    .await;
+    town.wait_status(req.reference, "closed").await;
+    let mails = town.resident_mails(&res, 2).await;
+    assert!(
+        mails[1].text.contains("replaced the lamp and photocell"),
+        "{}",
+        mails[1].text
+    );
+    town.svc.shutdown().await;
+}
