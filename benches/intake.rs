@@ -99,7 +99,9 @@ async fn main() {
         lat.last().unwrap().as_secs_f64() * 1e3
     );
 
+    // Throughput: a backlog already sitting in the inbox (as after an outage), drained by a fresh start.
     let before = count(&desk).await;
+    svc.shutdown().await;
     let t = Instant::now();
     for n in 0..burst {
         let raw = email(&resident, &inbox, samples + n);
@@ -107,12 +109,24 @@ async fn main() {
             .await
             .unwrap();
     }
-    let submitted = t.elapsed();
+    testkit::wait_for_messages(&inbox, "INBOX", burst, Duration::from_secs(300)).await;
+    println!("burst of {burst} delivered to the inbox in {:.2} s (SMTP submission, one connection per message)", t.elapsed().as_secs_f64());
+    let desk = connect311::app::open_with(
+        desk.settings.as_ref().clone(),
+        Arc::new(connect311::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    let d = Deliverers {
+        mail: connect311::app::mail_sender(&desk),
+        chat: connect311::app::local_chat(&desk),
+    };
+    let t = Instant::now();
+    let svc = connect311::serve::start(desk.clone(), d, None);
     wait_until(&desk, before + burst).await;
     let total = t.elapsed();
     println!(
-        "burst of {burst}: submitted in {:.2} s, all requests committed after {:.2} s -> {:.1} messages/second ingested",
-        submitted.as_secs_f64(),
+        "backlog of {burst} ingested (IMAP fetch, parse, classify, commit with outbox rows, move to Processed) in {:.2} s -> {:.1} messages/second",
         total.as_secs_f64(),
         burst as f64 / total.as_secs_f64()
     );

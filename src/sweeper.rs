@@ -47,6 +47,10 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     let mut summary = SweepSummary::default();
     for req in desk.store.active_requests().await? {
         let events = desk.store.events(req.reference).await?;
+        // Waiting on the resident: the department is not late (emergencies still page).
+        if req.emergency.is_none() && crate::desk::sla::paused_since(&events).is_some() {
+            continue;
+        }
         let facts = facts(&req, &events, now)?;
         let actions =
             routing::policy::sweep_decision(&facts, &desk.city.calendar, &desk.city.accountability);

@@ -273,3 +273,76 @@ async fn a_discord_outage_loses_no_work_order() {
     );
     town.svc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reassigning_moves_the_work_order_to_the_new_department() {
+    let town = Town::start().await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Tree",
+        "A big branch is hanging over the sidewalk at 5 Park Ave",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let from = req.department.clone();
+    let to = if from == "parks" { "streets" } else { "parks" };
+    let card = town.card(&from, &r).await;
+    let card_id = card["id"].as_str().unwrap().to_string();
+    let lead = town.member("Crew lead", Some(&from));
+    town.standin
+        .click(&lead, &card_id, &format!("wo:reassign:{r}"))
+        .unwrap();
+    let custom = format!("wo:dept:{r}:{card_id}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        // The select appears in the bot's ephemeral answer; pick the new department there.
+        let menu = town
+            .standin
+            .messages(card["channel_id"].as_str().unwrap())
+            .into_iter()
+            .find(|m| m.to_string().contains(&custom));
+        if let Some(menu) = menu {
+            town.standin
+                .select(&lead, menu["id"].as_str().unwrap(), &custom, &[to])
+                .unwrap();
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no department menu");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while town
+        .svc
+        .desk
+        .store
+        .request(req.reference)
+        .await
+        .unwrap()
+        .unwrap()
+        .department
+        != to
+    {
+        assert!(tokio::time::Instant::now() < deadline, "not reassigned");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    town.card(to, &r).await;
+    let ev = town
+        .svc
+        .desk
+        .store
+        .events(req.reference)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "reassigned")
+        .unwrap();
+    assert_eq!(ev.actor, format!("chat:{}", lead.id));
+    assert_eq!(
+        (ev.payload["from"].as_str(), ev.payload["to"].as_str()),
+        (Some(from.as_str()), Some(to))
+    );
+    town.svc.shutdown().await;
+}

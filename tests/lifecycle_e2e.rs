@@ -352,3 +352,127 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
     );
     town.svc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
+    let clock = clock();
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Sidewalk",
+        "The sidewalk is broken and lifted near 77 Elm St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let card = town.card("streets", &r).await;
+    let thread = town.thread_of(&card).await;
+    let crew = town.member("Inspector", Some("streets"));
+    let i = town.standin.slash(
+        &crew,
+        &thread,
+        "public",
+        &[("text", "Which side of the street is it on?")],
+    );
+    let answer = town
+        .standin
+        .wait_for_value(
+            move |s| s.interaction_responses(&i).into_iter().next(),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(
+        answer.to_string().contains("Sent to the requester"),
+        "{answer}"
+    );
+    town.wait_event(req.reference, "sla_paused").await;
+    let mails = town.resident_mails(&res, 2).await;
+    assert!(
+        mails[1].text.contains("Which side of the street is it on?"),
+        "{}",
+        mails[1].text
+    );
+
+    // Well past the response target, during working hours: no reminder while we wait on the resident.
+    let cal = &town.desk().city.calendar;
+    let late = cal.next_open(req.response_due_at + DAY) + 60 * MINUTE;
+    set(&clock, late);
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().reminders,
+        0,
+        "paused"
+    );
+
+    let ask = &mails[1];
+    send_with(
+        &res,
+        &reply_to(ask),
+        &format!("Re: {}", ask.subject),
+        "",
+        "The north side, by the bus stop.",
+    )
+    .await;
+    let resumed = town.wait_event(req.reference, "sla_resumed").await;
+    let after = town
+        .desk()
+        .store
+        .request(req.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        after.response_due_at > req.response_due_at,
+        "due time pushed back by the pause"
+    );
+    assert!(after.resolution_due_at > req.resolution_due_at);
+    assert_eq!(resumed.payload["response_due"], after.response_due_at);
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_scorecard_is_posted_once_on_its_day() {
+    use chrono::Datelike;
+    let clock = clock();
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Noise",
+        "Loud music every night from 7 Elm St",
+    )
+    .await;
+    town.request_from(&res).await;
+    let cal = &town.desk().city.calendar;
+    let day = town.desk().city.accountability.scorecard_weekday;
+    // Noon (city time) on the next scorecard day.
+    let mut t = clock.now_ms() + DAY;
+    while cal.local(t).weekday() != day {
+        t += DAY;
+    }
+    let date = cal.local_date(t);
+    set(
+        &clock,
+        cal.instant(date, chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap()),
+    );
+    assert_eq!(sweep_once(town.desk()).await.unwrap().scorecards, 1);
+    assert_eq!(
+        sweep_once(town.desk()).await.unwrap().scorecards,
+        0,
+        "once per week"
+    );
+    let posted = town
+        .message_in(&town.scorecard, "Weekly 311 scorecard")
+        .await;
+    assert!(
+        posted["content"]
+            .as_str()
+            .unwrap()
+            .contains("1 new requests"),
+        "{posted}"
+    );
+    town.svc.shutdown().await;
+}

@@ -200,8 +200,12 @@ impl LocationFinder {
                 );
             }
         }
-        for c in self.crossing.captures_iter(text) {
+        // Matches are tried from every word, not just after the previous match: in "Pothole at 5th and Main" the
+        // rejected "Pothole at 5th" must not hide "5th and Main".
+        let mut from = 0;
+        while let Some(c) = self.crossing.captures_at(text, from) {
             let (x, op, y) = (c.get(1).unwrap(), c.get(2).unwrap(), c.get(3).unwrap());
+            from = x.end();
             let Some(start) = name_start(text, x.start(), x.end()) else {
                 continue;
             };

@@ -35,6 +35,18 @@ fn finds_each_kind_with_its_span() {
             "5th and main",
         ),
         (
+            "Pothole at 5th and Main",
+            Intersection,
+            "5th and Main",
+            "5th and main",
+        ),
+        (
+            "Pothole at Main and 5th",
+            Intersection,
+            "Main and 5th",
+            "main and 5th",
+        ),
+        (
             "Trash on the corner of Oak St & Pine Ave",
             Intersection,
             "corner of Oak St & Pine Ave",

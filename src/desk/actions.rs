@@ -274,6 +274,16 @@ impl Desk {
                     "Message sent to the resident by {}: {text}",
                     actor.name
                 )));
+                // The clock stops while the city waits on the resident's answer.
+                let events = self.store.events(reference).await?;
+                if super::sla::paused_since(&events).is_none() && status != Status::Closed {
+                    change.events.push(NewEvent::new(
+                        "sla_paused",
+                        &actor.id,
+                        actor.source,
+                        json!({ "reason": "waiting on the resident" }),
+                    ));
+                }
             }
             StaffAction::Reopen { why } => {
                 change.status = Some(StatusChange::Reopened);

@@ -76,7 +76,7 @@ impl ChatDesk {
                 text,
             } => {
                 if thread_parent.is_some() {
-                    if let Some(wo) = desk.store.work_order_by_chat(&channel_id).await? {
+                    if let Some(wo) = self.work_order_in(&channel_id).await? {
                         return self.thread_reply(wo.reference, &author, &text).await;
                     }
                     return Ok(ChatReply::Nothing);
@@ -99,9 +99,8 @@ impl ChatDesk {
             } => {
                 let here = || async {
                     match thread_parent {
-                        Some(_) => desk
-                            .store
-                            .work_order_by_chat(&channel_id)
+                        Some(_) => self
+                            .work_order_in(&channel_id)
                             .await
                             .map(|w| w.map(|w| w.reference)),
                         None => Ok(None),
@@ -264,6 +263,21 @@ impl ChatDesk {
                 )))
             }
         }
+    }
+
+    /// The work order whose thread (or card) is `id`. A thread can be typed into a moment before the service
+    /// has recorded the card it belongs to, so a miss is looked up again briefly before giving up.
+    async fn work_order_in(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::store::WorkOrderRow>, StoreError> {
+        for _ in 0..10 {
+            if let Some(wo) = self.0.store.work_order_by_chat(id).await? {
+                return Ok(Some(wo));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(None)
     }
 
     /// A staff reply in a work order's thread: "fixed it" closes (if allowed), anything else is a comment.

@@ -612,6 +612,9 @@ impl Desk {
             change
                 .outbox
                 .push(self.chat_note_job(&format!("{who} replied by email: {text}")));
+            if !internal {
+                self.resume_sla(req, &mut change, now).await?;
+            }
         }
         if rate_limited && action != "comment" {
             change.events.push(NewEvent::new(

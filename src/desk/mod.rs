@@ -6,6 +6,7 @@ pub mod chat;
 mod compose;
 mod email_intake;
 mod email_staff;
+pub mod sla;
 mod threading;
 
 use std::sync::Arc;

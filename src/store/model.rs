@@ -165,6 +165,8 @@ pub struct Change {
     /// Apply only if nobody changed the request since this `updated_at` (periodic jobs use it so that two
     /// sweeps never act twice on the same facts).
     pub expect_updated_at: Option<i64>,
+    /// New (response, resolution) due times, e.g. pushed back after a pause.
+    pub due: Option<(i64, i64)>,
 }
 
 /// A lifecycle change recorded on the request row.

@@ -114,7 +114,7 @@ macro_rules! write_change {
                     .bind(id).bind(now).execute(&mut *$tx).await?;
             }
             Some(StatusChange::Closed { reason }) => {
-                sqlx::query("UPDATE requests SET status = 'closed', close_reason = $2, closed_at = $3 WHERE id = $1")
+                sqlx::query("UPDATE requests SET status = 'closed', close_reason = $2, closed_at = $3, acknowledged_at = COALESCE(acknowledged_at, $3) WHERE id = $1")
                     .bind(id).bind(reason).bind(now).execute(&mut *$tx).await?;
             }
             Some(StatusChange::Reassigned) => {
@@ -125,6 +125,10 @@ macro_rules! write_change {
                 sqlx::query("UPDATE requests SET status = 'reopened', close_reason = NULL, closed_at = NULL WHERE id = $1")
                     .bind(id).execute(&mut *$tx).await?;
             }
+        }
+        if let Some((response, resolution)) = change.due {
+            sqlx::query("UPDATE requests SET response_due_at = $2, resolution_due_at = $3 WHERE id = $1")
+                .bind(id).bind(response).bind(resolution).execute(&mut *$tx).await?;
         }
         if let Some(dept) = &change.department {
             sqlx::query("UPDATE requests SET department = $2 WHERE id = $1")

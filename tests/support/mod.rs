@@ -101,3 +101,16 @@ pub fn email(
     )
     .into_bytes()
 }
+
+/// A desk on a fresh PostgreSQL database with a hand-moved clock (PostgreSQL down fails loudly).
+pub async fn pg_desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock) {
+    let clock = ManualClock::new(1_790_000_000_000);
+    let mut s = settings(dir, toml_extra);
+    s.database.url = Some(fresh_pg_url().await);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let desk = connect311::app::open_with(s, c)
+        .await
+        .expect("desk on PostgreSQL");
+    assert_eq!(desk.store.dialect(), "postgres");
+    (desk, clock)
+}

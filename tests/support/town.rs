@@ -22,6 +22,7 @@ pub struct Town {
     pub intake: String,
     pub oncall: String,
     pub supervisors: String,
+    pub scorecard: String,
     pub inbox: String,
     pub svc: Running,
     pub clock: Option<ManualClock>,
@@ -53,6 +54,10 @@ impl Town {
         let supervisors = standin.add_channel("supervisors");
         if let Some(old) = &city.accountability.supervisor_channel {
             text = text.replace(&format!("\"{old}\""), &format!("\"{supervisors}\""));
+        }
+        let scorecard = standin.add_channel("scorecard");
+        if let Some(old) = &city.accountability.scorecard_channel {
+            text = text.replace(&format!("\"{old}\""), &format!("\"{scorecard}\""));
         }
         let intake = standin.add_channel("311-intake");
         let oncall = standin.add_role("dispatch-on-call");
@@ -97,6 +102,7 @@ impl Town {
             intake,
             oncall,
             supervisors,
+            scorecard,
             inbox,
             svc,
             clock,
