@@ -44,7 +44,22 @@ pub fn mail_sender(desk: &Desk) -> Arc<dyn MailSender> {
 
 /// The local chat log used when no chat system is configured.
 pub fn local_chat(desk: &Desk) -> Arc<dyn ChatOutbound> {
-    Arc::new(LogChat::new(desk.settings.data_dir.join("chat")))
+    let mut names: std::collections::HashMap<String, String> = desk
+        .city
+        .departments
+        .iter()
+        .map(|d| (d.chat_channel.clone(), d.id.to_string()))
+        .collect();
+    let policy = &desk.city.accountability;
+    for (channel, name) in [
+        (&policy.supervisor_channel, "supervisors"),
+        (&policy.scorecard_channel, "scorecard"),
+    ] {
+        if let Some(c) = channel {
+            names.insert(c.clone(), name.to_string());
+        }
+    }
+    Arc::new(LogChat::new(desk.settings.data_dir.join("chat"), names))
 }
 
 /// Deliverers for one-shot commands: the configured mail sender, and the local chat log unless Discord is

@@ -15,14 +15,17 @@ use tokio::io::AsyncWriteExt;
 pub struct LogChat {
     dir: PathBuf,
     next_id: AtomicU64,
+    /// Channel id → file name (the department's id), so the files read like channel names.
+    names: std::collections::HashMap<String, String>,
 }
 
 impl LogChat {
-    pub fn new(dir: PathBuf) -> Self {
+    pub fn new(dir: PathBuf, names: std::collections::HashMap<String, String>) -> Self {
         let start = chrono::Utc::now().timestamp_micros().unsigned_abs();
         Self {
             dir,
             next_id: AtomicU64::new(start),
+            names,
         }
     }
 
@@ -34,7 +37,12 @@ impl LogChat {
         tokio::fs::create_dir_all(&self.dir)
             .await
             .with_context(|| format!("creating {}", self.dir.display()))?;
-        let safe: String = channel
+        let name = self
+            .names
+            .get(channel)
+            .map(String::as_str)
+            .unwrap_or(channel);
+        let safe: String = name
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

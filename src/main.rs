@@ -14,7 +14,9 @@ async fn main() {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONNECT311_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();

@@ -161,12 +161,7 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
         }
         "chat_update" => {
             let reference = job.reference.context("update without request")?;
-            let wo = desk
-                .store
-                .work_order_for(reference)
-                .await
-                .map_err(anyhow::Error::from)?
-                .context("work order not posted yet")?;
+            let wo = posted_work_order(desk, reference).await?;
             let req = desk
                 .store
                 .request(reference)
@@ -188,12 +183,7 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
                 Some(c) => c.to_string(),
                 None => {
                     let reference = job.reference.context("note without request or channel")?;
-                    let wo = desk
-                        .store
-                        .work_order_for(reference)
-                        .await
-                        .map_err(anyhow::Error::from)?
-                        .context("work order not posted yet")?;
+                    let wo = posted_work_order(desk, reference).await?;
                     wo.thread_id.unwrap_or(wo.channel_id)
                 }
             };
@@ -205,6 +195,15 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
             permanent: true,
         }),
     }
+}
+
+/// The request's active posted card; an error (retried with backoff) while its first post is still pending.
+async fn posted_work_order(desk: &Desk, reference: routing::RequestRef) -> Result<WorkOrderRow> {
+    desk.store
+        .work_order_for(reference)
+        .await
+        .map_err(anyhow::Error::from)?
+        .context("work order not posted yet")
 }
 
 /// The work-order card for a request's current state.

@@ -505,25 +505,9 @@ impl Desk {
                     SOURCE,
                     json!({ "text": text, "via": "followup" }),
                 ));
-                change.outbox.push(self.chat_note_job(&format!(
-                    "The resident says it is NOT fixed; reopened. Their words: {text}"
-                )));
-                change.outbox.push(self.work_order_update_job());
-                if !rate_limited {
-                    let mut vars = self.request_vars(req);
-                    vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
-                    let (job, mid) = self.email_job(
-                        req.reference,
-                        &lang,
-                        "reopened",
-                        &vars,
-                        sender,
-                        &reply_to,
-                        AutoSubmitted::AutoReplied,
-                    );
-                    change.outbox.push(job);
-                    change.thread_ids.push((mid, "out".into()));
-                }
+                let note =
+                    format!("The resident says it is NOT fixed; reopened. Their words: {text}");
+                self.reopen_by_resident(req, &mut change, sender, &note, &reply_to, rate_limited);
             }
         } else if req.status == status::CLOSED {
             let window = i64::from(self.city.accountability.reopen_window_days) * 86_400_000;
@@ -543,25 +527,8 @@ impl Desk {
                 SOURCE,
                 json!({ "text": text, "matched_by": how.as_str() }),
             ));
-            change
-                .outbox
-                .push(self.chat_note_job(&format!("Reopened by the requester: {text}")));
-            change.outbox.push(self.work_order_update_job());
-            if !rate_limited {
-                let mut vars = self.request_vars(req);
-                vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
-                let (job, mid) = self.email_job(
-                    req.reference,
-                    &lang,
-                    "reopened",
-                    &vars,
-                    sender,
-                    &reply_to,
-                    AutoSubmitted::AutoReplied,
-                );
-                change.outbox.push(job);
-                change.thread_ids.push((mid, "out".into()));
-            }
+            let note = format!("Reopened by the requester: {text}");
+            self.reopen_by_resident(req, &mut change, sender, &note, &reply_to, rate_limited);
         } else if is_status_question(&text) {
             action = "status";
             change.events.push(NewEvent::new(
@@ -629,6 +596,37 @@ impl Desk {
             reference: req.reference,
             action: action.into(),
         })
+    }
+
+    /// The resident reopens their request: the new status, a note in the work order's thread, the card
+    /// refreshed, and (unless rate-limited) an email saying it is back with the department.
+    fn reopen_by_resident(
+        &self,
+        req: &Request,
+        change: &mut Change,
+        sender: &str,
+        note: &str,
+        reply_to: &ReplyTo,
+        rate_limited: bool,
+    ) {
+        change.status = Some(StatusChange::Reopened);
+        change.outbox.push(self.chat_note_job(note));
+        change.outbox.push(self.work_order_update_job());
+        if !rate_limited {
+            let mut vars = self.request_vars(req);
+            vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
+            let (job, mid) = self.email_job(
+                req.reference,
+                &req.language,
+                "reopened",
+                &vars,
+                sender,
+                reply_to,
+                AutoSubmitted::AutoReplied,
+            );
+            change.outbox.push(job);
+            change.thread_ids.push((mid, "out".into()));
+        }
     }
 
     /// Whether `text` answers an unanswered "Was it fixed?" on a closed request.

@@ -48,6 +48,21 @@ macro_rules! request_from_row {
     }};
 }
 
+/// Runs a SELECT of `REQUEST_COLUMNS` with the given binds and decodes every row.
+macro_rules! fetch_requests {
+    ($store:expr, $sql:expr $(, $bind:expr)* $(,)?) => {{
+        let sql: String = $sql;
+        on_pool!($store, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))$(.bind($bind))*.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(request_from_row!(row));
+            }
+            Ok(out)
+        })
+    }};
+}
+
 /// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`.
 macro_rules! write_change {
     ($tx:expr, $id:expr, $change:expr, $now:expr) => {{
@@ -251,20 +266,14 @@ impl Store {
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR department = $2) \
              AND ($3 IS NULL OR requester = $3) ORDER BY id DESC LIMIT $4"
         );
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&f.status)
-                .bind(&f.department)
-                .bind(&f.requester)
-                .bind(f.limit.unwrap_or(1000))
-                .fetch_all(p)
-                .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(
+            self,
+            sql,
+            &f.status,
+            &f.department,
+            &f.requester,
+            f.limit.unwrap_or(1000)
+        )
     }
 
     /// A request's events, oldest first.
@@ -320,54 +329,27 @@ impl Store {
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE LOWER(subject) LIKE $1 OR LOWER(description) LIKE $1 \
              OR LOWER(COALESCE(location_text, '')) LIKE $1 OR LOWER(COALESCE(location_norm, '')) LIKE $1 ORDER BY id DESC LIMIT $2"
         );
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&pattern).bind(limit).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(self, sql, &pattern, limit)
     }
 
     /// Requests closed as duplicates of `reference` (their requesters hear when it closes).
     pub async fn duplicates_of(&self, reference: RequestRef) -> Result<Vec<Request>, StoreError> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE linked_to = $1 AND close_reason = 'duplicate' ORDER BY id");
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ref_id(reference)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(self, sql, ref_id(reference))
     }
 
     /// Requests not closed, oldest first.
     pub async fn active_requests(&self) -> Result<Vec<Request>, StoreError> {
-        let sql =
-            format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE status <> 'closed' ORDER BY id");
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(
+            self,
+            format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE status <> 'closed' ORDER BY id")
+        )
     }
 
     /// Requests closed at or after `since`, oldest first.
     pub async fn closed_since(&self, since: i64) -> Result<Vec<Request>, StoreError> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE status = 'closed' AND closed_at >= $1 ORDER BY id");
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(self, sql, since)
     }
 
     /// Every request created in `[from, to)` plus every request still open (for reports).
@@ -379,14 +361,7 @@ impl Store {
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE (created_at >= $1 AND created_at < $2) OR status <> 'closed' ORDER BY id"
         );
-        on_pool!(self, p => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(request_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_requests!(self, sql, from, to)
     }
 
     /// How many times each request was reopened.
