@@ -652,3 +652,83 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
         .iter()
         .any(|e| e.kind == "attachments_refused"));
 }
+
+#[tokio::test]
+async fn staff_comments_by_email_say_whether_the_sender_was_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _) = support::desk(
+        dir.path(),
+        "[mail]\nstaff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\n",
+    )
+    .await;
+    let r = created(
+        &desk
+            .ingest_email(&email(
+                "jo@example.test",
+                INBOX,
+                "Pothole",
+                "v0@example.test",
+                "",
+                "Pothole at 5th and Main",
+            ))
+            .await
+            .unwrap(),
+    );
+    let subject = format!("Re: [{r}]");
+    let forged = email(
+        "crew@city.test",
+        INBOX,
+        &subject,
+        "v1@city.test",
+        "",
+        "crew is on the way",
+    );
+    desk.ingest_email(&forged).await.unwrap();
+    let stamped = email(
+        "crew@city.test",
+        INBOX,
+        &subject,
+        "v2@city.test",
+        "Authentication-Results: mx.city.test; dmarc=pass header.from=city.test\r\n",
+        "crew arrived",
+    );
+    desk.ingest_email(&stamped).await.unwrap();
+    let comments: Vec<_> = desk
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "comment")
+        .collect();
+    assert_eq!(comments.len(), 2);
+    assert_eq!(
+        (
+            comments[0].payload["staff"].as_bool(),
+            comments[0].payload["verified"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        (
+            comments[1].payload["staff"].as_bool(),
+            comments[1].payload["verified"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let notes: Vec<String> = desk
+        .store
+        .outbox_rows(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.kind == "chat_note")
+        .map(|o| o.payload["text"].to_string())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("NOT verified") && n.contains("on the way")),
+        "{notes:?}"
+    );
+}

@@ -568,14 +568,20 @@ impl Desk {
         } else {
             action = "comment";
             let internal = sender != req.requester;
+            // Anyone can type a staff address into From:; say whether the receiving server vouched for it.
+            let verified = internal && self.staff_sender_verified(inb, sender);
             change.events.push(NewEvent::new(
                 "comment",
                 sender,
                 SOURCE,
-                json!({ "text": text, "matched_by": how.as_str(), "staff": internal,
+                json!({ "text": text, "matched_by": how.as_str(), "staff": internal, "verified": verified,
                         "attachments": inb.attachments.iter().map(|a| a.filename.clone()).collect::<Vec<_>>() }),
             ));
-            let who = if internal { "Staff" } else { "Requester" };
+            let who = match (internal, verified) {
+                (false, _) => "Requester",
+                (true, true) => "Staff",
+                (true, false) => "Staff (sender NOT verified)",
+            };
             change
                 .outbox
                 .push(self.chat_note_job(&format!("{who} replied by email: {text}")));

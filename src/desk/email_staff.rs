@@ -51,6 +51,15 @@ pub fn parse_command(text: &str) -> Option<StaffAction> {
 }
 
 impl Desk {
+    /// Whether the receiving server vouched for a staff sender (or the sender is exempted for a test setup).
+    pub(crate) fn staff_sender_verified(&self, inb: &Inbound, sender: &str) -> bool {
+        let m = &self.settings.mail;
+        m.staff_auth_exempt
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(sender))
+            || mail::auth::sender_authenticated(inb, &m.authserv_ids).passed
+    }
+
     /// Handles a staff member's email reply that carries a command. `None` when it carries none.
     pub(crate) async fn staff_email_command(
         &self,
@@ -140,7 +149,7 @@ impl Desk {
                     "comment",
                     sender,
                     "email",
-                    json!({ "text": text, "staff": true }),
+                    json!({ "text": text, "staff": true, "verified": false }),
                 ),
                 NewEvent::new(
                     "staff_command_refused",
