@@ -70,7 +70,7 @@ async fn main() {
         mail: connect311::app::mail_sender(&desk),
         chat: connect311::app::local_chat(&desk),
     };
-    let svc = connect311::serve::start(desk.clone(), d, None);
+    let svc = connect311::serve::start(desk.clone(), d, None).expect("service starts");
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let mut lat = Vec::with_capacity(samples);
@@ -122,7 +122,7 @@ async fn main() {
         chat: connect311::app::local_chat(&desk),
     };
     let t = Instant::now();
-    let svc = connect311::serve::start(desk.clone(), d, None);
+    let svc = connect311::serve::start(desk.clone(), d, None).expect("service starts");
     wait_until(&desk, before + burst).await;
     let total = t.elapsed();
     println!(

@@ -29,6 +29,18 @@ pub struct Settings {
     pub discord: Option<DiscordSettings>,
     #[serde(default)]
     pub outbox: OutboxSettings,
+    /// The small HTTP side (health, metrics, Open311 read API); off unless `[http]` is present.
+    #[serde(default)]
+    pub http: Option<HttpSettings>,
+}
+
+/// Where the HTTP side listens. Opt-in, so two local instances (and the tests) never fight over a port.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// `address:port`; port 0 picks a free one. Loopback by default: put a reverse proxy in front to publish.
+    #[serde(default = "default_http_bind")]
+    pub bind: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -229,6 +241,9 @@ fn default_backoff_max_ms() -> u64 {
 fn default_poll_ms() -> u64 {
     500
 }
+fn default_http_bind() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 8311))
+}
 
 impl Settings {
     /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides.
@@ -352,6 +367,19 @@ mod tests {
         assert_eq!(s.mail.address, "311@city.test");
         assert!(s.database_url().starts_with("sqlite://"));
         assert!(s.discord.is_none());
+        assert!(s.http.is_none(), "the HTTP side is opt-in");
+    }
+
+    #[test]
+    fn http_section_defaults_to_loopback_8311() {
+        let s = Settings::from_toml_str("[http]\n").unwrap();
+        assert_eq!(s.http.unwrap().bind.to_string(), "127.0.0.1:8311");
+        let s = Settings::from_toml_str("[http]\nbind = \"0.0.0.0:0\"\n").unwrap();
+        assert_eq!(s.http.unwrap().bind.port(), 0);
+        let err = Settings::from_toml_str("[http]\nbind = \"localhost\"\n").unwrap_err();
+        assert!(err.to_string().contains("http.bind"), "{err}");
+        let err = Settings::from_toml_str("[http]\nport = 80\n").unwrap_err();
+        assert!(err.to_string().contains("port"), "{err}");
     }
 
     #[test]

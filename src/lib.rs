@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod desk;
+pub mod http;
 pub mod outbox_worker;
 pub mod report;
 pub mod serve;

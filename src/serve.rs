@@ -1,11 +1,13 @@
 //! `connect311 serve`: wires the long-running workers together — inbox intake (IMAP IDLE or a local Maildir),
-//! outbox delivery (SMTP or .eml files; Discord or a local chat log) — and stops them gracefully.
+//! outbox delivery (SMTP or .eml files; Discord or a local chat log), the SLA sweeper and, when configured, the
+//! HTTP side (health, metrics, Open311) — and stops them gracefully.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use async_trait::async_trait;
 use mail::imap::{Disposition, InboxHandler};
 use secrecy::ExposeSecret;
@@ -33,6 +35,8 @@ impl InboxHandler for DeskInbox {
 pub struct Running {
     pub desk: Desk,
     pub cancel: CancellationToken,
+    /// Where the HTTP side listens (the real port when `[http] bind` asked for port 0); `None` when off.
+    pub http_addr: Option<SocketAddr>,
     tracker: TaskTracker,
 }
 
@@ -46,14 +50,24 @@ impl Running {
     }
 }
 
-/// Starts every worker for `desk` with the given delivery channels and, when given, the chat gateway.
+/// Starts every worker for `desk` with the given delivery channels and, when given, the chat gateway. Fails
+/// (before anything runs) when the configured HTTP address cannot be bound. Needs a Tokio runtime.
 pub fn start(
     desk: Desk,
     deliverers: Deliverers,
     gateway: Option<bots::discord::DiscordGateway>,
-) -> Running {
+) -> Result<Running> {
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
+    let mut http_addr = None;
+    if let Some(http) = &desk.settings.http {
+        let listener = crate::http::bind(http.bind)?;
+        let addr = listener.local_addr().context("http.bind: bound address")?;
+        info!(%addr, "HTTP side listening (health, metrics, /open311/v2)");
+        http_addr = Some(addr);
+        let (d, c) = (desk.clone(), cancel.clone());
+        tracker.spawn(async move { crate::http::serve(listener, d, c).await });
+    }
     if let Some(gw) = gateway {
         let handler: Arc<dyn bots::chat::ChatHandler> =
             Arc::new(crate::desk::ChatDesk(desk.clone()));
@@ -108,26 +122,27 @@ pub fn start(
     tracker.spawn(async move { crate::outbox_worker::run(d2, deliverers, c2).await });
     let (d3, c3) = (desk.clone(), cancel.clone());
     tracker.spawn(async move { crate::sweeper::run(d3, Duration::from_secs(60), c3).await });
-    Running {
+    Ok(Running {
         desk,
         cancel,
+        http_addr,
         tracker,
-    }
+    })
 }
 
 /// Runs until Ctrl-C / SIGTERM.
 pub async fn run(config: Option<&Path>) -> Result<()> {
     let desk = crate::app::open(config).await?;
     let (deliverers, gateway) = crate::app::channels(&desk);
-    print_banner(&desk);
-    let running = start(desk, deliverers, gateway);
+    let running = start(desk, deliverers, gateway)?;
+    print_banner(&running.desk, running.http_addr);
     shutdown_signal().await;
     info!("shutting down");
     running.shutdown().await;
     Ok(())
 }
 
-fn print_banner(desk: &Desk) {
+fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
     let s = &desk.settings;
     eprintln!(
         "connect311 serving {} ({} departments, {} categories)",
@@ -168,6 +183,10 @@ fn print_banner(desk: &Desk) {
         "  chat:     {} (one .jsonl per channel)",
         s.data_dir.join("chat").display()
     );
+    match http {
+        Some(a) => eprintln!("  http:     http://{a}/health, /metrics, /open311/v2/services.json"),
+        None => eprintln!("  http:     off (add [http] bind = \"127.0.0.1:8311\" to serve health, metrics, Open311)"),
+    }
     eprintln!("  Ctrl-C to stop.");
 }
 

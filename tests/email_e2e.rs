@@ -55,7 +55,7 @@ impl City {
             mail: connect311::app::mail_sender(&desk),
             chat: connect311::app::local_chat(&desk),
         };
-        connect311::serve::start(desk, d, None)
+        connect311::serve::start(desk, d, None).expect("service starts")
     }
 }
 

@@ -317,27 +317,78 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
     let dir = tempfile::tempdir().unwrap();
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
-        let r = store.create_request(&new_request("a@example.test"), 1_000, |_| Change::default()).await.unwrap();
+        let r = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| Change::default())
+            .await
+            .unwrap();
         // Decided on "open" but someone acknowledged it first: refused, nothing written.
-        let ack = Change { status: Some(connect311::store::StatusChange::Acknowledged), ..Change::default() };
+        let ack = Change {
+            status: Some(connect311::store::StatusChange::Acknowledged),
+            ..Change::default()
+        };
         store.apply_change(r, &ack, 2_000).await.unwrap();
         let stale = Change {
             events: vec![NewEvent::new("closed", "x", "chat", json!({}))],
-            status: Some(connect311::store::StatusChange::Closed { reason: "resolved".into() }),
+            status: Some(connect311::store::StatusChange::Closed {
+                reason: "resolved".into(),
+            }),
             expect_status: Some("open".into()),
             ..Change::default()
         };
-        assert!(matches!(store.apply_change(r, &stale, 3_000).await, Err(StoreError::Conflict(_))), "{d}");
-        assert_eq!(store.request(r).await.unwrap().unwrap().status, "acknowledged", "{d}");
-        assert!(store.events(r).await.unwrap().is_empty(), "{d}: the refused change wrote an event");
+        assert!(
+            matches!(
+                store.apply_change(r, &stale, 3_000).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{d}"
+        );
+        assert_eq!(
+            store.request(r).await.unwrap().unwrap().status,
+            "acknowledged",
+            "{d}"
+        );
+        assert!(
+            store.events(r).await.unwrap().is_empty(),
+            "{d}: the refused change wrote an event"
+        );
         // Same for a sweeper that read an older version of the row.
-        let sweep = Change { expect_updated_at: Some(1_000), ..Change::default() };
-        assert!(matches!(store.apply_change(r, &sweep, 3_000).await, Err(StoreError::Conflict(_))), "{d}");
-        let fresh = Change { expect_updated_at: Some(2_000), ..Change::default() };
+        let sweep = Change {
+            expect_updated_at: Some(1_000),
+            ..Change::default()
+        };
+        assert!(
+            matches!(
+                store.apply_change(r, &sweep, 3_000).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{d}"
+        );
+        let fresh = Change {
+            expect_updated_at: Some(2_000),
+            ..Change::default()
+        };
         store.apply_change(r, &fresh, 3_000).await.unwrap();
 
-        assert!(store.claim_period("scorecard", "2026-W48", 1).await.unwrap(), "{d}");
-        assert!(!store.claim_period("scorecard", "2026-W48", 2).await.unwrap(), "{d}: claimed twice");
-        assert!(store.claim_period("scorecard", "2026-W49", 3).await.unwrap(), "{d}");
+        assert!(
+            store
+                .claim_period("scorecard", "2026-W48", 1)
+                .await
+                .unwrap(),
+            "{d}"
+        );
+        assert!(
+            !store
+                .claim_period("scorecard", "2026-W48", 2)
+                .await
+                .unwrap(),
+            "{d}: claimed twice"
+        );
+        assert!(
+            store
+                .claim_period("scorecard", "2026-W49", 3)
+                .await
+                .unwrap(),
+            "{d}"
+        );
     }
 }

@@ -4,8 +4,10 @@
 mod inbound;
 mod model;
 mod outbox;
+mod public;
 mod requests;
 mod schedule;
+mod stats;
 mod work_orders;
 
 use std::str::FromStr;
@@ -16,6 +18,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use model::*;
+pub use public::{PublicFilter, PublicRequest, PublicStatus};
+pub use stats::{OutboxStats, RequestCount};
 
 /// Runs the same block against whichever pool backs the store; `$p` is bound to that pool.
 macro_rules! on_pool {
@@ -107,6 +111,14 @@ impl Store {
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
+    }
+
+    /// A `SELECT 1` round trip: whether the database answers right now (for health checks).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+            Ok(())
+        })
     }
 
     pub async fn close(&self) {

@@ -87,7 +87,7 @@ impl Town {
         let desk = connect311::app::open_with(settings, c).await.unwrap();
         let (d, gw) = connect311::app::channels(&desk);
         assert!(gw.is_some(), "Discord configured");
-        let svc = connect311::serve::start(desk, d, gw);
+        let svc = connect311::serve::start(desk, d, gw).expect("service starts");
         standin
             .wait_for(
                 |s| s.gateway().connected >= 1 && !s.commands().is_empty(),

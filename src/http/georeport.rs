@@ -1,0 +1,155 @@
+//! Open311 GeoReport v2 wire types, and how the city's categories and public requests become them.
+
+use chrono::SecondsFormat;
+use routing::config::Category;
+use serde::Serialize;
+
+use super::redact::redact;
+use crate::desk::Desk;
+use crate::store::PublicRequest;
+
+/// One entry of `services.json`.
+#[derive(Debug, Serialize)]
+pub struct Service {
+    pub service_code: String,
+    pub service_name: String,
+    pub description: String,
+    /// No extra attributes to fill in (no service definitions).
+    pub metadata: bool,
+    /// `realtime`: a request gets its id at once.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Comma-separated, as in the GeoReport examples.
+    pub keywords: String,
+    pub group: String,
+}
+
+/// One entry of `requests.json` / `requests/{id}.json`.
+#[derive(Debug, Serialize)]
+pub struct ServiceRequest {
+    pub service_request_id: String,
+    /// `open` or `closed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_code: Option<String>,
+    pub description: String,
+    pub agency_responsible: String,
+    pub requested_datetime: String,
+    pub updated_datetime: String,
+    pub expected_datetime: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long: Option<f64>,
+}
+
+/// One entry of a GeoReport error array.
+#[derive(Debug, Serialize)]
+pub struct ErrorEntry {
+    pub code: u16,
+    pub description: String,
+}
+
+const MAX_KEYWORDS: usize = 8;
+
+/// A category as a GeoReport service.
+pub fn service(desk: &Desk, c: &Category) -> Service {
+    let department = desk.department_name(c.department.as_str(), "en");
+    Service {
+        service_code: c.id.to_string(),
+        service_name: c.name.clone(),
+        description: format!("{} / {}. Handled by {department}.", c.name, c.name_es),
+        metadata: false,
+        kind: "realtime",
+        keywords: keywords(c).join(", "),
+        group: department,
+    }
+}
+
+/// The phrases that recognise a category (English, then Spanish), without weights, wildcards or the phrases
+/// that count against it.
+fn keywords(c: &Category) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for rule in c.en.iter().chain(&c.es) {
+        let (phrase, weight) = match rule.rsplit_once('^') {
+            Some((p, w)) => (p, w.trim().parse::<f32>().unwrap_or(1.0)),
+            None => (rule.as_str(), 1.0),
+        };
+        let phrase = phrase.trim().trim_end_matches('*').trim();
+        if weight > 0.0 && !phrase.is_empty() && !out.iter().any(|k| k == phrase) {
+            out.push(phrase.to_string());
+        }
+        if out.len() == MAX_KEYWORDS {
+            break;
+        }
+    }
+    out
+}
+
+/// A stored request as the public sees it: contact details scrubbed from the texts, times in the city's zone.
+pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
+    let category = r
+        .category
+        .as_deref()
+        .and_then(|id| desk.city.categories.iter().find(|c| c.id.as_str() == id));
+    let name = r.requester_name.as_deref();
+    let closed = r.status == crate::store::status::CLOSED;
+    ServiceRequest {
+        service_request_id: r.reference.to_string(),
+        status: if closed { "closed" } else { "open" },
+        status_notes: if closed {
+            r.close_note.as_deref().map(|n| redact(n, name))
+        } else {
+            None
+        },
+        service_name: category
+            .map(|c| c.name.clone())
+            .or_else(|| r.category.clone()),
+        service_code: r.category.clone(),
+        description: redact(&r.description, name),
+        agency_responsible: desk.department_name(&r.department, "en"),
+        requested_datetime: datetime(desk, r.created_at),
+        updated_datetime: datetime(desk, r.updated_at),
+        expected_datetime: datetime(desk, r.resolution_due_at),
+        address: r.location_text.clone(),
+        lat: r.lat,
+        long: r.lon,
+    }
+}
+
+/// RFC 3339 with the city's UTC offset, to the second (`2026-09-21T10:15:00-04:00`).
+pub fn datetime(desk: &Desk, ms: i64) -> String {
+    desk.city
+        .calendar
+        .local(ms)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_drop_weights_wildcards_and_negative_rules() {
+        let city = routing::CityConfig::from_toml_str(crate::config::EXAMPLE_CITY).unwrap();
+        let pothole = city
+            .categories
+            .iter()
+            .find(|c| c.id.as_str() == "pothole")
+            .unwrap();
+        let k = keywords(pothole);
+        assert_eq!(k[..2], ["pothole", "pot hole"]);
+        assert!(k.len() <= MAX_KEYWORDS);
+        assert!(k.iter().all(|k| !k.contains(['^', '*'])), "{k:?}");
+        let mut lights = pothole.clone();
+        lights.en = vec!["streetlight*^4".into(), "traffic light^-1.5".into()];
+        lights.es = vec!["farola".into()];
+        assert_eq!(keywords(&lights), ["streetlight", "farola"]);
+    }
+}

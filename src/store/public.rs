@@ -1,0 +1,150 @@
+//! The public read side (Open311): requests as the public may see them. The projection never selects the
+//! requester's address, internal events or the routing decision, and leaves emergencies out entirely.
+
+use anyhow::Context;
+use routing::RequestRef;
+use sqlx::Row;
+
+use super::requests::{ref_id, to_ref};
+use super::{on_pool, Store, StoreError};
+
+/// `open` (open, acknowledged or reopened) or `closed`, as Open311 sees a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicStatus {
+    Open,
+    Closed,
+}
+
+/// Which public requests to list. Every set field narrows the result; newest first, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub references: Vec<RequestRef>,
+    pub categories: Vec<String>,
+    /// Created at or after (epoch ms).
+    pub created_from: Option<i64>,
+    /// Created at or before (epoch ms).
+    pub created_to: Option<i64>,
+    pub status: Option<PublicStatus>,
+    pub limit: i64,
+}
+
+/// A request's public columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicRequest {
+    pub reference: RequestRef,
+    pub status: String,
+    pub department: String,
+    pub category: Option<String>,
+    pub location_text: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The resident's text, unredacted: callers must redact before publishing.
+    pub description: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolution_due_at: i64,
+    /// The note of the latest close, for closed requests (it was written for the resident).
+    pub close_note: Option<String>,
+    /// Only so that callers can remove the name from the description; never to be published.
+    pub requester_name: Option<String>,
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+const PUBLIC_COLUMNS: &str =
+    "r.id, r.status, r.department, r.category, r.location_text, r.lat, r.lon, \
+    r.description, r.requester_name, r.created_at, r.updated_at, r.resolution_due_at, \
+    CASE WHEN r.status = 'closed' THEN (SELECT e.payload FROM events e WHERE e.request_id = r.id \
+    AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1) END AS close_payload";
+
+impl Store {
+    /// Non-emergency requests matching `f`, newest first.
+    pub async fn public_requests(
+        &self,
+        f: &PublicFilter,
+    ) -> Result<Vec<PublicRequest>, StoreError> {
+        let mut sql = format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL");
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut placeholder = |b: Bind| {
+            binds.push(b);
+            format!("${}", binds.len())
+        };
+        if !f.references.is_empty() {
+            let list: Vec<String> = f
+                .references
+                .iter()
+                .map(|r| placeholder(Bind::Int(ref_id(*r))))
+                .collect();
+            sql.push_str(&format!(" AND r.id IN ({})", list.join(", ")));
+        }
+        if !f.categories.is_empty() {
+            let list: Vec<String> = f
+                .categories
+                .iter()
+                .map(|c| placeholder(Bind::Text(c.clone())))
+                .collect();
+            sql.push_str(&format!(" AND r.category IN ({})", list.join(", ")));
+        }
+        if let Some(from) = f.created_from {
+            sql.push_str(&format!(
+                " AND r.created_at >= {}",
+                placeholder(Bind::Int(from))
+            ));
+        }
+        if let Some(to) = f.created_to {
+            sql.push_str(&format!(
+                " AND r.created_at <= {}",
+                placeholder(Bind::Int(to))
+            ));
+        }
+        match f.status {
+            Some(PublicStatus::Open) => sql.push_str(" AND r.status <> 'closed'"),
+            Some(PublicStatus::Closed) => sql.push_str(" AND r.status = 'closed'"),
+            None => {}
+        }
+        let limit = placeholder(Bind::Int(f.limit.max(0)));
+        sql.push_str(&format!(
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
+        ));
+        on_pool!(self, p => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for b in &binds {
+                q = match b {
+                    Bind::Int(i) => q.bind(*i),
+                    Bind::Text(s) => q.bind(s.as_str()),
+                };
+            }
+            let rows = q.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let payload: Option<String> = r.try_get("close_payload")?;
+                let close_note = match payload {
+                    Some(text) => {
+                        let v: serde_json::Value = serde_json::from_str(&text).context("close event payload")?;
+                        v["note"].as_str().map(str::to_string)
+                    }
+                    None => None,
+                };
+                out.push(PublicRequest {
+                    reference: to_ref(r.try_get("id")?)?,
+                    status: r.try_get("status")?,
+                    department: r.try_get("department")?,
+                    category: r.try_get("category")?,
+                    location_text: r.try_get("location_text")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    description: r.try_get("description")?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                    resolution_due_at: r.try_get("resolution_due_at")?,
+                    close_note,
+                    requester_name: r.try_get("requester_name")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,490 @@
+//! The HTTP side of the real service (`serve::start` with `[http] bind` on port 0, a fresh database), spoken
+//! to over real TCP: health (and 503 when the database is gone), Prometheus metrics, and the Open311
+//! GeoReport v2 read API — with nothing private in it.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use connect311::desk::{Actor, Desk, IngestOutcome, StaffAction};
+use connect311::outbox_worker::Deliverers;
+use connect311::serve::Running;
+use mail::outbound::{MailSender, OutgoingMail};
+use routing::lifecycle::CloseReason;
+use routing::RequestRef;
+use support::http::{get, Reply};
+
+const HTTP_ON_ANY_PORT: &str = "[http]\nbind = \"127.0.0.1:0\"\n";
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// A mail server that is down: every send fails, and may be retried.
+struct MailDown;
+
+#[async_trait::async_trait]
+impl MailSender for MailDown {
+    async fn send(&self, _: &OutgoingMail) -> anyhow::Result<()> {
+        anyhow::bail!("connection refused (test: the mail server is down)")
+    }
+}
+
+/// The whole service on `desk`; mail to files unless another sender is given, chat to the local log.
+fn serve(desk: Desk, mail: Option<Arc<dyn MailSender>>) -> Running {
+    let d = Deliverers {
+        mail: mail.unwrap_or_else(|| connect311::app::mail_sender(&desk)),
+        chat: connect311::app::local_chat(&desk),
+    };
+    connect311::serve::start(desk, d, None).expect("service starts")
+}
+
+async fn report(desk: &Desk, from: &str, id: &str, subject: &str, body: &str) -> RequestRef {
+    let raw = support::email(from, "311@city.test", subject, id, "", body);
+    match desk.ingest_email(&raw).await.expect("ingest") {
+        IngestOutcome::Created { reference, .. } => reference,
+        other => panic!("expected a new request, got {other:?}"),
+    }
+}
+
+fn clerk() -> Actor {
+    Actor {
+        id: "cli:clerk".into(),
+        name: "Clerk".into(),
+        source: "cli",
+        roles: Vec::new(),
+        trusted_staff: true,
+    }
+}
+
+async fn close(desk: &Desk, r: RequestRef, note: &str) {
+    let (reason, note) = (CloseReason::Resolved, note.to_string());
+    let action = StaffAction::Close { reason, note };
+    desk.act(r, &clerk(), action).await.expect("close");
+}
+
+/// A GeoReport error: an array of one `{code, description}`.
+fn assert_georeport_error(r: &Reply, code: u16, mentions: &str) {
+    assert_eq!(r.status, code, "{}", r.body);
+    let v = r.json();
+    let entry = match v.as_array().map(Vec::as_slice) {
+        Some([entry]) => entry,
+        _ => panic!("not an error array of one: {v}"),
+    };
+    assert_eq!(entry["code"], code, "{v}");
+    let d = entry["description"].as_str().unwrap();
+    assert!(d.contains(mentions), "{d}");
+}
+
+/// The value of one series (`name{labels}`) in a Prometheus text exposition.
+fn sample(body: &str, series: &str) -> f64 {
+    body.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no series {series} in:\n{body}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_is_ok_with_a_database_and_503_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _clock) = support::desk(dir.path(), HTTP_ON_ANY_PORT).await;
+    let svc = serve(desk, None);
+    let addr = svc.http_addr.expect("HTTP configured");
+    assert_ne!(addr.port(), 0, "the real port is reported");
+
+    let r = get(addr, "/health").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ok = serde_json::json!({"status": "ok", "database": "sqlite"});
+    assert_eq!(r.json(), ok);
+
+    svc.desk.store.close().await;
+    let r = get(addr, "/health").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["status"], "unavailable", "{v}");
+    assert_eq!(v["database"], "sqlite", "{v}");
+    assert!(!v["reason"].as_str().unwrap_or_default().is_empty(), "{v}");
+    assert_eq!(get(addr, "/metrics").await.status, 503);
+
+    svc.shutdown().await;
+    let after = tokio::net::TcpStream::connect(addr).await;
+    assert!(after.is_err(), "the listener is closed after shutdown");
+}
+
+#[tokio::test]
+async fn a_taken_port_is_a_clear_startup_error_and_no_section_means_no_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let extra = format!("[http]\nbind = \"127.0.0.1:{port}\"\n");
+    let (desk, _clock) = support::desk(dir.path(), &extra).await;
+    let d = connect311::app::embedded_deliverers(&desk);
+    let err = match connect311::serve::start(desk, d, None) {
+        Ok(_) => panic!("started on a taken port"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains(&format!("http.bind: cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+
+    let (desk, _clock) = support::desk(dir.path(), "").await;
+    let svc = serve(desk, None);
+    assert!(svc.http_addr.is_none(), "opt-in");
+    svc.shutdown().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, clock) = support::desk(dir.path(), HTTP_ON_ANY_PORT).await;
+    // A Tuesday: the sweeper has no weekly scorecard to queue, so the outbox holds only what this test makes.
+    clock.advance_ms(DAY_MS);
+    let svc = serve(desk, Some(Arc::new(MailDown)));
+    let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
+    let body = "Huge pothole in front of 120 Main St.";
+    let pothole = report(
+        &desk,
+        "Jane <jane@example.test>",
+        "m1@x.test",
+        "Pothole",
+        body,
+    )
+    .await;
+    let body = "Graffiti on the library wall at 200 Oak Ave.";
+    let graffiti = report(
+        &desk,
+        "Luis <luis@example.test>",
+        "m2@x.test",
+        "Graffiti",
+        body,
+    )
+    .await;
+    close(&desk, pothole, "Filled the pothole.").await;
+    let job = connect311::store::NewOutbox {
+        kind: "no_such_kind".into(),
+        recipient: None,
+        payload: serde_json::json!({}),
+    };
+    desk.store.enqueue(&job, desk.now()).await.unwrap();
+    let g_dept = desk
+        .store
+        .request(graffiti)
+        .await
+        .unwrap()
+        .unwrap()
+        .department;
+
+    // The worker tries every row once; mail keeps failing and waits for a retry on a clock that stands still.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let rows = loop {
+        let rows = desk.store.outbox_rows(false).await.unwrap();
+        if rows.iter().all(|r| r.attempts > 0) {
+            break rows;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not attempted: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let pending = rows
+        .iter()
+        .filter(|r| r.done_at.is_none() && r.failed_at.is_none());
+    let emails = rows.iter().filter(|r| r.kind == "email").count();
+    assert!(
+        emails >= 3,
+        "two acknowledgements and a completion email: {rows:?}"
+    );
+
+    let r = get(addr, "/metrics").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let content_type = r.header("content-type").unwrap();
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    let m = &r.body;
+    assert!(m.contains("# TYPE connect311_requests gauge"), "{m}");
+    let requests = |dept: &str, status: &str| {
+        sample(
+            m,
+            &format!(r#"connect311_requests{{department="{dept}",status="{status}"}}"#),
+        )
+    };
+    assert_eq!(requests("streets", "closed"), 1.0);
+    assert_eq!(requests("streets", "open"), 0.0);
+    assert_eq!(requests(&g_dept, "open"), 1.0);
+    assert_eq!(requests("parks", "open"), 0.0, "every department appears");
+    let pending = pending.count() as f64;
+    assert_eq!(sample(m, "connect311_outbox_pending"), pending);
+    assert!(pending >= emails as f64, "undeliverable mail stays pending");
+    assert_eq!(
+        sample(m, "connect311_outbox_failed"),
+        1.0,
+        "the unknown kind is given up"
+    );
+    let age = "connect311_outbox_oldest_pending_age_seconds";
+    assert_eq!(sample(m, age), 0.0);
+    let overdue = |dept: &str| format!(r#"connect311_requests_overdue{{department="{dept}"}}"#);
+    assert_eq!(sample(m, &overdue(&g_dept)), 0.0);
+
+    clock.advance_ms(90_000);
+    assert_eq!(sample(&get(addr, "/metrics").await.body, age), 90.0);
+
+    clock.advance_ms(60 * DAY_MS);
+    let m = get(addr, "/metrics").await.body;
+    assert_eq!(sample(&m, &overdue(&g_dept)), 1.0, "{m}");
+    assert_eq!(
+        sample(&m, &overdue("streets")),
+        0.0,
+        "closed is never overdue"
+    );
+    svc.shutdown().await;
+}
+
+#[tokio::test]
+async fn open311_publishes_requests_without_anything_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, clock) = support::desk(dir.path(), HTTP_ON_ANY_PORT).await;
+    let svc = serve(desk, None);
+    let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
+    let body = "Huge pothole in front of 120 Main St. Call me at 555-867-5309 or write to \
+                jane.doe@example.test. Jane Doe";
+    let from = "Jane Doe <jane.doe@example.test>";
+    let pothole = report(&desk, from, "p1@x.test", "Pothole", body).await;
+    clock.advance_ms(60_000);
+    let body = "Graffiti on the library wall at 200 Oak Ave.";
+    let graffiti = report(
+        &desk,
+        "Luis <luis@example.test>",
+        "g1@x.test",
+        "Graffiti",
+        body,
+    )
+    .await;
+    clock.advance_ms(60_000);
+    let body = "Strong smell of gas in the hallway of 45 Elm Street";
+    let gas = report(&desk, "Ann <ann@example.test>", "e1@x.test", "Help", body).await;
+    assert!(desk
+        .store
+        .request(gas)
+        .await
+        .unwrap()
+        .unwrap()
+        .emergency
+        .is_some());
+    clock.advance_ms(60_000);
+    let text = "internal: crew B, budget code 77".to_string();
+    let comment = StaffAction::Comment { text };
+    desk.act(pothole, &clerk(), comment).await.unwrap();
+    close(&desk, pothole, "Filled the pothole this morning.").await;
+    let (p_ref, g_ref, gas_ref) = (pothole.to_string(), graffiti.to_string(), gas.to_string());
+    let (p_id, g_id) = (p_ref.as_str(), g_ref.as_str());
+
+    // services.json: one service per category of the city.
+    let r = get(addr, "/open311/v2/services.json").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let services = r.json();
+    let services = services.as_array().unwrap();
+    assert_eq!(services.len(), desk.city.categories.len());
+    for c in &desk.city.categories {
+        let s = services.iter().find(|s| s["service_code"] == c.id.as_str());
+        let s = s.unwrap_or_else(|| panic!("no service {}", c.id));
+        assert_eq!(s["service_name"], c.name.as_str());
+        let group = desk.department_name(c.department.as_str(), "en");
+        assert_eq!(s["group"], group.as_str());
+        assert_eq!(s["metadata"], false);
+        assert_eq!(s["type"], "realtime");
+        assert!(
+            s["description"].is_string() && s["keywords"].is_string(),
+            "{s}"
+        );
+    }
+
+    // requests.json: both public requests, newest first, the emergency left out, nothing private.
+    let r = get(addr, "/open311/v2/requests.json").await;
+    assert_eq!(r.ids(), [g_id, p_id]);
+    for private in [
+        "jane.doe@example.test",
+        "luis@example.test",
+        "ann@example.test",
+        "555-867-5309",
+        "Jane Doe",
+        "internal",
+        "budget",
+        "gas",
+    ] {
+        assert!(
+            !r.body.contains(private),
+            "`{private}` published: {}",
+            r.body
+        );
+    }
+    let list = r.json();
+    let (g, p) = (&list[0], &list[1]);
+    let g_dept = desk
+        .store
+        .request(graffiti)
+        .await
+        .unwrap()
+        .unwrap()
+        .department;
+    assert_eq!(g["status"], "open");
+    assert_eq!(g["service_code"], "graffiti");
+    assert_eq!(
+        g["agency_responsible"],
+        desk.department_name(&g_dept, "en").as_str()
+    );
+    assert!(g.get("status_notes").is_none(), "{g}");
+    assert_eq!(p["status"], "closed");
+    assert_eq!(p["service_code"], "pothole");
+    assert_eq!(p["service_name"], "Pothole");
+    assert_eq!(
+        p["agency_responsible"],
+        desk.department_name("streets", "en").as_str()
+    );
+    assert_eq!(p["status_notes"], "Filled the pothole this morning.");
+    let text = p["description"].as_str().unwrap();
+    for kept in [
+        "120 Main St",
+        "[phone removed]",
+        "[email removed]",
+        "[name removed]",
+    ] {
+        assert!(text.contains(kept), "{kept}: {text}");
+    }
+    assert!(
+        p["address"].as_str().unwrap().starts_with("120 Main St"),
+        "{p}"
+    );
+    for field in [
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+    ] {
+        let t = p[field].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(t).is_ok(),
+            "{field}: {t}"
+        );
+    }
+    assert!(p.get("media_url").is_none());
+
+    // Filters.
+    let ids = |path: String| async move { get(addr, &path).await.ids() };
+    let base = "/open311/v2/requests.json";
+    assert_eq!(ids(format!("{base}?status=open")).await, [g_id]);
+    assert_eq!(ids(format!("{base}?status=closed")).await, [p_id]);
+    let by_code = format!("{base}?service_code=pothole&jurisdiction_id=riverton");
+    assert_eq!(ids(by_code).await, [p_id]);
+    let by_id = format!("{base}?service_request_id={p_id},{gas_ref}&status=open");
+    assert_eq!(
+        ids(by_id).await,
+        [p_id],
+        "ids override status; emergencies stay out"
+    );
+    let created = g["requested_datetime"].as_str().unwrap();
+    let created = chrono::DateTime::parse_from_rfc3339(created).unwrap();
+    let since = (created - chrono::Duration::seconds(1)).to_rfc3339();
+    let after_graffiti = format!("{base}?start_date={since}");
+    assert_eq!(ids(after_graffiti).await, [g_id]);
+    let future = format!("{base}?start_date=2030-01-01T00:00:00%2B01:00");
+    assert!(ids(future).await.is_empty());
+    let unescaped_plus = format!("{base}?start_date=2030-01-01T00:00:00+01:00");
+    assert!(
+        ids(unescaped_plus).await.is_empty(),
+        "a + decoded as a space is still read"
+    );
+
+    // One request by reference: an array of one.
+    let r = get(addr, &format!("/open311/v2/requests/{p_id}.json")).await;
+    assert_eq!(r.ids(), [p_id]);
+    assert!(!r.body.contains("jane.doe@example.test"));
+
+    // Errors, as GeoReport error arrays.
+    let err = |path: String| async move { get(addr, &path).await };
+    let one = |id: &str, ext: &str| format!("/open311/v2/requests/{id}.{ext}");
+    assert_georeport_error(&err(one("311-999999", "json")).await, 404, "311-999999");
+    assert_georeport_error(&err(one(&gas_ref, "json")).await, 404, &gas_ref);
+    assert_georeport_error(&err(one("pothole-7", "json")).await, 400, "pothole-7");
+    assert_georeport_error(&err(one(p_id, "xml")).await, 400, "json");
+    assert_georeport_error(&err("/open311/v2/requests.xml".into()).await, 400, "json");
+    assert_georeport_error(&err("/open311/v2/services.xml".into()).await, 400, "json");
+    assert_georeport_error(&err(format!("{base}?status=pending")).await, 400, "status");
+    let bad_date = format!("{base}?start_date=yesterday");
+    assert_georeport_error(&err(bad_date).await, 400, "start_date");
+    let unknown = "/open311/v2/discovery.json".to_string();
+    assert_georeport_error(&err(unknown).await, 404, "discovery");
+    svc.shutdown().await;
+}
+
+/// The same statements on PostgreSQL: health names it, and the counts and every Open311 filter work.
+#[tokio::test]
+async fn the_http_side_works_on_postgres_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, clock) = support::pg_desk(dir.path(), HTTP_ON_ANY_PORT).await;
+    let svc = serve(desk, None);
+    let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
+    let body = "Huge pothole in front of 120 Main St.";
+    let pothole = report(
+        &desk,
+        "Jane <jane@example.test>",
+        "pg1@x.test",
+        "Pothole",
+        body,
+    )
+    .await;
+    clock.advance_ms(60_000);
+    let body = "Graffiti on the library wall at 200 Oak Ave.";
+    let graffiti = report(
+        &desk,
+        "Luis <luis@example.test>",
+        "pg2@x.test",
+        "Graffiti",
+        body,
+    )
+    .await;
+    close(&desk, pothole, "Filled the pothole.").await;
+
+    let r = get(addr, "/health").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["database"], "postgres");
+    let m = get(addr, "/metrics").await.body;
+    let closed = r#"connect311_requests{department="streets",status="closed"}"#;
+    assert_eq!(sample(&m, closed), 1.0, "{m}");
+    sample(&m, "connect311_outbox_pending");
+    sample(&m, "connect311_outbox_oldest_pending_age_seconds");
+    clock.advance_ms(60 * DAY_MS);
+    let m = get(addr, "/metrics").await.body;
+    let streets_overdue = r#"connect311_requests_overdue{department="streets"}"#;
+    assert_eq!(sample(&m, streets_overdue), 0.0, "{m}");
+
+    let ids = |path: String| async move { get(addr, &path).await.ids() };
+    let (p_ref, g_ref) = (pothole.to_string(), graffiti.to_string());
+    let (p, g) = (p_ref.as_str(), g_ref.as_str());
+    let base = "/open311/v2/requests.json";
+    // The clock moved 60 days: still inside the default 90-day window.
+    assert_eq!(ids(base.into()).await, [g, p]);
+    assert_eq!(ids(format!("{base}?status=closed")).await, [p]);
+    let codes = format!("{base}?service_code=graffiti,pothole&status=open");
+    assert_eq!(ids(codes).await, [g]);
+    assert_eq!(
+        ids(format!("{base}?service_request_id={p},{g}")).await,
+        [g, p]
+    );
+    let old = format!("{base}?start_date=2020-01-01T00:00:00Z&end_date=2021-01-01T00:00:00Z");
+    assert!(ids(old).await.is_empty());
+    let r = get(addr, &format!("/open311/v2/requests/{p}.json")).await;
+    assert_eq!(
+        r.json()[0]["status_notes"],
+        "Filled the pothole.",
+        "{}",
+        r.body
+    );
+    svc.shutdown().await;
+}
