@@ -141,18 +141,8 @@ async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
             &[("note", "done")],
         )
         .await;
-    let refusal = town
-        .standin
-        .wait_for_value(
-            move |s| {
-                s.interaction_responses(&i)
-                    .into_iter()
-                    .find(|x| x.to_string().contains("only members"))
-            },
-            WAIT,
-        )
-        .await
-        .expect("an ephemeral refusal");
+    let channel = card["channel_id"].as_str().unwrap().to_string();
+    let refusal = town.answer(&i, &channel, "only members").await;
     assert!(
         refusal.to_string().contains("64"),
         "ephemeral flag: {refusal}"

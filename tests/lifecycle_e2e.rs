@@ -7,7 +7,7 @@ mod support;
 use connect311::clock::{Clock, ManualClock, SystemClock};
 use connect311::sweeper::sweep_once;
 use serde_json::Value;
-use support::town::{resident, send, send_with, Town, WAIT};
+use support::town::{resident, send, send_with, Reported, Town, WAIT};
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 86_400_000;
@@ -31,17 +31,14 @@ fn reply_to(m: &mail::Inbound) -> String {
 async fn no_to_the_follow_up_reopens_and_tells_the_department() {
     let clock = clock();
     let town = Town::start_with(Some(clock.clone()), "").await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Pothole",
-        "Deep pothole in front of 120 Main St",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    let r = req.reference.to_string();
-    let card = town.card("streets", &r).await;
+    let Reported {
+        resident: res,
+        request: req,
+        reference: r,
+        card,
+    } = town
+        .resident_reports("Pothole", "Deep pothole in front of 120 Main St", "streets")
+        .await;
     let card_id = card["id"].as_str().unwrap().to_string();
     let crew = town.member("Crew 7", Some("streets"));
     town.standin
@@ -154,17 +151,18 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
 async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
     let clock = clock();
     let town = Town::start_with(Some(clock.clone()), "").await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "fire",
-        "Flames and thick smoke coming from the garage at 12 Birch Rd",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    let r = req.reference.to_string();
-    let card = town.card("dispatch", &r).await;
+    let Reported {
+        request: req,
+        reference: r,
+        card,
+        ..
+    } = town
+        .resident_reports(
+            "fire",
+            "Flames and thick smoke coming from the garage at 12 Birch Rd",
+            "dispatch",
+        )
+        .await;
     let pages = |town: &Town| {
         let oncall = town.oncall.clone();
         town.standin
@@ -357,17 +355,18 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
 async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
     let clock = clock();
     let town = Town::start_with(Some(clock.clone()), "").await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Sidewalk",
-        "The sidewalk is broken and lifted near 77 Elm St",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    let r = req.reference.to_string();
-    let card = town.card("streets", &r).await;
+    let Reported {
+        resident: res,
+        request: req,
+        card,
+        ..
+    } = town
+        .resident_reports(
+            "Sidewalk",
+            "The sidewalk is broken and lifted near 77 Elm St",
+            "streets",
+        )
+        .await;
     let thread = town.thread_of(&card).await;
     let crew = town.member("Inspector", Some("streets"));
     let i = town.standin.slash(
@@ -376,18 +375,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
         "public",
         &[("text", "Which side of the street is it on?")],
     );
-    let answer = town
-        .standin
-        .wait_for_value(
-            move |s| s.interaction_responses(&i).into_iter().next(),
-            WAIT,
-        )
-        .await
-        .unwrap();
-    assert!(
-        answer.to_string().contains("Sent to the requester"),
-        "{answer}"
-    );
+    town.answer(&i, &thread, "Sent to the requester").await;
     town.wait_event(req.reference, "sla_paused").await;
     let mails = town.resident_mails(&res, 2).await;
     assert!(

@@ -110,6 +110,22 @@ impl Town {
         }
     }
 
+    /// A fresh resident emails the city; returns them, their request and its work-order card in `dept`.
+    pub async fn resident_reports(&self, subject: &str, body: &str, dept: &str) -> Reported {
+        let resident = resident();
+        send(&resident, &self.inbox, subject, body).await;
+        let request = self.request_from(&resident).await;
+        assert_eq!(request.department, dept, "{body:?} was routed elsewhere");
+        let reference = request.reference.to_string();
+        let card = self.card(dept, &reference).await;
+        Reported {
+            resident,
+            request,
+            reference,
+            card,
+        }
+    }
+
     pub fn desk(&self) -> &connect311::desk::Desk {
         &self.svc.desk
     }
@@ -139,6 +155,24 @@ impl Town {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The bot's answer to interaction `i` that contains `needle`: the interaction callback itself, or — when a
+    /// slow answer was deferred and edited in later — the ephemeral message in `channel`.
+    pub async fn answer(&self, i: &str, channel: &str, needle: &str) -> Value {
+        let (i, ch, n) = (i.to_string(), channel.to_string(), needle.to_string());
+        self.standin
+            .wait_for_value(
+                move |s| {
+                    s.interaction_responses(&i)
+                        .into_iter()
+                        .chain(s.messages(&ch))
+                        .find(|m| m.to_string().contains(&n))
+                },
+                WAIT,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no answer containing {needle:?}: {e}"))
     }
 
     /// The first message in `channel` whose JSON contains `needle`.
@@ -269,6 +303,14 @@ impl Town {
             .map(|m| mail::inbound::parse(m, &mail::Limits::default()).unwrap())
             .collect()
     }
+}
+
+/// What `Town::resident_reports` set up.
+pub struct Reported {
+    pub resident: String,
+    pub request: connect311::store::Request,
+    pub reference: String,
+    pub card: Value,
 }
 
 /// A resident's plain email through Postfix.
