@@ -336,3 +336,36 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
     );
     town.svc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_find_answer_anyone_in_staff_channels() {
+    let town = Town::start().await;
+    let reported = town
+        .resident_reports(
+            "Graffiti",
+            "Graffiti on the bus shelter at 48 Maple Ave",
+            "graffiti",
+        )
+        .await;
+    let clerk = town.member("Front desk", None);
+    let i = town.standin.slash(
+        &clerk,
+        &town.intake,
+        "status",
+        &[("reference", &reported.reference)],
+    );
+    let status = town.answer(&i, &town.intake, "Graffiti").await;
+    assert!(status.to_string().contains(&reported.reference), "{status}");
+    let i = town
+        .standin
+        .slash(&clerk, &town.intake, "find", &[("query", "48 Maple")]);
+    town.answer(&i, &town.intake, &reported.reference).await;
+    let i = town.standin.slash(
+        &clerk,
+        &town.intake,
+        "find",
+        &[("query", "no such place anywhere")],
+    );
+    town.answer(&i, &town.intake, "Nothing matches").await;
+    town.svc.shutdown().await;
+}

@@ -144,6 +144,13 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
     );
     let overdue = town.desk().overdue(Some("graffiti")).await.unwrap();
     assert!(overdue.iter().any(|o| o.reference == req.reference));
+    // Staff can ask for the list in chat too.
+    let clerk = town.member("Clerk", None);
+    let channel = town.channels["graffiti"].clone();
+    let i = town
+        .standin
+        .slash(&clerk, &channel, "overdue", &[("department", "graffiti")]);
+    town.answer(&i, &channel, &r).await;
     town.svc.shutdown().await;
 }
 

@@ -1,0 +1,193 @@
+//! The command line as an MTA or an operator uses it: `ingest -` (idempotent, exit 75 when it cannot store),
+//! `request list --overdue`, `request close`, `classify --jsonl`, `check-config` on a broken file.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], config: &std::path::Path, stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connect311"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn config(dir: &std::path::Path, db: &str) -> std::path::PathBuf {
+    let path = dir.join("connect311.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "data_dir = \"{}\"\n[database]\nurl = \"{db}\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+const REPORT: &[u8] = b"From: Lee <lee@example.test>\r\nTo: 311@city.test\r\nSubject: Pothole\r\nMessage-ID: <cli-1@example.test>\r\n\
+Date: Mon, 2 Mar 2026 14:00:00 +0000\r\n\r\nDeep pothole in front of 120 Main St.\r\n";
+
+#[test]
+fn ingest_is_idempotent_and_operators_can_list_overdue_and_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &format!("sqlite://{}/cli.db", dir.path().display()),
+    );
+    let first = run(&["ingest", "-"], &cfg, REPORT);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stdout).trim(), "311-000001");
+    let again = run(&["ingest", "-"], &cfg, REPORT);
+    assert!(again.status.success());
+    assert_eq!(
+        text(&again.stdout).trim(),
+        "311-000001",
+        "same Message-ID, same request"
+    );
+    assert!(text(&again.stderr).contains("already processed"));
+
+    let junk = run(&["ingest", "-"], &cfg, b"\x00\x01\x02\xff");
+    assert!(
+        junk.status.success(),
+        "kept (quarantined), so the MTA must not retry"
+    );
+    assert!(text(&junk.stderr).contains("quarantined"));
+
+    // Nothing is overdue yet; a request created long ago is.
+    let list = run(&["request", "list", "--overdue"], &cfg, b"");
+    assert!(
+        text(&list.stdout).contains("no requests"),
+        "{}",
+        text(&list.stdout)
+    );
+    let db = format!("sqlite://{}/cli.db", dir.path().display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("UPDATE requests SET created_at = created_at - 864000000, response_due_at = response_due_at - 864000000, resolution_due_at = resolution_due_at - 864000000")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let list = run(&["request", "list", "--overdue"], &cfg, b"");
+    assert!(
+        text(&list.stdout).contains("311-000001"),
+        "{}",
+        text(&list.stdout)
+    );
+
+    let refused = run(
+        &["request", "close", "311-000001", "--note", " "],
+        &cfg,
+        b"",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("note"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let closed = run(
+        &[
+            "request",
+            "close",
+            "311-000001",
+            "--note",
+            "Filled this morning.",
+        ],
+        &cfg,
+        b"",
+    );
+    assert!(closed.status.success(), "{}", text(&closed.stderr));
+    assert!(text(&closed.stdout).contains("closed"));
+    let show = run(&["request", "show", "311-000001", "--json"], &cfg, b"");
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(v["request"]["status"], "closed");
+    assert!(v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "closed" && e["actor"].as_str().unwrap().starts_with("cli:")));
+    // The completion email was delivered to the local outgoing-mail folder.
+    let out = dir.path().join("outgoing-mail");
+    let mails: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(
+        mails.iter().any(|m| m.contains("Filled this morning.")),
+        "{} mails",
+        mails.len()
+    );
+}
+
+#[test]
+fn ingest_asks_the_mta_to_retry_when_it_cannot_store() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: the database is unreachable, so the message must stay with the MTA.
+    let cfg = config(
+        dir.path(),
+        "postgres://postgres@127.0.0.1:9/none?connect_timeout=2",
+    );
+    let out = run(&["ingest", "-"], &cfg, REPORT);
+    assert_eq!(out.status.code(), Some(75), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("connect311 ingest"));
+}
+
+#[test]
+fn classify_jsonl_answers_one_line_per_input_and_bad_config_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &format!("sqlite://{}/c.db", dir.path().display()),
+    );
+    let input = b"{\"id\":1,\"text\":\"Streetlight out at 5th and Main\"}\n{\"id\":\"b\",\"text\":\"Hay un bache enorme en la calle Juarez 45\"}\n";
+    let out = run(&["classify", "--jsonl"], &cfg, input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["id"].clone(), lines[0]["department"].clone()),
+        (1.into(), "streetlights".into())
+    );
+    assert_eq!(
+        (lines[1]["id"].clone(), lines[1]["language"].clone()),
+        ("b".into(), "es".into())
+    );
+    let bad = run(&["classify", "--jsonl"], &cfg, b"not json\n");
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("line 1"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[mail]\naddress = 42\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_connect311"))
+        .args(["check-config"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("broken.toml") && err.contains("mail.address"),
+        "{err}"
+    );
+}
