@@ -142,10 +142,10 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page() {
         "{out:?}"
     );
     let r = created(&out);
-    assert_eq!(
-        desk.store.request(r).await.unwrap().unwrap().department,
-        "dispatch"
-    );
+    let req = desk.store.request(r).await.unwrap().unwrap();
+    assert_eq!(req.department, "dispatch");
+    assert_eq!(req.emergency.as_deref(), Some("gas_leak"));
+    assert_eq!(req.priority, "urgent");
     let wo = desk
         .store
         .outbox_rows(false)

@@ -9,9 +9,9 @@ use serde_json::json;
 use tracing::warn;
 
 use super::actions::{ActionError, Actor, StaffAction};
-use super::Desk;
+use super::{Desk, Filing};
 use crate::clock::human;
-use crate::store::{Change, InboundRecord, NewEvent, NewRequest, Request, StoreError};
+use crate::store::{Change, InboundRecord, NewEvent, Request, StoreError};
 
 /// The desk as seen from chat.
 #[derive(Clone, Debug)]
@@ -347,30 +347,17 @@ impl ChatDesk {
             .chars()
             .take(80)
             .collect();
-        let (response_due, resolution_due) = desk.due_times(&decision, now);
-        let new = NewRequest {
-            department: decision.department.to_string(),
-            category: decision.category.as_ref().map(|c| c.to_string()),
-            language: decision.language.to_string(),
-            priority: decision.priority.to_string(),
-            emergency: decision
-                .emergency
-                .as_ref()
-                .map(|e| format!("{:?}", e.kind).to_lowercase()),
-            location_text: decision.location.as_ref().map(|l| l.text.clone()),
-            location_norm: decision.location.as_ref().map(|l| l.normalized.clone()),
-            lat: decision.location.as_ref().and_then(|l| l.lat),
-            lon: decision.location.as_ref().and_then(|l| l.lon),
-            source: "chat".into(),
-            requester: format!("chat:{}", member.id),
-            requester_name: Some(member.name.clone()),
-            subject: title.clone(),
-            description: text.trim().to_string(),
-            decision: serde_json::to_value(&decision).unwrap_or_default(),
-            linked_to: None,
-            response_due_at: response_due,
-            resolution_due_at: resolution_due,
-        };
+        let new = desk.new_request(
+            &decision,
+            now,
+            Filing {
+                source: "chat",
+                requester: format!("chat:{}", member.id),
+                requester_name: Some(member.name.clone()),
+                subject: title.clone(),
+                description: text.trim().to_string(),
+            },
+        );
         let emergency = decision.emergency.is_some();
         let result = desk
             .store

@@ -10,7 +10,7 @@ use tracing::{info, instrument, warn};
 
 use super::compose::ReplyTo;
 use super::threading::ThreadMatch;
-use super::Desk;
+use super::{Desk, Filing};
 use crate::store::{
     status, Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange,
     StoreError,
@@ -244,41 +244,24 @@ impl Desk {
         let decision = self.router.classify(&text);
         let lang = decision.language.to_string();
         let emergency = decision.emergency.is_some();
-        let cat = decision.category.as_ref().map(|c| c.to_string());
-        let location = decision.location.clone();
-        let (response_due, resolution_due) = self.due_times(&decision, now);
-        let new = NewRequest {
-            department: decision.department.to_string(),
-            category: cat,
-            language: lang.clone(),
-            priority: decision.priority.to_string(),
-            emergency: decision.emergency.as_ref().map(|e| {
-                serde_json::to_value(e.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            }),
-            location_text: location.as_ref().map(|l| l.text.clone()),
-            location_norm: location.as_ref().map(|l| l.normalized.clone()),
-            lat: location.as_ref().and_then(|l| l.lat),
-            lon: location.as_ref().and_then(|l| l.lon),
-            source: SOURCE.into(),
-            requester: sender.to_string(),
-            requester_name: inb.from.as_ref().and_then(|a| a.name.clone()),
-            subject: inb.subject.clone(),
-            description: body.trim().to_string(),
-            decision: serde_json::to_value(&decision).unwrap_or_default(),
-            linked_to: linked_to.or(quoted_by_stranger),
-            response_due_at: response_due,
-            resolution_due_at: resolution_due,
-        };
+        let mut new = self.new_request(
+            &decision,
+            now,
+            Filing {
+                source: SOURCE,
+                requester: sender.to_string(),
+                requester_name: inb.from.as_ref().and_then(|a| a.name.clone()),
+                subject: inb.subject.clone(),
+                description: body.trim().to_string(),
+            },
+        );
+        new.linked_to = linked_to.or(quoted_by_stranger);
         // Same problem, same place, already open: link instead of creating new work (emergencies always page).
         let duplicate = if emergency || new.linked_to.is_some() {
             None
         } else {
             self.find_duplicate(&new, now).await?
         };
-        let mut new = new;
         if let Some((orig, _)) = &duplicate {
             new.linked_to = Some(*orig);
         }

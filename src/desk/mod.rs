@@ -80,6 +80,44 @@ impl Desk {
         )
     }
 
+    /// A request to store from a routing decision: department, category, language, priority, emergency kind,
+    /// place and due times all come from the decision.
+    pub(crate) fn new_request(
+        &self,
+        d: &routing::Decision,
+        now: i64,
+        f: Filing,
+    ) -> crate::store::NewRequest {
+        let (response_due_at, resolution_due_at) = self.due_times(d, now);
+        let location = d.location.as_ref();
+        crate::store::NewRequest {
+            department: d.department.to_string(),
+            category: d.category.as_ref().map(|c| c.to_string()),
+            language: d.language.to_string(),
+            priority: d.priority.to_string(),
+            // The same snake_case name everywhere (events, reports): the kind's serde form.
+            emergency: d.emergency.as_ref().and_then(|e| {
+                serde_json::to_value(e.kind)
+                    .ok()?
+                    .as_str()
+                    .map(String::from)
+            }),
+            location_text: location.map(|l| l.text.clone()),
+            location_norm: location.map(|l| l.normalized.clone()),
+            lat: location.and_then(|l| l.lat),
+            lon: location.and_then(|l| l.lon),
+            source: f.source.into(),
+            requester: f.requester,
+            requester_name: f.requester_name,
+            subject: f.subject,
+            description: f.description,
+            decision: serde_json::to_value(d).unwrap_or_default(),
+            linked_to: None,
+            response_due_at,
+            resolution_due_at,
+        }
+    }
+
     /// A due time as a resident reads it, in the city's time zone and the resident's language.
     pub fn human_due(&self, ms: i64, lang: &str) -> String {
         use chrono::{Datelike, Timelike};
@@ -199,6 +237,15 @@ impl Desk {
     pub(crate) fn reply_secret(&self) -> &[u8] {
         &self.reply_secret
     }
+}
+
+/// Who filed a request, through which channel, and what they wrote.
+pub(crate) struct Filing {
+    pub source: &'static str,
+    pub requester: String,
+    pub requester_name: Option<String>,
+    pub subject: String,
+    pub description: String,
 }
 
 /// The configured reply-address key, or one generated once and kept in the data dir.
