@@ -12,6 +12,14 @@
 # when missing, unreadable or within 30 days of expiry. Delete /etc/dovecot/private/connect311-* and the CA file
 # to start over.
 #
+# No-IDLE IMAP: 127.0.0.2:143 (plaintext login; the 127.0.0.0/8 loopback route covers it on Linux, no interface
+# setup needed) serves the same mailboxes, but a `local 127.0.0.2` block overrides imap_capability with Dovecot
+# 2.3's normal post-login list minus IDLE, so a client there must fall back to polling (mail::testkit::NO_IDLE_HOST;
+# mail/tests/servers.rs). Only the advertisement changes: Dovecot still accepts an IDLE command there, so to prove
+# a client never sent one, sessions on this listener are raw-logged (post-login traffic, both directions) into
+# <mail home>/rawlog/ when that directory exists (mail::testkit::enable_rawlog). Use it without TLS (the
+# certificate does not name 127.0.0.2).
+#
 # Idempotent: installs what is missing, rewrites the configs, starts or reloads the daemons, waits for the ports.
 # Needs root on Debian 12. Nothing listens beyond loopback and nothing is relayed off the machine.
 set -euo pipefail
@@ -25,6 +33,15 @@ TEST_CA=/etc/dovecot/connect311-test-ca.pem
 CA_KEY=$TLS_DIR/connect311-test-ca.key
 SERVER_CERT=$TLS_DIR/connect311-imap.pem
 SERVER_KEY=$TLS_DIR/connect311-imap.key
+NO_IDLE_ADDR=127.0.0.2
+# Dovecot 2.3's default post-login CAPABILITY (Debian 12, 2.3.19) without IDLE. imap_capability can only replace
+# or append ("+..."), not remove, so the list is spelled out. With it set, imap-login also shows this list before
+# login (plus STARTTLS and AUTH=), which is harmless. mail/tests/servers.rs checks that the post-login list differs
+# from the normal listener's by IDLE alone, so a Dovecot upgrade that changes the defaults shows up there.
+NO_IDLE_CAPABILITY="IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS \
+THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 \
+CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY \
+PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY"
 
 die() { echo "mailserver.sh: $*" >&2; exit 1; }
 TMP_DIRS=()
@@ -181,6 +198,11 @@ service imap-login {
     port = 993
     ssl = yes
   }
+  # Same mailboxes, but IDLE is not advertised (the local block below): for the worker's polling fallback.
+  inet_listener imap_noidle {
+    address = $NO_IDLE_ADDR
+    port = 143
+  }
 }
 service lmtp {
   inet_listener lmtp {
@@ -196,6 +218,14 @@ service auth {
 
 protocol imap {
   imap_idle_notify_interval = 1 mins
+}
+local $NO_IDLE_ADDR {
+  protocol imap {
+    imap_capability = $NO_IDLE_CAPABILITY
+    # Post-login traffic of sessions here is recorded in ~/rawlog when that directory exists (a test creates it),
+    # so a test can see which commands a client really sent. Nothing is recorded for users without it.
+    rawlog_dir = %h/rawlog
+  }
 }
 protocol lmtp {
   mail_plugins = \$mail_plugins sieve
@@ -223,16 +253,16 @@ start_or_reload() {
     fi
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 wait_for_ports() {
-    local port tries
-    for port in 25 2525 143 993 24; do
+    local addr tries
+    for addr in 127.0.0.1:25 127.0.0.1:2525 127.0.0.1:143 127.0.0.1:993 127.0.0.1:24 "$NO_IDLE_ADDR:143"; do
         for tries in $(seq 1 50); do
-            port_open "$port" && continue 2
+            port_open "${addr%:*}" "${addr##*:}" && continue 2
             sleep 0.2
         done
-        die "nothing accepts on 127.0.0.1:$port after 10 s; see $POSTFIX_LOG and $DOVECOT_LOG"
+        die "nothing accepts on $addr after 10 s; see $POSTFIX_LOG and $DOVECOT_LOG"
     done
 }
 
@@ -242,4 +272,4 @@ write_postfix
 write_dovecot
 start_or_reload
 wait_for_ports
-echo "mailserver: postfix 127.0.0.1:25,2525 -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"
+echo "mailserver: postfix 127.0.0.1:25,2525 -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, no-IDLE imap $NO_IDLE_ADDR:143, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"

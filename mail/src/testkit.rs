@@ -2,6 +2,9 @@
 //! implicit TLS) that `scripts/mailserver.sh` sets up: any `local@city.test` / `local@example.test` exists,
 //! password "test". The TLS certificate (names `localhost` and `127.0.0.1`) is signed by the private CA at
 //! [`TEST_CA`]. Missing servers make tests fail loudly, never skip.
+//!
+//! [`NO_IDLE_HOST`]`:143` is a second Dovecot listener on the same mailboxes that does not advertise IDLE, for
+//! the worker's polling fallback; [`enable_rawlog`] / [`rawlog_commands`] show what a client really sent there.
 
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
 use std::path::PathBuf;
@@ -22,6 +25,9 @@ pub const IMAPS_PORT: u16 = 993;
 /// The private test CA that signed Dovecot's certificate, published by `scripts/mailserver.sh`.
 pub const TEST_CA: &str = "/etc/dovecot/connect311-test-ca.pem";
 pub const PASSWORD: &str = "test";
+/// A second loopback address where Dovecot serves the same mailboxes on [`IMAP_PORT`] (plaintext) without
+/// advertising IDLE, so a client there has to poll.
+pub const NO_IDLE_HOST: &str = "127.0.0.2";
 /// Dovecot's mail home for a user is `VMAIL/<domain>/<local>`.
 pub const VMAIL: &str = "/var/vmail";
 
@@ -65,6 +71,18 @@ pub fn require_tls_mail_servers() {
     }
     if !std::path::Path::new(TEST_CA).is_file() {
         panic!("{TEST_CA} is missing: rerun `sudo scripts/mailserver.sh`.");
+    }
+}
+
+/// Like [`require_mail_servers`], and also the no-IDLE listener on [`NO_IDLE_HOST`].
+pub fn require_no_idle_listener() {
+    require_mail_servers();
+    let addr = SocketAddr::from(([127, 0, 0, 2], IMAP_PORT));
+    if StdTcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
+        panic!(
+            "Dovecot's no-IDLE listener is not answering on {NO_IDLE_HOST}:{IMAP_PORT}: rerun `sudo \
+             scripts/mailserver.sh` (it adds that listener since this test was written)."
+        );
     }
 }
 
@@ -199,6 +217,95 @@ pub fn dovecot_logins(user_email: &str) -> Vec<String> {
         .filter(|l| l.contains("Login: ") && l.contains(&needle))
         .map(str::to_string)
         .collect()
+}
+
+/// The post-login `CAPABILITY` atoms a plaintext session to `host:`[`IMAP_PORT`] as `user_email` gets, read from
+/// the raw protocol text (not through an IMAP library), in the server's order.
+pub async fn imap_capabilities(host: &str, user_email: &str) -> anyhow::Result<Vec<String>> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let tcp = TcpStream::connect((host, IMAP_PORT))
+        .await
+        .with_context(|| {
+            format!("connecting to Dovecot on {host}:{IMAP_PORT} (run scripts/mailserver.sh)")
+        })?;
+    let (rd, mut wr) = tcp.into_split();
+    let mut lines = BufReader::new(rd).lines();
+    let mut next_line = async || -> anyhow::Result<String> {
+        tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .map_err(|_| anyhow!("{host}:{IMAP_PORT}: no answer within 10 s"))??
+            .ok_or_else(|| anyhow!("{host}:{IMAP_PORT} closed the connection"))
+    };
+    let greeting = next_line().await?;
+    anyhow::ensure!(
+        greeting.starts_with("* OK"),
+        "unexpected IMAP greeting: {greeting}"
+    );
+    // Test addresses and the password are plain ASCII without quotes or backslashes: quoted strings suffice.
+    let script = format!("a LOGIN \"{user_email}\" \"{PASSWORD}\"\r\nb CAPABILITY\r\nc LOGOUT\r\n");
+    wr.write_all(script.as_bytes()).await?;
+    let mut caps = None;
+    loop {
+        let line = next_line().await?;
+        if let Some(list) = line.strip_prefix("* CAPABILITY ") {
+            caps = Some(list.split_whitespace().map(str::to_string).collect());
+        } else if let Some(status) = line.strip_prefix("a ").or_else(|| line.strip_prefix("b ")) {
+            anyhow::ensure!(status.starts_with("OK"), "{host}:{IMAP_PORT}: {line}");
+            if line.starts_with("b ") {
+                break;
+            }
+            // The LOGIN answer may carry a CAPABILITY response code; only the explicit command's answer counts.
+            caps = None;
+        }
+    }
+    caps.ok_or_else(|| anyhow!("{host}:{IMAP_PORT}: CAPABILITY returned no capability list"))
+}
+
+/// Makes Dovecot record the post-login traffic of `user_email`'s sessions on the [`NO_IDLE_HOST`] listener
+/// (`rawlog_dir = %h/rawlog` there) by creating that directory; returns it. Needs root (owned by `mail`).
+pub fn enable_rawlog(user_email: &str) -> anyhow::Result<PathBuf> {
+    let home = mail_home(user_email);
+    let dir = home.join("rawlog");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for p in [
+        home.parent().map(PathBuf::from),
+        Some(home),
+        Some(dir.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        std::os::unix::fs::chown(&p, Some(8), Some(8))
+            .with_context(|| format!("chown mail {}", p.display()))?;
+    }
+    Ok(dir)
+}
+
+/// The client's side of every session recorded since [`enable_rawlog`]: one entry per line the client sent
+/// (tag and command, e.g. `"A0007 NOOP"`), sessions in start order (to the second), timestamps removed.
+pub fn rawlog_commands(user_email: &str) -> anyhow::Result<Vec<String>> {
+    let dir = mail_home(user_email).join("rawlog");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {} (call enable_rawlog first)", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "in"))
+        .collect();
+    // Names start with the session's start time (YYYYMMDD-HHMMSS.pid.n): session order to the second.
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        for line in String::from_utf8_lossy(&text).lines() {
+            let line = line.trim_end_matches('\r');
+            // "<unix time>.<micros> <line>"
+            let cmd = line.split_once(' ').map_or(line, |(_, rest)| rest);
+            if !cmd.is_empty() {
+                out.push(cmd.to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Home directory Dovecot uses for `user_email` (where Sieve scripts live).

@@ -1,6 +1,7 @@
 //! Against the real loopback Postfix + Dovecot from scripts/mailserver.sh. Each test uses fresh mailboxes; if the
 //! servers are down every test fails with instructions (never skips).
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +10,10 @@ use mail::guard::{automated, OwnAddresses};
 use mail::imap::{self, Disposition, ImapConfig, ImapSecurity, InboxHandler};
 use mail::outbound::{is_permanent, AutoSubmitted, MailSender, OutgoingMail, SmtpSender};
 use mail::testkit::{
-    dovecot_logins, imap_fetch_all, imap_folder_exists, install_vacation, require_mail_servers,
+    dovecot_logins, enable_rawlog, imap_capabilities, imap_fetch_all, imap_folder_exists,
+    install_vacation, rawlog_commands, require_mail_servers, require_no_idle_listener,
     require_tls_mail_servers, smtp_send_raw, unique_local, wait_for_messages, IMAPS_PORT,
-    IMAP_PORT, TEST_CA,
+    IMAP_PORT, NO_IDLE_HOST, TEST_CA,
 };
 use mail::{inbound, Address, Limits};
 use tokio::sync::mpsc;
@@ -535,5 +537,109 @@ async fn unreadable_ca_file_is_a_configuration_error() {
     assert!(
         format!("{err:#}").contains("/nonexistent/connect311-ca.pem"),
         "{err:#}"
+    );
+}
+
+// ---- Polling fallback: the no-IDLE listener (127.0.0.2:143) of scripts/mailserver.sh ----
+
+/// The command of a client line from the rawlog, upper-cased, with `UID` joined to its subcommand:
+/// `"A0007 uid search ALL"` → `"UID SEARCH"`. An untagged line (an IDLE `DONE`) is returned whole.
+fn command_of(line: &str) -> String {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    match words.as_slice() {
+        [only] => only.clone(),
+        [_tag, uid, sub, ..] if uid == "UID" => format!("UID {sub}"),
+        [_tag, cmd, ..] => cmd.clone(),
+        [] => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn without_idle_the_worker_polls_and_moves() {
+    require_no_idle_listener();
+    let inbox = city("poll");
+    let from = resident();
+
+    // The listener really withholds IDLE, and only IDLE, while the normal one offers it: the test cannot pass
+    // through the IDLE path by accident, and nothing else about the session differs.
+    let normal = imap_capabilities("127.0.0.1", &inbox).await.unwrap();
+    let no_idle = imap_capabilities(NO_IDLE_HOST, &inbox).await.unwrap();
+    let is_idle = |c: &String| c.eq_ignore_ascii_case("IDLE");
+    assert!(
+        normal.iter().any(is_idle),
+        "127.0.0.1 should offer IDLE: {normal:?}"
+    );
+    assert!(
+        !no_idle.iter().any(is_idle),
+        "{NO_IDLE_HOST} advertises IDLE: {no_idle:?}"
+    );
+    let expected: BTreeSet<&String> = normal.iter().filter(|c| !is_idle(c)).collect();
+    assert_eq!(
+        no_idle.iter().collect::<BTreeSet<_>>(),
+        expected,
+        "{NO_IDLE_HOST} should advertise the normal capabilities minus IDLE; update NO_IDLE_CAPABILITY in \
+         scripts/mailserver.sh"
+    );
+
+    // From here on Dovecot records what the worker sends on the no-IDLE listener.
+    enable_rawlog(&inbox).unwrap();
+    let mut cfg = config(&inbox);
+    cfg.host = NO_IDLE_HOST.to_string();
+    cfg.poll_interval = Duration::from_millis(300);
+    // Were IDLE used after all, its renewal timer would not be what finds the message.
+    cfg.idle_timeout = Duration::from_secs(3600);
+    let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
+    let cancel = CancellationToken::new();
+    let task = start_worker(cfg, handler.clone(), cancel.clone()).await;
+    // Several empty polls first, so only a later poll can find the message.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    let raw = raw_mail(&from, &inbox, "Pothole, polled", "poll-1@example.test");
+    let started = std::time::Instant::now();
+    smtp_send_raw(&from, &[&inbox], &raw).await.unwrap();
+    let got = inbound::parse(&next(&mut rx).await, &Limits::default()).unwrap();
+    eprintln!(
+        "poll (300 ms) pick-up after submit: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(got.message_id.as_deref(), Some("poll-1@example.test"));
+    wait_for_messages(&inbox, "Processed", 1, WAIT).await;
+    assert!(imap_fetch_all(&inbox, "INBOX").await.is_empty());
+    stop(cancel, task).await;
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 1);
+
+    // The worker logged in on the no-IDLE listener…
+    let logins = dovecot_logins(&inbox);
+    assert!(
+        logins.iter().any(|l| l.contains("lip=127.0.0.2,")),
+        "no login on {NO_IDLE_HOST} for {inbox} in Dovecot's log: {logins:#?}"
+    );
+    // …and, per Dovecot's own record of its session, polled (SEARCH, NOOP, SEARCH, …) and never sent IDLE.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let commands = loop {
+        let lines = rawlog_commands(&inbox).unwrap();
+        let names: Vec<String> = lines.iter().map(|l| command_of(l)).collect();
+        if names.iter().any(|c| c == "LOGOUT") || tokio::time::Instant::now() >= deadline {
+            break names;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let count = |name: &str| commands.iter().filter(|c| *c == name).count();
+    assert_eq!(count("IDLE") + count("DONE"), 0, "IDLE sent: {commands:?}");
+    assert_eq!(count("SELECT"), 1, "one session expected: {commands:?}");
+    assert!(count("NOOP") >= 3, "expected several polls: {commands:?}");
+    assert!(
+        count("UID SEARCH") > count("NOOP"),
+        "a search after every poll: {commands:?}"
+    );
+    assert_eq!(count("UID MOVE"), 1, "{commands:?}");
+    assert_eq!(count("LOGOUT"), 1, "{commands:?}");
+    eprintln!(
+        "worker commands on {NO_IDLE_HOST}: {} NOOP, {} UID SEARCH, no IDLE",
+        count("NOOP"),
+        count("UID SEARCH")
     );
 }
