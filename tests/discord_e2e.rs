@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::town::{resident, send, Town, WAIT};
+use support::town::{resident, send, Reported, Town, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_becomes_a_work_order_and_fixed_it_in_the_thread_closes_it_with_a_spanish_email() {
@@ -116,18 +116,18 @@ async fn a_staff_message_in_the_intake_channel_becomes_a_request_answered_in_a_t
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
     let town = Town::start().await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Graffiti",
-        "Graffiti all over the wall at 9 Oak Ave",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    assert_eq!(req.department, "graffiti");
-    let r = req.reference.to_string();
-    let card = town.card("graffiti", &r).await;
+    let Reported {
+        resident: res,
+        request: req,
+        reference: r,
+        card,
+    } = town
+        .resident_reports(
+            "Graffiti",
+            "Graffiti all over the wall at 9 Oak Ave",
+            "graffiti",
+        )
+        .await;
     let card_id = card["id"].as_str().unwrap().to_string();
 
     let outsider = town.member("Parks intern", Some("parks"));
@@ -182,17 +182,17 @@ async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emergency_email_pages_the_on_call_role_in_dispatch() {
     let town = Town::start().await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "smoke",
-        "There is smoke and flames coming out of the garage at 12 Birch Rd",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    assert_eq!(req.department, "dispatch");
-    let card = town.card("dispatch", &req.reference.to_string()).await;
+    let Reported {
+        resident: res,
+        card,
+        ..
+    } = town
+        .resident_reports(
+            "smoke",
+            "There is smoke and flames coming out of the garage at 12 Birch Rd",
+            "dispatch",
+        )
+        .await;
     assert_eq!(
         card["mention_roles"],
         serde_json::json!([town.oncall]),
