@@ -75,8 +75,8 @@ impl ChatDesk {
                 author,
                 text,
             } => {
-                if thread_parent.is_some() {
-                    if let Some(wo) = self.work_order_in(&channel_id).await? {
+                if let Some(parent) = &thread_parent {
+                    if let Some(wo) = self.work_order_in(&channel_id, parent).await? {
                         return self.thread_reply(wo.reference, &author, &text).await;
                     }
                     return Ok(ChatReply::Nothing);
@@ -99,8 +99,8 @@ impl ChatDesk {
             } => {
                 let here = || async {
                     match thread_parent {
-                        Some(_) => self
-                            .work_order_in(&channel_id)
+                        Some(parent) => self
+                            .work_order_in(&channel_id, &parent)
                             .await
                             .map(|w| w.map(|w| w.reference)),
                         None => Ok(None),
@@ -265,17 +265,28 @@ impl ChatDesk {
         }
     }
 
-    /// The work order whose thread (or card) is `id`. A thread can be typed into a moment before the service
-    /// has recorded the card it belongs to, so a miss is looked up again briefly before giving up.
+    /// The work order whose thread is `id` (in channel `parent`). A card's thread can be typed into a moment
+    /// before the service has recorded the card, so in a department channel a miss is looked up again briefly;
+    /// threads elsewhere (e.g. intake answers) are not work orders and are not waited for.
     async fn work_order_in(
         &self,
         id: &str,
+        parent: &str,
     ) -> Result<Option<crate::store::WorkOrderRow>, StoreError> {
-        for _ in 0..10 {
+        let department_channel = self
+            .0
+            .city
+            .departments
+            .iter()
+            .any(|d| d.chat_channel == parent);
+        let tries = if department_channel { 10 } else { 1 };
+        for attempt in 0..tries {
             if let Some(wo) = self.0.store.work_order_by_chat(id).await? {
                 return Ok(Some(wo));
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if attempt + 1 < tries {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
         Ok(None)
     }
@@ -444,24 +455,6 @@ fn resident_notice(req: &Request) -> &'static str {
 impl Desk {
     /// Active requests past their resolution (or, unacknowledged, their response) target, oldest first.
     pub async fn overdue(&self, department: Option<&str>) -> Result<Vec<Request>, StoreError> {
-        let now = self.now();
-        let f = crate::store::RequestFilter {
-            department: department.map(String::from),
-            limit: Some(10_000),
-            ..Default::default()
-        };
-        let mut list: Vec<Request> = self
-            .store
-            .list_requests(&f)
-            .await?
-            .into_iter()
-            .filter(|r| r.status != "closed")
-            .filter(|r| {
-                r.resolution_due_at < now
-                    || (r.acknowledged_at.is_none() && r.response_due_at < now)
-            })
-            .collect();
-        list.sort_by_key(|r| r.created_at);
-        Ok(list)
+        self.store.overdue_requests(self.now(), department).await
     }
 }

@@ -8,6 +8,10 @@ use super::{
     on_pool, Change, Event, NewRequest, Request, RequestFilter, StatusChange, Store, StoreError,
 };
 
+/// A request is overdue when it is still open past its resolution target, or unacknowledged past its response
+/// target. `$1` is now. The one definition used by chat, the CLI and the metrics.
+pub(super) const OVERDUE: &str = "status <> 'closed' AND (resolution_due_at < $1 OR (acknowledged_at IS NULL AND response_due_at < $1))";
+
 const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
     linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
@@ -330,6 +334,18 @@ impl Store {
              OR LOWER(COALESCE(location_text, '')) LIKE $1 OR LOWER(COALESCE(location_norm, '')) LIKE $1 ORDER BY id DESC LIMIT $2"
         );
         fetch_requests!(self, sql, &pattern, limit)
+    }
+
+    /// Overdue requests (see `OVERDUE`), optionally of one department, oldest first.
+    pub async fn overdue_requests(
+        &self,
+        now: i64,
+        department: Option<&str>,
+    ) -> Result<Vec<Request>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE {OVERDUE} AND ($2 IS NULL OR department = $2) ORDER BY created_at, id"
+        );
+        fetch_requests!(self, sql, now, department)
     }
 
     /// Requests closed as duplicates of `reference` (their requesters hear when it closes).

@@ -64,14 +64,14 @@ impl Store {
     }
 
     /// Active requests past their resolution target (or, unacknowledged, their response target) at `now`, by
-    /// department. The same rule as `Desk::overdue`.
+    /// department (the rule in `requests::OVERDUE`).
     pub async fn overdue_counts(&self, now: i64) -> Result<Vec<(String, i64)>, StoreError> {
         on_pool!(self, p => {
-            let rows = sqlx::query(
-                "SELECT department, COUNT(*) AS n FROM requests WHERE status <> 'closed' \
-                 AND (resolution_due_at < $1 OR (acknowledged_at IS NULL AND response_due_at < $1)) \
-                 GROUP BY department ORDER BY department",
-            )
+            let sql = format!(
+                "SELECT department, COUNT(*) AS n FROM requests WHERE {} GROUP BY department ORDER BY department",
+                super::requests::OVERDUE
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .fetch_all(p)
             .await?;
