@@ -4,29 +4,9 @@
 mod support;
 
 use connect311::desk::IngestOutcome;
-use connect311::store::{Change, NewEvent, OutboxRow, StatusChange};
-use routing::RequestRef;
+use connect311::store::{Change, NewEvent, StatusChange};
 use serde_json::json;
-use support::email;
-
-const INBOX: &str = "311@city.test";
-
-async fn emails_to(desk: &connect311::desk::Desk, to: &str) -> Vec<OutboxRow> {
-    desk.store
-        .outbox_rows(false)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.kind == "email" && r.recipient.as_deref() == Some(to))
-        .collect()
-}
-
-fn created(o: &IngestOutcome) -> RequestRef {
-    match o {
-        IngestOutcome::Created { reference, .. } => *reference,
-        other => panic!("expected a new request, got {other:?}"),
-    }
-}
+use support::{created, email, emails_to, INBOX};
 
 #[tokio::test]
 async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order() {

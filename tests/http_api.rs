@@ -7,13 +7,12 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connect311::desk::{Actor, Desk, IngestOutcome, StaffAction};
+use connect311::desk::{Desk, StaffAction};
 use connect311::outbox_worker::Deliverers;
 use connect311::serve::Running;
 use mail::outbound::{MailSender, OutgoingMail};
-use routing::lifecycle::CloseReason;
-use routing::RequestRef;
 use support::http::{get, Reply};
+use support::{close, report};
 
 const HTTP_ON_ANY_PORT: &str = "[http]\nbind = \"127.0.0.1:0\"\n";
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -35,30 +34,6 @@ fn serve(desk: Desk, mail: Option<Arc<dyn MailSender>>) -> Running {
         chat: connect311::app::local_chat(&desk),
     };
     connect311::serve::start(desk, d, None).expect("service starts")
-}
-
-async fn report(desk: &Desk, from: &str, id: &str, subject: &str, body: &str) -> RequestRef {
-    let raw = support::email(from, "311@city.test", subject, id, "", body);
-    match desk.ingest_email(&raw).await.expect("ingest") {
-        IngestOutcome::Created { reference, .. } => reference,
-        other => panic!("expected a new request, got {other:?}"),
-    }
-}
-
-fn clerk() -> Actor {
-    Actor {
-        id: "cli:clerk".into(),
-        name: "Clerk".into(),
-        source: "cli",
-        roles: Vec::new(),
-        trusted_staff: true,
-    }
-}
-
-async fn close(desk: &Desk, r: RequestRef, note: &str) {
-    let (reason, note) = (CloseReason::Resolved, note.to_string());
-    let action = StaffAction::Close { reason, note };
-    desk.act(r, &clerk(), action).await.expect("close");
 }
 
 /// A GeoReport error: an array of one `{code, description}`.
@@ -251,7 +226,7 @@ async fn open311_publishes_requests_without_anything_private() {
     let body = "Huge pothole in front of 120 Main St. Call me at 555-867-5309 or write to \
                 jane.doe@example.test. Jane Doe";
     let from = "Jane Doe <jane.doe@example.test>";
-    let pothole = report(&desk, from, "p1@x.test", "Pothole", body).await;
+    let pothole = report(&desk, from, "Pothole", "p1@x.test", body).await;
     clock.advance_ms(60_000);
     let body = "Graffiti on the library wall at 200 Oak Ave.";
     let graffiti = report(
@@ -264,7 +239,7 @@ async fn open311_publishes_requests_without_anything_private() {
     .await;
     clock.advance_ms(60_000);
     let body = "Strong smell of gas in the hallway of 45 Elm Street";
-    let gas = report(&desk, "Ann <ann@example.test>", "e1@x.test", "Help", body).await;
+    let gas = report(&desk, "Ann <ann@example.test>", "Help", "e1@x.test", body).await;
     assert!(desk
         .store
         .request(gas)
@@ -276,7 +251,9 @@ async fn open311_publishes_requests_without_anything_private() {
     clock.advance_ms(60_000);
     let text = "internal: crew B, budget code 77".to_string();
     let comment = StaffAction::Comment { text };
-    desk.act(pothole, &clerk(), comment).await.unwrap();
+    desk.act(pothole, &support::operator(), comment)
+        .await
+        .unwrap();
     close(&desk, pothole, "Filled the pothole this morning.").await;
     let (p_ref, g_ref, gas_ref) = (pothole.to_string(), graffiti.to_string(), gas.to_string());
     let (p_id, g_id) = (p_ref.as_str(), g_ref.as_str());

@@ -7,6 +7,7 @@ mod support;
 use connect311::clock::{Clock, ManualClock, SystemClock};
 use connect311::sweeper::sweep_once;
 use serde_json::Value;
+use support::set_clock;
 use support::town::{resident, send, send_with, Reported, Town, WAIT};
 
 const MINUTE: i64 = 60_000;
@@ -14,13 +15,6 @@ const DAY: i64 = 86_400_000;
 
 fn clock() -> ManualClock {
     ManualClock::new(SystemClock.now_ms())
-}
-
-/// Moves the clock to `to` (never backwards).
-fn set(clock: &ManualClock, to: i64) {
-    let now = clock.now_ms();
-    assert!(to >= now, "the clock only moves forward");
-    clock.advance_ms(to - now);
 }
 
 fn reply_to(m: &mail::Inbound) -> String {
@@ -59,7 +53,7 @@ async fn no_to_the_follow_up_reopens_and_tells_the_department() {
 
     // Not yet: the follow-up waits a few days.
     assert_eq!(sweep_once(town.desk()).await.unwrap().followups, 0);
-    set(&clock, clock.now_ms() + 7 * DAY);
+    set_clock(&clock, clock.now_ms() + 7 * DAY);
     assert_eq!(sweep_once(town.desk()).await.unwrap().followups, 1);
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().followups,
@@ -112,14 +106,14 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
     let policy = &town.desk().city.accountability;
 
     // Just before the response target: nothing.
-    set(&clock, req.response_due_at - MINUTE);
+    set_clock(&clock, req.response_due_at - MINUTE);
     let s = sweep_once(town.desk()).await.unwrap();
     assert_eq!((s.reminders, s.escalations), (0, 0));
     // Overdue during working hours: one reminder in the department's channel, and only one.
     let first = cal.next_open(
         cal.add_business_hours(req.response_due_at, policy.reminder_after_overdue_hours),
     ) + MINUTE;
-    set(&clock, first);
+    set_clock(&clock, first);
     assert_eq!(sweep_once(town.desk()).await.unwrap().reminders, 1);
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().reminders,
@@ -132,7 +126,7 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
     assert_eq!(reminder["mention_everyone"], false);
     // Still nobody acts: escalation to the supervisors' channel.
     let escalate_at = cal.add_business_hours(first, policy.escalate_after_hours) + MINUTE;
-    set(&clock, escalate_at);
+    set_clock(&clock, escalate_at);
     let s = sweep_once(town.desk()).await.unwrap();
     assert_eq!(s.escalations, 1, "{s:?}");
     town.message_in(&town.supervisors, &format!("Escalation: {r}"))
@@ -180,7 +174,7 @@ async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
     };
     assert_eq!(pages(&town), 1);
     let minutes = i64::from(town.desk().city.accountability.emergency_repage_minutes);
-    set(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
+    set_clock(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
     assert_eq!(sweep_once(town.desk()).await.unwrap().repages, 1);
     town.outbox_drained().await;
     assert_eq!(pages(&town), 2, "dispatch paged again");
@@ -191,7 +185,7 @@ async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
         .click(&officer, &card_id, &format!("wo:ack:{r}"))
         .unwrap();
     town.wait_status(req.reference, "acknowledged").await;
-    set(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
+    set_clock(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().repages,
         0,
@@ -394,7 +388,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
     // Well past the response target, during working hours: no reminder while we wait on the resident.
     let cal = &town.desk().city.calendar;
     let late = cal.next_open(req.response_due_at + DAY) + 60 * MINUTE;
-    set(&clock, late);
+    set_clock(&clock, late);
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().reminders,
         0,
@@ -449,7 +443,7 @@ async fn the_weekly_scorecard_is_posted_once_on_its_day() {
         t += DAY;
     }
     let date = cal.local_date(t);
-    set(
+    set_clock(
         &clock,
         cal.instant(date, chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap()),
     );

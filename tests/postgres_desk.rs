@@ -6,29 +6,9 @@ mod support;
 use std::sync::Arc;
 
 use connect311::desk::{ActionError, Actor, Desk, IngestOutcome, StaffAction};
-use connect311::store::OutboxRow;
 use routing::lifecycle::CloseReason;
 use routing::RequestRef;
-use support::email;
-
-const INBOX: &str = "311@city.test";
-
-async fn emails_to(desk: &Desk, to: &str) -> Vec<OutboxRow> {
-    desk.store
-        .outbox_rows(false)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.kind == "email" && r.recipient.as_deref() == Some(to))
-        .collect()
-}
-
-fn created(o: &IngestOutcome) -> RequestRef {
-    match o {
-        IngestOutcome::Created { reference, .. } => *reference,
-        other => panic!("expected a new request, got {other:?}"),
-    }
-}
+use support::{created, email, emails_to, INBOX};
 
 async fn count_events(desk: &Desk, r: RequestRef, kind: &str) -> usize {
     desk.store

@@ -10,14 +10,12 @@ mod support;
 use std::process::Command;
 use std::sync::Arc;
 
-use connect311::clock::{Clock, ManualClock};
-use connect311::desk::{Actor, Desk, IngestOutcome, StaffAction};
-use routing::lifecycle::CloseReason;
+use connect311::clock::ManualClock;
+use connect311::desk::{Desk, IngestOutcome, StaffAction};
 use routing::report::Report;
 use routing::RequestRef;
-use support::email;
+use support::{close, email, report, set_clock, INBOX};
 
-const INBOX: &str = "311@city.test";
 const HOUR: i64 = 3_600_000;
 
 /// A local (EST) time in March 2026 as epoch milliseconds.
@@ -28,47 +26,6 @@ fn est(day: u32, hour: u32, min: u32) -> i64 {
         .unwrap()
         .and_utc()
         .timestamp_millis()
-}
-
-/// Moves the hand clock forward to `t`.
-fn set(clock: &ManualClock, t: i64) {
-    let now = clock.now_ms();
-    assert!(t >= now, "the clock only moves forward");
-    clock.advance_ms(t - now);
-}
-
-fn staff() -> Actor {
-    Actor {
-        id: "cli:supervisor".into(),
-        name: "Supervisor".into(),
-        source: "cli",
-        roles: Vec::new(),
-        trusted_staff: true,
-    }
-}
-
-async fn report_in(desk: &Desk, from: &str, subject: &str, id: &str, body: &str) -> RequestRef {
-    match desk
-        .ingest_email(&email(from, INBOX, subject, id, "", body))
-        .await
-        .unwrap()
-    {
-        IngestOutcome::Created { reference, .. } => reference,
-        other => panic!("{body}: expected a new request, got {other:?}"),
-    }
-}
-
-async fn close(desk: &Desk, r: RequestRef, note: &str) {
-    desk.act(
-        r,
-        &staff(),
-        StaffAction::Close {
-            reason: CloseReason::Resolved,
-            note: note.into(),
-        },
-    )
-    .await
-    .unwrap();
 }
 
 fn counts(v: &[routing::report::Count]) -> Vec<(&str, u32)> {
@@ -131,7 +88,7 @@ async fn scenario() -> Scenario {
         .await
         .expect("desk");
 
-    let r0 = report_in(
+    let r0 = report(
         &desk,
         "olga@example.test",
         "Tree",
@@ -140,8 +97,8 @@ async fn scenario() -> Scenario {
     )
     .await;
 
-    set(&clock, est(3, 9, 0));
-    let r1 = report_in(
+    set_clock(&clock, est(3, 9, 0));
+    let r1 = report(
         &desk,
         "ann@example.test",
         "Pothole",
@@ -149,8 +106,8 @@ async fn scenario() -> Scenario {
         "Pothole at the corner of 5th and Main",
     )
     .await;
-    set(&clock, est(3, 10, 0));
-    let r2 = report_in(
+    set_clock(&clock, est(3, 10, 0));
+    let r2 = report(
         &desk,
         "ben@example.test",
         "Streetlight",
@@ -158,8 +115,8 @@ async fn scenario() -> Scenario {
         "The streetlight at 10 Pine St is out",
     )
     .await;
-    set(&clock, est(3, 11, 0));
-    let r3 = report_in(
+    set_clock(&clock, est(3, 11, 0));
+    let r3 = report(
         &desk,
         "carmen@example.test",
         "Basura",
@@ -167,8 +124,8 @@ async fn scenario() -> Scenario {
         "No pasaron a recoger la basura en la calle Hidalgo 12",
     )
     .await;
-    set(&clock, est(3, 12, 0));
-    let r4 = report_in(
+    set_clock(&clock, est(3, 12, 0));
+    let r4 = report(
         &desk,
         "dan@example.test",
         "Graffiti",
@@ -176,8 +133,8 @@ async fn scenario() -> Scenario {
         "Graffiti on the wall at 9 Oak Ave",
     )
     .await;
-    set(&clock, est(3, 13, 0));
-    let r5 = report_in(
+    set_clock(&clock, est(3, 13, 0));
+    let r5 = report(
         &desk,
         "eve@example.test",
         "Pothole",
@@ -185,8 +142,8 @@ async fn scenario() -> Scenario {
         "Pothole at the corner of Main and 5th",
     )
     .await;
-    set(&clock, est(3, 14, 0));
-    let r6 = report_in(
+    set_clock(&clock, est(3, 14, 0));
+    let r6 = report(
         &desk,
         "fred@example.test",
         "Noise",
@@ -195,29 +152,29 @@ async fn scenario() -> Scenario {
     )
     .await;
 
-    set(&clock, est(3, 15, 0));
-    desk.act(r1, &staff(), StaffAction::Acknowledge)
+    set_clock(&clock, est(3, 15, 0));
+    desk.act(r1, &support::operator(), StaffAction::Acknowledge)
         .await
         .unwrap();
-    set(&clock, est(3, 16, 30));
+    set_clock(&clock, est(3, 16, 30));
     close(&desk, r2, "Lamp replaced").await;
-    set(&clock, est(4, 9, 0));
-    desk.act(r3, &staff(), StaffAction::Acknowledge)
+    set_clock(&clock, est(4, 9, 0));
+    desk.act(r3, &support::operator(), StaffAction::Acknowledge)
         .await
         .unwrap();
-    set(&clock, est(4, 10, 0));
-    desk.act(r6, &staff(), StaffAction::Acknowledge)
+    set_clock(&clock, est(4, 10, 0));
+    desk.act(r6, &support::operator(), StaffAction::Acknowledge)
         .await
         .unwrap();
-    set(&clock, est(4, 11, 0));
+    set_clock(&clock, est(4, 11, 0));
     close(&desk, r1, "Hole filled").await;
-    set(&clock, est(4, 15, 0));
+    set_clock(&clock, est(4, 15, 0));
     close(&desk, r6, "Officer spoke to the neighbours").await;
-    set(&clock, est(4, 16, 0));
+    set_clock(&clock, est(4, 16, 0));
     close(&desk, r3, "Recogida realizada").await;
 
-    set(&clock, est(5, 9, 0));
-    let r7 = report_in(
+    set_clock(&clock, est(5, 9, 0));
+    let r7 = report(
         &desk,
         "gina@example.test",
         "Trash",
@@ -225,7 +182,7 @@ async fn scenario() -> Scenario {
         "Missed trash pickup at 22 Birch Rd",
     )
     .await;
-    set(&clock, est(5, 10, 0));
+    set_clock(&clock, est(5, 10, 0));
     let o = desk
         .ingest_email(&email(
             "carmen@example.test",
@@ -244,7 +201,7 @@ async fn scenario() -> Scenario {
             action: "reopened".into()
         }
     );
-    set(&clock, est(5, 12, 0));
+    set_clock(&clock, est(5, 12, 0));
 
     Scenario {
         desk,

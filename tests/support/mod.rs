@@ -115,3 +115,64 @@ pub async fn pg_desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualCl
     assert_eq!(desk.store.dialect(), "postgres");
     (desk, clock)
 }
+
+/// The city's 311 address in the embedded defaults.
+pub const INBOX: &str = "311@city.test";
+
+/// The reference of a newly created request; panics on any other outcome.
+pub fn created(o: &connect311::desk::IngestOutcome) -> routing::RequestRef {
+    match o {
+        connect311::desk::IngestOutcome::Created { reference, .. } => *reference,
+        other => panic!("expected a new request, got {other:?}"),
+    }
+}
+
+/// A resident's plain email to the 311 inbox, ingested; the new request's reference.
+pub async fn report(
+    desk: &Desk,
+    from: &str,
+    subject: &str,
+    message_id: &str,
+    body: &str,
+) -> routing::RequestRef {
+    let raw = email(from, INBOX, subject, message_id, "", body);
+    created(&desk.ingest_email(&raw).await.expect("ingest"))
+}
+
+/// Every email queued for `to`, oldest first.
+pub async fn emails_to(desk: &Desk, to: &str) -> Vec<connect311::store::OutboxRow> {
+    desk.store
+        .outbox_rows(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "email" && r.recipient.as_deref() == Some(to))
+        .collect()
+}
+
+/// An operator at the CLI: trusted staff for every department.
+pub fn operator() -> connect311::desk::Actor {
+    connect311::desk::Actor {
+        id: "cli:operator".into(),
+        name: "Operator".into(),
+        source: "cli",
+        roles: Vec::new(),
+        trusted_staff: true,
+    }
+}
+
+/// Closes `r` as resolved with `note`, as an operator.
+pub async fn close(desk: &Desk, r: routing::RequestRef, note: &str) {
+    let action = connect311::desk::StaffAction::Close {
+        reason: routing::lifecycle::CloseReason::Resolved,
+        note: note.into(),
+    };
+    desk.act(r, &operator(), action).await.expect("close");
+}
+
+/// Moves a hand clock forward to `t` (never backwards).
+pub fn set_clock(clock: &ManualClock, t: i64) {
+    let now = clock.now_ms();
+    assert!(t >= now, "the clock only moves forward");
+    clock.advance_ms(t - now);
+}
