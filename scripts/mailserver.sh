@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Loopback mail stack for connect311's tests and CI: Postfix (127.0.0.1:25 and :2525) hands every message for the
-# virtual domains city.test and example.test over LMTP to Dovecot. Any local part exists, every user's password is
-# "test", and Sieve runs at delivery so a test can install a vacation responder.
+# Loopback mail stack for connect311's tests and CI: Postfix (127.0.0.1:25 and :2525; :2526 plays the city's
+# authenticating MX, see write_trusted_listener) hands every message for the virtual domains city.test and
+# example.test over LMTP to Dovecot. Any local part exists, every user's password is "test", and Sieve runs at delivery so a test can install a vacation responder.
 #
 # IMAP: 127.0.0.1:143 (plaintext, STARTTLS offered; plaintext login stays allowed for the older tests) and
 # 127.0.0.1:993 (implicit TLS). The server certificate (names: localhost, 127.0.0.1) is issued by a private test
@@ -103,8 +103,24 @@ EOF
     # Postfix's own logger (maillog_file) needs the postlog service; older master.cf copies lack it.
     postconf -M 'postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd'
     postconf -M '127.0.0.1:2525/inet=127.0.0.1:2525 inet n - n - - smtpd'
+    write_trusted_listener
     postconf -F '*/*/chroot = n'
     touch "$POSTFIX_LOG"
+}
+
+# 127.0.0.1:2526 plays the city's authenticating MX (what OpenDKIM/OpenDMARC milters do on a real one): its
+# cleanup strips any incoming Authentication-Results that claims our authserv-id mx.city.test (RFC 8601 §5) and
+# prepends its own verdict above the Received line Postfix adds, where a milter's header lands. The verdict is a
+# fixed DKIM pass for city.test (and so for its subdomains): the tests send only city staff mail through it.
+# Port 25 does neither, like an MX without those settings, so forged headers arrive as the sender wrote them.
+# With Dovecot's LMTP Received line on top, the city's servers add two Received lines (trusted_received_hops = 2).
+write_trusted_listener() {
+    cat >/etc/postfix/connect311_trusted_header_checks <<'EOF'
+/^Authentication-Results:[[:space:]]*mx\.city\.test([[:space:];]|$)/ IGNORE
+/^Received:[^;]*by mail\.city\.test \(Postfix\)/ PREPEND Authentication-Results: mx.city.test; dkim=pass header.d=city.test header.s=test
+EOF
+    postconf -M '127.0.0.1:2526/inet=127.0.0.1:2526 inet n - n - - smtpd -o cleanup_service_name=cleanup_trusted'
+    postconf -M 'cleanup_trusted/unix=cleanup_trusted unix n - n - 0 cleanup -o header_checks=regexp:/etc/postfix/connect311_trusted_header_checks'
 }
 
 # True when the certificate in $1 is readable and valid for at least 30 more days.
@@ -257,7 +273,7 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 wait_for_ports() {
     local addr tries
-    for addr in 127.0.0.1:25 127.0.0.1:2525 127.0.0.1:143 127.0.0.1:993 127.0.0.1:24 "$NO_IDLE_ADDR:143"; do
+    for addr in 127.0.0.1:25 127.0.0.1:2525 127.0.0.1:2526 127.0.0.1:143 127.0.0.1:993 127.0.0.1:24 "$NO_IDLE_ADDR:143"; do
         for tries in $(seq 1 50); do
             port_open "${addr%:*}" "${addr##*:}" && continue 2
             sleep 0.2
@@ -272,4 +288,4 @@ write_postfix
 write_dovecot
 start_or_reload
 wait_for_ports
-echo "mailserver: postfix 127.0.0.1:25,2525 -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, no-IDLE imap $NO_IDLE_ADDR:143, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"
+echo "mailserver: postfix 127.0.0.1:25,2525 (and 2526, stamping Authentication-Results as the city MX) -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, no-IDLE imap $NO_IDLE_ADDR:143, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"

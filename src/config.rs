@@ -76,6 +76,11 @@ pub struct MailSettings {
     /// commands by email (e.g. your inbound MX). Headers from anyone else are ignored.
     #[serde(default)]
     pub authserv_ids: Vec<String>,
+    /// How many `Received` headers the city's own servers add to an inbound message, the receiving MX
+    /// included (e.g. 2 for Postfix + Dovecot LMTP). Only `Authentication-Results` headers above the last of
+    /// them were written by the city (RFC 8601 §5); the rest came with the message and are ignored.
+    #[serde(default = "default_trusted_received_hops")]
+    pub trusted_received_hops: usize,
     /// Staff addresses whose email commands are accepted without authentication results (test setups only).
     #[serde(default)]
     pub staff_auth_exempt: Vec<String>,
@@ -94,6 +99,10 @@ pub struct MailSettings {
     pub smtp: Option<SmtpSettings>,
 }
 
+fn default_trusted_received_hops() -> usize {
+    1
+}
+
 impl Default for MailSettings {
     fn default() -> Self {
         Self {
@@ -105,6 +114,7 @@ impl Default for MailSettings {
             staff_addresses: Vec::new(),
             staff_domains: Vec::new(),
             authserv_ids: Vec::new(),
+            trusted_received_hops: default_trusted_received_hops(),
             staff_auth_exempt: Vec::new(),
             replies_per_sender_per_hour: default_rate_limit(),
             max_attachment_bytes: default_max_attachment(),

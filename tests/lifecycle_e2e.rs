@@ -8,7 +8,7 @@ use connect311::clock::{Clock, ManualClock, SystemClock};
 use connect311::sweeper::sweep_once;
 use serde_json::Value;
 use support::set_clock;
-use support::town::{resident, send, send_with, Reported, Town, WAIT};
+use support::town::{resident, send, send_verified, send_with, Reported, Town, WAIT};
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 86_400_000;
@@ -270,7 +270,7 @@ async fn a_duplicate_links_to_the_open_request_and_both_residents_hear_when_it_c
 async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_applied() {
     let town = Town::start_with(
         None,
-        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]",
+        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
     )
     .await;
     let res = resident();
@@ -301,24 +301,18 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
         "close: replaced the lamp",
     )
     .await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while town
-        .desk()
-        .store
-        .events(req.reference)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.kind == "staff_command_refused")
-        .count()
-        < 2
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "second refusal not recorded"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    // RFC 8601 §5: a header naming our own authserv-id, written by the sender. Port 25 neither strips nor
+    // stamps, so it arrives below the city's Received lines, exactly as forged.
+    let forged_ours = "Authentication-Results: mx.city.test; spf=pass smtp.mailfrom=city.test; dkim=pass header.d=city.test; dmarc=pass header.from=city.test\r\n";
+    send_with(
+        &staff,
+        &town.inbox,
+        &subject,
+        forged_ours,
+        "close: replaced the lamp",
+    )
+    .await;
+    wait_refusals(&town, req.reference, 3).await;
     assert_eq!(
         town.desk()
             .store
@@ -329,16 +323,20 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
             .status,
         "open"
     );
-    let told = town.resident_mails(&staff, 2).await;
+    let told = town.resident_mails(&staff, 3).await;
     assert!(told[0].text.contains("not applied"), "{}", told[0].text);
+    assert!(
+        told[2].text.contains("below the city's receiving server"),
+        "{}",
+        told[2].text
+    );
 
-    // Stamped by our own receiving server: applied, and the resident reads the note.
-    let trusted = "Authentication-Results: mx.city.test; spf=pass smtp.mailfrom=city.test; dkim=pass header.d=city.test; dmarc=pass header.from=city.test\r\n";
-    send_with(
+    // Through the city's authenticating MX, which stamps its verdict above its own Received line: applied, and
+    // the resident reads the note.
+    send_verified(
         &staff,
         &town.inbox,
         &subject,
-        trusted,
         "close: replaced the lamp and photocell",
     )
     .await;
@@ -349,6 +347,117 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
         "{}",
         mails[1].text
     );
+    town.svc.shutdown().await;
+}
+
+async fn wait_refusals(town: &Town, r: routing::RequestRef, n: usize) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while town
+        .desk()
+        .store
+        .events(r)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "staff_command_refused")
+        .count()
+        < n
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "refusal {n} not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The shipped example's `[mail]` settings (staff at staff.city.test, the 311 address at city.test): a verified
+/// staff close is applied, and staff mail is not mistaken for our own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_example_accepts_a_verified_staff_close() {
+    let town = Town::start_with(None, &example_mail_settings()).await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Pothole",
+        "Deep pothole in front of 210 Elm St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    town.card("streets", &r).await;
+    let staff = format!("{}@staff.city.test", mail::testkit::unique_local("crew"));
+    send_verified(
+        &staff,
+        &town.inbox,
+        &format!("Re: [{r}] work order"),
+        "close: filled the pothole",
+    )
+    .await;
+    town.wait_status(req.reference, "closed").await;
+    let closed = town.wait_event(req.reference, "closed").await;
+    assert_eq!(closed.actor, staff);
+    town.svc.shutdown().await;
+}
+
+/// `[mail]` of config/connect311.example.toml, minus what the test town sets itself.
+fn example_mail_settings() -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/connect311.example.toml"
+    ))
+    .unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let mut mail = doc["mail"].as_table().unwrap().clone();
+    for own in ["address", "imap", "smtp", "reply_secret"] {
+        mail.remove(own);
+    }
+    assert!(mail.contains_key("staff_domains") && mail.contains_key("authserv_ids"));
+    toml::to_string(&mail).unwrap()
+}
+
+/// Reopening is a state change: a staff-domain mail without authentication is a comment on a closed request,
+/// never a reopen (defect: "Reopened by the requester: ok thanks").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unauthenticated_staff_mail_does_not_reopen_a_closed_request() {
+    let town = Town::start_with(
+        None,
+        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
+    )
+    .await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Graffiti",
+        "Graffiti on the wall at 9 Oak St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    support::close(town.desk(), req.reference, "painted over").await;
+    let staff = format!("{}@city.test", mail::testkit::unique_local("crew"));
+    send(
+        &staff,
+        &town.inbox,
+        &format!("Re: [{r}] closed"),
+        "ok thanks",
+    )
+    .await;
+    let comment = town.wait_event(req.reference, "comment").await;
+    assert_eq!(comment.actor, staff);
+    assert_eq!(comment.payload["verified"], false);
+    let after = town
+        .desk()
+        .store
+        .request(req.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, "closed");
+    let events = town.desk().store.events(req.reference).await.unwrap();
+    assert!(events.iter().all(|e| e.kind != "reopened"), "{events:?}");
     town.svc.shutdown().await;
 }
 

@@ -1,10 +1,13 @@
 //! Staff mail authentication: does the receiving server's `Authentication-Results` header (RFC 8601) vouch for
 //! the From domain?
 //!
-//! Anyone can write an `Authentication-Results` header, so only headers whose authserv-id is one the city's own
-//! receiving servers use count, and of those only the topmost — the one the last hop (ours) prepended; a
-//! well-behaved receiving server also removes incoming headers carrying its own id (RFC 8601 §5). Within it the
-//! sender passes with:
+//! Anyone can write an `Authentication-Results` header, so a header counts only when one of the city's own hops
+//! added it (RFC 8601 §5): every hop prepends a `Received` line, so with `trusted_hops` = N (how many `Received`
+//! lines the city's own servers add, the receiving MX included) only headers standing above the N-th `Received`
+//! line from the top are ours; everything below came with the message, whatever authserv-id it names. Of those,
+//! only headers whose authserv-id is one the city's servers use count, and of those only the topmost. A
+//! well-behaved receiving server also removes incoming headers carrying its own id. Within it the sender passes
+//! with:
 //! - `dmarc=pass` (when it names `header.from`, that must be the From domain);
 //! - `dkim=pass` whose `header.d` or `header.i` domain is the From domain or a parent of it (never a bare
 //!   one-label name such as `com`);
@@ -109,10 +112,19 @@ pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
     })
 }
 
-/// Whether the topmost `Authentication-Results` header written by a trusted server (authserv-id in
-/// `trusted_authserv_ids`, compared case-insensitively) says the From domain is authentic. See the module docs
-/// for the exact rules.
-pub fn sender_authenticated(inb: &Inbound, trusted_authserv_ids: &[String]) -> AuthVerdict {
+/// Which `Authentication-Results` headers the city believes: those added by its own `received_hops` hops
+/// (at least 1) and naming one of `authserv_ids` (compared case-insensitively).
+#[derive(Debug, Clone, Copy)]
+pub struct TrustedHops<'a> {
+    pub authserv_ids: &'a [String],
+    pub received_hops: usize,
+}
+
+/// Whether the topmost `Authentication-Results` header written by a trusted hop says the From domain is
+/// authentic. See the module docs for the exact rules.
+pub fn sender_authenticated(inb: &Inbound, trust: TrustedHops<'_>) -> AuthVerdict {
+    let trusted_authserv_ids = trust.authserv_ids;
+    let hops = trust.received_hops.max(1);
     let Some(from) = &inb.from else {
         return AuthVerdict::fail("the message has no From address to authenticate".into());
     };
@@ -137,9 +149,28 @@ pub fn sender_authenticated(inb: &Inbound, trusted_authserv_ids: &[String]) -> A
             from.email
         ));
     }
+    if inb.received_count < hops {
+        return AuthVerdict::fail(format!(
+            "the message has {} Received header(s) but the city's own servers add {hops}: it did not come \
+             through the city's receiving server, so no Authentication-Results header can be believed",
+            inb.received_count
+        ));
+    }
     let mut ignored = Vec::new();
     let mut chosen = None;
-    for value in &inb.authentication_results {
+    for (i, value) in inb.authentication_results.iter().enumerate() {
+        let above = inb
+            .authentication_results_hops
+            .get(i)
+            .copied()
+            .unwrap_or(usize::MAX);
+        if above >= hops {
+            ignored.push(format!(
+                "a header below the city's receiving server (hop {})",
+                above + 1
+            ));
+            continue;
+        }
         match parse_authentication_results(value) {
             Some(ar) if trusted.contains(&normalize_domain(&ar.authserv_id)) => {
                 chosen = Some(ar);

@@ -19,6 +19,10 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 
 pub const SMTP_PORT: u16 = 25;
+/// Postfix as the city's authenticating MX: strips incoming `Authentication-Results: mx.city.test` headers and
+/// stamps its own DKIM pass for city.test above its Received line (scripts/mailserver.sh). The city's servers
+/// then add two Received lines (Postfix, Dovecot LMTP).
+pub const TRUSTED_MX_PORT: u16 = 2526;
 pub const IMAP_PORT: u16 = 143;
 /// Implicit-TLS IMAP (the certificate chains to [`TEST_CA`]).
 pub const IMAPS_PORT: u16 = 993;
@@ -87,8 +91,12 @@ pub fn require_no_idle_listener() {
 }
 
 fn transport() -> AsyncSmtpTransport<Tokio1Executor> {
+    transport_on(SMTP_PORT)
+}
+
+fn transport_on(port: u16) -> AsyncSmtpTransport<Tokio1Executor> {
     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
-        .port(SMTP_PORT)
+        .port(port)
         .timeout(Some(Duration::from_secs(20)))
         .build()
 }
@@ -104,6 +112,16 @@ pub async fn smtp_send(message: &lettre::Message) -> anyhow::Result<()> {
 
 /// Submits raw RFC 5322 bytes with an explicit envelope; `from = ""` sends with the null sender.
 pub async fn smtp_send_raw(from: &str, to: &[&str], raw: &[u8]) -> anyhow::Result<()> {
+    smtp_send_raw_on(SMTP_PORT, from, to, raw).await
+}
+
+/// As [`smtp_send_raw`], to a given Postfix listener (e.g. [`TRUSTED_MX_PORT`]).
+pub async fn smtp_send_raw_on(
+    port: u16,
+    from: &str,
+    to: &[&str],
+    raw: &[u8],
+) -> anyhow::Result<()> {
     let from = if from.is_empty() {
         None
     } else {
@@ -117,10 +135,10 @@ pub async fn smtp_send_raw(from: &str, to: &[&str], raw: &[u8]) -> anyhow::Resul
         .map(|t| t.parse().with_context(|| format!("envelope recipient {t}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let envelope = Envelope::new(from, to).map_err(|e| anyhow!("envelope: {e}"))?;
-    transport()
+    transport_on(port)
         .send_raw(&envelope, raw)
         .await
-        .context("submitting to Postfix on 127.0.0.1:25")?;
+        .with_context(|| format!("submitting to Postfix on 127.0.0.1:{port}"))?;
     Ok(())
 }
 

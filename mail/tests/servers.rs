@@ -643,3 +643,94 @@ async fn without_idle_the_worker_polls_and_moves() {
         count("UID SEARCH")
     );
 }
+
+/// Takes `delay` per message (a busy desk) and reports when each Message-ID started and finished.
+struct Busy {
+    delay: Duration,
+    events: mpsc::UnboundedSender<(bool, String, std::time::Instant)>,
+}
+
+#[async_trait::async_trait]
+impl InboxHandler for Busy {
+    async fn handle(&self, raw: &[u8]) -> anyhow::Result<Disposition> {
+        let id = inbound::parse(raw, &Limits::default())?
+            .message_id
+            .unwrap_or_default();
+        let _ = self
+            .events
+            .send((false, id.clone(), std::time::Instant::now()));
+        tokio::time::sleep(self.delay).await;
+        let _ = self.events.send((true, id, std::time::Instant::now()));
+        Ok(Disposition::Processed)
+    }
+}
+
+/// The reliability issue's lost wake-up: mail delivered while the worker is busy with earlier mail used to sit
+/// in the inbox until the next IDLE timeout, because the EXISTS notices of the busy pass were thrown away.
+#[tokio::test]
+async fn mail_arriving_while_busy_is_picked_up_within_two_seconds() {
+    require_mail_servers();
+    let inbox = city("busy");
+    let from = resident();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handler = Arc::new(Busy {
+        delay: Duration::from_millis(250),
+        events: tx,
+    });
+    let cancel = CancellationToken::new();
+    let task = start_worker(config(&inbox), handler, cancel.clone()).await;
+    let mut late_latencies = Vec::new();
+    for trial in 0..20 {
+        for b in 0..4 {
+            let raw = raw_mail(
+                &from,
+                &inbox,
+                "Busy",
+                &format!("busy-{trial}-{b}@example.test"),
+            );
+            smtp_send_raw(&from, &[&inbox], &raw).await.unwrap();
+        }
+        // Wait until the worker is busy with this trial's mail, then deliver the late report.
+        loop {
+            let (done, id, _) = tokio::time::timeout(WAIT, rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            if !done && id.starts_with(&format!("busy-{trial}-")) {
+                break;
+            }
+        }
+        let late_id = format!("late-{trial}@example.test");
+        smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "Late", &late_id))
+            .await
+            .unwrap();
+        let sent = std::time::Instant::now();
+        let picked = loop {
+            let Ok(Some((done, id, at))) =
+                tokio::time::timeout(Duration::from_secs(10), rx.recv()).await
+            else {
+                panic!("trial {trial}: the late report was not picked up within 10 s");
+            };
+            if !done && id == late_id {
+                break at;
+            }
+        };
+        late_latencies.push(picked - sent);
+        // Let this trial's mail finish before the next trial starts.
+        while let Ok(Some((done, id, _))) =
+            tokio::time::timeout(Duration::from_secs(5), rx.recv()).await
+        {
+            if done && id == late_id {
+                break;
+            }
+        }
+    }
+    stop(cancel, task).await;
+    eprintln!("late report picked up after {late_latencies:?}");
+    let slow: Vec<_> = late_latencies
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| **l > Duration::from_secs(2))
+        .collect();
+    assert!(slow.is_empty(), "late reports slower than 2 s: {slow:?}");
+}

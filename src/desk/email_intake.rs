@@ -459,7 +459,10 @@ impl Desk {
             change.thread_ids.push((id.clone(), "in".into()));
         }
         let action;
-        let followup_answer = if req.status == status::CLOSED && sender == req.requester {
+        // Only the requester may reopen or answer the follow-up: anyone else's mail (staff included, verified or
+        // not) is a comment, and staff transitions come only from verified commands (above).
+        let by_requester = sender == req.requester;
+        let followup_answer = if req.status == status::CLOSED && by_requester {
             self.pending_followup_answer(req, &text).await?
         } else {
             None
@@ -492,7 +495,7 @@ impl Desk {
                     format!("The resident says it is NOT fixed; reopened. Their words: {text}");
                 self.reopen_by_resident(req, &mut change, sender, &note, &reply_to, rate_limited);
             }
-        } else if req.status == status::CLOSED {
+        } else if req.status == status::CLOSED && by_requester {
             let window = i64::from(self.city.accountability.reopen_window_days) * 86_400_000;
             let closed_at = req.closed_at.unwrap_or(req.updated_at);
             if now - closed_at > window {
@@ -550,7 +553,7 @@ impl Desk {
             }
         } else {
             action = "comment";
-            let internal = sender != req.requester;
+            let internal = !by_requester;
             // Anyone can type a staff address into From:; say whether the receiving server vouched for it.
             let verified = internal && self.staff_sender_verified(inb, sender);
             change.events.push(NewEvent::new(

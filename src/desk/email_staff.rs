@@ -51,13 +51,30 @@ pub fn parse_command(text: &str) -> Option<StaffAction> {
 }
 
 impl Desk {
-    /// Whether the receiving server vouched for a staff sender (or the sender is exempted for a test setup).
-    pub(crate) fn staff_sender_verified(&self, inb: &Inbound, sender: &str) -> bool {
+    /// Whether the city's receiving server vouched for a staff sender (or the sender is exempted for a test
+    /// setup), with the reason.
+    pub(crate) fn staff_verdict(&self, inb: &Inbound, sender: &str) -> mail::auth::AuthVerdict {
         let m = &self.settings.mail;
-        m.staff_auth_exempt
+        if m.staff_auth_exempt
             .iter()
             .any(|a| a.eq_ignore_ascii_case(sender))
-            || mail::auth::sender_authenticated(inb, &m.authserv_ids).passed
+        {
+            return mail::auth::AuthVerdict {
+                passed: true,
+                method: None,
+                reason: format!("{sender} is exempt from authentication (mail.staff_auth_exempt)"),
+            };
+        }
+        let trust = mail::auth::TrustedHops {
+            authserv_ids: &m.authserv_ids,
+            received_hops: m.trusted_received_hops,
+        };
+        mail::auth::sender_authenticated(inb, trust)
+    }
+
+    /// Whether the receiving server vouched for a staff sender (or the sender is exempted for a test setup).
+    pub(crate) fn staff_sender_verified(&self, inb: &Inbound, sender: &str) -> bool {
+        self.is_staff_address(sender) && self.staff_verdict(inb, sender).passed
     }
 
     /// Handles a staff member's email reply that carries a command. `None` when it carries none.
@@ -73,13 +90,8 @@ impl Desk {
         let Some(action) = parse_command(text) else {
             return Ok(None);
         };
-        let m = &self.settings.mail;
-        let exempt = m
-            .staff_auth_exempt
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(sender));
-        let verdict = mail::auth::sender_authenticated(inb, &m.authserv_ids);
-        if exempt || verdict.passed {
+        let verdict = self.staff_verdict(inb, sender);
+        if verdict.passed {
             let actor = Actor {
                 id: sender.to_string(),
                 name: sender.to_string(),

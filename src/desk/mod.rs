@@ -206,7 +206,9 @@ impl Desk {
                 .is_some_and(|(_, d)| m.staff_domains.iter().any(|s| s.eq_ignore_ascii_case(d)))
     }
 
-    /// The city's own addresses and domains: never auto-replied to.
+    /// The city's own addresses and domains: never auto-replied to. Exact addresses (the 311 address, the
+    /// departments', `mail.own_addresses`) plus only the domains configured in `mail.own_domains`: the 311
+    /// address's domain is not implicitly ours, since staff and departments write from it.
     pub fn own_addresses(&self) -> mail::guard::OwnAddresses {
         let m = &self.settings.mail;
         let mut addresses = vec![m.address.to_ascii_lowercase()];
@@ -217,20 +219,11 @@ impl Desk {
                 .iter()
                 .map(|d| d.email.to_ascii_lowercase()),
         );
-        let mut domains: Vec<String> = m
+        let domains = m
             .own_domains
             .iter()
             .map(|d| d.to_ascii_lowercase())
             .collect();
-        // Our own 311 domain: anything from it is ours (plus-addresses included).
-        let own = self.mail_domain().to_ascii_lowercase();
-        if !domains.contains(&own)
-            && m.staff_domains
-                .iter()
-                .all(|d| !d.eq_ignore_ascii_case(&own))
-        {
-            domains.push(own);
-        }
         mail::guard::OwnAddresses { addresses, domains }
     }
 

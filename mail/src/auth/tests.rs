@@ -13,6 +13,8 @@ fn message(from: &str, results: &[&str]) -> Inbound {
         let folded = r.replace("; ", ";\r\n\t");
         raw.push_str(&format!("Authentication-Results: {folded}\r\n"));
     }
+    // The city's receiving server (one trusted hop) prepended the headers above its own Received line.
+    raw.push_str(RECEIVED_BY_MX);
     raw.push_str(&format!(
         "From: Staff Member <{from}>\r\nTo: 311@city.test\r\nSubject: Re: [311-000123] close\r\n\
          Message-ID: <auth-test@city.test>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\nclose\r\n"
@@ -20,6 +22,15 @@ fn message(from: &str, results: &[&str]) -> Inbound {
     let inb = parse(raw.as_bytes(), &Limits::default()).expect("test message parses");
     assert_eq!(inb.authentication_results.len(), results.len());
     inb
+}
+
+const RECEIVED_BY_MX: &str = "Received: from mail.example.net (mail.example.net [192.0.2.7])\r\n\tby mx.city.test (Postfix) with ESMTPS id 4Xyz; Mon, 3 Mar 2025 10:00:01 +0000\r\n";
+
+fn one_hop(ids: &[String]) -> TrustedHops<'_> {
+    TrustedHops {
+        authserv_ids: ids,
+        received_hops: 1,
+    }
 }
 
 fn ids(list: &[&str]) -> Vec<String> {
@@ -264,7 +275,8 @@ fn verdict_table() {
     let mut failures = Vec::new();
     for c in CASES {
         let inb = message(c.from, c.headers);
-        let v = sender_authenticated(&inb, &ids(c.trusted));
+        let trusted = ids(c.trusted);
+        let v = sender_authenticated(&inb, one_hop(&trusted));
         eprintln!(
             "{:<75} {:<5} {:?}: {}",
             c.name, v.passed, v.method, v.reason
@@ -289,7 +301,8 @@ fn verdict_table() {
 fn missing_from_fails() {
     let raw = "Authentication-Results: mx.city.test; dmarc=pass\r\nTo: 311@city.test\r\nSubject: x\r\n\r\nbody\r\n";
     let inb = parse(raw.as_bytes(), &Limits::default()).unwrap();
-    let v = sender_authenticated(&inb, &ids(&["mx.city.test"]));
+    let trusted = ids(&["mx.city.test"]);
+    let v = sender_authenticated(&inb, one_hop(&trusted));
     assert!(!v.passed && v.method.is_none());
     assert!(v.reason.contains("no From"), "{}", v.reason);
 }
@@ -346,4 +359,65 @@ fn parses_the_rfc_8601_examples() {
     ] {
         let _ = parse_authentication_results(junk);
     }
+}
+
+/// A raw message with these header lines (top first) above From/To/Subject.
+fn with_trace(lines: &[&str]) -> Inbound {
+    let mut raw = lines.join("\r\n");
+    raw.push_str(
+        "\r\nFrom: Crew <crew@city.test>\r\nTo: 311@city.test\r\nSubject: Re: [311-000123]\r\n\
+         Message-ID: <trace@city.test>\r\n\r\nclose: done\r\n",
+    );
+    parse(raw.as_bytes(), &Limits::default()).unwrap()
+}
+
+const STAMP: &str = "Authentication-Results: mx.city.test; dmarc=pass header.from=city.test";
+const LMTP: &str = "Received: from mx.city.test by imap.city.test (Dovecot) with LMTP id x1";
+const MX: &str = "Received: from evil.example by mx.city.test (Postfix) with ESMTP id x2";
+const SENDER: &str = "Received: from laptop by evil.example with ESMTP id x3";
+
+#[test]
+fn a_forged_header_below_the_receiving_servers_received_line_is_not_believed() {
+    let trusted = ids(&["mx.city.test"]);
+    // RFC 8601 §5: the sender wrote this one; our MX added no header of its own and did not strip it.
+    let forged = with_trace(&[MX, STAMP, SENDER]);
+    let v = sender_authenticated(&forged, one_hop(&trusted));
+    assert!(!v.passed, "{}", v.reason);
+    assert!(
+        v.reason.contains("below the city's receiving server"),
+        "{}",
+        v.reason
+    );
+    // The same header above our MX's Received line was added by our MX.
+    let stamped = with_trace(&[STAMP, MX, SENDER]);
+    assert!(sender_authenticated(&stamped, one_hop(&trusted)).passed);
+}
+
+#[test]
+fn trusted_hops_counts_every_received_line_the_city_adds() {
+    let trusted = ids(&["mx.city.test"]);
+    let two = TrustedHops {
+        authserv_ids: &trusted,
+        received_hops: 2,
+    };
+    // Postfix MX (with a DMARC milter) then Dovecot LMTP: the stamp sits between their two Received lines.
+    let real = with_trace(&[LMTP, STAMP, MX, SENDER]);
+    assert!(sender_authenticated(&real, two).passed);
+    assert!(!sender_authenticated(&real, one_hop(&trusted)).passed);
+    // Below both of the city's lines: the sender's own.
+    let forged = with_trace(&[LMTP, MX, STAMP, SENDER]);
+    assert!(!sender_authenticated(&forged, two).passed);
+    // A forged copy below a genuine stamp does not matter; the genuine stamp decides.
+    let fail = "Authentication-Results: mx.city.test; dmarc=fail header.from=city.test";
+    let genuine_fail = with_trace(&[LMTP, fail, MX, STAMP, SENDER]);
+    assert!(!sender_authenticated(&genuine_fail, two).passed);
+}
+
+#[test]
+fn a_message_that_never_passed_the_receiving_server_is_not_believed() {
+    let trusted = ids(&["mx.city.test"]);
+    // Appended straight into the mailbox (or written by hand): no Received line at all.
+    let v = sender_authenticated(&with_trace(&[STAMP]), one_hop(&trusted));
+    assert!(!v.passed);
+    assert!(v.reason.contains("0 Received"), "{}", v.reason);
 }

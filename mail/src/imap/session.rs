@@ -34,8 +34,23 @@ where
 
 /// Why a processing pass ended.
 enum Pass {
-    Continue,
+    /// Every message found was tried; `handled` of them were handled and moved.
+    Continue {
+        handled: usize,
+    },
     Stop,
+}
+
+/// Empties the unsolicited-response queue; whether it announced new mail (EXISTS or RECENT).
+fn drain_arrivals(session: &Imap) -> bool {
+    let mut arrived = false;
+    while let Ok(r) = session.unsolicited_responses.try_recv() {
+        arrived |= matches!(
+            r,
+            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+        );
+    }
+    arrived
 }
 
 async fn login(cfg: &ImapConfig, transport: &Transport) -> anyhow::Result<Imap> {
@@ -85,8 +100,16 @@ pub(super) async fn serve(
             has_move,
             has_uidplus,
         };
-        if let Pass::Stop = process(&mut session, cfg, handler, cancel, state, moves).await? {
-            break;
+        let handled = match process(&mut session, cfg, handler, cancel, state, moves).await? {
+            Pass::Stop => break,
+            Pass::Continue { handled } => handled,
+        };
+        // Mail that arrived while we worked was announced (EXISTS) during the pass; async-imap's unsolicited
+        // queue holds only 100 notices and silently drops the rest (a pass's EXPUNGEs fill it), so a pass
+        // that handled anything is followed by another SEARCH before we idle, and any notice still queued
+        // means "look again" rather than "sleep".
+        if handled > 0 || drain_arrivals(&session) {
+            continue;
         }
         let now = Instant::now();
         let mut wait = if has_idle {
@@ -165,6 +188,7 @@ async fn process(
     state
         .failures
         .retain(|uid, _| uids.binary_search(uid).is_ok());
+    let mut handled = 0;
     for uid in uids {
         if cancel.is_cancelled() {
             return Ok(Pass::Stop);
@@ -195,6 +219,7 @@ async fn process(
                     }
                 };
                 move_message(session, uid, folder, moves, ct).await?;
+                handled += 1;
                 state.failures.remove(&uid);
                 tracing::info!(folder = %folder, "message handled and moved");
             }
@@ -208,7 +233,7 @@ async fn process(
             }
         }
     }
-    Ok(Pass::Continue)
+    Ok(Pass::Continue { handled })
 }
 
 /// The full message by UID, without setting `\Seen`. Responses are filtered by UID because a server may answer
@@ -273,7 +298,6 @@ async fn idle(
     cancel: &CancellationToken,
     ct: Duration,
 ) -> anyhow::Result<(Imap, bool)> {
-    while session.unsolicited_responses.try_recv().is_ok() {}
     let unsolicited = session.unsolicited_responses.clone();
     let mut handle = session.idle();
     within(ct, "IDLE", handle.init()).await?;

@@ -102,6 +102,22 @@ pub(crate) fn raw_all(msg: &Message<'_>, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// For each `name` header, top to bottom: how many `Received` headers stand above it (RFC 8601 §5: a header
+/// counts only when a hop we trust added it, and each hop prepends its `Received` line).
+fn received_above(msg: &Message<'_>, name: &str) -> Vec<usize> {
+    let mut received = 0;
+    let mut out = Vec::new();
+    for h in &msg.root_part().headers {
+        let n = h.name.as_str();
+        if n.eq_ignore_ascii_case("received") {
+            received += 1;
+        } else if n.eq_ignore_ascii_case(name) {
+            out.push(received);
+        }
+    }
+    out
+}
+
 fn raw_first(msg: &Message<'_>, name: &str) -> Option<String> {
     raw_all(msg, name).into_iter().next()
 }
@@ -174,6 +190,8 @@ pub(super) struct Extracted {
     pub x_autoreply: Option<String>,
     pub loop_header: Option<String>,
     pub authentication_results: Vec<String>,
+    pub authentication_results_hops: Vec<usize>,
+    pub received_count: usize,
     pub content_type: Option<String>,
 }
 
@@ -217,6 +235,13 @@ impl Extracted {
             x_autoreply: non_empty(x_autoreply),
             loop_header: non_empty(raw_first(msg, LOOP_HEADER)),
             authentication_results: raw_all(msg, "Authentication-Results"),
+            authentication_results_hops: received_above(msg, "Authentication-Results"),
+            received_count: msg
+                .root_part()
+                .headers
+                .iter()
+                .filter(|h| h.name.as_str().eq_ignore_ascii_case("received"))
+                .count(),
             content_type: msg.root_part().headers.iter().find_map(|h| {
                 if !h.name.as_str().eq_ignore_ascii_case("content-type") {
                     return None;

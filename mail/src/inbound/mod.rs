@@ -115,6 +115,10 @@ pub struct Inbound {
     /// Our own loop header ([`crate::outbound::LOOP_HEADER`]) if the message carries it.
     pub loop_header: Option<String>,
     pub authentication_results: Vec<String>,
+    /// For each entry of `authentication_results`, how many `Received` headers stand above it.
+    pub authentication_results_hops: Vec<usize>,
+    /// How many `Received` headers the message has.
+    pub received_count: usize,
     /// Top-level Content-Type (`type/subtype`, lower-case), e.g. to spot `multipart/report` read receipts.
     pub content_type: Option<String>,
     /// Set when the message is a delivery status notification (bounce).
@@ -180,6 +184,8 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
         x_autoreply: h.x_autoreply,
         loop_header: h.loop_header,
         authentication_results: h.authentication_results,
+        authentication_results_hops: h.authentication_results_hops,
+        received_count: h.received_count,
         content_type: h.content_type,
         dsn: bounce::from_message(&msg),
         raw_size: raw.len(),
