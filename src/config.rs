@@ -91,12 +91,26 @@ pub struct MailSettings {
     pub max_attachment_bytes: usize,
     #[serde(default = "default_max_total_attachment")]
     pub max_total_attachment_bytes: usize,
+    /// A message that failed, timed out or stopped the process this many times is quarantined with the reason.
+    #[serde(default = "default_max_processing_attempts")]
+    pub max_processing_attempts: u32,
+    /// How long parsing one message (MIME, HTML → text) may take before the attempt counts as failed.
+    #[serde(default = "default_processing_timeout_ms")]
+    pub processing_timeout_ms: u64,
     /// The inbox to watch; without it a local Maildir under the data dir is watched.
     #[serde(default)]
     pub imap: Option<ImapSettings>,
     /// Where to send mail; without it messages are written as .eml files under the data dir.
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+}
+
+fn default_max_processing_attempts() -> u32 {
+    3
+}
+
+fn default_processing_timeout_ms() -> u64 {
+    4_000
 }
 
 fn default_trusted_received_hops() -> usize {
@@ -119,6 +133,8 @@ impl Default for MailSettings {
             replies_per_sender_per_hour: default_rate_limit(),
             max_attachment_bytes: default_max_attachment(),
             max_total_attachment_bytes: default_max_total_attachment(),
+            max_processing_attempts: default_max_processing_attempts(),
+            processing_timeout_ms: default_processing_timeout_ms(),
             imap: None,
             smtp: None,
         }

@@ -63,20 +63,47 @@ const SOURCE: &str = "email";
 
 impl Desk {
     /// Processes one raw email. Returns only after everything it decided is committed; an `Err` means nothing
-    /// was committed and the message must be retried (it stays in the inbox).
+    /// was committed and the message must be retried (it stays in the inbox). Each attempt is counted first, so
+    /// a message that keeps failing (or kills the process) ends quarantined instead of blocking the inbox.
     #[instrument(skip_all, fields(message_id, request_ref))]
     pub async fn ingest_email(&self, raw: &[u8]) -> Result<IngestOutcome, StoreError> {
         let now = self.now();
-        let limits = mail::inbound::Limits {
-            max_attachment_bytes: self.settings.mail.max_attachment_bytes,
-            max_total_attachment_bytes: self.settings.mail.max_total_attachment_bytes,
+        let key = raw_id(raw);
+        if let Some(quarantined) = self.admit(raw, &key, now).await? {
+            return Ok(quarantined);
+        }
+        let parsed = match self.parse_bounded(raw).await {
+            Ok(parsed) => parsed,
+            Err(poison) => {
+                // The message's own fault: the attempt stays counted.
+                self.store.fail_attempt(&key, &poison.to_string()).await?;
+                return Err(StoreError::Unexpected(anyhow::Error::new(poison)));
+            }
         };
-        let inb = match mail::inbound::parse(raw, &limits) {
+        let result = self.ingest_parsed(raw, &key, parsed, now).await;
+        self.settle(&key, &result).await;
+        result
+    }
+
+    async fn ingest_parsed(
+        &self,
+        raw: &[u8],
+        raw_key: &str,
+        parsed: Result<Inbound, mail::inbound::ParseError>,
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        let inb = match parsed {
             Ok(inb) => inb,
             Err(e) => {
                 let reason = e.to_string();
-                let rec =
-                    inbound_record(raw_id(raw), None, None, "quarantined", Some(&reason), raw);
+                let rec = inbound_record(
+                    raw_key.to_string(),
+                    None,
+                    None,
+                    "quarantined",
+                    Some(&reason),
+                    raw,
+                );
                 return match self.store.record_inbound(&rec, now).await {
                     Ok(()) | Err(StoreError::Duplicate(_)) => {
                         warn!(%reason, "quarantined unparseable message");
@@ -86,7 +113,10 @@ impl Desk {
                 };
             }
         };
-        let external_id = inb.message_id.clone().unwrap_or_else(|| raw_id(raw));
+        let external_id = inb
+            .message_id
+            .clone()
+            .unwrap_or_else(|| raw_key.to_string());
         tracing::Span::current().record("message_id", external_id.as_str());
         if let Some(seen) = self.store.inbound_seen(SOURCE, &external_id).await? {
             return Ok(IngestOutcome::Duplicate {
@@ -732,7 +762,7 @@ fn raw_id(raw: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(raw)))
 }
 
-fn inbound_record(
+pub(super) fn inbound_record(
     external_id: String,
     sender: Option<String>,
     subject: Option<String>,

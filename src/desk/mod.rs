@@ -6,6 +6,7 @@ pub mod chat;
 mod compose;
 mod email_intake;
 mod email_staff;
+mod poison;
 pub mod sla;
 mod threading;
 

@@ -68,6 +68,64 @@ impl Store {
         })
     }
 
+    /// Counts one more processing attempt of the message with this raw hash, durably, before it is processed;
+    /// returns the count (1 on the first attempt) and the last attempt's error.
+    pub async fn begin_attempt(
+        &self,
+        raw_sha256: &str,
+        now: i64,
+    ) -> Result<(u32, Option<String>), StoreError> {
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "INSERT INTO inbound_attempts (raw_sha256, attempts, last_error, first_at, last_at) \
+                 VALUES ($1, 1, NULL, $2, $2) \
+                 ON CONFLICT (raw_sha256) DO UPDATE SET attempts = inbound_attempts.attempts + 1, last_at = $2 \
+                 RETURNING attempts, last_error",
+            )
+            .bind(raw_sha256)
+            .bind(now)
+            .fetch_one(p)
+            .await?;
+            let attempts: i64 = row.try_get("attempts")?;
+            Ok((u32::try_from(attempts).unwrap_or(u32::MAX), row.try_get("last_error")?))
+        })
+    }
+
+    /// Records why the current attempt failed (it stays counted).
+    pub async fn fail_attempt(&self, raw_sha256: &str, error: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE inbound_attempts SET last_error = $2 WHERE raw_sha256 = $1")
+                .bind(raw_sha256)
+                .bind(error)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Takes the current attempt back (it failed for a reason that is not the message's own), keeping the error.
+    pub async fn forgive_attempt(&self, raw_sha256: &str, error: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE inbound_attempts SET attempts = attempts - 1, last_error = $2 WHERE raw_sha256 = $1")
+                .bind(raw_sha256)
+                .bind(error)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Forgets the attempts of a message that has been handled.
+    pub async fn end_attempt(&self, raw_sha256: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("DELETE FROM inbound_attempts WHERE raw_sha256 = $1")
+                .bind(raw_sha256)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Counts inbound messages with a disposition (for reports and tests).
     pub async fn count_inbound(&self, disposition: &str) -> Result<i64, StoreError> {
         on_pool!(self, p => {
