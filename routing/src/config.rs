@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::calendar::{Calendar, CalendarSpec};
+pub use crate::config_text::parse_toml;
 use crate::patterns::PatternSet;
 pub use crate::policy::Accountability;
 pub use crate::types::{CategoryId, DepartmentId, Language, Priority};
@@ -101,8 +102,9 @@ impl Default for Tuning {
 /// Why a city config was rejected; every message names the key and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("invalid city config: {0}")]
-    Toml(#[from] toml::de::Error),
+    /// The text is not TOML, or a value has the wrong shape; `at` is the dotted key, or the line and column.
+    #[error("{at}: {reason}")]
+    Toml { at: String, reason: String },
     #[error("{key}: unknown department `{id}`")]
     UnknownDepartment { key: String, id: String },
     #[error("{key}: duplicate id `{id}`")]
@@ -122,7 +124,7 @@ pub enum ConfigError {
 impl CityConfig {
     /// Parses a TOML city config and validates it (ids, references, patterns, thresholds).
     pub fn from_toml_str(s: &str) -> Result<CityConfig, ConfigError> {
-        let mut cfg: CityConfig = toml::from_str(s)?;
+        let mut cfg: CityConfig = parse_toml(s)?;
         cfg.validate()?;
         cfg.calendar = cfg.calendar_spec.compile(&cfg.city.timezone)?;
         Ok(cfg)

@@ -149,3 +149,30 @@ fn toml_errors_carry_line_and_column() {
     let msg = err(&MINI.replace("[city]", "[city]\noops = "));
     assert!(msg.contains("line"), "{msg}");
 }
+
+#[test]
+fn toml_errors_are_one_line_and_name_the_dotted_key() {
+    let cases = [
+        (
+            MINI.replace("priority = \"normal\"", "priority = \"meh\""),
+            "categories[0].priority: unknown variant `meh`",
+        ),
+        (
+            MINI.replacen("response_hours = 1", "response_hours = \"soon\"", 1),
+            "departments[0].response_hours: invalid type",
+        ),
+        (MINI.replace("[city]", "[city]\noops = "), "line 3, column"),
+        (
+            MINI.replace("timezone = \"America/Chicago\"\n", ""),
+            "city: missing field `timezone`",
+        ),
+    ];
+    for (toml, expected) in cases {
+        let msg = err(&toml);
+        assert!(
+            msg.starts_with(expected),
+            "expected {expected:?} at the start of {msg:?}"
+        );
+        assert!(!msg.contains('\n'), "one line: {msg:?}");
+    }
+}
