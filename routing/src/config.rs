@@ -182,6 +182,9 @@ impl CityConfig {
                     "must not exceed resolution_hours",
                 ));
             }
+            check_target_hours(d.resolution_hours, || {
+                format!("departments[{i}].resolution_hours")
+            })?;
         }
         for required in [DepartmentId::triage(), DepartmentId::dispatch()] {
             if self.department(&required).is_none() {
@@ -209,6 +212,9 @@ impl CityConfig {
                     "must not exceed resolution_hours",
                 ));
             }
+            check_target_hours(c.resolution_hours, || {
+                format!("categories[{i}].resolution_hours")
+            })?;
         }
         let t = self.routing;
         if !(t.min_score.is_finite() && t.min_score > 0.0) {
@@ -224,6 +230,19 @@ impl CityConfig {
         self.accountability.validate()?;
         PatternSet::compile(&self.categories).map(|_| ())
     }
+}
+
+/// The longest SLA target: a year. Longer ones are typos, and each due time would walk the calendar for them.
+pub const MAX_TARGET_HOURS: u32 = 24 * 365;
+
+fn check_target_hours(hours: u32, key: impl Fn() -> String) -> Result<(), ConfigError> {
+    if hours > MAX_TARGET_HOURS {
+        return Err(ConfigError::Invalid {
+            key: key(),
+            reason: format!("{hours} hours is more than a year ({MAX_TARGET_HOURS})"),
+        });
+    }
+    Ok(())
 }
 
 fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {

@@ -137,6 +137,17 @@ fn errors_name_the_key_and_reason() {
             format!("{MINI}\n[routing]\nmin_score = -1.0\n"),
             "routing.min_score",
         ),
+        (
+            MINI.replace(
+                "resolution_hours = 2\nen =",
+                "resolution_hours = 4294967295\nen =",
+            ),
+            "categories[0].resolution_hours: 4294967295 hours is more than a year",
+        ),
+        (
+            MINI.replacen("resolution_hours = 2", "resolution_hours = 8761", 1),
+            "departments[0].resolution_hours",
+        ),
     ];
     for (toml, expected) in cases {
         let msg = err(&toml);
