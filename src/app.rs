@@ -20,11 +20,17 @@ pub async fn open(config: Option<&Path>) -> Result<Desk> {
     open_with(settings, Arc::new(SystemClock)).await
 }
 
-/// Opens the store named by `settings` (creating and migrating it) and the desk.
+/// Opens the store named by `settings` (creating and migrating it) and the desk. Errors name the settings key
+/// (`data_dir`, `database.url`) of what could not be opened.
 pub async fn open_with(settings: Settings, clock: Arc<dyn Clock>) -> Result<Desk> {
+    settings.check_paths().map_err(|e| settings.in_file(e))?;
     std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
-    let store = Store::connect(&settings.database_url()).await?;
+        .with_context(|| format!("data_dir: cannot create {}", settings.data_dir.display()))
+        .map_err(|e| settings.in_file(e))?;
+    let store = Store::connect(&settings.database_url())
+        .await
+        .context("database.url")
+        .map_err(|e| settings.in_file(e))?;
     Desk::new(settings, store, clock)
 }
 

@@ -274,8 +274,8 @@ fn default_http_bind() -> std::net::SocketAddr {
 }
 
 impl Settings {
-    /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides, and checks them.
-    /// Errors name the file, the key and the reason.
+    /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides, and checks them
+    /// (paths included). Errors name the file, the key and the reason.
     pub fn load(file: Option<&Path>) -> Result<Settings> {
         let mut fig = Figment::new();
         if let Some(path) = file {
@@ -296,7 +296,10 @@ impl Settings {
             anyhow::anyhow!(msg)
         })?;
         settings.file = file.map(Path::to_path_buf);
-        settings.validate().map_err(|e| settings.in_file(e))?;
+        settings
+            .validate()
+            .and_then(|()| settings.check_paths())
+            .map_err(|e| settings.in_file(e))?;
         Ok(settings)
     }
 
@@ -333,7 +336,7 @@ impl Settings {
         match &self.city_file {
             Some(p) => Ok((
                 std::fs::read_to_string(p)
-                    .with_context(|| format!("reading city file {}", p.display()))?,
+                    .with_context(|| format!("city_file: cannot read {}", p.display()))?,
                 p.display().to_string(),
             )),
             None => Ok((EXAMPLE_CITY.to_string(), "built-in config/city.toml".into())),
@@ -345,7 +348,7 @@ impl Settings {
         match &self.templates_file {
             Some(p) => Ok((
                 std::fs::read_to_string(p)
-                    .with_context(|| format!("reading templates file {}", p.display()))?,
+                    .with_context(|| format!("templates_file: cannot read {}", p.display()))?,
                 p.display().to_string(),
             )),
             None => Ok((

@@ -1,9 +1,10 @@
 //! Checks of the service settings that serde cannot express — ranges, addresses, staff kept apart from our own
-//! addresses. Errors name the dotted key and the reason.
+//! addresses — and, separately because they look at the disk, the data and database paths. Errors name the
+//! dotted key and the reason.
 
 use std::ops::RangeInclusive;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use super::{DiscordSettings, ImapSettings, MailSettings, OutboxSettings, Settings, SmtpSettings};
 
@@ -27,6 +28,34 @@ impl Settings {
         if let Some(url) = &self.database.url {
             if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
                 bail!("database.url: `{url}` must start with sqlite: or postgres://");
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the paths the settings name against the disk: the city and templates files must be readable
+    /// files, `data_dir` must be (or become) a directory, and an explicit SQLite `database.url` must point into
+    /// an existing, writable directory.
+    pub fn check_paths(&self) -> Result<()> {
+        for (key, file) in [
+            ("city_file", &self.city_file),
+            ("templates_file", &self.templates_file),
+        ] {
+            if let Some(p) = file {
+                std::fs::File::open(p)
+                    .with_context(|| format!("{key}: cannot read {}", p.display()))?;
+                if !p.is_file() {
+                    bail!("{key}: {} is not a file", p.display());
+                }
+            }
+        }
+        let dir = &self.data_dir;
+        if dir.exists() && !dir.is_dir() {
+            bail!("data_dir: {} exists and is not a directory", dir.display());
+        }
+        if let Some(url) = &self.database.url {
+            if url.starts_with("sqlite:") {
+                crate::store::check_sqlite_url(url).context("database.url")?;
             }
         }
         Ok(())

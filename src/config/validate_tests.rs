@@ -193,6 +193,62 @@ fn discord_ids_and_stand_in_url_must_be_well_formed() {
     }
 }
 
+/// Settings with `database.url` (and anything else) for the paths check.
+fn paths(extra: &str) -> Settings {
+    Settings::from_toml_str(extra).expect("valid without looking at the disk")
+}
+
+fn path_err(s: &Settings) -> String {
+    format!("{:#}", s.check_paths().unwrap_err())
+}
+
+#[test]
+fn a_sqlite_path_that_cannot_work_names_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    std::fs::write(dir.path().join("plain-file"), "x").unwrap();
+    let cases = [
+        (format!("sqlite://{d}/missing/c.db"), "does not exist"),
+        (
+            format!("sqlite://{d}/plain-file/c.db"),
+            "is not a directory",
+        ),
+        (format!("sqlite://{d}"), "is a directory"),
+        ("sqlite:///proc/connect311.db".to_string(), "not writable"),
+    ];
+    for (url, reason) in cases {
+        let s = paths(&format!("[database]\nurl = \"{url}\"\n"));
+        let msg = path_err(&s);
+        assert!(msg.starts_with("database.url: "), "{url}: {msg}");
+        assert!(msg.contains(reason), "{url}: {msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+    for ok in [format!("sqlite://{d}/fresh.db"), "sqlite::memory:".into()] {
+        paths(&format!("[database]\nurl = \"{ok}\"\n"))
+            .check_paths()
+            .unwrap();
+    }
+}
+
+#[test]
+fn missing_city_and_templates_files_and_a_file_as_data_dir_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    std::fs::write(dir.path().join("plain-file"), "x").unwrap();
+    let cases = [
+        (
+            format!("city_file = \"{d}/nope.toml\""),
+            "city_file: cannot read",
+        ),
+        (format!("templates_file = \"{d}\""), "templates_file: "),
+        (format!("data_dir = \"{d}/plain-file\""), "data_dir: "),
+    ];
+    for (line, expected) in cases {
+        let msg = path_err(&paths(&format!("{line}\n")));
+        assert!(msg.starts_with(expected), "{line}: {msg}");
+    }
+}
+
 #[test]
 fn load_names_the_file_the_key_and_the_reason_on_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -204,4 +260,17 @@ fn load_names_the_file_the_key_and_the_reason_on_one_line() {
         "{msg}"
     );
     assert!(!msg.contains('\n'), "{msg}");
+    std::fs::write(
+        &file,
+        format!(
+            "[database]\nurl = \"sqlite://{}/no/x.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let msg = format!("{:#}", Settings::load(Some(&file)).unwrap_err());
+    assert!(
+        msg.starts_with(&format!("{}: database.url: directory", file.display())),
+        "{msg}"
+    );
 }
