@@ -1,5 +1,6 @@
 //! The command line as an MTA or an operator uses it: `ingest -` (idempotent, exit 75 when it cannot store),
-//! `request list --overdue`, `request close`, `classify --jsonl`, `check-config` on a broken file.
+//! `request list --overdue`, `request close`, `classify --jsonl`, `check-config` on a broken file and on the
+//! city and templates files a settings file names.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -190,4 +191,83 @@ fn classify_jsonl_answers_one_line_per_input_and_bad_config_is_explained() {
         err.contains("broken.toml") && err.contains("mail.address"),
         "{err}"
     );
+}
+
+#[test]
+fn check_config_follows_the_city_and_templates_files_a_settings_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (city, tpl) = (
+        dir.path().join("city.toml"),
+        dir.path().join("templates.toml"),
+    );
+    let settings = dir.path().join("settings.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "city_file = \"{}\"\ntemplates_file = \"{}\"\n",
+            city.display(),
+            tpl.display()
+        ),
+    )
+    .unwrap();
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_connect311"))
+            .arg("check-config")
+            .arg(&settings)
+            .output()
+            .unwrap()
+    };
+    let city_text = connect311::config::EXAMPLE_CITY;
+    let tpl_text = connect311::config::EXAMPLE_TEMPLATES;
+    std::fs::write(&city, city_text).unwrap();
+    std::fs::write(&tpl, tpl_text).unwrap();
+    let out = check();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    for line in [
+        format!("ok: {}: valid service settings", settings.display()),
+        format!("ok: {}: valid city config", city.display()),
+        format!("ok: {}: valid templates", tpl.display()),
+    ] {
+        assert!(said.contains(&line), "{line:?} in {said}");
+    }
+
+    let broken_city = [
+        (
+            city_text.replacen("department = \"streets\"", "department = \"stretes\"", 1),
+            "unknown department `stretes`",
+        ),
+        (
+            city_text.replacen("priority = \"normal\"", "priority = \"hihg\"", 1),
+            "].priority: unknown variant `hihg`",
+        ),
+        (
+            city_text.replacen("en = [", "en = [\"\", ", 1),
+            "].en[0] (category",
+        ),
+    ];
+    for (text_, expected) in broken_city {
+        std::fs::write(&city, text_).unwrap();
+        let out = check();
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{}: categories[", city.display())) && err.contains(expected),
+            "{expected}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    std::fs::write(&city, city_text).unwrap();
+    std::fs::write(&tpl, tpl_text.replacen("{category}", "{kategorie}", 1)).unwrap();
+    let out = check();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: en.acknowledgement", tpl.display()))
+            && err.contains("kategorie"),
+        "{err}"
+    );
+    std::fs::remove_file(&tpl).unwrap();
+    let err = text(&check().stderr);
+    assert!(err.contains("templates_file: cannot read"), "{err}");
 }
