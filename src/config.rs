@@ -189,6 +189,10 @@ pub struct DiscordSettings {
     /// Test only: a loopback Discord stand-in (`http://127.0.0.1:PORT`); turns serenity's ratelimiter off.
     #[serde(default)]
     pub api_proxy: Option<String>,
+    /// When the Discord adapter cannot start (e.g. an empty token), post to the local chat log instead of
+    /// refusing to start. Off by default: a configured transport that cannot start stops the service.
+    #[serde(default)]
+    pub fallback_to_local: bool,
 }
 
 /// Outbox delivery timing; the bounds are [`MAX_ATTEMPTS`], [`BACKOFF_BASE_MS`], [`BACKOFF_MAX_MS`], [`POLL_MS`].

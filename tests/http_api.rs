@@ -30,7 +30,7 @@ impl MailSender for MailDown {
 /// The whole service on `desk`; mail to files unless another sender is given, chat to the local log.
 fn serve(desk: Desk, mail: Option<Arc<dyn MailSender>>) -> Running {
     let d = Deliverers {
-        mail: mail.unwrap_or_else(|| connect311::app::mail_sender(&desk)),
+        mail: mail.unwrap_or_else(|| connect311::app::mail_sender(&desk).expect("mail sender")),
         chat: connect311::app::local_chat(&desk),
     };
     connect311::serve::start(desk, d, None).expect("service starts")
@@ -92,7 +92,7 @@ async fn a_taken_port_is_a_clear_startup_error_and_no_section_means_no_server() 
     let port = taken.local_addr().unwrap().port();
     let extra = format!("[http]\nbind = \"127.0.0.1:{port}\"\n");
     let (desk, _clock) = support::desk(dir.path(), &extra).await;
-    let d = connect311::app::embedded_deliverers(&desk);
+    let d = connect311::app::embedded_deliverers(&desk).expect("deliverers");
     let err = match connect311::serve::start(desk, d, None) {
         Ok(_) => panic!("started on a taken port"),
         Err(e) => format!("{e:#}"),

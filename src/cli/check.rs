@@ -41,7 +41,8 @@ pub fn kind_of(text: &str) -> Kind {
 }
 
 /// Checks one config file's text; Ok carries a summary, one line per file checked. A settings file is checked
-/// with what it names: its paths, and its city and templates files.
+/// with what it names: its paths, its transports (as far as can be told without connecting), and its city and
+/// templates files.
 pub fn check_text(text: &str, origin: &str) -> Result<String> {
     match kind_of(text) {
         Kind::City => check_city(text, origin),
@@ -71,7 +72,9 @@ fn check_settings(text: &str, origin: &str) -> Result<String> {
     let in_origin = |e: anyhow::Error| anyhow::anyhow!("{origin}: {e:#}");
     let s = crate::config::Settings::from_toml_str(text).map_err(in_origin)?;
     s.check_paths().map_err(in_origin)?;
+    let notes = crate::app::check_transports(&s).map_err(in_origin)?;
     let mut lines = vec![format!("{origin}: valid service settings")];
+    lines.extend(notes.iter().map(|n| format!("{origin}: note: {n}")));
     if s.city_file.is_some() {
         let (text, city_origin) = s.city_toml().map_err(in_origin)?;
         lines.push(check_city(&text, &city_origin)?);

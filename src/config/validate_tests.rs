@@ -191,6 +191,8 @@ fn discord_ids_and_stand_in_url_must_be_well_formed() {
         let msg = err(&format!("{base}{line}\n"));
         assert!(msg.contains(key), "{line}: {msg}");
     }
+    let s = Settings::from_toml_str(&format!("{base}fallback_to_local = true\n")).unwrap();
+    assert!(s.discord.unwrap().fallback_to_local);
 }
 
 /// Settings with `database.url` (and anything else) for the paths check.
