@@ -15,8 +15,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use log::LevelFilter;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::ConnectOptions;
 
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
@@ -64,6 +66,16 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A statement slower than this is logged (at INFO, not WARN: a slow public query must not flood the log).
+pub const SLOW_STATEMENT: Duration = Duration::from_secs(1);
+
+/// Statement logging for both pools: every statement at DEBUG, slow ones at INFO. The SQL in these lines stays
+/// short because no statement's text grows with its input (lists are bound as one JSON array).
+fn log_settings<O: ConnectOptions>(opts: O) -> O {
+    opts.log_statements(LevelFilter::Debug)
+        .log_slow_statements(LevelFilter::Info, SLOW_STATEMENT)
+}
+
 /// Whether a SQLite URL can work, before opening it: an in-memory database always can; a file needs an
 /// existing, writable directory (SQLite writes its `-wal` and `-shm` files next to it) and must not be a
 /// directory itself.
@@ -101,10 +113,12 @@ impl Store {
     /// Connects and migrates: `sqlite://path` (created, WAL; its directory must exist) or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Store> {
         let backend = if url.starts_with("postgres") {
+            let opts = PgConnectOptions::from_str(url)
+                .with_context(|| format!("bad PostgreSQL url {}", redact(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(log_settings(opts))
                 .await
                 .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
             sqlx::migrate!("migrations/postgres")
@@ -122,7 +136,7 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(opts)
+                .connect_with(log_settings(opts))
                 .await
                 .with_context(|| format!("opening SQLite database {url}"))?;
             sqlx::migrate!("migrations/sqlite")
