@@ -84,15 +84,11 @@ pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
         Err(f) => {
             let s = &desk.settings.outbox;
             let give_up = f.permanent || job.attempts >= i64::from(s.max_attempts);
-            let exp = (job.attempts - 1).clamp(0, 30) as u32;
-            let delay = s
-                .backoff_base_ms
-                .saturating_mul(1u64 << exp)
-                .min(s.backoff_max_ms) as i64;
+            let delay = s.retry_delay_ms(job.attempts);
             let msg = format!("{:#}", f.error);
             warn!(job = job.id, kind = %job.kind, attempts = job.attempts, give_up, error = %msg, "delivery failed");
             desk.store
-                .retry_outbox(job.id, &msg, now + delay, give_up, now)
+                .retry_outbox(job.id, &msg, now.saturating_add(delay), give_up, now)
                 .await?;
             if give_up {
                 if let Some(r) = job.reference {

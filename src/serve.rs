@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use mail::imap::{Disposition, InboxHandler};
-use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::info;
@@ -82,21 +81,7 @@ pub fn start(
     let m = &desk.settings.mail;
     match &m.imap {
         Some(imap) => {
-            let mut cfg = mail::imap::ImapConfig::new(
-                &imap.host,
-                imap.effective_port(),
-                &imap.username,
-                imap.password.expose_secret(),
-            )
-            .with_security(match imap.security {
-                crate::config::ImapSecurity::Tls => mail::imap::ImapSecurity::Tls,
-                crate::config::ImapSecurity::Starttls => mail::imap::ImapSecurity::StartTls,
-                crate::config::ImapSecurity::Plain => mail::imap::ImapSecurity::Plain,
-            });
-            if let Some(ca) = &imap.ca_file {
-                cfg = cfg.with_ca_file(ca.clone());
-            }
-            cfg.mailbox = imap.mailbox.clone();
+            let cfg = crate::app::imap_config(imap);
             info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
             let c = cancel.clone();
             tracker.spawn(async move {
@@ -133,7 +118,7 @@ pub fn start(
 /// Runs until Ctrl-C / SIGTERM.
 pub async fn run(config: Option<&Path>) -> Result<()> {
     let desk = crate::app::open(config).await?;
-    let (deliverers, gateway) = crate::app::channels(&desk);
+    let (deliverers, gateway) = crate::app::channels(&desk)?;
     let running = start(desk, deliverers, gateway)?;
     print_banner(&running.desk, running.http_addr);
     shutdown_signal().await;

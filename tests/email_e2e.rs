@@ -52,7 +52,7 @@ impl City {
         .await
         .unwrap();
         let d = Deliverers {
-            mail: connect311::app::mail_sender(&desk),
+            mail: connect311::app::mail_sender(&desk).expect("SMTP transport"),
             chat: connect311::app::local_chat(&desk),
         };
         connect311::serve::start(desk, d, None).expect("service starts")

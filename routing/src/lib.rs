@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod classify;
 pub mod config;
+mod config_text;
 pub mod duplicates;
 pub mod emergency;
 pub mod eval;

@@ -62,10 +62,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Report(a) => report::run(config, a).await,
         Command::Sweep => {
             let desk = crate::app::open(config).await?;
+            let deliverers = crate::app::embedded_deliverers(&desk)?;
             let s = crate::sweeper::sweep_once(&desk).await?;
             println!("{s:?}");
-            let n =
-                crate::outbox_worker::drain(&desk, &crate::app::embedded_deliverers(&desk)).await?;
+            let n = crate::outbox_worker::drain(&desk, &deliverers).await?;
             eprintln!("delivered {n} outbox row(s)");
             Ok(())
         }

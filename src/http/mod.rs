@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::desk::Desk;
 
 pub use metrics::render as render_metrics;
-pub use query::{DEFAULT_WINDOW_DAYS, MAX_RESULTS};
+pub use query::{DEFAULT_WINDOW_DAYS, MAX_LIST_ITEMS, MAX_QUERY_BYTES, MAX_RESULTS};
 
 /// Every route, over `desk`.
 pub fn router(desk: Desk) -> Router {

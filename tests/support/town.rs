@@ -85,7 +85,7 @@ impl Town {
             None => Arc::new(connect311::clock::SystemClock),
         };
         let desk = connect311::app::open_with(settings, c).await.unwrap();
-        let (d, gw) = connect311::app::channels(&desk);
+        let (d, gw) = connect311::app::channels(&desk).expect("channels start");
         assert!(gw.is_some(), "Discord configured");
         let svc = connect311::serve::start(desk, d, gw).expect("service starts");
         standin

@@ -167,6 +167,12 @@ pub async fn check_connection(cfg: &ImapConfig) -> anyhow::Result<()> {
     session::check(cfg, &transport).await
 }
 
+/// Loads what [`run`] needs before connecting (the TLS trust anchors, `ca_file` included), without connecting:
+/// a start-up check for the configuration errors that no retry can fix.
+pub fn check_config(cfg: &ImapConfig) -> anyhow::Result<()> {
+    tls::Transport::new(cfg).map(drop)
+}
+
 /// Runs until `cancel` fires: connects (reconnecting with exponential backoff), processes what is waiting, then
 /// IDLEs (or polls) for more. Returns `Ok(())` after a clean stop, and `Err` at once only for a configuration
 /// error no retry can fix (an unreadable or empty `ca_file`). Connection, TLS and login failures are logged and
