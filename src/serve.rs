@@ -109,9 +109,10 @@ pub fn start(
             let dir = desk.settings.data_dir.join("inbox");
             info!(dir = %dir.display(), "watching local Maildir inbox (drop messages into new/)");
             let c = cancel.clone();
+            let quiet = Arc::new(mail::observe::Unobserved);
             tracker.spawn(async move {
                 if let Err(e) =
-                    mail::maildir::run(dir, handler, Duration::from_millis(500), c).await
+                    mail::maildir::run(dir, handler, Duration::from_millis(500), quiet, c).await
                 {
                     tracing::error!(error = format!("{e:#}"), "Maildir worker stopped");
                 }
