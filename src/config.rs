@@ -32,6 +32,9 @@ pub struct Settings {
     /// The small HTTP side (health, metrics, Open311 read API); off unless `[http]` is present.
     #[serde(default)]
     pub http: Option<HttpSettings>,
+    /// Readiness thresholds and how supervised workers are restarted (`crate::monitor::HealthSettings`).
+    #[serde(default)]
+    pub health: crate::monitor::HealthSettings,
 }
 
 /// Where the HTTP side listens. Opt-in, so two local instances (and the tests) never fight over a port.
