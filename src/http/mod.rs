@@ -1,5 +1,6 @@
-//! The service's small HTTP side: `GET /health`, `GET /metrics` (Prometheus) and the Open311 GeoReport v2
-//! read API under `/open311/v2/`. Read-only; served next to the workers and stopped with them.
+//! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
+//! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 read API under `/open311/v2/`. Read-only; served
+//! next to the workers and stopped with them.
 
 mod georeport;
 mod health;
@@ -41,6 +42,8 @@ pub fn router(state: AppState) -> Router {
     let open311 = open311::routes().with_state(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
         .with_state(state)
         .merge(open311)

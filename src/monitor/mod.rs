@@ -4,6 +4,7 @@
 
 mod counters;
 mod probes;
+pub mod ready;
 mod settings;
 
 use std::collections::BTreeMap;
