@@ -41,6 +41,9 @@ pub struct Settings {
     /// The file these settings were loaded from (set by [`Settings::load`]), to name it in errors.
     #[serde(skip)]
     pub file: Option<PathBuf>,
+    /// Readiness thresholds and how supervised workers are restarted (`crate::monitor::HealthSettings`).
+    #[serde(default)]
+    pub health: crate::monitor::HealthSettings,
 }
 
 /// Where the HTTP side listens. Opt-in, so two local instances (and the tests) never fight over a port.

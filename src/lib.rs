@@ -7,9 +7,13 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod http;
+pub mod monitor;
 pub mod outbox_worker;
 pub mod report;
 pub mod serve;
 pub mod store;
+pub mod supervise;
 pub mod sweeper;
 pub mod templates;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;

@@ -150,10 +150,15 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
         .department;
 
     // The worker tries every row once; mail keeps failing and waits for a retry on a clock that stands still.
+    // A row counts as tried once its attempt is settled (delivered, given up, or its error recorded), not when
+    // it is claimed: a claimed row is still pending until then.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let settled = |r: &connect311::store::OutboxRow| {
+        r.attempts > 0 && (r.done_at.is_some() || r.failed_at.is_some() || r.last_error.is_some())
+    };
     let rows = loop {
         let rows = desk.store.outbox_rows(false).await.unwrap();
-        if rows.iter().all(|r| r.attempts > 0) {
+        if rows.iter().all(settled) {
             break rows;
         }
         assert!(

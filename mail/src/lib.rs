@@ -12,6 +12,7 @@ pub mod guard;
 pub mod imap;
 pub mod inbound;
 pub mod maildir;
+pub mod observe;
 pub mod outbound;
 pub mod strip;
 #[cfg(feature = "testkit")]

@@ -98,11 +98,7 @@ impl Desk {
 
 fn panic_text(join: tokio::task::JoinError) -> String {
     match join.try_into_panic() {
-        Ok(p) => p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-text panic".into()),
+        Ok(p) => crate::supervise::panic_text(p.as_ref()),
         Err(e) => e.to_string(),
     }
 }

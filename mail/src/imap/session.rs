@@ -94,6 +94,7 @@ pub(super) async fn serve(
         state.uid_validity = mailbox.uid_validity;
     }
     tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = ?cfg.security, "IMAP intake connected");
+    cfg.observer.connected();
 
     loop {
         let moves = Moves {
@@ -120,6 +121,7 @@ pub(super) async fn serve(
         if let Some(retry) = state.next_retry_in(now) {
             wait = wait.min(retry.max(Duration::from_millis(50)));
         }
+        cfg.observer.polled(wait);
         if has_idle {
             match idle(session, wait, cancel, ct).await? {
                 (s, false) => session = s,
