@@ -110,6 +110,8 @@ pub(super) async fn serve(
         // that handled anything is followed by another SEARCH before we idle, and any notice still queued
         // means "look again" rather than "sleep".
         if handled > 0 || drain_arrivals(&session) {
+            // Working through a backlog is a live inbox too.
+            cfg.observer.polled(cfg.idle_timeout.max(cfg.poll_interval));
             continue;
         }
         let now = Instant::now();
