@@ -1,6 +1,7 @@
 //! Raw RFC 5322 bytes → [`Inbound`]: the one shape the service sees of an email, whatever MIME it arrived in.
 
 pub(crate) mod headers;
+mod html;
 mod text;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounce::{self, Bounce};
 pub use headers::normalize_email;
+pub use text::{html_to_text, MAX_HTML_TEXT_BYTES};
 
 /// Attachment size limits: anything larger is refused (listed in [`Inbound::oversize`]) rather than stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

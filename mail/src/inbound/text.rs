@@ -10,6 +10,9 @@ pub(super) struct Body {
 /// Wide enough that html2text never re-wraps a resident's sentences.
 const HTML_WIDTH: usize = 400;
 
+/// Text produced from one HTML part at most; [`super::parse`] cuts the body shorter still.
+pub const MAX_HTML_TEXT_BYTES: usize = 1024 * 1024;
+
 pub(super) fn body_text(msg: &Message<'_>) -> Body {
     let mut plain = Vec::new();
     let mut html = Vec::new();
@@ -45,24 +48,44 @@ pub(super) fn body_text(msg: &Message<'_>) -> Body {
     }
 }
 
-pub(crate) fn normalize_newlines(s: &str) -> String {
+fn normalize_newlines(s: &str) -> String {
     let s = s.replace("\r\n", "\n").replace('\r', "\n");
     let trimmed: Vec<&str> = s.lines().map(str::trim_end).collect();
     trimmed.join("\n").trim_matches('\n').to_string()
 }
 
-/// Reduces untrusted HTML to text. html2text is guarded with `catch_unwind` because `parse` must never panic; the
-/// fallback drops tags crudely, which is still safe text.
+/// Reduces untrusted HTML to text, bounded in time and memory for any input: a linear pre-pass first caps size,
+/// depth and tables and drops hidden content, and the result is cut at [`MAX_HTML_TEXT_BYTES`].
 pub fn html_to_text(html: &str) -> String {
+    bounded_html_to_text(html).0
+}
+
+/// [`html_to_text`] and how many bytes (of HTML unread, or of text cut) were left out.
+pub(super) fn bounded_html_to_text(html: &str) -> (String, usize) {
+    let (safe, unread) = super::html::sanitize(html);
+    // html2text is guarded with `catch_unwind` because `parse` must never panic; the fallback drops tags crudely,
+    // which is still safe text.
     let rendered = std::panic::catch_unwind(|| {
         html2text::config::plain()
             .link_footnotes(false)
-            .string_from_read(html.as_bytes(), HTML_WIDTH)
+            .string_from_read(safe.as_bytes(), HTML_WIDTH)
     });
-    match rendered {
+    let mut text = match rendered {
         Ok(Ok(text)) => text,
-        _ => strip_tags(html),
+        _ => strip_tags(&safe),
+    };
+    let end = floor_char_boundary(&text, MAX_HTML_TEXT_BYTES);
+    let cut = text.len() - end;
+    text.truncate(end);
+    (text, unread + cut)
+}
+
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
     }
+    i
 }
 
 fn strip_tags(html: &str) -> String {

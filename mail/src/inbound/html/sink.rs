@@ -1,0 +1,406 @@
+//! The pre-pass's token sink: re-serialises html5ever tokens as well-formed HTML whose nesting, indentation and
+//! table size are bounded, with hidden content left out. Every search of the open-element stack is bounded by
+//! [`MAX_DEPTH`], so the pass is linear in its input.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
+use html5ever::{local_name, LocalName};
+
+use super::tags;
+
+/// Open elements kept; deeper start tags are dropped (their text stays). The tree builder behind html2text costs
+/// O(depth) per element, so this bounds it to linear.
+pub(super) const MAX_DEPTH: usize = 128;
+/// Open quote/list levels kept: each indents every line inside it, so deep nests multiply the output.
+pub(super) const MAX_INDENT: usize = 16;
+/// Nested tables kept: each level narrows the columns html2text lays out.
+pub(super) const MAX_TABLE_NESTING: usize = 8;
+/// Table cells (weighted by colspan) in a document; past it, tables are closed and their text runs on.
+pub(super) const MAX_CELLS: usize = 4096;
+
+struct Open {
+    name: LocalName,
+    emitted: bool,
+}
+
+/// What a dropped tag leaves in its place before the next text.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+enum Gap {
+    #[default]
+    None,
+    Space,
+    Break,
+}
+
+#[derive(Default)]
+struct Rewriter {
+    out: String,
+    max_out: usize,
+    full: bool,
+    stack: Vec<Open>,
+    /// How many of each element are on `stack` (so that searches for absent elements cost nothing).
+    open: HashMap<LocalName, usize>,
+    /// Start tags dropped for depth, by name, still waiting for their end tag.
+    dropped: HashMap<LocalName, usize>,
+    /// Index in `stack` of the outermost hidden element: nothing is written while it is open.
+    hidden_from: Option<usize>,
+    indent: usize,
+    cells: usize,
+    tables_off: bool,
+    gap: Gap,
+}
+
+/// The [`TokenSink`] handed to html5ever's tokenizer.
+pub(super) struct Sink(RefCell<Rewriter>);
+
+impl Sink {
+    /// A sink that stops writing once its output passes `max_out` bytes.
+    pub fn new(max_out: usize) -> Self {
+        Sink(RefCell::new(Rewriter {
+            max_out,
+            ..Rewriter::default()
+        }))
+    }
+
+    /// Closes what is still open and returns the HTML written.
+    pub fn finish(&self) -> String {
+        let mut w = self.0.borrow_mut();
+        w.pop_to(0);
+        std::mem::take(&mut w.out)
+    }
+}
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut w = self.0.borrow_mut();
+        match token {
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => return w.start(tag),
+            Token::TagToken(tag) => w.end(&renamed(tag.name)),
+            Token::CharacterTokens(t) => w.text(&t),
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+/// Obsolete preformatted elements become `<pre>` (html2text knows that one).
+fn renamed(n: LocalName) -> LocalName {
+    match n {
+        local_name!("xmp") | local_name!("listing") | local_name!("plaintext") => {
+            local_name!("pre")
+        }
+        n => n,
+    }
+}
+
+impl Rewriter {
+    fn start(&mut self, mut tag: Tag) -> TokenSinkResult<()> {
+        let raw = tags::raw_state(&tag.name);
+        tag.name = renamed(tag.name);
+        let name = tag.name.clone();
+        if self.full {
+            return raw;
+        }
+        self.leave_head_for(&name);
+        let hidden = tags::is_always_hidden(&name) || tags::hides(&tag);
+        if tags::is_transparent(&name) {
+            self.set_gap(gap_for(&name));
+        } else if tags::is_void(&name) {
+            if tags::is_kept_void(&name) && !hidden && self.hidden_from.is_none() {
+                self.write_tag(&tag, true);
+            }
+        } else if hidden && self.hidden_from.is_none() {
+            self.push(&tag, true);
+        } else if tags::is_table_part(&name) && self.tables_suppressed() {
+            self.drop_start(&name);
+        } else {
+            self.close_implied(&name);
+            if !self.room_for(&name) {
+                self.drop_start(&name);
+            } else if tag.self_closing && self.in_foreign(&name) {
+                if self.hidden_from.is_none() && !hidden {
+                    self.write_tag(&tag, true);
+                }
+            } else if tags::is_cell(&name) && !self.take_cells(tags::colspan(&tag)) {
+                self.drop_start(&name);
+            } else {
+                self.push(&tag, hidden);
+            }
+        }
+        raw
+    }
+
+    fn end(&mut self, name: &LocalName) {
+        if self.full {
+            return;
+        }
+        if tags::is_transparent(name) {
+            return self.set_gap(gap_for(name));
+        }
+        if *name == local_name!("br") {
+            // Browsers read `</br>` as `<br>`.
+            return self.set_gap(Gap::Break);
+        }
+        if let Some(n) = self.dropped.get_mut(name).filter(|n| **n > 0) {
+            *n -= 1;
+            return self.set_gap(gap_for(name));
+        }
+        let found = if tags::is_table_part(name) {
+            self.find_open(std::slice::from_ref(name), |n| {
+                *n == local_name!("table") || *n == local_name!("template")
+            })
+        } else {
+            self.find_open(std::slice::from_ref(name), tags::is_scope_boundary)
+        };
+        match found {
+            Some(i) => self.pop_to(i),
+            None if tags::is_block(name) => self.set_gap(Gap::Break),
+            None => {}
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        if self.full || t.is_empty() {
+            return;
+        }
+        if self.top_is(&local_name!("head")) {
+            if t.chars().all(char::is_whitespace) {
+                return;
+            }
+            self.pop_to(self.stack.len() - 1);
+        }
+        if self.hidden_from.is_some() {
+            return;
+        }
+        match std::mem::take(&mut self.gap) {
+            Gap::Break => self.out.push_str("<br>"),
+            Gap::Space => self.out.push(' '),
+            Gap::None => {}
+        }
+        tags::escape_into(&mut self.out, t, false);
+        self.check_full();
+    }
+
+    /// A `<head>` (or a stray second one) ends at the first tag that cannot live in a head.
+    fn leave_head_for(&mut self, name: &LocalName) {
+        let head_content = matches!(
+            *name,
+            local_name!("base")
+                | local_name!("basefont")
+                | local_name!("bgsound")
+                | local_name!("link")
+                | local_name!("meta")
+                | local_name!("title")
+                | local_name!("style")
+                | local_name!("script")
+                | local_name!("noscript")
+                | local_name!("template")
+                | local_name!("noframes")
+                | local_name!("head")
+        );
+        if !head_content && self.top_is(&local_name!("head")) {
+            self.pop_to(self.stack.len() - 1);
+        }
+    }
+
+    /// The end tags HTML implies before this start tag (`<p>` before a block, `<li>` before the next item…):
+    /// without them a long list of unclosed `<li>` would count as deep nesting.
+    fn close_implied(&mut self, name: &LocalName) {
+        if tags::closes_p(name) {
+            self.close_found(&[local_name!("p")], |n| {
+                tags::is_scope_boundary(n) || *n == local_name!("button")
+            });
+        }
+        match *name {
+            local_name!("li") => self.close_found(&[local_name!("li")], |n| {
+                tags::is_scope_boundary(n) || matches!(*n, local_name!("ul") | local_name!("ol"))
+            }),
+            local_name!("dd") | local_name!("dt") => self
+                .close_found(&[local_name!("dd"), local_name!("dt")], |n| {
+                    tags::is_scope_boundary(n) || *n == local_name!("dl")
+                }),
+            local_name!("td") | local_name!("th") | local_name!("tr") => {
+                self.close_found(&[local_name!("td"), local_name!("th")], |n| {
+                    matches!(*n, local_name!("tr") | local_name!("table"))
+                });
+                if *name == local_name!("tr") {
+                    self.close_found(&[local_name!("tr")], |n| *n == local_name!("table"));
+                }
+            }
+            local_name!("tbody") | local_name!("thead") | local_name!("tfoot") => self.close_found(
+                &[
+                    local_name!("tbody"),
+                    local_name!("thead"),
+                    local_name!("tfoot"),
+                ],
+                |n| *n == local_name!("table"),
+            ),
+            local_name!("a") => self.close_found(&[local_name!("a")], tags::is_scope_boundary),
+            local_name!("option") | local_name!("optgroup") => {
+                self.close_found(&[local_name!("option")], |_| true)
+            }
+            _ if tags::is_heading(name)
+                && self.stack.last().is_some_and(|o| tags::is_heading(&o.name)) =>
+            {
+                self.pop_to(self.stack.len() - 1);
+            }
+            _ => {}
+        }
+    }
+
+    fn close_found(&mut self, names: &[LocalName], stop: impl Fn(&LocalName) -> bool) {
+        if let Some(i) = self.find_open(names, stop) {
+            self.pop_to(i);
+        }
+    }
+
+    /// The topmost open element named one of `names`, searching down until an element `stop` accepts (that element
+    /// itself may still match).
+    fn find_open(&self, names: &[LocalName], stop: impl Fn(&LocalName) -> bool) -> Option<usize> {
+        if !names
+            .iter()
+            .any(|n| self.open.get(n).is_some_and(|c| *c > 0))
+        {
+            return None;
+        }
+        for (i, o) in self.stack.iter().enumerate().rev() {
+            if names.contains(&o.name) {
+                return Some(i);
+            }
+            if stop(&o.name) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn room_for(&self, name: &LocalName) -> bool {
+        self.stack.len() < MAX_DEPTH
+            && !(tags::indents(name) && self.indent >= MAX_INDENT)
+            && !(*name == local_name!("table") && self.count(name) >= MAX_TABLE_NESTING)
+    }
+
+    /// Inside a dropped table, or after the cell budget ran out, table tags are dropped too.
+    fn tables_suppressed(&self) -> bool {
+        self.tables_off
+            || self
+                .dropped
+                .get(&local_name!("table"))
+                .is_some_and(|n| *n > 0)
+    }
+
+    /// Spends the cell budget; when it runs out, closes every open table and turns tables off.
+    fn take_cells(&mut self, span: usize) -> bool {
+        if self.hidden_from.is_some() {
+            return true;
+        }
+        self.cells += span;
+        if self.cells <= MAX_CELLS {
+            return true;
+        }
+        if let Some(i) = self
+            .stack
+            .iter()
+            .position(|o| o.name == local_name!("table"))
+        {
+            self.pop_to(i);
+        }
+        self.tables_off = true;
+        false
+    }
+
+    fn in_foreign(&self, name: &LocalName) -> bool {
+        [local_name!("svg"), local_name!("math")]
+            .iter()
+            .any(|f| f == name || self.count(f) > 0)
+    }
+
+    fn drop_start(&mut self, name: &LocalName) {
+        // Table parts dropped once tables are off never get a matching end tag counted: their end tags fall
+        // through to the search and find nothing open.
+        if !(self.tables_off && tags::is_table_part(name)) {
+            *self.dropped.entry(name.clone()).or_default() += 1;
+        }
+        self.set_gap(gap_for(name));
+    }
+
+    fn push(&mut self, tag: &Tag, hidden: bool) {
+        let emitted = self.hidden_from.is_none() && !hidden;
+        if hidden && self.hidden_from.is_none() {
+            self.hidden_from = Some(self.stack.len());
+        }
+        if emitted {
+            self.write_tag(tag, false);
+        }
+        if tags::indents(&tag.name) {
+            self.indent += 1;
+        }
+        *self.open.entry(tag.name.clone()).or_default() += 1;
+        self.stack.push(Open {
+            name: tag.name.clone(),
+            emitted,
+        });
+    }
+
+    fn pop_to(&mut self, i: usize) {
+        while self.stack.len() > i {
+            let Some(o) = self.stack.pop() else { break };
+            if let Some(c) = self.open.get_mut(&o.name) {
+                *c = c.saturating_sub(1);
+            }
+            if tags::indents(&o.name) {
+                self.indent = self.indent.saturating_sub(1);
+            }
+            if o.emitted {
+                self.out.push_str("</");
+                self.out.push_str(&o.name);
+                self.out.push('>');
+            }
+            if self.hidden_from == Some(self.stack.len()) {
+                self.hidden_from = None;
+            }
+        }
+    }
+
+    fn write_tag(&mut self, tag: &Tag, void: bool) {
+        self.out.push('<');
+        self.out.push_str(&tag.name);
+        self.out.push_str(&tags::kept_attributes(tag));
+        self.out.push_str(if void && !tags::is_void(&tag.name) {
+            "/>"
+        } else {
+            ">"
+        });
+        self.check_full();
+    }
+
+    fn set_gap(&mut self, gap: Gap) {
+        self.gap = self.gap.max(gap);
+    }
+
+    fn check_full(&mut self) {
+        self.full |= self.out.len() > self.max_out;
+    }
+
+    fn top_is(&self, name: &LocalName) -> bool {
+        self.stack.last().is_some_and(|o| o.name == *name)
+    }
+
+    fn count(&self, name: &LocalName) -> usize {
+        self.open.get(name).copied().unwrap_or(0)
+    }
+}
+
+fn gap_for(name: &LocalName) -> Gap {
+    if tags::is_block(name) || *name == local_name!("textarea") {
+        Gap::Break
+    } else if tags::is_cell(name) {
+        Gap::Space
+    } else {
+        Gap::None
+    }
+}
