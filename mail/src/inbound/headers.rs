@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use mail_parser::{HeaderValue, Message};
 
-use super::{Address, ParseError};
+use super::clean::header_text;
+use super::{Address, Limits, ParseError};
 use crate::outbound::LOOP_HEADER;
 
 /// Trims, strips angle brackets and lower-cases an email address.
@@ -135,7 +136,8 @@ pub(crate) fn clean_id(id: &str) -> String {
         .to_string()
 }
 
-fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+/// The mailboxes of an address header; display names made one clean line of at most `max_name` chars.
+fn addresses(value: Option<&mail_parser::Address<'_>>, max_name: usize) -> Vec<Address> {
     value
         .into_iter()
         .flat_map(|a| a.iter())
@@ -144,7 +146,8 @@ fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
             if !email.contains('@') {
                 return None;
             }
-            Some(Address::with_name(a.name.as_deref().unwrap_or(""), email))
+            let name = header_text(a.name.as_deref().unwrap_or(""), max_name);
+            Some(Address::with_name(&name, email))
         })
         .collect()
 }
@@ -178,7 +181,8 @@ pub(super) struct Extracted {
 }
 
 impl Extracted {
-    pub fn from_message(msg: &Message<'_>) -> Self {
+    pub fn from_message(msg: &Message<'_>, limits: &Limits) -> Self {
+        let names = limits.max_name_chars;
         let date = msg
             .date()
             .filter(|d| (1..=12).contains(&d.month) && (1..=31).contains(&d.day))
@@ -196,16 +200,25 @@ impl Extracted {
             .find_map(|h| raw_first(msg, h));
         Self {
             message_id: msg.message_id().map(clean_id).filter(|s| !s.is_empty()),
-            from: addresses(msg.from()).into_iter().next(),
-            reply_to: addresses(msg.reply_to()).into_iter().next(),
+            from: addresses(msg.from(), names).into_iter().next(),
+            reply_to: addresses(msg.reply_to(), names).into_iter().next(),
             return_path,
-            to: msg.all_to().flat_map(|a| addresses(Some(a))).collect(),
-            cc: msg.all_cc().flat_map(|a| addresses(Some(a))).collect(),
+            to: msg
+                .all_to()
+                .flat_map(|a| addresses(Some(a), names))
+                .collect(),
+            cc: msg
+                .all_cc()
+                .flat_map(|a| addresses(Some(a), names))
+                .collect(),
             delivered_to: raw_all(msg, "Delivered-To")
                 .iter()
                 .map(|s| normalize_email(s))
                 .collect(),
-            subject: msg.subject().map(unfold).unwrap_or_default(),
+            subject: header_text(
+                &msg.subject().map(unfold).unwrap_or_default(),
+                limits.max_subject_chars,
+            ),
             date,
             in_reply_to: ids(msg.in_reply_to()),
             references: ids(msg.references()),

@@ -78,6 +78,7 @@ fn oversize_attachments_are_refused_politely() {
     let limits = Limits {
         max_attachment_bytes: 10,
         max_total_attachment_bytes: 100,
+        ..Limits::default()
     };
     let m = parse(&fixture("photo.eml"), &limits).unwrap();
     assert!(m.attachments.is_empty());
@@ -100,6 +101,7 @@ fn total_limit_applies_across_attachments() {
     let limits = Limits {
         max_attachment_bytes: 50,
         max_total_attachment_bytes: 90,
+        ..Limits::default()
     };
     let m = parse(raw.as_bytes(), &limits).unwrap();
     assert_eq!(m.attachments.len(), 2);
@@ -285,4 +287,76 @@ fn authentication_results_all_kept_in_order_topmost_first() {
             "forged.example; dmarc=pass header.from=city.test".to_string(),
         ]
     );
+}
+
+#[test]
+fn a_huge_single_line_body_is_cut_with_a_marker() {
+    let raw = format!(
+        "From: a@example.test\r\nSubject: big\r\n\r\n{}\r\n",
+        "é".repeat(1_500_000)
+    );
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    assert!(m.text_cut);
+    let (kept, marker) = m.text.rsplit_once("\n\n").unwrap();
+    assert!(kept.len() <= Limits::default().max_text_bytes && kept.len() > 200_000);
+    assert!(kept.chars().all(|c| c == 'é'));
+    assert!(
+        marker.starts_with("[… message cut: ") && marker.ends_with(" KB more]"),
+        "{marker}"
+    );
+    let small = parse(
+        b"From: a@example.test\nSubject: s\n\nshort\n",
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(!small.text_cut);
+}
+
+#[test]
+fn a_long_html_body_is_cut_too() {
+    let raw = format!(
+        "From: a@example.test\r\nSubject: big\r\nContent-Type: text/html\r\n\r\n{}",
+        "<p>The streetlight on Oak is out.</p>\r\n".repeat(20_000)
+    );
+    let limits = Limits {
+        max_text_bytes: 10_000,
+        ..Limits::default()
+    };
+    let m = parse(raw.as_bytes(), &limits).unwrap();
+    assert!(m.from_html && m.text_cut);
+    assert!(m.text.len() < 10_100, "{}", m.text.len());
+    assert!(m.text.starts_with("The streetlight on Oak is out."));
+}
+
+#[test]
+fn header_values_are_capped_and_on_one_line() {
+    let raw = format!(
+        "From: \"{}\" <a@example.test>\r\nTo: =?utf-8?Q?City=0D=0ABcc=3A_x@y.test?= <311@city.test>\r\n\
+         Cc: \"Raw\rCR\" <c@example.test>\r\nSubject: {}\r\n\r\nbody\r\n",
+        "N".repeat(890_000),
+        "s".repeat(5000)
+    );
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    let name = m.from.unwrap().name.unwrap();
+    assert_eq!(name.chars().count(), 200);
+    assert!(name.ends_with('…'));
+    assert_eq!(m.subject.chars().count(), 998);
+    assert_eq!(m.to[0].name.as_deref(), Some("City Bcc: x@y.test"));
+    assert_eq!(m.cc[0].name.as_deref(), Some("Raw CR"));
+}
+
+#[test]
+fn bidi_overrides_are_made_visible_everywhere() {
+    let raw = "From: =?utf-8?Q?Ana=E2=80=AE?= <ana@example.test>\r\n\
+        Subject: =?utf-8?Q?Invoice_=E2=80=AEfdp.exe?=\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+        Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+        Pay =E2=80=AEnow=E2=81=A6 please\r\n--b\r\n\
+        Content-Type: application/octet-stream\r\n\
+        Content-Disposition: attachment; filename*=utf-8''photo%E2%80%AEgpj.exe\r\n\r\nMZ\r\n--b--\r\n";
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(m.subject, "Invoice [U+202E]fdp.exe");
+    assert_eq!(m.from.unwrap().name.as_deref(), Some("Ana[U+202E]"));
+    assert_eq!(m.text, "Pay [U+202E]now[U+2066] please");
+    assert_eq!(m.attachments[0].filename, "photo[U+202E]gpj.exe");
 }
