@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use mail_parser::{HeaderValue, Message};
 
 use super::clean::header_text;
+use super::msgid::{is_plausible_msg_id, plausible_ids, MAX_REFERENCES};
 use super::{Address, Limits, ParseError};
 use crate::outbound::LOOP_HEADER;
 
@@ -199,7 +200,10 @@ impl Extracted {
             .iter()
             .find_map(|h| raw_first(msg, h));
         Self {
-            message_id: msg.message_id().map(clean_id).filter(|s| !s.is_empty()),
+            message_id: msg
+                .message_id()
+                .map(clean_id)
+                .filter(|s| is_plausible_msg_id(s)),
             from: addresses(msg.from(), names).into_iter().next(),
             reply_to: addresses(msg.reply_to(), names).into_iter().next(),
             return_path,
@@ -220,8 +224,8 @@ impl Extracted {
                 limits.max_subject_chars,
             ),
             date,
-            in_reply_to: ids(msg.in_reply_to()),
-            references: ids(msg.references()),
+            in_reply_to: plausible_ids(ids(msg.in_reply_to()), MAX_REFERENCES),
+            references: plausible_ids(ids(msg.references()), MAX_REFERENCES),
             auto_submitted: non_empty(raw_first(msg, "Auto-Submitted")),
             precedence: non_empty(raw_first(msg, "Precedence")),
             list_id: non_empty(raw_first(msg, "List-Id")),

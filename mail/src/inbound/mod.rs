@@ -4,6 +4,7 @@ mod attachments;
 pub mod clean;
 pub(crate) mod headers;
 mod html;
+pub mod msgid;
 mod text;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::bounce::{self, Bounce};
 pub use clean::neutralize_bidi;
 pub use headers::normalize_email;
+pub use msgid::is_plausible_msg_id;
 pub use text::{html_to_text, MAX_HTML_TEXT_BYTES};
 
 /// Size limits. Attachments over them are refused (listed in [`Inbound::oversize`]) rather than stored; text over
@@ -101,7 +103,8 @@ pub struct Attachment {
 /// Everything the service needs from one inbound email.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inbound {
-    /// Without angle brackets. `None` when missing: the service synthesises one from a hash of the raw bytes.
+    /// Without angle brackets. `None` when missing or not a plausible `left@right` id
+    /// ([`msgid::is_plausible_msg_id`]): the service synthesises one from a hash of the raw bytes.
     pub message_id: Option<String>,
     /// Display names (here and in every [`Address`]) are one line without control characters, bidi controls made
     /// visible, at most [`Limits::max_name_chars`].
@@ -125,7 +128,9 @@ pub struct Inbound {
     pub attachments: Vec<Attachment>,
     /// Attachments refused for size, as "name (size)" for a polite reply; their data is not kept.
     pub oversize: Vec<String>,
+    /// Plausible ids only (see [`Inbound::message_id`]).
     pub in_reply_to: Vec<String>,
+    /// Plausible ids only, the last [`msgid::MAX_REFERENCES`] at most.
     pub references: Vec<String>,
     pub auto_submitted: Option<String>,
     pub precedence: Option<String>,

@@ -360,3 +360,29 @@ fn bidi_overrides_are_made_visible_everywhere() {
     assert_eq!(m.text, "Pay [U+202E]now[U+2066] please");
     assert_eq!(m.attachments[0].filename, "photo[U+202E]gpj.exe");
 }
+
+#[test]
+fn implausible_message_ids_are_dropped_and_references_bounded() {
+    let refs: Vec<String> = (0..40).map(|i| format!("<r{i}@example.test>")).collect();
+    let raw = format!(
+        "From: a@example.test\r\nMessage-ID: <not an id>\r\nIn-Reply-To: <a<b@x.test> <ok@x.test>\r\n\
+         References: {} <bad@@x.test> <noat>\r\nSubject: s\r\n\r\nbody\r\n",
+        refs.join(" ")
+    );
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(m.message_id, None, "the service synthesises one instead");
+    assert_eq!(m.in_reply_to, vec!["ok@x.test".to_string()]);
+    assert_eq!(m.references.len(), msgid::MAX_REFERENCES);
+    assert_eq!(m.references[0], "r20@example.test");
+    assert_eq!(m.references.last().unwrap(), "r39@example.test");
+    let long = format!(
+        "From: a@example.test\r\nMessage-ID: <{}@x.test>\r\n\r\nb",
+        "a".repeat(300)
+    );
+    assert_eq!(
+        parse(long.as_bytes(), &Limits::default())
+            .unwrap()
+            .message_id,
+        None
+    );
+}
