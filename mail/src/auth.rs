@@ -113,6 +113,13 @@ pub fn parse_authentication_results(value: &str) -> Option<AuthResults> {
 /// `trusted_authserv_ids`, compared case-insensitively) says the From domain is authentic. See the module docs
 /// for the exact rules.
 pub fn sender_authenticated(inb: &Inbound, trusted_authserv_ids: &[String]) -> AuthVerdict {
+    if inb.multiple_from {
+        return AuthVerdict::fail(
+            "the message has more than one From header or address, so its author cannot be authenticated \
+             (RFC 7489 §6.6.1)"
+                .into(),
+        );
+    }
     let Some(from) = &inb.from else {
         return AuthVerdict::fail("the message has no From address to authenticate".into());
     };

@@ -1,7 +1,7 @@
 //! Header extraction: addresses, ids, dates and the loop-relevant raw headers, all normalised.
 
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderValue, Message};
+use mail_parser::{HeaderName, HeaderValue, Message};
 
 use super::clean::header_text;
 use super::msgid::{is_plausible_msg_id, plausible_ids, MAX_REFERENCES};
@@ -153,6 +153,24 @@ fn addresses(value: Option<&mail_parser::Address<'_>>, max_name: usize) -> Vec<A
         .collect()
 }
 
+/// The first `From` header's first mailbox (mail-parser's own accessor keeps the last), and whether there was more
+/// than one `From` header or mailbox.
+fn first_from(msg: &Message<'_>, max_name: usize) -> (Option<Address>, bool) {
+    let mut froms = msg
+        .root_part()
+        .headers
+        .iter()
+        .filter(|h| h.name == HeaderName::From);
+    let Some(first) = froms.next() else {
+        return (None, false);
+    };
+    let mailboxes = first.value.as_address().map_or(0, |a| a.iter().count());
+    let from = addresses(first.value.as_address(), max_name)
+        .into_iter()
+        .next();
+    (from, froms.next().is_some() || mailboxes > 1)
+}
+
 fn non_empty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
@@ -161,6 +179,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 pub(super) struct Extracted {
     pub message_id: Option<String>,
     pub from: Option<Address>,
+    pub multiple_from: bool,
     pub reply_to: Option<Address>,
     pub return_path: Option<String>,
     pub to: Vec<Address>,
@@ -184,6 +203,7 @@ pub(super) struct Extracted {
 impl Extracted {
     pub fn from_message(msg: &Message<'_>, limits: &Limits) -> Self {
         let names = limits.max_name_chars;
+        let (from, multiple_from) = first_from(msg, names);
         let date = msg
             .date()
             .filter(|d| (1..=12).contains(&d.month) && (1..=31).contains(&d.day))
@@ -204,7 +224,8 @@ impl Extracted {
                 .message_id()
                 .map(clean_id)
                 .filter(|s| is_plausible_msg_id(s)),
-            from: addresses(msg.from(), names).into_iter().next(),
+            from,
+            multiple_from,
             reply_to: addresses(msg.reply_to(), names).into_iter().next(),
             return_path,
             to: msg

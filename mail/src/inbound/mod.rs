@@ -106,9 +106,12 @@ pub struct Inbound {
     /// Without angle brackets. `None` when missing or not a plausible `left@right` id
     /// ([`msgid::is_plausible_msg_id`]): the service synthesises one from a hash of the raw bytes.
     pub message_id: Option<String>,
-    /// Display names (here and in every [`Address`]) are one line without control characters, bidi controls made
-    /// visible, at most [`Limits::max_name_chars`].
+    /// The first `From` header's first mailbox. Display names (here and in every [`Address`]) are one line
+    /// without control characters, bidi controls made visible, at most [`Limits::max_name_chars`].
     pub from: Option<Address>,
+    /// More than one `From` header, or more than one mailbox in it: RFC 5322 allows neither without `Sender`, and
+    /// it is a known spoofing trick, so such mail is never authenticated staff mail (RFC 7489 §6.6.1).
+    pub multiple_from: bool,
     pub reply_to: Option<Address>,
     /// Envelope sender as recorded by the final MTA; `Some("")` for the null sender `<>`.
     pub return_path: Option<String>,
@@ -177,6 +180,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
     Ok(Inbound {
         message_id: h.message_id,
         from: h.from,
+        multiple_from: h.multiple_from,
         reply_to: h.reply_to,
         return_path: h.return_path,
         to: h.to,

@@ -386,3 +386,33 @@ fn implausible_message_ids_are_dropped_and_references_bounded() {
         None
     );
 }
+
+#[test]
+fn the_first_from_is_the_identity_and_a_second_is_flagged() {
+    let raw = "Authentication-Results: mx.city.test; dmarc=pass header.from=city.test\r\n\
+        From: Maria <maria@example.test>\r\nFrom: noreply@city.test\r\nTo: 311@city.test\r\n\
+        Subject: Pothole\r\nMessage-ID: <two-from@example.test>\r\n\r\nThere is a pothole.\r\n";
+    let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(m.from.as_ref().unwrap().email, "maria@example.test");
+    assert!(m.multiple_from);
+    let own = crate::guard::OwnAddresses {
+        addresses: vec!["311@city.test".into()],
+        domains: vec!["city.test".into()],
+    };
+    assert_eq!(
+        crate::guard::automated(&m, &own),
+        None,
+        "a resident, not a machine"
+    );
+    let verdict = crate::auth::sender_authenticated(&m, &["mx.city.test".to_string()]);
+    assert!(!verdict.passed);
+    assert!(verdict.reason.contains("RFC 7489"), "{}", verdict.reason);
+
+    let two_mailboxes = parse(
+        b"From: a@city.test, b@city.test\r\nSubject: s\r\n\r\nb",
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(two_mailboxes.multiple_from);
+    assert!(!parse_fixture("plain.eml").multiple_from);
+}
