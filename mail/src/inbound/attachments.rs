@@ -6,6 +6,8 @@ use super::{clean, Attachment, Limits};
 
 /// One attachment part, as both [`super::parse`] and [`super::storable_raw`] judge it.
 pub(super) struct Candidate<'m> {
+    /// Index into `Message::parts`.
+    pub part: usize,
     pub filename: String,
     pub content_type: String,
     /// Decoded content (for a forwarded message: its raw bytes).
@@ -53,6 +55,7 @@ pub(super) fn candidates<'m>(msg: &'m Message<'_>, limits: &Limits) -> Vec<Candi
                 .content_disposition()
                 .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
         out.push(Candidate {
+            part: id as usize,
             filename,
             content_type,
             data,

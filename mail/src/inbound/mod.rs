@@ -5,6 +5,7 @@ pub mod clean;
 pub(crate) mod headers;
 mod html;
 pub mod msgid;
+mod storable;
 mod text;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ use crate::bounce::{self, Bounce};
 pub use clean::neutralize_bidi;
 pub use headers::normalize_email;
 pub use msgid::is_plausible_msg_id;
+pub use storable::{storable_raw, REMOVED_HEADER};
 pub use text::{html_to_text, MAX_HTML_TEXT_BYTES};
 
 /// Size limits. Attachments over them are refused (listed in [`Inbound::oversize`]) rather than stored; text over
