@@ -170,6 +170,8 @@ pub enum ParseError {
     Binary,
     #[error("no RFC 5322 header block")]
     NoHeaders,
+    #[error("MIME structure too broken to follow")]
+    Malformed,
 }
 
 /// Parses one raw message. Never panics; junk is an `Err` with the reason. Time and memory are linear in the
@@ -217,8 +219,11 @@ fn parse_message(raw: &[u8]) -> Result<Message<'_>, ParseError> {
         return Err(ParseError::Empty);
     }
     headers::check_header_block(raw)?;
-    let msg = MessageParser::default()
-        .parse(raw)
+    // mail-parser has a `debug_assert!` on MIME trees it loses track of (a message/rfc822 whose body is another
+    // message/rfc822, inside a multipart): in a debug build that panics, and parse must not. Release builds parse
+    // such mail normally.
+    let msg = std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+        .map_err(|_| ParseError::Malformed)?
         .ok_or(ParseError::NoHeaders)?;
     if !headers::has_core_header(&msg) {
         return Err(ParseError::NoHeaders);

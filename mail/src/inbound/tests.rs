@@ -416,3 +416,14 @@ fn the_first_from_is_the_identity_and_a_second_is_flagged() {
     assert!(two_mailboxes.multiple_from);
     assert!(!parse_fixture("plain.eml").multiple_from);
 }
+
+#[test]
+fn a_message_in_a_message_in_a_multipart_does_not_panic() {
+    // mail-parser loses track of the MIME tree here and trips a debug_assert (a panic in debug builds).
+    let raw = "From: wrap@example.test\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=\"w0\"\r\n\r\n--w0\r\nContent-Type: message/rfc822\r\n\r\n\
+        From: outer@example.test\r\nSubject: outer\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n\
+        From: inner@example.test\r\nSubject: inner\r\nContent-Type: text/plain\r\n\r\nTesting\r\n\r\n--w0--\r\n";
+    let outcome = std::panic::catch_unwind(|| parse(raw.as_bytes(), &Limits::default()));
+    assert!(outcome.is_ok(), "parse panicked");
+}

@@ -19,6 +19,9 @@ pub(super) const MAX_INDENT: usize = 16;
 pub(super) const MAX_TABLE_NESTING: usize = 8;
 /// Table cells (weighted by colspan) in a document; past it, tables are closed and their text runs on.
 pub(super) const MAX_CELLS: usize = 4096;
+/// Elements written per document; past it, tags are dropped and the text runs on. html2text holds a DOM node, a
+/// render node and a style per element (over a kilobyte each), so this bounds its memory.
+pub(super) const MAX_ELEMENTS: usize = 10_000;
 
 struct Open {
     name: LocalName,
@@ -48,6 +51,7 @@ struct Rewriter {
     hidden_from: Option<usize>,
     indent: usize,
     cells: usize,
+    elements: usize,
     tables_off: bool,
     gap: Gap,
 }
@@ -110,8 +114,11 @@ impl Rewriter {
         if tags::is_transparent(&name) {
             self.set_gap(gap_for(&name));
         } else if tags::is_void(&name) {
-            if tags::is_kept_void(&name) && !hidden && self.hidden_from.is_none() {
+            let visible = !hidden && self.hidden_from.is_none();
+            if tags::is_kept_void(&name) && visible && self.elements < MAX_ELEMENTS {
                 self.write_tag(&tag, true);
+            } else if visible {
+                self.set_gap(gap_for(&name));
             }
         } else if hidden && self.hidden_from.is_none() {
             self.push(&tag, true);
@@ -280,6 +287,7 @@ impl Rewriter {
 
     fn room_for(&self, name: &LocalName) -> bool {
         self.stack.len() < MAX_DEPTH
+            && self.elements < MAX_ELEMENTS
             && !(tags::indents(name) && self.indent >= MAX_INDENT)
             && !(*name == local_name!("table") && self.count(name) >= MAX_TABLE_NESTING)
     }
@@ -367,6 +375,7 @@ impl Rewriter {
     }
 
     fn write_tag(&mut self, tag: &Tag, void: bool) {
+        self.elements += 1;
         self.out.push('<');
         self.out.push_str(&tag.name);
         self.out.push_str(&tags::kept_attributes(tag));

@@ -150,3 +150,22 @@ fn output_text_is_capped() {
     assert!(text.len() <= crate::inbound::MAX_HTML_TEXT_BYTES);
     assert!(text.len() > crate::inbound::MAX_HTML_TEXT_BYTES / 2);
 }
+
+#[test]
+fn past_the_element_budget_tags_are_dropped_and_text_runs_on() {
+    let html = "<b><i><u><s class=x>t</b>".repeat(5000) + "<p>last</p>";
+    let (safe, _) = sanitize(&html);
+    let tags = safe.matches('<').count();
+    assert!(
+        tags <= 2 * sink::MAX_ELEMENTS + 2,
+        "{tags} tags: {}",
+        &safe[safe.len() - 300..]
+    );
+    let text = html_to_text(&html);
+    assert_eq!(text.matches('t').count(), 5001, "every text run is kept");
+    assert!(
+        text.trim_end().ends_with("last"),
+        "{}",
+        &text[text.len() - 50..]
+    );
+}
