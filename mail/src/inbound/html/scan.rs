@@ -22,41 +22,65 @@ enum State {
     Quoted(u8),
 }
 
-/// The first `max_bytes` of `html` or fewer (the cut never falls inside a tag, comment or UTF-8 sequence), with the
+/// The first `max_bytes` of `html` or fewer (the cut never falls inside a tag or a UTF-8 sequence), with the
 /// attributes of any tag past the [`MAX_ATTRS`]th dropped. Borrowed when nothing had to change.
 pub(super) fn bound(html: &str, max_bytes: usize) -> Cow<'_, str> {
-    let bytes = html.as_bytes();
-    let mut kept: Option<Vec<u8>> = None;
-    let (mut state, mut attrs, mut tag_start, mut copied) = (State::Data, 0usize, 0usize, 0usize);
-    let mut end = bytes.len();
-    for i in 0..bytes.len() {
-        if i >= max_bytes {
-            end = if state == State::Data { i } else { tag_start };
-            break;
-        }
+    let head = &html[..floor_char_boundary(html, cut_point(html.as_bytes(), max_bytes))];
+    match drop_excess_attributes(head.as_bytes()) {
+        None => Cow::Borrowed(head),
+        Some(kept) => Cow::Owned(String::from_utf8_lossy(&kept).into_owned()),
+    }
+}
+
+/// Where to cut `bytes` to at most `max` bytes: at `max` in text or a comment (the tokenizer ends a comment at the
+/// end of input), before the tag that straddles it otherwise.
+fn cut_point(bytes: &[u8], max: usize) -> usize {
+    if bytes.len() <= max {
+        return bytes.len();
+    }
+    let (mut state, mut attrs, mut tag_start) = (State::Data, 0, 0);
+    for i in 0..max {
         let next = step(state, bytes, i, &mut attrs);
         if state == State::Data && next != State::Data {
-            (tag_start, attrs) = (i, 0);
-        }
-        let dropping = attrs > MAX_ATTRS && next != State::Data;
-        if dropping {
-            kept.get_or_insert_with(Vec::new)
-                .extend_from_slice(&bytes[copied..i]);
-            copied = i + 1;
+            tag_start = i;
         }
         state = next;
     }
-    if state != State::Data && end == bytes.len() {
-        end = tag_start;
+    match state {
+        State::Data | State::Comment | State::Bogus => max,
+        _ => tag_start,
     }
-    let end = floor_char_boundary(html, end);
-    match kept {
-        None => Cow::Borrowed(&html[..end]),
-        Some(mut k) => {
-            k.extend_from_slice(&bytes[copied.min(end)..end]);
-            Cow::Owned(String::from_utf8_lossy(&k).into_owned())
+}
+
+/// `bytes` without the attributes past the [`MAX_ATTRS`]th of each tag (`None` when there were none).
+fn drop_excess_attributes(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut kept: Option<Vec<u8>> = None;
+    let (mut state, mut attrs, mut copied, mut i) = (State::Data, 0, 0, 0);
+    while i < bytes.len() {
+        let next = step(state, bytes, i, &mut attrs);
+        if state == State::Data && next != State::Data {
+            attrs = 0;
         }
+        let dropping = attrs > MAX_ATTRS && next != State::Data;
+        if dropping {
+            let k = kept.get_or_insert_with(Vec::new);
+            k.extend_from_slice(&bytes[copied..i]);
+            copied = i + 1;
+            if bytes[i..].starts_with(b"</") {
+                // Inside a script or style block the "tag" was text, and this may be the end tag that closes it:
+                // end the cut tag here and read on.
+                k.push(b'>');
+                (state, copied) = (State::Data, i);
+                continue;
+            }
+        }
+        state = next;
+        i += 1;
     }
+    kept.map(|mut k| {
+        k.extend_from_slice(&bytes[copied..]);
+        k
+    })
 }
 
 /// The state after byte `i`; counts attribute names into `attrs`.

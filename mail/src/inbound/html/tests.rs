@@ -140,7 +140,12 @@ fn size_cap_cuts_at_a_tag_boundary() {
         "<p>h",
         "never inside a UTF-8 sequence"
     );
-    assert_eq!(scan::bound("a<!-- <b> -->c", 8), "a");
+    assert_eq!(scan::bound("a<p title='x", 8), "a", "never inside a tag");
+    assert_eq!(
+        scan::bound("<style><!-- p{}</style>visible", 100),
+        "<style><!-- p{}</style>visible",
+        "an unclosed comment in a style block loses nothing"
+    );
 }
 
 #[test]
@@ -168,4 +173,24 @@ fn past_the_element_budget_tags_are_dropped_and_text_runs_on() {
         "{}",
         &text[text.len() - 50..]
     );
+}
+
+#[test]
+fn an_unclosed_comment_in_a_style_block_keeps_the_text_after_it() {
+    let text = html_to_text("<style><!-- p { color: red }</style><p>Visible text</p>");
+    assert_eq!(text.trim(), "Visible text");
+}
+
+#[test]
+fn a_script_that_looks_like_a_huge_tag_still_ends() {
+    let script = format!(
+        "if (a<b {}) x();",
+        (0..100)
+            .map(|i| format!("v{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let html = format!("<script>{script}</script><p>Visible text</p>");
+    assert!(scan::bound(&html, MAX_HTML_BYTES).contains("</script>"));
+    assert_eq!(html_to_text(&html).trim(), "Visible text");
 }
