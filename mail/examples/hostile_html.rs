@@ -43,11 +43,27 @@ const CASES: &[Case] = &[
     }),
 ];
 
+/// Best of three, in ms (the machine is shared: the minimum is the least disturbed run), and the text length.
 fn time(html: &str) -> (f64, usize) {
-    let t = Instant::now();
-    let text = mail::inbound::html_to_text(html);
-    (t.elapsed().as_secs_f64() * 1000.0, text.len())
+    let mut best = f64::MAX;
+    let mut len = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        len = mail::inbound::html_to_text(html).len();
+        best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    (best, len)
 }
+
+/// Input size of the first run; the second is twice that. `HOSTILE_HTML_KB` overrides it (the pre-pass reads at
+/// most 1 MiB of HTML, so sizes past 512 KB measure the cap).
+static SIZE: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    std::env::var("HOSTILE_HTML_KB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+        * 1024
+});
 
 fn main() {
     println!(
@@ -55,7 +71,7 @@ fn main() {
         "case", "KB", "ms", "2×KB", "2×ms", "ratio"
     );
     for (name, make) in CASES {
-        let (small, large) = (make(256 * 1024), make(512 * 1024));
+        let (small, large) = (make(*SIZE), make(2 * *SIZE));
         let (t1, _) = time(&small);
         let (t2, out) = time(&large);
         println!(

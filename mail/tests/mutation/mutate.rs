@@ -219,7 +219,7 @@ fn with_body(raw: &[u8], content_type: &str, encoding: Option<&str>, body: &[u8]
 
 fn html_bomb(rng: &mut Rng) -> Vec<u8> {
     let n = *rng.pick(&[2_000, 20_000, 60_000]);
-    let html = match rng.below(7) {
+    let html = match rng.below(8) {
         0 => format!("{}deep", "<div>".repeat(n)),
         1 => "<tr><td rowspan=65534 colspan=1000>x</td><td colspan=9999999>y</td></tr>"
             .repeat(n / 20),
@@ -237,6 +237,7 @@ fn html_bomb(rng: &mut Rng) -> Vec<u8> {
                 .join(" ")
         ),
         5 => "<b><i><u><s class=x>t</b>".repeat(n / 8),
+        6 => "x<br>".repeat(n),
         _ => format!("{}x", "<table><tr><td>".repeat(n / 20)),
     };
     html.into_bytes()

@@ -24,6 +24,10 @@ pub(super) const MAX_CELLS: usize = 4096;
 /// Elements written per document; past it, tags are dropped and the text runs on. html2text holds a DOM node, a
 /// render node and a style per element (over a kilobyte each), so this bounds its memory.
 pub(super) const MAX_ELEMENTS: usize = 10_000;
+/// Line breaks written per document (a `<br>`, a block's start or end, a newline in `<pre>`); past it, tags are
+/// dropped and breaks become spaces, so the rest is one paragraph. html2text spends about 2 KB per output line,
+/// and 8,000 lines already hold more than the 256 KiB a body keeps.
+pub(super) const MAX_LINES: usize = 8_000;
 
 struct Open {
     name: LocalName,
@@ -54,6 +58,7 @@ struct Rewriter {
     indent: usize,
     cells: usize,
     elements: usize,
+    lines: usize,
     tables_off: bool,
     gap: Gap,
 }
@@ -117,7 +122,7 @@ impl Rewriter {
             self.set_gap(gap_for(&name));
         } else if tags::is_void(&name) {
             let visible = !hidden && self.hidden_from.is_none();
-            if tags::is_kept_void(&name) && visible && self.elements < MAX_ELEMENTS {
+            if tags::is_kept_void(&name) && visible && self.has_budget() {
                 self.write_tag(&tag, true);
             } else if visible {
                 self.set_gap(gap_for(&name));
@@ -186,10 +191,24 @@ impl Rewriter {
             return;
         }
         match std::mem::take(&mut self.gap) {
-            Gap::Break => self.out.push_str("<br>"),
-            Gap::Space => self.out.push(' '),
+            Gap::Break if self.has_budget() => {
+                self.lines += 1;
+                self.out.push_str("<br>");
+            }
+            Gap::Break | Gap::Space => self.out.push(' '),
             Gap::None => {}
         }
+        if self.count(&local_name!("pre")) > 0 {
+            if self.has_budget() {
+                self.lines += t.matches('\n').count();
+            } else {
+                return self.write_text(&t.replace('\n', " "));
+            }
+        }
+        self.write_text(t);
+    }
+
+    fn write_text(&mut self, t: &str) {
         tags::escape_into(&mut self.out, t, false);
         self.check_full();
     }
@@ -214,9 +233,14 @@ impl Rewriter {
         None
     }
 
+    /// Element and line budgets both left (past either, only text is written).
+    fn has_budget(&self) -> bool {
+        self.elements < MAX_ELEMENTS && self.lines < MAX_LINES
+    }
+
     fn room_for(&self, name: &LocalName) -> bool {
         self.stack.len() < MAX_DEPTH
-            && self.elements < MAX_ELEMENTS
+            && self.has_budget()
             && !(tags::indents(name) && self.indent >= MAX_INDENT)
             && !(*name == local_name!("table") && self.count(name) >= MAX_TABLE_NESTING)
     }
@@ -305,6 +329,11 @@ impl Rewriter {
 
     fn write_tag(&mut self, tag: &Tag, void: bool) {
         self.elements += 1;
+        if tag.name == local_name!("br") {
+            self.lines += 1;
+        } else if tags::is_block(&tag.name) {
+            self.lines += 2;
+        }
         self.out.push('<');
         self.out.push_str(&tag.name);
         self.out.push_str(&tags::kept_attributes(tag));

@@ -194,3 +194,26 @@ fn a_script_that_looks_like_a_huge_tag_still_ends() {
     assert!(scan::bound(&html, MAX_HTML_BYTES).contains("</script>"));
     assert_eq!(html_to_text(&html).trim(), "Visible text");
 }
+
+#[test]
+fn past_the_line_budget_the_text_runs_on_as_one_paragraph() {
+    let html = "x<br>".repeat(3 * sink::MAX_LINES) + "<pre>a\nb</pre><p>last</p>";
+    let (safe, _) = sanitize(&html);
+    assert!(safe.matches("<br>").count() <= sink::MAX_LINES);
+    let text = html_to_text(&html);
+    assert_eq!(
+        text.matches('x').count(),
+        3 * sink::MAX_LINES,
+        "every line's text is kept"
+    );
+    assert!(
+        text.lines().count() < sink::MAX_LINES + 100,
+        "{} lines",
+        text.lines().count()
+    );
+    assert!(
+        text.trim_end().ends_with("a b last"),
+        "{}",
+        &text[text.len() - 50..]
+    );
+}
