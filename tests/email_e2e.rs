@@ -541,7 +541,10 @@ async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
     wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
     testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
     let grown = database_bytes(&city.db_url).saturating_sub(before);
-    eprintln!("database grew by {grown} bytes for a {} byte message", raw.len());
+    eprintln!(
+        "database grew by {grown} bytes for a {} byte message",
+        raw.len()
+    );
     assert!(grown < 2 * 1024 * 1024, "database grew by {grown} bytes");
     svc.shutdown().await;
 }

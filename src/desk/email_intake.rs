@@ -86,7 +86,8 @@ impl Desk {
         let handled = AssertUnwindSafe(async {
             #[cfg(feature = "test-hooks")]
             crate::test_hooks::panic_if_asked(raw);
-            self.ingest_parsed(raw, &key, parsed, now).await
+            self.ingest_parsed(&parsed.stored, &key, parsed.inbound, now)
+                .await
         })
         .catch_unwind()
         .await;
@@ -107,6 +108,7 @@ impl Desk {
         result
     }
 
+    /// Records and routes a parsed message; `raw` is the copy to store.
     async fn ingest_parsed(
         &self,
         raw: &[u8],
