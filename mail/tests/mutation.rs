@@ -93,7 +93,12 @@ fn exercise(raw: &[u8]) -> Result<(), String> {
         return Err("parseable, but not after storable_raw".into());
     }
     let _ = mail::guard::automated(&inb, &own);
-    let _ = mail::auth::sender_authenticated(&inb, &["mx.city.test".to_string()]);
+    let ids = ["mx.city.test".to_string()];
+    let trust = mail::auth::TrustedHops {
+        authserv_ids: &ids,
+        received_hops: 2,
+    };
+    let _ = mail::auth::sender_authenticated(&inb, trust);
     let _ = mail::strip::visible_reply(&inb.text);
     Ok(())
 }

@@ -361,7 +361,12 @@ fn the_first_from_is_the_identity_and_a_second_is_flagged() {
         None,
         "a resident, not a machine"
     );
-    let verdict = crate::auth::sender_authenticated(&m, &["mx.city.test".to_string()]);
+    let ids = ["mx.city.test".to_string()];
+    let trust = crate::auth::TrustedHops {
+        authserv_ids: &ids,
+        received_hops: 1,
+    };
+    let verdict = crate::auth::sender_authenticated(&m, trust);
     assert!(!verdict.passed);
     assert!(verdict.reason.contains("RFC 7489"), "{}", verdict.reason);
 
