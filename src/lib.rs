@@ -9,6 +9,7 @@ pub mod desk;
 pub mod http;
 pub mod outbox_worker;
 pub mod report;
+pub mod routing_model;
 pub mod serve;
 pub mod store;
 pub mod sweeper;

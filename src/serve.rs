@@ -118,6 +118,11 @@ pub fn start(
             });
         }
     }
+    #[cfg(unix)]
+    {
+        let (r, s, c) = (desk.router.clone(), desk.settings.clone(), cancel.clone());
+        tracker.spawn(crate::routing_model::reload_on_hangup(r, s, c));
+    }
     let (d2, c2) = (desk.clone(), cancel.clone());
     tracker.spawn(async move { crate::outbox_worker::run(d2, deliverers, c2).await });
     let (d3, c3) = (desk.clone(), cancel.clone());
@@ -177,6 +182,15 @@ fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
         None => eprintln!(
             "  mail out: {} (one .eml per message)",
             s.data_dir.join("outgoing-mail").display()
+        ),
+    }
+    match &s.routing.model {
+        Some(m) => eprintln!(
+            "  routing:  rules + model {} (kill -HUP to reload)",
+            m.display()
+        ),
+        None => eprintln!(
+            "  routing:  rules (add [routing] model = \"FILE\" from `connect311 train-routing`)"
         ),
     }
     eprintln!(
