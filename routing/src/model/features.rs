@@ -113,8 +113,12 @@ fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
 /// Hashes `parts` (joined by spaces) in namespace `kind`, then mixes the bits so that the low ones used for
 /// the bucket depend on every byte.
 fn bucket(kind: u8, parts: &[&[u8]], mask: u64) -> u32 {
+    bucket_of(kind, parts.iter().copied(), mask)
+}
+
+fn bucket_of<'a>(kind: u8, parts: impl Iterator<Item = &'a [u8]>, mask: u64) -> u32 {
     let mut h = fnv(FNV_OFFSET, &[kind]);
-    for (i, p) in parts.iter().enumerate() {
+    for (i, p) in parts.enumerate() {
         if i > 0 {
             h = fnv(h, b" ");
         }
@@ -145,8 +149,8 @@ pub fn extract(cfg: &FeatureConfig, words: &[String]) -> Vec<Feature> {
         for n in 2..=usize::from(cfg.max_word_ngram) {
             if i + 1 >= n {
                 let start = i + 1 - n;
-                let parts: Vec<&[u8]> = words[start..=i].iter().map(|w| w.as_bytes()).collect();
-                push(bucket(n as u8, &parts, mask), start, i);
+                let parts = words[start..=i].iter().map(|w| w.as_bytes());
+                push(bucket_of(n as u8, parts, mask), start, i);
             }
         }
         if cfg.char_max == 0 {

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FeatureConfig, Idf, Model, ModelError, Policy, TrainingSummary};
+use super::table::Table;
+use super::{FeatureConfig, Model, ModelError, Policy, TrainingSummary};
 use crate::types::DepartmentId;
 
 /// The first bytes of every model file.
@@ -29,25 +30,21 @@ struct Body {
 impl Model {
     /// The model as the bytes of a model file.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let k = self.labels.len();
         let mut body = Body {
             features: self.features,
             policy: self.policy,
             summary: self.summary.clone(),
             labels: self.labels.clone(),
-            unseen_idf: self.idf.unseen,
+            unseen_idf: self.table.unseen_idf(),
             rows: Vec::new(),
             idf: Vec::new(),
             weights: Vec::new(),
             bias: self.bias.clone(),
         };
-        for (b, &idf) in self.idf.values.iter().enumerate() {
-            let w = &self.weights[b * k..b * k + k];
-            if idf != self.idf.unseen || w.iter().any(|&x| x != 0.0) {
-                body.rows.push(b as u32);
-                body.idf.push(idf);
-                body.weights.extend_from_slice(w);
-            }
+        for (b, idf, w) in self.table.entries() {
+            body.rows.push(b);
+            body.idf.push(idf);
+            body.weights.extend_from_slice(w);
         }
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -108,20 +105,20 @@ impl Body {
         if !(p.strong_rule_score.is_finite() && (0.0..=1.0).contains(&p.min_confidence)) {
             return bad("policy thresholds out of range");
         }
-        let mut idf = Idf::new(buckets, self.unseen_idf);
-        let mut weights = vec![0f32; buckets * k];
-        for (i, &b) in self.rows.iter().enumerate() {
-            idf.set(b, self.idf[i]);
-            weights[b as usize * k..b as usize * k + k]
-                .copy_from_slice(&self.weights[i * k..i * k + k]);
-        }
+        let table = Table::from_parts(
+            buckets,
+            k,
+            &self.rows,
+            &self.idf,
+            &self.weights,
+            self.unseen_idf,
+        );
         Ok(Model {
             features: self.features,
             policy: self.policy,
             summary: self.summary,
             labels: self.labels,
-            idf,
-            weights,
+            table,
             bias: self.bias,
         })
     }

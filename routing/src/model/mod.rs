@@ -3,6 +3,7 @@
 
 mod features;
 mod file;
+mod table;
 mod train;
 
 use serde::{Deserialize, Serialize};
@@ -93,15 +94,14 @@ impl Idf {
     }
 }
 
-/// A trained model: labels, feature settings, IDF and weights (bucket-major, `weights[bucket * k + label]`).
+/// A trained model: labels, feature settings, and per bucket its IDF and one weight per label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     features: FeatureConfig,
     policy: Policy,
     summary: TrainingSummary,
     labels: Vec<DepartmentId>,
-    idf: Idf,
-    weights: Vec<f32>,
+    table: table::Table,
     bias: Vec<f32>,
 }
 
@@ -152,65 +152,97 @@ impl Model {
     pub(crate) fn predict_folded(&self, folded: &Folded, hints: &[(&str, f32)]) -> Prediction {
         let words = features::words(folded);
         let feats = features::extract(&self.features, &words);
-        let (mut buckets, mut values) = weigh(&feats, |b| self.idf.get(b));
-        for (b, v) in features::rule_inputs(&self.features, hints) {
-            buckets.push(b);
-            values.push(v);
+        let mut values = Vec::with_capacity(feats.len());
+        let mut rows = Vec::with_capacity(feats.len());
+        for f in &feats {
+            let (idf, row) = self.table.lookup(f.bucket);
+            values.push(term_frequency(f.count) * idf);
+            rows.push(row);
         }
-        let k = self.labels.len();
+        normalise(&mut values);
         let mut z = self.bias.clone();
-        for (&b, &x) in buckets.iter().zip(&values) {
-            let row = &self.weights[b as usize * k..b as usize * k + k];
-            for (s, w) in z.iter_mut().zip(row) {
-                *s += w * x;
+        for (row, &x) in rows.iter().zip(&values) {
+            if let Some(row) = row {
+                z.iter_mut().zip(*row).for_each(|(s, w)| *s += w * x);
+            }
+        }
+        for (b, x) in features::rule_inputs(&self.features, hints) {
+            if let (_, Some(row)) = self.table.lookup(b) {
+                z.iter_mut().zip(row).for_each(|(s, w)| *s += w * x);
             }
         }
         softmax(&mut z);
-        let best = (0..k).fold(0, |a, i| if z[i] > z[a] { i } else { a });
+        let best = (0..z.len()).fold(0, |a, i| if z[i] > z[a] { i } else { a });
         Prediction {
             department: self.labels[best].clone(),
             confidence: z[best],
-            evidence: self.evidence(best, &feats, &values, &words),
+            evidence: evidence(best, &feats, &rows, &values, &words),
         }
     }
+}
 
-    /// The words whose features pushed most towards `label` rather than the other departments on average.
-    fn evidence(
-        &self,
-        label: usize,
-        feats: &[features::Feature],
-        values: &[f32],
-        words: &[String],
-    ) -> Vec<String> {
-        let k = self.labels.len();
-        let mut by_span: Vec<((u16, u16), f32)> = Vec::new();
-        for (f, &x) in feats.iter().zip(values) {
-            let row = &self.weights[f.bucket as usize * k..f.bucket as usize * k + k];
-            let mean = row.iter().sum::<f32>() / k as f32;
-            let c = x * (row[label] - mean);
-            // Character n-grams and unigrams speak for their word; bigrams for the pair.
-            let span = (f.first, f.last);
-            match by_span.iter_mut().find(|(s, _)| *s == span) {
+/// The words whose features pushed most towards `label` rather than the other departments on average:
+/// unigrams and character n-grams speak for their word, bigrams for the pair (at most three, strongest first).
+fn evidence(
+    label: usize,
+    feats: &[features::Feature],
+    rows: &[Option<&[f32]>],
+    values: &[f32],
+    words: &[String],
+) -> Vec<String> {
+    let mut single = vec![0f32; words.len()];
+    let mut pair = vec![0f32; words.len()];
+    let mut longer: Vec<((u16, u16), f32)> = Vec::new();
+    for ((f, row), &x) in feats.iter().zip(rows).zip(values) {
+        let Some(row) = row else { continue };
+        let mean = row.iter().sum::<f32>() / row.len() as f32;
+        let c = x * (row[label] - mean);
+        match f.last - f.first {
+            0 => single[f.first as usize] += c,
+            1 => pair[f.first as usize] += c,
+            _ => match longer.iter_mut().find(|(s, _)| *s == (f.first, f.last)) {
                 Some((_, total)) => *total += c,
-                None => by_span.push((span, c)),
-            }
+                None => longer.push(((f.first, f.last), c)),
+            },
         }
-        by_span.retain(|(_, c)| *c > 0.0);
-        by_span.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut out: Vec<String> = Vec::new();
-        for ((first, last), _) in by_span {
-            let phrase = words[first as usize..=last as usize].join(" ");
-            if !out
-                .iter()
-                .any(|p| p.contains(&phrase) || phrase.contains(p.as_str()))
-            {
-                out.push(phrase);
-            }
-            if out.len() == 3 {
-                break;
-            }
+    }
+    let mut spans: Vec<((u16, u16), f32)> = longer;
+    for i in 0..words.len() {
+        spans.push(((i as u16, i as u16), single[i]));
+        spans.push(((i as u16, i as u16 + 1), pair[i]));
+    }
+    spans.retain(|(_, c)| *c > 0.0);
+    spans.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out: Vec<String> = Vec::new();
+    for ((first, last), _) in spans {
+        let phrase = words[first as usize..=last as usize].join(" ");
+        if !out
+            .iter()
+            .any(|p| p.contains(&phrase) || phrase.contains(p.as_str()))
+        {
+            out.push(phrase);
         }
-        out
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+/// Sublinear term frequency.
+fn term_frequency(count: f32) -> f32 {
+    if count == 1.0 {
+        1.0
+    } else {
+        1.0 + count.ln()
+    }
+}
+
+/// Scales to unit length (L2).
+fn normalise(values: &mut [f32]) {
+    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        values.iter_mut().for_each(|v| *v /= norm);
     }
 }
 
@@ -219,12 +251,9 @@ fn weigh(feats: &[features::Feature], idf: impl Fn(u32) -> f32) -> (Vec<u32>, Ve
     let buckets: Vec<u32> = feats.iter().map(|f| f.bucket).collect();
     let mut values: Vec<f32> = feats
         .iter()
-        .map(|f| (1.0 + f.count.ln()) * idf(f.bucket))
+        .map(|f| term_frequency(f.count) * idf(f.bucket))
         .collect();
-    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        values.iter_mut().for_each(|v| *v /= norm);
-    }
+    normalise(&mut values);
     (buckets, values)
 }
 

@@ -34,6 +34,9 @@ impl TrainingRow {
     }
 }
 
+/// The rules' matched categories of one text and their scores.
+pub type RuleMatches = Vec<(String, f32)>;
+
 /// Generic hyper-parameters of training (chosen by cross-validation, never per sentence).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
@@ -97,11 +100,11 @@ pub fn train(all_rows: &[TrainingRow], opts: &TrainOptions) -> Result<Model, Mod
 /// `opts.features.rule_weight` is not 0.
 pub fn train_with_hints(
     all_rows: &[TrainingRow],
-    hints: &[Vec<(String, f32)>],
+    hints: &[RuleMatches],
     opts: &TrainOptions,
 ) -> Result<Model, ModelError> {
     let reserved = [DepartmentId::triage(), DepartmentId::dispatch()];
-    let (rows, hints): (Vec<&TrainingRow>, Vec<&Vec<(String, f32)>>) = all_rows
+    let (rows, hints): (Vec<&TrainingRow>, Vec<&RuleMatches>) = all_rows
         .iter()
         .zip(hints)
         .filter(|(r, _)| !reserved.contains(&r.department))
@@ -165,9 +168,8 @@ pub fn train_with_hints(
             skipped: all_rows.len() - rows.len(),
             per_department: counts.into_iter().collect(),
         },
+        table: super::table::Table::from_dense(labels.len(), &idf, &weights),
         labels,
-        idf,
-        weights,
         bias,
     })
 }
