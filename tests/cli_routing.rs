@@ -221,3 +221,89 @@ fn trains_from_closed_and_reassigned_requests_in_the_database() {
     );
     assert!(!stdout.contains("graffiti"), "{stdout}");
 }
+
+/// Reads the child's stderr on a thread and waits (bounded) for a line containing `needle`.
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(l) if l.contains(needle) => return l,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    panic!("no line with {needle:?} from serve within 30 s");
+}
+
+#[test]
+fn serve_reloads_the_model_on_sighup_and_keeps_it_when_the_new_file_is_bad() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("reports.csv");
+    std::fs::write(&csv, REPORTS).unwrap();
+    let model = dir.path().join("routing.model");
+    let train = |cfg: &Path| {
+        ok(&run(
+            &[
+                "train-routing",
+                csv.to_str().unwrap(),
+                "--out",
+                model.to_str().unwrap(),
+            ],
+            cfg,
+            b"",
+        ))
+    };
+    // Training gets its own settings (and data dir), apart from the running service's.
+    let trainer_dir = dir.path().join("trainer");
+    std::fs::create_dir(&trainer_dir).unwrap();
+    let trainer = config(&trainer_dir, "");
+    train(&trainer);
+    let cfg = config(
+        dir.path(),
+        &format!("[routing]\nmodel = \"{}\"\n", model.display()),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connect311"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve runs");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(l);
+        }
+    });
+    let hup = |pid: u32| {
+        let s = Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(s.success());
+    };
+    wait_for(&lines, "routing:  rules + model");
+    wait_for(&lines, "Ctrl-C to stop");
+    std::fs::write(&model, b"half a file").unwrap();
+    hup(child.id());
+    let l = wait_for(&lines, "SIGHUP");
+    assert!(
+        l.contains("not reloaded") && l.contains("routing.model"),
+        "{l}"
+    );
+    train(&trainer);
+    hup(child.id());
+    let l = wait_for(&lines, "SIGHUP");
+    assert!(l.contains("routing model reloaded"), "{l}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
