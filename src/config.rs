@@ -44,6 +44,19 @@ pub struct Settings {
     /// Readiness thresholds and how supervised workers are restarted (`crate::monitor::HealthSettings`).
     #[serde(default)]
     pub health: crate::monitor::HealthSettings,
+    /// The learned routing model (`[routing]`); rules alone without it.
+    #[serde(default)]
+    pub routing: RoutingSettings,
+}
+
+/// `[routing]`: a model trained on the city's past requests (`connect311 train-routing`), loaded at start and
+/// again on SIGHUP.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Path of the model file; rules alone when absent.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
 }
 
 /// Where the HTTP side listens. Opt-in, so two local instances (and the tests) never fight over a port.
@@ -449,6 +462,18 @@ mod tests {
         let err = Settings::from_toml_str("[outbox]\nmax_attempts = \"many\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("outbox.max_attempts"), "{msg}");
+    }
+
+    #[test]
+    fn routing_model_is_optional_and_checked_for_unknown_keys() {
+        assert!(Settings::from_toml_str("").unwrap().routing.model.is_none());
+        let s = Settings::from_toml_str("[routing]\nmodel = \"data/routing.model\"\n").unwrap();
+        assert_eq!(
+            s.routing.model.unwrap(),
+            PathBuf::from("data/routing.model")
+        );
+        let err = Settings::from_toml_str("[routing]\nmodle = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("modle"), "{err}");
     }
 
     #[test]

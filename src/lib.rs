@@ -10,6 +10,7 @@ pub mod http;
 pub mod monitor;
 pub mod outbox_worker;
 pub mod report;
+pub mod routing_model;
 pub mod serve;
 pub mod store;
 pub mod supervise;

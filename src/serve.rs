@@ -62,6 +62,17 @@ pub fn start(
         start_chat(&sup, &desk, gw);
     }
     start_inbox(&sup, &desk);
+    #[cfg(unix)]
+    {
+        let hup = crate::routing_model::listen_for_hangup()?;
+        let (r, s, c) = (
+            desk.router.clone(),
+            desk.settings.clone(),
+            sup.cancel.clone(),
+        );
+        sup.tracker
+            .spawn(crate::routing_model::reload_on_hangup(hup, r, s, c));
+    }
     let (d, c, m) = (desk.clone(), sup.cancel.clone(), sup.monitor.clone());
     sup.spawn(Component::Outbox, move || {
         let (d, dl, m, c) = (d.clone(), deliverers.clone(), m.clone(), c.clone());
@@ -194,6 +205,15 @@ fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
         None => eprintln!(
             "  mail out: {} (one .eml per message)",
             s.data_dir.join("outgoing-mail").display()
+        ),
+    }
+    match &s.routing.model {
+        Some(m) => eprintln!(
+            "  routing:  rules + model {} (kill -HUP to reload)",
+            m.display()
+        ),
+        None => eprintln!(
+            "  routing:  rules (add [routing] model = \"FILE\" from `connect311 train-routing`)"
         ),
     }
     eprintln!(

@@ -8,6 +8,7 @@ mod public;
 mod requests;
 mod schedule;
 mod stats;
+mod training;
 mod work_orders;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ use sqlx::ConnectOptions;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use stats::{OutboxStats, RequestCount};
+pub use training::TrainingExample;
 
 /// Runs the same block against whichever pool backs the store; `$p` is bound to that pool.
 macro_rules! on_pool {
