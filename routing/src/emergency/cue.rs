@@ -77,8 +77,16 @@ pub(super) enum Part {
     Stranger,
     /// sewer, septic, drenaje: a smell from there is sewer gas, not a gas leak.
     Sewer,
-    /// telephone, internet, cable TV, Telmex: lines that are not power lines.
-    Telecom,
+    /// heard, hear, sounds like, se oyen, escuché: shots heard are shots fired.
+    Hear,
+    /// inside, in it, adentro, dentro: people inside a vehicle or place.
+    Inside,
+    /// people, a family, the driver, gente, personas: who can be inside a car swept by water.
+    Occupant,
+    /// not home, on vacation, no hay nadie: the owners are away.
+    Away,
+    /// telephone, internet, cable TV, Telmex, a fence: wires that are not power lines.
+    OtherWire,
     /// grill, fire pit, fireplace, fogata: a fire meant to burn.
     Hearth,
 }

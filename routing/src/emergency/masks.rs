@@ -22,6 +22,9 @@ pub(super) const MASKS: &[&str] = &[
     "{no one,nobody,noone,no one else} {was ,is ,got ,were ,}{hurt,injured,killed,trapped}|no injuries|no injured\
      |{no one,nobody,nadie} {inside,in it,adentro,dentro}\
      |not hurt|not injured|wasnt hurt|werent hurt|wasnt injured|werent injured|without injuries|unhurt|uninjured",
+    // not wanting to live somewhere
+    "{no quiere,no quiero,ya no quiere,ya no quiero,no queremos,no quieren} vivir {aqui,aca,ahi,en,cerca,junto,asi,con}\
+     |want to live {here,there,in,near,next,on,with,like,by}",
     // not answering messages is not being unresponsive
     "{not responding,unresponsive,nonresponsive,non responsive} {to,on,about,with}|no {responde,responden,contesta,contestan} {a,los,las,el,la,mis}",
     // words that are not about people
@@ -30,7 +33,7 @@ pub(super) const MASKS: &[&str] = &[
     "dead {end,ends,zone,battery,batteries,bolt,tired,serious,last,set,silent,spot,leaves,grass,branch,branches,tree\
      ,trees,bush,bushes,plants,plant,stop,center,weight,air,space,animal,animals,rat,rats,bird,birds,raccoon,deer\
      ,squirrel,skunk,dog,cat,possum,fish,bugs,lawn,light,lights,streetlight,phone,line,car,cars}|deadline",
-    "body shop|body of water|auto body|body work|bodywork|body cam",
+    "pool area|pool deck|body shop|body of water|auto body|body work|bodywork|body cam",
     "drowning in {trash,garbage,litter,leaves,debris,paperwork,weeds,noise,complaints,potholes,bills,traffic,work,mud}",
     "{stuck,trapped} in {traffic,the traffic}",
     // shooting that is not gunfire; weapons that are tools or toys
@@ -38,7 +41,8 @@ pub(super) const MASKS: &[&str] = &[
      ,pictures,video,videos,a show,range}|shoot fireworks|shoot off fireworks|photo shoot|shooting range|gun range\
      |rifle range|{gun,guns} {shop,shops,store,stores,show}\
      |{nail,water,glue,toy,staple,squirt,spray,heat,bb,paintball,airsoft,caulk,caulking} {gun,guns}|paintball|airsoft\
-     |{a,the,this,some,two} shot of|shots of|screenshot*|flu shot|shot glass|knife sharpening|butter knife",
+     |{a,the,this,some,two} shot of|shots of|shot clock|shot put\
+     |{shot,shooting,shoot} {a,the,some} {movie,film,video,scene,commercial,photo,photos,picture,pictures}|screenshot*|flu shot|shot glass|knife sharpening|butter knife",
     "beat up {car,cars,truck,van,old car,vehicle,couch,mattress}|beaten up {car,truck,van}",
     // idioms about accidents, not self-harm
     "suicide {barrier,barriers,prevention,hotline,fence,fencing,net,nets,lane,door,doors,watch,squeeze,sign,signs}\

@@ -46,9 +46,9 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(sign(CarbonMonoxide).sure().near(&[(Sounding, 3)])),
         "co {detector,detectors,alarm,alarms}",
     ),
-    (s(sign(PowerLine).follow(Down, 4).unless(Telecom)), WIRE_WORDS),
-    (s(sign(PowerLine).near(&[(Down, 1)]).unless(Telecom)), WIRE_WORDS),
-    (s(sign(PowerLine).near(&[(Spark, 4)]).unless(Telecom)), WIRE_WORDS),
+    (s(sign(PowerLine).follow(Down, 8).unless(OtherWire)), WIRE_WORDS),
+    (s(sign(PowerLine).near(&[(Down, 1)]).unless(OtherWire)), WIRE_WORDS),
+    (s(sign(PowerLine).near(&[(Spark, 8)]).unless(OtherWire)), WIRE_WORDS),
     (
         s(sign(PowerLine)),
         "downed {line,lines,wire,wires,power line,power lines,powerline,powerlines}|live wire|live wires\
@@ -77,6 +77,14 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "kicking|dragging|threatening",
     ),
     (
+        s(sign(Violence).near(&[(Hear, 4)])),
+        "shots|shot|gunshot|gun shots",
+    ),
+    (
+        s(sign(Violence)),
+        "{gun,guns,a gun,gunshot,shotgun,pistol} {went,goes,going,go,just went} off",
+    ),
+    (
         s(sign(Violence).weak().living()),
         "{screaming,yelling,shouting,screams,yells,shouts,scream,yell,begging} {for help,help}|help help",
     ),
@@ -93,6 +101,15 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (s(sign(CrimeInProgress).present().near(&[(Stranger, 3)])), HOME_WORDS),
     (
+        s(sign(CrimeInProgress).living().present().near(&[(Away, 12), (Stranger, 12)])),
+        "loading|carrying|taking|breaking|going in|going into|climbing|climbed|prying|kicking|stealing\
+         |cargando|sacando|llevandose|metiendose|brincando|saltando",
+    ),
+    (
+        s(sign(CrimeInProgress).living().now()),
+        "smashing|vandalizing|destroying|breaking things|trashing|rompiendo|quebrando|destrozando|vandalizando",
+    ),
+    (
         s(sign(CrimeInProgress).living().now()),
         "broke in|broke into|broken into|break in|breakin|broke in to|robbed|robbing|burglarized|stealing|steal\
          |stole|robbery|burglary|break ins|theft|mugging|vandalizing|someone in|someone inside",
@@ -106,6 +123,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(MED.living()),
         "unconscious|unconcious|unconsious|unconcsious|uncounscious|seizure|seizures|seizing|convulsing\
+         |throat is closing|throat closing|throat is swelling|cant swallow|anaphylactic|anaphylaxis|epipen\
+         |having {an,a really bad,a bad,a severe,a serious} allergic reaction|going into shock\
          |heart attack|cardiac arrest|having a stroke|stroke|overdos*|od ing|oding|turning blue|no pulse|dead body\
          |a body|bleeding {badly,heavily,a lot,alot,profusely,everywhere,bad,out}|lots of blood|so much blood\
          |blood everywhere",
@@ -150,6 +169,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(sign(Drowning).living().near(&[(Water, 8)])),
         "going under|went under|cant swim|can not swim|cannot swim|doesnt know how to swim|dont know how to swim\
+         |{hasnt,didnt,never,has not,did not} {come,came} {up,back up,out}\
          |struggling|{yelling,screaming,shouting,crying} for help|calling for help|{yelling,screaming} help",
     ),
     (
@@ -158,12 +178,17 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (s(sign(Drowning).object(2).near(&[(Flood, 6)])), "swept|washed|pulled"),
     (
+        s(sign(Drowning).person().near(&[(InWater, 8)])),
+        "holding on to|hanging on to|clinging to|hanging onto|holding onto",
+    ),
+    (
         s(sign(Trapped).near(&[(Vehicle, 4)])),
         "swept {away,out,off,downstream,out to sea}|got swept|being swept|washed away|carried away",
     ),
     (
-        s(sign(Drowning).person().near(&[(Water, 3)])),
-        "fell in|fell into|fallen into|falls into|fell off|slipped into|was pushed into|is in the water\
+        s(sign(Drowning).person().near(&[(Water, 5)])),
+        "fell in|fell into|fallen into|falls into|fell off|fell out of|fell overboard|went overboard|thrown from\
+         |slipped into|was pushed into|is in the water\
          |are in the water",
     ),
     (
@@ -182,8 +207,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "stuck|cant get out|cannot get out|can not get out|couldnt get out|unable to get out",
     ),
     (
-        s(sign(Trapped).near(&[(Flood, 10)])),
-        "with {a family,people,kids,children,someone,a person,passengers,a driver,the driver} {inside,in it}",
+        s(sign(Trapped).near(&[(Occupant, 2), (Flood, 10)])),
+        "inside|in it|still inside|on board",
     ),
     (
         s(sign(SelfHarm).living()),
@@ -200,6 +225,11 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         s(sign(SelfHarm).living().sure().near(&[(Intent, 1)])),
-        "{kill,hurt,cut,harm,hang,shoot,poison} {himself,herself,myself,themselves,themself}",
+        "{kill,hurt,cut,harm,hang,shoot,poison} {himself,herself,myself,themselves,themself}|end it|end his life\
+         |end her life|end my life|end their life",
+    ),
+    (
+        s(sign(SelfHarm).living()),
+        "{doesnt,dont,does not,do not} want to {live,be alive,be here anymore}|{wants,want} to be dead|better off dead",
     ),
 ];

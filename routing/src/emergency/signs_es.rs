@@ -19,6 +19,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |agarrando fuego|tomo fuego|se incendia|se incendio|se esta incendiando|incendiando|quemandose\
          |{lleno,llena,llenos} de humo",
     ),
+    (s(sign(Fire).near(&[(Flow, 2)])), "fuego|llamas|lumbre"),
     (
         s(sign(Fire).near(&[(Flow, 3), (Building, 7)])),
         "humo|humo negro|mucho humo|demasiado humo",
@@ -39,14 +40,16 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "monoxido|intoxicad* {por,con} {gas,monoxido,humo}",
     ),
     (
-        s(sign(PowerLine).unless(Telecom)),
+        s(sign(PowerLine).unless(OtherWire)),
         "{cables,cable} {caidos,caido,tirados,tirado}|transformador {exploto,trono,echando chispas,en llamas,se incendio,sacando chispas}\
          |{exploto,trono} el transformador",
     ),
     (
         s(sign(Violence)),
         "balacera|balaceras|balazos|balazo|disparos|disparo|dispararon|disparando|le dispararon|le disparan\
-         |tiroteo|tiros|balearon|baleado*|apunal*|acuchill*|navajazo*|machetazo*\
+         |tiroteo|tiros|balea*|apunal*\
+         |{dando,dandole,dandoles,dan,dieron,dio,daban,poniendo,pusieron,metiendo} {una,la,} {golpiza,paliza,madriza,putiza}\
+         |acaban de {matar,disparar,golpear,apunalar}|acuchill*|navajazo*|machetazo*\
          |con {un ,una ,}{arma,armas,pistola,pistolas,cuerno de chivo,rifle}\
          |esta armado|estan armados|armado con|violencia familiar|violencia domestica|secuestr*\
          |{golpeando,pegando,atacando,ahorcando,arrastrando,madreando} a {una,un,su,la,el,mi}\
@@ -92,7 +95,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         s(MED.living()),
-        "inconsciente|inconciente|inconsiente|desmayad*|se desmayo|se desmaya|se desvanecio|convulsion*\
+        "inconsciente|inconciente|inconsiente|reaccion alergica|choque anafilactico|se le cierra la garganta\
+         |no puede tragar|desmayad*|se desmayo|se desmaya|se desvanecio|convulsion*\
          |esta convulsionando|le dio un ataque|le esta dando un ataque|le dio un infarto|infarto|paro cardiaco\
          |paro respiratorio|sobredosis|sangrando mucho|mucha sangre|sangra mucho|se esta asfixiando|asfixiando\
          |cadaver|un cuerpo|una persona muerta|un muerto|hay un muerto",
@@ -133,6 +137,10 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "no sabe nadar|no saben nadar|se hundio|se esta hundiendo|pidiendo auxilio|gritando auxilio|pide auxilio",
     ),
     (
+        s(sign(Drowning).person().near(&[(Water, 8)])),
+        "ya no salio|no ha salido|no lo encontramos|no la encontramos|agarrado de|agarrada de",
+    ),
+    (
         s(sign(Drowning).living().upgrade(&[(Vehicle, Trapped)])),
         "se {lo,la,los,las} {llevo,esta llevando,estan llevando,llevaba} {la corriente,el agua,el arroyo,el rio}\
          |{lo,la,los,las} {arrastra,arrastro,esta arrastrando} {la corriente,el agua,el arroyo}",
@@ -151,14 +159,15 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (s(TRAP.living().near(&[(Vehicle, 5)])), "encerrad*"),
     (
-        s(sign(Trapped).near(&[(Flood, 10)])),
-        "{con,y} {gente,personas,una familia,ninos,alguien,un senor,una senora} {adentro,dentro}",
+        s(sign(Trapped).near(&[(Occupant, 2), (Flood, 10)])),
+        "adentro|dentro|a bordo",
     ),
     (
         s(sign(SelfHarm).living()),
         "suicid*|se va a matar|se quiere matar|quiere matarse|va a matarse|me voy a matar|me quiero matar\
          |matarse|se {quiere,va a} quitar la vida|quitarse la vida|quitarme la vida|hacerse dano\
-         |se quiere hacer dano|cortarse las venas|se corto las venas|se quiere colgar|ahorcarse|se quiere ahorcar",
+         |se quiere hacer dano|cortarse las venas|se corto las venas|se quiere colgar|ahorcarse|se quiere ahorcar\
+         |{ya no,no} {quiere,quiero,queria} vivir|{quiere,quiero} morir*|se quiere morir|me quiero morir",
     ),
     (
         s(sign(SelfHarm).living().near(&[(High, 10)])),

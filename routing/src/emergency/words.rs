@@ -18,8 +18,8 @@ pub(super) const HOME_WORDS: &str = "{in,inside} {my,our} {house,home,apartment,
 /// Crashes (EN + ES): a sign with an injury nearby.
 pub(super) const CRASH_WORDS: &str = "crash|crashed|car crash|accident|collision|wreck|wrecked|hit and run|hit n run|hit by a {car,truck,bus,van,vehicle,driver}\
          |struck by|run over|ran over|car vs|vs pedestrian|versus pedestrian|off the road\
-         |{crashed,slammed,smashed,ran,drove,went} into|into a {pole,tree,wall,house,building,fence,ditch,store}|flipped|flipped over|rolled over|overturned|t boned|rear ended|head on\
-         |pile up|pileup|accidente|choque|chocaron|choco|chocado|carambola|volcadura|volcado|volco|se volco\
+         |{crashed,slammed,smashed,ran,drove,went} into|into a {pole,tree,wall,house,building,fence,ditch,store}|flipped|flipped over|rolled over|overturned|upside down|on its roof|t boned|rear ended|head on\
+         |pile up|pileup|accidente|choque|chocaron|choco|chocado|carambola|volcadura|volcado|volco|se volco|se volteo|volteado|volteada|se volcaron|dio vueltas\
          |atropell*|arrollad*|embistio|se estrello|estrello";
 
 const PERSON: Cue = Cue::Subject(Subject::Person);
@@ -130,7 +130,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Part(Part::Down),
-        "down|fell|fallen|came down|falling|on the ground|{laying,lying} {across,in,on} the {road,street}\
+        "down|fell|fallen|came down|falling|snapped|snapped off|on the ground|{laying,lying} {across,in,on} the {road,street}\
          |touching the ground|caido|caidos|caida|caidas|se cayo|se cayeron|cayo|en el suelo|en el piso|tirado\
          |tirados|tirada|tiradas|hasta el suelo|arrastrando",
     ),
@@ -152,7 +152,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         Cue::Part(Part::Water),
         "water|river|lake|pond|canal|pool|swimming pool|ocean|sea|bay|harbor|harbour|creek|stream|reservoir|quarry\
-         |ice|current|waves|surf|agua|rio|lago|laguna|alberca|piscina|mar|presa|arroyo|pozo|estanque|corriente\
+         |ice|current|waves|surf|kayak|canoe|boat|raft|tube|paddleboard|jet ski|agua|lancha|rio|lago|laguna|alberca|piscina|mar|presa|arroyo|pozo|estanque|corriente\
          |represa|acequia|dren",
     ),
     (
@@ -221,9 +221,30 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "sewer|sewers|sewage|septic|drenaje|alcantarilla|alcantarillado|coladera|aguas negras",
     ),
     (
-        Cue::Part(Part::Telecom),
+        Cue::Part(Part::Hear),
+        "hear|heard|hearing|hears|sounds like|sounded like|se oyen|se oye|se escuchan|se escucha|escuche|escuchamos\
+         |oimos|oi",
+    ),
+    (
+        Cue::Part(Part::Inside),
+        "inside|in it|on board|trapped inside|adentro|dentro|a bordo|arriba del carro",
+    ),
+    (
+        Cue::Part(Part::Occupant),
+        "people|persons|a person|someone|somebody|family|a family|kids|children|a child|a baby|passengers|driver\
+         |a man|a woman|a guy|a lady|a mom|gente|personas|una persona|alguien|familia|una familia|ninos|un nino\
+         |una nina|un bebe|pasajeros|chofer|conductor|un senor|una senora|un hombre|una mujer|senores",
+    ),
+    (
+        Cue::Part(Part::Away),
+        "not home|arent home|isnt home|are away|is away|on vacation|out of town|nobody home|no one home|nobody is home\
+         |no hay nadie|no estan|andan de viaje|salieron de viaje|esta sola|estan solos",
+    ),
+    (
+        Cue::Part(Part::OtherWire),
         "telephone|phone|internet|cable tv|tv|television|fiber|fibre|comcast|verizon|spectrum|cable company|telefono\
-         |telefonos|telmex|television|cablevision|megacable|fibra|izzi|totalplay",
+         |telefonos|telmex|television|cablevision|megacable|fibra|izzi|totalplay|fence|fencing|barbed|clothesline\
+         |christmas lights|cerca|barda|alambrado|tendedero",
     ),
     (
         Cue::Part(Part::Hearth),
