@@ -98,6 +98,8 @@ pub(super) enum Who {
     Free,
     /// Not an animal, a role or a thing (a person or nobody named).
     Living,
+    /// Anything but an animal: a crime's subject may be the thing stolen ("se están robando un carro").
+    NotAnimal,
     /// A person must be named (or a pronoun standing for one).
     Person,
 }
@@ -153,6 +155,10 @@ pub(super) const fn sign(kind: EmergencyKind) -> Sign {
 impl Sign {
     pub(super) const fn living(mut self) -> Sign {
         self.who = Who::Living;
+        self
+    }
+    pub(super) const fn not_animal(mut self) -> Sign {
+        self.who = Who::NotAnimal;
         self
     }
     pub(super) const fn person(mut self) -> Sign {

@@ -20,7 +20,8 @@ const PRIORITY: [EmergencyKind; 11] = [
     Medical,
 ];
 
-/// How far (in words) things reach: the subject before a sign, a time word in the sentence, an upgrade.
+/// How far (in words) things reach: the subject before a sign, a hedge, a time word in the sentence. Context
+/// that changes a sign's kind (a crash beside an injury) reaches the whole sentence.
 const SUBJECT_BEFORE: usize = 8;
 const SUBJECT_AFTER: usize = 4;
 const ANTECEDENT: usize = 20;
@@ -90,6 +91,8 @@ fn subject_evidence(hits: &[Hit], at: &Hit, who: Who) -> Option<Option<Hit>> {
         (Who::Free, _) => Some(None),
         (Who::Living, Some(Subject::Role | Subject::Animal | Subject::Thing)) => None,
         (Who::Living, _) => Some(None),
+        (Who::NotAnimal, Some(Subject::Animal)) => None,
+        (Who::NotAnimal, _) => Some(None),
         (Who::Person, Some(Subject::Person)) => Some(subject.map(|(h, _)| *h)),
         (Who::Person, _) => None,
     }
@@ -120,7 +123,7 @@ fn context(hits: &[Hit], at: &Hit, sign: &Sign) -> Option<Vec<Hit>> {
 fn upgraded(hits: &[Hit], at: &Hit, sign: &Sign) -> EmergencyKind {
     sign.upgrade
         .iter()
-        .find(|(part, _)| nearest_part(hits, at, *part, SENTENCE_REACH).is_some())
+        .find(|(part, _)| nearest_part(hits, at, *part, usize::MAX).is_some())
         .map_or(sign.kind, |&(_, kind)| kind)
 }
 

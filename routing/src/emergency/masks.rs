@@ -21,6 +21,8 @@ pub(super) const MASKS: &[&str] = &[
     // nobody hurt
     "{no one,nobody,noone,no one else} {was ,is ,got ,were ,}{hurt,injured,killed,trapped}|no injuries|no injured\
      |{no one,nobody,nadie} {inside,in it,adentro,dentro}\
+     |not {down,sparking,on the ground,fallen,live,on fire,burning,bleeding,breathing hard}\
+     |no {esta,estan} {caido,caidos,caida,tirado,tirados,echando chispas}\
      |not hurt|not injured|wasnt hurt|werent hurt|wasnt injured|werent injured|without injuries|unhurt|uninjured",
     // not wanting to live somewhere
     "{no quiere,no quiero,ya no quiere,ya no quiero,no queremos,no quieren} vivir {aqui,aca,ahi,en,cerca,junto,asi,con}\

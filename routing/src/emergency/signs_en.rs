@@ -29,6 +29,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "smoke|thick smoke|black smoke|heavy smoke|dark smoke",
     ),
     (s(sign(Fire).unless(Wire)), "explosion|explosions|exploded"),
+    (s(sign(Fire).near(&[(Flow, 2)]).unless(Hearth)), "fire|fire and smoke|flames and smoke"),
     (
         s(sign(GasLeak).sure().near(&[(Smell, 4)]).unless(Sewer)),
         "gas|natural gas|propane|gas line|gas lines|gas main|methane",
@@ -56,7 +57,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         s(sign(Violence)),
-        "shots fired|shot fired|shots being fired|gunshot*|gun shot*|gunfire|gun fire|opened fire|open fire on\
+        "shots fired|shot fired|shots being fired|fired {a gun,shots,a shot,his gun,a weapon,into the}\
+         |{fired,firing} at {people,cars,someone,me,us,him,her,them,a car,the car,the house,police}|firing {a gun,shots}|gunshot*|gun shot*|gunfire|gun fire|opened fire|open fire on\
          |shooting at|a shooting|mass shooting|active shooter|shooter|gunman|someone shooting\
          |{is,are,been,was,got,getting,being,just got,just been} shot\
          |shot {him,her,them,someone,somebody,a man,a woman,a guy,a kid,my}|stabbed|stabbing|stab wound*|knifed\
@@ -89,30 +91,34 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "{screaming,yelling,shouting,screams,yells,shouts,scream,yell,begging} {for help,help}|help help",
     ),
     (
-        s(sign(CrimeInProgress).living()),
+        s(sign(CrimeInProgress).not_animal()),
         "breaking in|breaking into|braking into|breakin in|breaking in to|break in in progress\
          |{burglary,robbery,break in,home invasion,carjacking} in progress\
          |{trying,tryin} to {break in,break into,get in,get into,open,pry,force,steal,break the,kick in,break down}\
          |prying {open,the,at}|jimmying|kicking {in,down} the door|kicking {the,my,our} door\
          |forcing {the,a,my} {door,window,lock}|forcing open|smashing {car,the,a,windows,my}\
          |breaking {car,the,a,my} window*|breaking windows|burglarizing|looting|intruder|intruders|burglar|burglars|prowler|prowlers|home invasion\
-         |carjacking|just {broke in,broke into,robbed,got robbed,broke in to}\
+         |carjacking|just {broke in,broke into,robbed,got robbed,broke in to,smashed,kicked in,busted,stole}\
          |{going,rummaging} through {my,our} {stuff,things,car,cars}",
     ),
     (s(sign(CrimeInProgress).present().near(&[(Stranger, 3)])), HOME_WORDS),
     (
-        s(sign(CrimeInProgress).living().present().near(&[(Away, 12), (Stranger, 12)])),
+        s(sign(CrimeInProgress).not_animal().present().near(&[(Away, 12), (Stranger, 12)])),
         "loading|carrying|taking|breaking|going in|going into|climbing|climbed|prying|kicking|stealing\
          |cargando|sacando|llevandose|metiendose|brincando|saltando",
     ),
     (
-        s(sign(CrimeInProgress).living().now()),
+        s(sign(CrimeInProgress).now().near(&[(Stranger, 4)])),
+        "{inside,in} {the,a} {closed,empty,locked,boarded up}",
+    ),
+    (
+        s(sign(CrimeInProgress).not_animal().now()),
         "smashing|vandalizing|destroying|breaking things|trashing|rompiendo|quebrando|destrozando|vandalizando",
     ),
     (
-        s(sign(CrimeInProgress).living().now()),
+        s(sign(CrimeInProgress).not_animal().now()),
         "broke in|broke into|broken into|break in|breakin|broke in to|robbed|robbing|burglarized|stealing|steal\
-         |stole|robbery|burglary|break ins|theft|mugging|vandalizing|someone in|someone inside",
+         |stole|robbery|burglary|theft|mugging|vandalizing|someone in|someone inside",
     ),
     (
         s(MED.living().unless(Fume)),
@@ -164,6 +170,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(sign(Drowning).living()),
         "drowning|is drowning|fell through the ice|{fell,went,broke,gone,falling} through the ice|through the ice\
+         |through the thin ice|through thin ice\
          |floating face down|face down in the water|pulled under|rip current|caught in a rip",
     ),
     (
@@ -177,6 +184,10 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "swept {away,out,off,downstream,out to sea}|got swept|being swept|washed away|carried away",
     ),
     (s(sign(Drowning).object(2).near(&[(Flood, 6)])), "swept|washed|pulled"),
+    (
+        s(sign(Drowning).living().near(&[(Water, 3)])),
+        "fell through|went through|broke through|falling through|fallen through",
+    ),
     (
         s(sign(Drowning).person().near(&[(InWater, 8)])),
         "holding on to|hanging on to|clinging to|hanging onto|holding onto",
@@ -203,7 +214,11 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "{car,truck,van,suv,vehicle} {,is }{floating,underwater,under water,submerged,sinking,being swept,swept away}",
     ),
     (
-        s(TRAP.living().near(&[(Flood, 8)])),
+        s(TRAP.near(&[(Flood, 6), (Vehicle, 6)])),
+        "stuck|is stuck|got stuck|stalled|stranded",
+    ),
+    (
+        s(TRAP.person().near(&[(Flood, 8)])),
         "stuck|cant get out|cannot get out|can not get out|couldnt get out|unable to get out",
     ),
     (
@@ -215,13 +230,15 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "kill {himself,herself,myself}|killing {himself,herself,myself}|suicid*\
          |end {his,her,my,their} {life,own life}|take {his,her,my,their} own life|{take,taking} {his,her,my} life\
          |{cutting,hanging,harming,hurting} {himself,herself,myself,themselves}|self harm|selfharm\
-         |{wants,want,wanted,threatening,threatened,going,trying,about,ready} to jump|wants to die|wanna die\
+         |{wants,want,wanted,threatening,threatened,going,trying,about,ready} to {jump,let go}|wants to die|wanna die\
+         |{going to,gonna,wants to,threatening to,about to,will,trying to} {take,swallow,overdose on} {all,a bunch of,a bottle of,the whole bottle of,all of} {her,his,my,the,} pills\
          |end it all|wants to end it|ending it|{ending,end} {his,her,my,their} life|{outside,over} {the,of the} {railing,rail,ledge}\
          |on the ledge|talking about {ending it,killing himself,killing herself,dying,suicide,jumping}",
     ),
     (
-        s(sign(SelfHarm).living().near(&[(High, 6)])),
-        "{sitting,standing,hanging,climbing} on the edge|on the edge of|{climbed,climbing} over the",
+        s(sign(SelfHarm).person().near(&[(High, 6)])),
+        "{sitting,standing,hanging,climbing} on the edge|on the edge of|{climbed,climbing} over the\
+         |{hanging,dangling} {off,from}|{standing,sitting} on the outside of|on the outside of",
     ),
     (
         s(sign(SelfHarm).living().sure().near(&[(Intent, 1)])),

@@ -53,7 +53,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |con {un ,una ,}{arma,armas,pistola,pistolas,cuerno de chivo,rifle}\
          |esta armado|estan armados|armado con|violencia familiar|violencia domestica|secuestr*\
          |{golpeando,pegando,atacando,ahorcando,arrastrando,madreando} a {una,un,su,la,el,mi}\
-         |{estan,esta} {golpeando,pegando,atacando,ahorcando,arrastrando,madreando,apunalando,acuchillando,violando}\
+         |{estan,esta} {golpeando,pegando,atacando,ahorcando,madreando,apunalando,acuchillando,violando}\
          |{me,nos,la,lo,te} {quiere,quieren,va a,van a} matar|amenazando {con,a}|amenaza con matar\
          |abuso sexual|pelea con {cuchillos,armas,machetes,navajas}",
     ),
@@ -61,6 +61,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(sign(Violence).near(&[(Wield, 2)])),
         "pistola|pistolas|arma|armas|cuerno de chivo|cuchillo|cuchillos|navaja|navajas|machete",
     ),
+    (s(sign(Violence).unless(Flood)), "{estan,esta} arrastrando"),
+    (s(sign(Drowning).person().near(&[(Flood, 4)]).upgrade(&[(Vehicle, Trapped)])), "arrastra*"),
     (
         s(sign(Violence).object(2)),
         "asaltando|golpeando|pegando|atacando|apunalando|acuchillando|ahorcando|madreando",
@@ -71,7 +73,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |gritando ayuda|pidiendo ayuda",
     ),
     (
-        s(sign(CrimeInProgress).living()),
+        s(sign(CrimeInProgress).not_animal()),
         "se {estan,esta} metiendo|se {quieren,quiere} meter|{quieren,quiere} entrar\
          |{tratando de,intentando,queriendo} {entrar,abrir,forzar,meterse,robar}|forzando {la,el,una,un,mi}\
          |rompiendo {la ventana,las ventanas,los vidrios,el vidrio,la puerta,el candado,la chapa}\
@@ -82,12 +84,13 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |se {estan,esta} robando|{estan,esta} {desvalijando,saqueando}",
     ),
     (
-        s(sign(CrimeInProgress).living().present()),
+        s(sign(CrimeInProgress).not_animal().present()),
         "robando|asaltando",
     ),
     (
-        s(sign(CrimeInProgress).living().now()),
-        "se metieron|se metio|robaron|asaltaron|entraron a robar|se metieron a robar|robo|asalto",
+        s(sign(CrimeInProgress).not_animal().now()),
+        "se metieron|se metio|robaron|asaltaron|entraron a robar|se metieron a robar|robo|asalto\
+         |se {estan,esta} llevando|llevandose",
     ),
     (
         s(MED.living().unless(Fume)),
@@ -143,7 +146,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(sign(Drowning).living().upgrade(&[(Vehicle, Trapped)])),
         "se {lo,la,los,las} {llevo,esta llevando,estan llevando,llevaba} {la corriente,el agua,el arroyo,el rio}\
-         |{lo,la,los,las} {arrastra,arrastro,esta arrastrando} {la corriente,el agua,el arroyo}",
+         |{lo,la,los,las} {arrastra,arrastro,esta arrastrando} {la corriente,el agua,el arroyo}\
+         |{la corriente,el agua,el arroyo,el rio} se {lo,la,los,las} {llevo,esta llevando,llevaba}",
     ),
     (
         s(sign(Drowning).person().near(&[(Water, 4)])),
@@ -153,6 +157,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(TRAP.living()),
         "atrapad*|prensad*|{quedo,quedaron} {prensado,prensados,prensada,atrapado,atrapados,atrapada}",
     ),
+    (s(TRAP.near(&[(Flood, 6), (Vehicle, 6)])), "atorad*|atascad*|varad*"),
     (
         s(TRAP.living().near(&[(Flood, 8)])),
         "atorad*|atascad*|varad*|no {puede,pueden,podemos,puedo} salir",

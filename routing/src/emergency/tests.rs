@@ -185,7 +185,7 @@ fn harm_words_need_a_person_not_a_role_an_animal_or_a_thing() {
         "the landlord of my friend is unresponsive",
         "the dog is not breathing",
         "the battery is dead",
-        "my car is stuck in the flood water",
+        "my car is stuck in the snow",
     ] {
         assert_eq!(detect(text), None, "{text}");
     }

@@ -78,7 +78,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Mark(Mark::Now),
-        "now|right now|rn|currently|at the moment|at this moment|as we speak|as i type|as i write|happening\
+        "now|right now|rn|currently|keeps rising|keep rising|still rising|keeps getting {higher,deeper}\
+         |keeps coming in|sigue subiendo|siguen subiendo|sigue creciendo|at the moment|at this moment|as we speak|as i type|as i write|happening\
          |in progress|ongoing|just now|minutes ago|moments ago|still {inside,in there,in the house,in the building}\
          |hurry|please hurry|immediately|help me|help us|send help|{send,need,needs,call} {an ,}ambulance|call 911\
          |ahorita|ahora|ahora mismo|ahorita mismo|en este momento|en estos momentos|en este instante|auxilio\
@@ -97,7 +98,9 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         Cue::Mark(Mark::Habit),
         "every|everytime|always|keeps|keep|kept|constantly|all the time|all day|all night|often|frequently\
-         |repeatedly|usually|regularly|whenever|all summer|lately|on weekends|siempre|cada|todos los dias\
+         |repeatedly|usually|regularly|whenever|all summer|lately|on weekends|recently|there have been\
+         |{for,over} {days,weeks,months,years,a week,a month,a year,a while,ages,the past week,the past month}\
+         |{have,has} been happening|when it rains|whenever it rains|cuando llueve|cada que llueve|siempre|cada|todos los dias\
          |todas las noches|todo el dia|toda la noche|a cada rato|seguido|a menudo|frecuentemente|constantemente\
          |los fines de semana|en las noches|en las tardes|diario|diariamente",
     ),
@@ -162,7 +165,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Part(Part::Vehicle),
-        "car|cars|truck|van|suv|vehicle|carro|coche|camioneta|auto|troca|camion",
+        "car|cars|truck|van|suv|vehicle|bus|motorcycle|train|taxi|cab|pickup|minivan|semi|jeep|carro|coche\
+         |camioneta|auto|troca|camion|moto|motocicleta|trailer|taxi|tren|pipa",
     ),
     (
         Cue::Part(Part::Flow),
