@@ -87,6 +87,8 @@ pub(super) enum Part {
     Away,
     /// telephone, internet, cable TV, Telmex, a fence: wires that are not power lines.
     OtherWire,
+    /// batteries, install, replace, missing: detectors that need upkeep, not an alarm going off.
+    Upkeep,
     /// grill, fire pit, fireplace, fogata: a fire meant to burn.
     Hearth,
 }
@@ -131,7 +133,7 @@ pub(super) struct Sign {
     /// Chosen only when no ordinary sign fired (a cry for help on its own).
     pub weak: bool,
     /// Context in the sentence that cancels the sign ("can't breathe" from a smell).
-    pub unless: Option<Part>,
+    pub unless: &'static [Part],
     /// Context in the sentence that turns the sign into another kind (injured + crash; the first that applies).
     pub upgrade: &'static [(Part, EmergencyKind)],
 }
@@ -147,7 +149,7 @@ pub(super) const fn sign(kind: EmergencyKind) -> Sign {
         object: None,
         sure: false,
         weak: false,
-        unless: None,
+        unless: &[],
         upgrade: &[],
     }
 }
@@ -193,8 +195,8 @@ impl Sign {
         self.weak = true;
         self
     }
-    pub(super) const fn unless(mut self, part: Part) -> Sign {
-        self.unless = Some(part);
+    pub(super) const fn unless(mut self, parts: &'static [Part]) -> Sign {
+        self.unless = parts;
         self
     }
     pub(super) const fn upgrade(mut self, upgrade: &'static [(Part, EmergencyKind)]) -> Sign {

@@ -127,11 +127,12 @@ fn upgraded(hits: &[Hit], at: &Hit, sign: &Sign) -> EmergencyKind {
         .map_or(sign.kind, |&(_, kind)| kind)
 }
 
-/// Hits in the same sentence as `at` within `reach` words, other than `at` itself.
+/// Hits in the same sentence as `at` within `reach` words, other than `at`'s own phrase.
 fn around<'a>(hits: &'a [Hit], at: &Hit, reach: usize) -> impl Iterator<Item = &'a Hit> + 'a {
     let at = *at;
-    hits.iter()
-        .filter(move |h| h.sentence == at.sentence && h.gap(&at) <= reach && h.start != at.start)
+    hits.iter().filter(move |h| {
+        h.sentence == at.sentence && h.gap(&at) <= reach && (h.start, h.end) != (at.start, at.end)
+    })
 }
 
 fn nearest_part<'a>(hits: &'a [Hit], at: &Hit, part: Part, reach: usize) -> Option<&'a Hit> {
@@ -171,7 +172,8 @@ fn blocked(hits: &[Hit], at: &Hit, sign: &Sign) -> bool {
         || (!sign.sure && maybe)
         || sign
             .unless
-            .is_some_and(|part| nearest_part(hits, at, part, SENTENCE_REACH).is_some())
+            .iter()
+            .any(|&part| nearest_part(hits, at, part, SENTENCE_REACH).is_some())
 }
 
 /// A person (or he/her/them) named right after the sign: the one it is done to.

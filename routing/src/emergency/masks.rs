@@ -20,7 +20,7 @@ pub(super) const MASKS: &[&str] = &[
      |choking hazard|choking the {drain,drains,tree,trees,sewer,plants}",
     // nobody hurt
     "{no one,nobody,noone,no one else} {was ,is ,got ,were ,}{hurt,injured,killed,trapped}|no injuries|no injured\
-     |{no one,nobody,nadie} {inside,in it,adentro,dentro}\
+     |{no one,nobody,nadie} {inside,in it,adentro,dentro}|a fuego lento|fuego lento\
      |not {down,sparking,on the ground,fallen,live,on fire,burning,bleeding,breathing hard}\
      |no {esta,estan} {caido,caidos,caida,tirado,tirados,echando chispas}\
      |not hurt|not injured|wasnt hurt|werent hurt|wasnt injured|werent injured|without injuries|unhurt|uninjured",
@@ -52,10 +52,12 @@ pub(super) const MASKS: &[&str] = &[
      |{hurt,kill} {themselves,themself,himself,herself} on {this,these,that,those,the}",
     // since/for a time: ongoing, so neither past nor a reason to ignore
     "since {last night,yesterday,last week,last month,last year,the other day}|desde {anoche,ayer,hace}",
-    // wires that are not power lines
-    "barbed wire|wire fence|chicken wire|wire mesh|wire basket|wire hanger|clothesline|cable company|cable box\
-     |{phone,telephone,cable tv,tv,internet,fishing,clothes,tow} {line,lines,wire,wires,cable,cables}\
-     |{cable,cables} {tv,company,box,internet}|{cable,cables} del telefono|{cable,cables} de telefono",
+    // wires that are not power lines (telephone and cable TV wires are context: `Part::OtherWire`)
+    "barbed wire|wire fence|chicken wire|wire mesh|wire basket|wire hanger|clothesline|cable company\
+     |{phone,telephone,fishing,clothes,tow} {line,lines}",
+    // places named after water ("River Rd", "the lake parking lot")
+    "{lake,river,beach,pond,pool,bay,harbor,creek,canal} {parking,parking lot,road,rd,drive,dr,street,st,avenue,ave\
+     ,walk,front,side,view,trail,path,park}",
     // Spanish equipment, services and hazards
     "hidrante*|boca de incendio|bocas de incendio|{riesgo,peligro} de {incendio,incendios,accidente,accidentes}\
      |prevencion de incendios|{salida,salidas} de {incendio,emergencia}|alarma contra incendios|gasolinera*\

@@ -21,17 +21,17 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |smoke filled|{house,building,apartment,apt,car,kitchen,grease,brush,grass,wild,forest,dumpster,trash,garage,structure,electrical,vehicle,big,huge,large,small,basement,attic,roof,truck,home,bus} fire",
     ),
     (
-        s(sign(Fire).unless(Hearth)),
+        s(sign(Fire).unless(&[Hearth])),
         "theres a fire|there is a fire|a fire|fire {in,at,inside,on,near,behind} {the,a,my,our,his,her,their,an}",
     ),
     (
         s(sign(Fire).near(&[(Flow, 3), (Building, 7)])),
         "smoke|thick smoke|black smoke|heavy smoke|dark smoke",
     ),
-    (s(sign(Fire).unless(Wire)), "explosion|explosions|exploded"),
-    (s(sign(Fire).near(&[(Flow, 2)]).unless(Hearth)), "fire|fire and smoke|flames and smoke"),
+    (s(sign(Fire).unless(&[Wire])), "explosion|explosions|exploded"),
+    (s(sign(Fire).near(&[(Flow, 2)]).unless(&[Hearth])), "fire|fire and smoke|flames and smoke"),
     (
-        s(sign(GasLeak).sure().near(&[(Smell, 4)]).unless(Sewer)),
+        s(sign(GasLeak).sure().near(&[(Smell, 4)]).unless(&[Sewer])),
         "gas|natural gas|propane|gas line|gas lines|gas main|methane",
     ),
     (
@@ -40,16 +40,16 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |{hit,broke,cut,ruptured,damaged} {a,the} gas {line,main,pipe}|gas {line,main,pipe} {hit,broke,broken,ruptured,cut}",
     ),
     (
-        s(sign(CarbonMonoxide).sure()),
+        s(sign(CarbonMonoxide).sure().unless(&[Upkeep])),
         "carbon monoxide|monoxide|co poisoning|co leak|co levels",
     ),
     (
         s(sign(CarbonMonoxide).sure().near(&[(Sounding, 3)])),
-        "co {detector,detectors,alarm,alarms}",
+        "{co,carbon monoxide,monoxide} {detector,detectors,alarm,alarms}",
     ),
-    (s(sign(PowerLine).follow(Down, 8).unless(OtherWire)), WIRE_WORDS),
-    (s(sign(PowerLine).near(&[(Down, 1)]).unless(OtherWire)), WIRE_WORDS),
-    (s(sign(PowerLine).near(&[(Spark, 8)]).unless(OtherWire)), WIRE_WORDS),
+    (s(sign(PowerLine).follow(Down, 8).unless(&[OtherWire])), WIRE_WORDS),
+    (s(sign(PowerLine).near(&[(Down, 1)]).unless(&[OtherWire])), WIRE_WORDS),
+    (s(sign(PowerLine).near(&[(Spark, 8)]).unless(&[OtherWire])), WIRE_WORDS),
     (
         s(sign(PowerLine)),
         "downed {line,lines,wire,wires,power line,power lines,powerline,powerlines}|live wire|live wires\
@@ -72,12 +72,11 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (s(sign(Violence).near(&[(Wield, 2)])), "gun|guns|pistol|pistols|rifle|handgun|firearm|shotgun|weapon|knife|knives|machete|blade"),
     (
         s(sign(Violence).object(2)),
-        "hitting|punching|slapping|beating|beating up|choking|strangling|attacking|assaulting|stabbing|shooting at",
+        "hitting|punching|slapping|beating|beating up|choking|strangling|attacking|assaulting|stabbing|shooting at\
+         |shooting|murdering|raping|kidnapping|mugging|robbing|jumping|beating on|pistol whipping",
     ),
-    (
-        s(sign(Violence).object(2).present()),
-        "kicking|dragging|threatening",
-    ),
+    (s(sign(Violence).object(2).present()), "kicking|threatening"),
+    (s(sign(Violence).object(2).present().unless(&[Water])), "dragging"),
     (
         s(sign(Violence).near(&[(Hear, 4)])),
         "shots|shot|gunshot|gun shots",
@@ -121,7 +120,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |stole|robbery|burglary|theft|mugging|vandalizing|someone in|someone inside",
     ),
     (
-        s(MED.living().unless(Fume)),
+        s(MED.living().unless(&[Fume])),
         "not breathing|isnt breathing|is not breathing|stopped breathing|no longer breathing|not breathin\
          |not breating|isnt breathin|barely breathing|cant breathe|cant breath|cannot breathe|cannot breath\
          |can not breathe|unable to breathe|trouble breathing|struggling to breathe",
@@ -129,6 +128,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(MED.living()),
         "unconscious|unconcious|unconsious|unconcsious|uncounscious|seizure|seizures|seizing|convulsing\
+         |{having,has} {chest pain,chest pains,bad chest pain,a heart attack}|eyes rolled back|eyes rolling back\
          |throat is closing|throat closing|throat is swelling|cant swallow|anaphylactic|anaphylaxis|epipen\
          |having {an,a really bad,a bad,a severe,a serious} allergic reaction|going into shock\
          |heart attack|cardiac arrest|having a stroke|stroke|overdos*|od ing|oding|turning blue|no pulse|dead body\
@@ -150,7 +150,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(MED.weak()),
         "{send,need,needs,call,get} {an ,}ambulance|ambulance needed",
     ),
-    (s(sign(CrashInjury).near(&[(Hurt, 10)])), CRASH_WORDS),
+    (s(sign(CrashInjury).not_animal().near(&[(Hurt, 10)])), CRASH_WORDS),
     (
         s(sign(CrashInjury).person().near(&[(Vehicle, 2)])),
         "hit by|struck by|run over by|knocked down by|mowed down by|hit by a|struck by a",
@@ -183,7 +183,10 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(sign(Drowning).person()),
         "swept {away,out,off,downstream,out to sea}|got swept|being swept|washed away|carried away",
     ),
-    (s(sign(Drowning).object(2).near(&[(Flood, 6)])), "swept|washed|pulled"),
+    (
+        s(sign(Drowning).object(2).near(&[(Water, 6)])),
+        "swept|washed|pulled|pulling|sweeping|carrying|dragging|took|taking",
+    ),
     (
         s(sign(Drowning).living().near(&[(Water, 3)])),
         "fell through|went through|broke through|falling through|fallen through",
@@ -209,6 +212,14 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |{stuck,trapped} in {the,an} {elevator,lift}",
     ),
     (s(TRAP.living().near(&[(Confine, 6)])), "trapped|pinned|pinned down"),
+    (
+        s(sign(Trapped).near(&[(Vehicle, 5), (Water, 4)])),
+        "drove into|drove through|went into|driven into|slid into|rolled into|plunged into|went off into",
+    ),
+    (
+        s(sign(Trapped).near(&[(Flood, 10), (Vehicle, 10)])),
+        "on the roof|on top of the car|on the hood",
+    ),
     (
         s(sign(Trapped)),
         "{car,truck,van,suv,vehicle} {,is }{floating,underwater,under water,submerged,sinking,being swept,swept away}",

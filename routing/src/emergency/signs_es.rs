@@ -24,23 +24,27 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(sign(Fire).near(&[(Flow, 3), (Building, 7)])),
         "humo|humo negro|mucho humo|demasiado humo",
     ),
-    (s(sign(Fire).unless(Wire)), "explosion|explosiones"),
+    (s(sign(Fire).unless(&[Wire])), "explosion|explosiones"),
     (
-        s(sign(GasLeak).sure().near(&[(Smell, 4)]).unless(Sewer)),
+        s(sign(GasLeak).sure().near(&[(Smell, 4)]).unless(&[Sewer])),
         "gas|gas natural|gas lp|propano",
     ),
-    (s(sign(Fire).unless(Hearth)), "hay fuego|fuego en"),
+    (s(sign(Fire).unless(&[Hearth, Weapon])), "fuego|hay fuego|fuego en|mucho fuego"),
     (
         s(sign(GasLeak).sure()),
         "fuga de gas|fugas de gas|escape de gas|tubo de gas roto|rompieron el tubo del gas",
     ),
-    (s(sign(GasLeak).sure().unless(Sewer)), "huele a gas|olor a gas"),
+    (s(sign(GasLeak).sure().unless(&[Sewer])), "huele a gas|olor a gas"),
     (
-        s(sign(CarbonMonoxide).sure()),
+        s(sign(CarbonMonoxide).sure().unless(&[Upkeep])),
         "monoxido|intoxicad* {por,con} {gas,monoxido,humo}",
     ),
     (
-        s(sign(PowerLine).unless(OtherWire)),
+        s(sign(CarbonMonoxide).sure().near(&[(Sounding, 3)])),
+        "{detector,detectores,alarma,alarmas} de monoxido",
+    ),
+    (
+        s(sign(PowerLine).unless(&[OtherWire])),
         "{cables,cable} {caidos,caido,tirados,tirado}|transformador {exploto,trono,echando chispas,en llamas,se incendio,sacando chispas}\
          |{exploto,trono} el transformador",
     ),
@@ -61,11 +65,16 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         s(sign(Violence).near(&[(Wield, 2)])),
         "pistola|pistolas|arma|armas|cuerno de chivo|cuchillo|cuchillos|navaja|navajas|machete",
     ),
-    (s(sign(Violence).unless(Flood)), "{estan,esta} arrastrando"),
+    (s(sign(Violence).unless(&[Flood])), "{estan,esta} arrastrando"),
     (s(sign(Drowning).person().near(&[(Flood, 4)]).upgrade(&[(Vehicle, Trapped)])), "arrastra*"),
     (
         s(sign(Violence).object(2)),
-        "asaltando|golpeando|pegando|atacando|apunalando|acuchillando|ahorcando|madreando",
+        "asaltando|golpeando|pegando|atacando|apunalando|acuchillando|ahorcando|madreando|matando|asesinando\
+         |picando|balaceando|disparando|secuestrando|robando|violando|pateando|amenazando",
+    ),
+    (
+        s(sign(Violence)),
+        "a {golpes,patadas,punaladas,balazos,cuchilladas,machetazos,tiros,pedradas,palos,palazos,piedras}|arma de fuego|armas de fuego",
     ),
     (
         s(sign(Violence).weak().living()),
@@ -93,12 +102,12 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |se {estan,esta} llevando|llevandose",
     ),
     (
-        s(MED.living().unless(Fume)),
+        s(MED.living().unless(&[Fume])),
         "no respira|ya no respira|no puede respirar|no puedo respirar|dejo de respirar|no esta respirando",
     ),
     (
         s(MED.living()),
-        "inconsciente|inconciente|inconsiente|reaccion alergica|choque anafilactico|se le cierra la garganta\
+        "inconsciente|inconciente|inconsiente|ojos en blanco|se le voltearon los ojos|reaccion alergica|choque anafilactico|se le cierra la garganta\
          |no puede tragar|desmayad*|se desmayo|se desmaya|se desvanecio|convulsion*\
          |esta convulsionando|le dio un ataque|le esta dando un ataque|le dio un infarto|infarto|paro cardiaco\
          |paro respiratorio|sobredosis|sangrando mucho|mucha sangre|sangra mucho|se esta asfixiando|asfixiando\
@@ -114,7 +123,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         s(MED.person()),
-        "no reacciona|no despierta|no se mueve|no se puede levantar|no se levanta|esta grave|muy grave\
+        "no reacciona|no responde|no responden|no despierta|no se mueve|no se puede levantar|no se levanta|esta grave|muy grave\
          |se esta muriendo|se muere|muriendose|sangrando|sangra|herid*|lastimad*|descalabrad*|muerto|muerta",
     ),
     (
@@ -129,6 +138,10 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         s(sign(CrashInjury).living()),
         "atropell*|arrollad*|volcadura",
+    ),
+    (
+        s(sign(CrashInjury).object(2).near(&[(Vehicle, 4)])),
+        "le pego|pego|golpeo|le dio|embistio|arrollo|avento|atropello",
     ),
     (
         s(sign(Drowning).living()),
@@ -154,6 +167,14 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
         "se cayo|se cayeron|cayo|se callo|se resbalo|lo aventaron|la aventaron",
     ),
     (
+        s(sign(Trapped).near(&[(Vehicle, 5), (Water, 4)])),
+        "se metio al|se metio en el|se fue al|se fue a la|cayo al|cayo en el|se cayo al|entro al",
+    ),
+    (
+        s(sign(Trapped).near(&[(Flood, 10), (Vehicle, 10)])),
+        "arriba del techo|sobre el techo|en el techo|encima del carro|arriba del carro",
+    ),
+    (
         s(TRAP.living()),
         "atrapad*|prensad*|{quedo,quedaron} {prensado,prensados,prensada,atrapado,atrapados,atrapada}",
     ),
@@ -169,10 +190,16 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         s(sign(SelfHarm).living()),
-        "suicid*|se va a matar|se quiere matar|quiere matarse|va a matarse|me voy a matar|me quiero matar\
+        "suicid*|se {va a,quiere,piensa,iba a,intento,trato de,amenaza con} {matar,suicidar,quitar la vida}\
+         |{matarse,ahorcarse,suicidarse,envenenarse}|se va a matar|se quiere matar|quiere matarse|va a matarse|me voy a matar|me quiero matar\
          |matarse|se {quiere,va a} quitar la vida|quitarse la vida|quitarme la vida|hacerse dano\
          |se quiere hacer dano|cortarse las venas|se corto las venas|se quiere colgar|ahorcarse|se quiere ahorcar\
          |{ya no,no} {quiere,quiero,queria} vivir|{quiere,quiero} morir*|se quiere morir|me quiero morir",
+    ),
+    (
+        s(sign(SelfHarm).person()),
+        "se {va a,quiere,piensa,iba a,intento,trato de,amenaza con} {colgar,ahorcar,envenenar,cortar,cortar las venas}\
+         |colgarse|cortarse",
     ),
     (
         s(sign(SelfHarm).living().near(&[(High, 10)])),

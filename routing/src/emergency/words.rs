@@ -78,7 +78,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Mark(Mark::Now),
-        "now|right now|rn|currently|keeps rising|keep rising|still rising|keeps getting {higher,deeper}\
+        "now|right now|rn|currently|{keep,keeps} {pulling,dragging,sweeping,carrying}|keeps rising|keep rising|still rising|keeps getting {higher,deeper}\
          |keeps coming in|sigue subiendo|siguen subiendo|sigue creciendo|at the moment|at this moment|as we speak|as i type|as i write|happening\
          |in progress|ongoing|just now|minutes ago|moments ago|still {inside,in there,in the house,in the building}\
          |hurry|please hurry|immediately|help me|help us|send help|{send,need,needs,call} {an ,}ambulance|call 911\
@@ -148,7 +148,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Part(Part::Hurt),
-        "injured|injury|injuries|hurt|bleeding|blood|trapped|pinned|stuck inside|unconscious|not moving\
+        "injured|injury|injuries|hurt|bleeding|blood|trapped|pinned|stuck inside|unconscious|not moving|lying\
+         |laying|on the pavement|in the crosswalk|tirado|tirada|tirados|tiradas\
          |unresponsive|ambulance|on the ground|{laying,lying} in the {road,street}|dead|killed|not breathing|herid*|lesionad*\
          |sangr*|atrapad*|prensad*|inconsciente|inconciente|no se mueve|ambulancia|muert*|grave|lastimad*",
     ),
@@ -165,7 +166,8 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     ),
     (
         Cue::Part(Part::Vehicle),
-        "car|cars|truck|van|suv|vehicle|bus|motorcycle|train|taxi|cab|pickup|minivan|semi|jeep|carro|coche\
+        "car|cars|truck|van|suv|vehicle|bus|motorcycle|train|taxi|cab|pickup|minivan|semi|jeep|sedan|rv|camper\
+         |carro|coche\
          |camioneta|auto|troca|camion|moto|motocicleta|trailer|taxi|tren|pipa",
     ),
     (
@@ -247,8 +249,13 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
     (
         Cue::Part(Part::OtherWire),
         "telephone|phone|internet|cable tv|tv|television|fiber|fibre|comcast|verizon|spectrum|cable company|telefono\
-         |telefonos|telmex|television|cablevision|megacable|fibra|izzi|totalplay|fence|fencing|barbed|clothesline\
+         |telefonos|telmex|television|cablevision|megacable|fibra|izzi|totalplay|fence|fencing|barbed|clothesline|cable box\
          |christmas lights|cerca|barda|alambrado|tendedero",
+    ),
+    (
+        Cue::Part(Part::Upkeep),
+        "battery|batteries|need|needs|install|installed|installing|replace|replaced|missing|expired|inspection\
+         |inspect|chirp*|low battery|pila|pilas|bateria|baterias|instalar|faltan|falta|no tiene|no hay|cambiar",
     ),
     (
         Cue::Part(Part::Hearth),
