@@ -132,7 +132,7 @@ pub(super) const TERMS: &[(Cue, &str)] = &[
          |throat is closing|throat closing|throat is swelling|cant swallow|anaphylactic|anaphylaxis|epipen\
          |having {an,a really bad,a bad,a severe,a serious} allergic reaction|going into shock\
          |heart attack|cardiac arrest|having a stroke|stroke|overdos*|od ing|oding|turning blue|no pulse|dead body\
-         |a body|bleeding {badly,heavily,a lot,alot,profusely,everywhere,bad,out}|lots of blood|so much blood\
+         |{found,is,theres,there is,saw,see} a body|a body {in,on,under,lying,floating}|bleeding {badly,heavily,a lot,alot,profusely,everywhere,bad,out}|lots of blood|so much blood\
          |blood everywhere",
     ),
     (
