@@ -190,7 +190,7 @@ fn object<'a>(hits: &'a [Hit], at: &Hit, within: usize) -> Option<&'a Hit> {
 fn bind_subject<'a>(hits: &'a [Hit], at: &Hit) -> Option<(&'a Hit, Subject)> {
     let subjects = || {
         hits.iter()
-            .filter(move |h| h.sentence == at.sentence && !oblique(hits, h))
+            .filter(move |h| h.sentence == at.sentence && !h.oblique)
             .filter_map(|h| match h.cue {
                 Cue::Subject(s) => Some((h, s)),
                 _ => None,
@@ -213,17 +213,11 @@ fn bind_subject<'a>(hits: &'a [Hit], at: &Hit) -> Option<(&'a Hit, Subject)> {
 /// What a pronoun stands for: the nearest named subject before it, or a person when none is named.
 fn antecedent(hits: &[Hit], pronoun: &Hit) -> Subject {
     hits.iter()
-        .filter(|h| h.just_before(pronoun, ANTECEDENT) && !oblique(hits, h))
+        .filter(|h| h.just_before(pronoun, ANTECEDENT) && !h.oblique)
         .filter_map(|h| match h.cue {
             Cue::Subject(s) if s != Subject::Pronoun => Some((h, s)),
             _ => None,
         })
         .max_by_key(|(h, _)| (h.last, h.end - h.start))
         .map_or(Subject::Person, |(_, s)| s)
-}
-
-/// A noun right after a preposition ("in the car", "del vecino") is not the subject of the sentence.
-fn oblique(hits: &[Hit], noun: &Hit) -> bool {
-    hits.iter()
-        .any(|h| h.cue == Cue::Prep && h.sentence == noun.sentence && h.just_before(noun, 1))
 }

@@ -21,6 +21,8 @@ pub(super) struct Hit {
     /// Inside a longer sign: not a time word or a hedge on its own ("going to" in "going to kill himself"),
     /// but still context and still a subject.
     pub shadowed: bool,
+    /// A noun right after a preposition ("in the car", "del vecino"): not the subject of the sentence.
+    pub oblique: bool,
 }
 
 impl Hit {
@@ -127,11 +129,27 @@ impl Lexicon {
                     sentence: words.sentence(s),
                     cue: *cue,
                     shadowed,
+                    oblique: false,
                 });
             }
         }
         hits.sort_by_key(|h| (h.start, h.end));
+        mark_oblique(&mut hits);
         hits
+    }
+}
+
+/// Marks the subjects that come right after a preposition (at most one word between).
+fn mark_oblique(hits: &mut [Hit]) {
+    let preps: Vec<(usize, usize)> = hits
+        .iter()
+        .filter(|h| h.cue == Cue::Prep)
+        .map(|h| (h.last, h.sentence))
+        .collect();
+    for h in hits.iter_mut().filter(|h| matches!(h.cue, Cue::Subject(_))) {
+        h.oblique = preps.iter().any(|&(last, sentence)| {
+            sentence == h.sentence && last < h.first && h.first - last - 1 <= 1
+        });
     }
 }
 
