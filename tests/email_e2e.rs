@@ -108,6 +108,30 @@ fn parse(raw: &[u8]) -> mail::Inbound {
     mail::inbound::parse(raw, &mail::Limits::default()).expect("our own mail parses")
 }
 
+/// A report with a text part and one base64 attachment of about `bytes` decoded bytes.
+fn with_attachment(
+    from: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+    (filename, content_type): (&str, &str),
+    bytes: usize,
+) -> String {
+    let line = "QUJD".repeat(19);
+    let mut wrapped = String::with_capacity(bytes / 57 * 78);
+    for _ in 0..bytes / 57 {
+        wrapped.push_str(&line);
+        wrapped.push_str("\r\n");
+    }
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n{text}\r\n\
+         --XX\r\nContent-Type: {content_type}; name=\"{filename}\"\r\nContent-Disposition: attachment; filename=\"{filename}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{wrapped}--XX--\r\n"
+    )
+}
+
 async fn send(from: &str, to: &str, raw: &[u8]) {
     testkit::smtp_send_raw(from, &[to], raw)
         .await
@@ -316,18 +340,13 @@ async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_polite
     let svc = city.start("").await;
     let resident = format!("{}@example.test", testkit::unique_local("res"));
     // An 8 MiB photo: over the 5 MiB per-attachment limit.
-    let photo = "A".repeat(8 * 1024 * 1024 / 3 * 4);
-    let mut wrapped = String::with_capacity(photo.len() + photo.len() / 38);
-    for chunk in photo.as_bytes().chunks(76) {
-        wrapped.push_str(std::str::from_utf8(chunk).unwrap());
-        wrapped.push_str("\r\n");
-    }
-    let mid = format!("{}@example.test", testkit::unique_local("m"));
-    let raw = format!(
-        "From: {resident}\r\nTo: {}\r\nSubject: Dumped mattress\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nA mattress was dumped behind 44 Oak Ave.\r\n\
-         --XX\r\nContent-Type: image/jpeg; name=\"photo.jpg\"\r\nContent-Disposition: attachment; filename=\"photo.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{wrapped}--XX--\r\n",
-        city.inbox
+    let raw = with_attachment(
+        &resident,
+        &city.inbox,
+        "Dumped mattress",
+        "A mattress was dumped behind 44 Oak Ave.",
+        ("photo.jpg", "image/jpeg"),
+        8 * 1024 * 1024,
     );
     send(&resident, &city.inbox, raw.as_bytes()).await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
@@ -523,18 +542,13 @@ async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
     let before = database_bytes(&city.db_url);
 
     let resident = format!("{}@example.test", testkit::unique_local("res"));
-    let mut wrapped = String::new();
-    let line = "QUJD".repeat(19);
-    for _ in 0..(30 * 1024 * 1024 / 57) {
-        wrapped.push_str(&line);
-        wrapped.push_str("\r\n");
-    }
-    let mid = format!("{}@example.test", testkit::unique_local("m"));
-    let raw = format!(
-        "From: {resident}\r\nTo: {}\r\nSubject: Dumped sofa\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nA sofa was dumped behind 44 Oak Ave.\r\n\
-         --XX\r\nContent-Type: video/mp4; name=\"sofa.mp4\"\r\nContent-Disposition: attachment; filename=\"sofa.mp4\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{wrapped}--XX--\r\n",
-        city.inbox
+    let raw = with_attachment(
+        &resident,
+        &city.inbox,
+        "Dumped sofa",
+        "A sofa was dumped behind 44 Oak Ave.",
+        ("sofa.mp4", "video/mp4"),
+        30 * 1024 * 1024,
     );
     send(&resident, &city.inbox, raw.as_bytes()).await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);

@@ -268,23 +268,10 @@ async fn a_duplicate_links_to_the_open_request_and_both_residents_hear_when_it_c
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_applied() {
-    let town = Town::start_with(
-        None,
-        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
-    )
-    .await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Streetlight",
-        "The streetlight outside 14 Pine St is out",
-    )
-    .await;
-    let req = town.request_from(&res).await;
+    let (town, res, req, staff) =
+        staff_town("Streetlight", "The streetlight outside 14 Pine St is out").await;
     let r = req.reference.to_string();
     town.card("streetlights", &r).await;
-    let staff = format!("{}@city.test", mail::testkit::unique_local("crew"));
     let subject = format!("Re: [{r}] work order");
 
     // No authentication at all (anyone can type a city address in From:).
@@ -348,6 +335,24 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
         mails[1].text
     );
     town.svc.shutdown().await;
+}
+
+/// A town whose staff write from city.test through the trusted MX (two Received hops), with one resident's
+/// report filed: (town, resident, request, a staff address).
+async fn staff_town(
+    subject: &str,
+    body: &str,
+) -> (Town, String, connect311::store::Request, String) {
+    let town = Town::start_with(
+        None,
+        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
+    )
+    .await;
+    let res = resident();
+    send(&res, &town.inbox, subject, body).await;
+    let req = town.request_from(&res).await;
+    let staff = format!("{}@city.test", mail::testkit::unique_local("crew"));
+    (town, res, req, staff)
 }
 
 async fn wait_refusals(town: &Town, r: routing::RequestRef, n: usize) {
@@ -421,23 +426,9 @@ fn example_mail_settings() -> String {
 /// never a reopen (defect: "Reopened by the requester: ok thanks").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unauthenticated_staff_mail_does_not_reopen_a_closed_request() {
-    let town = Town::start_with(
-        None,
-        "staff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
-    )
-    .await;
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Graffiti",
-        "Graffiti on the wall at 9 Oak St",
-    )
-    .await;
-    let req = town.request_from(&res).await;
+    let (town, _res, req, staff) = staff_town("Graffiti", "Graffiti on the wall at 9 Oak St").await;
     let r = req.reference.to_string();
     support::close(town.desk(), req.reference, "painted over").await;
-    let staff = format!("{}@city.test", mail::testkit::unique_local("crew"));
     send(
         &staff,
         &town.inbox,
