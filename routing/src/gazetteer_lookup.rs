@@ -10,6 +10,17 @@ impl Gazetteer {
         only(&self.candidates(written))
     }
 
+    /// Whether a written name is exactly a street or alias of the city (typos aside), even if several.
+    pub fn knows(&self, written: &str) -> bool {
+        StreetName::parse(written, Source::Written)
+            .is_some_and(|w| self.by_core.contains_key(&w.core))
+    }
+
+    /// Whether a written name could be one of the city's streets (a typo or several streets included).
+    pub fn recognizes(&self, written: &str) -> bool {
+        !self.candidates(written).is_empty()
+    }
+
     /// The two streets of a written intersection. When a name could mean several streets (`3rd` with both
     /// `3rd St` and `3rd Ave`), the pair that really crosses decides.
     pub fn snap_pair(&self, a: &str, b: &str) -> (Option<StreetId>, Option<StreetId>) {

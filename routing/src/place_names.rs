@@ -1,7 +1,5 @@
-//! Street-name heuristics for the location finder: stop-words, abbreviations, trimming greedy matches, and the
-//! normal form used to spot duplicate reports.
-
-use crate::normalize::fold_phrase;
+//! Street-name words and heuristics for the location finder: stop-words, suffixes, directions, Spanish street
+//! types, cues, and trimming greedy matches back to the name.
 
 /// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
 pub(crate) const STOP: &[&str] = &[
@@ -23,43 +21,6 @@ const ABBREVIATIONS: &[&str] = &[
     "st", "ave", "av", "blvd", "rd", "dr", "ln", "pl", "ct", "col", "n", "s", "e", "w", "mt", "ft",
     "sq", "hwy", "pkwy", "c", "cda", "prol", "priv", "fracc", "gral", "lic", "ing", "sr", "jr",
 ];
-
-/// Lowercase, accent-free words with street abbreviations expanded, e.g. `5th Ave & Main St.` ->
-/// `5th avenue and main street`.
-pub fn normalize_place(span: &str) -> String {
-    let folded = fold_phrase(&span.replace('&', " and ").replace('#', " "));
-    folded
-        .split(' ')
-        .map(|w| match w {
-            "st" => "street",
-            "ave" | "av" => "avenue",
-            "rd" => "road",
-            "blvd" => "boulevard",
-            "dr" => "drive",
-            "ln" => "lane",
-            "pl" => "place",
-            "ct" => "court",
-            "pkwy" => "parkway",
-            "hwy" => "highway",
-            "sq" => "square",
-            "ter" => "terrace",
-            "cir" => "circle",
-            "expy" => "expressway",
-            "tpke" => "turnpike",
-            "n" => "north",
-            "s" => "south",
-            "e" => "east",
-            "w" => "west",
-            "c" => "calle",
-            "col" => "colonia",
-            "esq" => "esquina",
-            "fracc" => "fraccionamiento",
-            "bw" | "btwn" => "between",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// Has a street suffix or is an ordinal such as `5th`: clearly a street on its own.
 pub(crate) fn strong_street(s: &str) -> bool {
@@ -126,7 +87,8 @@ pub(crate) fn is_time(s: &str) -> bool {
         || l.contains("o clock")
 }
 
-/// Cuts a captured name at the first stop-word or sentence end, returning the new end offset.
+/// Cuts a captured name at the first stop-word or sentence end, returning the new end offset (after the full
+/// stop of a final abbreviation, as [`trim_end`] leaves it).
 pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
     let mut last = start;
     let mut pos = start;
@@ -140,8 +102,14 @@ pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
         if STOP.contains(&bare.as_str()) && wstart > start {
             break;
         }
-        last = wstart + word.trim_end_matches('.').len();
         let abbreviation = ABBREVIATIONS.contains(&bare.as_str());
+        // An abbreviation keeps its full stop (`Ln.`); any other full stop ends the sentence.
+        last = wstart
+            + if abbreviation {
+                word.len()
+            } else {
+                word.trim_end_matches('.').len()
+            };
         if word.ends_with('.') && !abbreviation {
             break;
         }
@@ -169,12 +137,18 @@ pub(crate) fn name_start(text: &str, start: usize, end: usize) -> Option<usize> 
     Some(name_at)
 }
 
-/// Drops trailing punctuation and spaces from a span.
+/// Drops trailing punctuation and spaces from a span, keeping the full stop of an abbreviation (`St.`).
 pub(crate) fn trim_end(text: &str, start: usize, end: usize) -> usize {
-    start
-        + text[start..end]
-            .trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace())
-            .len()
+    let span =
+        text[start..end].trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace());
+    let cut = start + span.len();
+    let last = span.rsplit(char::is_whitespace).next().unwrap_or_default();
+    let abbreviation = ABBREVIATIONS.contains(&last.to_lowercase().as_str());
+    if abbreviation && text[cut..end].starts_with('.') {
+        cut + 1
+    } else {
+        cut
+    }
 }
 
 /// Street suffixes: the short form used in keys, then every way residents write it.
@@ -283,4 +257,93 @@ pub(crate) fn ordinal_digits(word: &str) -> Option<&'static str> {
         ("twelfth", "12th"),
     ];
     ORDINALS.iter().find(|(w, _)| *w == word).map(|(_, d)| *d)
+}
+
+/// Words just before a bare name that show a place follows (`at Main and Hopkins`, `en Reforma y Juárez`).
+const CUES: &[&str] = &[
+    "at", "on", "near", "of", "by", "off", "along", "around", "en", "por", "sobre", "cerca",
+    "calle", "avenida", "esquina", "entre",
+];
+
+/// Capitalised words that are not streets, though a sentence may put them where a street would be.
+const NOT_STREETS: &[&str] = &[
+    "i",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "lunes",
+    "martes",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sabado",
+    "domingo",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "noon",
+    "night",
+    "midnight",
+    "today",
+    "tonight",
+    "tomorrow",
+    "yesterday",
+    "please",
+    "thanks",
+    "hola",
+    "hi",
+    "hello",
+    "am",
+    "pm",
+];
+
+/// The word before `at` is a cue that a place follows.
+pub(crate) fn cue_before(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end();
+    let word = before
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    CUES.contains(&word.as_str())
+}
+
+/// A single capitalised word that could be a bare street name (`Hopkins`), not a weekday or a greeting.
+pub(crate) fn bare_name(s: &str) -> bool {
+    let word = crate::normalize::fold_phrase(s);
+    !word.is_empty()
+        && !word.contains(' ')
+        && s.chars().next().is_some_and(char::is_uppercase)
+        && !NOT_STREETS.contains(&word.as_str())
+        && !STOP.contains(&word.as_str())
+}
+
+/// Where a street name really starts once lowercase words a greedy match took in front of it are dropped
+/// (`pothole Main St` → `Main St`); lowercase text is left alone.
+pub(crate) fn skip_lowercase_lead(text: &str, start: usize, end: usize) -> usize {
+    let mut pos = start;
+    for word in text[start..end].split(' ') {
+        let capital = word
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+        if capital {
+            return pos;
+        }
+        pos += word.len() + 1;
+    }
+    start
 }
