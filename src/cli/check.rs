@@ -44,11 +44,13 @@ pub fn kind_of(text: &str) -> Kind {
 pub fn check_text(text: &str, origin: &str) -> Result<String> {
     match kind_of(text) {
         Kind::City => {
-            let city = routing::CityConfig::from_toml_str(text)
+            let mut city = routing::CityConfig::from_toml_str(text)
                 .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            crate::city::attach_streets(&mut city, Some(std::path::Path::new(origin)))?;
             routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+            let streets = city.gazetteer.as_ref().map_or(0, |g| g.len());
             Ok(format!(
-                "{origin}: valid city config for {} ({} departments, {} categories)",
+                "{origin}: valid city config for {} ({} departments, {} categories, {streets} streets)",
                 city.city.name,
                 city.departments.len(),
                 city.categories.len()
