@@ -45,6 +45,11 @@ fn a_gazetteer_snaps_streets_and_gives_points() {
             "cedar ln between 6th st & 8th st",
             Some((41.5063, -87.9964)),
         ),
+        (
+            "theres a pothole on 3rd st by main",
+            "3rd st & n main st",
+            Some((41.5027, -88.0000)),
+        ),
         // Two Mill streets and two Hopkins: the one that meets 2nd is the north one.
         (
             "Leak where Mill crosses 2nd",

@@ -389,6 +389,8 @@ fn ordinary_sentences_are_not_places() {
         "Se escucha música entre las 3 y las 4 de la mañana",
         "Nos vemos el 5 de Mayo en la plaza",
         "Pothole at Main St at night",
+        "Loud music and 3rd floor parties",
+        "Pothole on 3rd St by Tuesday please",
     ] {
         assert_eq!(find(text), None, "{text}");
     }

@@ -24,14 +24,24 @@ pub(crate) struct CrossingForms {
     street_before: Regex,
 }
 
+/// An English street name: an ordinal, words and a suffix, or a `bare` name, after an optional direction.
+fn street_pattern(bare: &str) -> String {
+    format!(
+        r"(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:{ORDINAL}(?:\s+{SUFFIX})?|(?:[\p{{L}}\d][\w'-]*\s+){{0,3}}[\p{{L}}\d][\w'-]*\s+{SUFFIX}|{bare})"
+    )
+}
+
+/// How far before "between" its street is looked for, in bytes.
+const WINDOW: usize = 80;
+
 /// A name, loosely: up to five words without punctuation, cut later at the first stop-word.
 const LOOSE: &str = r"[^\s,;:!?()]+(?:\s+[^\s,;:!?()]+){0,4}";
 
 impl CrossingForms {
     pub fn new() -> CrossingForms {
-        let street = format!(
-            r"(?:(?:North|South|East|West|[NSEW]\.?)\s+)?(?:{ORDINAL}(?:\s+{SUFFIX})?|(?:[\p{{L}}\d][\w'-]*\s+){{0,3}}[\p{{L}}\d][\w'-]*\s+{SUFFIX}|\p{{Lu}}[\w'-]+)"
-        );
+        let street = street_pattern(r"\p{Lu}[\w'-]+");
+        // Crossings also read a lowercase name (`main and 3rd`); `accept_crossing` decides whether it is one.
+        let street_any = street_pattern(r"\p{L}[\w'-]+");
         let es = format!(r"(?:{ORDINAL}|{NAME_ES})");
         let lead = r"(?:(?i:la\s+calle|calle|la\s+avenida|avenida|the|la|el)\s+)?";
         CrossingForms {
@@ -42,7 +52,7 @@ impl CrossingForms {
                 r"(?P<a>{street})\s+(?i:(?:at|on|near|by)\s+(?:the\s+)?(?:corner|intersection)\s+(?:of|with)|corner\s+of)\s+(?P<b>{street})"
             )),
             crossing: re(&format!(
-                r"(?P<a>{street})(?P<op>\s+(?i:and|at|y|x)\s+(?:(?i:la|el)\s+)?|\s*[&/]\s*)(?P<b>{street})"
+                r"(?P<a>{street_any})(?P<op>\s+(?i:and|at|by|y|x)\s+(?:(?i:la|el)\s+)?|\s*[&/]\s*)(?P<b>{street_any})"
             )),
             crosses: re(&format!(
                 r"\b(?i:where|donde)\s+{lead}(?P<a>{street}|{es})\s+(?i:crosses|meets|intersects|se\s+cruza\s+con|cruza\s+con|cruza)\s+{lead}(?P<b>{street}|{es})"
@@ -59,7 +69,7 @@ impl CrossingForms {
 
     /// Every intersection and "between" candidate in `text`.
     pub fn candidates(&self, text: &str, gazetteer: Option<&Gazetteer>, out: &mut Vec<Found>) {
-        self.corners_of(text, out);
+        self.corners_of(text, gazetteer, out);
         self.at_corners(text, out);
         self.crossings(text, gazetteer, out);
         self.crosses(text, out);
@@ -67,11 +77,18 @@ impl CrossingForms {
         self.betweens(text, out);
     }
 
-    fn corners_of(&self, text: &str, out: &mut Vec<Found>) {
+    fn corners_of(&self, text: &str, g: Option<&Gazetteer>, out: &mut Vec<Found>) {
         for c in self.corner_of.captures_iter(text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let end = trim_name(text, b.start(), b.end());
-            if end > b.start() && plausible_street(a.as_str(), false) {
+            // "corner of" says a street follows, even typed in lowercase (`esquina de oak y 7th`).
+            let a_ok = plausible_street(a.as_str(), false)
+                || match side(a.as_str(), g) {
+                    Side::Named => true,
+                    Side::Word => strong_street(&text[b.start()..end]),
+                    _ => false,
+                };
+            if end > b.start() && a_ok {
                 let start = group(&c, 0).start();
                 out.push(corner(text, start, end, a.as_str(), &text[b.start()..end]));
             }
@@ -115,7 +132,8 @@ impl CrossingForms {
         for c in self.crosses.captures_iter(text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let end = trim_name(text, b.start(), b.end());
-            if plausible_street(a.as_str(), false) && end > b.start() {
+            let b_name = &text[b.start()..end];
+            if plausible_street(a.as_str(), false) && plausible_street(b_name, false) {
                 out.push(corner(
                     text,
                     a.start(),
@@ -163,11 +181,23 @@ impl CrossingForms {
 
     /// The street written just before "between" (`on Cedar Ln between ...`), as a byte range.
     fn street_before(&self, text: &str, at: usize) -> Option<(usize, usize)> {
-        let c = self.street_before.captures(&text[..at])?;
+        // A street name is a few words: look only that far back, so a long message costs no more per "between".
+        let mut from = at.saturating_sub(WINDOW);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        if from > 0 {
+            // Start at a word, not inside one.
+            from += text[from..at]
+                .find(char::is_whitespace)
+                .unwrap_or(at - from);
+        }
+        let c = self.street_before.captures(&text[from..at])?;
         let s = named(&c, "s");
-        let start = name_start(text, s.start(), s.end())?;
-        let start = skip_lowercase_lead(text, start, s.end());
-        let end = trim_end(text, start, s.end());
+        let (s_start, s_end) = (from + s.start(), from + s.end());
+        let start = name_start(text, s_start, s_end)?;
+        let start = skip_lowercase_lead(text, start, s_end);
+        let end = trim_end(text, start, s_end);
         let name = &text[start..end];
         let ok = plausible_street(name, false)
             && (strong_street(name) || (cue_before(text, start) && !is_particle(name)));
@@ -175,33 +205,57 @@ impl CrossingForms {
     }
 }
 
-/// Accepts `X op Y` as an intersection. `at` needs a clear street before it (`Main St at 5th`); `and`, `&`,
-/// `/`, `y` need one clear street, or two names after a cue (`at Main and Hopkins`) or alone on their line (a
-/// subject `Juárez y Reforma`) — with a gazetteer, a name that is not clearly a street must be the city's.
+/// How clearly one side of `X op Y` is a street.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A suffix or an ordinal: `Oak St`, `5th`.
+    Street,
+    /// A name: with a gazetteer one of the city's, without one a capitalised word (`Hopkins`).
+    Named,
+    /// A lowercase word that might be a name (`main`).
+    Word,
+    /// Not a street: stop-words, a weekday, punctuation.
+    No,
+}
+
+fn side(s: &str, g: Option<&Gazetteer>) -> Side {
+    if !plausible_street(s, true) {
+        return Side::No;
+    }
+    if strong_street(s) {
+        return Side::Street;
+    }
+    let lowercase = s.chars().next().is_some_and(char::is_lowercase);
+    match g {
+        Some(g) if g.recognizes(s) => Side::Named,
+        None if bare_name(s) => Side::Named,
+        None if lowercase && !s.contains(' ') => Side::Word,
+        _ => Side::No,
+    }
+}
+
+/// Accepts `X op Y` as an intersection. `at`/`by` need a clear street before them (`Main St at 5th`); `and`,
+/// `&`, `/`, `y` need one clear street and a name, or two names after a cue (`at Main and Hopkins`) or alone on
+/// their line (a subject `Juárez y Reforma`). With a gazetteer a name must be the city's; without one a
+/// lowercase word passes only beside a clear street after a cue (`pothole at main and 3rd`).
 fn accept_crossing(
     text: &str,
     (start, end): (usize, usize),
     (a, op, b): (&str, &str, &str),
     g: Option<&Gazetteer>,
 ) -> bool {
-    if !(plausible_street(a, false) && plausible_street(b, false)) {
-        return false;
-    }
-    let (sa, sb) = (strong_street(a), strong_street(b));
-    let known = |s: &str, strong: bool| match g {
-        Some(g) => strong || g.recognizes(s),
-        None => true,
-    };
-    if op == "at" {
-        return sa && (sb || bare_name(b)) && known(b, sb);
-    }
-    if sa || sb {
-        return known(a, sa) && known(b, sb);
-    }
-    let bare = bare_name(a) && bare_name(b);
-    match g {
-        Some(g) => bare && g.recognizes(a) && g.recognizes(b),
-        None => bare && (cue_before(text, start) || alone_on_line(text, start, end)),
+    use Side::*;
+    let (x, y) = (side(a, g), side(b, g));
+    let cue = || cue_before(text, start) || alone_on_line(text, start, end);
+    match op {
+        "at" => x == Street && matches!(y, Street | Named),
+        "by" => x == Street && (y == Street || (y == Named && g.is_some())),
+        _ => match (x, y) {
+            (Street, Street) | (Street, Named) | (Named, Street) => true,
+            (Street, Word) | (Word, Street) => cue(),
+            (Named, Named) => g.is_some() || cue(),
+            _ => false,
+        },
     }
 }
 
