@@ -260,6 +260,24 @@ fn everyday_spanish_phrasings() {
             "Reforma cruza con Sonora",
             "reforma & sonora",
         ),
+        (
+            "Hay un bache en Venustiano Carranza y Álvaro Obregón",
+            Intersection,
+            "Venustiano Carranza y Álvaro Obregón",
+            "alvaro obregon & venustiano carranza",
+        ),
+        (
+            "BACHE EN PASEO DEL RIO Y GENERAL PIÑA",
+            Intersection,
+            "PASEO DEL RIO Y GENERAL PIÑA",
+            "general pina & rio",
+        ),
+        (
+            "Bache en Domingo Sarmiento entre Hidalgo y Allende",
+            Between,
+            "Domingo Sarmiento entre Hidalgo y Allende",
+            "domingo sarmiento between allende & hidalgo",
+        ),
     ]);
 }
 
@@ -391,6 +409,10 @@ fn ordinary_sentences_are_not_places() {
         "Pothole at Main St at night",
         "Loud music and 3rd floor parties",
         "Pothole on 3rd St by Tuesday please",
+        "Sidewalk and road are both cracked",
+        "Flooded street/stop sign down",
+        "Licence plates blocking the city street at night",
+        "Nos vemos el domingo y el lunes",
     ] {
         assert_eq!(find(text), None, "{text}");
     }

@@ -7,8 +7,9 @@ use regex::{Captures, Regex};
 use crate::gazetteer::Gazetteer;
 use crate::location::LocationKind;
 use crate::place_forms::{group, named, re, Found, Place, NAME_ES, ORDINAL, SUFFIX, TYPE_ES};
+use crate::place_key::{Source, StreetName};
 use crate::place_names::{
-    bare_name, cue_before, is_time, name_start, plausible_street, skip_lowercase_lead,
+    bare_name, common_word, cue_before, is_time, name_start, plausible_street, skip_lowercase_lead,
     strong_street, trim_end, trim_name, PARTICLES,
 };
 
@@ -18,6 +19,7 @@ pub(crate) struct CrossingForms {
     corner_of: Regex,
     at_corner: Regex,
     crossing: Regex,
+    crossing_es: Regex,
     crosses: Regex,
     esquina: Regex,
     between: Regex,
@@ -54,6 +56,9 @@ impl CrossingForms {
             crossing: re(&format!(
                 r"(?P<a>{street_any})(?P<op>\s+(?i:and|at|by|y|x)\s+(?:(?i:la|el)\s+)?|\s*[&/]\s*)(?P<b>{street_any})"
             )),
+            crossing_es: re(&format!(
+                r"(?P<a>(?:{TYPE_ES}\s+)?{es})\s+(?P<op>(?i:y|e))\s+{lead}(?P<b>(?:{TYPE_ES}\s+)?{es})"
+            )),
             crosses: re(&format!(
                 r"\b(?i:where|donde)\s+{lead}(?P<a>{street}|{es})\s+(?i:crosses|meets|intersects|se\s+cruza\s+con|cruza\s+con|cruza)\s+{lead}(?P<b>{street}|{es})"
             )),
@@ -71,7 +76,8 @@ impl CrossingForms {
     pub fn candidates(&self, text: &str, gazetteer: Option<&Gazetteer>, out: &mut Vec<Found>) {
         self.corners_of(text, gazetteer, out);
         self.at_corners(text, out);
-        self.crossings(text, gazetteer, out);
+        self.crossings(&self.crossing, text, gazetteer, out);
+        self.crossings(&self.crossing_es, text, gazetteer, out);
         self.crosses(text, out);
         self.esquinas(text, out);
         self.betweens(text, out);
@@ -110,19 +116,22 @@ impl CrossingForms {
         }
     }
 
-    fn crossings(&self, text: &str, gazetteer: Option<&Gazetteer>, out: &mut Vec<Found>) {
+    /// `X op Y` by `form`: the English one (one word or a street with its suffix each side) or the Spanish one
+    /// (names of several words: `Revolución y Luis Orci`).
+    fn crossings(&self, form: &Regex, text: &str, g: Option<&Gazetteer>, out: &mut Vec<Found>) {
         // Matches are tried from every word, not just after the previous match: in "Pothole at 5th and Main"
         // the rejected "Pothole at 5th" must not hide "5th and Main".
         let mut from = 0;
-        while let Some(c) = self.crossing.captures_at(text, from) {
+        while let Some(c) = form.captures_at(text, from) {
             from = next_word(text, group(&c, 0).start());
             let Some(start) = street_start(text, &c) else {
                 continue;
             };
-            let (a, b) = (&text[start..named(&c, "a").end()], named(&c, "b").as_str());
+            let b = named(&c, "b");
+            let end = trim_name(text, b.start(), b.end());
+            let (a, b) = (&text[start..named(&c, "a").end()], &text[b.start()..end]);
             let op = named(&c, "op").as_str().trim().to_lowercase();
-            let end = trim_end(text, start, named(&c, "b").end());
-            if accept_crossing(text, (start, end), (a, &op, b), gazetteer) {
+            if accept_crossing(text, (start, end), (a, &op, b), g) {
                 out.push(corner(text, start, end, a, b));
             }
         }
@@ -199,8 +208,11 @@ impl CrossingForms {
         let start = skip_lowercase_lead(text, start, s_end);
         let end = trim_end(text, start, s_end);
         let name = &text[start..end];
-        let ok = plausible_street(name, false)
-            && (strong_street(name) || (cue_before(text, start) && !is_particle(name)));
+        let ok = match side(name, None) {
+            Side::Street => true,
+            Side::Named => cue_before(text, start) && !is_particle(name),
+            Side::Word | Side::No => false,
+        };
         ok.then_some((start, end))
     }
 }
@@ -219,17 +231,27 @@ enum Side {
 }
 
 fn side(s: &str, g: Option<&Gazetteer>) -> Side {
-    if !plausible_street(s, true) {
+    let lowercase = s.chars().next().is_some_and(char::is_lowercase);
+    // "license plates blocking city street": a lowercase run that long is a sentence, not a name.
+    let sentence = lowercase && s.split_whitespace().count() > 3;
+    // A name that is an ordinary word (`dead end`, `city street`), any word of it when typed in lowercase.
+    let core = StreetName::parse(s, Source::Written).map_or_else(String::new, |n| n.core);
+    let common = common_word(&core).is_some()
+        || (lowercase
+            && core
+                .split(' ')
+                .any(|w| common_word(w).is_some() || w.ends_with("ing")));
+    if !plausible_street(s, true) || sentence || common {
         return Side::No;
     }
     if strong_street(s) {
         return Side::Street;
     }
-    let lowercase = s.chars().next().is_some_and(char::is_lowercase);
+    let word = !s.contains(' ') && common_word(&s.to_lowercase()).is_none();
     match g {
         Some(g) if g.recognizes(s) => Side::Named,
         None if bare_name(s) => Side::Named,
-        None if lowercase && !s.contains(' ') => Side::Word,
+        None if lowercase && word => Side::Word,
         _ => Side::No,
     }
 }

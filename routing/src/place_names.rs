@@ -3,14 +3,112 @@
 
 /// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
 pub(crate) const STOP: &[&str] = &[
-    "the", "a", "an", "in", "on", "at", "of", "to", "for", "from", "by", "with", "is", "are",
-    "was", "and", "or", "my", "our", "this", "that", "near", "into", "onto", "across", "down",
-    "up", "it", "has", "have", "since", "there", "which", "who", "en", "para", "que", "por", "se",
-    "frente", "cerca", "col", "colonia", "esq", "esquina", "con", "hay", "un", "una", "el", "no",
-    "ya", "favor", "because", "but", "so", "please", "being", "been", "done", "where", "when",
-    "while", "until", "every", "had", "does", "do", "did", "not", "will", "would", "can", "could",
-    "should", "they", "he", "she", "we", "i", "you", "its", "their", "just", "also", "as", "if",
-    "then", "than", "be", "were", "y", "e", "o", "desde", "hasta", "tiene", "esta", "es",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "of",
+    "to",
+    "for",
+    "from",
+    "by",
+    "with",
+    "is",
+    "are",
+    "was",
+    "and",
+    "or",
+    "my",
+    "our",
+    "this",
+    "that",
+    "near",
+    "into",
+    "onto",
+    "across",
+    "down",
+    "up",
+    "it",
+    "has",
+    "have",
+    "since",
+    "there",
+    "which",
+    "who",
+    "en",
+    "para",
+    "que",
+    "por",
+    "se",
+    "frente",
+    "cerca",
+    "col",
+    "colonia",
+    "esq",
+    "esquina",
+    "con",
+    "hay",
+    "un",
+    "una",
+    "el",
+    "no",
+    "ya",
+    "favor",
+    "because",
+    "but",
+    "so",
+    "please",
+    "being",
+    "been",
+    "done",
+    "where",
+    "when",
+    "while",
+    "until",
+    "every",
+    "had",
+    "does",
+    "do",
+    "did",
+    "not",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "they",
+    "he",
+    "she",
+    "we",
+    "i",
+    "you",
+    "its",
+    "their",
+    "just",
+    "also",
+    "as",
+    "if",
+    "then",
+    "than",
+    "be",
+    "were",
+    "y",
+    "e",
+    "o",
+    "desde",
+    "hasta",
+    "tiene",
+    "esta",
+    "es",
+    "intersection",
+    "corner",
+    "crosses",
+    "meets",
+    "cruza",
+    "entre",
+    "between",
 ];
 
 /// Words that open a "between" span, so what follows is not an intersection.
@@ -22,43 +120,20 @@ const ABBREVIATIONS: &[&str] = &[
     "sq", "hwy", "pkwy", "c", "cda", "prol", "priv", "fracc", "gral", "lic", "ing", "sr", "jr",
 ];
 
-/// Has a street suffix or is an ordinal such as `5th`: clearly a street on its own.
+/// Has a street suffix after a name or a Spanish street type before one, or is an ordinal such as `5th`:
+/// clearly a street on its own.
 pub(crate) fn strong_street(s: &str) -> bool {
-    s.split_whitespace().any(|w| {
-        let w = w.trim_end_matches('.').to_ascii_lowercase();
+    let words = s.split_whitespace().count();
+    s.split_whitespace().enumerate().any(|(i, w)| {
+        let w = crate::normalize::fold_phrase(w);
         let ordinal = ["st", "nd", "rd", "th"].iter().any(|sfx| {
             w.strip_suffix(sfx)
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         });
-        ordinal
-            || matches!(
-                w.as_str(),
-                "street"
-                    | "st"
-                    | "avenue"
-                    | "ave"
-                    | "road"
-                    | "rd"
-                    | "boulevard"
-                    | "blvd"
-                    | "drive"
-                    | "dr"
-                    | "lane"
-                    | "ln"
-                    | "place"
-                    | "pl"
-                    | "court"
-                    | "ct"
-                    | "way"
-                    | "parkway"
-                    | "pkwy"
-                    | "highway"
-                    | "hwy"
-                    | "square"
-                    | "sq"
-                    | "terrace"
-                    | "plaza"
-            )
+        // A suffix after a name (`Oak St`), a Spanish type before one (`Blvd Kino`); alone (`Street`) or on the
+        // wrong side (`St Marks`) it names nothing.
+        let typed = i == 0 && words > 1 && type_prefix(&w).is_some();
+        ordinal || (i > 0 && suffix_short(&w).is_some()) || typed
     })
 }
 
@@ -87,11 +162,12 @@ pub(crate) fn is_time(s: &str) -> bool {
         || l.contains("o clock")
 }
 
-/// Cuts a captured name at the first stop-word or sentence end, returning the new end offset (after the full
-/// stop of a final abbreviation, as [`trim_end`] leaves it).
+/// Cuts a captured name at its end, returning the new end offset: before a stop-word, a dash or a lowercase word
+/// after a capitalised name (`Prospect Hill roof`), after a suffix (`Baltic St dumps`) or the full stop ending
+/// a sentence. A final abbreviation keeps its full stop (`Ln.`), as [`trim_end`] leaves it.
 pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
-    let mut last = start;
-    let mut pos = start;
+    let (mut last, mut pos) = (start, start);
+    let mut before: Option<(bool, bool)> = None;
     for word in text[start..end].split(' ') {
         let wstart = pos;
         pos += word.len() + 1;
@@ -99,9 +175,12 @@ pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
             continue;
         }
         let bare = word.trim_end_matches('.').to_lowercase();
-        if STOP.contains(&bare.as_str()) && wstart > start {
+        if before.is_some() && ends_before(word, &bare, before) {
             break;
         }
+        let lower = word.chars().next().is_some_and(char::is_lowercase);
+        let capitalised = before.map_or(!lower, |(c, _)| c);
+        before = Some((capitalised, PARTICLES.contains(&bare.as_str())));
         let abbreviation = ABBREVIATIONS.contains(&bare.as_str());
         // An abbreviation keeps its full stop (`Ln.`); any other full stop ends the sentence.
         last = wstart
@@ -110,11 +189,22 @@ pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
             } else {
                 word.trim_end_matches('.').len()
             };
-        if word.ends_with('.') && !abbreviation {
+        let suffix = wstart > start && suffix_short(&bare).is_some();
+        if (word.ends_with('.') && !abbreviation) || suffix {
             break;
         }
     }
     last
+}
+
+/// Whether a name ends before `word`, given whether it started capitalised and its last word was a particle.
+fn ends_before(word: &str, bare: &str, before: Option<(bool, bool)>) -> bool {
+    let (capitalised, after_particle) = before.unwrap_or((false, false));
+    let lower = word.chars().next().is_some_and(char::is_lowercase);
+    let name_word = suffix_short(bare).is_some() || PARTICLES.contains(&bare);
+    STOP.contains(&bare)
+        || !word.chars().any(char::is_alphanumeric)
+        || (capitalised && lower && !name_word && !after_particle)
 }
 
 /// Where a street name captured greedily really starts: after the last stop-word inside it ("Flooding on Main
@@ -195,6 +285,7 @@ const TYPE_PREFIXES: &[(&str, Option<&str>)] = &[
     ("calle", None),
     ("c", None),
     ("av", Some("ave")),
+    ("ave", Some("ave")),
     ("avda", Some("ave")),
     ("avenida", Some("ave")),
     ("blvd", Some("blvd")),
@@ -321,14 +412,37 @@ pub(crate) fn cue_before(text: &str, at: usize) -> bool {
     CUES.contains(&word.as_str())
 }
 
-/// A single capitalised word that could be a bare street name (`Hopkins`), not a weekday or a greeting.
+/// A capitalised name that could be a bare street name (`Hopkins`, `Luis Orci`, `Jesús García`), not a weekday,
+/// a greeting or a street type alone.
 pub(crate) fn bare_name(s: &str) -> bool {
-    let word = crate::normalize::fold_phrase(s);
-    !word.is_empty()
-        && !word.contains(' ')
-        && s.chars().next().is_some_and(char::is_uppercase)
-        && !NOT_STREETS.contains(&word.as_str())
-        && !STOP.contains(&word.as_str())
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let one_word = s.split_whitespace().count() == 1;
+    // Alone, `Domingo` is Sunday; in `Domingo Olivares` it is part of a name.
+    let fits = |w: &str| {
+        let folded = crate::normalize::fold_phrase(w);
+        let particle = PARTICLES.contains(&folded.as_str());
+        let ordinary = if one_word {
+            common_word(&folded).is_some()
+        } else {
+            STOP.contains(&folded.as_str())
+        };
+        !folded.is_empty() && (particle || (capital(w) && !ordinary))
+    };
+    s.split_whitespace().next().is_some_and(capital) && s.split_whitespace().all(fits)
+}
+
+/// Why a folded word cannot be a street's name on its own: a stop-word, a weekday, a suffix (`Street`) or a
+/// Spanish street type (`Blvd`).
+pub(crate) fn common_word(word: &str) -> Option<&'static str> {
+    if STOP.contains(&word) {
+        Some("stop-word")
+    } else if NOT_STREETS.contains(&word) {
+        Some("not a street")
+    } else if suffix_short(word).is_some() || type_prefix(word).is_some() {
+        Some("street type")
+    } else {
+        None
+    }
 }
 
 /// Where a street name really starts once lowercase words a greedy match took in front of it are dropped
