@@ -21,6 +21,7 @@ mod place_forms;
 mod place_key;
 mod place_names;
 mod place_resolve;
+mod place_words;
 pub mod policy;
 pub mod reference;
 pub mod report;

@@ -200,6 +200,24 @@ fn everyday_english_phrasings() {
             "Third and Elm",
             "3rd & elm",
         ),
+        (
+            "pothole at main and 3rd",
+            Intersection,
+            "main and 3rd",
+            "3rd & main",
+        ),
+        (
+            "bache en la esquina de oak y 7th",
+            Intersection,
+            "esquina de oak y 7th",
+            "7th & oak",
+        ),
+        (
+            "Glass on a small side street between Pine Ave and Elm Ave",
+            Between,
+            "between Pine Ave and Elm Ave",
+            "between elm & pine",
+        ),
     ]);
 }
 

@@ -10,8 +10,9 @@ use crate::place_forms::{group, named, re, Found, Place, NAME_ES, ORDINAL, SUFFI
 use crate::place_key::{Source, StreetName};
 use crate::place_names::{
     bare_name, common_word, cue_before, is_time, name_start, plausible_street, skip_lowercase_lead,
-    strong_street, trim_end, trim_name, PARTICLES,
+    strong_street, trim_end, trim_name,
 };
+use crate::place_words::PARTICLES;
 
 /// The recognisers of this module.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 
 use regex::{Captures, Regex};
 
-use crate::gazetteer::Gazetteer;
+use crate::gazetteer::{Gazetteer, GeoPoint};
 use crate::location::LocationKind;
 use crate::place_names::{
     bare_name, cue_before, name_start, plausible_street, trim_end, trim_name,
@@ -36,13 +36,10 @@ pub(crate) enum Place {
         b: String,
     },
     Area(String),
-    Point {
-        lat: f64,
-        lon: f64,
-    },
+    Point(GeoPoint),
     Link {
         url: String,
-        point: Option<(f64, f64)>,
+        point: Option<GeoPoint>,
     },
 }
 
@@ -203,8 +200,8 @@ impl PlaceForms {
             if inside(urls, a.start()) {
                 continue;
             }
-            if let Some((lat, lon)) = lat_lon(a.as_str(), b.as_str()) {
-                let place = Place::Point { lat, lon };
+            if let Some(point) = lat_lon(a.as_str(), b.as_str()) {
+                let place = Place::Point(point);
                 out.push(Found::new(
                     LocationKind::Coordinates,
                     a.start(),
@@ -350,7 +347,7 @@ fn plausible_after_direction(street: &str, anything_goes: bool) -> bool {
     let first = words.next().unwrap_or_default();
     let folded = first.trim_end_matches('.').to_lowercase();
     let rest: Vec<&str> = words.collect();
-    if crate::place_names::direction_letter(&folded, false).is_some() && !rest.is_empty() {
+    if crate::place_words::direction_letter(&folded, false).is_some() && !rest.is_empty() {
         plausible_street(&rest.join(" "), anything_goes)
     } else {
         plausible_street(street, anything_goes)
@@ -361,7 +358,8 @@ fn inside(spans: &[(usize, usize)], p: usize) -> bool {
     spans.iter().any(|&(s, e)| p >= s && p < e)
 }
 
-fn lat_lon(lat: &str, lon: &str) -> Option<(f64, f64)> {
+fn lat_lon(lat: &str, lon: &str) -> Option<GeoPoint> {
     let (lat, lon): (f64, f64) = (lat.parse().ok()?, lon.parse().ok()?);
-    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+    let on_earth = (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
+    on_earth.then_some(GeoPoint { lat, lon })
 }

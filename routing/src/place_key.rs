@@ -11,7 +11,7 @@
 //! then `3rd St` and `3rd Ave` are known to be different streets.
 
 use crate::normalize::fold_phrase;
-use crate::place_names::{
+use crate::place_words::{
     direction_letter, is_spelled_out_suffix, ordinal_digits, suffix_short, type_prefix, PARTICLES,
 };
 

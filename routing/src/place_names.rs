@@ -1,115 +1,28 @@
 //! Street-name words and heuristics for the location finder: stop-words, suffixes, directions, Spanish street
 //! types, cues, and trimming greedy matches back to the name.
 
+use crate::place_words::{suffix_short, type_prefix, PARTICLES};
+
 /// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
 pub(crate) const STOP: &[&str] = &[
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "of",
-    "to",
-    "for",
-    "from",
-    "by",
-    "with",
-    "is",
-    "are",
-    "was",
-    "and",
-    "or",
-    "my",
-    "our",
-    "this",
-    "that",
-    "near",
-    "into",
-    "onto",
-    "across",
-    "down",
-    "up",
-    "it",
-    "has",
-    "have",
-    "since",
-    "there",
-    "which",
-    "who",
-    "en",
-    "para",
-    "que",
-    "por",
-    "se",
-    "frente",
-    "cerca",
-    "col",
-    "colonia",
-    "esq",
-    "esquina",
-    "con",
-    "hay",
-    "un",
-    "una",
-    "el",
-    "no",
-    "ya",
-    "favor",
-    "because",
-    "but",
-    "so",
-    "please",
-    "being",
-    "been",
-    "done",
-    "where",
-    "when",
-    "while",
-    "until",
-    "every",
-    "had",
-    "does",
-    "do",
-    "did",
-    "not",
-    "will",
-    "would",
-    "can",
-    "could",
-    "should",
-    "they",
-    "he",
-    "she",
-    "we",
-    "i",
-    "you",
-    "its",
-    "their",
-    "just",
-    "also",
-    "as",
-    "if",
-    "then",
-    "than",
-    "be",
-    "were",
-    "y",
-    "e",
-    "o",
-    "desde",
-    "hasta",
-    "tiene",
-    "esta",
-    "es",
-    "intersection",
-    "corner",
-    "crosses",
-    "meets",
-    "cruza",
-    "entre",
-    "between",
+    "the", "a", "an", "in", "on", "at", "of", "to", "for", "from", "by", "with", "is", "are",
+    "was", "and", "or", "my", "our", "this", "that", "near", "into", "onto", "across", "down",
+    "up", "it", "has", "have", "since", "there", "which", "who", "en", "para", "que", "por", "se",
+    "frente", "cerca", "col", "colonia", "esq", "esquina", "con", "hay", "un", "una", "el", "no",
+    "ya", "favor", "because", "but", "so", "please", "being", "been", "done", "where", "when",
+    "while", "until", "every", "had", "does", "do", "did", "not", "will", "would", "can", "could",
+    "should", "they", "he", "she", "we", "i", "you", "its", "their", "just", "also", "as", "if",
+    "then", "than", "be", "were", "y", "e", "o", "desde", "hasta", "tiene", "esta", "es", "corner",
+    "crosses", "meets", "cruza", "entre", "between",
 ];
+
+/// Longer words that never sit inside a street name (kept apart so the list above stays compact).
+const STOP_LONG: &[&str] = &["intersection"];
+
+/// Whether a folded word never sits inside a street name.
+pub(crate) fn is_stop(word: &str) -> bool {
+    STOP.contains(&word) || STOP_LONG.contains(&word)
+}
 
 /// Words that open a "between" span, so what follows is not an intersection.
 pub(crate) const BETWEEN: &[&str] = &["between", "entre", "btwn", "b/w"];
@@ -143,7 +56,7 @@ pub(crate) fn plausible_street(s: &str, anything_goes: bool) -> bool {
         .split_whitespace()
         .map(|w| w.trim_end_matches('.').to_lowercase())
         .collect();
-    if words.is_empty() || words.iter().any(|w| STOP.contains(&w.as_str())) {
+    if words.is_empty() || words.iter().any(|w| is_stop(w)) {
         return false;
     }
     anything_goes
@@ -202,7 +115,7 @@ fn ends_before(word: &str, bare: &str, before: Option<(bool, bool)>) -> bool {
     let (capitalised, after_particle) = before.unwrap_or((false, false));
     let lower = word.chars().next().is_some_and(char::is_lowercase);
     let name_word = suffix_short(bare).is_some() || PARTICLES.contains(&bare);
-    STOP.contains(&bare)
+    is_stop(bare)
         || !word.chars().any(char::is_alphanumeric)
         || (capitalised && lower && !name_word && !after_particle)
 }
@@ -216,7 +129,7 @@ pub(crate) fn name_start(text: &str, start: usize, end: usize) -> Option<usize> 
     for word in text[start..end].split(' ') {
         pos += word.len() + 1;
         let bare = word.trim_end_matches('.').to_lowercase();
-        if STOP.contains(&bare.as_str()) || BETWEEN.contains(&bare.as_str()) {
+        if is_stop(&bare) || BETWEEN.contains(&bare.as_str()) {
             name_at = pos.min(end);
             cut = Some(bare);
         }
@@ -241,115 +154,6 @@ pub(crate) fn trim_end(text: &str, start: usize, end: usize) -> usize {
     }
 }
 
-/// Street suffixes: the short form used in keys, then every way residents write it.
-const SUFFIXES: &[(&str, &[&str])] = &[
-    ("st", &["st", "str", "street"]),
-    ("ave", &["ave", "av", "avenue"]),
-    ("rd", &["rd", "road"]),
-    ("blvd", &["blvd", "boulevard"]),
-    ("dr", &["dr", "drive"]),
-    ("ln", &["ln", "lane"]),
-    ("pl", &["pl", "place"]),
-    ("ct", &["ct", "court"]),
-    ("ter", &["ter", "terrace"]),
-    ("way", &["way"]),
-    ("pkwy", &["pkwy", "parkway"]),
-    ("hwy", &["hwy", "highway"]),
-    ("sq", &["sq", "square"]),
-    ("cir", &["cir", "circle"]),
-    ("plz", &["plz", "plaza"]),
-    ("expy", &["expy", "expressway"]),
-    ("tpke", &["tpke", "turnpike"]),
-    ("trl", &["trl", "trail"]),
-];
-
-/// The short form of a folded suffix word (`street` → `st`), if it is one.
-pub(crate) fn suffix_short(word: &str) -> Option<&'static str> {
-    SUFFIXES
-        .iter()
-        .find(|(_, forms)| forms.contains(&word))
-        .map(|(short, _)| *short)
-}
-
-/// A suffix written out in full (`street`), as the normal form before canonical keys spelled it; keys never
-/// contain these, so they are the only suffixes taken off a stored key. `way` has no short form, so it is kept.
-pub(crate) fn is_spelled_out_suffix(word: &str) -> bool {
-    SUFFIXES
-        .iter()
-        .any(|(short, forms)| forms.last() == Some(&word) && word != *short)
-}
-
-/// Spanish street-type words written before the name (`Calle Juárez`, `Av. Reforma`), with the English suffix
-/// they stand for when they name one.
-const TYPE_PREFIXES: &[(&str, Option<&str>)] = &[
-    ("calle", None),
-    ("c", None),
-    ("av", Some("ave")),
-    ("ave", Some("ave")),
-    ("avda", Some("ave")),
-    ("avenida", Some("ave")),
-    ("blvd", Some("blvd")),
-    ("bulevar", Some("blvd")),
-    ("boulevard", Some("blvd")),
-    ("calzada", None),
-    ("calz", None),
-    ("privada", None),
-    ("priv", None),
-    ("cerrada", None),
-    ("cda", None),
-    ("callejon", None),
-    ("carretera", None),
-    ("prolongacion", None),
-    ("prol", None),
-    ("circuito", None),
-    ("retorno", None),
-    ("paseo", None),
-    ("andador", None),
-];
-
-/// `Some(suffix)` when a folded word is a Spanish street-type word written before the name.
-pub(crate) fn type_prefix(word: &str) -> Option<Option<&'static str>> {
-    TYPE_PREFIXES
-        .iter()
-        .find(|(w, _)| *w == word)
-        .map(|(_, suffix)| *suffix)
-}
-
-/// Words between a street-type word and the name (`Avenida de la Reforma`) and articles before it.
-pub(crate) const PARTICLES: &[&str] = &["de", "del", "la", "las", "los", "el", "the"];
-
-/// The compass letter of a folded direction word; `spelled_only` accepts only whole words (`south`).
-pub(crate) fn direction_letter(word: &str, spelled_only: bool) -> Option<char> {
-    let letter = match word {
-        "north" => 'n',
-        "south" => 's',
-        "east" => 'e',
-        "west" => 'w',
-        "n" | "s" | "e" | "w" if !spelled_only => word.chars().next()?,
-        _ => return None,
-    };
-    Some(letter)
-}
-
-/// `third` → `3rd`: ordinal street names written out.
-pub(crate) fn ordinal_digits(word: &str) -> Option<&'static str> {
-    const ORDINALS: &[(&str, &str)] = &[
-        ("first", "1st"),
-        ("second", "2nd"),
-        ("third", "3rd"),
-        ("fourth", "4th"),
-        ("fifth", "5th"),
-        ("sixth", "6th"),
-        ("seventh", "7th"),
-        ("eighth", "8th"),
-        ("ninth", "9th"),
-        ("tenth", "10th"),
-        ("eleventh", "11th"),
-        ("twelfth", "12th"),
-    ];
-    ORDINALS.iter().find(|(w, _)| *w == word).map(|(_, d)| *d)
-}
-
 /// Words just before a bare name that show a place follows (`at Main and Hopkins`, `en Reforma y Juárez`).
 const CUES: &[&str] = &[
     "at", "on", "near", "of", "by", "off", "along", "around", "en", "por", "sobre", "cerca",
@@ -357,49 +161,11 @@ const CUES: &[&str] = &[
 ];
 
 /// Capitalised words that are not streets, though a sentence may put them where a street would be.
-const NOT_STREETS: &[&str] = &[
-    "i",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "lunes",
-    "martes",
-    "miercoles",
-    "jueves",
-    "viernes",
-    "sabado",
-    "domingo",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "noon",
-    "night",
-    "midnight",
-    "today",
-    "tonight",
-    "tomorrow",
-    "yesterday",
-    "please",
-    "thanks",
-    "hola",
-    "hi",
-    "hello",
-    "am",
-    "pm",
-];
+const NOT_STREETS: &str = "\
+    i monday tuesday wednesday thursday friday saturday sunday lunes martes miercoles jueves \
+    viernes sabado domingo january february march april may june july august september october \
+    november december noon night midnight today tonight tomorrow yesterday please thanks hola hi \
+    hello am pm city side busy dead private residential whole same next local dirt";
 
 /// The word before `at` is a cue that a place follows.
 pub(crate) fn cue_before(text: &str, at: usize) -> bool {
@@ -424,7 +190,7 @@ pub(crate) fn bare_name(s: &str) -> bool {
         let ordinary = if one_word {
             common_word(&folded).is_some()
         } else {
-            STOP.contains(&folded.as_str())
+            is_stop(&folded)
         };
         !folded.is_empty() && (particle || (capital(w) && !ordinary))
     };
@@ -434,9 +200,9 @@ pub(crate) fn bare_name(s: &str) -> bool {
 /// Why a folded word cannot be a street's name on its own: a stop-word, a weekday, a suffix (`Street`) or a
 /// Spanish street type (`Blvd`).
 pub(crate) fn common_word(word: &str) -> Option<&'static str> {
-    if STOP.contains(&word) {
+    if is_stop(word) {
         Some("stop-word")
-    } else if NOT_STREETS.contains(&word) {
+    } else if NOT_STREETS.split_whitespace().any(|w| w == word) {
         Some("not a street")
     } else if suffix_short(word).is_some() || type_prefix(word).is_some() {
         Some("street type")

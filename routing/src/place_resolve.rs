@@ -22,23 +22,11 @@ pub(crate) fn resolve(place: &Place, g: Option<&Gazetteer>) -> Resolved {
         Place::Corner { a, b } => corner(a, b, g),
         Place::Between { street, a, b } => between(street.as_deref(), a, b, g),
         Place::Area(name) => unplaced(area_key(name)),
-        Place::Point { lat, lon } => Resolved {
-            key: point_key(*lat, *lon),
-            point: Some(GeoPoint {
-                lat: *lat,
-                lon: *lon,
-            }),
+        Place::Point(p) | Place::Link { point: Some(p), .. } => Resolved {
+            key: point_key(p.lat, p.lon),
+            point: Some(*p),
         },
-        Place::Link { url, point } => match point {
-            Some((lat, lon)) => resolve(
-                &Place::Point {
-                    lat: *lat,
-                    lon: *lon,
-                },
-                g,
-            ),
-            None => unplaced(url.to_ascii_lowercase()),
-        },
+        Place::Link { url, point: None } => unplaced(url.to_ascii_lowercase()),
     }
 }
 
