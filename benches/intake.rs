@@ -67,7 +67,7 @@ async fn main() {
         .await
         .unwrap();
     let d = Deliverers {
-        mail: connect311::app::mail_sender(&desk),
+        mail: connect311::app::mail_sender(&desk).expect("SMTP transport"),
         chat: connect311::app::local_chat(&desk),
     };
     let svc = connect311::serve::start(desk.clone(), d, None).expect("service starts");
@@ -118,7 +118,7 @@ async fn main() {
     .await
     .unwrap();
     let d = Deliverers {
-        mail: connect311::app::mail_sender(&desk),
+        mail: connect311::app::mail_sender(&desk).expect("SMTP transport"),
         chat: connect311::app::local_chat(&desk),
     };
     let t = Instant::now();

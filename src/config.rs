@@ -1,5 +1,11 @@
 //! Service settings: typed TOML with environment overrides (`CONNECT311__SECTION__KEY`), secrets kept secret.
 
+mod validate;
+#[cfg(test)]
+mod validate_tests;
+
+pub use validate::{BACKOFF_BASE_MS, BACKOFF_MAX_MS, MAX_ATTEMPTS, POLL_MS};
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -32,6 +38,25 @@ pub struct Settings {
     /// The small HTTP side (health, metrics, Open311 read API); off unless `[http]` is present.
     #[serde(default)]
     pub http: Option<HttpSettings>,
+    /// The file these settings were loaded from (set by [`Settings::load`]), to name it in errors.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+    /// Readiness thresholds and how supervised workers are restarted (`crate::monitor::HealthSettings`).
+    #[serde(default)]
+    pub health: crate::monitor::HealthSettings,
+    /// The learned routing model (`[routing]`); rules alone without it.
+    #[serde(default)]
+    pub routing: RoutingSettings,
+}
+
+/// `[routing]`: a model trained on the city's past requests (`connect311 train-routing`), loaded at start and
+/// again on SIGHUP.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Path of the model file; rules alone when absent.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
 }
 
 /// Where the HTTP side listens. Opt-in, so two local instances (and the tests) never fight over a port.
@@ -65,9 +90,10 @@ pub struct MailSettings {
     /// Further addresses and domains that are ours (never auto-replied to).
     #[serde(default)]
     pub own_addresses: Vec<String>,
+    /// Domains (and their subdomains) whose every address is ours. Must not overlap `staff_domains`.
     #[serde(default)]
     pub own_domains: Vec<String>,
-    /// Staff who may act on requests by email.
+    /// Staff who may act on requests by email; never one of our own addresses or domains.
     #[serde(default)]
     pub staff_addresses: Vec<String>,
     #[serde(default)]
@@ -205,19 +231,41 @@ pub struct DiscordSettings {
     /// Test only: a loopback Discord stand-in (`http://127.0.0.1:PORT`); turns serenity's ratelimiter off.
     #[serde(default)]
     pub api_proxy: Option<String>,
+    /// When the Discord adapter cannot start (e.g. an empty token), post to the local chat log instead of
+    /// refusing to start. Off by default: a configured transport that cannot start stops the service.
+    #[serde(default)]
+    pub fallback_to_local: bool,
 }
 
+/// Outbox delivery timing; the bounds are [`MAX_ATTEMPTS`], [`BACKOFF_BASE_MS`], [`BACKOFF_MAX_MS`], [`POLL_MS`].
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxSettings {
+    /// Attempts before a row is given up (marked failed, with an event).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// The delay after the first failure; it doubles with each further one.
     #[serde(default = "default_backoff_base_ms")]
     pub backoff_base_ms: u64,
+    /// The longest delay between two attempts.
     #[serde(default = "default_backoff_max_ms")]
     pub backoff_max_ms: u64,
+    /// How long the idle worker sleeps before looking for due rows again.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
+}
+
+impl OutboxSettings {
+    /// The delay before the next attempt after `attempts` failed ones: `backoff_base_ms` doubled per further
+    /// failure, at most `backoff_max_ms`. Saturating throughout, so no setting can make it wrap negative.
+    pub fn retry_delay_ms(&self, attempts: i64) -> i64 {
+        let doublings = attempts.saturating_sub(1).clamp(0, 63) as u32;
+        let delay = self
+            .backoff_base_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.backoff_max_ms);
+        i64::try_from(delay).unwrap_or(i64::MAX)
+    }
 }
 
 impl Default for OutboxSettings {
@@ -272,8 +320,8 @@ fn default_http_bind() -> std::net::SocketAddr {
 }
 
 impl Settings {
-    /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides.
-    /// Errors name the file, the key and the reason.
+    /// Loads settings from an optional TOML file plus `CONNECT311__...` environment overrides, and checks them
+    /// (paths included). Errors name the file, the key and the reason.
     pub fn load(file: Option<&Path>) -> Result<Settings> {
         let mut fig = Figment::new();
         if let Some(path) = file {
@@ -283,7 +331,7 @@ impl Settings {
             fig = fig.merge(Toml::file_exact(path));
         }
         fig = fig.merge(Env::prefixed("CONNECT311__").split("__"));
-        let settings: Settings = fig.extract().map_err(|e| {
+        let mut settings: Settings = fig.extract().map_err(|e| {
             let mut msg = String::new();
             for err in e {
                 if !msg.is_empty() {
@@ -293,8 +341,20 @@ impl Settings {
             }
             anyhow::anyhow!(msg)
         })?;
-        settings.validate()?;
+        settings.file = file.map(Path::to_path_buf);
+        settings
+            .validate()
+            .and_then(|()| settings.check_paths())
+            .map_err(|e| settings.in_file(e))?;
         Ok(settings)
+    }
+
+    /// `e`, prefixed with the settings file when there is one (as figment's own errors are).
+    pub fn in_file(&self, e: anyhow::Error) -> anyhow::Error {
+        match &self.file {
+            Some(f) => anyhow::anyhow!("{}: {e:#}", f.display()),
+            None => e,
+        }
     }
 
     /// Parses settings from TOML text alone (no environment), for checks and tests.
@@ -305,24 +365,6 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!(describe_figment_error(&e)))?;
         settings.validate()?;
         Ok(settings)
-    }
-
-    fn validate(&self) -> Result<()> {
-        if !self.mail.address.contains('@') {
-            anyhow::bail!(
-                "mail.address: `{}` is not an email address",
-                self.mail.address
-            );
-        }
-        if self.outbox.max_attempts == 0 {
-            anyhow::bail!("outbox.max_attempts: must be at least 1");
-        }
-        if let Some(url) = &self.database.url {
-            if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
-                anyhow::bail!("database.url: `{url}` must start with sqlite: or postgres://");
-            }
-        }
-        Ok(())
     }
 
     /// The database URL, defaulting to a SQLite file in the data dir.
@@ -340,7 +382,7 @@ impl Settings {
         match &self.city_file {
             Some(p) => Ok((
                 std::fs::read_to_string(p)
-                    .with_context(|| format!("reading city file {}", p.display()))?,
+                    .with_context(|| format!("city_file: cannot read {}", p.display()))?,
                 p.display().to_string(),
             )),
             None => Ok((EXAMPLE_CITY.to_string(), "built-in config/city.toml".into())),
@@ -352,7 +394,7 @@ impl Settings {
         match &self.templates_file {
             Some(p) => Ok((
                 std::fs::read_to_string(p)
-                    .with_context(|| format!("reading templates file {}", p.display()))?,
+                    .with_context(|| format!("templates_file: cannot read {}", p.display()))?,
                 p.display().to_string(),
             )),
             None => Ok((
@@ -420,6 +462,18 @@ mod tests {
         let err = Settings::from_toml_str("[outbox]\nmax_attempts = \"many\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("outbox.max_attempts"), "{msg}");
+    }
+
+    #[test]
+    fn routing_model_is_optional_and_checked_for_unknown_keys() {
+        assert!(Settings::from_toml_str("").unwrap().routing.model.is_none());
+        let s = Settings::from_toml_str("[routing]\nmodel = \"data/routing.model\"\n").unwrap();
+        assert_eq!(
+            s.routing.model.unwrap(),
+            PathBuf::from("data/routing.model")
+        );
+        let err = Settings::from_toml_str("[routing]\nmodle = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("modle"), "{err}");
     }
 
     #[test]

@@ -8,9 +8,14 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod http;
+pub mod monitor;
 pub mod outbox_worker;
 pub mod report;
+pub mod routing_model;
 pub mod serve;
 pub mod store;
+pub mod supervise;
 pub mod sweeper;
 pub mod templates;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;

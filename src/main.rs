@@ -2,8 +2,19 @@
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the Tokio runtime starts");
+    let code = runtime.block_on(run());
+    // A message parse that overran its deadline may still be running on a blocking thread: don't let it hold
+    // the process after a clean stop.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    std::process::exit(code);
+}
+
+async fn run() -> i32 {
     let cli = connect311::cli::Cli::parse();
     // Long-running commands log what they do; one-shot commands keep their output clean.
     let default = match cli.command {
@@ -20,8 +31,11 @@ async fn main() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    if let Err(e) = connect311::cli::run(cli).await {
-        eprintln!("connect311: error: {e:#}");
-        std::process::exit(1);
+    match connect311::cli::run(cli).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("connect311: error: {e:#}");
+            1
+        }
     }
 }

@@ -1,19 +1,24 @@
 //! Delivers outbox rows: emails through a `MailSender`, work orders and notes through a `ChatOutbound`.
 //! Failures are retried with exponential backoff and recorded; after the last attempt the row is marked
-//! failed and an event says so. Nothing is dropped silently.
+//! failed and an event says so. Nothing is dropped silently; a job whose delivery panics is one more failure.
+//! Outcomes are counted, and mail failures reported, to the service's `Monitor`.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
+use futures::FutureExt;
 use mail::outbound::{MailSender, OutgoingMail};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
 use crate::desk::Desk;
+use crate::monitor::{Component, Monitor};
 use crate::store::{Change, NewEvent, OutboxJob, Request, WorkOrderRow};
+use crate::supervise::panic_text;
 
 /// Where outbox rows go.
 #[derive(Clone)]
@@ -40,14 +45,14 @@ impl From<anyhow::Error> for Failure {
 
 const LEASE_MS: i64 = 60_000;
 
-/// Runs until cancelled, delivering due rows; sleeps `poll_ms` when idle.
-pub async fn run(desk: Desk, d: Deliverers, cancel: CancellationToken) {
+/// Runs until cancelled, delivering due rows and reporting to `monitor`; sleeps `poll_ms` when idle.
+pub async fn run(desk: Desk, d: Deliverers, monitor: Monitor, cancel: CancellationToken) {
     let idle = Duration::from_millis(desk.settings.outbox.poll_ms);
     loop {
         if cancel.is_cancelled() {
             break;
         }
-        match deliver_next(&desk, &d).await {
+        match deliver_one(&desk, &d, &monitor).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => warn!(error = format!("{e:#}"), "outbox worker error"),
@@ -70,47 +75,77 @@ pub async fn drain(desk: &Desk, d: &Deliverers) -> Result<usize> {
 
 /// Claims and delivers one due row; false when none is due.
 pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
+    deliver_one(desk, d, &Monitor::default()).await
+}
+
+/// Claims and delivers one due row, reporting the outcome to `monitor`. A job whose delivery panics fails
+/// like any other (its panic text recorded as the row's last error) and is retried with the same backoff.
+async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<bool> {
     let now = desk.now();
     let Some(job) = desk.store.claim_outbox(now, LEASE_MS).await? else {
         return Ok(false);
     };
-    let result = deliver(desk, d, &job).await;
-    let now = desk.now();
+    let result = match AssertUnwindSafe(deliver(desk, d, &job))
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(payload) => {
+            monitor.count_unit_panic(Component::Outbox);
+            Err(Failure {
+                error: anyhow!("delivery panicked: {}", panic_text(payload.as_ref())),
+                permanent: false,
+            })
+        }
+    };
+    let kind = if job.kind == "email" { "mail" } else { "chat" };
     match result {
         Ok(()) => {
-            desk.store.complete_outbox(job.id, now).await?;
+            desk.store.complete_outbox(job.id, desk.now()).await?;
             info!(job = job.id, kind = %job.kind, request_ref = ?job.reference.map(|r| r.to_string()), "delivered");
+            monitor.count_delivery(kind, "sent");
+            if kind == "mail" {
+                monitor.mail_sent();
+            }
         }
         Err(f) => {
-            let s = &desk.settings.outbox;
-            let give_up = f.permanent || job.attempts >= i64::from(s.max_attempts);
-            let exp = (job.attempts - 1).clamp(0, 30) as u32;
-            let delay = s
-                .backoff_base_ms
-                .saturating_mul(1u64 << exp)
-                .min(s.backoff_max_ms) as i64;
-            let msg = format!("{:#}", f.error);
-            warn!(job = job.id, kind = %job.kind, attempts = job.attempts, give_up, error = %msg, "delivery failed");
-            desk.store
-                .retry_outbox(job.id, &msg, now + delay, give_up, now)
-                .await?;
-            if give_up {
-                if let Some(r) = job.reference {
-                    let change = Change {
-                        events: vec![NewEvent::new(
-                            "delivery_failed",
-                            "system",
-                            "outbox",
-                            json!({ "kind": job.kind, "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
-                        )],
-                        ..Change::default()
-                    };
-                    desk.store.apply_change(r, &change, now).await?;
-                }
+            let (msg, give_up) = record_failure(desk, &job, &f).await?;
+            monitor.count_delivery(kind, if give_up { "failed" } else { "retry" });
+            if kind == "mail" && !f.permanent {
+                monitor.mail_failed(&msg);
             }
         }
     }
     Ok(true)
+}
+
+/// Schedules the retry with exponential backoff, or gives up (and says so in the request's events) after the
+/// last attempt or a permanent error. Returns the recorded error text and whether it gave up.
+async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(String, bool)> {
+    let now = desk.now();
+    let s = &desk.settings.outbox;
+    let give_up = f.permanent || job.attempts >= i64::from(s.max_attempts);
+    let delay = s.retry_delay_ms(job.attempts);
+    let msg = format!("{:#}", f.error);
+    warn!(job = job.id, kind = %job.kind, attempts = job.attempts, give_up, error = %msg, "delivery failed");
+    desk.store
+        .retry_outbox(job.id, &msg, now.saturating_add(delay), give_up, now)
+        .await?;
+    if give_up {
+        if let Some(r) = job.reference {
+            let change = Change {
+                events: vec![NewEvent::new(
+                    "delivery_failed",
+                    "system",
+                    "outbox",
+                    json!({ "kind": job.kind, "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
+                )],
+                ..Change::default()
+            };
+            desk.store.apply_change(r, &change, now).await?;
+        }
+    }
+    Ok((msg, give_up))
 }
 
 #[instrument(skip_all, fields(job = job.id, kind = %job.kind))]

@@ -1,42 +1,35 @@
 //! `connect311 serve`: wires the long-running workers together — inbox intake (IMAP IDLE or a local Maildir),
 //! outbox delivery (SMTP or .eml files; Discord or a local chat log), the SLA sweeper and, when configured, the
-//! HTTP side (health, metrics, Open311) — and stops them gracefully.
+//! HTTP side (health, metrics, Open311) — each under supervision (`crate::supervise`), and stops them gracefully.
+
+mod desk_inbox;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use async_trait::async_trait;
-use mail::imap::{Disposition, InboxHandler};
-use secrecy::ExposeSecret;
+use mail::imap::InboxHandler;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::info;
 
-use crate::desk::{Desk, IngestOutcome};
+use crate::desk::Desk;
+use crate::monitor::{Component, Monitor};
 use crate::outbox_worker::Deliverers;
+use crate::supervise::Supervisor;
 
-/// Feeds inbox messages to the desk; the message is moved only after the desk committed.
-pub struct DeskInbox(pub Desk);
+pub use desk_inbox::DeskInbox;
 
-#[async_trait]
-impl InboxHandler for DeskInbox {
-    async fn handle(&self, raw: &[u8]) -> anyhow::Result<Disposition> {
-        match self.0.ingest_email(raw).await? {
-            IngestOutcome::Quarantined { reason } => Ok(Disposition::Quarantine(reason)),
-            _ => Ok(Disposition::Processed),
-        }
-    }
-}
-
-/// A running service: its workers and the token that stops them.
+/// A running service: its workers, what they report, and the token that stops them.
 pub struct Running {
     pub desk: Desk,
     pub cancel: CancellationToken,
     /// Where the HTTP side listens (the real port when `[http] bind` asked for port 0); `None` when off.
     pub http_addr: Option<SocketAddr>,
+    /// Every worker's state and the process-local counters (what `/health/ready` and `/metrics` show).
+    pub monitor: Monitor,
     tracker: TaskTracker,
 }
 
@@ -50,90 +43,125 @@ impl Running {
     }
 }
 
-/// Starts every worker for `desk` with the given delivery channels and, when given, the chat gateway. Fails
-/// (before anything runs) when the configured HTTP address cannot be bound. Needs a Tokio runtime.
+/// Starts every worker for `desk` under supervision (each is restarted with backoff when it fails or
+/// panics), with the given delivery channels and, when given, the chat gateway. Fails (before anything runs)
+/// when the configured HTTP address cannot be bound. Needs a Tokio runtime.
 pub fn start(
     desk: Desk,
     deliverers: Deliverers,
     gateway: Option<bots::discord::DiscordGateway>,
 ) -> Result<Running> {
-    let cancel = CancellationToken::new();
-    let tracker = TaskTracker::new();
-    let mut http_addr = None;
-    if let Some(http) = &desk.settings.http {
-        let listener = crate::http::bind(http.bind)?;
-        let addr = listener.local_addr().context("http.bind: bound address")?;
-        info!(%addr, "HTTP side listening (health, metrics, /open311/v2)");
-        http_addr = Some(addr);
-        let (d, c) = (desk.clone(), cancel.clone());
-        tracker.spawn(async move { crate::http::serve(listener, d, c).await });
-    }
+    let sup = Supervisor {
+        tracker: TaskTracker::new(),
+        cancel: CancellationToken::new(),
+        monitor: Monitor::default(),
+        policy: (&desk.settings.health).into(),
+    };
+    let http_addr = start_http(&sup, &desk)?;
     if let Some(gw) = gateway {
-        let handler: Arc<dyn bots::chat::ChatHandler> =
-            Arc::new(crate::desk::ChatDesk(desk.clone()));
-        let c = cancel.clone();
-        tracker.spawn(async move {
-            if let Err(e) = gw.run(handler, c).await {
-                tracing::error!(error = format!("{e:#}"), "Discord gateway stopped");
-            }
-        });
+        start_chat(&sup, &desk, gw);
     }
-    let handler: Arc<dyn InboxHandler> = Arc::new(DeskInbox(desk.clone()));
-    let m = &desk.settings.mail;
-    match &m.imap {
+    start_inbox(&sup, &desk);
+    #[cfg(unix)]
+    {
+        let hup = crate::routing_model::listen_for_hangup()?;
+        let (r, s, c) = (
+            desk.router.clone(),
+            desk.settings.clone(),
+            sup.cancel.clone(),
+        );
+        sup.tracker
+            .spawn(crate::routing_model::reload_on_hangup(hup, r, s, c));
+    }
+    let (d, c, m) = (desk.clone(), sup.cancel.clone(), sup.monitor.clone());
+    sup.spawn(Component::Outbox, move || {
+        let (d, dl, m, c) = (d.clone(), deliverers.clone(), m.clone(), c.clone());
+        async move {
+            crate::outbox_worker::run(d, dl, m, c).await;
+            Ok(())
+        }
+    });
+    let (d, c) = (desk.clone(), sup.cancel.clone());
+    sup.spawn(Component::Sweeper, move || {
+        crate::sweeper::run(d.clone(), Duration::from_secs(60), c.clone())
+    });
+    Ok(Running {
+        desk,
+        cancel: sup.cancel,
+        http_addr,
+        monitor: sup.monitor,
+        tracker: sup.tracker,
+    })
+}
+
+/// Binds the HTTP side now (so a taken port fails start-up) and serves it; a restart binds the same address.
+fn start_http(sup: &Supervisor, desk: &Desk) -> Result<Option<SocketAddr>> {
+    let Some(http) = &desk.settings.http else {
+        return Ok(None);
+    };
+    let listener = crate::http::bind(http.bind)?;
+    let addr = listener.local_addr().context("http.bind: bound address")?;
+    info!(%addr, "HTTP side listening (health, metrics, /open311/v2)");
+    let state = crate::http::AppState {
+        desk: desk.clone(),
+        monitor: sup.monitor.clone(),
+    };
+    let first = Arc::new(Mutex::new(Some(listener)));
+    let c = sup.cancel.clone();
+    sup.spawn(Component::Http, move || {
+        let (first, state, c) = (first.clone(), state.clone(), c.clone());
+        async move {
+            let bound = first.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let listener = match bound {
+                Some(l) => l,
+                None => crate::http::bind(addr)?,
+            };
+            crate::http::serve(listener, state, c).await
+        }
+    });
+    Ok(Some(addr))
+}
+
+fn start_chat(sup: &Supervisor, desk: &Desk, gw: bots::discord::DiscordGateway) {
+    let gw = gw.with_observer(sup.monitor.chat_probe());
+    let handler: Arc<dyn bots::chat::ChatHandler> = Arc::new(crate::desk::ChatDesk(desk.clone()));
+    let c = sup.cancel.clone();
+    sup.spawn(Component::Chat, move || {
+        gw.clone().run(handler.clone(), c.clone())
+    });
+}
+
+/// The IMAP watcher when `[mail.imap]` is configured, else the local Maildir under the data dir.
+fn start_inbox(sup: &Supervisor, desk: &Desk) {
+    let handler: Arc<dyn InboxHandler> = Arc::new(DeskInbox {
+        desk: desk.clone(),
+        monitor: sup.monitor.clone(),
+    });
+    let probe = sup.monitor.inbox_probe();
+    let c = sup.cancel.clone();
+    match &desk.settings.mail.imap {
         Some(imap) => {
-            let mut cfg = mail::imap::ImapConfig::new(
-                &imap.host,
-                imap.effective_port(),
-                &imap.username,
-                imap.password.expose_secret(),
-            )
-            .with_security(match imap.security {
-                crate::config::ImapSecurity::Tls => mail::imap::ImapSecurity::Tls,
-                crate::config::ImapSecurity::Starttls => mail::imap::ImapSecurity::StartTls,
-                crate::config::ImapSecurity::Plain => mail::imap::ImapSecurity::Plain,
-            });
-            if let Some(ca) = &imap.ca_file {
-                cfg = cfg.with_ca_file(ca.clone());
-            }
-            cfg.mailbox = imap.mailbox.clone();
+            let cfg = crate::app::imap_config(imap).with_observer(probe);
             info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
-            let c = cancel.clone();
-            tracker.spawn(async move {
-                if let Err(e) = mail::imap::run(cfg, handler, c).await {
-                    tracing::error!(error = format!("{e:#}"), "IMAP worker stopped");
-                }
+            sup.spawn(Component::Inbox, move || {
+                mail::imap::run(cfg.clone(), handler.clone(), c.clone())
             });
         }
         None => {
             let dir = desk.settings.data_dir.join("inbox");
             info!(dir = %dir.display(), "watching local Maildir inbox (drop messages into new/)");
-            let c = cancel.clone();
-            tracker.spawn(async move {
-                if let Err(e) =
-                    mail::maildir::run(dir, handler, Duration::from_millis(500), c).await
-                {
-                    tracing::error!(error = format!("{e:#}"), "Maildir worker stopped");
-                }
+            sup.spawn(Component::Inbox, move || {
+                let poll = Duration::from_millis(500);
+                mail::maildir::run(dir.clone(), handler.clone(), poll, probe.clone(), c.clone())
             });
         }
     }
-    let (d2, c2) = (desk.clone(), cancel.clone());
-    tracker.spawn(async move { crate::outbox_worker::run(d2, deliverers, c2).await });
-    let (d3, c3) = (desk.clone(), cancel.clone());
-    tracker.spawn(async move { crate::sweeper::run(d3, Duration::from_secs(60), c3).await });
-    Ok(Running {
-        desk,
-        cancel,
-        http_addr,
-        tracker,
-    })
 }
 
 /// Runs until Ctrl-C / SIGTERM.
 pub async fn run(config: Option<&Path>) -> Result<()> {
     let desk = crate::app::open(config).await?;
-    let (deliverers, gateway) = crate::app::channels(&desk);
+    let (deliverers, gateway) = crate::app::channels(&desk)?;
     let running = start(desk, deliverers, gateway)?;
     print_banner(&running.desk, running.http_addr);
     shutdown_signal().await;
@@ -179,12 +207,21 @@ fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
             s.data_dir.join("outgoing-mail").display()
         ),
     }
+    match &s.routing.model {
+        Some(m) => eprintln!(
+            "  routing:  rules + model {} (kill -HUP to reload)",
+            m.display()
+        ),
+        None => eprintln!(
+            "  routing:  rules (add [routing] model = \"FILE\" from `connect311 train-routing`)"
+        ),
+    }
     eprintln!(
         "  chat:     {} (one .jsonl per channel)",
         s.data_dir.join("chat").display()
     );
     match http {
-        Some(a) => eprintln!("  http:     http://{a}/health, /metrics, /open311/v2/services.json"),
+        Some(a) => eprintln!("  http:     http://{a}/health/ready, /metrics, /open311/v2/services.json"),
         None => eprintln!("  http:     off (add [http] bind = \"127.0.0.1:8311\" to serve health, metrics, Open311)"),
     }
     eprintln!("  Ctrl-C to stop.");

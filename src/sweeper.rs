@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::{CloseReason, Status};
 use routing::policy::{SweepAction, SweepFacts, Target};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::desk::Desk;
 use crate::store::{Change, Event, NewEvent, NewOutbox, Request};
@@ -26,16 +26,16 @@ pub struct SweepSummary {
     pub scorecards: usize,
 }
 
-/// Sweeps every `every` until cancelled.
-pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) {
+/// Sweeps every `every` until cancelled. A failed sweep ends the run with its error, so that the supervisor
+/// records it (readiness shows it), backs off and starts again; the new run sweeps at once.
+pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Result<()> {
     loop {
-        match sweep_once(&desk).await {
-            Ok(s) if s != SweepSummary::default() => info!(?s, "sweep"),
-            Ok(_) => {}
-            Err(e) => warn!(error = format!("{e:#}"), "sweep failed"),
+        let s = sweep_once(&desk).await.context("SLA sweep failed")?;
+        if s != SweepSummary::default() {
+            info!(?s, "sweep");
         }
         tokio::select! {
-            _ = cancel.cancelled() => break,
+            _ = cancel.cancelled() => return Ok(()),
             _ = tokio::time::sleep(every) => {}
         }
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::Deserialize;
 
 /// The kinds of message a resident can receive, with the placeholders each may use.
@@ -78,7 +78,7 @@ impl Templates {
     /// Parses and checks templates; `origin` names the file in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
         let by_lang: BTreeMap<String, BTreeMap<String, Template>> =
-            toml::from_str(text).with_context(|| format!("{origin}: not valid templates"))?;
+            routing::config::parse_toml(text).map_err(|e| anyhow!("{origin}: {e}"))?;
         for (lang, kinds) in &by_lang {
             if !LANGUAGES.contains(&lang.as_str()) {
                 bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
@@ -195,6 +195,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("es.acknowledgement: missing"), "{err}");
+    }
+
+    #[test]
+    fn toml_errors_name_file_and_dotted_key_on_one_line() {
+        let cases = [
+            (
+                EXAMPLE_TEMPLATES.replacen("subject =", "subjet =", 1),
+                "t.toml: en.acknowledgement.subjet: unknown field `subjet`",
+            ),
+            (
+                EXAMPLE_TEMPLATES.replacen("subject =", "subject = 3\nx =", 1),
+                "t.toml: en.acknowledgement.subject: invalid type",
+            ),
+            (format!("{EXAMPLE_TEMPLATES}\n[en\n"), "t.toml: line "),
+        ];
+        for (text, expected) in cases {
+            let err = Templates::from_toml_str(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "expected {expected:?}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
     }
 
     #[test]

@@ -899,3 +899,48 @@ async fn a_message_that_stopped_the_process_three_times_is_quarantined_at_the_ne
         .unwrap()
         .is_empty());
 }
+
+/// Sizes are capped at the edge: a 20 MB single-line body becomes a description of at most the text cap (with a
+/// marker saying how much was cut), and the raw copy kept is cut the same way; a 100 KB display name is cut too.
+#[tokio::test]
+async fn a_huge_body_and_name_are_cut_at_the_edge_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let body = format!("Pothole at 5 Main St {}", "a".repeat(20 * 1024 * 1024));
+    let name = "N".repeat(100 * 1024);
+    let raw = email(
+        &format!("{name} <jane@example.test>"),
+        INBOX,
+        "Pothole",
+        "huge@example.test",
+        "",
+        &body,
+    );
+    for (desk, _) in [
+        support::desk(dir.path(), "").await,
+        support::pg_desk(pg_dir.path(), "").await,
+    ] {
+        let r = created(&desk.ingest_email(&raw).await.unwrap());
+        let req = desk.store.request(r).await.unwrap().unwrap();
+        assert!(
+            req.description.len() <= 300 * 1024,
+            "{}",
+            req.description.len()
+        );
+        assert!(req.description.contains("message cut"), "marker kept");
+        assert!(req.requester_name.unwrap_or_default().chars().count() <= 200);
+        let kept = desk
+            .store
+            .inbound_raw("email", "huge@example.test")
+            .await
+            .unwrap()
+            .expect("raw kept");
+        assert!(
+            kept.len() < 1024 * 1024,
+            "kept {} bytes of {}",
+            kept.len(),
+            raw.len()
+        );
+        assert!(mail::inbound::parse(&kept, &Default::default()).is_ok());
+    }
+}

@@ -52,7 +52,7 @@ impl City {
         .await
         .unwrap();
         let d = Deliverers {
-            mail: connect311::app::mail_sender(&desk),
+            mail: connect311::app::mail_sender(&desk).expect("SMTP transport"),
             chat: connect311::app::local_chat(&desk),
         };
         connect311::serve::start(desk, d, None).expect("service starts")
@@ -435,5 +435,116 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     assert!(testkit::imap_fetch_all(&city.inbox, "INBOX")
         .await
         .is_empty());
+    svc.shutdown().await;
+}
+
+/// Sends a resident's plain report and waits for its request: the time from Postfix accepting it to the commit.
+async fn report_latency(city: &City, svc: &Running, body: &str) -> Duration {
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    let raw = email(&resident, &city.inbox, "Pothole", &mid, "", body);
+    send(&resident, &city.inbox, &raw).await;
+    let sent = std::time::Instant::now();
+    wait_for_request(&svc.desk, &resident, 1).await;
+    sent.elapsed()
+}
+
+/// The reliability issue's poison message: 200,000 nested elements (html2text alone never finished) must not hold
+/// up the report behind it, and must end either as a request with its text or quarantined — never retried forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pathologically_nested_html_mail_does_not_hold_up_the_next_report() {
+    let city = City::new().await;
+    let svc = city.start("processing_timeout_ms = 3000").await;
+    let usual = report_latency(&city, &svc, "Pothole in front of 12 Birch St").await;
+
+    let poisoner = format!("{}@example.test", testkit::unique_local("deep"));
+    let depth = 200_000;
+    let html = format!(
+        "<html><body>{}Big pothole at 40 Cedar St{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    let raw = format!(
+        "From: {poisoner}\r\nTo: {}\r\nSubject: Pothole\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n",
+        city.inbox
+    );
+    send(&poisoner, &city.inbox, raw.as_bytes()).await;
+    let behind = report_latency(&city, &svc, "Streetlight out at 3 Ash St").await;
+    eprintln!("usual report latency {usual:?}; behind the 200,000-deep mail {behind:?}");
+    assert!(
+        behind <= usual + Duration::from_secs(5),
+        "the report behind the deep mail took {behind:?} (usually {usual:?})"
+    );
+
+    // The deep mail itself ends: a request with its text, or quarantined with a reason.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let f = connect311::store::RequestFilter {
+            requester: Some(poisoner.clone()),
+            ..Default::default()
+        };
+        if let Some(r) = svc.desk.store.list_requests(&f).await.unwrap().first() {
+            assert!(r.description.contains("Big pothole"), "{}", r.description);
+            break;
+        }
+        if svc.desk.store.count_inbound("quarantined").await.unwrap() > 0 {
+            testkit::wait_for_messages(&city.inbox, "Quarantine", 1, WAIT).await;
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the deep mail neither became a request nor was quarantined"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    svc.shutdown().await;
+}
+
+/// SQLite database + WAL size on disk.
+fn database_bytes(db_url: &str) -> u64 {
+    let path = db_url.trim_start_matches("sqlite://");
+    [path.to_string(), format!("{path}-wal")]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// A refused attachment is not kept: the stored raw message keeps the headers and text and a placeholder
+/// naming the refused part (size, SHA-256) instead of its 30 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
+    let city = City::new().await;
+    let svc = city.start("").await;
+    // Warm up: schema, first request, first acknowledgement.
+    report_latency(&city, &svc, "Pothole in front of 12 Birch St").await;
+    let before = database_bytes(&city.db_url);
+
+    let resident = format!("{}@example.test", testkit::unique_local("res"));
+    let mut wrapped = String::new();
+    let line = "QUJD".repeat(19);
+    for _ in 0..(30 * 1024 * 1024 / 57) {
+        wrapped.push_str(&line);
+        wrapped.push_str("\r\n");
+    }
+    let mid = format!("{}@example.test", testkit::unique_local("m"));
+    let raw = format!(
+        "From: {resident}\r\nTo: {}\r\nSubject: Dumped sofa\r\nMessage-ID: <{mid}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nA sofa was dumped behind 44 Oak Ave.\r\n\
+         --XX\r\nContent-Type: video/mp4; name=\"sofa.mp4\"\r\nContent-Disposition: attachment; filename=\"sofa.mp4\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{wrapped}--XX--\r\n",
+        city.inbox
+    );
+    send(&resident, &city.inbox, raw.as_bytes()).await;
+    let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
+    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+    testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
+    let grown = database_bytes(&city.db_url).saturating_sub(before);
+    eprintln!(
+        "database grew by {grown} bytes for a {} byte message",
+        raw.len()
+    );
+    assert!(grown < 2 * 1024 * 1024, "database grew by {grown} bytes");
     svc.shutdown().await;
 }

@@ -30,7 +30,7 @@ impl MailSender for MailDown {
 /// The whole service on `desk`; mail to files unless another sender is given, chat to the local log.
 fn serve(desk: Desk, mail: Option<Arc<dyn MailSender>>) -> Running {
     let d = Deliverers {
-        mail: mail.unwrap_or_else(|| connect311::app::mail_sender(&desk)),
+        mail: mail.unwrap_or_else(|| connect311::app::mail_sender(&desk).expect("mail sender")),
         chat: connect311::app::local_chat(&desk),
     };
     connect311::serve::start(desk, d, None).expect("service starts")
@@ -92,7 +92,7 @@ async fn a_taken_port_is_a_clear_startup_error_and_no_section_means_no_server() 
     let port = taken.local_addr().unwrap().port();
     let extra = format!("[http]\nbind = \"127.0.0.1:{port}\"\n");
     let (desk, _clock) = support::desk(dir.path(), &extra).await;
-    let d = connect311::app::embedded_deliverers(&desk);
+    let d = connect311::app::embedded_deliverers(&desk).expect("deliverers");
     let err = match connect311::serve::start(desk, d, None) {
         Ok(_) => panic!("started on a taken port"),
         Err(e) => format!("{e:#}"),
@@ -150,10 +150,15 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
         .department;
 
     // The worker tries every row once; mail keeps failing and waits for a retry on a clock that stands still.
+    // A row counts as tried once its attempt is settled (delivered, given up, or its error recorded), not when
+    // it is claimed: a claimed row is still pending until then.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let settled = |r: &connect311::store::OutboxRow| {
+        r.attempts > 0 && (r.done_at.is_some() || r.failed_at.is_some() || r.last_error.is_some())
+    };
     let rows = loop {
         let rows = desk.store.outbox_rows(false).await.unwrap();
-        if rows.iter().all(|r| r.attempts > 0) {
+        if rows.iter().all(settled) {
             break rows;
         }
         assert!(
@@ -397,6 +402,71 @@ async fn open311_publishes_requests_without_anything_private() {
     assert_georeport_error(&err(bad_date).await, 400, "start_date");
     let unknown = "/open311/v2/discovery.json".to_string();
     assert_georeport_error(&err(unknown).await, 404, "discovery");
+    svc.shutdown().await;
+}
+
+/// A list at the cap works; one entry more is a GeoReport 400, and an over-long query string a 414, before any
+/// query runs (a list of 32,000 codes used to take 11 s and starve `/health`).
+#[tokio::test]
+async fn open311_caps_list_lengths_and_the_query_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _clock) = support::desk(dir.path(), HTTP_ON_ANY_PORT).await;
+    let svc = serve(desk, None);
+    let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
+    let body = "Huge pothole in front of 120 Main St.";
+    let pothole = report(
+        &desk,
+        "Jane <j@example.test>",
+        "Pothole",
+        "cap1@x.test",
+        body,
+    )
+    .await;
+    let p = pothole.to_string();
+    let (base, max) = (
+        "/open311/v2/requests.json",
+        connect311::http::MAX_LIST_ITEMS,
+    );
+    let join = |v: Vec<String>| v.join(",");
+    // n entries: n - 1 that match nothing, then the pothole's.
+    let codes = |n: usize| {
+        join(
+            (1..n)
+                .map(|i| format!("unused{i}"))
+                .chain(["pothole".into()])
+                .collect(),
+        )
+    };
+    let refs = |n: usize| {
+        join(
+            (2..=n)
+                .map(|i| format!("311-{i:06}"))
+                .chain([p.clone()])
+                .collect(),
+        )
+    };
+
+    let at_cap = get(addr, &format!("{base}?service_code={}", codes(max))).await;
+    assert_eq!(at_cap.ids(), [p.as_str()]);
+    let over = get(addr, &format!("{base}?service_code={}", codes(max + 1))).await;
+    assert_georeport_error(&over, 400, "service_code: at most 100 values");
+    let at_cap = get(addr, &format!("{base}?service_request_id={}", refs(max))).await;
+    assert_eq!(at_cap.ids(), [p.as_str()]);
+    let over = get(
+        addr,
+        &format!("{base}?service_request_id={}", refs(max + 1)),
+    )
+    .await;
+    assert_georeport_error(&over, 400, "service_request_id: at most 100 values");
+
+    // (Above 64 KiB hyper itself answers a bare 414; between 8 and 64 KiB the answer is ours.)
+    let huge = get(addr, &format!("{base}?service_code={}", codes(2_000))).await;
+    assert_georeport_error(&huge, 414, "query string");
+    let pad = "x".repeat(connect311::http::MAX_QUERY_BYTES);
+    let long = get(addr, &format!("{base}?jurisdiction_id={pad}")).await;
+    assert_georeport_error(&long, 414, "at most 8192");
+    assert_eq!(long.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(get(addr, "/health").await.status, 200);
     svc.shutdown().await;
 }
 

@@ -40,6 +40,7 @@ fn ledger_id(desk: &Desk, raw: &[u8]) -> String {
     let limits = mail::inbound::Limits {
         max_attachment_bytes: desk.settings.mail.max_attachment_bytes,
         max_total_attachment_bytes: desk.settings.mail.max_total_attachment_bytes,
+        ..mail::inbound::Limits::default()
     };
     mail::inbound::parse(raw, &limits)
         .ok()

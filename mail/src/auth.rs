@@ -125,6 +125,13 @@ pub struct TrustedHops<'a> {
 pub fn sender_authenticated(inb: &Inbound, trust: TrustedHops<'_>) -> AuthVerdict {
     let trusted_authserv_ids = trust.authserv_ids;
     let hops = trust.received_hops.max(1);
+    if inb.multiple_from {
+        return AuthVerdict::fail(
+            "the message has more than one From header or address, so its author cannot be authenticated \
+             (RFC 7489 §6.6.1)"
+                .into(),
+        );
+    }
     let Some(from) = &inb.from else {
         return AuthVerdict::fail("the message has no From address to authenticate".into());
     };

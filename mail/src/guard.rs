@@ -15,8 +15,10 @@ pub struct OwnAddresses {
 }
 
 impl OwnAddresses {
-    /// Whether `email` is one of ours: an exact address (ignoring case and any `+detail`) or at one of our
-    /// domains or their subdomains.
+    /// Whether `email` is one of ours: one of our addresses exactly (ignoring case and any `+detail`), or at one
+    /// of our domains or their subdomains. A look-alike counts as ours too: an address or domain whose confusable
+    /// skeleton (Unicode TS #39, after punycode decoding) is that of one of ours, such as `311@cіty.test` with a
+    /// Cyrillic `і`. Treating a spoof of us as us is the safe side: it is never answered automatically.
     pub fn contains(&self, email: &str) -> bool {
         let email = normalize_email(email);
         let Some((local, domain)) = email.rsplit_once('@') else {
@@ -24,12 +26,18 @@ impl OwnAddresses {
         };
         let base_local = local.split('+').next().unwrap_or(local);
         let base = format!("{base_local}@{domain}");
+        let (full_sk, base_sk) = (
+            skeleton::address(local, domain),
+            skeleton::address(base_local, domain),
+        );
+        let domain_sk = skeleton::domain(domain);
         self.addresses.iter().any(|a| {
             let a = normalize_email(a);
-            a == email || a == base
+            let a_sk = a.rsplit_once('@').map(|(l, d)| skeleton::address(l, d));
+            a == email || a == base || a_sk.is_some_and(|s| s == full_sk || s == base_sk)
         }) || self.domains.iter().any(|d| {
-            let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
-            !d.is_empty() && (domain == d || domain.ends_with(&format!(".{d}")))
+            let d = skeleton::domain(d);
+            !d.is_empty() && (domain_sk == d || domain_sk.ends_with(&format!(".{d}")))
         })
     }
 }
@@ -148,12 +156,17 @@ fn sender_candidates(inb: &Inbound) -> Vec<String> {
 }
 
 /// X-Loop values are free text, often just an address, sometimes "address (comment)".
+/// Only the first few address-like tokens count: a header of thousands is not a loop marker, and checking each
+/// costs a skeleton.
 fn mentions_own(value: &str, own: &OwnAddresses) -> bool {
     value
         .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | '(' | ')' | ';'))
-        .filter(|t| t.contains('@'))
+        .filter(|t| t.contains('@') && t.len() <= 254)
+        .take(20)
         .any(|t| own.contains(t))
 }
+
+mod skeleton;
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,8 @@
 //! sender authentication from `Authentication-Results` ([`auth`]).
 //!
 //! This crate knows nothing of chat, the database or routing: the service hands it an [`imap::InboxHandler`] and
-//! stores what [`inbound::parse`] returns.
+//! stores what [`inbound::parse`] returns, and of the raw bytes what [`inbound::storable_raw`] keeps. Both are
+//! bounded in time and memory for any input (see `tests/mutation.rs`).
 
 pub mod address;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod guard;
 pub mod imap;
 pub mod inbound;
 pub mod maildir;
+pub mod observe;
 pub mod outbound;
 pub mod strip;
 #[cfg(feature = "testkit")]

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::imap::{backoff, Disposition, InboxHandler};
+use crate::observe::IntakeObserver;
 
 const BACKOFF_MIN: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(5 * 60);
@@ -27,20 +28,29 @@ pub fn ensure_layout(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Polls `dir/new` every `poll` until cancelled.
+/// Polls `dir/new` every `poll` until cancelled, telling `observer` when the Maildir is ready, after every
+/// successful pass, and on the error that ends it (an unreadable directory: the caller restarts it).
 pub async fn run(
     dir: PathBuf,
     handler: Arc<dyn InboxHandler>,
     poll: Duration,
+    observer: Arc<dyn IntakeObserver>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    ensure_layout(&dir)?;
+    let failed = |e: anyhow::Error| {
+        observer.failed(&format!("{e:#}"));
+        e
+    };
+    ensure_layout(&dir).map_err(failed)?;
+    observer.connected();
     let mut failures: HashMap<String, (u32, Instant)> = HashMap::new();
     tracing::info!(dir = %dir.display(), "maildir intake started");
     loop {
-        if let Stop::Yes = pass(&dir, handler.as_ref(), &cancel, &mut failures).await? {
+        let pass = pass(&dir, handler.as_ref(), &cancel, &mut failures).await;
+        if let Stop::Yes = pass.map_err(failed)? {
             break;
         }
+        observer.polled(poll);
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tokio::time::sleep(poll) => {}
@@ -158,6 +168,7 @@ mod tests {
             dir.clone(),
             handler.clone(),
             Duration::from_millis(50),
+            Arc::new(crate::observe::Unobserved),
             cancel.clone(),
         ));
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -174,5 +185,61 @@ mod tests {
         assert!(dir.join(".Quarantine/cur/2.b:2,S").exists());
         // First attempt failed, then 1.a retried after backoff, plus 2.b.
         assert_eq!(handler.0.load(Ordering::SeqCst), 3);
+    }
+
+    /// Remembers what the worker reported, in order.
+    #[derive(Debug, Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+
+    impl IntakeObserver for Recorder {
+        fn connected(&self) {
+            self.0.lock().unwrap().push("connected".into());
+        }
+        fn polled(&self, next_within: Duration) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("polled {}ms", next_within.as_millis()));
+        }
+        fn failed(&self, error: &str) {
+            self.0.lock().unwrap().push(format!("failed {error}"));
+        }
+    }
+
+    #[tokio::test]
+    async fn reports_each_pass_and_the_error_that_ends_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        ensure_layout(&dir).unwrap();
+        let seen = Arc::new(Recorder::default());
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(run(
+            dir.clone(),
+            Arc::new(FlakyOnce(AtomicUsize::new(1))),
+            Duration::from_millis(20),
+            seen.clone(),
+            cancel.clone(),
+        ));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.0.lock().unwrap().len() < 2 {
+            assert!(Instant::now() < deadline, "no pass reported");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // new/ becomes a file: the next pass cannot read it, and the worker ends with that error.
+        std::fs::remove_dir_all(dir.join("new")).unwrap();
+        std::fs::write(dir.join("new"), "not a directory").unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("the worker ends")
+            .unwrap()
+            .unwrap_err();
+        let seen = seen.0.lock().unwrap().clone();
+        assert_eq!(seen[..2], ["connected", "polled 20ms"]);
+        let last = seen.last().unwrap();
+        assert!(
+            last.starts_with("failed reading ") && last.contains("new"),
+            "{seen:?}"
+        );
+        assert!(format!("{err:#}").contains("new"), "{err:#}");
     }
 }

@@ -1,7 +1,8 @@
-//! Classification throughput on a mixed set of short and long English and Spanish messages.
+//! Classification throughput on a mixed set of short and long English and Spanish messages: rules alone, and
+//! rules with a model trained in the setup on the authored fixture reports (never real data).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use routing::{CityConfig, Router};
+use routing::{CityConfig, Router, TrainOptions, TrainingRow};
 
 const MESSAGES: &[&str] = &[
     "Pothole on Elm St",
@@ -36,7 +37,33 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let with_model = router
+        .with_model(
+            router
+                .train_model(&fixture_rows(), &TrainOptions::default())
+                .expect("fixture trains"),
+        )
+        .expect("fixture departments are the example city's");
+    group.bench_function("mixed_en_es_with_model", |b| {
+        b.iter(|| {
+            for m in MESSAGES {
+                std::hint::black_box(with_model.classify(std::hint::black_box(m)));
+            }
+        })
+    });
     group.finish();
+}
+
+/// The authored resident-style reports the unit tests train on.
+fn fixture_rows() -> Vec<TrainingRow> {
+    let text = include_str!("../tests/fixtures/resident_reports.csv");
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.expect("fixture row");
+            TrainingRow::new(&r[0], &r[1])
+        })
+        .collect()
 }
 
 criterion_group!(benches, bench);

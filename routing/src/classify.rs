@@ -11,6 +11,7 @@ use crate::config::{
 use crate::emergency::{Emergency, EmergencyDetector};
 use crate::language::LanguageDetector;
 use crate::location::{Location, LocationFinder};
+use crate::model::{Model, ModelError};
 use crate::normalize::Folded;
 use crate::patterns::PatternSet;
 
@@ -52,10 +53,12 @@ struct Inner {
     location: LocationFinder,
 }
 
-/// The compiled routing rules of one city. Cheap to clone (an `Arc`), `Send + Sync`.
+/// The compiled routing rules of one city, and optionally a model learned from its past requests. Cheap to
+/// clone (`Arc`s), `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct Router {
     inner: Arc<Inner>,
+    model: Option<Arc<Model>>,
 }
 
 impl Router {
@@ -88,7 +91,54 @@ impl Router {
                 emergency: EmergencyDetector::new(),
                 location: LocationFinder::for_city(cfg),
             }),
+            model: None,
         })
+    }
+
+    /// The same rules deciding together with `model` (see `combine`). Fails when the model routes to a
+    /// department this city does not have.
+    pub fn with_model(&self, model: Model) -> Result<Router, ModelError> {
+        model.check_departments(|d| self.inner.departments.iter().any(|(id, _, _)| id == d))?;
+        Ok(Router {
+            inner: self.inner.clone(),
+            model: Some(Arc::new(model)),
+        })
+    }
+
+    /// The rules alone, without a model.
+    pub fn without_model(&self) -> Router {
+        Router {
+            inner: self.inner.clone(),
+            model: None,
+        }
+    }
+
+    /// The rules' matched categories and scores for `text`: the inputs a model trained with
+    /// [`crate::model::FeatureConfig::rule_weight`] takes besides the words.
+    pub fn rule_matches(&self, text: &str) -> Vec<(String, f32)> {
+        let folded = Folded::new(text);
+        self.inner
+            .patterns
+            .score(&folded.text)
+            .iter()
+            .map(|s| (self.inner.targets[s.category].category.to_string(), s.score))
+            .collect()
+    }
+
+    /// Trains a model on `rows`, with the rules' matches as inputs when the options ask for them.
+    pub fn train_model(
+        &self,
+        rows: &[crate::model::TrainingRow],
+        opts: &crate::model::TrainOptions,
+    ) -> Result<Model, ModelError> {
+        let hints: Vec<Vec<(String, f32)>> =
+            rows.iter().map(|r| self.rule_matches(&r.text)).collect();
+        crate::model::train_with_hints(rows, &hints, opts)
+    }
+
+    /// The learned model in use, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_deref()
     }
 
     /// Decides where a message goes. `text` is `subject + "\n" + body`, or a chat message.
@@ -116,6 +166,16 @@ impl Router {
         }
 
         let (department, category, score) = self.choose(&scores, &mut reasons);
+        let (department, category) = match &self.model {
+            Some(m) => self.consult(
+                m,
+                &folded,
+                &scores,
+                (department, category, score),
+                &mut reasons,
+            ),
+            None => (department, category),
+        };
         let (mut priority, mut response_hours, mut resolution_hours) = match category {
             Some(c) => {
                 let t = &me.targets[c];
@@ -206,6 +266,44 @@ impl Router {
     }
 }
 
+impl Router {
+    /// Lets the model decide where the rules are not strong (see `combine::decide`). When the model picks the
+    /// department, the category is the rules' best one of that department, if any.
+    fn consult(
+        &self,
+        model: &Model,
+        folded: &Folded,
+        scores: &[crate::patterns::CategoryScore],
+        (department, category, score): (DepartmentId, Option<usize>, f32),
+        reasons: &mut Vec<String>,
+    ) -> (DepartmentId, Option<usize>) {
+        use crate::combine::{decide, RuleOutcome, Verdict};
+        let hints: Vec<(&str, f32)> = scores
+            .iter()
+            .map(|s| (self.inner.targets[s.category].category.as_str(), s.score))
+            .collect();
+        let prediction = model.predict_folded(folded, &hints);
+        let rule = RuleOutcome {
+            department: &department,
+            score,
+        };
+        let (verdict, why) = decide(&model.policy(), rule, &prediction);
+        reasons.push(why);
+        match verdict {
+            Verdict::Rule => (department, category),
+            Verdict::Triage => (DepartmentId::triage(), None),
+            Verdict::Model(d) => {
+                let targets = &self.inner.targets;
+                let category = scores
+                    .iter()
+                    .find(|s| targets[s.category].department == d)
+                    .map(|s| s.category);
+                (d, category)
+            }
+        }
+    }
+}
+
 impl Inner {
     fn department_hours(&self, id: &DepartmentId) -> (u32, u32) {
         self.departments
@@ -219,3 +317,7 @@ impl Inner {
 #[cfg(test)]
 #[path = "classify_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "classify_model_tests.rs"]
+mod model_tests;

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::calendar::{Calendar, CalendarSpec};
+pub use crate::config_text::parse_toml;
 use crate::patterns::PatternSet;
 pub use crate::policy::Accountability;
 pub use crate::types::{CategoryId, DepartmentId, Language, Priority};
@@ -109,8 +110,9 @@ impl Default for Tuning {
 /// Why a city config was rejected; every message names the key and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("invalid city config: {0}")]
-    Toml(#[from] toml::de::Error),
+    /// The text is not TOML, or a value has the wrong shape; `at` is the dotted key, or the line and column.
+    #[error("{at}: {reason}")]
+    Toml { at: String, reason: String },
     #[error("{key}: unknown department `{id}`")]
     UnknownDepartment { key: String, id: String },
     #[error("{key}: duplicate id `{id}`")]
@@ -130,7 +132,7 @@ pub enum ConfigError {
 impl CityConfig {
     /// Parses a TOML city config and validates it (ids, references, patterns, thresholds).
     pub fn from_toml_str(s: &str) -> Result<CityConfig, ConfigError> {
-        let mut cfg: CityConfig = toml::from_str(s)?;
+        let mut cfg: CityConfig = parse_toml(s)?;
         cfg.validate()?;
         cfg.calendar = cfg.calendar_spec.compile(&cfg.city.timezone)?;
         Ok(cfg)
@@ -188,6 +190,9 @@ impl CityConfig {
                     "must not exceed resolution_hours",
                 ));
             }
+            check_target_hours(d.resolution_hours, || {
+                format!("departments[{i}].resolution_hours")
+            })?;
         }
         for required in [DepartmentId::triage(), DepartmentId::dispatch()] {
             if self.department(&required).is_none() {
@@ -215,6 +220,9 @@ impl CityConfig {
                     "must not exceed resolution_hours",
                 ));
             }
+            check_target_hours(c.resolution_hours, || {
+                format!("categories[{i}].resolution_hours")
+            })?;
         }
         let t = self.routing;
         if !(t.min_score.is_finite() && t.min_score > 0.0) {
@@ -231,6 +239,19 @@ impl CityConfig {
         self.geography.validate()?;
         PatternSet::compile(&self.categories).map(|_| ())
     }
+}
+
+/// The longest SLA target: a year. Longer ones are typos, and each due time would walk the calendar for them.
+pub const MAX_TARGET_HOURS: u32 = 24 * 365;
+
+fn check_target_hours(hours: u32, key: impl Fn() -> String) -> Result<(), ConfigError> {
+    if hours > MAX_TARGET_HOURS {
+        return Err(ConfigError::Invalid {
+            key: key(),
+            reason: format!("{hours} hours is more than a year ({MAX_TARGET_HOURS})"),
+        });
+    }
+    Ok(())
 }
 
 fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {

@@ -137,6 +137,17 @@ fn errors_name_the_key_and_reason() {
             format!("{MINI}\n[routing]\nmin_score = -1.0\n"),
             "routing.min_score",
         ),
+        (
+            MINI.replace(
+                "resolution_hours = 2\nen =",
+                "resolution_hours = 4294967295\nen =",
+            ),
+            "categories[0].resolution_hours: 4294967295 hours is more than a year",
+        ),
+        (
+            MINI.replacen("resolution_hours = 2", "resolution_hours = 8761", 1),
+            "departments[0].resolution_hours",
+        ),
     ];
     for (toml, expected) in cases {
         let msg = err(&toml);
@@ -148,4 +159,31 @@ fn errors_name_the_key_and_reason() {
 fn toml_errors_carry_line_and_column() {
     let msg = err(&MINI.replace("[city]", "[city]\noops = "));
     assert!(msg.contains("line"), "{msg}");
+}
+
+#[test]
+fn toml_errors_are_one_line_and_name_the_dotted_key() {
+    let cases = [
+        (
+            MINI.replace("priority = \"normal\"", "priority = \"meh\""),
+            "categories[0].priority: unknown variant `meh`",
+        ),
+        (
+            MINI.replacen("response_hours = 1", "response_hours = \"soon\"", 1),
+            "departments[0].response_hours: invalid type",
+        ),
+        (MINI.replace("[city]", "[city]\noops = "), "line 3, column"),
+        (
+            MINI.replace("timezone = \"America/Chicago\"\n", ""),
+            "city: missing field `timezone`",
+        ),
+    ];
+    for (toml, expected) in cases {
+        let msg = err(&toml);
+        assert!(
+            msg.starts_with(expected),
+            "expected {expected:?} at the start of {msg:?}"
+        );
+        assert!(!msg.contains('\n'), "one line: {msg:?}");
+    }
 }

@@ -76,6 +76,13 @@ fn ratio(n: usize, d: usize) -> f64 {
     }
 }
 
+impl EvalReport {
+    /// The share of rows routed to triage (0..=1).
+    pub fn triage_rate(&self) -> f64 {
+        ratio(self.routed_to_triage, self.overall.rows)
+    }
+}
+
 impl Accuracy {
     fn add(&mut self, ok: bool) {
         self.rows += 1;

@@ -4,7 +4,10 @@
 
 pub mod calendar;
 pub mod classify;
+mod combine;
 pub mod config;
+mod config_text;
+pub mod crossval;
 pub mod duplicates;
 pub mod emergency;
 pub mod eval;
@@ -14,6 +17,7 @@ pub mod geography;
 pub mod language;
 pub mod lifecycle;
 pub mod location;
+pub mod model;
 mod normalize;
 mod patterns;
 mod place_crossings;
@@ -34,6 +38,7 @@ pub use config::{Category, City, CityConfig, ConfigError, Department, Tuning};
 pub use emergency::{Emergency, EmergencyKind};
 pub use eval::{evaluate, EvalReport, EvalRow};
 pub use location::{Location, LocationKind};
+pub use model::{Model, ModelError, Policy, Prediction, TrainOptions, TrainingRow};
 pub use policy::{Accountability, SweepAction, SweepFacts, Target};
 pub use reference::RequestRef;
 pub use types::{CategoryId, DepartmentId, Language, Priority};

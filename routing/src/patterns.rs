@@ -75,6 +75,20 @@ fn split_weight(entry: &str) -> Result<(&str, f32), String> {
     Ok((entry, 1.0))
 }
 
+/// Texts that mean nothing: a regex matching both would match (nearly) any message.
+const NONSENSE: [&str; 2] = ["qzxj", "7"];
+
+/// Why a regex would match every message (the empty text, or any word and any number), if it would.
+fn matches_every_message(re: &regex::Regex) -> Option<&'static str> {
+    if re.is_match("") {
+        Some("it matches the empty text, so it would match every message")
+    } else if NONSENSE.iter().all(|t| re.is_match(t)) {
+        Some("it matches any word or number, so it would match every message")
+    } else {
+        None
+    }
+}
+
 impl PatternSet {
     /// Compiles every category's `en`, `es` and `regex` entries; errors name the category and entry.
     pub fn compile(categories: &[Category]) -> Result<PatternSet, ConfigError> {
@@ -100,7 +114,10 @@ impl PatternSet {
                     let (body, weight) = split_weight(entry).map_err(&bad)?;
                     let rule = rules.len();
                     if source == Source::Regex {
-                        regex::Regex::new(body).map_err(|e| bad(e.to_string()))?;
+                        let re = regex::Regex::new(body).map_err(|e| bad(e.to_string()))?;
+                        if let Some(reason) = matches_every_message(&re) {
+                            return Err(bad(reason.into()));
+                        }
                         regex_src.push(body.to_string());
                         regex_rules.push(rule);
                         rules.push(Rule {
@@ -268,5 +285,43 @@ mod tests {
         assert!(err.to_string().contains("categories[0].regex[0]"), "{err}");
         let err = PatternSet::compile(&[cat("x", &["--"], &[], &[])]).unwrap_err();
         assert!(err.to_string().contains("categories[0].en[0]"), "{err}");
+    }
+
+    #[test]
+    fn rejects_patterns_that_would_match_every_message() {
+        for empty in ["", "^3", "*", " * ^2"] {
+            let err = PatternSet::compile(&[cat("x", &["pothole", empty], &[], &[])]).unwrap_err();
+            assert!(
+                err.to_string().contains("categories[0].en[1]"),
+                "{empty:?}: {err}"
+            );
+            let err = PatternSet::compile(&[cat("x", &[], &[empty], &[])]).unwrap_err();
+            assert!(
+                err.to_string().contains("categories[0].es[0]"),
+                "{empty:?}: {err}"
+            );
+        }
+        for everything in [
+            "",
+            "^3",
+            ".*",
+            "x?",
+            r"\b",
+            "(pothole)?",
+            ".",
+            r"\w",
+            "[^ ]",
+        ] {
+            let err =
+                PatternSet::compile(&[cat("x", &["pothole"], &[], &[r"\bbache", everything])])
+                    .unwrap_err()
+                    .to_string();
+            assert!(
+                err.contains("categories[0].regex[1]") && err.contains("every message"),
+                "{everything:?}: {err}"
+            );
+        }
+        let ok = [r"\bdead (rat|cat)\b", r"\d+ main", "[a-z]+ light"];
+        assert!(PatternSet::compile(&[cat("x", &[], &[], &ok)]).is_ok());
     }
 }

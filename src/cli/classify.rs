@@ -14,6 +14,9 @@ pub struct Args {
     /// Read lines {"id":..,"text":..} from stdin, write one JSON decision per line.
     #[arg(long, conflicts_with = "text")]
     jsonl: bool,
+    /// A model file from `train-routing` (instead of `[routing] model`).
+    #[arg(long)]
+    model: Option<std::path::PathBuf>,
     /// The text to classify (subject and body).
     #[arg(required_unless_present = "jsonl")]
     text: Vec<String>,
@@ -26,7 +29,7 @@ struct Line {
 }
 
 pub fn run(config: Option<&Path>, args: Args) -> Result<()> {
-    let (_city, router) = super::router_for(config)?;
+    let router = super::router_with(config, args.model.as_deref())?;
     if args.jsonl {
         let stdin = std::io::stdin();
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

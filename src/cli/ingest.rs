@@ -37,6 +37,15 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
             std::process::exit(EX_TEMPFAIL);
         }
     };
+    // Transports are built before storing: a set-up that cannot deliver keeps the message with the MTA.
+    let deliverers = match args.deliver.then(|| crate::app::embedded_deliverers(&desk)) {
+        Some(Err(e)) => {
+            eprintln!("connect311 ingest: {e:#}");
+            std::process::exit(EX_TEMPFAIL);
+        }
+        Some(Ok(d)) => Some(d),
+        None => None,
+    };
     let outcome = match desk.ingest_email(&raw).await {
         Ok(o) => o,
         Err(e) => {
@@ -93,8 +102,7 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
         }
         IngestOutcome::Quarantined { reason } => eprintln!("quarantined: {reason}"),
     }
-    if args.deliver {
-        let d = crate::app::embedded_deliverers(&desk);
+    if let Some(d) = deliverers {
         let n = crate::outbox_worker::drain(&desk, &d).await?;
         eprintln!("delivered {n} outbox row(s)");
     }

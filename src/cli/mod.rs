@@ -7,6 +7,7 @@ mod eval;
 mod ingest;
 mod report;
 mod request;
+mod train;
 
 use std::path::PathBuf;
 
@@ -30,8 +31,11 @@ pub enum Command {
     Serve,
     /// Explain the routing decision for a text.
     Classify(classify::Args),
-    /// Measure the classifier on a labelled CSV (columns text, department, language).
+    /// Measure the classifier on a labelled CSV (columns text, department, language); with a model, or
+    /// cross-validated (train on K-1 folds, score the held-out one).
     EvalRouting(eval::Args),
+    /// Learn a routing model from a labelled CSV or from this service's own closed and reassigned requests.
+    TrainRouting(train::Args),
     /// Ingest one email (MTA pipe mode): a file, or - for standard input. Prints the request reference.
     Ingest(ingest::Args),
     /// Look at requests.
@@ -56,16 +60,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve => crate::serve::run(config).await,
         Command::Classify(a) => classify::run(config, a),
         Command::EvalRouting(a) => eval::run(config, a),
+        Command::TrainRouting(a) => train::run(config, a).await,
         Command::Ingest(a) => ingest::run(config, a).await,
         Command::Request(c) => request::run(config, c).await,
         Command::CheckConfig(a) => check::run(a),
         Command::Report(a) => report::run(config, a).await,
         Command::Sweep => {
             let desk = crate::app::open(config).await?;
+            let deliverers = crate::app::embedded_deliverers(&desk)?;
             let s = crate::sweeper::sweep_once(&desk).await?;
             println!("{s:?}");
-            let n =
-                crate::outbox_worker::drain(&desk, &crate::app::embedded_deliverers(&desk)).await?;
+            let n = crate::outbox_worker::drain(&desk, &deliverers).await?;
             eprintln!("delivered {n} outbox row(s)");
             Ok(())
         }
@@ -73,12 +78,26 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The router for the configured (or example) city, without opening a database.
+/// The router for the configured (or example) city, with the configured `[routing] model` if any, without
+/// opening a database.
 pub(crate) fn router_for(
     config: Option<&std::path::Path>,
 ) -> Result<(routing::CityConfig, routing::Router)> {
     let settings = crate::config::Settings::load(config)?;
     let (city, origin) = crate::city::load(&settings)?;
-    let router = routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let rules = routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let router = crate::routing_model::configured(&rules, &settings)?;
     Ok((city, router))
+}
+
+/// The configured router, or the city's rules with the model file given on the command line.
+pub(crate) fn router_with(
+    config: Option<&std::path::Path>,
+    model: Option<&std::path::Path>,
+) -> Result<routing::Router> {
+    let (_city, router) = router_for(config)?;
+    match model {
+        Some(path) => crate::routing_model::with_model_file(&router.without_model(), path),
+        None => Ok(router),
+    }
 }

@@ -197,6 +197,7 @@ async fn act(desk: &crate::desk::Desk, reference: RequestRef, action: StaffActio
         roles: Vec::new(),
         trusted_staff: true,
     };
+    let deliverers = crate::app::embedded_deliverers(desk)?;
     let req = desk
         .act(reference, &actor, action)
         .await
@@ -205,7 +206,7 @@ async fn act(desk: &crate::desk::Desk, reference: RequestRef, action: StaffActio
         "{} is now {} ({})",
         req.reference, req.status, req.department
     );
-    crate::outbox_worker::drain(desk, &crate::app::embedded_deliverers(desk)).await?;
+    crate::outbox_worker::drain(desk, &deliverers).await?;
     Ok(())
 }
 

@@ -1,6 +1,9 @@
 //! Email intake: parse → guard → thread → classify → persist (one transaction) → outbox. Shared by the IMAP
 //! worker, the local Maildir watcher and `connect311 ingest` (the MTA pipe).
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use mail::inbound::Inbound;
 use mail::outbound::AutoSubmitted;
 use routing::RequestRef;
@@ -80,11 +83,32 @@ impl Desk {
                 return Err(StoreError::Unexpected(anyhow::Error::new(poison)));
             }
         };
-        let result = self.ingest_parsed(raw, &key, parsed, now).await;
+        let handled = AssertUnwindSafe(async {
+            #[cfg(feature = "test-hooks")]
+            crate::test_hooks::panic_if_asked(raw);
+            self.ingest_parsed(&parsed.stored, &key, parsed.inbound, now)
+                .await
+        })
+        .catch_unwind()
+        .await;
+        let result = match handled {
+            Ok(result) => result,
+            Err(panic) => {
+                // A bug, not the database: the attempt stays counted with the panic's text, and the panic goes
+                // on to the inbox worker's handler, which counts it.
+                let text = crate::supervise::panic_text(panic.as_ref());
+                let _ = self
+                    .store
+                    .fail_attempt(&key, &format!("handling panicked: {text}"))
+                    .await;
+                std::panic::resume_unwind(panic);
+            }
+        };
         self.settle(&key, &result).await;
         result
     }
 
+    /// Records and routes a parsed message; `raw` is the copy to store.
     async fn ingest_parsed(
         &self,
         raw: &[u8],

@@ -18,6 +18,7 @@ use secrecy::ExposeSecret;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::routing_model::SharedRouter;
 use crate::store::Store;
 use crate::templates::Templates;
 
@@ -31,7 +32,8 @@ pub use email_intake::IngestOutcome;
 pub struct Desk {
     pub store: Store,
     pub city: Arc<CityConfig>,
-    pub router: Arc<Router>,
+    /// The rules and, with `[routing] model`, the learned model; replaced on SIGHUP.
+    pub router: SharedRouter,
     pub templates: Arc<Templates>,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
@@ -50,14 +52,15 @@ impl Desk {
     /// Loads the city and templates named by `settings` and checks them.
     pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<Desk> {
         let (city, city_origin) = crate::city::load(&settings)?;
-        let router = Router::new(&city).map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
+        let rules = Router::new(&city).map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
+        let router = crate::routing_model::configured(&rules, &settings)?;
         let (tpl_text, tpl_origin) = settings.templates_toml()?;
         let templates = Templates::from_toml_str(&tpl_text, &tpl_origin)?;
         let reply_secret = reply_secret(&settings)?;
         Ok(Desk {
             store,
             city: Arc::new(city),
-            router: Arc::new(router),
+            router: SharedRouter::new(router),
             templates: Arc::new(templates),
             settings: Arc::new(settings),
             clock,

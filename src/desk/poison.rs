@@ -12,6 +12,12 @@ use super::email_intake::{inbound_record, IngestOutcome};
 use super::Desk;
 use crate::store::StoreError;
 
+/// A parsed message and the copy of it to store.
+pub(crate) struct Parsed {
+    pub inbound: Result<Inbound, ParseError>,
+    pub stored: Vec<u8>,
+}
+
 /// Why a message could not be parsed at all: its own fault, so the attempt stays counted.
 #[derive(Debug, thiserror::Error)]
 pub enum PoisonError {
@@ -27,19 +33,21 @@ impl Desk {
         Limits {
             max_attachment_bytes: self.settings.mail.max_attachment_bytes,
             max_total_attachment_bytes: self.settings.mail.max_total_attachment_bytes,
+            ..Limits::default()
         }
     }
 
-    /// Parses on a blocking thread within `mail.processing_timeout_ms`. A parse that overruns keeps running
-    /// in the background (a thread cannot be killed) but no longer holds the inbox.
-    pub(crate) async fn parse_bounded(
-        &self,
-        raw: &[u8],
-    ) -> Result<Result<Inbound, ParseError>, PoisonError> {
+    /// Parses on a blocking thread within `mail.processing_timeout_ms`, with the copy of the message to keep
+    /// (refused attachments and cut text replaced by placeholders). A parse that overruns keeps running in the
+    /// background (a thread cannot be killed) but no longer holds the inbox.
+    pub(crate) async fn parse_bounded(&self, raw: &[u8]) -> Result<Parsed, PoisonError> {
         let limits = self.parse_limits();
         let deadline = Duration::from_millis(self.settings.mail.processing_timeout_ms.max(1));
         let owned = raw.to_vec();
-        let task = tokio::task::spawn_blocking(move || mail::inbound::parse(&owned, &limits));
+        let task = tokio::task::spawn_blocking(move || Parsed {
+            inbound: mail::inbound::parse(&owned, &limits),
+            stored: mail::inbound::storable_raw(&owned, &limits).into_owned(),
+        });
         match tokio::time::timeout(deadline, task).await {
             Ok(Ok(parsed)) => Ok(parsed),
             Ok(Err(join)) => Err(PoisonError::Panic(panic_text(join))),
@@ -66,13 +74,16 @@ impl Desk {
                 .as_deref()
                 .unwrap_or("the process stopped while handling it")
         );
+        // Not parsed again (that may be what kills us): the first bytes are enough to see what it was; the
+        // whole message stays in the mailbox's Quarantine folder.
+        let cap = raw.len().min(self.settings.mail.max_total_attachment_bytes);
         let rec = inbound_record(
             key.to_string(),
             None,
             None,
             "quarantined",
             Some(&reason),
-            raw,
+            &raw[..cap],
         );
         match self.store.record_inbound(&rec, now).await {
             Ok(()) | Err(StoreError::Duplicate(_)) => {}
@@ -98,11 +109,7 @@ impl Desk {
 
 fn panic_text(join: tokio::task::JoinError) -> String {
     match join.try_into_panic() {
-        Ok(p) => p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-text panic".into()),
+        Ok(p) => crate::supervise::panic_text(p.as_ref()),
         Err(e) => e.to_string(),
     }
 }

@@ -1,5 +1,6 @@
 //! `GET /metrics`: gauges in the Prometheus text format — requests by status and department, overdue work,
-//! and the outbox backlog — read from the database at scrape time, so every instance reports the same figures.
+//! and the outbox backlog — read from the database at scrape time, so every instance reports the same figures;
+//! then this process's own counters (`crate::monitor::render`): intake, deliveries, restarts, panics, latency.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -8,14 +9,18 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use crate::desk::Desk;
 use crate::store::status;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-pub async fn metrics(State(desk): State<Desk>) -> Response {
-    match render(&desk).await {
-        Ok(body) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response(),
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match render(&state.desk).await {
+        Ok(mut body) => {
+            crate::monitor::render(&mut body, &state.monitor.snapshot());
+            ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+        }
         Err(e) => {
             tracing::warn!(error = format!("{e:#}"), "metrics: database unavailable");
             (

@@ -1,5 +1,6 @@
-//! The service's small HTTP side: `GET /health`, `GET /metrics` (Prometheus) and the Open311 GeoReport v2
-//! read API under `/open311/v2/`. Read-only; served next to the workers and stopped with them.
+//! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
+//! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 read API under `/open311/v2/`. Read-only; served
+//! next to the workers and stopped with them.
 
 mod georeport;
 mod health;
@@ -11,23 +12,41 @@ pub mod redact;
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::desk::Desk;
+use crate::monitor::Monitor;
 
 pub use metrics::render as render_metrics;
-pub use query::{DEFAULT_WINDOW_DAYS, MAX_RESULTS};
+pub use query::{DEFAULT_WINDOW_DAYS, MAX_LIST_ITEMS, MAX_QUERY_BYTES, MAX_RESULTS};
 
-/// Every route, over `desk`.
-pub fn router(desk: Desk) -> Router {
+/// What the handlers read: the desk (store, city, settings) and the running service's monitor.
+#[derive(Clone)]
+pub struct AppState {
+    pub desk: Desk,
+    pub monitor: Monitor,
+}
+
+impl FromRef<AppState> for Desk {
+    fn from_ref(s: &AppState) -> Desk {
+        s.desk.clone()
+    }
+}
+
+/// Every route.
+pub fn router(state: AppState) -> Router {
+    let open311 = open311::routes().with_state(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .merge(open311::routes())
-        .with_state(desk)
+        .with_state(state)
+        .merge(open311)
 }
 
 /// Binds `addr` now (port 0 picks a free port), so that a taken port fails start-up with a clear message.
@@ -42,11 +61,13 @@ pub fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 /// Serves until `cancel` fires, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, desk: Desk, cancel: CancellationToken) {
-    if let Err(e) = axum::serve(listener, router(desk))
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(cancel.cancelled_owned())
         .await
-    {
-        tracing::error!(error = format!("{e:#}"), "HTTP server stopped");
-    }
+        .context("HTTP server stopped")
 }

@@ -2,15 +2,16 @@
 //! `requests/{id}.json`. JSON only; errors are GeoReport error arrays.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use routing::RequestRef;
 
 use super::georeport::{self, ErrorEntry, ServiceRequest};
-use super::query::{filter, RequestsQuery};
+use super::query::{filter, RequestsQuery, MAX_QUERY_BYTES};
 use crate::desk::Desk;
 use crate::store::PublicFilter;
 
@@ -21,6 +22,7 @@ pub fn routes() -> Router<Desk> {
         .route("/open311/v2/requests.json", get(requests))
         .route("/open311/v2/requests/{document}", get(one_request))
         .route("/open311/v2/{document}", get(other_document))
+        .layer(axum::middleware::from_fn(limit_query_length))
         .layer(axum::middleware::map_response(allow_any_origin))
 }
 
@@ -67,6 +69,19 @@ impl IntoResponse for Open311Error {
         }];
         (self.status, Json(body)).into_response()
     }
+}
+
+/// A query string longer than [`MAX_QUERY_BYTES`] is refused before anything parses it.
+async fn limit_query_length(request: Request, next: Next) -> Response {
+    let len = request.uri().query().map_or(0, str::len);
+    if len > MAX_QUERY_BYTES {
+        return Open311Error::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the query string is {len} bytes; at most {MAX_QUERY_BYTES} are accepted"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Public, read-only data without credentials: any web page may read it.

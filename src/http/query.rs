@@ -1,6 +1,8 @@
 //! The query of `requests.json` (GeoReport v2 parameters) turned into a store filter, with a GeoReport error
 //! for anything malformed.
 
+use std::collections::HashSet;
+
 use chrono::DateTime;
 use routing::RequestRef;
 use serde::Deserialize;
@@ -10,6 +12,10 @@ use crate::store::{PublicFilter, PublicStatus};
 
 /// At most this many requests per answer.
 pub const MAX_RESULTS: i64 = 1000;
+/// At most this many entries in a `service_request_id` or `service_code` list: a client asks for what it shows.
+pub const MAX_LIST_ITEMS: usize = 100;
+/// At most this many bytes of query string: 100 ids or codes with their separators fit comfortably.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 /// Without dates, `requests.json` covers this many days back from now.
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -32,24 +38,17 @@ pub fn filter(q: &RequestsQuery, now: i64) -> Result<PublicFilter, Open311Error>
         ..PublicFilter::default()
     };
     if let Some(ids) = nonempty(&q.service_request_id) {
-        for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for id in list("service_request_id", ids)? {
             let r: RequestRef = id.parse().map_err(|e: routing::reference::BadRef| {
                 Open311Error::bad_request(format!("service_request_id: {e}"))
             })?;
             f.references.push(r);
         }
-        if f.references.len() as i64 > MAX_RESULTS {
-            return Err(Open311Error::bad_request(format!(
-                "service_request_id: at most {MAX_RESULTS} ids at once"
-            )));
-        }
         return Ok(f);
     }
     if let Some(codes) = nonempty(&q.service_code) {
-        f.categories = codes
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        f.categories = list("service_code", codes)?
+            .into_iter()
             .map(String::from)
             .collect();
     }
@@ -92,6 +91,28 @@ pub fn filter(q: &RequestsQuery, now: i64) -> Result<PublicFilter, Open311Error>
     });
     f.created_to = end;
     Ok(f)
+}
+
+/// The distinct entries of a comma list, in order; more than [`MAX_LIST_ITEMS`] is refused before any is used.
+fn list<'a>(param: &str, value: &'a str) -> Result<Vec<&'a str>, Open311Error> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (n, entry) in value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .enumerate()
+    {
+        if n == MAX_LIST_ITEMS {
+            return Err(Open311Error::bad_request(format!(
+                "{param}: at most {MAX_LIST_ITEMS} values at once"
+            )));
+        }
+        if seen.insert(entry) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -154,6 +175,30 @@ mod tests {
         assert_eq!(refs, ["311-000002", "311-000010"]);
         assert_eq!((f.status, f.created_from), (None, None));
         let e = filter(&q(&[("service_request_id", "311-000002,abc")]), NOW).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn lists_are_capped_and_deduplicated() {
+        let codes = |n: usize| {
+            (0..n)
+                .map(|i| format!("c{}", i % 50))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let f = filter(&q(&[("service_code", &codes(MAX_LIST_ITEMS))]), NOW).unwrap();
+        assert_eq!(f.categories.len(), 50, "duplicates count once");
+        let e = filter(&q(&[("service_code", &codes(MAX_LIST_ITEMS + 1))]), NOW).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        let ids = |n: usize| {
+            (1..=n)
+                .map(|i| format!("311-{i:06}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let f = filter(&q(&[("service_request_id", &ids(MAX_LIST_ITEMS))]), NOW).unwrap();
+        assert_eq!(f.references.len(), MAX_LIST_ITEMS);
+        let e = filter(&q(&[("service_request_id", &ids(MAX_LIST_ITEMS + 1))]), NOW).unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
     }
 

@@ -126,6 +126,22 @@ impl Store {
         })
     }
 
+    /// The raw copy kept of an inbound message (refused attachments already replaced by placeholders).
+    pub async fn inbound_raw(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        on_pool!(self, p => {
+            let row = sqlx::query("SELECT raw FROM inbound_messages WHERE source = $1 AND external_id = $2")
+                .bind(source)
+                .bind(external_id)
+                .fetch_optional(p)
+                .await?;
+            Ok(row.map(|r| r.try_get("raw")).transpose()?)
+        })
+    }
+
     /// Counts inbound messages with a disposition (for reports and tests).
     pub async fn count_inbound(&self, disposition: &str) -> Result<i64, StoreError> {
         on_pool!(self, p => {

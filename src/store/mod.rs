@@ -8,18 +8,23 @@ mod public;
 mod requests;
 mod schedule;
 mod stats;
+mod training;
 mod work_orders;
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use anyhow::{bail, Context, Result};
+use log::LevelFilter;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::ConnectOptions;
 
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use stats::{OutboxStats, RequestCount};
+pub use training::TrainingExample;
 
 /// Runs the same block against whichever pool backs the store; `$p` is bound to that pool.
 macro_rules! on_pool {
@@ -63,14 +68,59 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A statement slower than this is logged (at INFO, not WARN: a slow public query must not flood the log).
+pub const SLOW_STATEMENT: Duration = Duration::from_secs(1);
+
+/// Statement logging for both pools: every statement at DEBUG, slow ones at INFO. The SQL in these lines stays
+/// short because no statement's text grows with its input (lists are bound as one JSON array).
+fn log_settings<O: ConnectOptions>(opts: O) -> O {
+    opts.log_statements(LevelFilter::Debug)
+        .log_slow_statements(LevelFilter::Info, SLOW_STATEMENT)
+}
+
+/// Whether a SQLite URL can work, before opening it: an in-memory database always can; a file needs an
+/// existing, writable directory (SQLite writes its `-wal` and `-shm` files next to it) and must not be a
+/// directory itself.
+pub fn check_sqlite_url(url: &str) -> Result<()> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let opts = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("`{url}` is not a SQLite URL"))?;
+    let file = opts.get_filename();
+    if file.is_dir() {
+        bail!("{} is a directory, not a database file", file.display());
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.exists() {
+        bail!(
+            "directory {} does not exist (create it, or fix the path)",
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    tempfile::Builder::new()
+        .prefix(".connect311-write-check")
+        .tempfile_in(dir)
+        .with_context(|| format!("directory {} is not writable", dir.display()))?;
+    Ok(())
+}
+
 impl Store {
-    /// Connects and migrates: `sqlite://path` (created, WAL) or `postgres://...`.
+    /// Connects and migrates: `sqlite://path` (created, WAL; its directory must exist) or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Store> {
         let backend = if url.starts_with("postgres") {
+            let opts = PgConnectOptions::from_str(url)
+                .with_context(|| format!("bad PostgreSQL url {}", redact(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(log_settings(opts))
                 .await
                 .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
             sqlx::migrate!("migrations/postgres")
@@ -79,21 +129,16 @@ impl Store {
                 .context("migrating PostgreSQL")?;
             Backend::Postgres(pool)
         } else {
+            check_sqlite_url(url)?;
             let opts = SqliteConnectOptions::from_str(url)
                 .with_context(|| format!("bad SQLite url {url}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(parent) = std::path::Path::new(opts.get_filename()).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("creating {}", parent.display()))?;
-                }
-            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(opts)
+                .connect_with(log_settings(opts))
                 .await
                 .with_context(|| format!("opening SQLite database {url}"))?;
             sqlx::migrate!("migrations/sqlite")

@@ -6,7 +6,7 @@ use routing::RequestRef;
 use sqlx::Row;
 
 use super::requests::{ref_id, to_ref};
-use super::{on_pool, Store, StoreError};
+use super::{on_pool, Backend, Store, StoreError};
 
 /// `open` (open, acknowledged or reopened) or `closed`, as Open311 sees a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,18 @@ const PUBLIC_COLUMNS: &str =
     AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1) END AS close_payload";
 
 impl Store {
+    /// A subquery yielding the elements of the JSON array bound at `placeholder`, as `sql_type`. A list is one
+    /// bound value however long it is, so the statement's text (what SQLite parses and sqlx logs) stays the
+    /// same size and the cost stays linear in the list.
+    fn json_array(&self, placeholder: &str, sql_type: &str) -> String {
+        match self.backend {
+            Backend::Sqlite(_) => format!("SELECT value FROM json_each({placeholder})"),
+            Backend::Postgres(_) => format!(
+                "SELECT v::{sql_type} FROM jsonb_array_elements_text({placeholder}::jsonb) AS t(v)"
+            ),
+        }
+    }
+
     /// Non-emergency requests matching `f`, newest first.
     pub async fn public_requests(
         &self,
@@ -73,20 +85,18 @@ impl Store {
             format!("${}", binds.len())
         };
         if !f.references.is_empty() {
-            let list: Vec<String> = f
-                .references
-                .iter()
-                .map(|r| placeholder(Bind::Int(ref_id(*r))))
-                .collect();
-            sql.push_str(&format!(" AND r.id IN ({})", list.join(", ")));
+            let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
+            let p = placeholder(Bind::Text(serde_json::to_string(&ids).context("ids")?));
+            sql.push_str(&format!(" AND r.id IN ({})", self.json_array(&p, "bigint")));
         }
         if !f.categories.is_empty() {
-            let list: Vec<String> = f
-                .categories
-                .iter()
-                .map(|c| placeholder(Bind::Text(c.clone())))
-                .collect();
-            sql.push_str(&format!(" AND r.category IN ({})", list.join(", ")));
+            let p = placeholder(Bind::Text(
+                serde_json::to_string(&f.categories).context("codes")?,
+            ));
+            sql.push_str(&format!(
+                " AND r.category IN ({})",
+                self.json_array(&p, "text")
+            ));
         }
         if let Some(from) = f.created_from {
             sql.push_str(&format!(

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod observe;
+pub mod proxy;
 pub mod town;
 
 use std::sync::atomic::{AtomicU32, Ordering};

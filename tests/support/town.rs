@@ -73,7 +73,7 @@ impl Town {
         let inbox = format!("{}@city.test", testkit::unique_local("inbox"));
         let ca = testkit::TEST_CA;
         let toml = format!(
-            "city_file = \"{city}\"\n[database]\nurl = \"{db}\"\n[mail]\naddress = \"{inbox}\"\n{mail_extra}\n\
+            "city_file = \"{city}\"\n[http]\nbind = \"127.0.0.1:0\"\n[database]\nurl = \"{db}\"\n[mail]\naddress = \"{inbox}\"\n{mail_extra}\n\
              [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\n\
              [discord]\ntoken = \"standin-token\"\nguild_id = {guild}\nintake_channel = \"{intake}\"\noncall_role = \"{oncall}\"\n\
@@ -90,7 +90,7 @@ impl Town {
             None => Arc::new(connect311::clock::SystemClock),
         };
         let desk = connect311::app::open_with(settings, c).await.unwrap();
-        let (d, gw) = connect311::app::channels(&desk);
+        let (d, gw) = connect311::app::channels(&desk).expect("channels start");
         assert!(gw.is_some(), "Discord configured");
         let svc = connect311::serve::start(desk, d, gw).expect("service starts");
         standin

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use serenity::all::{
     ChannelId, ChannelType, Context, CreateMessage, CreateThread, EventHandler, Guild,
-    GuildChannel, GuildId, Http, Interaction, Message, PartialChannel, Ready, User,
+    GuildChannel, GuildId, Http, Interaction, Message, PartialChannel, Ready, ResumedEvent, User,
 };
 
 use super::outbound::{no_mentions, CONTENT_MAX};
-use super::{command, interactions, DiscordConfig};
+use super::{command, interactions, DiscordConfig, GatewayObserver};
 use crate::chat::{ChatEvent, ChatHandler, ChatReply, Member};
 use crate::markdown::{escape_markdown, truncate};
 
@@ -20,14 +20,21 @@ pub(crate) struct Bridge {
     pub(crate) guild_id: GuildId,
     /// channel → parent channel if it is a thread, `None` if it is not. Parents never change.
     parents: Mutex<HashMap<ChannelId, Option<ChannelId>>>,
+    /// Told when the gateway is ready or resumed.
+    observer: Arc<dyn GatewayObserver>,
 }
 
 impl Bridge {
-    pub(crate) fn new(cfg: &DiscordConfig, handler: Arc<dyn ChatHandler>) -> Self {
+    pub(crate) fn new(
+        cfg: &DiscordConfig,
+        handler: Arc<dyn ChatHandler>,
+        observer: Arc<dyn GatewayObserver>,
+    ) -> Self {
         Self {
             handler,
             guild_id: GuildId::new(cfg.guild_id),
             parents: Mutex::new(HashMap::new()),
+            observer,
         }
     }
 
@@ -179,11 +186,16 @@ async fn reply_to_message(
 impl EventHandler for Bridge {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, session = %ready.session_id, "Discord gateway ready");
+        self.observer.connected();
         let command = command::command_definition(&self.handler.departments());
         match self.guild_id.set_commands(&ctx.http, vec![command]).await {
             Ok(commands) => tracing::info!(count = commands.len(), "registered /311 in the guild"),
             Err(err) => tracing::error!(error = %err, "could not register /311 in the guild"),
         }
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        self.observer.connected();
     }
 
     async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {

@@ -6,6 +6,7 @@ mod command;
 mod events;
 mod interactions;
 mod outbound;
+mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chat::ChatHandler;
 pub use outbound::DiscordOutbound;
+pub use status::{GatewayObserver, Unobserved};
 
 /// How to reach Discord.
 #[derive(Clone)]
@@ -67,16 +69,31 @@ pub fn intents() -> GatewayIntents {
 #[derive(Debug, Clone)]
 pub struct DiscordGateway {
     cfg: DiscordConfig,
+    observer: Arc<dyn GatewayObserver>,
 }
 
 impl DiscordGateway {
-    /// Same as [`run`] with this gateway's config.
+    /// Reports the connection state (READY / RESUMED, shards leaving the connected stage, the client
+    /// stopping) to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn GatewayObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// Same as [`run`] with this gateway's config, reporting to its observer.
     pub async fn run(
         self,
         handler: Arc<dyn ChatHandler>,
         cancel: CancellationToken,
     ) -> anyhow::Result<()> {
-        run(self.cfg, handler, cancel).await
+        let observer = Arc::clone(&self.observer);
+        let result = run_observed(self.cfg, handler, Arc::clone(&observer), cancel).await;
+        let reason = match &result {
+            Ok(()) => "the gateway client stopped".to_string(),
+            Err(e) => format!("{e:#}"),
+        };
+        observer.disconnected(&reason);
+        result
     }
 }
 
@@ -87,7 +104,10 @@ pub fn connect(cfg: &DiscordConfig) -> anyhow::Result<(DiscordOutbound, DiscordG
     anyhow::ensure!(cfg.guild_id != 0, "the Discord guild id is 0");
     Ok((
         DiscordOutbound::new(cfg),
-        DiscordGateway { cfg: cfg.clone() },
+        DiscordGateway {
+            cfg: cfg.clone(),
+            observer: Arc::new(Unobserved),
+        },
     ))
 }
 
@@ -110,11 +130,21 @@ pub async fn run(
     handler: Arc<dyn ChatHandler>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    run_observed(cfg, handler, Arc::new(Unobserved), cancel).await
+}
+
+async fn run_observed(
+    cfg: DiscordConfig,
+    handler: Arc<dyn ChatHandler>,
+    observer: Arc<dyn GatewayObserver>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    observer.disconnected("connecting");
     let lookup = cfg.http();
-    let Some(ws_url) = lookup_gateway_url(&lookup, &cancel).await else {
+    let Some(ws_url) = lookup_gateway_url(&lookup, observer.as_ref(), &cancel).await else {
         return Ok(());
     };
-    let bridge = events::Bridge::new(&cfg, handler);
+    let bridge = events::Bridge::new(&cfg, handler, Arc::clone(&observer));
     let mut client = ClientBuilder::new_with_http(cfg.http(), intents())
         .event_handler(bridge)
         .await
@@ -123,8 +153,10 @@ pub async fn run(
     // picked the public gateway. Use the one we know answered.
     *client.ws_url.lock().await = ws_url;
     let shards = Arc::clone(&client.shard_manager);
+    let watch = status::watch_shards(Arc::clone(&shards), observer);
     tokio::select! {
         result = client.start() => result.context("the Discord gateway client stopped"),
+        () = watch => Ok(()),
         () = cancel.cancelled() => {
             tracing::info!("stopping the Discord gateway client");
             if tokio::time::timeout(SHUTDOWN_GRACE, shards.shutdown_all()).await.is_err() {
@@ -135,14 +167,21 @@ pub async fn run(
     }
 }
 
-async fn lookup_gateway_url(http: &Http, cancel: &CancellationToken) -> Option<String> {
+async fn lookup_gateway_url(
+    http: &Http,
+    observer: &dyn GatewayObserver,
+    cancel: &CancellationToken,
+) -> Option<String> {
     let mut backoff = Duration::from_millis(250);
     loop {
         tokio::select! {
             () = cancel.cancelled() => return None,
             result = http.get_gateway() => match result {
                 Ok(gateway) => return Some(gateway.url),
-                Err(err) => tracing::warn!(error = %err, ?backoff, "cannot look up the Discord gateway yet"),
+                Err(err) => {
+                    tracing::warn!(error = %err, ?backoff, "cannot look up the Discord gateway yet");
+                    observer.disconnected(&format!("cannot look up the Discord gateway: {err}"));
+                }
             },
         }
         tokio::select! {

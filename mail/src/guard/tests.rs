@@ -141,3 +141,35 @@ fn own_addresses_match_plus_detail_and_case() {
     assert!(!o.contains("3111@city.test"));
     assert!(!o.contains("311@city.test.evil"));
 }
+
+#[test]
+fn look_alikes_of_our_addresses_and_domains_are_ours() {
+    let o = OwnAddresses {
+        addresses: vec!["311@city.test".into()],
+        domains: vec!["city.test".into()],
+    };
+    for spoof in [
+        "311@c\u{456}ty.test",
+        "noreply@xn--cty-jhd.test",
+        "anyone@mail.\u{441}ity.test",
+        "staff@ｃｉｔｙ.test",
+    ] {
+        assert!(o.contains(spoof), "{spoof}");
+    }
+    let address_only = OwnAddresses {
+        addresses: vec!["311@city.test".into()],
+        domains: vec![],
+    };
+    assert!(address_only.contains("311@c\u{456}ty.test"));
+    assert!(address_only.contains("3l1+x@city.test"));
+    assert!(
+        !address_only.contains("maria@city.test"),
+        "addresses match exactly, not by domain"
+    );
+    assert!(!o.contains("maria@clty.test") && !o.contains("maria@city.test.evil"));
+
+    let mut m = person();
+    m.from = Some(Address::new("311@c\u{456}ty.test"));
+    m.return_path = None;
+    assert!(automated(&m, &o).is_some_and(|r| r.contains("one of our own")));
+}

@@ -19,6 +19,8 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::observe::IntakeObserver;
+
 /// How the IMAP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImapSecurity {
@@ -59,6 +61,9 @@ pub struct ImapConfig {
     pub backoff_max: Duration,
     /// Limit for any single IMAP command, so a dead connection is noticed.
     pub command_timeout: Duration,
+    /// Told when the worker connects, looks at the mailbox, or fails ([`crate::observe::Unobserved`] by
+    /// default). Set it with [`ImapConfig::with_observer`].
+    pub observer: Arc<dyn IntakeObserver>,
 }
 
 impl ImapConfig {
@@ -80,7 +85,14 @@ impl ImapConfig {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(5 * 60),
             command_timeout: Duration::from_secs(60),
+            observer: Arc::new(crate::observe::Unobserved),
         }
+    }
+
+    /// Reports the worker's state (connected, polled, failed) to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn IntakeObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Sets how the connection is protected (`new` leaves it `Plain`).
@@ -167,6 +179,12 @@ pub async fn check_connection(cfg: &ImapConfig) -> anyhow::Result<()> {
     session::check(cfg, &transport).await
 }
 
+/// Loads what [`run`] needs before connecting (the TLS trust anchors, `ca_file` included), without connecting:
+/// a start-up check for the configuration errors that no retry can fix.
+pub fn check_config(cfg: &ImapConfig) -> anyhow::Result<()> {
+    tls::Transport::new(cfg).map(drop)
+}
+
 /// Runs until `cancel` fires: connects (reconnecting with exponential backoff), processes what is waiting, then
 /// IDLEs (or polls) for more. Returns `Ok(())` after a clean stop, and `Err` at once only for a configuration
 /// error no retry can fix (an unreadable or empty `ca_file`). Connection, TLS and login failures are logged and
@@ -193,6 +211,7 @@ pub async fn run(
         {
             Ok(()) => break,
             Err(e) => {
+                cfg.observer.failed(&format!("{e:#}"));
                 attempt = if logged_in { 1 } else { attempt + 1 };
                 let delay = backoff(attempt, cfg.backoff_min, cfg.backoff_max);
                 tracing::warn!(

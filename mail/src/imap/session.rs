@@ -94,6 +94,7 @@ pub(super) async fn serve(
         state.uid_validity = mailbox.uid_validity;
     }
     tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = ?cfg.security, "IMAP intake connected");
+    cfg.observer.connected();
 
     loop {
         let moves = Moves {
@@ -109,6 +110,8 @@ pub(super) async fn serve(
         // that handled anything is followed by another SEARCH before we idle, and any notice still queued
         // means "look again" rather than "sleep".
         if handled > 0 || drain_arrivals(&session) {
+            // Working through a backlog is a live inbox too.
+            cfg.observer.polled(cfg.idle_timeout.max(cfg.poll_interval));
             continue;
         }
         let now = Instant::now();
@@ -120,6 +123,7 @@ pub(super) async fn serve(
         if let Some(retry) = state.next_retry_in(now) {
             wait = wait.min(retry.max(Duration::from_millis(50)));
         }
+        cfg.observer.polled(wait);
         if has_idle {
             match idle(session, wait, cancel, ct).await? {
                 (s, false) => session = s,

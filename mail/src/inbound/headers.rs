@@ -1,9 +1,11 @@
 //! Header extraction: addresses, ids, dates and the loop-relevant raw headers, all normalised.
 
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderValue, Message};
+use mail_parser::{HeaderName, HeaderValue, Message};
 
-use super::{Address, ParseError};
+use super::clean::header_text;
+use super::msgid::{is_plausible_msg_id, plausible_ids, MAX_REFERENCES};
+use super::{Address, Limits, ParseError};
 use crate::outbound::LOOP_HEADER;
 
 /// Trims, strips angle brackets and lower-cases an email address.
@@ -151,7 +153,8 @@ pub(crate) fn clean_id(id: &str) -> String {
         .to_string()
 }
 
-fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+/// The mailboxes of an address header; display names made one clean line of at most `max_name` chars.
+fn addresses(value: Option<&mail_parser::Address<'_>>, max_name: usize) -> Vec<Address> {
     value
         .into_iter()
         .flat_map(|a| a.iter())
@@ -160,9 +163,28 @@ fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
             if !email.contains('@') {
                 return None;
             }
-            Some(Address::with_name(a.name.as_deref().unwrap_or(""), email))
+            let name = header_text(a.name.as_deref().unwrap_or(""), max_name);
+            Some(Address::with_name(&name, email))
         })
         .collect()
+}
+
+/// The first `From` header's first mailbox (mail-parser's own accessor keeps the last), and whether there was more
+/// than one `From` header or mailbox.
+fn first_from(msg: &Message<'_>, max_name: usize) -> (Option<Address>, bool) {
+    let mut froms = msg
+        .root_part()
+        .headers
+        .iter()
+        .filter(|h| h.name == HeaderName::From);
+    let Some(first) = froms.next() else {
+        return (None, false);
+    };
+    let mailboxes = first.value.as_address().map_or(0, |a| a.iter().count());
+    let from = addresses(first.value.as_address(), max_name)
+        .into_iter()
+        .next();
+    (from, froms.next().is_some() || mailboxes > 1)
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -173,6 +195,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 pub(super) struct Extracted {
     pub message_id: Option<String>,
     pub from: Option<Address>,
+    pub multiple_from: bool,
     pub reply_to: Option<Address>,
     pub return_path: Option<String>,
     pub to: Vec<Address>,
@@ -196,7 +219,9 @@ pub(super) struct Extracted {
 }
 
 impl Extracted {
-    pub fn from_message(msg: &Message<'_>) -> Self {
+    pub fn from_message(msg: &Message<'_>, limits: &Limits) -> Self {
+        let names = limits.max_name_chars;
+        let (from, multiple_from) = first_from(msg, names);
         let date = msg
             .date()
             .filter(|d| (1..=12).contains(&d.month) && (1..=31).contains(&d.day))
@@ -213,20 +238,33 @@ impl Extracted {
             .iter()
             .find_map(|h| raw_first(msg, h));
         Self {
-            message_id: msg.message_id().map(clean_id).filter(|s| !s.is_empty()),
-            from: addresses(msg.from()).into_iter().next(),
-            reply_to: addresses(msg.reply_to()).into_iter().next(),
+            message_id: msg
+                .message_id()
+                .map(clean_id)
+                .filter(|s| is_plausible_msg_id(s)),
+            from,
+            multiple_from,
+            reply_to: addresses(msg.reply_to(), names).into_iter().next(),
             return_path,
-            to: msg.all_to().flat_map(|a| addresses(Some(a))).collect(),
-            cc: msg.all_cc().flat_map(|a| addresses(Some(a))).collect(),
+            to: msg
+                .all_to()
+                .flat_map(|a| addresses(Some(a), names))
+                .collect(),
+            cc: msg
+                .all_cc()
+                .flat_map(|a| addresses(Some(a), names))
+                .collect(),
             delivered_to: raw_all(msg, "Delivered-To")
                 .iter()
                 .map(|s| normalize_email(s))
                 .collect(),
-            subject: msg.subject().map(unfold).unwrap_or_default(),
+            subject: header_text(
+                &msg.subject().map(unfold).unwrap_or_default(),
+                limits.max_subject_chars,
+            ),
             date,
-            in_reply_to: ids(msg.in_reply_to()),
-            references: ids(msg.references()),
+            in_reply_to: plausible_ids(ids(msg.in_reply_to()), MAX_REFERENCES),
+            references: plausible_ids(ids(msg.references()), MAX_REFERENCES),
             auto_submitted: non_empty(raw_first(msg, "Auto-Submitted")),
             precedence: non_empty(raw_first(msg, "Precedence")),
             list_id: non_empty(raw_first(msg, "List-Id")),

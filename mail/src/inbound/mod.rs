@@ -1,20 +1,37 @@
 //! Raw RFC 5322 bytes → [`Inbound`]: the one shape the service sees of an email, whatever MIME it arrived in.
 
+mod attachments;
+pub mod clean;
 pub(crate) mod headers;
+mod html;
+pub mod msgid;
+mod storable;
 mod text;
 
 use chrono::{DateTime, Utc};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MessageParser};
 use serde::{Deserialize, Serialize};
 
 use crate::bounce::{self, Bounce};
+pub use clean::neutralize_bidi;
 pub use headers::normalize_email;
+pub use msgid::is_plausible_msg_id;
+pub use storable::{storable_raw, REMOVED_HEADER};
+pub use text::{html_to_text, MAX_HTML_TEXT_BYTES};
 
-/// Attachment size limits: anything larger is refused (listed in [`Inbound::oversize`]) rather than stored.
+/// Size limits. Attachments over them are refused (listed in [`Inbound::oversize`]) rather than stored; text over
+/// them is cut. Build with `..Limits::default()` so new limits keep their defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_attachment_bytes: usize,
     pub max_total_attachment_bytes: usize,
+    /// Subject kept, in chars (default 998, RFC 5322's line limit); a cut ends in `…`.
+    pub max_subject_chars: usize,
+    /// Each display name kept, in chars (default 200); a cut ends in `…`.
+    pub max_name_chars: usize,
+    /// Body text kept, in bytes (default 256 KiB); a cut ends in "[… message cut: N KB more]" and sets
+    /// [`Inbound::text_cut`].
+    pub max_text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -22,6 +39,9 @@ impl Default for Limits {
         Self {
             max_attachment_bytes: 5 * 1024 * 1024,
             max_total_attachment_bytes: 7 * 1024 * 1024,
+            max_subject_chars: 998,
+            max_name_chars: 200,
+            max_text_bytes: 256 * 1024,
         }
     }
 }
@@ -85,25 +105,37 @@ pub struct Attachment {
 /// Everything the service needs from one inbound email.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inbound {
-    /// Without angle brackets. `None` when missing: the service synthesises one from a hash of the raw bytes.
+    /// Without angle brackets. `None` when missing or not a plausible `left@right` id
+    /// ([`msgid::is_plausible_msg_id`]): the service synthesises one from a hash of the raw bytes.
     pub message_id: Option<String>,
+    /// The first `From` header's first mailbox. Display names (here and in every [`Address`]) are one line
+    /// without control characters, bidi controls made visible, at most [`Limits::max_name_chars`].
     pub from: Option<Address>,
+    /// More than one `From` header, or more than one mailbox in it: RFC 5322 allows neither without `Sender`, and
+    /// it is a known spoofing trick, so such mail is never authenticated staff mail (RFC 7489 §6.6.1).
+    pub multiple_from: bool,
     pub reply_to: Option<Address>,
     /// Envelope sender as recorded by the final MTA; `Some("")` for the null sender `<>`.
     pub return_path: Option<String>,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
     pub delivered_to: Vec<String>,
+    /// One line: control characters as spaces, bidi controls made visible, at most [`Limits::max_subject_chars`].
     pub subject: String,
     pub date: Option<DateTime<Utc>>,
-    /// Plain text body (the text/plain part preferred; HTML reduced to text), `\n` line ends.
+    /// Plain text body (the text/plain part preferred; HTML reduced to text), `\n` line ends, bidi controls shown
+    /// as `[U+202E]`-style markers, at most [`Limits::max_text_bytes`] plus the cut marker.
     pub text: String,
     /// True when `text` was produced from HTML because no plain part existed.
     pub from_html: bool,
+    /// True when part of the body was left out of `text` for size (it then ends with a "message cut" marker).
+    pub text_cut: bool,
     pub attachments: Vec<Attachment>,
     /// Attachments refused for size, as "name (size)" for a polite reply; their data is not kept.
     pub oversize: Vec<String>,
+    /// Plausible ids only (see [`Inbound::message_id`]).
     pub in_reply_to: Vec<String>,
+    /// Plausible ids only, the last [`msgid::MAX_REFERENCES`] at most.
     pub references: Vec<String>,
     pub auto_submitted: Option<String>,
     pub precedence: Option<String>,
@@ -142,27 +174,21 @@ pub enum ParseError {
     Binary,
     #[error("no RFC 5322 header block")]
     NoHeaders,
+    #[error("MIME structure too broken to follow")]
+    Malformed,
 }
 
-/// Parses one raw message. Never panics; junk is an `Err` with the reason.
+/// Parses one raw message. Never panics; junk is an `Err` with the reason. Time and memory are linear in the
+/// input, whatever it holds.
 pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(ParseError::Empty);
-    }
-    headers::check_header_block(raw)?;
-    let msg = MessageParser::default()
-        .parse(raw)
-        .ok_or(ParseError::NoHeaders)?;
-    if !headers::has_core_header(&msg) {
-        return Err(ParseError::NoHeaders);
-    }
-
-    let body = text::body_text(&msg);
-    let (attachments, oversize) = collect_attachments(&msg, limits);
-    let h = headers::Extracted::from_message(&msg);
+    let msg = parse_message(raw)?;
+    let body = text::body_text(&msg, limits.max_text_bytes);
+    let (attachments, oversize) = attachments::collect(&msg, limits);
+    let h = headers::Extracted::from_message(&msg, limits);
     Ok(Inbound {
         message_id: h.message_id,
         from: h.from,
+        multiple_from: h.multiple_from,
         reply_to: h.reply_to,
         return_path: h.return_path,
         to: h.to,
@@ -172,6 +198,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
         date: h.date,
         text: body.text,
         from_html: body.from_html,
+        text_cut: body.cut,
         attachments,
         oversize,
         in_reply_to: h.in_reply_to,
@@ -192,88 +219,22 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
     })
 }
 
-fn collect_attachments(
-    msg: &mail_parser::Message<'_>,
-    limits: &Limits,
-) -> (Vec<Attachment>, Vec<String>) {
-    let mut kept = Vec::new();
-    let mut oversize = Vec::new();
-    let mut total = 0usize;
-    for (i, part) in msg.attachments().enumerate() {
-        let data: &[u8] = match &part.body {
-            PartType::Binary(b) | PartType::InlineBinary(b) => b,
-            PartType::Text(t) | PartType::Html(t) => t.as_bytes(),
-            PartType::Message(m) => m.raw_message(),
-            PartType::Multipart(_) => continue,
-        };
-        let content_type = part
-            .content_type()
-            .map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_string(),
-            })
-            .unwrap_or_else(|| "application/octet-stream".into())
-            .to_ascii_lowercase();
-        let filename = part
-            .attachment_name()
-            .map(sanitize_filename)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("attachment-{}{}", i + 1, extension_for(&content_type)));
-        let size = data.len();
-        if size > limits.max_attachment_bytes || total + size > limits.max_total_attachment_bytes {
-            oversize.push(format!("{filename} ({})", human_size(size)));
-            continue;
-        }
-        total += size;
-        let inline = matches!(part.body, PartType::InlineBinary(_))
-            || part
-                .content_disposition()
-                .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
-        kept.push(Attachment {
-            filename,
-            content_type,
-            size,
-            inline,
-            data: data.to_vec(),
-        });
+/// The sanity checks and the MIME parse shared by [`parse`] and [`storable_raw`].
+fn parse_message(raw: &[u8]) -> Result<Message<'_>, ParseError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
     }
-    (kept, oversize)
-}
-
-/// Keeps only the last path component and drops control characters: a filename is untrusted text.
-fn sanitize_filename(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    last.chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .trim_start_matches('.')
-        .chars()
-        .take(200)
-        .collect()
-}
-
-fn extension_for(content_type: &str) -> &'static str {
-    match content_type {
-        "image/jpeg" => ".jpg",
-        "image/png" => ".png",
-        "image/gif" => ".gif",
-        "image/heic" => ".heic",
-        "application/pdf" => ".pdf",
-        "message/rfc822" => ".eml",
-        "text/plain" => ".txt",
-        "text/html" => ".html",
-        _ => ".bin",
+    headers::check_header_block(raw)?;
+    // mail-parser has a `debug_assert!` on MIME trees it loses track of (a message/rfc822 whose body is another
+    // message/rfc822, inside a multipart): in a debug build that panics, and parse must not. Release builds parse
+    // such mail normally.
+    let msg = std::panic::catch_unwind(|| MessageParser::default().parse(raw))
+        .map_err(|_| ParseError::Malformed)?
+        .ok_or(ParseError::NoHeaders)?;
+    if !headers::has_core_header(&msg) {
+        return Err(ParseError::NoHeaders);
     }
-}
-
-fn human_size(bytes: usize) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    if bytes as f64 >= MIB / 10.0 {
-        format!("{:.1} MB", bytes as f64 / MIB)
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
+    Ok(msg)
 }
 
 #[cfg(test)]
