@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod chat_log;
+pub mod city;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -323,6 +323,12 @@ fn check_config_follows_the_city_and_templates_files_a_settings_file_names() {
     let tpl_text = connect311::config::EXAMPLE_TEMPLATES;
     std::fs::write(&city, city_text).unwrap();
     std::fs::write(&tpl, tpl_text).unwrap();
+    // The example city names its streets file, next to it.
+    std::fs::write(
+        dir.path().join("streets.csv"),
+        connect311::city::EXAMPLE_STREETS,
+    )
+    .unwrap();
     let out = check();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);

@@ -6,7 +6,7 @@ mod support;
 use connect311::desk::IngestOutcome;
 use connect311::store::{Change, NewEvent, StatusChange};
 use serde_json::json;
-use support::{created, email, emails_to, INBOX};
+use support::{created, email, emails_to, report, INBOX};
 
 #[tokio::test]
 async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order() {
@@ -69,6 +69,79 @@ async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order()
         desk.store.outbox_rows(false).await.unwrap().len(),
         rows.len()
     );
+}
+
+#[tokio::test]
+async fn the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _clock) = support::desk(dir.path(), "").await;
+    let request = |r| {
+        let desk = &desk;
+        async move { desk.store.request(r).await.unwrap().unwrap() }
+    };
+    let duplicate_of = |req: &connect311::store::Request| {
+        (req.close_reason.as_deref() == Some("duplicate"))
+            .then_some(req.linked_to)
+            .flatten()
+    };
+    // The example city's streets snap the typo and place the corner.
+    let corner = report(
+        &desk,
+        "ann@example.test",
+        "Pothole",
+        "c1@example.test",
+        "Big pothole at Mian St and 3rd",
+    )
+    .await;
+    let first = request(corner).await;
+    assert_eq!(first.location_norm.as_deref(), Some("3rd st & n main st"));
+    assert!(first.lat.is_some() && first.lon.is_some(), "{first:?}");
+    // Same corner, other order, other language, other suffixes.
+    let again = report(
+        &desk,
+        "beto@example.test",
+        "Bache",
+        "c2@example.test",
+        "Hay un bache enorme en la esquina de 3rd y Main St",
+    )
+    .await;
+    assert_eq!(duplicate_of(&request(again).await), Some(corner));
+    // Four doors down the same block: a different address, a few metres away by the interpolated points.
+    let door = report(
+        &desk,
+        "cy@example.test",
+        "Pothole",
+        "a1@example.test",
+        "Pothole in front of 210 S. Mill St.",
+    )
+    .await;
+    let near = report(
+        &desk,
+        "dee@example.test",
+        "Pothole",
+        "a2@example.test",
+        "Deep pothole outside 214 S Mill St",
+    )
+    .await;
+    let near = request(near).await;
+    assert_eq!(duplicate_of(&near), Some(door));
+    let event_note = desk.store.events(near.reference).await.unwrap();
+    assert!(
+        event_note
+            .iter()
+            .any(|e| e.payload.to_string().contains(" m away (within 50 m)")),
+        "{event_note:?}"
+    );
+    // Another corner of the same street is new work.
+    let other = report(
+        &desk,
+        "eve@example.test",
+        "Pothole",
+        "c3@example.test",
+        "Pothole at 7th and Main",
+    )
+    .await;
+    assert_eq!(duplicate_of(&request(other).await), None);
 }
 
 #[tokio::test]

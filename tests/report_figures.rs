@@ -312,8 +312,8 @@ async fn the_report_matches_figures_computed_by_hand() {
     assert_eq!(counts(&r.by_language), [("en", 6), ("es", 1)]);
     assert_eq!(counts(&r.by_week), [("2026-W10", 7)]);
     assert_eq!(r.duplicates_merged, 1);
-    // "corner of 5th and main" and "corner of main and 5th" are the same place.
-    assert_eq!(r.top_locations[0].key, "5th & main");
+    // "corner of 5th and main" and "corner of main and 5th" are the same place: Riverton's 5th St and N Main St.
+    assert_eq!(r.top_locations[0].key, "5th st & n main st");
     assert_eq!(r.top_locations[0].count, 2);
 
     // Reopens: of the non-duplicate requests, R1, R2, R6 are closed and R3 was closed and reopened: 1 of 4.

@@ -89,7 +89,7 @@ impl Router {
                 tuning: cfg.routing,
                 language: LanguageDetector::new(cfg.city.default_language),
                 emergency: EmergencyDetector::new(),
-                location: LocationFinder::new(),
+                location: LocationFinder::for_city(cfg),
             }),
             model: None,
         })

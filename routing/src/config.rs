@@ -28,6 +28,14 @@ pub struct CityConfig {
     /// Reminders, escalation, follow-ups, duplicates and the scorecard (section `[accountability]`).
     #[serde(default)]
     pub accountability: Accountability,
+    // ---- [geography] (places): where the city's streets file is, and its contents once attached ----
+    /// Section `[geography]`; see [`crate::geography`].
+    #[serde(default)]
+    pub geography: crate::geography::Geography,
+    /// The streets file's contents, attached by the service with [`CityConfig::attach_streets`].
+    #[serde(skip)]
+    pub gazetteer: Option<std::sync::Arc<crate::gazetteer::Gazetteer>>,
+    // ---- end [geography] ----
 }
 
 /// The city itself.
@@ -228,6 +236,7 @@ impl CityConfig {
         }
         self.calendar_spec.compile(&self.city.timezone)?;
         self.accountability.validate()?;
+        self.geography.validate()?;
         PatternSet::compile(&self.categories).map(|_| ())
     }
 }

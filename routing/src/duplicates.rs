@@ -1,7 +1,7 @@
 //! Spotting a new report of a problem the city already has open: same category, same place (the same address or
-//! intersection in any word order, or coordinates within a radius), reported recently.
+//! intersection in any word order and either language, or coordinates within a radius), reported recently.
 
-use crate::location::normalize_place;
+use crate::place_key::canonical_key;
 use crate::reference::RequestRef;
 use crate::types::CategoryId;
 
@@ -19,31 +19,6 @@ pub struct Candidate {
 
 /// Mean Earth radius in metres (IUGG).
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
-/// Leading words that say "the corner of" without being part of a street name.
-const CORNER_PREFIXES: &[&str] = &[
-    "the corner of ",
-    "corner of ",
-    "corner ",
-    "la esquina de ",
-    "esquina de ",
-    "esquina ",
-    "intersection of ",
-    "the intersection of ",
-    "at ",
-    "on ",
-];
-
-/// Words joining the two streets of an intersection.
-const JOINERS: &[&str] = &[
-    " esquina con ",
-    " esquina ",
-    " and ",
-    " y ",
-    " at ",
-    " con ",
-    " x ",
-];
 
 /// The oldest open request that `new` duplicates, with a reason a person can read; `None` without a category,
 /// without a comparable place, or when nothing open matches within `window_ms` before `new` was created.
@@ -85,32 +60,11 @@ pub fn find_duplicate(
         .map(|(o, reason)| (o.reference, reason))
 }
 
-/// A place's comparable form: the normal form of [`normalize_place`] with "corner of" dropped and the two
-/// streets of an intersection in alphabetical order, so `5th & Main` and `corner of Main St and 5th` agree
-/// when their suffixes do (`main and 5th` → `5th & main`).
+/// A place's comparable form: its canonical key (see [`crate::location`]). Keys pass unchanged; the normal form
+/// stored before keys existed (`corner of main street and 5th`) becomes today's key (`5th & main`), so requests
+/// opened before an upgrade still match new reports of the same place.
 pub fn canonical_place(norm: &str) -> String {
-    let mut place = normalize_place(norm);
-    while let Some(rest) = CORNER_PREFIXES.iter().find_map(|p| place.strip_prefix(p)) {
-        place = rest.to_string();
-    }
-    // "main street between 1st and 2nd" is a stretch of one street, not an intersection.
-    if place.starts_with("between ")
-        || place.starts_with("entre ")
-        || place.contains(" between ")
-        || place.contains(" entre ")
-    {
-        return place;
-    }
-    for joiner in JOINERS {
-        if let Some((a, b)) = place.split_once(joiner) {
-            let (a, b) = (a.trim(), b.trim());
-            if !a.is_empty() && !b.is_empty() && !b.contains(joiner) {
-                let (first, second) = if a <= b { (a, b) } else { (b, a) };
-                return format!("{first} & {second}");
-            }
-        }
-    }
-    place
+    canonical_key(norm)
 }
 
 fn point(c: &Candidate) -> Option<(f64, f64)> {
@@ -157,19 +111,14 @@ mod tests {
             ("5th and main", "5th & main"),
             ("main and 5th", "5th & main"),
             ("corner of main & 5th", "5th & main"),
-            (
-                "the corner of 5th avenue and main street",
-                "5th avenue & main street",
-            ),
-            ("Main St. & 5th Ave", "5th avenue & main street"),
+            ("the corner of 5th avenue and main street", "5th & main"),
+            ("3rd st & main st", "3rd st & main st"),
+            ("main st & 3rd ave", "3rd ave & main st"),
             ("esquina de juarez y morelos", "juarez & morelos"),
             ("morelos esquina con juarez", "juarez & morelos"),
-            ("123 main street", "123 main street"),
-            ("at 123 Main St", "123 main street"),
-            (
-                "main street between 1st and 2nd",
-                "main street between 1st and 2nd",
-            ),
+            ("123 main street", "123 main"),
+            ("at 123 main street", "123 main"),
+            ("main street between 2nd and 1st", "main between 1st & 2nd"),
             ("oak and elm and pine", "oak and elm and pine"),
         ];
         for (raw, want) in cases {
@@ -226,6 +175,30 @@ mod tests {
                 "other category",
                 new.clone(),
                 vec![cand(3, Some("graffiti"), Some("5th and main"), here, 15)],
+                None,
+            ),
+            (
+                "an older normal form of the same corner",
+                new.clone(),
+                vec![cand(
+                    1,
+                    Some("pothole"),
+                    Some("the corner of main street and 5th avenue"),
+                    None,
+                    15,
+                )],
+                Some(1),
+            ),
+            (
+                "the gazetteer says 3rd St and 3rd Ave differ",
+                cand(10, Some("pothole"), Some("3rd st & main st"), None, 20),
+                vec![cand(
+                    1,
+                    Some("pothole"),
+                    Some("3rd ave & main st"),
+                    None,
+                    15,
+                )],
                 None,
             ),
             (

@@ -52,11 +52,13 @@ pub fn check_text(text: &str, origin: &str) -> Result<String> {
 }
 
 fn check_city(text: &str, origin: &str) -> Result<String> {
-    let city =
+    let mut city =
         routing::CityConfig::from_toml_str(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    crate::city::attach_streets(&mut city, Some(std::path::Path::new(origin)))?;
     routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let streets = city.gazetteer.as_ref().map_or(0, |g| g.len());
     Ok(format!(
-        "{origin}: valid city config for {} ({} departments, {} categories)",
+        "{origin}: valid city config for {} ({} departments, {} categories, {streets} streets)",
         city.city.name,
         city.departments.len(),
         city.categories.len()

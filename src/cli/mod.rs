@@ -84,9 +84,7 @@ pub(crate) fn router_for(
     config: Option<&std::path::Path>,
 ) -> Result<(routing::CityConfig, routing::Router)> {
     let settings = crate::config::Settings::load(config)?;
-    let (text, origin) = settings.city_toml()?;
-    let city =
-        routing::CityConfig::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let (city, origin) = crate::city::load(&settings)?;
     let rules = routing::Router::new(&city).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     let router = crate::routing_model::configured(&rules, &settings)?;
     Ok((city, router))

@@ -51,9 +51,7 @@ impl std::fmt::Debug for Desk {
 impl Desk {
     /// Loads the city and templates named by `settings` and checks them.
     pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Result<Desk> {
-        let (city_text, city_origin) = settings.city_toml()?;
-        let city = CityConfig::from_toml_str(&city_text)
-            .map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
+        let (city, city_origin) = crate::city::load(&settings)?;
         let rules = Router::new(&city).map_err(|e| anyhow::anyhow!("{city_origin}: {e}"))?;
         let router = crate::routing_model::configured(&rules, &settings)?;
         let (tpl_text, tpl_origin) = settings.templates_toml()?;

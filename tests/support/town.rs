@@ -65,6 +65,11 @@ impl Town {
         let dir = tempfile::tempdir().unwrap();
         let city_file = dir.path().join("city.toml");
         std::fs::write(&city_file, text).unwrap();
+        std::fs::write(
+            dir.path().join("streets.csv"),
+            connect311::city::EXAMPLE_STREETS,
+        )
+        .unwrap();
         let inbox = format!("{}@city.test", testkit::unique_local("inbox"));
         let ca = testkit::TEST_CA;
         let toml = format!(
