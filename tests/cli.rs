@@ -3,26 +3,12 @@
 //! city and templates files a settings file names; `serve`, `sweep` and `check-config` refusing a transport or
 //! database that cannot start (Discord falling back to the local log only when asked).
 
-use std::io::Write;
+#[path = "support/cli.rs"]
+mod cli_support;
+
 use std::process::{Command, Output, Stdio};
 
-fn run(args: &[&str], config: &std::path::Path, stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect311"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use cli_support::{run, text};
 
 fn config(dir: &std::path::Path, db: &str) -> std::path::PathBuf {
     let path = dir.join("connect311.toml");

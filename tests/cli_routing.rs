@@ -1,30 +1,16 @@
 //! The routing model from the command line: `train-routing` on a CSV and from the database, `classify
 //! --model`, `eval-routing --model` and `--cross-validate`, and the errors a wrong file gets.
 
-use std::io::Write;
+#[path = "support/cli.rs"]
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use cli_support::{run, text};
+
 /// Authored resident-style reports (never real data): six departments, English and Spanish.
 const REPORTS: &str = include_str!("../routing/tests/fixtures/resident_reports.csv");
-
-fn run(args: &[&str], config: &Path, stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect311"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn config(dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("connect311.toml");
