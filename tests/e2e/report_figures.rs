@@ -5,7 +5,7 @@
 //! The example city: America/New_York, Mon–Fri 08:00–17:00, no holiday in the week used here. March 2026 is
 //! before the DST change (Sunday 8 March), so local time is EST = UTC−5 all week.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::sync::Arc;

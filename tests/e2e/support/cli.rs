@@ -1,5 +1,4 @@
 //! Running the `connect311` binary from a test: arguments, a settings file, standard input; and its output.
-//! Included by the command-line tests on its own (`#[path]`), so they need not link the rest of the support.
 
 use std::io::Write;
 use std::path::Path;

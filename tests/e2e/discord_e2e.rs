@@ -2,7 +2,7 @@
 //! through serenity) and the real Postfix + Dovecot: work orders, chat intake, closing by reply, permissions,
 //! mention safety, emergency paging, and a Discord outage that loses nothing.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

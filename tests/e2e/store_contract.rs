@@ -1,6 +1,6 @@
 //! The store contract: the same behaviour on SQLite and PostgreSQL (a real server; never skipped).
 
-mod support;
+use crate::support;
 
 use connect311::store::{
     Change, InboundRecord, NewEvent, NewOutbox, NewRequest, RequestFilter, StoreError, WorkOrderRow,

@@ -2,7 +2,7 @@
 //! to over real TCP: health (and 503 when the database is gone), Prometheus metrics, and the Open311
 //! GeoReport v2 read API — with nothing private in it.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

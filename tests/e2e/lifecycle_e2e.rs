@@ -2,7 +2,7 @@
 //! SLA and follow-up timers: "Was it fixed?" → NO reopens; overdue → reminder → escalation; an unacknowledged
 //! emergency re-pages; a duplicate links and both residents hear the outcome; a spoofed staff close is refused.
 
-mod support;
+use crate::support;
 
 use connect311::clock::{Clock, ManualClock, SystemClock};
 use connect311::sweeper::sweep_once;

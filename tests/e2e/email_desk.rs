@@ -1,7 +1,7 @@
 //! The email path through the desk on a real SQLite database: guard, threading, classification, one
 //! transaction, outbox rows. (The same path with real Dovecot/Postfix is in `email_e2e.rs`.)
 
-mod support;
+use crate::support;
 
 use connect311::desk::IngestOutcome;
 use connect311::store::{Change, NewEvent, StatusChange};

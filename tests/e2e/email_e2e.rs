@@ -2,7 +2,7 @@
 //! becomes a request, and the acknowledgement lands in the resident's mailbox with the right threading headers.
 //! Needs scripts/mailserver.sh (scripts/test.sh runs it); a missing server fails the test loudly.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

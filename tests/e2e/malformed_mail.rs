@@ -3,7 +3,7 @@
 //! on a fresh SQLite desk. Ingestion never fails or panics, every input is recorded in the inbound ledger (or is
 //! a Message-ID duplicate of an earlier input), and quarantine always says why.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

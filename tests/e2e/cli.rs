@@ -3,8 +3,7 @@
 //! city and templates files a settings file names; `serve`, `sweep` and `check-config` refusing a transport or
 //! database that cannot start (Discord falling back to the local log only when asked).
 
-#[path = "support/cli.rs"]
-mod cli_support;
+use crate::support::cli as cli_support;
 
 use std::process::{Command, Output, Stdio};
 

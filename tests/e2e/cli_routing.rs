@@ -1,8 +1,7 @@
 //! The routing model from the command line: `train-routing` on a CSV and from the database, `classify
 //! --model`, `eval-routing --model` and `--cross-validate`, and the errors a wrong file gets.
 
-#[path = "support/cli.rs"]
-mod cli_support;
+use crate::support::cli as cli_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use cli_support::{run, text};
 
 /// Authored resident-style reports (never real data): six departments, English and Spanish.
-const REPORTS: &str = include_str!("../routing/tests/fixtures/resident_reports.csv");
+const REPORTS: &str = include_str!("../../routing/tests/fixtures/resident_reports.csv");
 
 fn config(dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("connect311.toml");

@@ -1,7 +1,7 @@
 //! The desk on PostgreSQL: the email path and staff actions end to end on a fresh database, including two
 //! workers racing on the same message and two staff members closing the same request at once.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

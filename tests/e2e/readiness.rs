@@ -3,7 +3,7 @@
 //! once it answers again; the same for the Discord gateway against the stand-in's outage.
 //! Needs scripts/mailserver.sh; a missing server fails loudly.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 

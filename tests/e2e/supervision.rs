@@ -3,7 +3,7 @@
 //! delivery panics is recorded and retried with the outbox's backoff; a worker that fails is restarted, counted, and its error shown in readiness.
 //! Needs scripts/mailserver.sh; a missing server fails loudly.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

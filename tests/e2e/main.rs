@@ -1,0 +1,20 @@
+//! The service's integration tests as one binary (one link instead of fifteen): each module is one journey or
+//! contract, run against the real parts — Dovecot and Postfix, SQLite and PostgreSQL, the Discord stand-in.
+
+mod support;
+
+mod cli;
+mod cli_routing;
+mod discord_e2e;
+mod email_desk;
+mod email_e2e;
+mod http_api;
+mod lifecycle_e2e;
+mod malformed_mail;
+mod postgres_desk;
+mod readiness;
+mod report_figures;
+mod serve_embedded;
+mod shipped_config;
+mod store_contract;
+mod supervision;
