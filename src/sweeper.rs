@@ -8,13 +8,15 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::{CloseReason, Status};
-use routing::policy::{SweepAction, SweepFacts, Target};
+use routing::policy::{SweepAction, Target};
+use routing::sweep::{due_actions, followup_due, RequestFacts};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use crate::desk::sla::event_facts;
 use crate::desk::Desk;
-use crate::store::{Change, Event, NewEvent, NewOutbox, Request};
+use crate::store::{Change, NewEvent, NewOutbox, Request};
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,13 +49,15 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     let mut summary = SweepSummary::default();
     for req in desk.store.active_requests().await? {
         let events = desk.store.events(req.reference).await?;
-        // Waiting on the resident: the department is not late (emergencies still page).
-        if req.emergency.is_none() && crate::desk::sla::paused_since(&events).is_some() {
-            continue;
-        }
-        let facts = facts(&req, &events, now)?;
-        let actions =
-            routing::policy::sweep_decision(&facts, &desk.city.calendar, &desk.city.accountability);
+        let city = &desk.city;
+        let history = event_facts(&events);
+        let actions = due_actions(
+            &facts(&req)?,
+            history,
+            now,
+            &city.calendar,
+            &city.accountability,
+        );
         if actions.is_empty() {
             continue;
         }
@@ -130,32 +134,17 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     Ok(summary)
 }
 
-fn facts(req: &Request, events: &[Event], now: i64) -> Result<SweepFacts> {
+/// The request's row as the sweep decision reads it.
+fn facts(req: &Request) -> Result<RequestFacts> {
     let status: Status = req.status.parse().map_err(anyhow::Error::msg)?;
-    let last = |kind: &str| events.iter().filter(|e| e.kind == kind).map(|e| e.at).max();
-    // A reassignment or reopening starts a new round: a new acknowledgement is owed and may escalate again.
-    let round_start = events
-        .iter()
-        .filter(|e| matches!(e.kind.as_str(), "reassigned" | "reopened" | "acknowledged"))
-        .map(|e| e.at)
-        .max();
-    let escalated = last("escalated").is_some_and(|at| round_start.is_none_or(|r| at >= r));
-    Ok(SweepFacts {
+    Ok(RequestFacts {
         priority: serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal),
         emergency: req.emergency.is_some(),
         status,
         created_ms: req.created_at,
-        acknowledged_ms: if status == Status::Acknowledged {
-            req.acknowledged_at
-        } else {
-            None
-        },
+        acknowledged_ms: req.acknowledged_at,
         response_due_ms: req.response_due_at,
         resolution_due_ms: req.resolution_due_at,
-        last_reminder_ms: last("overdue_reminder"),
-        escalated,
-        last_repage_ms: last("repaged"),
-        now_ms: now,
     })
 }
 
@@ -175,17 +164,9 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
             continue;
         };
         let events = desk.store.events(req.reference).await?;
-        let asked = events
-            .iter()
-            .any(|e| e.kind == "followup_sent" && e.at >= closed);
-        if !routing::policy::followup_due(
-            closed,
-            CloseReason::Resolved,
-            asked,
-            now,
-            &desk.city.calendar,
-            policy,
-        ) {
+        let history = event_facts(&events);
+        let cal = &desk.city.calendar;
+        if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
             continue;
         }
         let lang = req.language.as_str();

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
+use routing::reply::ReplyWords;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 /// The kinds of message a resident can receive, with the placeholders each may use.
@@ -68,17 +70,67 @@ pub struct Rendered {
     pub body: String,
 }
 
+/// The request statuses `[words.status_names]` names in every language.
+pub const STATUSES: &[&str] = &["open", "acknowledged", "closed", "reopened"];
+
+/// `[words]`: the word lists residents' replies are read with, and the status names they are told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    yes: Vec<String>,
+    no: Vec<String>,
+    status: Vec<String>,
+    progress: Vec<String>,
+    status_names: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The templates file: a table of templates by kind per language, and the optional `[words]`.
+struct TemplateFile {
+    by_lang: BTreeMap<String, BTreeMap<String, Template>>,
+    words: Option<Words>,
+}
+
+impl<'de> Deserialize<'de> for TemplateFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Tables;
+        impl<'de> Visitor<'de> for Tables {
+            type Value = TemplateFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table per language, and [words]")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<TemplateFile, A::Error> {
+                let (mut by_lang, mut words) = (BTreeMap::new(), None);
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "words" {
+                        words = Some(map.next_value()?);
+                    } else {
+                        by_lang.insert(key, map.next_value()?);
+                    }
+                }
+                Ok(TemplateFile { by_lang, words })
+            }
+        }
+        d.deserialize_map(Tables)
+    }
+}
+
 /// All templates, keyed by language then kind; complete and checked.
 #[derive(Debug, Clone)]
 pub struct Templates {
     by_lang: BTreeMap<String, BTreeMap<String, Template>>,
+    reply_words: ReplyWords,
+    status_names: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Templates {
     /// Parses and checks templates; `origin` names the file in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
-        let by_lang: BTreeMap<String, BTreeMap<String, Template>> =
+        let file: TemplateFile =
             routing::config::parse_toml(text).map_err(|e| anyhow!("{origin}: {e}"))?;
+        let by_lang = file.by_lang;
         for (lang, kinds) in &by_lang {
             if !LANGUAGES.contains(&lang.as_str()) {
                 bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
@@ -106,7 +158,37 @@ impl Templates {
                 }
             }
         }
-        Ok(Templates { by_lang })
+        // A templates file written before `[words]` existed reads replies with the shipped lists.
+        let words = match file.words {
+            Some(words) => words,
+            None => shipped_words()?,
+        };
+        check_status_names(&words, origin)?;
+        let lower = |list: Vec<String>| list.into_iter().map(|w| w.to_lowercase()).collect();
+        Ok(Templates {
+            by_lang,
+            reply_words: ReplyWords {
+                yes: lower(words.yes),
+                no: lower(words.no),
+                status: lower(words.status),
+                progress: lower(words.progress),
+            },
+            status_names: words.status_names,
+        })
+    }
+
+    /// The word lists residents' replies are read with (`[words]`).
+    pub fn reply_words(&self) -> &ReplyWords {
+        &self.reply_words
+    }
+
+    /// A request status as a resident reads it in `lang` (falling back to English, then the status itself).
+    pub fn status_word(&self, status: &str, lang: &str) -> String {
+        let named = |lang: &str| self.status_names.get(lang).and_then(|n| n.get(status));
+        named(lang)
+            .or_else(|| named("en"))
+            .cloned()
+            .unwrap_or_else(|| status.to_string())
     }
 
     /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
@@ -122,6 +204,39 @@ impl Templates {
             body: fill(t.body.trim_start_matches('\n'), vars),
         }
     }
+}
+
+/// The `[words]` of the shipped templates file.
+fn shipped_words() -> Result<Words> {
+    let file: TemplateFile = routing::config::parse_toml(crate::config::EXAMPLE_TEMPLATES)
+        .map_err(|e| anyhow!("built-in config/templates.toml: {e}"))?;
+    file.words
+        .ok_or_else(|| anyhow!("built-in config/templates.toml: no [words]"))
+}
+
+/// Every status named in every language, and nothing else.
+fn check_status_names(words: &Words, origin: &str) -> Result<()> {
+    for (lang, names) in &words.status_names {
+        if !LANGUAGES.contains(&lang.as_str()) {
+            bail!("{origin}: words.status_names.{lang}: unknown language (expected one of {LANGUAGES:?})");
+        }
+        if let Some(status) = names.keys().find(|s| !STATUSES.contains(&s.as_str())) {
+            bail!("{origin}: words.status_names.{lang}.{status}: unknown status (expected one of {STATUSES:?})");
+        }
+    }
+    for lang in LANGUAGES {
+        for status in STATUSES {
+            if words
+                .status_names
+                .get(*lang)
+                .and_then(|n| n.get(*status))
+                .is_none()
+            {
+                bail!("{origin}: words.status_names.{lang}.{status}: missing");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
@@ -216,6 +331,53 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "expected {expected:?}: {err}");
             assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn status_words_follow_the_language() {
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let cases = [
+            ("open", "en", "open"),
+            ("acknowledged", "en", "being worked on"),
+            ("closed", "es", "cerrada"),
+            ("reopened", "es", "reabierta"),
+            ("acknowledged", "es", "en atención"),
+            // Another language reads English; an unknown status reads as itself.
+            ("closed", "fr", "closed"),
+            ("archived", "es", "archived"),
+        ];
+        for (status, lang, want) in cases {
+            assert_eq!(t.status_word(status, lang), want, "{status} {lang}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_words_reads_replies_with_the_shipped_lists() {
+        let shipped = Templates::from_toml_str(EXAMPLE_TEMPLATES, "t.toml").unwrap();
+        let without: String = EXAMPLE_TEMPLATES.split("[words]").next().unwrap().into();
+        let t = Templates::from_toml_str(&without, "t.toml").unwrap();
+        assert_eq!(t.reply_words(), shipped.reply_words());
+        assert!(t.reply_words().yes.contains(&"sí".to_string()));
+    }
+
+    #[test]
+    fn word_errors_name_the_key() {
+        let cases = [
+            (
+                EXAMPLE_TEMPLATES.replacen("reabierta", "x\"\nzzz = \"y", 1),
+                "t.toml: words.status_names.es.zzz: unknown status",
+            ),
+            (
+                EXAMPLE_TEMPLATES.replacen("progress =", "progres =", 1),
+                "t.toml: words.progres: unknown field",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Templates::from_toml_str(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "expected {expected:?}: {err}");
         }
     }
 

@@ -28,8 +28,10 @@ mod place_resolve;
 mod place_words;
 pub mod policy;
 pub mod reference;
+pub mod reply;
 pub mod report;
 pub mod sla;
+pub mod sweep;
 pub mod types;
 
 pub use calendar::Calendar;

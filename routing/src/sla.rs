@@ -37,6 +37,37 @@ pub fn shift_due(cal: &Calendar, due_ms: i64, pause_from: i64, pause_to: i64) ->
     cal.add_business_ms(due_ms, cal.business_ms_between(pause_from, pause_to))
 }
 
+/// When the current pause began, if the request is paused now, from its `(event kind, at)` history in order:
+/// a pause lasts from `sla_paused` until resumed, closed or reopened.
+pub fn paused_since<'a>(events: impl IntoIterator<Item = (&'a str, i64)>) -> Option<i64> {
+    events
+        .into_iter()
+        .fold(None, |since, (kind, at)| match kind {
+            "sla_paused" => Some(at),
+            "sla_resumed" | "closed" | "reopened" => None,
+            _ => since,
+        })
+}
+
+/// The (response, resolution) due times after a pause from `paused_from` to `now_ms` ends: later by the
+/// paused time, on the wall clock for urgent items and in business time otherwise.
+pub fn resumed_due(
+    cal: &Calendar,
+    priority: Priority,
+    due: (i64, i64),
+    paused_from: i64,
+    now_ms: i64,
+) -> (i64, i64) {
+    let shift = |due: i64| {
+        if runs_on_wall_clock(priority) {
+            due + (now_ms - paused_from)
+        } else {
+            shift_due(cal, due, paused_from, now_ms)
+        }
+    };
+    (shift(due.0), shift(due.1))
+}
+
 /// The pauses clipped to `[from, to]`, sorted and merged so that none overlap.
 fn merge(pauses: &[(i64, i64)], from: i64, to: i64) -> Vec<(i64, i64)> {
     let mut clipped: Vec<(i64, i64)> = pauses
@@ -104,6 +135,52 @@ mod tests {
                 elapsed_business_ms(&cal, mon8, mon17, pauses),
                 want,
                 "{pauses:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pause_state_follows_the_events() {
+        let cases: [(&[(&str, i64)], Option<i64>); 7] = [
+            (&[], None),
+            (&[("created", 1), ("comment", 2)], None),
+            (&[("sla_paused", 5)], Some(5)),
+            (&[("sla_paused", 5), ("comment", 6)], Some(5)),
+            (&[("sla_paused", 5), ("sla_resumed", 7)], None),
+            (&[("sla_paused", 5), ("closed", 7)], None),
+            // Paused again after a reopen: the latest pause counts.
+            (
+                &[("sla_paused", 5), ("reopened", 7), ("sla_paused", 9)],
+                Some(9),
+            ),
+        ];
+        for (events, want) in cases {
+            assert_eq!(paused_since(events.iter().copied()), want, "{events:?}");
+        }
+    }
+
+    #[test]
+    fn resuming_pushes_both_due_times_back() {
+        let cal = riverton();
+        let (from, to) = (ms("2026-06-08 09:00"), ms("2026-06-08 12:00"));
+        let due = (ms("2026-06-09 15:00"), ms("2026-06-12 15:00"));
+        let cases = [
+            // Business time: 3 working hours.
+            (
+                Priority::Normal,
+                (ms("2026-06-10 09:00"), ms("2026-06-15 09:00")),
+            ),
+            // Urgent: the wall clock.
+            (
+                Priority::Urgent,
+                (ms("2026-06-09 18:00"), ms("2026-06-12 18:00")),
+            ),
+        ];
+        for (priority, want) in cases {
+            assert_eq!(
+                resumed_due(&cal, priority, due, from, to),
+                want,
+                "{priority}"
             );
         }
     }

@@ -4,11 +4,9 @@
 pub mod actions;
 pub mod chat;
 mod compose;
-mod email_intake;
 mod email_staff;
-mod poison;
+mod intake;
 pub mod sla;
-mod threading;
 
 use std::sync::Arc;
 
@@ -25,7 +23,7 @@ use crate::templates::Templates;
 pub use actions::{ActionError, Actor, StaffAction};
 pub use chat::ChatDesk;
 pub use compose::mask_email;
-pub use email_intake::IngestOutcome;
+pub use intake::IngestOutcome;
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.
 #[derive(Clone)]

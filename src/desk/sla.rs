@@ -1,55 +1,41 @@
 //! SLA pauses: while the city waits on the resident (a question sent with `/311 public`), the clock stops;
-//! the resident's answer restarts it and pushes the due times back by the business time that passed.
+//! the resident's answer restarts it and pushes the due times back by the business time that passed. The
+//! pause state and the new due times are decided in `routing::sla`; this records them.
 
-use routing::sla::{runs_on_wall_clock, shift_due};
+use routing::Calendar;
 use serde_json::json;
 
-use super::Desk;
-use crate::store::{Change, Event, NewEvent, Request, StoreError};
+use crate::store::{Change, Event, NewEvent, Request};
+
+/// A request's events as the `(kind, at)` facts routing decides on.
+pub fn event_facts(events: &[Event]) -> impl Iterator<Item = (&str, i64)> + Clone {
+    events.iter().map(|e| (e.kind.as_str(), e.at))
+}
 
 /// When the current pause began, if the request is paused now.
 pub fn paused_since(events: &[Event]) -> Option<i64> {
-    let mut since = None;
-    for e in events {
-        match e.kind.as_str() {
-            "sla_paused" => since = Some(e.at),
-            "sla_resumed" | "closed" | "reopened" => since = None,
-            _ => {}
-        }
-    }
-    since
+    routing::sla::paused_since(event_facts(events))
 }
 
-impl Desk {
-    /// Ends a pause (if any) in `change`: records it and moves both due times later by the paused time.
-    pub(crate) async fn resume_sla(
-        &self,
-        req: &Request,
-        change: &mut Change,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let events = self.store.events(req.reference).await?;
-        let Some(from) = paused_since(&events) else {
-            return Ok(());
-        };
-        let priority =
-            serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal);
-        let cal = &self.city.calendar;
-        let shift = |due: i64| {
-            if runs_on_wall_clock(priority) {
-                due + (now - from)
-            } else {
-                shift_due(cal, due, from, now)
-            }
-        };
-        let due = (shift(req.response_due_at), shift(req.resolution_due_at));
-        change.events.push(NewEvent::new(
-            "sla_resumed",
-            &req.requester,
-            "email",
-            json!({ "paused_ms": now - from, "response_due": due.0, "resolution_due": due.1 }),
-        ));
-        change.due = Some(due);
-        Ok(())
-    }
+/// Ends a pause (if any) in `change`: records it and moves both due times later by the paused time.
+pub(crate) fn resume(
+    cal: &Calendar,
+    req: &Request,
+    events: &[Event],
+    change: &mut Change,
+    now: i64,
+) {
+    let Some(from) = paused_since(events) else {
+        return;
+    };
+    let priority = serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal);
+    let due = (req.response_due_at, req.resolution_due_at);
+    let due = routing::sla::resumed_due(cal, priority, due, from, now);
+    change.events.push(NewEvent::new(
+        "sla_resumed",
+        &req.requester,
+        "email",
+        json!({ "paused_ms": now - from, "response_due": due.0, "resolution_due": due.1 }),
+    ));
+    change.due = Some(due);
 }

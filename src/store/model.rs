@@ -169,6 +169,20 @@ pub struct Change {
     pub due: Option<(i64, i64)>,
 }
 
+/// A new request's own change, and the changes its creation makes to other requests, written together.
+#[derive(Debug, Clone, Default)]
+pub struct Creation {
+    pub change: Change,
+    pub related: Vec<RelatedChange>,
+}
+
+/// A change to another, existing request, made by the same transaction.
+#[derive(Debug, Clone)]
+pub struct RelatedChange {
+    pub reference: RequestRef,
+    pub change: Change,
+}
+
 /// A lifecycle change recorded on the request row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusChange {

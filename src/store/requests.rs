@@ -5,7 +5,8 @@ use routing::RequestRef;
 use sqlx::Row;
 
 use super::{
-    on_pool, Change, Event, NewRequest, Request, RequestFilter, StatusChange, Store, StoreError,
+    on_pool, Change, Creation, Event, NewRequest, Request, RequestFilter, StatusChange, Store,
+    StoreError,
 };
 
 /// A request is overdue when it is still open past its resolution target, or unacknowledged past its response
@@ -172,6 +173,34 @@ pub(super) fn ref_id(r: RequestRef) -> i64 {
     r.number() as i64
 }
 
+/// Writes a change to an existing request inside an open transaction `$tx`, first checking that it exists and
+/// still has the status (and `updated_at`) the decision was made on.
+macro_rules! write_guarded_change {
+    ($tx:expr, $reference:expr, $change:expr, $now:expr) => {{
+        let (reference, now): (RequestRef, i64) = ($reference, $now);
+        let change: &Change = $change;
+        let id = ref_id(reference);
+        // Writing first takes the write lock at once (SQLite would otherwise fail a read-then-write
+        // transaction that raced another writer), and checks the status the decision was based on.
+        let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR updated_at = $4)")
+            .bind(id)
+            .bind(now)
+            .bind(&change.expect_status)
+            .bind(change.expect_updated_at)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if touched == 0 {
+            let exists = sqlx::query("SELECT id FROM requests WHERE id = $1").bind(id).fetch_optional(&mut *$tx).await?;
+            return Err(match exists {
+                None => StoreError::NotFound(reference.to_string()),
+                Some(_) => StoreError::Conflict(reference.to_string()),
+            });
+        }
+        write_change!($tx, id, change, now);
+    }};
+}
+
 impl Store {
     /// Creates a request and everything that goes with it (events, inbound message, outbox rows...) in ONE
     /// transaction. `change` is built from the new reference, since acknowledgements quote it.
@@ -180,6 +209,22 @@ impl Store {
         new: &NewRequest,
         now: i64,
         change: impl FnOnce(RequestRef) -> Change,
+    ) -> Result<RequestRef, StoreError> {
+        self.create_request_with(new, now, |reference| Creation {
+            change: change(reference),
+            related: Vec::new(),
+        })
+        .await
+    }
+
+    /// Creates a request as [`Store::create_request`] does, and in the SAME transaction applies the changes it
+    /// makes to other requests (the original of a duplicate hears of it): if any of them fails, nothing is
+    /// written, so a retry decides and writes everything again.
+    pub async fn create_request_with(
+        &self,
+        new: &NewRequest,
+        now: i64,
+        creation: impl FnOnce(RequestRef) -> Creation,
     ) -> Result<RequestRef, StoreError> {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -212,8 +257,11 @@ impl Store {
             .await?;
             let id: i64 = row.try_get("id")?;
             let reference = to_ref(id)?;
-            let change = change(reference);
-            write_change!(tx, id, &change, now);
+            let creation = creation(reference);
+            write_change!(tx, id, &creation.change, now);
+            for related in &creation.related {
+                write_guarded_change!(tx, related.reference, &related.change, now);
+            }
             tx.commit().await?;
             Ok(reference)
         })
@@ -226,27 +274,9 @@ impl Store {
         change: &Change,
         now: i64,
     ) -> Result<(), StoreError> {
-        let id = ref_id(reference);
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            // Writing first takes the write lock at once (SQLite would otherwise fail a read-then-write
-            // transaction that raced another writer), and checks the status the decision was based on.
-            let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR updated_at = $4)")
-                .bind(id)
-                .bind(now)
-                .bind(&change.expect_status)
-                .bind(change.expect_updated_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if touched == 0 {
-                let exists = sqlx::query("SELECT id FROM requests WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-                return Err(match exists {
-                    None => StoreError::NotFound(reference.to_string()),
-                    Some(_) => StoreError::Conflict(reference.to_string()),
-                });
-            }
-            write_change!(tx, id, change, now);
+            write_guarded_change!(tx, reference, change, now);
             tx.commit().await?;
             Ok(())
         })

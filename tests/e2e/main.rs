@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod cli_routing;
+mod desk_atomic;
 mod discord_e2e;
 mod email_desk;
 mod email_e2e;

@@ -1,0 +1,306 @@
+//! A new request from a mail: classified, checked against open work for a duplicate, acknowledged unless
+//! rate-limited — and, for a duplicate, the original's link written in the SAME transaction as the new
+//! request, so that a failure leaves neither and the redelivered mail decides again.
+
+use mail::outbound::AutoSubmitted;
+use routing::{Decision, RequestRef};
+use serde_json::json;
+
+use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
+use crate::desk::compose::ReplyTo;
+use crate::desk::{Desk, Filing};
+use crate::store::{
+    status, Change, Creation, InboundRecord, NewEvent, NewRequest, RelatedChange, Request,
+    StatusChange, StoreError,
+};
+
+/// Why a mail starts a new request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// Not about any known request.
+    Fresh,
+    /// Someone not on the request quoted its reference: theirs is a new request, linked to it.
+    QuotedByStranger(RequestRef),
+    /// The requester wrote on a request closed too long ago to reopen: a new request, linked to it.
+    TooLateReply(RequestRef),
+}
+
+/// A mail's new request, decided and about to be written.
+struct NewFromMail<'m> {
+    mail: &'m Mail<'m>,
+    sender: &'m str,
+    origin: Origin,
+    decision: Decision,
+    new: NewRequest,
+    /// The open request this one repeats, and why it is the same.
+    duplicate: Option<(RequestRef, String)>,
+    rate_limited: bool,
+}
+
+/// Creates a new request from a mail (`inbound` records the mail with it).
+pub(super) async fn from_mail(
+    mail: &Mail<'_>,
+    sender: &str,
+    origin: Origin,
+    inbound: InboundRecord,
+) -> Result<IngestOutcome, StoreError> {
+    let filing = decide(mail, sender, origin).await?;
+    let reference = mail
+        .desk
+        .store
+        .create_request_with(&filing.new, mail.now, |reference| Creation {
+            change: filing.change(reference, inbound),
+            related: filing.duplicate_link(reference).into_iter().collect(),
+        })
+        .await?;
+    Ok(IngestOutcome::Created {
+        reference,
+        emergency: filing.decision.emergency.is_some(),
+    })
+}
+
+/// Classifies the mail and looks for open work it repeats (same problem, same place): a duplicate is linked
+/// instead of creating new work. Emergencies always page, and a linked request is already linked.
+async fn decide<'m>(
+    mail: &'m Mail<'m>,
+    sender: &'m str,
+    origin: Origin,
+) -> Result<NewFromMail<'m>, StoreError> {
+    let (desk, inb, now) = (mail.desk, mail.inb, mail.now);
+    let body = mail::strip::visible_reply(&inb.text);
+    let decision = desk.router.classify(&format!("{}\n{}", inb.subject, body));
+    let filing = Filing {
+        source: SOURCE,
+        requester: sender.to_string(),
+        requester_name: inb.from.as_ref().and_then(|a| a.name.clone()),
+        subject: inb.subject.clone(),
+        description: body.trim().to_string(),
+    };
+    let mut new = desk.new_request(&decision, now, filing);
+    new.linked_to = match origin {
+        Origin::Fresh => None,
+        Origin::QuotedByStranger(r) | Origin::TooLateReply(r) => Some(r),
+    };
+    let duplicate = if decision.emergency.is_some() || new.linked_to.is_some() {
+        None
+    } else {
+        find_duplicate(desk, &new, now).await?
+    };
+    if let Some((orig, _)) = &duplicate {
+        new.linked_to = Some(*orig);
+    }
+    Ok(NewFromMail {
+        mail,
+        sender,
+        origin,
+        decision,
+        new,
+        duplicate,
+        rate_limited: over_rate_limit(desk, sender, now).await?,
+    })
+}
+
+impl NewFromMail<'_> {
+    /// The new request's own rows: the mail, its attachments and Message-ID, the `created` event, then either
+    /// the duplicate's closure or the department's work order, and the replies to the resident.
+    fn change(&self, reference: RequestRef, inbound: InboundRecord) -> Change {
+        let inb = self.mail.inb;
+        let mut change = Change {
+            inbound: Some(inbound),
+            attachments: attachments_of(inb),
+            ..Change::default()
+        };
+        if let Some(id) = &inb.message_id {
+            change.thread_ids.push((id.clone(), "in".into()));
+        }
+        let (linked_to, quoted) = match self.origin {
+            Origin::Fresh => (None, None),
+            Origin::QuotedByStranger(r) => (None, Some(r)),
+            Origin::TooLateReply(r) => (Some(r), None),
+        };
+        change.events.push(NewEvent::new(
+            "created",
+            self.sender,
+            SOURCE,
+            json!({ "decision": self.decision, "linked_to": linked_to.map(|r| r.to_string()),
+                    "quoted_reference": quoted.map(|r| r.to_string()),
+                    "attachments": inb.attachments.iter().map(|a| json!({"filename": a.filename, "size": a.size})).collect::<Vec<_>>() }),
+        ));
+        let desk = self.mail.desk;
+        if let Some((orig, why)) = &self.duplicate {
+            change.status = Some(StatusChange::Closed {
+                reason: "duplicate".into(),
+            });
+            change.events.push(NewEvent::new(
+                "closed",
+                "system",
+                SOURCE,
+                json!({ "reason": "duplicate", "duplicate_of": orig.to_string(), "note": format!("Already reported as {orig} ({why})") }),
+            ));
+        } else if let Some(job) =
+            desk.work_order_job(&self.new.department, self.decision.emergency.is_some())
+        {
+            change.outbox.push(job);
+        }
+        if self.rate_limited {
+            change.events.push(NewEvent::new(
+                "reply_suppressed",
+                "system",
+                SOURCE,
+                json!({ "reason": "per-sender rate limit" }),
+            ));
+        } else {
+            self.replies(reference, &mut change);
+        }
+        change
+    }
+
+    /// The acknowledgement (or emergency warning, or "already reported"), and word of refused attachments.
+    fn replies(&self, reference: RequestRef, change: &mut Change) {
+        let desk = self.mail.desk;
+        let inb = self.mail.inb;
+        let lang = self.decision.language.to_string();
+        let reply_to = ReplyTo {
+            message_id: inb.message_id.clone(),
+            references: inb.references.clone(),
+        };
+        let mut reply = |kind: &str, vars: &[(&str, String)]| {
+            let (job, mid) = desk.email_job(
+                reference,
+                &lang,
+                kind,
+                vars,
+                self.sender,
+                &reply_to,
+                AutoSubmitted::AutoReplied,
+            );
+            change.outbox.push(job);
+            change.thread_ids.push((mid, "out".into()));
+        };
+        let mut vars = desk.request_vars(&request_view(reference, &self.new, self.mail.now));
+        let kind = match (&self.duplicate, self.decision.emergency.is_some()) {
+            (_, true) => "emergency",
+            (Some((orig, _)), false) => {
+                vars.push(("original", orig.to_string()));
+                "duplicate"
+            }
+            (None, false) => "acknowledgement",
+        };
+        vars.retain(|(k, _)| *k != "reference");
+        vars.push(("reference", reference.to_string()));
+        reply(kind, &vars);
+        if inb.oversize.is_empty() {
+            return;
+        }
+        let mb = desk.settings.mail.max_attachment_bytes / (1024 * 1024);
+        let vars = [
+            ("reference", reference.to_string()),
+            ("city", desk.city.city.name.clone()),
+            ("limit", format!("{mb} MB")),
+            ("files", inb.oversize.join(", ")),
+        ];
+        reply("oversize", &vars);
+        change.events.push(NewEvent::new(
+            "attachments_refused",
+            "system",
+            SOURCE,
+            json!({ "files": inb.oversize }),
+        ));
+    }
+
+    /// The original's side of a duplicate: its department sees one more reporter on its card.
+    fn duplicate_link(&self, reference: RequestRef) -> Option<RelatedChange> {
+        let (orig, why) = self.duplicate.as_ref()?;
+        Some(RelatedChange {
+            reference: *orig,
+            change: Change {
+                events: vec![NewEvent::new(
+                    "duplicate_linked",
+                    self.sender,
+                    SOURCE,
+                    json!({ "reference": reference.to_string(), "why": why }),
+                )],
+                outbox: vec![self.mail.desk.work_order_update_job()],
+                ..Change::default()
+            },
+        })
+    }
+}
+
+/// An open request with the same category at the same place, reported within the window.
+async fn find_duplicate(
+    desk: &Desk,
+    new: &NewRequest,
+    now: i64,
+) -> Result<Option<(RequestRef, String)>, StoreError> {
+    let Some(category) = new.category.as_deref() else {
+        return Ok(None);
+    };
+    if new.location_norm.is_none() && new.lat.is_none() {
+        return Ok(None);
+    }
+    let open: Vec<_> = desk
+        .store
+        .active_requests()
+        .await?
+        .into_iter()
+        .filter(|r| r.category.as_deref() == Some(category))
+        .map(|r| routing::duplicates::Candidate {
+            reference: r.reference,
+            category: r.category.as_deref().map(Into::into),
+            location_norm: r.location_norm,
+            lat: r.lat,
+            lon: r.lon,
+            created_ms: r.created_at,
+        })
+        .collect();
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let me = routing::duplicates::Candidate {
+        reference: RequestRef::new(u64::MAX >> 1).expect("non-zero"),
+        category: Some(category.into()),
+        location_norm: new.location_norm.clone(),
+        lat: new.lat,
+        lon: new.lon,
+        created_ms: now,
+    };
+    let policy = &desk.city.accountability;
+    Ok(routing::duplicates::find_duplicate(
+        &me,
+        &open,
+        policy.duplicate_window_ms(),
+        policy.duplicate_radius_m,
+    ))
+}
+
+/// The request as it will be stored, for rendering its acknowledgement inside the creating transaction.
+fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
+    Request {
+        reference,
+        status: status::OPEN.into(),
+        close_reason: None,
+        department: new.department.clone(),
+        category: new.category.clone(),
+        language: new.language.clone(),
+        priority: new.priority.clone(),
+        emergency: new.emergency.clone(),
+        location_text: new.location_text.clone(),
+        location_norm: new.location_norm.clone(),
+        lat: new.lat,
+        lon: new.lon,
+        source: new.source.clone(),
+        requester: new.requester.clone(),
+        requester_name: new.requester_name.clone(),
+        subject: new.subject.clone(),
+        description: new.description.clone(),
+        decision: new.decision.clone(),
+        linked_to: new.linked_to,
+        created_at: now,
+        updated_at: now,
+        acknowledged_at: None,
+        closed_at: None,
+        response_due_at: new.response_due_at,
+        resolution_due_at: new.resolution_due_at,
+    }
+}

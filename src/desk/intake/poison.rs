@@ -1,0 +1,171 @@
+//! Bounded intake: every inbound message's processing attempts are counted durably before it is processed, its
+//! parse (MIME, HTML → text) runs on a blocking thread with a deadline, and a message that failed, timed out or
+//! killed the process `mail.max_processing_attempts` times is quarantined with the reason, so one poison
+//! message never holds up the others and a restart never loops on it.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures::FutureExt;
+use mail::inbound::{Inbound, Limits, ParseError};
+use sha2::{Digest, Sha256};
+use tracing::warn;
+
+use super::{inbound_record, IngestOutcome};
+use crate::desk::Desk;
+use crate::store::StoreError;
+
+/// A parsed message and the copy of it to store.
+pub(super) struct Parsed {
+    pub inbound: Result<Inbound, ParseError>,
+    pub stored: Vec<u8>,
+}
+
+/// Why a message could not be parsed at all: its own fault, so the attempt stays counted.
+#[derive(Debug, thiserror::Error)]
+pub enum PoisonError {
+    #[error("parsing took longer than {0:?}")]
+    Timeout(Duration),
+    #[error("parsing panicked: {0}")]
+    Panic(String),
+}
+
+/// One attempt at processing one raw message, counted by the hash of its bytes.
+pub(super) struct Attempt<'a> {
+    pub desk: &'a Desk,
+    pub key: String,
+    pub now: i64,
+}
+
+impl<'a> Attempt<'a> {
+    pub fn new(desk: &'a Desk, raw: &[u8]) -> Attempt<'a> {
+        Attempt {
+            desk,
+            key: format!("sha256:{}", hex::encode(Sha256::digest(raw))),
+            now: desk.now(),
+        }
+    }
+
+    /// Counts this attempt; `Some(outcome)` when the message has used up its attempts and was quarantined.
+    pub async fn admit(&self, raw: &[u8]) -> Result<Option<IngestOutcome>, StoreError> {
+        let mail = &self.desk.settings.mail;
+        let (attempts, last_error) = self.desk.store.begin_attempt(&self.key, self.now).await?;
+        if attempts <= mail.max_processing_attempts.max(1) {
+            return Ok(None);
+        }
+        let reason = format!(
+            "gave up after {} failed attempts ({})",
+            attempts - 1,
+            last_error
+                .as_deref()
+                .unwrap_or("the process stopped while handling it")
+        );
+        // Not parsed again (that may be what kills us): the first bytes are enough to see what it was; the
+        // whole message stays in the mailbox's Quarantine folder.
+        let cap = raw.len().min(mail.max_total_attachment_bytes);
+        let rec = inbound_record(
+            self.key.clone(),
+            None,
+            None,
+            "quarantined",
+            Some(&reason),
+            &raw[..cap],
+        );
+        match self.desk.store.record_inbound(&rec, self.now).await {
+            Ok(()) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e),
+        }
+        // The attempt row stays, over the limit: the same bytes delivered again are quarantined at once.
+        warn!(%reason, "quarantined a message that kept failing");
+        Ok(Some(IngestOutcome::Quarantined { reason }))
+    }
+
+    /// Parses within the deadline; a parse that overran or panicked is the message's own fault, so the attempt
+    /// stays counted and the error says why.
+    pub async fn parse(&self, raw: &[u8]) -> Result<Parsed, StoreError> {
+        match parse_bounded(self.desk, raw).await {
+            Ok(parsed) => Ok(parsed),
+            Err(poison) => {
+                self.desk
+                    .store
+                    .fail_attempt(&self.key, &poison.to_string())
+                    .await?;
+                Err(StoreError::Unexpected(anyhow::Error::new(poison)))
+            }
+        }
+    }
+
+    /// Runs `handling`; a panic in it is a bug, not the database: the attempt stays counted with the panic's
+    /// text, and the panic goes on to the inbox worker's handler, which counts it.
+    pub async fn contain<T>(&self, raw: &[u8], handling: impl Future<Output = T>) -> T {
+        let handled = AssertUnwindSafe(async {
+            #[cfg(feature = "test-hooks")]
+            crate::test_hooks::panic_if_asked(raw);
+            #[cfg(not(feature = "test-hooks"))]
+            let _ = raw;
+            handling.await
+        })
+        .catch_unwind()
+        .await;
+        match handled {
+            Ok(result) => result,
+            Err(panic) => {
+                let text = crate::supervise::panic_text(panic.as_ref());
+                let _ = self
+                    .desk
+                    .store
+                    .fail_attempt(&self.key, &format!("handling panicked: {text}"))
+                    .await;
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+
+    /// Settles the attempt after processing: forgotten once handled; on a failure that is not the message's
+    /// fault (a database error, a conflict) not counted against it.
+    pub async fn settle(&self, result: &Result<IngestOutcome, StoreError>) {
+        let store = &self.desk.store;
+        let settled = match result {
+            Ok(_) => store.end_attempt(&self.key).await,
+            Err(e) => store.forgive_attempt(&self.key, &format!("{e:#}")).await,
+        };
+        if let Err(e) = settled {
+            warn!(error = %format!("{e:#}"), "could not settle the message's attempt count");
+        }
+    }
+}
+
+/// The limits inbound parsing works within, from the settings.
+fn parse_limits(desk: &Desk) -> Limits {
+    Limits {
+        max_attachment_bytes: desk.settings.mail.max_attachment_bytes,
+        max_total_attachment_bytes: desk.settings.mail.max_total_attachment_bytes,
+        ..Limits::default()
+    }
+}
+
+/// Parses on a blocking thread within `mail.processing_timeout_ms`, with the copy of the message to keep
+/// (refused attachments and cut text replaced by placeholders). A parse that overruns keeps running in the
+/// background (a thread cannot be killed) but no longer holds the inbox.
+async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
+    let limits = parse_limits(desk);
+    let deadline = Duration::from_millis(desk.settings.mail.processing_timeout_ms.max(1));
+    let owned = raw.to_vec();
+    let task = tokio::task::spawn_blocking(move || Parsed {
+        inbound: mail::inbound::parse(&owned, &limits),
+        stored: mail::inbound::storable_raw(&owned, &limits).into_owned(),
+    });
+    match tokio::time::timeout(deadline, task).await {
+        Ok(Ok(parsed)) => Ok(parsed),
+        Ok(Err(join)) => Err(PoisonError::Panic(panic_text(join))),
+        Err(_) => Err(PoisonError::Timeout(deadline)),
+    }
+}
+
+fn panic_text(join: tokio::task::JoinError) -> String {
+    match join.try_into_panic() {
+        Ok(p) => crate::supervise::panic_text(p.as_ref()),
+        Err(e) => e.to_string(),
+    }
+}

@@ -1,0 +1,263 @@
+//! A participant's reply to a request: a verified staff command, or the plan routing makes of it (an answer
+//! to "Was it fixed?", a reopen, a status question, a comment, or a linked new request when it is too late to
+//! reopen), executed into one change.
+
+use mail::outbound::AutoSubmitted;
+use routing::lifecycle::Status;
+use routing::reply::{plan_reply, ReplyFacts, ReplyPlan, Sender};
+use serde_json::json;
+
+use super::create::{self, Origin};
+use super::threading::ThreadMatch;
+use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
+use crate::desk::compose::ReplyTo;
+use crate::desk::sla;
+use crate::store::{Change, Event, NewEvent, Request, StatusChange, StoreError};
+
+/// A reply being handled: the request it answers and what is known about it.
+struct Reply<'m> {
+    mail: &'m Mail<'m>,
+    req: &'m Request,
+    sender: &'m str,
+    how: ThreadMatch,
+    /// What the sender wrote, quoted history stripped.
+    text: String,
+    rate_limited: bool,
+    events: Vec<Event>,
+}
+
+/// Handles a reply from the request's requester or from staff.
+pub(super) async fn answer(
+    mail: &Mail<'_>,
+    req: &Request,
+    sender: &str,
+    how: ThreadMatch,
+) -> Result<IngestOutcome, StoreError> {
+    let (desk, now) = (mail.desk, mail.now);
+    let text = mail::strip::visible_reply(&mail.inb.text)
+        .trim()
+        .to_string();
+    let inbound = mail.record("appended", None);
+    let appended = |action: String| IngestOutcome::Appended {
+        reference: req.reference,
+        action,
+    };
+    if sender != req.requester && desk.is_staff_address(sender) {
+        let command = desk.staff_email_command(req, mail.inb, sender, &text, &inbound, now);
+        if let Some(action) = command.await? {
+            return Ok(appended(action));
+        }
+    }
+    let reply = Reply {
+        mail,
+        req,
+        sender,
+        how,
+        text,
+        rate_limited: over_rate_limit(desk, sender, now).await?,
+        events: desk.store.events(req.reference).await?,
+    };
+    let plan = reply.plan()?;
+    if plan == ReplyPlan::TooLateNewRequest {
+        // Too late to reopen: a fresh request, linked to the old one.
+        let origin = Origin::TooLateReply(req.reference);
+        return create::from_mail(mail, sender, origin, inbound).await;
+    }
+    let mut change = Change {
+        inbound: Some(inbound),
+        attachments: attachments_of(mail.inb),
+        // Decided on this status: if staff changed it meanwhile, the message is retried and decided again.
+        expect_status: Some(req.status.clone()),
+        ..Change::default()
+    };
+    if let Some(id) = &mail.inb.message_id {
+        change.thread_ids.push((id.clone(), "in".into()));
+    }
+    let action = reply.execute(plan, &mut change);
+    if reply.rate_limited && action != "comment" {
+        change.events.push(NewEvent::new(
+            "reply_suppressed",
+            "system",
+            SOURCE,
+            json!({ "reason": "per-sender rate limit" }),
+        ));
+    }
+    desk.store.apply_change(req.reference, &change, now).await?;
+    Ok(appended(action.into()))
+}
+
+impl Reply<'_> {
+    /// What the reply amounts to. Only the requester may reopen or answer the follow-up: anyone else's mail
+    /// (staff included, verified or not) is a comment, and staff transitions come only from verified commands.
+    fn plan(&self) -> Result<ReplyPlan, StoreError> {
+        let req = self.req;
+        let status: Status = req
+            .status
+            .parse()
+            .map_err(|e| anyhow::anyhow!("request {}: {e}", req.reference))?;
+        let events = sla::event_facts(&self.events);
+        let facts = ReplyFacts {
+            status,
+            closed_ms: req.closed_at.unwrap_or(req.updated_at),
+            reopen_window_ms: i64::from(self.mail.desk.city.accountability.reopen_window_days)
+                * 86_400_000,
+            followup_pending: routing::reply::followup_pending(req.closed_at.unwrap_or(0), events),
+            sender: if self.sender == req.requester {
+                Sender::Requester
+            } else {
+                Sender::Other
+            },
+            now_ms: self.mail.now,
+        };
+        Ok(plan_reply(
+            &facts,
+            &self.text,
+            self.mail.desk.templates.reply_words(),
+        ))
+    }
+
+    /// Writes the plan into `change`; returns the action's name.
+    fn execute(&self, plan: ReplyPlan, change: &mut Change) -> &'static str {
+        let (sender, text) = (self.sender, &self.text);
+        let event = |kind: &str, payload| NewEvent::new(kind, sender, SOURCE, payload);
+        match plan {
+            ReplyPlan::FollowUpAnswer { fixed: true } => {
+                change
+                    .events
+                    .push(event("followup_confirmed", json!({ "text": text })));
+                "followup_confirmed"
+            }
+            ReplyPlan::FollowUpAnswer { fixed: false } => {
+                change
+                    .events
+                    .push(event("followup_not_fixed", json!({ "text": text })));
+                change.events.push(event(
+                    "reopened",
+                    json!({ "text": text, "via": "followup" }),
+                ));
+                let note =
+                    format!("The resident says it is NOT fixed; reopened. Their words: {text}");
+                self.reopen(change, &note);
+                "reopened"
+            }
+            ReplyPlan::Reopen => {
+                change.events.push(event(
+                    "reopened",
+                    json!({ "text": text, "matched_by": self.how.as_str() }),
+                ));
+                self.reopen(change, &format!("Reopened by the requester: {text}"));
+                "reopened"
+            }
+            ReplyPlan::StatusQuestion => {
+                change.events.push(event(
+                    "status_requested",
+                    json!({ "matched_by": self.how.as_str() }),
+                ));
+                if !self.rate_limited {
+                    self.status_reply(change);
+                }
+                "status"
+            }
+            ReplyPlan::Comment => {
+                self.comment(change);
+                "comment"
+            }
+            ReplyPlan::TooLateNewRequest => unreachable!("a new request, handled before"),
+        }
+    }
+
+    fn reply_to(&self) -> ReplyTo {
+        ReplyTo {
+            message_id: self.mail.inb.message_id.clone(),
+            references: self.mail.inb.references.clone(),
+        }
+    }
+
+    /// The resident reopens their request: the new status, a note in the work order's thread, the card
+    /// refreshed, and (unless rate-limited) an email saying it is back with the department.
+    fn reopen(&self, change: &mut Change, note: &str) {
+        let (desk, req) = (self.mail.desk, self.req);
+        change.status = Some(StatusChange::Reopened);
+        change.outbox.push(desk.chat_note_job(note));
+        change.outbox.push(desk.work_order_update_job());
+        if self.rate_limited {
+            return;
+        }
+        let mut vars = desk.request_vars(req);
+        vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
+        let (job, mid) = desk.email_job(
+            req.reference,
+            &req.language,
+            "reopened",
+            &vars,
+            self.sender,
+            &self.reply_to(),
+            AutoSubmitted::AutoReplied,
+        );
+        change.outbox.push(job);
+        change.thread_ids.push((mid, "out".into()));
+    }
+
+    /// The status email: where the request is, when it last changed and the latest note.
+    fn status_reply(&self, change: &mut Change) {
+        let (desk, req) = (self.mail.desk, self.req);
+        let last_note = self
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e.payload.get("note").and_then(|n| n.as_str()))
+            .unwrap_or("-")
+            .to_string();
+        let mut vars = desk.request_vars(req);
+        vars.push((
+            "status",
+            desk.templates.status_word(&req.status, &req.language),
+        ));
+        vars.push(("updated", crate::clock::human(req.updated_at)));
+        vars.push(("last_note", last_note));
+        let (job, mid) = desk.email_job(
+            req.reference,
+            &req.language,
+            "status",
+            &vars,
+            self.sender,
+            &self.reply_to(),
+            AutoSubmitted::AutoReplied,
+        );
+        change.outbox.push(job);
+        change.thread_ids.push((mid, "out".into()));
+    }
+
+    /// A comment: kept, passed to the department's thread, and (from the resident) ending an SLA pause.
+    fn comment(&self, change: &mut Change) {
+        let (desk, inb, sender) = (self.mail.desk, self.mail.inb, self.sender);
+        let internal = sender != self.req.requester;
+        // Anyone can type a staff address into From:; say whether the receiving server vouched for it.
+        let verified = internal && desk.staff_sender_verified(inb, sender);
+        change.events.push(NewEvent::new(
+            "comment",
+            sender,
+            SOURCE,
+            json!({ "text": self.text, "matched_by": self.how.as_str(), "staff": internal, "verified": verified,
+                    "attachments": inb.attachments.iter().map(|a| a.filename.clone()).collect::<Vec<_>>() }),
+        ));
+        let who = match (internal, verified) {
+            (false, _) => "Requester",
+            (true, true) => "Staff",
+            (true, false) => "Staff (sender NOT verified)",
+        };
+        let text = &self.text;
+        change
+            .outbox
+            .push(desk.chat_note_job(&format!("{who} replied by email: {text}")));
+        if !internal {
+            sla::resume(
+                &desk.city.calendar,
+                self.req,
+                &self.events,
+                change,
+                self.mail.now,
+            );
+        }
+    }
+}
