@@ -365,7 +365,7 @@ mod tests {
     fn word_errors_name_the_key() {
         let cases = [
             (
-                EXAMPLE_TEMPLATES.replacen("reabierta", "x\"\nzzz = \"y", 1),
+                EXAMPLE_TEMPLATES.replacen("reopened = \"reabierta\"", "zzz = \"y\"", 1),
                 "t.toml: words.status_names.es.zzz: unknown status",
             ),
             (

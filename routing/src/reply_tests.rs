@@ -96,7 +96,8 @@ fn replies_are_planned_from_status_sender_followup_and_text() {
 
 #[test]
 fn a_followup_is_pending_until_answered_after_the_close() {
-    let cases: [(&[(&str, i64)], bool); 6] = [
+    type History = &'static [(&'static str, i64)];
+    let cases: [(History, bool); 6] = [
         (&[], false),
         (&[("followup_sent", 100)], true),
         (

@@ -141,7 +141,8 @@ mod tests {
 
     #[test]
     fn the_pause_state_follows_the_events() {
-        let cases: [(&[(&str, i64)], Option<i64>); 7] = [
+        type History = &'static [(&'static str, i64)];
+        let cases: [(History, Option<i64>); 7] = [
             (&[], None),
             (&[("created", 1), ("comment", 2)], None),
             (&[("sla_paused", 5)], Some(5)),
