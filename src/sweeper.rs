@@ -51,13 +51,8 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
         let events = desk.store.events(req.reference).await?;
         let city = &desk.city;
         let history = event_facts(&events);
-        let actions = due_actions(
-            &facts(&req)?,
-            history,
-            now,
-            &city.calendar,
-            &city.accountability,
-        );
+        let (calendar, policy) = (&city.calendar, &city.accountability);
+        let actions = due_actions(&facts(&req)?, history, now, calendar, policy);
         if actions.is_empty() {
             continue;
         }
@@ -66,72 +61,72 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
             expect_updated_at: Some(req.updated_at),
             ..Change::default()
         };
-        let mut done = SweepSummary::default();
-        for action in actions {
-            match action {
-                SweepAction::Remind { which } => {
-                    done.reminders += 1;
-                    let (what, due) = match which {
-                        Target::Response => ("acknowledgement", req.response_due_at),
-                        Target::Resolution => ("resolution", req.resolution_due_at),
-                    };
-                    change.events.push(NewEvent::new(
-                        "overdue_reminder",
-                        "system",
-                        "sweeper",
-                        json!({ "target": what, "due": due }),
-                    ));
-                    if let Some(channel) = department_channel(desk, &req.department) {
-                        change.outbox.push(note_to(&channel, format!(
-                            "⏰ {} is overdue for {what} (due {}). {} · {}. Please acknowledge or update it.",
-                            req.reference, crate::clock::human(due), desk.category_name(req.category.as_deref(), "en"),
-                            req.location_text.as_deref().unwrap_or("no location"))));
-                    }
-                }
-                SweepAction::Escalate => {
-                    done.escalations += 1;
-                    change.events.push(NewEvent::new(
-                        "escalated",
-                        "system",
-                        "sweeper",
-                        json!({ "department": req.department }),
-                    ));
-                    let channel = desk
-                        .city
-                        .accountability
-                        .supervisor_channel
-                        .clone()
-                        .or_else(|| department_channel(desk, &req.department));
-                    if let Some(channel) = channel {
-                        change.outbox.push(note_to(&channel, format!(
-                            "⚠️ Escalation: {} ({}) in {} is overdue — respond by {} / resolve by {}, status {}.",
-                            req.reference, desk.category_name(req.category.as_deref(), "en"), desk.department_name(&req.department, "en"),
-                            crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
-                    }
-                }
-                SweepAction::Repage => {
-                    done.repages += 1;
-                    change
-                        .events
-                        .push(NewEvent::new("repaged", "system", "sweeper", json!({})));
-                    if let Some(job) = desk.work_order_job(&req.department, true) {
-                        change.outbox.push(job);
-                    }
-                }
-            }
+        for &action in &actions {
+            record_action(desk, &req, action, &mut change);
         }
         match desk.store.apply_change(req.reference, &change, now).await {
             // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
             Err(crate::store::StoreError::Conflict(_)) => continue,
             other => other?,
         }
-        summary.reminders += done.reminders;
-        summary.escalations += done.escalations;
-        summary.repages += done.repages;
+        for action in actions {
+            match action {
+                SweepAction::Remind { .. } => summary.reminders += 1,
+                SweepAction::Escalate => summary.escalations += 1,
+                SweepAction::Repage => summary.repages += 1,
+            }
+        }
     }
     summary.followups = followups(desk, now).await?;
     summary.scorecards = scorecard(desk, now).await?;
     Ok(summary)
+}
+
+/// Writes one due action into `change`: its event and the note or page it sends.
+fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut Change) {
+    let event = |kind: &str, payload| NewEvent::new(kind, "system", "sweeper", payload);
+    let category = desk.category_name(req.category.as_deref(), "en");
+    match action {
+        SweepAction::Remind { which } => {
+            let (what, due) = match which {
+                Target::Response => ("acknowledgement", req.response_due_at),
+                Target::Resolution => ("resolution", req.resolution_due_at),
+            };
+            change.events.push(event(
+                "overdue_reminder",
+                json!({ "target": what, "due": due }),
+            ));
+            if let Some(channel) = department_channel(desk, &req.department) {
+                change.outbox.push(note_to(&channel, format!(
+                    "⏰ {} is overdue for {what} (due {}). {category} · {}. Please acknowledge or update it.",
+                    req.reference, crate::clock::human(due),
+                    req.location_text.as_deref().unwrap_or("no location"))));
+            }
+        }
+        SweepAction::Escalate => {
+            change
+                .events
+                .push(event("escalated", json!({ "department": req.department })));
+            let channel = desk
+                .city
+                .accountability
+                .supervisor_channel
+                .clone()
+                .or_else(|| department_channel(desk, &req.department));
+            if let Some(channel) = channel {
+                change.outbox.push(note_to(&channel, format!(
+                    "⚠️ Escalation: {} ({category}) in {} is overdue — respond by {} / resolve by {}, status {}.",
+                    req.reference, desk.department_name(&req.department, "en"),
+                    crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
+            }
+        }
+        SweepAction::Repage => {
+            change.events.push(event("repaged", json!({})));
+            if let Some(job) = desk.work_order_job(&req.department, true) {
+                change.outbox.push(job);
+            }
+        }
+    }
 }
 
 /// The request's row as the sweep decision reads it.
@@ -169,38 +164,7 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
         if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
             continue;
         }
-        let lang = req.language.as_str();
-        let vars = [
-            ("reference", req.reference.to_string()),
-            ("city", desk.city.city.name.clone()),
-            (
-                "category",
-                desk.category_name(req.category.as_deref(), lang),
-            ),
-        ];
-        let thread = desk.reply_thread(&req).await?;
-        let (job, mid) = desk.email_job(
-            req.reference,
-            lang,
-            "followup",
-            &vars,
-            &req.requester,
-            &thread,
-            AutoSubmitted::AutoGenerated,
-        );
-        let change = Change {
-            events: vec![NewEvent::new(
-                "followup_sent",
-                "system",
-                "sweeper",
-                json!({ "message_id": mid }),
-            )],
-            outbox: vec![job],
-            thread_ids: vec![(mid, "out".into())],
-            expect_status: Some(req.status.clone()),
-            expect_updated_at: Some(req.updated_at),
-            ..Change::default()
-        };
+        let change = followup_change(desk, &req).await?;
         match desk.store.apply_change(req.reference, &change, now).await {
             Err(crate::store::StoreError::Conflict(_)) => continue,
             other => other?,
@@ -208,6 +172,42 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
         sent += 1;
     }
     Ok(sent)
+}
+
+/// The "Was it fixed?" email, recorded as asked: applied only if the request did not change meanwhile.
+async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
+    let lang = req.language.as_str();
+    let vars = [
+        ("reference", req.reference.to_string()),
+        ("city", desk.city.city.name.clone()),
+        (
+            "category",
+            desk.category_name(req.category.as_deref(), lang),
+        ),
+    ];
+    let thread = desk.reply_thread(req).await?;
+    let (job, mid) = desk.email_job(
+        req.reference,
+        lang,
+        "followup",
+        &vars,
+        &req.requester,
+        &thread,
+        AutoSubmitted::AutoGenerated,
+    );
+    Ok(Change {
+        events: vec![NewEvent::new(
+            "followup_sent",
+            "system",
+            "sweeper",
+            json!({ "message_id": mid }),
+        )],
+        outbox: vec![job],
+        thread_ids: vec![(mid, "out".into())],
+        expect_status: Some(req.status.clone()),
+        expect_updated_at: Some(req.updated_at),
+        ..Change::default()
+    })
 }
 
 /// The weekly scorecard, posted once per ISO week on the configured weekday.
