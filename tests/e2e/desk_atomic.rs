@@ -4,10 +4,9 @@
 
 use crate::support;
 
+use crate::store_contract::new_request;
 use connect311::desk::{Desk, IngestOutcome};
-use connect311::store::{
-    Change, Creation, NewEvent, NewRequest, RelatedChange, RequestFilter, StoreError,
-};
+use connect311::store::{Change, Creation, NewEvent, RelatedChange, RequestFilter, StoreError};
 use routing::RequestRef;
 use serde_json::json;
 use sqlx::Connection;
@@ -17,47 +16,37 @@ use support::{email, report, INBOX};
 const REFUSE_LINK_SQLITE: &str =
     "CREATE TRIGGER refuse_link BEFORE INSERT ON events WHEN NEW.kind = 'duplicate_linked' \
      BEGIN SELECT RAISE(ABORT, 'duplicate link refused by the test'); END";
-const REFUSE_LINK_PG: &[&str] = &[
-    "CREATE FUNCTION refuse_link() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'duplicate link refused by the test'; END $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER refuse_link BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.kind = 'duplicate_linked') EXECUTE FUNCTION refuse_link()",
-];
+const REFUSE_LINK_PG: &str = "CREATE FUNCTION refuse_link() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'duplicate link refused by the test'; END $$ LANGUAGE plpgsql; \
+     CREATE TRIGGER refuse_link BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.kind = 'duplicate_linked') EXECUTE FUNCTION refuse_link()";
 
 /// Runs SQL on the desk's own database over a separate connection.
-async fn run_sql(desk: &Desk, statements: &[&str]) {
+async fn run_sql(desk: &Desk, sql: &str) {
     let url = desk
         .settings
         .database
         .url
         .clone()
         .expect("test desks name their database");
-    if desk.store.dialect() == "postgres" {
+    let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
+    let done = if desk.store.dialect() == "postgres" {
         let mut conn = sqlx::PgConnection::connect(&url)
             .await
             .expect("connect to PostgreSQL");
-        for sql in statements {
-            sqlx::query(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut conn)
-                .await
-                .expect(sql);
-        }
+        sql.execute(&mut conn).await.map(drop)
     } else {
         let mut conn = sqlx::SqliteConnection::connect(&url)
             .await
             .expect("open SQLite");
-        for sql in statements {
-            sqlx::query(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut conn)
-                .await
-                .expect(sql);
-        }
-    }
+        sql.execute(&mut conn).await.map(drop)
+    };
+    done.expect("test SQL runs");
 }
 
 async fn refuse_links(desk: &Desk) {
     if desk.store.dialect() == "postgres" {
         run_sql(desk, REFUSE_LINK_PG).await;
     } else {
-        run_sql(desk, &[REFUSE_LINK_SQLITE]).await;
+        run_sql(desk, REFUSE_LINK_SQLITE).await;
     }
 }
 
@@ -67,7 +56,7 @@ async fn allow_links(desk: &Desk) {
     } else {
         "DROP TRIGGER refuse_link"
     };
-    run_sql(desk, &[drop]).await;
+    run_sql(desk, drop).await;
 }
 
 /// How many requests exist, and the original's `duplicate_linked` events and card refreshes.
@@ -170,29 +159,6 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
     }
 }
 
-fn new_request() -> NewRequest {
-    NewRequest {
-        department: "streets".into(),
-        category: Some("pothole".into()),
-        language: "en".into(),
-        priority: "normal".into(),
-        emergency: None,
-        location_text: None,
-        location_norm: None,
-        lat: None,
-        lon: None,
-        source: "email".into(),
-        requester: "a@example.test".into(),
-        requester_name: None,
-        subject: "Pothole".into(),
-        description: "A pothole".into(),
-        decision: json!({}),
-        linked_to: None,
-        response_due_at: 2_000,
-        resolution_due_at: 3_000,
-    }
-}
-
 fn event(kind: &str) -> Change {
     Change {
         events: vec![NewEvent::new(kind, "a@example.test", "email", json!({}))],
@@ -206,7 +172,7 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
         let original = store
-            .create_request(&new_request(), 1_000, |_| event("created"))
+            .create_request(&new_request("a@example.test"), 1_000, |_| event("created"))
             .await
             .unwrap();
         let missing = RequestRef::new(original.number() + 100).unwrap();
@@ -215,7 +181,7 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
             change: event("duplicate_linked"),
         };
         let err = store
-            .create_request_with(&new_request(), 1_100, |_| Creation {
+            .create_request_with(&new_request("a@example.test"), 1_100, |_| Creation {
                 change: event("created"),
                 related: vec![related(original), related(missing)],
             })
@@ -241,7 +207,7 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
         );
 
         let created = store
-            .create_request_with(&new_request(), 1_200, |_| Creation {
+            .create_request_with(&new_request("a@example.test"), 1_200, |_| Creation {
                 change: event("created"),
                 related: vec![related(original)],
             })

@@ -7,7 +7,7 @@ use connect311::store::{
 };
 use serde_json::json;
 
-fn new_request(requester: &str) -> NewRequest {
+pub(crate) fn new_request(requester: &str) -> NewRequest {
     NewRequest {
         department: "streets".into(),
         category: Some("pothole".into()),

@@ -166,11 +166,24 @@ impl Reply<'_> {
         }
     }
 
-    fn reply_to(&self) -> ReplyTo {
-        ReplyTo {
+    /// An automatic answer to the sender, in the request's language and thread.
+    fn answer_by_email(&self, change: &mut Change, kind: &str, vars: &[(&str, String)]) {
+        let req = self.req;
+        let reply_to = ReplyTo {
             message_id: self.mail.inb.message_id.clone(),
             references: self.mail.inb.references.clone(),
-        }
+        };
+        let (job, mid) = self.mail.desk.email_job(
+            req.reference,
+            &req.language,
+            kind,
+            vars,
+            self.sender,
+            &reply_to,
+            AutoSubmitted::AutoReplied,
+        );
+        change.outbox.push(job);
+        change.thread_ids.push((mid, "out".into()));
     }
 
     /// The resident reopens their request: the new status, a note in the work order's thread, the card
@@ -185,17 +198,7 @@ impl Reply<'_> {
         }
         let mut vars = desk.request_vars(req);
         vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
-        let (job, mid) = desk.email_job(
-            req.reference,
-            &req.language,
-            "reopened",
-            &vars,
-            self.sender,
-            &self.reply_to(),
-            AutoSubmitted::AutoReplied,
-        );
-        change.outbox.push(job);
-        change.thread_ids.push((mid, "out".into()));
+        self.answer_by_email(change, "reopened", &vars);
     }
 
     /// The status email: where the request is, when it last changed and the latest note.
@@ -215,17 +218,7 @@ impl Reply<'_> {
         ));
         vars.push(("updated", crate::clock::human(req.updated_at)));
         vars.push(("last_note", last_note));
-        let (job, mid) = desk.email_job(
-            req.reference,
-            &req.language,
-            "status",
-            &vars,
-            self.sender,
-            &self.reply_to(),
-            AutoSubmitted::AutoReplied,
-        );
-        change.outbox.push(job);
-        change.thread_ids.push((mid, "out".into()));
+        self.answer_by_email(change, "status", &vars);
     }
 
     /// A comment: kept, passed to the department's thread, and (from the resident) ending an SLA pause.
