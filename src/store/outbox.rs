@@ -1,7 +1,6 @@
 //! The outbox: durable outbound effects, claimed with a lease (SQLite) or SKIP LOCKED (PostgreSQL), retried
 //! with exponential backoff, never dropped silently.
 
-use anyhow::Context;
 use sqlx::Row;
 
 use super::requests::to_ref;
@@ -117,7 +116,10 @@ impl Store {
                     kind: r.try_get("kind")?,
                     reference: req.map(to_ref).transpose()?,
                     recipient: r.try_get("recipient")?,
-                    payload: serde_json::from_str(&payload).context("outbox payload")?,
+                    // Shown as stored: a payload that is not JSON (which the worker fails with its reason) is
+                    // its raw text, so one corrupt row cannot hide the others.
+                    payload: serde_json::from_str(&payload)
+                        .unwrap_or(serde_json::Value::String(payload)),
                     attempts: r.try_get("attempts")?,
                     last_error: r.try_get("last_error")?,
                     done_at: r.try_get("done_at")?,

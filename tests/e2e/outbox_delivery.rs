@@ -1,4 +1,4 @@
-//! The outbox worker's decisions: a permanent delivery failure fails its job at once, a transient one is
+//! The outbox worker's decisions: a permanent delivery failure (mail or chat) fails its job at once, a transient one is
 //! retried after its backoff, and a row that decodes to no effect fails with its reason without holding up
 //! the rows behind it.
 
@@ -6,10 +6,12 @@ use crate::support;
 
 use std::sync::Arc;
 
+use bots::chat::{ChatOutbound, Posted, SendError as ChatSendError, WorkOrderCard};
 use connect311::desk::Desk;
 use connect311::outbox_worker::{drain, Deliverers};
 use connect311::store::OutboxRow;
 use mail::outbound::{MailSender, OutgoingMail, SendError};
+use routing::RequestRef;
 
 /// A relay that refuses one address for good (550) and defers another (421); everything else is delivered.
 struct PickyRelay;
@@ -32,11 +34,55 @@ impl MailSender for PickyRelay {
     }
 }
 
+/// Chat that refuses every post to one channel for good (as Discord's 404 Unknown Channel) and defers every
+/// other post (as a 503).
+struct PickyChat {
+    refused: String,
+}
+
+#[async_trait::async_trait]
+impl ChatOutbound for PickyChat {
+    async fn post_work_order(
+        &self,
+        channel_id: &str,
+        _: &WorkOrderCard,
+        _: Option<&str>,
+    ) -> Result<Posted, ChatSendError> {
+        Err(if channel_id == self.refused {
+            ChatSendError::Permanent(anyhow::anyhow!("404 Unknown Channel (test)"))
+        } else {
+            ChatSendError::Transient(anyhow::anyhow!("503 Service Unavailable (test)"))
+        })
+    }
+
+    async fn update_work_order(&self, _: &Posted, _: &WorkOrderCard) -> Result<(), ChatSendError> {
+        Err(ChatSendError::Transient(anyhow::anyhow!("503 (test)")))
+    }
+
+    async fn post_message(&self, _: &str, _: &str) -> Result<String, ChatSendError> {
+        Err(ChatSendError::Transient(anyhow::anyhow!("503 (test)")))
+    }
+}
+
 fn deliverers(desk: &Desk) -> Deliverers {
     Deliverers {
         mail: Arc::new(PickyRelay),
         chat: connect311::app::local_chat(desk),
     }
+}
+
+/// The channel of the department `r` went to.
+async fn channel_of(desk: &Desk, r: RequestRef) -> String {
+    let dept = desk.store.request(r).await.unwrap().unwrap().department;
+    let found = desk.city.departments.iter().find(|d| d.id.as_str() == dept);
+    found.expect("a configured department").chat_channel.clone()
+}
+
+async fn work_order_row(desk: &Desk, r: RequestRef) -> OutboxRow {
+    let rows = desk.store.outbox_rows(false).await.unwrap();
+    row(&rows, |row| {
+        row.kind == "chat_work_order" && row.reference == Some(r)
+    })
 }
 
 fn row(rows: &[OutboxRow], pick: impl Fn(&OutboxRow) -> bool) -> OutboxRow {
@@ -54,7 +100,6 @@ async fn mail_row(desk: &Desk, to: &str) -> OutboxRow {
 async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, clock) = support::desk(dir.path(), "").await;
-    let d = deliverers(&desk);
     let refused = support::report(
         &desk,
         REFUSED,
@@ -63,7 +108,7 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         "Pothole at 1 Main St.",
     )
     .await;
-    support::report(
+    let deferred = support::report(
         &desk,
         DEFERRED,
         "Graffiti",
@@ -71,6 +116,14 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         "Graffiti at 200 Oak Ave.",
     )
     .await;
+    let refused_channel = channel_of(&desk, refused).await;
+    assert_ne!(refused_channel, channel_of(&desk, deferred).await);
+    let d = Deliverers {
+        mail: Arc::new(PickyRelay),
+        chat: Arc::new(PickyChat {
+            refused: refused_channel,
+        }),
+    };
     drain(&desk, &d).await.unwrap();
 
     let gone = mail_row(&desk, REFUSED).await;
@@ -96,6 +149,22 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         error.contains("transient") && error.contains("421 4.3.0"),
         "{error}"
     );
+    let gone = work_order_row(&desk, refused).await;
+    assert_eq!(
+        (gone.attempts, gone.failed_at.is_some()),
+        (1, true),
+        "{gone:?}"
+    );
+    assert!(gone
+        .last_error
+        .unwrap_or_default()
+        .contains("404 Unknown Channel"));
+    let waiting = work_order_row(&desk, deferred).await;
+    assert_eq!(
+        (waiting.attempts, waiting.failed_at.is_some()),
+        (1, false),
+        "{waiting:?}"
+    );
 
     // Not before its backoff; then tried again.
     assert_eq!(
@@ -104,13 +173,21 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         "retried before its backoff"
     );
     clock.advance_ms(desk.settings.outbox.retry_delay_ms(1));
-    assert_eq!(drain(&desk, &d).await.unwrap(), 1);
-    let again = mail_row(&desk, DEFERRED).await;
-    assert_eq!(again.attempts, 2, "{again:?}");
-    assert!(
-        again.failed_at.is_none(),
-        "still transient, still kept: {again:?}"
+    assert_eq!(
+        drain(&desk, &d).await.unwrap(),
+        2,
+        "the deferred mail and work order"
     );
+    for again in [
+        mail_row(&desk, DEFERRED).await,
+        work_order_row(&desk, deferred).await,
+    ] {
+        assert_eq!(
+            (again.attempts, again.failed_at.is_some()),
+            (2, false),
+            "{again:?}"
+        );
+    }
 }
 
 fn row_event<'a>(events: &'a [connect311::store::Event], kind: &str) -> &'a serde_json::Value {
