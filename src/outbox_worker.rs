@@ -40,6 +40,15 @@ enum Failure {
 }
 
 impl Failure {
+    /// Keeps the class the sender gave the failure where it was born.
+    fn classified(permanent: bool, e: impl Into<anyhow::Error>) -> Self {
+        if permanent {
+            Failure::Permanent(e.into())
+        } else {
+            Failure::Transient(e.into())
+        }
+    }
+
     fn is_permanent(&self) -> bool {
         matches!(self, Failure::Permanent(_))
     }
@@ -53,21 +62,13 @@ impl Failure {
 
 impl From<mail::outbound::SendError> for Failure {
     fn from(e: mail::outbound::SendError) -> Self {
-        if e.is_permanent() {
-            Failure::Permanent(e.into())
-        } else {
-            Failure::Transient(e.into())
-        }
+        Failure::classified(e.is_permanent(), e)
     }
 }
 
 impl From<bots::chat::SendError> for Failure {
     fn from(e: bots::chat::SendError) -> Self {
-        if e.is_permanent() {
-            Failure::Permanent(e.into())
-        } else {
-            Failure::Transient(e.into())
-        }
+        Failure::classified(e.is_permanent(), e)
     }
 }
 
