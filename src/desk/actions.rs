@@ -59,13 +59,20 @@ pub enum ActionError {
     Refused(String),
     #[error("only members of {0} (or a supervisor) may do that")]
     Forbidden(String),
+    #[error("{0} changed while you were acting on it; nothing was changed, please try again")]
+    Conflict(RequestRef),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<StoreError> for ActionError {
     fn from(e: StoreError) -> Self {
-        ActionError::Unexpected(e.into())
+        match e {
+            StoreError::NotFound(r) => ActionError::NotFound(r),
+            StoreError::Conflict(r) => ActionError::Conflict(r),
+            StoreError::Unexpected(e) => ActionError::Unexpected(e),
+            e @ StoreError::Duplicate(_) => ActionError::Unexpected(e.into()),
+        }
     }
 }
 
@@ -116,15 +123,7 @@ impl Desk {
                 .act_once(reference, actor, action.clone(), inbound.clone())
                 .await
             {
-                Err(ActionError::Unexpected(e))
-                    if attempt < 3
-                        && matches!(
-                            e.downcast_ref::<StoreError>(),
-                            Some(StoreError::Conflict(_))
-                        ) =>
-                {
-                    attempt += 1;
-                }
+                Err(ActionError::Conflict(_)) if attempt < 3 => attempt += 1,
                 other => return other,
             }
         }

@@ -105,6 +105,8 @@ impl Desk {
             {
                 Ok(after) => Ok(Some(format!("staff_{}", after.status))),
                 Err(super::ActionError::Unexpected(e)) => Err(StoreError::Unexpected(e)),
+                // Still racing after the retries: fail the message so it is processed again, never refuse it.
+                Err(super::ActionError::Conflict(r)) => Err(StoreError::Conflict(r)),
                 Err(refusal) => {
                     self.refuse_staff_command(
                         req,

@@ -173,7 +173,7 @@ async fn route(mail: &Mail<'_>) -> Result<IngestOutcome, StoreError> {
         .store
         .request(r)
         .await?
-        .ok_or_else(|| StoreError::NotFound(r.to_string()))?;
+        .ok_or(StoreError::NotFound(r))?;
     if req.requester == sender || desk.is_staff_address(sender) {
         return reply::answer(mail, &req, sender, how).await;
     }
