@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventKind;
+
 /// Where a request is in its life. (`new` exists only inside the creating transaction: a stored request is
 /// already routed, i.e. `open`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,7 +119,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub to: Status,
-    pub event: &'static str,
+    pub event: EventKind,
 }
 
 /// Why an action is not allowed, worded for the person who asked.
@@ -145,12 +147,12 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
     match action {
         Action::Comment => Ok(Transition {
             to: status,
-            event: "comment",
+            event: EventKind::Comment,
         }),
         Action::Acknowledge => match status {
             Status::Open | Status::Reopened => Ok(Transition {
                 to: Status::Acknowledged,
-                event: "acknowledged",
+                event: EventKind::Acknowledged,
             }),
             Status::Acknowledged => Err(Refusal::AlreadyAcknowledged),
             Status::Closed => Err(Refusal::AlreadyClosed),
@@ -169,7 +171,7 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
             }
             Ok(Transition {
                 to: Status::Closed,
-                event: "closed",
+                event: EventKind::Closed,
             })
         }
         Action::Reassign { to } => {
@@ -182,13 +184,13 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
             // A moved request waits for its new department to acknowledge it.
             Ok(Transition {
                 to: Status::Open,
-                event: "reassigned",
+                event: EventKind::Reassigned,
             })
         }
         Action::Reopen => match status {
             Status::Closed => Ok(Transition {
                 to: Status::Reopened,
-                event: "reopened",
+                event: EventKind::Reopened,
             }),
             _ => Err(Refusal::NotClosed),
         },
@@ -283,28 +285,38 @@ mod tests {
     fn transitions_table() {
         use Status::*;
         let ok = [
-            (Open, Action::Acknowledge, Acknowledged, "acknowledged"),
-            (Reopened, Action::Acknowledge, Acknowledged, "acknowledged"),
+            (
+                Open,
+                Action::Acknowledge,
+                Acknowledged,
+                EventKind::Acknowledged,
+            ),
+            (
+                Reopened,
+                Action::Acknowledge,
+                Acknowledged,
+                EventKind::Acknowledged,
+            ),
             (
                 Open,
                 close(CloseReason::Resolved, "filled"),
                 Closed,
-                "closed",
+                EventKind::Closed,
             ),
             (
                 Acknowledged,
                 close(CloseReason::Duplicate, "see 311-000002"),
                 Closed,
-                "closed",
+                EventKind::Closed,
             ),
             (
                 Acknowledged,
                 Action::Reassign { to: "parks".into() },
                 Open,
-                "reassigned",
+                EventKind::Reassigned,
             ),
-            (Closed, Action::Reopen, Reopened, "reopened"),
-            (Closed, Action::Comment, Closed, "comment"),
+            (Closed, Action::Reopen, Reopened, EventKind::Reopened),
+            (Closed, Action::Comment, Closed, EventKind::Comment),
         ];
         for (from, action, to, event) in ok {
             assert_eq!(
