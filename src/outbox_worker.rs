@@ -11,6 +11,7 @@ use anyhow::{anyhow, Context, Result};
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
 use futures::FutureExt;
 use mail::outbound::{MailSender, OutgoingMail};
+use routing::{EventKind, Language, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
@@ -135,9 +136,9 @@ async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(St
         if let Some(r) = job.reference {
             let change = Change {
                 events: vec![NewEvent::new(
-                    "delivery_failed",
+                    EventKind::DeliveryFailed,
                     "system",
-                    "outbox",
+                    Source::Outbox,
                     json!({ "kind": job.kind, "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
                 )],
                 ..Change::default()
@@ -184,7 +185,7 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
                 thread_id: posted.thread_id,
                 department: job.payload["department"]
                     .as_str()
-                    .unwrap_or(&req.department)
+                    .unwrap_or(req.department.as_str())
                     .to_string(),
                 active: true,
             };
@@ -244,14 +245,18 @@ async fn posted_work_order(desk: &Desk, reference: routing::RequestRef) -> Resul
 /// The work-order card for a request's current state.
 pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
     let events = desk.store.events(req.reference).await?;
-    let last_action = events.iter().rev().find(|e| e.kind != "created").map(|e| {
-        format!(
-            "{} by {} at {}",
-            e.kind.replace('_', " "),
-            e.actor,
-            crate::clock::human(e.at)
-        )
-    });
+    let last_action = events
+        .iter()
+        .rev()
+        .find(|e| e.kind != EventKind::Created)
+        .map(|e| {
+            format!(
+                "{} by {} at {}",
+                e.kind.as_str().replace('_', " "),
+                e.actor,
+                crate::clock::human(e.at)
+            )
+        });
     let attachments = events
         .iter()
         .filter_map(|e| {
@@ -268,7 +273,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
                 .map(String::from)
         })
         .collect();
-    let requester = if req.source == "email" {
+    let requester = if req.source == Source::Email {
         crate::desk::mask_email(&req.requester)
     } else {
         req.requester_name
@@ -278,16 +283,16 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
     Ok(WorkOrderCard {
         reference: req.reference.to_string(),
         title: truncate(req.subject.trim(), 80),
-        department: desk.department_name(&req.department, "en"),
-        category: desk.category_name(req.category.as_deref(), "en"),
+        department: desk.department_name(&req.department, Language::En),
+        category: desk.category_name(req.category.as_ref(), Language::En),
         location: req.location_text.clone(),
-        language: req.language.clone(),
-        priority: req.priority.clone(),
+        language: req.language.to_string(),
+        priority: req.priority.to_string(),
         due: Some(crate::clock::human(req.resolution_due_at)),
         requester,
         text: truncate(&req.description, 1500),
         attachments,
-        status: req.status.clone(),
+        status: req.status.to_string(),
         last_action,
         emergency: req.emergency.is_some(),
         reporters: 1 + desk.store.duplicates_of(req.reference).await?.len() as u32,

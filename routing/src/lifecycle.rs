@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::events::EventKind;
+use crate::types::DepartmentId;
 
 /// Where a request is in its life. (`new` exists only inside the creating transaction: a stored request is
 /// already routed, i.e. `open`.)
@@ -20,6 +21,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status a stored request can have.
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::Acknowledged,
+        Status::Closed,
+        Status::Reopened,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
@@ -37,7 +46,7 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -81,7 +90,7 @@ impl CloseReason {
 
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -110,7 +119,7 @@ impl FromStr for CloseReason {
 pub enum Action {
     Acknowledge,
     Close { reason: CloseReason, note: String },
-    Reassign { to: String },
+    Reassign { to: DepartmentId },
     Reopen,
     Comment,
 }
@@ -136,14 +145,18 @@ pub enum Refusal {
     #[error("closing as unresolvable needs an explanation of why the work cannot be done")]
     ExplanationRequired,
     #[error("this request is already with {0}")]
-    SameDepartment(String),
+    SameDepartment(DepartmentId),
 }
 
 /// Minimum length of an explanation for closing without the work.
 const MIN_EXPLANATION_CHARS: usize = 15;
 
 /// Decides whether `action` may happen to a request in `status` held by `department`.
-pub fn decide(status: Status, department: &str, action: &Action) -> Result<Transition, Refusal> {
+pub fn decide(
+    status: Status,
+    department: &DepartmentId,
+    action: &Action,
+) -> Result<Transition, Refusal> {
     match action {
         Action::Comment => Ok(Transition {
             to: status,
@@ -320,7 +333,7 @@ mod tests {
         ];
         for (from, action, to, event) in ok {
             assert_eq!(
-                decide(from, "streets", &action),
+                decide(from, &DepartmentId::new("streets"), &action),
                 Ok(Transition { to, event }),
                 "{from:?} {action:?}"
             );
@@ -367,7 +380,7 @@ mod tests {
             ),
         ];
         for (from, action, refusal) in bad {
-            let got = decide(from, "streets", &action).unwrap_err();
+            let got = decide(from, &DepartmentId::new("streets"), &action).unwrap_err();
             assert_eq!(got, refusal);
             assert!(!got.to_string().is_empty());
         }

@@ -49,7 +49,7 @@ pub fn filter(q: &RequestsQuery, now: i64) -> Result<PublicFilter, Open311Error>
     if let Some(codes) = nonempty(&q.service_code) {
         f.categories = list("service_code", codes)?
             .into_iter()
-            .map(String::from)
+            .map(routing::CategoryId::from)
             .collect();
     }
     if let Some(s) = nonempty(&q.status) {

@@ -555,9 +555,9 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
     );
     let close = |note: &str| Change {
         events: vec![NewEvent::new(
-            "closed",
+            EventKind::Closed,
             "crew-7",
-            "chat",
+            Source::Chat,
             json!({ "note": note }),
         )],
         status: Some(StatusChange::Closed {

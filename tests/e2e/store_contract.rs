@@ -45,9 +45,9 @@ fn inbound(id: &str) -> InboundRecord {
 fn change_with(id: &str) -> Change {
     Change {
         events: vec![NewEvent::new(
-            "created",
+            EventKind::Created,
             "a@example.test",
-            "email",
+            Source::Email,
             json!({"x": 1}),
         )],
         outbox: vec![NewOutbox {
@@ -244,9 +244,9 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
             .unwrap();
         let close = Change {
             events: vec![NewEvent::new(
-                "closed",
+                EventKind::Closed,
                 "staff",
-                "chat",
+                Source::Chat,
                 json!({"note": "filled"}),
             )],
             status: Some(connect311::store::StatusChange::Closed {
@@ -328,7 +328,12 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
         };
         store.apply_change(r, &ack, 2_000).await.unwrap();
         let stale = Change {
-            events: vec![NewEvent::new("closed", "x", "chat", json!({}))],
+            events: vec![NewEvent::new(
+                EventKind::Closed,
+                "x",
+                Source::Chat,
+                json!({}),
+            )],
             status: Some(connect311::store::StatusChange::Closed {
                 reason: "resolved".into(),
             }),
