@@ -1,6 +1,7 @@
 //! The store contract: the same behaviour on SQLite and PostgreSQL (a real server; never skipped).
 
 use crate::support;
+use routing::{CloseReason, EventKind, Language, Priority, Source, Status};
 
 use connect311::store::{
     Change, InboundRecord, NewEvent, NewOutbox, NewRequest, RequestFilter, StoreError, WorkOrderRow,
@@ -11,14 +12,14 @@ fn new_request(requester: &str) -> NewRequest {
     NewRequest {
         department: "streets".into(),
         category: Some("pothole".into()),
-        language: "en".into(),
-        priority: "normal".into(),
+        language: Language::En,
+        priority: Priority::Normal,
         emergency: None,
         location_text: Some("5th and Main".into()),
         location_norm: Some("5th and main".into()),
         lat: None,
         lon: None,
-        source: "email".into(),
+        source: Source::Email,
         requester: requester.into(),
         requester_name: None,
         subject: "Pothole".into(),
@@ -32,7 +33,7 @@ fn new_request(requester: &str) -> NewRequest {
 
 fn inbound(id: &str) -> InboundRecord {
     InboundRecord {
-        source: "email".into(),
+        source: Source::Email,
         external_id: id.into(),
         sender: Some("a@example.test".into()),
         subject: Some("s".into()),
@@ -85,7 +86,11 @@ async fn creating_a_request_writes_everything_in_one_transaction() {
             Some(r),
             "{d}"
         );
-        let seen = store.inbound_seen("email", "m1").await.unwrap().unwrap();
+        let seen = store
+            .inbound_seen(Source::Email, "m1")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(seen.reference, Some(r), "{d}");
         assert_eq!(store.outbox_rows(true).await.unwrap().len(), 1, "{d}");
 
@@ -250,7 +255,7 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
                 json!({"note": "filled"}),
             )],
             status: Some(connect311::store::StatusChange::Closed {
-                reason: "resolved".into(),
+                reason: CloseReason::Resolved,
             }),
             ..Change::default()
         };
@@ -259,7 +264,7 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
         assert_eq!(
             (
                 req.status.as_str(),
-                req.close_reason.as_deref(),
+                req.close_reason.map(CloseReason::as_str),
                 req.closed_at
             ),
             ("closed", Some("resolved"), Some(2_000)),
@@ -267,7 +272,7 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
         );
         let closed = store
             .list_requests(&RequestFilter {
-                status: Some("closed".into()),
+                status: Some(Status::Closed),
                 ..Default::default()
             })
             .await
@@ -335,9 +340,9 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
                 json!({}),
             )],
             status: Some(connect311::store::StatusChange::Closed {
-                reason: "resolved".into(),
+                reason: CloseReason::Resolved,
             }),
-            expect_status: Some("open".into()),
+            expect_status: Some(Status::Open),
             ..Change::default()
         };
         assert!(
@@ -349,7 +354,7 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
         );
         assert_eq!(
             store.request(r).await.unwrap().unwrap().status,
-            "acknowledged",
+            Status::Acknowledged,
             "{d}"
         );
         assert!(
