@@ -402,3 +402,89 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
         );
     }
 }
+
+/// Runs one statement on the database at `url` behind the store's back (what a bad manual edit or an old
+/// release could leave behind).
+async fn raw_sql(url: &str, sql: &'static str) {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        support::fresh_sqlite_url(dir.path()),
+        support::fresh_pg_url().await,
+    ] {
+        let store = connect311::store::Store::connect(&url).await.unwrap();
+        let d = store.dialect();
+        let r = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("m1"))
+            .await
+            .unwrap();
+        raw_sql(&url, "UPDATE requests SET priority = 'sometimes'").await;
+        raw_sql(&url, "UPDATE events SET kind = 'exploded'").await;
+
+        let err = store.request(r).await.unwrap_err();
+        let StoreError::BadRow { row, reason } = &err else {
+            panic!("{d}: {err:?}");
+        };
+        assert_eq!(row, "request 311-000001", "{d}");
+        assert!(
+            reason.contains("unknown priority `sometimes`"),
+            "{d}: {reason}"
+        );
+        assert!(
+            err.to_string().starts_with("request 311-000001: "),
+            "{d}: {err}"
+        );
+        // Lists fail the same way rather than skip or patch the row.
+        let err = store
+            .list_requests(&RequestFilter::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRow { row, .. } if row == "request 311-000001"),
+            "{d}: {err:?}"
+        );
+
+        let err = store.events(r).await.unwrap_err();
+        let StoreError::BadRow { row, reason } = &err else {
+            panic!("{d}: {err:?}");
+        };
+        assert!(
+            row.starts_with("event ") && row.ends_with(" of request 311-000001"),
+            "{d}: {row}"
+        );
+        assert!(
+            reason.contains("unknown event kind `exploded`"),
+            "{d}: {reason}"
+        );
+
+        raw_sql(
+            &url,
+            "UPDATE requests SET priority = 'normal', status = 'pending'",
+        )
+        .await;
+        let err = store
+            .public_requests(&connect311::store::PublicFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRow { row, reason }
+                if row == "request 311-000001" && reason.contains("unknown status `pending`")),
+            "{d}: {err:?}"
+        );
+        store.close().await;
+    }
+}
