@@ -49,10 +49,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_as_stored_text() {
-        for k in EventKind::ALL {
-            assert_eq!(k.as_str().parse::<EventKind>(), Ok(*k));
-            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-        }
+        crate::types::assert_texts_round_trip(EventKind::ALL);
         assert_eq!(EventKind::SlaResumed.to_string(), "sla_resumed");
         assert_eq!(
             "exploded".parse::<EventKind>().unwrap_err().to_string(),

@@ -105,6 +105,19 @@ macro_rules! text_enum {
 }
 pub(crate) use text_enum;
 
+/// Every value of a text enum parses back from its text, and serializes as that same text.
+#[cfg(test)]
+pub(crate) fn assert_texts_round_trip<T>(all: &[T])
+where
+    T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr + Serialize,
+{
+    for v in all {
+        let text = v.to_string();
+        assert!(text.parse::<T>().ok() == Some(*v), "{v:?} from {text:?}");
+        assert_eq!(serde_json::to_value(v).unwrap(), text.as_str(), "{v:?}");
+    }
+}
+
 string_id!(
     /// A department's id, e.g. `streets`; `triage` and `dispatch` always exist.
     DepartmentId
@@ -232,13 +245,8 @@ mod tests {
 
     #[test]
     fn text_enums_read_back_what_they_write() {
-        for s in Source::ALL {
-            assert_eq!(s.as_str().parse::<Source>(), Ok(*s));
-            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
-        }
-        for p in Priority::ALL {
-            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
-        }
+        assert_texts_round_trip(Source::ALL);
+        assert_texts_round_trip(Priority::ALL);
         let err = "sometimes".parse::<Priority>().unwrap_err();
         assert_eq!(err.to_string(), "unknown priority `sometimes`");
         assert_eq!(
