@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod eval_dir;
 pub mod http;
 pub mod observe;
 pub mod proxy;
