@@ -462,25 +462,29 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     );
     broken.shutdown().await;
 
-    // Restart: both handled exactly once.
+    restart_and_handle_each_once(&city, &resident).await;
+}
+
+/// Restarts on the two messages in the inbox: both handled exactly once (one request, one acknowledgement each).
+async fn restart_and_handle_each_once(city: &City, resident: &str) {
     let svc = city.start("").await;
-    let reqs = wait_for_request(&svc.desk, &resident, 2).await;
+    let reqs = wait_for_request(&svc.desk, resident, 2).await;
     testkit::wait_for_messages(&city.inbox, "Processed", 2, WAIT).await;
-    testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
+    testkit::wait_for_messages(resident, "INBOX", 2, WAIT).await;
     assert_eq!(reqs.len(), 2);
     // A marker behind them on the same path: once its acknowledgement arrived, a second one for either of the
     // first two would have too.
     let marker = format!("{}@example.test", testkit::unique_local("marker"));
     let raw3 = email(
-        &resident,
+        resident,
         &city.inbox,
         "Graffiti",
         &marker,
         "",
         "Graffiti on the wall at 12 Oak Ave",
     );
-    send(&resident, &city.inbox, &raw3).await;
-    wait_for_mail_mentioning(&resident, "INBOX", &marker).await;
+    send(resident, &city.inbox, &raw3).await;
+    wait_for_mail_mentioning(resident, "INBOX", &marker).await;
     assert_eq!(
         svc.desk
             .store
@@ -492,7 +496,7 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
         "no duplicate request (the two and the marker)"
     );
     assert_eq!(
-        testkit::imap_fetch_all(&resident, "INBOX").await.len(),
+        testkit::imap_fetch_all(resident, "INBOX").await.len(),
         3,
         "one acknowledgement each"
     );

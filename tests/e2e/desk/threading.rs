@@ -6,7 +6,8 @@ use connect311::desk::IngestOutcome;
 use connect311::store::{Change, NewEvent, StatusChange};
 use serde_json::json;
 
-use crate::support::{created, email, emails_to, Backend, INBOX};
+use super::count_events;
+use crate::support::{created, email, emails_to, report, Backend, INBOX};
 
 on_both_stores!(
     replies_thread_by_signed_address_in_reply_to_references_and_subject_tag,
@@ -17,35 +18,27 @@ on_both_stores!(
 async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = store.desk(dir.path(), "").await;
+    let jane = |to: &str, subject: &str, id: &str, headers: &str, body: &str| {
+        let raw = email("jane@example.test", to, subject, id, headers, body);
+        let desk = &desk;
+        async move { desk.ingest_email(&raw).await.unwrap() }
+    };
     let r = created(
-        &desk
-            .ingest_email(&email(
-                "jane@example.test",
-                INBOX,
-                "Pothole",
-                "t0@example.test",
-                "",
-                "Pothole at 5th and Main",
-            ))
-            .await
-            .unwrap(),
+        &jane(
+            INBOX,
+            "Pothole",
+            "t0@example.test",
+            "",
+            "Pothole at 5th and Main",
+        )
+        .await,
     );
     let ack = emails_to(&desk, "jane@example.test").await.remove(0);
     let ack_id = ack.payload["message_id"].as_str().unwrap().to_string();
     let signed = ack.payload["reply_to"].as_str().unwrap().to_string();
 
     // Signed plus-address alone (the client dropped every threading header).
-    let o = desk
-        .ingest_email(&email(
-            "jane@example.test",
-            &signed,
-            "photos",
-            "t1@example.test",
-            "",
-            "It got bigger",
-        ))
-        .await
-        .unwrap();
+    let o = jane(&signed, "photos", "t1@example.test", "", "It got bigger").await;
     assert_eq!(
         o,
         IngestOutcome::Appended {
@@ -54,53 +47,25 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
         }
     );
     // In-Reply-To our acknowledgement.
-    let o = desk
-        .ingest_email(&email(
-            "jane@example.test",
-            INBOX,
-            "Re: x",
-            "t2@example.test",
-            &format!("In-Reply-To: <{ack_id}>\r\n"),
-            "Another detail",
-        ))
-        .await
-        .unwrap();
+    let in_reply_to = format!("In-Reply-To: <{ack_id}>\r\n");
+    let o = jane(
+        INBOX,
+        "Re: x",
+        "t2@example.test",
+        &in_reply_to,
+        "Another detail",
+    )
+    .await;
     assert_eq!(o.reference(), Some(r));
     // References only (right-most known id wins).
-    let o = desk
-        .ingest_email(&email(
-            "jane@example.test",
-            INBOX,
-            "Re: y",
-            "t3@example.test",
-            &format!("References: <unknown@x> <{ack_id}>\r\n"),
-            "More",
-        ))
-        .await
-        .unwrap();
+    let references = format!("References: <unknown@x> <{ack_id}>\r\n");
+    let o = jane(INBOX, "Re: y", "t3@example.test", &references, "More").await;
     assert_eq!(o.reference(), Some(r));
     // Subject tag only.
-    let o = desk
-        .ingest_email(&email(
-            "jane@example.test",
-            INBOX,
-            &format!("Re: [{r}] hello"),
-            "t4@example.test",
-            "",
-            "Still there",
-        ))
-        .await
-        .unwrap();
+    let tagged = format!("Re: [{r}] hello");
+    let o = jane(INBOX, &tagged, "t4@example.test", "", "Still there").await;
     assert_eq!(o.reference(), Some(r));
-    let comments = desk
-        .store
-        .events(r)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == "comment")
-        .count();
-    assert_eq!(comments, 4);
+    assert_eq!(count_events(&desk, r, "comment").await, 4);
     // Each comment is also a note for the department's work-order thread.
     let notes = desk
         .store
@@ -114,17 +79,8 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
 
     // A forged signature threads nothing.
     let forged = signed.replacen(&signed[signed.len() - 18..signed.len() - 10], "00000000", 1);
-    let o = desk
-        .ingest_email(&email(
-            "jane@example.test",
-            &forged,
-            "new thing",
-            "t5@example.test",
-            "",
-            "Graffiti on the wall at 9 Oak Ave",
-        ))
-        .await
-        .unwrap();
+    let body = "Graffiti on the wall at 9 Oak Ave";
+    let o = jane(&forged, "new thing", "t5@example.test", "", body).await;
     assert_ne!(o.reference(), Some(r), "{forged}");
 }
 
@@ -179,19 +135,8 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
 ) {
     let dir = tempfile::tempdir().unwrap();
     let (desk, clock) = store.desk(dir.path(), "").await; // the example city reopens within 14 days
-    let r = created(
-        &desk
-            .ingest_email(&email(
-                "kim@example.test",
-                INBOX,
-                "Pothole",
-                "c0@example.test",
-                "",
-                "Pothole at 5th and Main",
-            ))
-            .await
-            .unwrap(),
-    );
+    let (kim, body) = ("kim@example.test", "Pothole at 5th and Main");
+    let r = report(&desk, kim, "Pothole", "c0@example.test", body).await;
     let close = |note: &str| Change {
         events: vec![NewEvent::new(
             "closed",
