@@ -1,12 +1,11 @@
-//! New mail through the desk: routing and acknowledgement, duplicates by place, language, emergencies, automated
-//! mail, bounces, junk and oversize attachments, staff comments by email.
+//! New mail through the desk (a plain report's routing and acknowledgement are in `lifecycle.rs`): duplicates by
+//! place, language, emergencies, automated mail, bounces, junk and oversize attachments, staff comments by email.
 
 use connect311::desk::IngestOutcome;
 
 use crate::support::{created, email, emails_to, report, Backend, INBOX};
 
 on_both_stores!(
-    a_report_becomes_a_routed_request_with_acknowledgement_and_work_order,
     the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate,
     spanish_reports_are_answered_in_spanish,
     emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page,
@@ -15,68 +14,6 @@ on_both_stores!(
     junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_reply,
     staff_comments_by_email_say_whether_the_sender_was_verified,
 );
-
-async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order(store: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let (desk, _clock) = store.desk(dir.path(), "").await;
-    let raw = email(
-        "Jane <jane@example.test>",
-        INBOX,
-        "Pothole",
-        "r1@example.test",
-        "",
-        "Huge pothole in front of 120 Main St.",
-    );
-    let r = created(&desk.ingest_email(&raw).await.unwrap());
-    let req = desk.store.request(r).await.unwrap().unwrap();
-    assert_eq!(
-        (
-            req.department.as_str(),
-            req.category.as_deref(),
-            req.language.as_str()
-        ),
-        ("streets", Some("pothole"), "en")
-    );
-    assert!(
-        req.location_text
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("120 Main St"),
-        "{:?}",
-        req.location_text
-    );
-    let rows = desk.store.outbox_rows(false).await.unwrap();
-    let wo = rows
-        .iter()
-        .find(|r| r.kind == "chat_work_order")
-        .expect("work order queued");
-    assert_eq!(wo.payload["department"], "streets");
-    assert!(wo.payload["page_role"].is_null(), "only emergencies page");
-    let ack = &emails_to(&desk, "jane@example.test").await[0];
-    let p = &ack.payload;
-    assert_eq!(p["in_reply_to"], "r1@example.test");
-    assert!(p["subject"].as_str().unwrap().contains(&format!("[{r}]")));
-    assert!(p["text"].as_str().unwrap().contains("Streets"));
-    let reply_to = p["reply_to"].as_str().unwrap();
-    assert!(
-        reply_to.starts_with(&format!("311+{r}-")) && reply_to.ends_with("@city.test"),
-        "{reply_to}"
-    );
-    assert_eq!(
-        p["auto_submitted"],
-        serde_json::to_value(mail::outbound::AutoSubmitted::AutoReplied).unwrap()
-    );
-
-    // The same message again (a crash before the inbox flag was set): nothing new.
-    assert_eq!(
-        desk.ingest_email(&raw).await.unwrap(),
-        IngestOutcome::Duplicate { reference: Some(r) }
-    );
-    assert_eq!(
-        desk.store.outbox_rows(false).await.unwrap().len(),
-        rows.len()
-    );
-}
 
 async fn the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate(store: Backend) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
-//! One request's whole life through the desk: reported, acknowledged, threaded, quoted by a stranger, closed by
-//! staff with a completion email, reopened by the resident's reply.
+//! One request's whole life through the desk: reported (routed, acknowledged, posted, deduplicated), threaded,
+//! quoted by a stranger, closed by staff with a completion email, reopened by the resident's reply.
 
 use connect311::desk::{Desk, IngestOutcome};
 use routing::RequestRef;
@@ -44,26 +44,19 @@ async fn reported(desk: &Desk) -> (RequestRef, String) {
         ),
         ("streets", Some("pothole"), "open", "jane@example.test")
     );
-    let rows = desk.store.outbox_rows(false).await.unwrap();
-    let wo: Vec<_> = rows
-        .iter()
-        .filter(|o| o.kind == "chat_work_order")
-        .collect();
-    assert_eq!(wo.len(), 1, "one work order");
-    assert_eq!(wo[0].reference, Some(r));
-    assert_eq!(wo[0].payload["department"], "streets");
-    let acks = emails_to(desk, "jane@example.test").await;
-    assert_eq!(acks.len(), 1, "one acknowledgement");
-    assert_eq!(acks[0].reference, Some(r));
-    assert_eq!(acks[0].payload["in_reply_to"], "pg1@example.test");
-    assert!(acks[0].payload["subject"]
-        .as_str()
-        .unwrap()
-        .contains(&format!("[{r}]")));
-    let ack_id = acks[0].payload["message_id"].as_str().unwrap().to_string();
+    assert_eq!(req.language, "en");
+    assert!(
+        req.location_text
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("120 Main St"),
+        "{:?}",
+        req.location_text
+    );
+    let ack_id = acknowledged_and_posted(desk, r).await;
     assert_eq!(count_events(desk, r, "created").await, 1);
 
-    // The same Message-ID again: nothing done twice.
+    // The same Message-ID again (a crash before the inbox flag was set): nothing done twice.
     let before = desk.store.outbox_rows(false).await.unwrap().len();
     assert_eq!(
         desk.ingest_email(&raw).await.unwrap(),
@@ -73,6 +66,40 @@ async fn reported(desk: &Desk) -> (RequestRef, String) {
     assert_eq!(count_events(desk, r, "created").await, 1);
 
     (r, ack_id)
+}
+
+/// One work order for the department (no page: only emergencies page) and one acknowledgement threaded under
+/// the report, signed for replies and marked automatic; the acknowledgement's Message-ID.
+async fn acknowledged_and_posted(desk: &Desk, r: RequestRef) -> String {
+    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let wo: Vec<_> = rows
+        .iter()
+        .filter(|o| o.kind == "chat_work_order")
+        .collect();
+    assert_eq!(wo.len(), 1, "one work order");
+    assert_eq!(wo[0].reference, Some(r));
+    assert_eq!(wo[0].payload["department"], "streets");
+    assert!(
+        wo[0].payload["page_role"].is_null(),
+        "only emergencies page"
+    );
+    let acks = emails_to(desk, "jane@example.test").await;
+    assert_eq!(acks.len(), 1, "one acknowledgement");
+    assert_eq!(acks[0].reference, Some(r));
+    let p = &acks[0].payload;
+    assert_eq!(p["in_reply_to"], "pg1@example.test");
+    assert!(p["subject"].as_str().unwrap().contains(&format!("[{r}]")));
+    assert!(p["text"].as_str().unwrap().contains("Streets"));
+    let reply_to = p["reply_to"].as_str().unwrap();
+    assert!(
+        reply_to.starts_with(&format!("311+{r}-")) && reply_to.ends_with("@city.test"),
+        "{reply_to}"
+    );
+    assert_eq!(
+        p["auto_submitted"],
+        serde_json::to_value(mail::outbound::AutoSubmitted::AutoReplied).unwrap()
+    );
+    p["message_id"].as_str().unwrap().to_string()
 }
 
 async fn replied_to(desk: &Desk, r: RequestRef, ack_id: &str) {
