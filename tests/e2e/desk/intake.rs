@@ -161,19 +161,14 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page(store: Back
 async fn automated_mail_is_never_answered_but_is_attached(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = store.desk(dir.path(), "").await;
-    let r = created(
-        &desk
-            .ingest_email(&email(
-                "bob@example.test",
-                INBOX,
-                "Streetlight out",
-                "a0@example.test",
-                "",
-                "The streetlight at 10 Pine St is out",
-            ))
-            .await
-            .unwrap(),
-    );
+    let r = report(
+        &desk,
+        "bob@example.test",
+        "Streetlight out",
+        "a0@example.test",
+        "The streetlight at 10 Pine St is out",
+    )
+    .await;
     let before = desk.store.outbox_rows(false).await.unwrap().len();
     let ooo = email(
         "bob@example.test",
@@ -232,19 +227,14 @@ async fn automated_mail_is_never_answered_but_is_attached(store: Backend) {
 async fn bounces_attach_to_the_request_whose_mail_bounced(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = store.desk(dir.path(), "").await;
-    let r = created(
-        &desk
-            .ingest_email(&email(
-                "gone@example.test",
-                INBOX,
-                "Noise",
-                "b0@example.test",
-                "",
-                "Loud music every night at 7 Elm St",
-            ))
-            .await
-            .unwrap(),
-    );
+    let r = report(
+        &desk,
+        "gone@example.test",
+        "Noise",
+        "b0@example.test",
+        "Loud music every night at 7 Elm St",
+    )
+    .await;
     let ack_id = emails_to(&desk, "gone@example.test").await[0].payload["message_id"]
         .as_str()
         .unwrap()
@@ -322,19 +312,14 @@ async fn staff_comments_by_email_say_whether_the_sender_was_verified(store: Back
             "[mail]\nstaff_domains = [\"city.test\"]\nauthserv_ids = [\"mx.city.test\"]\n",
         )
         .await;
-    let r = created(
-        &desk
-            .ingest_email(&email(
-                "jo@example.test",
-                INBOX,
-                "Pothole",
-                "v0@example.test",
-                "",
-                "Pothole at 5th and Main",
-            ))
-            .await
-            .unwrap(),
-    );
+    let r = report(
+        &desk,
+        "jo@example.test",
+        "Pothole",
+        "v0@example.test",
+        "Pothole at 5th and Main",
+    )
+    .await;
     let subject = format!("Re: [{r}]");
     let forged = email(
         "crew@city.test",

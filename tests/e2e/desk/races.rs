@@ -8,7 +8,7 @@ use connect311::desk::{ActionError, IngestOutcome, StaffAction};
 use routing::RequestRef;
 
 use super::{close_action, count_events, staff};
-use crate::support::{created, email, emails_to, Backend, INBOX};
+use crate::support::{email, emails_to, report, Backend, INBOX};
 
 on_both_stores!(
     two_workers_with_the_same_message_make_one_request,
@@ -66,19 +66,14 @@ async fn two_staff_closing_at_once_close_it_once(store: Backend) {
     let (desk, _) = store.desk(dir.path(), "").await;
     for round in 0..5 {
         let who = format!("resident{round}@example.test");
-        let r = created(
-            &desk
-                .ingest_email(&email(
-                    &who,
-                    INBOX,
-                    "Streetlight",
-                    &format!("close{round}@example.test"),
-                    "",
-                    &format!("The streetlight at {} Pine St is out", 10 + round),
-                ))
-                .await
-                .unwrap(),
-        );
+        let r = report(
+            &desk,
+            &who,
+            "Streetlight",
+            &format!("close{round}@example.test"),
+            &format!("The streetlight at {} Pine St is out", 10 + round),
+        )
+        .await;
         if round % 2 == 1 {
             desk.act(r, &staff("Ada"), StaffAction::Acknowledge)
                 .await

@@ -87,19 +87,14 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
 async fn status_questions_get_a_status_reply_in_the_request_language(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = store.desk(dir.path(), "").await;
-    let r = created(
-        &desk
-            .ingest_email(&email(
-                "ana@example.test",
-                INBOX,
-                "Basura",
-                "st0@example.test",
-                "",
-                "No pasaron a recoger la basura en la calle Hidalgo 12",
-            ))
-            .await
-            .unwrap(),
-    );
+    let r = report(
+        &desk,
+        "ana@example.test",
+        "Basura",
+        "st0@example.test",
+        "No pasaron a recoger la basura en la calle Hidalgo 12",
+    )
+    .await;
     let o = desk
         .ingest_email(&email(
             "ana@example.test",
