@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use mail::outbound::AutoSubmitted;
-use routing::lifecycle::{CloseReason, Status};
+use routing::lifecycle::CloseReason;
 use routing::policy::{SweepAction, Target};
 use routing::sweep::{due_actions, followup_due, RequestFacts};
+use routing::{DepartmentId, EventKind, Language, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -58,7 +59,7 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
             continue;
         }
         let mut change = Change {
-            expect_status: Some(req.status.clone()),
+            expect_status: Some(req.status),
             expect_updated_at: Some(req.updated_at),
             ..Change::default()
         };
@@ -85,8 +86,8 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
 
 /// Writes one due action into `change`: its event and the note or page it sends.
 fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut Change) {
-    let event = |kind: &str, payload| NewEvent::new(kind, "system", "sweeper", payload);
-    let category = desk.category_name(req.category.as_deref(), "en");
+    let event = |kind, payload| NewEvent::new(kind, "system", Source::Sweeper, payload);
+    let category = desk.category_name(req.category.as_ref(), Language::En);
     match action {
         SweepAction::Remind { which } => {
             let (what, due) = match which {
@@ -94,7 +95,7 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
                 Target::Resolution => ("resolution", req.resolution_due_at),
             };
             change.events.push(event(
-                "overdue_reminder",
+                EventKind::OverdueReminder,
                 json!({ "target": what, "due": due }),
             ));
             if let Some(channel) = department_channel(desk, &req.department) {
@@ -105,9 +106,10 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
             }
         }
         SweepAction::Escalate => {
-            change
-                .events
-                .push(event("escalated", json!({ "department": req.department })));
+            change.events.push(event(
+                EventKind::Escalated,
+                json!({ "department": req.department }),
+            ));
             let channel = desk
                 .city
                 .accountability
@@ -117,12 +119,12 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
             if let Some(channel) = channel {
                 change.outbox.push(note_to(&channel, format!(
                     "⚠️ Escalation: {} ({category}) in {} is overdue — respond by {} / resolve by {}, status {}.",
-                    req.reference, desk.department_name(&req.department, "en"),
+                    req.reference, desk.department_name(&req.department, Language::En),
                     crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
             }
         }
         SweepAction::Repage => {
-            change.events.push(event("repaged", json!({})));
+            change.events.push(event(EventKind::Repaged, json!({})));
             if let Some(job) = desk.work_order_job(&req.department, true) {
                 change.outbox.push(job);
             }
@@ -132,11 +134,10 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
 
 /// The request's row as the sweep decision reads it.
 fn facts(req: &Request) -> Result<RequestFacts> {
-    let status: Status = req.status.parse().map_err(anyhow::Error::msg)?;
     Ok(RequestFacts {
-        priority: serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal),
+        priority: req.priority,
         emergency: req.emergency.is_some(),
-        status,
+        status: req.status,
         created_ms: req.created_at,
         acknowledged_ms: req.acknowledged_at,
         response_due_ms: req.response_due_at,
@@ -153,7 +154,7 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
     let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
     let mut sent = 0;
     for req in desk.store.closed_since(since).await? {
-        if req.source != "email" || req.close_reason.as_deref() != Some("resolved") {
+        if req.source != Source::Email || req.close_reason != Some(CloseReason::Resolved) {
             continue;
         }
         let Some(closed) = req.closed_at else {
@@ -177,14 +178,11 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
 
 /// The "Was it fixed?" email, recorded as asked: applied only if the request did not change meanwhile.
 async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
-    let lang = req.language.as_str();
+    let lang = req.language;
     let vars = [
         ("reference", req.reference.to_string()),
         ("city", desk.city.city.name.clone()),
-        (
-            "category",
-            desk.category_name(req.category.as_deref(), lang),
-        ),
+        ("category", desk.category_name(req.category.as_ref(), lang)),
     ];
     let thread = desk.reply_thread(req).await?;
     let (job, mid) = desk.email_job(
@@ -198,14 +196,14 @@ async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
     );
     Ok(Change {
         events: vec![NewEvent::new(
-            "followup_sent",
+            EventKind::FollowupSent,
             "system",
-            "sweeper",
+            Source::Sweeper,
             json!({ "message_id": mid }),
         )],
         outbox: vec![job],
         thread_ids: vec![(mid, "out".into())],
-        expect_status: Some(req.status.clone()),
+        expect_status: Some(req.status),
         expect_updated_at: Some(req.updated_at),
         ..Change::default()
     })
@@ -241,11 +239,11 @@ async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
     Ok(1)
 }
 
-fn department_channel(desk: &Desk, department: &str) -> Option<String> {
+fn department_channel(desk: &Desk, department: &DepartmentId) -> Option<String> {
     desk.city
         .departments
         .iter()
-        .find(|d| d.id.as_str() == department)
+        .find(|d| &d.id == department)
         .map(|d| d.chat_channel.clone())
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
 use routing::reply::ReplyWords;
+use routing::{Language, Status};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -69,9 +70,6 @@ pub struct Rendered {
     pub subject: String,
     pub body: String,
 }
-
-/// The request statuses `[words.status_names]` names in every language.
-pub const STATUSES: &[&str] = &["open", "acknowledged", "closed", "reopened"];
 
 /// `[words]`: the word lists residents' replies are read with, and the status names they are told.
 #[derive(Debug, Clone, Deserialize)]
@@ -182,13 +180,14 @@ impl Templates {
         &self.reply_words
     }
 
-    /// A request status as a resident reads it in `lang` (falling back to English, then the status itself).
-    pub fn status_word(&self, status: &str, lang: &str) -> String {
-        let named = |lang: &str| self.status_names.get(lang).and_then(|n| n.get(status));
-        named(lang)
-            .or_else(|| named("en"))
-            .cloned()
-            .unwrap_or_else(|| status.to_string())
+    /// A request status as a resident reads it in `lang` (every status is named in every language: checked at
+    /// load).
+    pub fn status_word(&self, status: Status, lang: Language) -> String {
+        self.status_names
+            .get(lang.as_str())
+            .and_then(|names| names.get(status.as_str()))
+            .unwrap_or_else(|| panic!("status name {lang}.{status} checked at load"))
+            .clone()
     }
 
     /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
@@ -220,16 +219,17 @@ fn check_status_names(words: &Words, origin: &str) -> Result<()> {
         if !LANGUAGES.contains(&lang.as_str()) {
             bail!("{origin}: words.status_names.{lang}: unknown language (expected one of {LANGUAGES:?})");
         }
-        if let Some(status) = names.keys().find(|s| !STATUSES.contains(&s.as_str())) {
-            bail!("{origin}: words.status_names.{lang}.{status}: unknown status (expected one of {STATUSES:?})");
+        let known = |name: &str| Status::ALL.iter().any(|s| s.as_str() == name);
+        if let Some(status) = names.keys().find(|name| !known(name)) {
+            bail!("{origin}: words.status_names.{lang}.{status}: unknown status (expected open, acknowledged, closed or reopened)");
         }
     }
     for lang in LANGUAGES {
-        for status in STATUSES {
+        for status in Status::ALL {
             if words
                 .status_names
                 .get(*lang)
-                .and_then(|n| n.get(*status))
+                .and_then(|n| n.get(status.as_str()))
                 .is_none()
             {
                 bail!("{origin}: words.status_names.{lang}.{status}: missing");
@@ -338,14 +338,14 @@ mod tests {
     fn status_words_follow_the_language() {
         let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
         let cases = [
-            ("open", "en", "open"),
-            ("acknowledged", "en", "being worked on"),
-            ("closed", "es", "cerrada"),
-            ("reopened", "es", "reabierta"),
-            ("acknowledged", "es", "en atención"),
-            // Another language reads English; an unknown status reads as itself.
-            ("closed", "fr", "closed"),
-            ("archived", "es", "archived"),
+            (Status::Open, Language::En, "open"),
+            (Status::Acknowledged, Language::En, "being worked on"),
+            (Status::Closed, Language::En, "closed"),
+            (Status::Reopened, Language::En, "reopened"),
+            (Status::Open, Language::Es, "abierta"),
+            (Status::Acknowledged, Language::Es, "en atención"),
+            (Status::Closed, Language::Es, "cerrada"),
+            (Status::Reopened, Language::Es, "reabierta"),
         ];
         for (status, lang, want) in cases {
             assert_eq!(t.status_word(status, lang), want, "{status} {lang}");

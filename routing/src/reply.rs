@@ -2,6 +2,7 @@
 //! comment, or (closed too long ago) a new request linked to the old one. Pure: facts and word lists in, a plan
 //! out; the desk turns the plan into one change.
 
+use crate::events::EventKind;
 use crate::lifecycle::Status;
 
 /// The word lists a reply is read with (the templates file's `[words]`; routing does not know its format).
@@ -78,18 +79,19 @@ pub fn plan_reply(facts: &ReplyFacts, text: &str, words: &ReplyWords) -> ReplyPl
 }
 
 /// Whether a "Was it fixed?" was sent at or after `closed_ms` and not yet answered, from a request's
-/// `(event kind, at)` facts.
-pub fn followup_pending<'a>(
+/// `(EventKind, at)` facts.
+pub fn followup_pending(
     closed_ms: i64,
-    events: impl IntoIterator<Item = (&'a str, i64)> + Clone,
+    events: impl IntoIterator<Item = (EventKind, i64)> + Clone,
 ) -> bool {
-    let since_close = |kinds: &[&str]| {
+    let since_close = |kinds: &[EventKind]| {
         events
             .clone()
             .into_iter()
             .any(|(kind, at)| kinds.contains(&kind) && at >= closed_ms)
     };
-    since_close(&["followup_sent"]) && !since_close(&["followup_confirmed", "followup_not_fixed"])
+    since_close(&[EventKind::FollowupSent])
+        && !since_close(&[EventKind::FollowupConfirmed, EventKind::FollowupNotFixed])
 }
 
 /// A resident's answer to "Was it fixed?" by its first word: `Some(true)` for yes, `Some(false)` for no, `None`

@@ -96,22 +96,34 @@ fn replies_are_planned_from_status_sender_followup_and_text() {
 
 #[test]
 fn a_followup_is_pending_until_answered_after_the_close() {
-    type History = &'static [(&'static str, i64)];
+    type History = &'static [(EventKind, i64)];
     let cases: [(History, bool); 6] = [
         (&[], false),
-        (&[("followup_sent", 100)], true),
+        (&[(EventKind::FollowupSent, 100)], true),
         (
-            &[("followup_sent", 100), ("followup_confirmed", 200)],
+            &[
+                (EventKind::FollowupSent, 100),
+                (EventKind::FollowupConfirmed, 200),
+            ],
             false,
         ),
         (
-            &[("followup_sent", 100), ("followup_not_fixed", 200)],
+            &[
+                (EventKind::FollowupSent, 100),
+                (EventKind::FollowupNotFixed, 200),
+            ],
             false,
         ),
         // Asked before this close (an earlier round): not pending now.
-        (&[("followup_sent", 50)], false),
+        (&[(EventKind::FollowupSent, 50)], false),
         // Answered in an earlier round, asked again since: pending.
-        (&[("followup_confirmed", 60), ("followup_sent", 150)], true),
+        (
+            &[
+                (EventKind::FollowupConfirmed, 60),
+                (EventKind::FollowupSent, 150),
+            ],
+            true,
+        ),
     ];
     for (events, want) in cases {
         assert_eq!(

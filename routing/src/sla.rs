@@ -5,6 +5,7 @@
 //! target, both counted with [`due_at`] from the moment the request was created.
 
 pub use crate::calendar::{Calendar, DAY_MS, HOUR_MS};
+use crate::events::EventKind;
 use crate::types::Priority;
 
 /// Whether SLA clocks of this priority run 24/7 rather than in business hours.
@@ -37,14 +38,14 @@ pub fn shift_due(cal: &Calendar, due_ms: i64, pause_from: i64, pause_to: i64) ->
     cal.add_business_ms(due_ms, cal.business_ms_between(pause_from, pause_to))
 }
 
-/// When the current pause began, if the request is paused now, from its `(event kind, at)` history in order:
+/// When the current pause began, if the request is paused now, from its `(EventKind, at)` history in order:
 /// a pause lasts from `sla_paused` until resumed, closed or reopened.
-pub fn paused_since<'a>(events: impl IntoIterator<Item = (&'a str, i64)>) -> Option<i64> {
+pub fn paused_since(events: impl IntoIterator<Item = (EventKind, i64)>) -> Option<i64> {
     events
         .into_iter()
         .fold(None, |since, (kind, at)| match kind {
-            "sla_paused" => Some(at),
-            "sla_resumed" | "closed" | "reopened" => None,
+            EventKind::SlaPaused => Some(at),
+            EventKind::SlaResumed | EventKind::Closed | EventKind::Reopened => None,
             _ => since,
         })
 }
@@ -141,17 +142,27 @@ mod tests {
 
     #[test]
     fn the_pause_state_follows_the_events() {
-        type History = &'static [(&'static str, i64)];
+        type History = &'static [(EventKind, i64)];
         let cases: [(History, Option<i64>); 7] = [
             (&[], None),
-            (&[("created", 1), ("comment", 2)], None),
-            (&[("sla_paused", 5)], Some(5)),
-            (&[("sla_paused", 5), ("comment", 6)], Some(5)),
-            (&[("sla_paused", 5), ("sla_resumed", 7)], None),
-            (&[("sla_paused", 5), ("closed", 7)], None),
+            (&[(EventKind::Created, 1), (EventKind::Comment, 2)], None),
+            (&[(EventKind::SlaPaused, 5)], Some(5)),
+            (
+                &[(EventKind::SlaPaused, 5), (EventKind::Comment, 6)],
+                Some(5),
+            ),
+            (
+                &[(EventKind::SlaPaused, 5), (EventKind::SlaResumed, 7)],
+                None,
+            ),
+            (&[(EventKind::SlaPaused, 5), (EventKind::Closed, 7)], None),
             // Paused again after a reopen: the latest pause counts.
             (
-                &[("sla_paused", 5), ("reopened", 7), ("sla_paused", 9)],
+                &[
+                    (EventKind::SlaPaused, 5),
+                    (EventKind::Reopened, 7),
+                    (EventKind::SlaPaused, 9),
+                ],
                 Some(9),
             ),
         ];

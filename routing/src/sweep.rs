@@ -1,8 +1,9 @@
-//! What the SLA sweeper owes one request now, from the request's stored facts and its `(event kind, at)`
+//! What the SLA sweeper owes one request now, from the request's stored facts and its `(EventKind, at)`
 //! history: reminders, escalation and re-pages ([`due_actions`]) and the "Was it fixed?" follow-up
 //! ([`followup_due`]). Pure: the desk loads the facts and records what it did as events.
 
 use crate::calendar::Calendar;
+use crate::events::EventKind;
 use crate::lifecycle::{CloseReason, Status};
 use crate::policy::{self, Accountability, SweepAction, SweepFacts};
 use crate::sla::paused_since;
@@ -22,9 +23,9 @@ pub struct RequestFacts {
 
 /// The reminders, escalation and re-page due now. Nothing while the city waits on the resident (a pause),
 /// except for emergencies, which always page.
-pub fn due_actions<'a>(
+pub fn due_actions(
     req: &RequestFacts,
-    events: impl IntoIterator<Item = (&'a str, i64)> + Clone,
+    events: impl IntoIterator<Item = (EventKind, i64)> + Clone,
     now_ms: i64,
     cal: &Calendar,
     accountability: &Accountability,
@@ -37,12 +38,12 @@ pub fn due_actions<'a>(
 
 /// The facts the sweep policy decides on. A reassignment, reopening or acknowledgement starts a new round: a
 /// new acknowledgement (or resolution) is owed and may escalate again.
-pub fn sweep_facts<'a>(
+pub fn sweep_facts(
     req: &RequestFacts,
-    events: impl IntoIterator<Item = (&'a str, i64)> + Clone,
+    events: impl IntoIterator<Item = (EventKind, i64)> + Clone,
     now_ms: i64,
 ) -> SweepFacts {
-    let last = |kinds: &[&str]| {
+    let last = |kinds: &[EventKind]| {
         events
             .clone()
             .into_iter()
@@ -50,8 +51,13 @@ pub fn sweep_facts<'a>(
             .map(|(_, at)| at)
             .max()
     };
-    let round_start = last(&["reassigned", "reopened", "acknowledged"]);
-    let escalated = last(&["escalated"]).is_some_and(|at| round_start.is_none_or(|r| at >= r));
+    let round_start = last(&[
+        EventKind::Reassigned,
+        EventKind::Reopened,
+        EventKind::Acknowledged,
+    ]);
+    let escalated =
+        last(&[EventKind::Escalated]).is_some_and(|at| round_start.is_none_or(|r| at >= r));
     SweepFacts {
         priority: req.priority,
         emergency: req.emergency,
@@ -62,26 +68,26 @@ pub fn sweep_facts<'a>(
             .filter(|_| req.status == Status::Acknowledged),
         response_due_ms: req.response_due_ms,
         resolution_due_ms: req.resolution_due_ms,
-        last_reminder_ms: last(&["overdue_reminder"]),
+        last_reminder_ms: last(&[EventKind::OverdueReminder]),
         escalated,
-        last_repage_ms: last(&["repaged"]),
+        last_repage_ms: last(&[EventKind::Repaged]),
         now_ms,
     }
 }
 
 /// Whether to ask "Was it fixed?" now about a request closed at `closed_ms` for `reason`: not yet asked since
 /// that close, and due by the policy.
-pub fn followup_due<'a>(
+pub fn followup_due(
     closed_ms: i64,
     reason: CloseReason,
-    events: impl IntoIterator<Item = (&'a str, i64)>,
+    events: impl IntoIterator<Item = (EventKind, i64)>,
     now_ms: i64,
     cal: &Calendar,
     accountability: &Accountability,
 ) -> bool {
     let asked = events
         .into_iter()
-        .any(|(kind, at)| kind == "followup_sent" && at >= closed_ms);
+        .any(|(kind, at)| kind == EventKind::FollowupSent && at >= closed_ms);
     policy::followup_due(closed_ms, reason, asked, now_ms, cal, accountability)
 }
 

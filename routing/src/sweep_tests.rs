@@ -17,7 +17,7 @@ fn pothole() -> RequestFacts {
     }
 }
 
-fn at(events: &[(&'static str, &str)]) -> Vec<(&'static str, i64)> {
+fn at(events: &[(EventKind, &str)]) -> Vec<(EventKind, i64)> {
     events.iter().map(|&(k, t)| (k, ms(t))).collect()
 }
 
@@ -40,10 +40,10 @@ fn facts_from_the_history() {
         (
             pothole(),
             at(&[
-                ("overdue_reminder", "2026-06-10 15:00"),
-                ("overdue_reminder", "2026-06-11 15:00"),
-                ("escalated", "2026-06-11 16:00"),
-                ("repaged", "2026-06-08 09:10"),
+                (EventKind::OverdueReminder, "2026-06-10 15:00"),
+                (EventKind::OverdueReminder, "2026-06-11 15:00"),
+                (EventKind::Escalated, "2026-06-11 16:00"),
+                (EventKind::Repaged, "2026-06-08 09:10"),
             ]),
             None,
             true,
@@ -53,8 +53,8 @@ fn facts_from_the_history() {
         (
             acked,
             at(&[
-                ("escalated", "2026-06-09 09:00"),
-                ("acknowledged", "2026-06-09 10:00"),
+                (EventKind::Escalated, "2026-06-09 09:00"),
+                (EventKind::Acknowledged, "2026-06-09 10:00"),
             ]),
             Some(ms("2026-06-09 10:00")),
             false,
@@ -64,9 +64,9 @@ fn facts_from_the_history() {
         (
             reopened,
             at(&[
-                ("escalated", "2026-06-09 09:00"),
-                ("reopened", "2026-06-12 10:00"),
-                ("escalated", "2026-06-15 10:00"),
+                (EventKind::Escalated, "2026-06-09 09:00"),
+                (EventKind::Reopened, "2026-06-12 10:00"),
+                (EventKind::Escalated, "2026-06-15 10:00"),
             ]),
             None,
             true,
@@ -110,15 +110,15 @@ fn what_is_due_now() {
         // Waiting on the resident: the department is not late.
         (
             pothole(),
-            at(&[("sla_paused", "2026-06-09 10:00")]),
+            at(&[(EventKind::SlaPaused, "2026-06-09 10:00")]),
             "2026-06-10 15:00",
             vec![],
         ),
         (
             pothole(),
             at(&[
-                ("sla_paused", "2026-06-09 10:00"),
-                ("sla_resumed", "2026-06-09 11:00"),
+                (EventKind::SlaPaused, "2026-06-09 10:00"),
+                (EventKind::SlaResumed, "2026-06-09 11:00"),
             ]),
             "2026-06-10 15:00",
             vec![remind],
@@ -126,13 +126,13 @@ fn what_is_due_now() {
         // Emergencies page even while paused.
         (
             emergency,
-            at(&[("sla_paused", "2026-06-08 09:05")]),
+            at(&[(EventKind::SlaPaused, "2026-06-08 09:05")]),
             "2026-06-08 09:10",
             vec![Repage],
         ),
         (
             emergency,
-            at(&[("repaged", "2026-06-08 09:10")]),
+            at(&[(EventKind::Repaged, "2026-06-08 09:10")]),
             "2026-06-08 09:15",
             vec![],
         ),
@@ -157,14 +157,14 @@ fn followups_are_asked_once_per_close() {
         (CloseReason::Resolved, at(&[]), "2026-06-11 10:00", true),
         (
             CloseReason::Resolved,
-            at(&[("followup_sent", "2026-06-11 10:00")]),
+            at(&[(EventKind::FollowupSent, "2026-06-11 10:00")]),
             "2026-06-12 10:00",
             false,
         ),
         // Asked after an earlier close: this close is asked again.
         (
             CloseReason::Resolved,
-            at(&[("followup_sent", "2026-06-01 10:00")]),
+            at(&[(EventKind::FollowupSent, "2026-06-01 10:00")]),
             "2026-06-11 10:00",
             true,
         ),

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use routing::RequestRef;
+use routing::{CloseReason, DepartmentId, RequestRef, Source, Status};
 
 use crate::clock::human;
 use crate::desk::{Actor, StaffAction};
@@ -28,12 +28,12 @@ pub enum Cmd {
         note: String,
         /// resolved, duplicate, not_city or unresolvable.
         #[arg(long, default_value = "resolved")]
-        reason: String,
+        reason: CloseReason,
     },
     /// Move a request to another department.
     Reassign {
         reference: RequestRef,
-        department: String,
+        department: DepartmentId,
         #[arg(long)]
         why: Option<String>,
     },
@@ -49,9 +49,9 @@ pub enum Cmd {
         #[arg(long)]
         overdue: bool,
         #[arg(long)]
-        status: Option<String>,
+        status: Option<Status>,
         #[arg(long)]
-        department: Option<String>,
+        department: Option<DepartmentId>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
         #[arg(long)]
@@ -82,7 +82,7 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             println!(
                 "  department: {}   category: {}   priority: {}   language: {}",
                 req.department,
-                req.category.as_deref().unwrap_or("-"),
+                req.category.as_ref().map_or("-", |c| c.as_str()),
                 req.priority,
                 req.language
             );
@@ -121,10 +121,7 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             reference,
             note,
             reason,
-        } => {
-            let reason = reason.parse().map_err(anyhow::Error::msg)?;
-            act(&desk, reference, StaffAction::Close { reason, note }).await?
-        }
+        } => act(&desk, reference, StaffAction::Close { reason, note }).await?,
         Cmd::Reassign {
             reference,
             department,
@@ -151,7 +148,7 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             json,
         } => {
             let reqs = if overdue {
-                let mut l = desk.overdue(department.as_deref()).await?;
+                let mut l = desk.overdue(department.as_ref()).await?;
                 l.truncate(limit.max(0) as usize);
                 l
             } else {
@@ -176,7 +173,7 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
                     r.reference,
                     r.status,
                     r.department,
-                    r.category.as_deref().unwrap_or("-"),
+                    r.category.as_ref().map_or("-", |c| c.as_str()),
                     human(r.created_at),
                     one_line(&r.subject, 50)
                 );
@@ -193,7 +190,7 @@ async fn act(desk: &crate::desk::Desk, reference: RequestRef, action: StaffActio
     let actor = Actor {
         id: format!("cli:{user}"),
         name: user,
-        source: "cli",
+        source: Source::Cli,
         roles: Vec::new(),
         trusted_staff: true,
     };

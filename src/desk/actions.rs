@@ -4,7 +4,7 @@
 
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::{self, Action, CloseReason, Status};
-use routing::RequestRef;
+use routing::{DepartmentId, EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
 use super::compose::ReplyTo;
@@ -18,7 +18,7 @@ pub struct Actor {
     pub id: String,
     pub name: String,
     /// `chat`, `email` or `cli`.
-    pub source: &'static str,
+    pub source: Source,
     /// Chat role ids (empty elsewhere).
     pub roles: Vec<String>,
     /// Whether the channel already proved this actor is city staff for every department (CLI operator,
@@ -35,7 +35,7 @@ pub enum StaffAction {
         note: String,
     },
     Reassign {
-        to: String,
+        to: DepartmentId,
         why: Option<String>,
     },
     Comment {
@@ -71,14 +71,16 @@ impl From<StoreError> for ActionError {
             StoreError::NotFound(r) => ActionError::NotFound(r),
             StoreError::Conflict(r) => ActionError::Conflict(r),
             StoreError::Unexpected(e) => ActionError::Unexpected(e),
-            e @ StoreError::Duplicate(_) => ActionError::Unexpected(e.into()),
+            e @ (StoreError::Duplicate(_) | StoreError::BadRow { .. }) => {
+                ActionError::Unexpected(e.into())
+            }
         }
     }
 }
 
 impl Desk {
     /// Whether `actor` may close, reassign or acknowledge items of `department`.
-    pub fn may_work(&self, actor: &Actor, department: &str) -> bool {
+    pub fn may_work(&self, actor: &Actor, department: &DepartmentId) -> bool {
         if actor.trusted_staff {
             return true;
         }
@@ -93,7 +95,7 @@ impl Desk {
         self.city
             .departments
             .iter()
-            .find(|d| d.id.as_str() == department)
+            .find(|d| &d.id == department)
             .and_then(|d| d.chat_role.as_ref())
             .is_some_and(|role| actor.roles.contains(role))
     }
@@ -141,10 +143,7 @@ impl Desk {
             .request(reference)
             .await?
             .ok_or(ActionError::NotFound(reference))?;
-        let status: Status = req
-            .status
-            .parse()
-            .map_err(|e: String| ActionError::Unexpected(anyhow::anyhow!(e)))?;
+        let status = req.status;
         let needs_role = matches!(
             action,
             StaffAction::Acknowledge
@@ -154,7 +153,7 @@ impl Desk {
         );
         if needs_role && !self.may_work(actor, &req.department) {
             return Err(ActionError::Forbidden(
-                self.department_name(&req.department, "en"),
+                self.department_name(&req.department, Language::En),
             ));
         }
         let machine_action = match &action {
@@ -164,7 +163,7 @@ impl Desk {
                 note: note.clone(),
             },
             StaffAction::Reassign { to, .. } => {
-                if self.city.departments.iter().all(|d| d.id.as_str() != to) {
+                if self.city.departments.iter().all(|d| &d.id != to) {
                     return Err(ActionError::Refused(format!("unknown department `{to}`")));
                 }
                 Action::Reassign { to: to.clone() }
@@ -176,7 +175,7 @@ impl Desk {
             .map_err(|r| ActionError::Refused(format!("{reference}: {r}")))?;
         let now = self.now();
         let mut change = Change {
-            expect_status: Some(req.status.clone()),
+            expect_status: Some(req.status),
             inbound,
             ..Change::default()
         };
@@ -190,9 +189,7 @@ impl Desk {
                 change.outbox.push(self.work_order_update_job());
             }
             StaffAction::Close { reason, note } => {
-                change.status = Some(StatusChange::Closed {
-                    reason: reason.as_str().into(),
-                });
+                change.status = Some(StatusChange::Closed { reason });
                 change.events.push(NewEvent::new(
                     t.event,
                     &actor.id,
@@ -220,7 +217,7 @@ impl Desk {
                 change.outbox.push(self.work_order_update_job());
                 change.outbox.push(self.chat_note_job(&format!(
                     "Reassigned to {} by {}{}",
-                    self.department_name(&to, "en"),
+                    self.department_name(&to, Language::En),
                     actor.name,
                     why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
                 )));
@@ -235,20 +232,20 @@ impl Desk {
                     actor.source,
                     json!({ "text": text, "staff": true, "actor_name": actor.name }),
                 ));
-                if actor.source != "chat" {
+                if actor.source != Source::Chat {
                     change.outbox.push(
                         self.chat_note_job(&format!("{} ({}): {text}", actor.name, actor.source)),
                     );
                 }
             }
             StaffAction::Public { text } => {
-                if req.source != "email" {
+                if req.source != Source::Email {
                     return Err(ActionError::Refused(format!(
                         "{reference} came from chat: there is no resident email to write to"
                     )));
                 }
                 change.events.push(NewEvent::new(
-                    "public_message",
+                    EventKind::PublicMessage,
                     &actor.id,
                     actor.source,
                     json!({ "text": text, "actor_name": actor.name }),
@@ -260,7 +257,7 @@ impl Desk {
                 let thread = self.reply_thread(&req).await?;
                 let (job, mid) = self.email_job(
                     reference,
-                    &req.language,
+                    req.language,
                     "public_message",
                     &vars,
                     &req.requester,
@@ -277,7 +274,7 @@ impl Desk {
                 let events = self.store.events(reference).await?;
                 if super::sla::paused_since(&events).is_none() && status != Status::Closed {
                     change.events.push(NewEvent::new(
-                        "sla_paused",
+                        EventKind::SlaPaused,
                         &actor.id,
                         actor.source,
                         json!({ "reason": "waiting on the resident" }),
@@ -310,18 +307,15 @@ impl Desk {
         note: &str,
         thread: &ReplyTo,
     ) -> Option<(crate::store::NewOutbox, String)> {
-        if req.source != "email" {
+        if req.source != Source::Email {
             return None;
         }
-        let lang = req.language.as_str();
+        let lang = req.language;
         let outcome = outcome_text(reason, lang);
         let vars = [
             ("reference", req.reference.to_string()),
             ("city", self.city.city.name.clone()),
-            (
-                "category",
-                self.category_name(req.category.as_deref(), lang),
-            ),
+            ("category", self.category_name(req.category.as_ref(), lang)),
             ("outcome", outcome.to_string()),
             ("note", note.trim().to_string()),
             (
@@ -356,8 +350,8 @@ impl Desk {
 }
 
 /// The close outcome in the resident's language.
-pub fn outcome_text(reason: CloseReason, lang: &str) -> &'static str {
-    match (reason, lang == "es") {
+pub fn outcome_text(reason: CloseReason, lang: Language) -> &'static str {
+    match (reason, lang == Language::Es) {
         (CloseReason::Resolved, false) => "resolved: the work has been done",
         (CloseReason::Resolved, true) => "resuelta: el trabajo se realizó",
         (CloseReason::Duplicate, false) => {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use bots::chat::{ButtonAction, ChatEvent, ChatHandler, ChatReply, Command, Member};
 use routing::lifecycle::{staff_intent, CloseReason, StaffIntent};
-use routing::RequestRef;
+use routing::{DepartmentId, EventKind, Language, RequestRef, Source, Status};
 use serde_json::json;
 use tracing::warn;
 
@@ -21,7 +21,7 @@ fn actor(m: &Member) -> Actor {
     Actor {
         id: format!("chat:{}", m.id),
         name: m.name.clone(),
-        source: "chat",
+        source: Source::Chat,
         roles: m.roles.clone(),
         trusted_staff: false,
     }
@@ -151,7 +151,7 @@ impl ChatDesk {
                                 r,
                                 &actor(&member),
                                 StaffAction::Reassign {
-                                    to: department,
+                                    to: DepartmentId::new(department),
                                     why: reason,
                                 },
                             )
@@ -159,7 +159,7 @@ impl ChatDesk {
                         Ok(reply(format!(
                             "{} moved to {} by {}.",
                             req.reference,
-                            desk.department_name(&req.department, "en"),
+                            desk.department_name(&req.department, Language::En),
                             member.name
                         )))
                     }
@@ -200,7 +200,8 @@ impl ChatDesk {
                         Ok(private(format!("Sent to the requester of {r} by email.")))
                     }
                     Command::Overdue { department } => {
-                        let list = desk.overdue(department.as_deref()).await?;
+                        let department = department.map(DepartmentId::new);
+                        let list = desk.overdue(department.as_ref()).await?;
                         if list.is_empty() {
                             return Ok(private("Nothing is overdue."));
                         }
@@ -248,7 +249,7 @@ impl ChatDesk {
                             r,
                             &a,
                             StaffAction::Reassign {
-                                to: department,
+                                to: DepartmentId::new(department),
                                 why: None,
                             },
                         )
@@ -259,7 +260,7 @@ impl ChatDesk {
                     "{} is now {} ({}).",
                     req.reference,
                     req.status,
-                    desk.department_name(&req.department, "en")
+                    desk.department_name(&req.department, Language::En)
                 )))
             }
         }
@@ -306,7 +307,7 @@ impl ChatDesk {
                 .request(r)
                 .await?
                 .ok_or(ActionError::NotFound(r))?;
-            if req.status != "closed" {
+            if req.status != Status::Closed {
                 let req = desk
                     .act(
                         r,
@@ -344,7 +345,7 @@ impl ChatDesk {
     ) -> Result<ChatReply, ActionError> {
         let desk = &self.0;
         let now = desk.now();
-        if let Some(seen) = desk.store.inbound_seen("chat", message_id).await? {
+        if let Some(seen) = desk.store.inbound_seen(Source::Chat, message_id).await? {
             return Ok(match seen.reference {
                 Some(r) => private(format!("Already filed as {r}.")),
                 None => ChatReply::Nothing,
@@ -362,7 +363,7 @@ impl ChatDesk {
             &decision,
             now,
             Filing {
-                source: "chat",
+                source: Source::Chat,
                 requester: format!("chat:{}", member.id),
                 requester_name: Some(member.name.clone()),
                 subject: title.clone(),
@@ -375,7 +376,7 @@ impl ChatDesk {
             .create_request(&new, now, |_| {
                 let mut change = Change {
                     inbound: Some(InboundRecord {
-                        source: "chat".into(),
+                        source: Source::Chat,
                         external_id: message_id.to_string(),
                         sender: Some(format!("chat:{}", member.id)),
                         subject: Some(title.clone()),
@@ -386,9 +387,9 @@ impl ChatDesk {
                     ..Change::default()
                 };
                 change.events.push(NewEvent::new(
-                    "created",
+                    EventKind::Created,
                     &format!("chat:{}", member.id),
-                    "chat",
+                    Source::Chat,
                     json!({ "decision": decision, "actor_name": member.name }),
                 ));
                 if let Some(job) = desk.work_order_job(&new.department, emergency) {
@@ -404,8 +405,8 @@ impl ChatDesk {
         };
         let mut text = format!(
             "Filed as **{r}** → {} ({}), priority {}, due {}.",
-            desk.department_name(&new.department, "en"),
-            desk.category_name(new.category.as_deref(), "en"),
+            desk.department_name(&new.department, Language::En),
+            desk.category_name(new.category.as_ref(), Language::En),
             new.priority,
             human(new.resolution_due_at)
         );
@@ -433,8 +434,8 @@ impl ChatDesk {
             "{} · {} · {} · {}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
             req.reference,
             req.status,
-            desk.department_name(&req.department, "en"),
-            desk.category_name(req.category.as_deref(), "en"),
+            desk.department_name(&req.department, Language::En),
+            desk.category_name(req.category.as_ref(), Language::En),
             req.location_text.as_deref().unwrap_or("-"),
             human(req.created_at),
             human(req.response_due_at),
@@ -445,7 +446,7 @@ impl ChatDesk {
 }
 
 fn resident_notice(req: &Request) -> &'static str {
-    if req.source == "email" {
+    if req.source == Source::Email {
         "The resident is being emailed."
     } else {
         "The requester was a staff member; no email is sent."
@@ -454,7 +455,10 @@ fn resident_notice(req: &Request) -> &'static str {
 
 impl Desk {
     /// Active requests past their resolution (or, unacknowledged, their response) target, oldest first.
-    pub async fn overdue(&self, department: Option<&str>) -> Result<Vec<Request>, StoreError> {
+    pub async fn overdue(
+        &self,
+        department: Option<&DepartmentId>,
+    ) -> Result<Vec<Request>, StoreError> {
         self.store.overdue_requests(self.now(), department).await
     }
 }

@@ -6,6 +6,7 @@
 use mail::inbound::Inbound;
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::CloseReason;
+use routing::{DepartmentId, EventKind, Language, Source};
 use serde_json::json;
 
 use super::actions::{Actor, StaffAction};
@@ -43,7 +44,7 @@ pub fn parse_command(text: &str) -> Option<StaffAction> {
         },
         "ack" | "acknowledge" => Some(StaffAction::Acknowledge),
         "reassign" | "reasignar" => Some(StaffAction::Reassign {
-            to: rest.split_whitespace().next()?.to_lowercase(),
+            to: DepartmentId::new(rest.split_whitespace().next()?.to_lowercase()),
             why: None,
         }),
         _ => None,
@@ -95,7 +96,7 @@ impl Desk {
             let actor = Actor {
                 id: sender.to_string(),
                 name: sender.to_string(),
-                source: "email",
+                source: Source::Email,
                 roles: Vec::new(),
                 trusted_staff: true,
             };
@@ -149,7 +150,7 @@ impl Desk {
         };
         let (job, mid) = self.email_job(
             req.reference,
-            "en",
+            Language::En,
             "staff_refused",
             &vars,
             sender,
@@ -160,15 +161,15 @@ impl Desk {
             inbound: Some(inbound.clone()),
             events: vec![
                 NewEvent::new(
-                    "comment",
+                    EventKind::Comment,
                     sender,
-                    "email",
+                    Source::Email,
                     json!({ "text": text, "staff": true, "verified": false }),
                 ),
                 NewEvent::new(
-                    "staff_command_refused",
+                    EventKind::StaffCommandRefused,
                     sender,
-                    "email",
+                    Source::Email,
                     json!({ "reason": reason }),
                 ),
             ],

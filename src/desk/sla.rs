@@ -2,14 +2,14 @@
 //! the resident's answer restarts it and pushes the due times back by the business time that passed. The
 //! pause state and the new due times are decided in `routing::sla`; this records them.
 
-use routing::Calendar;
+use routing::{Calendar, EventKind, Source};
 use serde_json::json;
 
 use crate::store::{Change, Event, NewEvent, Request};
 
 /// A request's events as the `(kind, at)` facts routing decides on.
-pub fn event_facts(events: &[Event]) -> impl Iterator<Item = (&str, i64)> + Clone {
-    events.iter().map(|e| (e.kind.as_str(), e.at))
+pub fn event_facts(events: &[Event]) -> impl Iterator<Item = (EventKind, i64)> + Clone + '_ {
+    events.iter().map(|e| (e.kind, e.at))
 }
 
 /// When the current pause began, if the request is paused now.
@@ -28,13 +28,13 @@ pub(crate) fn resume(
     let Some(from) = paused_since(events) else {
         return;
     };
-    let priority = serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal);
+    let priority = req.priority;
     let due = (req.response_due_at, req.resolution_due_at);
     let due = routing::sla::resumed_due(cal, priority, due, from, now);
     change.events.push(NewEvent::new(
-        "sla_resumed",
+        EventKind::SlaResumed,
         &req.requester,
-        "email",
+        Source::Email,
         json!({ "paused_ms": now - from, "response_due": due.0, "resolution_due": due.1 }),
     ));
     change.due = Some(due);

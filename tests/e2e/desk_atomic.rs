@@ -7,7 +7,7 @@ use crate::support;
 use crate::store_contract::new_request;
 use connect311::desk::{Desk, IngestOutcome};
 use connect311::store::{Change, Creation, NewEvent, RelatedChange, RequestFilter, StoreError};
-use routing::RequestRef;
+use routing::{CloseReason, EventKind, RequestRef, Source};
 use serde_json::json;
 use sqlx::Connection;
 use support::{email, report, INBOX};
@@ -72,7 +72,7 @@ async fn written(desk: &Desk, original: RequestRef) -> (usize, Vec<serde_json::V
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "duplicate_linked")
+        .filter(|e| e.kind == EventKind::DuplicateLinked)
         .map(|e| e.payload)
         .collect();
     let updates = desk
@@ -123,7 +123,7 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
         );
         assert_eq!(
             desk.store
-                .inbound_seen("email", "d1@example.test")
+                .inbound_seen(Source::Email, "d1@example.test")
                 .await
                 .unwrap(),
             None,
@@ -144,8 +144,8 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
         };
         let req = desk.store.request(dup).await.unwrap().unwrap();
         assert_eq!(
-            (req.close_reason.as_deref(), req.linked_to),
-            (Some("duplicate"), Some(original)),
+            (req.close_reason, req.linked_to),
+            (Some(CloseReason::Duplicate), Some(original)),
             "{d}"
         );
         let (count, links, updates) = written(&desk, original).await;
@@ -159,9 +159,14 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
     }
 }
 
-fn event(kind: &str) -> Change {
+fn event(kind: EventKind) -> Change {
     Change {
-        events: vec![NewEvent::new(kind, "a@example.test", "email", json!({}))],
+        events: vec![NewEvent::new(
+            kind,
+            "a@example.test",
+            Source::Email,
+            json!({}),
+        )],
         ..Change::default()
     }
 }
@@ -172,17 +177,19 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
         let original = store
-            .create_request(&new_request("a@example.test"), 1_000, |_| event("created"))
+            .create_request(&new_request("a@example.test"), 1_000, |_| {
+                event(EventKind::Created)
+            })
             .await
             .unwrap();
         let missing = RequestRef::new(original.number() + 100).unwrap();
         let related = |reference| RelatedChange {
             reference,
-            change: event("duplicate_linked"),
+            change: event(EventKind::DuplicateLinked),
         };
         let err = store
             .create_request_with(&new_request("a@example.test"), 1_100, |_| Creation {
-                change: event("created"),
+                change: event(EventKind::Created),
                 related: vec![related(original), related(missing)],
             })
             .await
@@ -202,13 +209,13 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
             .collect();
         assert_eq!(
             kinds,
-            ["created"],
+            [EventKind::Created],
             "{d}: the original's part rolled back too"
         );
 
         let created = store
             .create_request_with(&new_request("a@example.test"), 1_200, |_| Creation {
-                change: event("created"),
+                change: event(EventKind::Created),
                 related: vec![related(original)],
             })
             .await
@@ -220,7 +227,11 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
             .into_iter()
             .map(|e| e.kind)
             .collect();
-        assert_eq!(kinds, ["created", "duplicate_linked"], "{d}");
+        assert_eq!(
+            kinds,
+            [EventKind::Created, EventKind::DuplicateLinked],
+            "{d}"
+        );
         assert_eq!(
             store.request(original).await.unwrap().unwrap().updated_at,
             1_200,

@@ -3,6 +3,7 @@
 //! Needs scripts/mailserver.sh (scripts/test.sh runs it); a missing server fails the test loudly.
 
 use crate::support;
+use routing::{EventKind, Language};
 
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ async fn wait_for_request(
     }
 }
 
-async fn wait_for_event(desk: &Desk, r: RequestRef, kind: &str) -> connect311::store::Event {
+async fn wait_for_event(desk: &Desk, r: RequestRef, kind: EventKind) -> connect311::store::Event {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         if let Some(e) = desk
@@ -99,6 +100,25 @@ async fn wait_for_event(desk: &Desk, r: RequestRef, kind: &str) -> connect311::s
         assert!(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for a {kind} event on {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until a message in `user`'s `folder` mentions `needle` (its Message-ID, or one it answers).
+async fn wait_for_mail_mentioning(user: &str, folder: &str, needle: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mails = testkit::imap_fetch_all(user, folder).await;
+        if mails
+            .iter()
+            .any(|m| String::from_utf8_lossy(m).contains(needle))
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for mail mentioning {needle} in {user}'s {folder}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -159,7 +179,7 @@ async fn a_resident_report_is_acknowledged_and_a_reply_threads() {
     .await;
 
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    assert_eq!(req.department, "streets");
+    assert_eq!(req.department.as_str(), "streets");
     let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
     assert_eq!(ack.in_reply_to, vec![mid.clone()]);
     assert!(
@@ -201,7 +221,7 @@ async fn a_resident_report_is_acknowledged_and_a_reply_threads() {
         &body,
     );
     send(&resident, &reply_to, &reply).await;
-    let ev = wait_for_event(&svc.desk, req.reference, "comment").await;
+    let ev = wait_for_event(&svc.desk, req.reference, EventKind::Comment).await;
     assert_eq!(
         ev.payload["text"], "Now there are two of them.",
         "quoted history stripped"
@@ -239,7 +259,7 @@ async fn spanish_mail_gets_a_spanish_acknowledgement_and_a_stranger_cannot_hijac
     )
     .await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    assert_eq!(req.language, "es");
+    assert_eq!(req.language, Language::Es);
     let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
     assert!(ack.text.contains("Gracias por comunicarse"), "{}", ack.text);
 
@@ -305,20 +325,33 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Give a loop every chance to happen, then count: our acknowledgement (Auto-Submitted) got no vacation
-    // reply, the vacation reply got no answer from us.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A marker through the same paths: a second report, handled by the service and acknowledged to the
+    // resident. Whatever loop there was would have gone ahead of it: a vacation reply to our acknowledgement
+    // (sent at its delivery, long before) and our answer to the vacation reply (queued before this one's).
+    let marker = format!("{}@example.test", testkit::unique_local("marker"));
+    let report = email(
+        &resident,
+        &city.inbox,
+        "Streetlight",
+        &marker,
+        "",
+        "The streetlight at 80 Pine St is out",
+    );
+    send(&resident, &city.inbox, &report).await;
+    wait_for_mail_mentioning(&city.inbox, "Processed", &marker).await;
+    wait_for_mail_mentioning(&resident, "INBOX", &marker).await;
+    // Now count: our acknowledgements (Auto-Submitted) got no vacation reply, the vacation reply no answer.
     assert_eq!(
         testkit::imap_fetch_all(&resident, "INBOX").await.len(),
-        2,
-        "the acknowledgement and the human message, nothing else"
+        3,
+        "the two acknowledgements and the human message, nothing else"
     );
     assert_eq!(
         testkit::imap_fetch_all(&city.inbox, "Processed")
             .await
             .len(),
-        2,
-        "the report and one vacation reply"
+        3,
+        "the two reports and one vacation reply"
     );
     assert_eq!(svc.desk.store.count_inbound("automated").await.unwrap(), 1);
     assert_eq!(
@@ -328,8 +361,8 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
             .await
             .unwrap()
             .len(),
-        1,
-        "the vacation reply is not a request"
+        2,
+        "the two reports; the vacation reply is not a request"
     );
     svc.shutdown().await;
 }
@@ -358,7 +391,7 @@ async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_polite
         ),
         "{texts:?}"
     );
-    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+    wait_for_event(&svc.desk, req.reference, EventKind::AttachmentsRefused).await;
 
     // A delivery-status report about our acknowledgement comes back to the inbox.
     let ack_id = mails
@@ -378,7 +411,7 @@ async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_polite
         id = testkit::unique_local("dsn")
     );
     send("", &city.inbox, dsn.as_bytes()).await;
-    let ev = wait_for_event(&svc.desk, req.reference, "bounce").await;
+    let ev = wait_for_event(&svc.desk, req.reference, EventKind::Bounce).await;
     assert_eq!(ev.payload["permanent"], true);
     assert_eq!(ev.payload["status"], "5.2.2");
     svc.shutdown().await;
@@ -421,7 +454,8 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     // Crash BEFORE commit: a worker whose database is gone can commit nothing, so it must move nothing.
     let broken = city.start("").await;
     broken.desk.store.close().await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Entering IDLE follows a whole pass: both messages were offered to the broken desk and refused by now.
+    support::observe::idled(&broken.monitor, 1).await;
     assert_eq!(
         testkit::imap_fetch_all(&city.inbox, "INBOX").await.len(),
         2,
@@ -429,13 +463,29 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     );
     broken.shutdown().await;
 
-    // Restart: both handled exactly once.
+    restart_and_handle_each_once(&city, &resident).await;
+}
+
+/// Restarts on the two messages in the inbox: both handled exactly once (one request, one acknowledgement each).
+async fn restart_and_handle_each_once(city: &City, resident: &str) {
     let svc = city.start("").await;
-    let reqs = wait_for_request(&svc.desk, &resident, 2).await;
+    let reqs = wait_for_request(&svc.desk, resident, 2).await;
     testkit::wait_for_messages(&city.inbox, "Processed", 2, WAIT).await;
-    testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    testkit::wait_for_messages(resident, "INBOX", 2, WAIT).await;
     assert_eq!(reqs.len(), 2);
+    // A marker behind them on the same path: once its acknowledgement arrived, a second one for either of the
+    // first two would have too.
+    let marker = format!("{}@example.test", testkit::unique_local("marker"));
+    let raw3 = email(
+        resident,
+        &city.inbox,
+        "Graffiti",
+        &marker,
+        "",
+        "Graffiti on the wall at 12 Oak Ave",
+    );
+    send(resident, &city.inbox, &raw3).await;
+    wait_for_mail_mentioning(resident, "INBOX", &marker).await;
     assert_eq!(
         svc.desk
             .store
@@ -443,14 +493,15 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
             .await
             .unwrap()
             .len(),
-        2,
-        "no duplicate request"
+        3,
+        "no duplicate request (the two and the marker)"
     );
     assert_eq!(
-        testkit::imap_fetch_all(&resident, "INBOX").await.len(),
-        2,
+        testkit::imap_fetch_all(resident, "INBOX").await.len(),
+        3,
         "one acknowledgement each"
     );
+    testkit::wait_for_messages(&city.inbox, "Processed", 3, WAIT).await;
     assert!(testkit::imap_fetch_all(&city.inbox, "INBOX")
         .await
         .is_empty());
@@ -552,7 +603,7 @@ async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
     );
     send(&resident, &city.inbox, raw.as_bytes()).await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+    wait_for_event(&svc.desk, req.reference, EventKind::AttachmentsRefused).await;
     testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
     let grown = database_bytes(&city.db_url).saturating_sub(before);
     eprintln!(

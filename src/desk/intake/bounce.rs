@@ -2,7 +2,7 @@
 //! bounced, and automated mail (auto-replies, lists, our own) logged where it belongs.
 
 use mail::bounce::Bounce;
-use routing::RequestRef;
+use routing::{EventKind, RequestRef};
 use serde_json::json;
 
 use super::{IngestOutcome, Mail, SOURCE};
@@ -22,7 +22,7 @@ pub(super) async fn record_bounce(
         Some(r) => {
             let change = Change {
                 events: vec![NewEvent::new(
-                    "bounce",
+                    EventKind::Bounce,
                     "mailer-daemon",
                     SOURCE,
                     json!({ "permanent": dsn.permanent, "status": dsn.status, "recipient": dsn.recipient,
@@ -57,7 +57,7 @@ pub(super) async fn record_automated(
         Some(r) => {
             let change = Change {
                 events: vec![NewEvent::new(
-                    "automated_mail",
+                    EventKind::AutomatedMail,
                     sender,
                     SOURCE,
                     json!({ "reason": reason, "subject": mail.inb.subject }),

@@ -3,15 +3,15 @@
 //! request, so that a failure leaves neither and the redelivered mail decides again.
 
 use mail::outbound::AutoSubmitted;
-use routing::{Decision, RequestRef};
+use routing::{CloseReason, Decision, EventKind, RequestRef, Status};
 use serde_json::json;
 
 use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::{Desk, Filing};
 use crate::store::{
-    status, Change, Creation, InboundRecord, NewEvent, NewRequest, RelatedChange, Request,
-    StatusChange, StoreError,
+    Change, Creation, InboundRecord, NewEvent, NewRequest, RelatedChange, Request, StatusChange,
+    StoreError,
 };
 
 /// Why a mail starts a new request.
@@ -119,7 +119,7 @@ impl NewFromMail<'_> {
             Origin::TooLateReply(r) => (Some(r), None),
         };
         change.events.push(NewEvent::new(
-            "created",
+            EventKind::Created,
             self.sender,
             SOURCE,
             json!({ "decision": self.decision, "linked_to": linked_to.map(|r| r.to_string()),
@@ -129,10 +129,10 @@ impl NewFromMail<'_> {
         let desk = self.mail.desk;
         if let Some((orig, why)) = &self.duplicate {
             change.status = Some(StatusChange::Closed {
-                reason: "duplicate".into(),
+                reason: CloseReason::Duplicate,
             });
             change.events.push(NewEvent::new(
-                "closed",
+                EventKind::Closed,
                 "system",
                 SOURCE,
                 json!({ "reason": "duplicate", "duplicate_of": orig.to_string(), "note": format!("Already reported as {orig} ({why})") }),
@@ -144,7 +144,7 @@ impl NewFromMail<'_> {
         }
         if self.rate_limited {
             change.events.push(NewEvent::new(
-                "reply_suppressed",
+                EventKind::ReplySuppressed,
                 "system",
                 SOURCE,
                 json!({ "reason": "per-sender rate limit" }),
@@ -159,7 +159,7 @@ impl NewFromMail<'_> {
     fn replies(&self, reference: RequestRef, change: &mut Change) {
         let desk = self.mail.desk;
         let inb = self.mail.inb;
-        let lang = self.decision.language.to_string();
+        let lang = self.decision.language;
         let reply_to = ReplyTo {
             message_id: inb.message_id.clone(),
             references: inb.references.clone(),
@@ -167,7 +167,7 @@ impl NewFromMail<'_> {
         let mut reply = |kind: &str, vars: &[(&str, String)]| {
             let (job, mid) = desk.email_job(
                 reference,
-                &lang,
+                lang,
                 kind,
                 vars,
                 self.sender,
@@ -201,7 +201,7 @@ impl NewFromMail<'_> {
         ];
         reply("oversize", &vars);
         change.events.push(NewEvent::new(
-            "attachments_refused",
+            EventKind::AttachmentsRefused,
             "system",
             SOURCE,
             json!({ "files": inb.oversize }),
@@ -215,7 +215,7 @@ impl NewFromMail<'_> {
             reference: *orig,
             change: Change {
                 events: vec![NewEvent::new(
-                    "duplicate_linked",
+                    EventKind::DuplicateLinked,
                     self.sender,
                     SOURCE,
                     json!({ "reference": reference.to_string(), "why": why }),
@@ -233,7 +233,7 @@ async fn find_duplicate(
     new: &NewRequest,
     now: i64,
 ) -> Result<Option<(RequestRef, String)>, StoreError> {
-    let Some(category) = new.category.as_deref() else {
+    let Some(category) = new.category.as_ref() else {
         return Ok(None);
     };
     if new.location_norm.is_none() && new.lat.is_none() {
@@ -244,10 +244,10 @@ async fn find_duplicate(
         .active_requests()
         .await?
         .into_iter()
-        .filter(|r| r.category.as_deref() == Some(category))
+        .filter(|r| r.category.as_ref() == Some(category))
         .map(|r| routing::duplicates::Candidate {
             reference: r.reference,
-            category: r.category.as_deref().map(Into::into),
+            category: r.category,
             location_norm: r.location_norm,
             lat: r.lat,
             lon: r.lon,
@@ -259,7 +259,7 @@ async fn find_duplicate(
     }
     let me = routing::duplicates::Candidate {
         reference: RequestRef::new(u64::MAX >> 1).expect("non-zero"),
-        category: Some(category.into()),
+        category: Some(category.clone()),
         location_norm: new.location_norm.clone(),
         lat: new.lat,
         lon: new.lon,
@@ -278,18 +278,18 @@ async fn find_duplicate(
 fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
     Request {
         reference,
-        status: status::OPEN.into(),
+        status: Status::Open,
         close_reason: None,
         department: new.department.clone(),
         category: new.category.clone(),
-        language: new.language.clone(),
-        priority: new.priority.clone(),
+        language: new.language,
+        priority: new.priority,
         emergency: new.emergency.clone(),
         location_text: new.location_text.clone(),
         location_norm: new.location_norm.clone(),
         lat: new.lat,
         lon: new.lon,
-        source: new.source.clone(),
+        source: new.source,
         requester: new.requester.clone(),
         requester_name: new.requester_name.clone(),
         subject: new.subject.clone(),

@@ -9,7 +9,7 @@ mod reply;
 mod threading;
 
 use mail::inbound::{Inbound, ParseError};
-use routing::RequestRef;
+use routing::{RequestRef, Source};
 use tracing::{info, instrument, warn};
 
 use super::Desk;
@@ -59,7 +59,7 @@ impl IngestOutcome {
     }
 }
 
-const SOURCE: &str = "email";
+const SOURCE: Source = Source::Email;
 
 impl Desk {
     /// Processes one raw email. Returns only after everything it decided is committed; an `Err` means nothing
@@ -232,7 +232,7 @@ fn inbound_record(
     raw: &[u8],
 ) -> InboundRecord {
     InboundRecord {
-        source: SOURCE.into(),
+        source: SOURCE,
         external_id,
         sender,
         subject,

@@ -3,8 +3,8 @@
 //! reopen), executed into one change.
 
 use mail::outbound::AutoSubmitted;
-use routing::lifecycle::Status;
 use routing::reply::{plan_reply, ReplyFacts, ReplyPlan, Sender};
+use routing::EventKind;
 use serde_json::json;
 
 use super::create::{self, Origin};
@@ -57,7 +57,7 @@ pub(super) async fn answer(
         rate_limited: over_rate_limit(desk, sender, now).await?,
         events: desk.store.events(req.reference).await?,
     };
-    let plan = reply.plan()?;
+    let plan = reply.plan();
     if plan == ReplyPlan::TooLateNewRequest {
         // Too late to reopen: a fresh request, linked to the old one.
         let origin = Origin::TooLateReply(req.reference);
@@ -67,7 +67,7 @@ pub(super) async fn answer(
         inbound: Some(inbound),
         attachments: attachments_of(mail.inb),
         // Decided on this status: if staff changed it meanwhile, the message is retried and decided again.
-        expect_status: Some(req.status.clone()),
+        expect_status: Some(req.status),
         ..Change::default()
     };
     if let Some(id) = &mail.inb.message_id {
@@ -76,7 +76,7 @@ pub(super) async fn answer(
     let action = reply.execute(plan, &mut change);
     if reply.rate_limited && action != "comment" {
         change.events.push(NewEvent::new(
-            "reply_suppressed",
+            EventKind::ReplySuppressed,
             "system",
             SOURCE,
             json!({ "reason": "per-sender rate limit" }),
@@ -89,15 +89,11 @@ pub(super) async fn answer(
 impl Reply<'_> {
     /// What the reply amounts to. Only the requester may reopen or answer the follow-up: anyone else's mail
     /// (staff included, verified or not) is a comment, and staff transitions come only from verified commands.
-    fn plan(&self) -> Result<ReplyPlan, StoreError> {
+    fn plan(&self) -> ReplyPlan {
         let req = self.req;
-        let status: Status = req
-            .status
-            .parse()
-            .map_err(|e| anyhow::anyhow!("request {}: {e}", req.reference))?;
         let events = sla::event_facts(&self.events);
         let facts = ReplyFacts {
-            status,
+            status: req.status,
             closed_ms: req.closed_at.unwrap_or(req.updated_at),
             reopen_window_ms: i64::from(self.mail.desk.city.accountability.reopen_window_days)
                 * 86_400_000,
@@ -109,30 +105,26 @@ impl Reply<'_> {
             },
             now_ms: self.mail.now,
         };
-        Ok(plan_reply(
-            &facts,
-            &self.text,
-            self.mail.desk.templates.reply_words(),
-        ))
+        plan_reply(&facts, &self.text, self.mail.desk.templates.reply_words())
     }
 
     /// Writes the plan into `change`; returns the action's name.
     fn execute(&self, plan: ReplyPlan, change: &mut Change) -> &'static str {
         let (sender, text) = (self.sender, &self.text);
-        let event = |kind: &str, payload| NewEvent::new(kind, sender, SOURCE, payload);
+        let event = |kind, payload| NewEvent::new(kind, sender, SOURCE, payload);
         match plan {
             ReplyPlan::FollowUpAnswer { fixed: true } => {
                 change
                     .events
-                    .push(event("followup_confirmed", json!({ "text": text })));
+                    .push(event(EventKind::FollowupConfirmed, json!({ "text": text })));
                 "followup_confirmed"
             }
             ReplyPlan::FollowUpAnswer { fixed: false } => {
                 change
                     .events
-                    .push(event("followup_not_fixed", json!({ "text": text })));
+                    .push(event(EventKind::FollowupNotFixed, json!({ "text": text })));
                 change.events.push(event(
-                    "reopened",
+                    EventKind::Reopened,
                     json!({ "text": text, "via": "followup" }),
                 ));
                 let note =
@@ -142,7 +134,7 @@ impl Reply<'_> {
             }
             ReplyPlan::Reopen => {
                 change.events.push(event(
-                    "reopened",
+                    EventKind::Reopened,
                     json!({ "text": text, "matched_by": self.how.as_str() }),
                 ));
                 self.reopen(change, &format!("Reopened by the requester: {text}"));
@@ -150,7 +142,7 @@ impl Reply<'_> {
             }
             ReplyPlan::StatusQuestion => {
                 change.events.push(event(
-                    "status_requested",
+                    EventKind::StatusRequested,
                     json!({ "matched_by": self.how.as_str() }),
                 ));
                 if !self.rate_limited {
@@ -175,7 +167,7 @@ impl Reply<'_> {
         };
         let (job, mid) = self.mail.desk.email_job(
             req.reference,
-            &req.language,
+            req.language,
             kind,
             vars,
             self.sender,
@@ -214,7 +206,7 @@ impl Reply<'_> {
         let mut vars = desk.request_vars(req);
         vars.push((
             "status",
-            desk.templates.status_word(&req.status, &req.language),
+            desk.templates.status_word(req.status, req.language),
         ));
         vars.push(("updated", crate::clock::human(req.updated_at)));
         vars.push(("last_note", last_note));
@@ -228,7 +220,7 @@ impl Reply<'_> {
         // Anyone can type a staff address into From:; say whether the receiving server vouched for it.
         let verified = internal && desk.staff_sender_verified(inb, sender);
         change.events.push(NewEvent::new(
-            "comment",
+            EventKind::Comment,
             sender,
             SOURCE,
             json!({ "text": self.text, "matched_by": self.how.as_str(), "staff": internal, "verified": verified,
