@@ -6,7 +6,9 @@ use crate::support;
 
 use crate::store_contract::new_request;
 use connect311::desk::{Desk, IngestOutcome};
-use connect311::store::{Change, Creation, NewEvent, RelatedChange, RequestFilter, StoreError};
+use connect311::store::{
+    Change, Creation, NewEvent, RelatedChange, RequestFilter, Store, StoreError,
+};
 use routing::{CloseReason, EventKind, RequestRef, Source};
 use serde_json::json;
 use sqlx::Connection;
@@ -171,6 +173,11 @@ fn event(kind: EventKind) -> Change {
     }
 }
 
+async fn kinds_of(store: &Store, reference: RequestRef) -> Vec<EventKind> {
+    let events = store.events(reference).await.unwrap();
+    events.into_iter().map(|e| e.kind).collect()
+}
+
 #[tokio::test]
 async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,13 +207,7 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
             .await
             .unwrap();
         assert_eq!(all.len(), 1, "{d}: the new request rolled back");
-        let kinds: Vec<_> = store
-            .events(original)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
+        let kinds = kinds_of(&store, original).await;
         assert_eq!(
             kinds,
             [EventKind::Created],
@@ -220,13 +221,7 @@ async fn a_creation_that_cannot_write_its_change_to_another_request_writes_nothi
             })
             .await
             .unwrap();
-        let kinds: Vec<_> = store
-            .events(original)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
+        let kinds = kinds_of(&store, original).await;
         assert_eq!(
             kinds,
             [EventKind::Created, EventKind::DuplicateLinked],
