@@ -1,8 +1,10 @@
-//! Resident-facing message templates (EN + ES): loaded and checked once, rendered with `{placeholder}`s.
+//! Resident-facing message templates (EN + ES) and each language's word tables: loaded and checked once,
+//! rendered with `{placeholder}`s.
 
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
+use routing::lifecycle::CloseReason;
 use serde::Deserialize;
 
 /// The kinds of message a resident can receive, with the placeholders each may use.
@@ -68,17 +70,81 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// All templates, keyed by language then kind; complete and checked.
+/// All templates, keyed by language then kind, and each language's word tables; complete and checked.
 #[derive(Debug, Clone)]
 pub struct Templates {
     by_lang: BTreeMap<String, BTreeMap<String, Template>>,
+    words: BTreeMap<String, Words>,
+}
+
+/// The key, inside a language's table, of its word tables (every other key is a message kind).
+const WORDS: &str = "words";
+
+/// A language's word tables: wording the service puts into messages or reads out of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    close_outcome: CloseOutcomes,
+}
+
+/// How the outcome of a close reads to the resident (the completion email's `{outcome}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseOutcomes {
+    resolved: String,
+    duplicate: String,
+    not_city: String,
+    unresolvable: String,
+}
+
+/// One language's table as written: message kinds, and the word tables under [`WORDS`].
+#[derive(Debug, Default)]
+struct LanguageTable {
+    kinds: BTreeMap<String, Template>,
+    words: Option<Words>,
+}
+
+impl<'de> Deserialize<'de> for LanguageTable {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LanguageTable;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of message kinds")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LanguageTable, A::Error> {
+                let mut table = LanguageTable::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == WORDS {
+                        table.words = Some(map.next_value()?);
+                    } else {
+                        let template = map.next_value()?;
+                        table.kinds.insert(key, template);
+                    }
+                }
+                Ok(table)
+            }
+        }
+        de.deserialize_map(Visitor)
+    }
 }
 
 impl Templates {
     /// Parses and checks templates; `origin` names the file in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
-        let by_lang: BTreeMap<String, BTreeMap<String, Template>> =
+        let tables: BTreeMap<String, LanguageTable> =
             routing::config::parse_toml(text).map_err(|e| anyhow!("{origin}: {e}"))?;
+        let mut by_lang = BTreeMap::new();
+        let mut words = BTreeMap::new();
+        for (lang, table) in tables {
+            if let Some(w) = table.words {
+                words.insert(lang.clone(), w);
+            }
+            by_lang.insert(lang, table.kinds);
+        }
         for (lang, kinds) in &by_lang {
             if !LANGUAGES.contains(&lang.as_str()) {
                 bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
@@ -106,7 +172,28 @@ impl Templates {
                 }
             }
         }
-        Ok(Templates { by_lang })
+        for lang in LANGUAGES {
+            if !words.contains_key(*lang) {
+                bail!("{origin}: {lang}.{WORDS}: missing word tables");
+            }
+        }
+        Ok(Templates { by_lang, words })
+    }
+
+    /// How closing for `reason` reads to a resident in `lang` (falling back to English).
+    pub fn close_outcome(&self, lang: &str, reason: CloseReason) -> &str {
+        let words = self
+            .words
+            .get(lang)
+            .or_else(|| self.words.get("en"))
+            .expect("word tables checked at load");
+        let o = &words.close_outcome;
+        match reason {
+            CloseReason::Resolved => &o.resolved,
+            CloseReason::Duplicate => &o.duplicate,
+            CloseReason::NotCity => &o.not_city,
+            CloseReason::Unresolvable => &o.unresolvable,
+        }
     }
 
     /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
@@ -217,6 +304,89 @@ mod tests {
             assert!(err.starts_with(expected), "expected {expected:?}: {err}");
             assert!(!err.contains('\n'), "one line: {err}");
         }
+    }
+
+    #[test]
+    fn close_outcomes_are_worded_per_language() {
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let cases = [
+            (
+                "en",
+                CloseReason::Resolved,
+                "resolved: the work has been done",
+            ),
+            (
+                "es",
+                CloseReason::Resolved,
+                "resuelta: el trabajo se realizó",
+            ),
+            (
+                "en",
+                CloseReason::Duplicate,
+                "closed as a duplicate of another report of the same problem",
+            ),
+            (
+                "es",
+                CloseReason::Duplicate,
+                "cerrada por ser un duplicado de otro reporte del mismo problema",
+            ),
+            (
+                "en",
+                CloseReason::NotCity,
+                "referred: this is not the city's responsibility",
+            ),
+            (
+                "es",
+                CloseReason::NotCity,
+                "referida: esto no es responsabilidad de la ciudad",
+            ),
+            (
+                "en",
+                CloseReason::Unresolvable,
+                "closed without the work being done",
+            ),
+            (
+                "es",
+                CloseReason::Unresolvable,
+                "cerrada sin que se realizara el trabajo",
+            ),
+            (
+                "fr",
+                CloseReason::Resolved,
+                "resolved: the work has been done",
+            ),
+        ];
+        for (lang, reason, expected) in cases {
+            assert_eq!(t.close_outcome(lang, reason), expected, "{lang} {reason}");
+        }
+    }
+
+    #[test]
+    fn word_table_errors_are_named() {
+        let cases = [
+            (
+                EXAMPLE_TEMPLATES.replacen("not_city =", "not_cty =", 1),
+                "t.toml: en.words.close_outcome.not_cty: unknown field `not_cty`",
+            ),
+            (
+                EXAMPLE_TEMPLATES.replacen("[es.words.close_outcome]", "[es.notwords]", 1),
+                "t.toml: es.notwords.resolved: unknown field `resolved`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Templates::from_toml_str(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "expected {expected:?}: {err}");
+        }
+        let (before, after) = EXAMPLE_TEMPLATES
+            .split_once("[es.words.close_outcome]")
+            .unwrap();
+        let (_, rest) = after.split_once("\n\n").unwrap();
+        let err = Templates::from_toml_str(&format!("{before}{rest}"), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "t.toml: es.words: missing word tables");
     }
 
     #[test]

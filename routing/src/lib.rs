@@ -30,6 +30,7 @@ pub mod policy;
 pub mod reference;
 pub mod report;
 pub mod sla;
+pub mod staff_command;
 pub mod types;
 
 pub use calendar::Calendar;
