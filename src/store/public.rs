@@ -60,6 +60,28 @@ const PUBLIC_COLUMNS: &str =
     CASE WHEN r.status = 'closed' THEN (SELECT e.payload FROM events e WHERE e.request_id = r.id \
     AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1) END AS close_payload";
 
+/// Decodes a row of `PUBLIC_COLUMNS` (either backend's row type).
+macro_rules! public_from_row {
+    ($row:expr) => {{
+        let r = $row;
+        PublicRequest {
+            reference: to_ref(r.try_get("id")?)?,
+            status: r.try_get("status")?,
+            department: r.try_get("department")?,
+            category: r.try_get("category")?,
+            location_text: r.try_get("location_text")?,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
+            description: r.try_get("description")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            resolution_due_at: r.try_get("resolution_due_at")?,
+            close_note: close_note(r.try_get("close_payload")?)?,
+            requester_name: r.try_get("requester_name")?,
+        }
+    }};
+}
+
 impl Store {
     /// A subquery yielding the elements of the JSON array bound at `placeholder`, as `sql_type`. A list is one
     /// bound value however long it is, so the statement's text (what SQLite parses and sqlx logs) stays the
@@ -78,47 +100,7 @@ impl Store {
         &self,
         f: &PublicFilter,
     ) -> Result<Vec<PublicRequest>, StoreError> {
-        let mut sql = format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL");
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut placeholder = |b: Bind| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
-        if !f.references.is_empty() {
-            let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
-            let p = placeholder(Bind::Text(serde_json::to_string(&ids).context("ids")?));
-            sql.push_str(&format!(" AND r.id IN ({})", self.json_array(&p, "bigint")));
-        }
-        if !f.categories.is_empty() {
-            let p = placeholder(Bind::Text(
-                serde_json::to_string(&f.categories).context("codes")?,
-            ));
-            sql.push_str(&format!(
-                " AND r.category IN ({})",
-                self.json_array(&p, "text")
-            ));
-        }
-        if let Some(from) = f.created_from {
-            sql.push_str(&format!(
-                " AND r.created_at >= {}",
-                placeholder(Bind::Int(from))
-            ));
-        }
-        if let Some(to) = f.created_to {
-            sql.push_str(&format!(
-                " AND r.created_at <= {}",
-                placeholder(Bind::Int(to))
-            ));
-        }
-        match f.status {
-            Some(PublicStatus::Open) => sql.push_str(" AND r.status <> 'closed'"),
-            Some(PublicStatus::Closed) => sql.push_str(" AND r.status = 'closed'"),
-            None => {}
-        }
-        let limit = placeholder(Bind::Int(f.limit.max(0)));
-        sql.push_str(&format!(
-            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
-        ));
+        let (sql, binds) = self.public_query(f)?;
         on_pool!(self, p => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for b in &binds {
@@ -130,31 +112,72 @@ impl Store {
             let rows = q.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                let payload: Option<String> = r.try_get("close_payload")?;
-                let close_note = match payload {
-                    Some(text) => {
-                        let v: serde_json::Value = serde_json::from_str(&text).context("close event payload")?;
-                        v["note"].as_str().map(str::to_string)
-                    }
-                    None => None,
-                };
-                out.push(PublicRequest {
-                    reference: to_ref(r.try_get("id")?)?,
-                    status: r.try_get("status")?,
-                    department: r.try_get("department")?,
-                    category: r.try_get("category")?,
-                    location_text: r.try_get("location_text")?,
-                    lat: r.try_get("lat")?,
-                    lon: r.try_get("lon")?,
-                    description: r.try_get("description")?,
-                    created_at: r.try_get("created_at")?,
-                    updated_at: r.try_get("updated_at")?,
-                    resolution_due_at: r.try_get("resolution_due_at")?,
-                    close_note,
-                    requester_name: r.try_get("requester_name")?,
-                });
+                out.push(public_from_row!(r));
             }
             Ok(out)
         })
     }
+
+    /// The SELECT for `f` and the values bound to its placeholders, in order.
+    fn public_query(&self, f: &PublicFilter) -> Result<(String, Vec<Bind>), StoreError> {
+        let mut q = Query {
+            sql: format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL"),
+            binds: Vec::new(),
+        };
+        if !f.references.is_empty() {
+            let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
+            let p = q.bind(Bind::Text(serde_json::to_string(&ids).context("ids")?));
+            q.sql
+                .push_str(&format!(" AND r.id IN ({})", self.json_array(&p, "bigint")));
+        }
+        if !f.categories.is_empty() {
+            let codes = serde_json::to_string(&f.categories).context("codes")?;
+            let p = q.bind(Bind::Text(codes));
+            q.sql.push_str(&format!(
+                " AND r.category IN ({})",
+                self.json_array(&p, "text")
+            ));
+        }
+        if let Some(from) = f.created_from {
+            let p = q.bind(Bind::Int(from));
+            q.sql.push_str(&format!(" AND r.created_at >= {p}"));
+        }
+        if let Some(to) = f.created_to {
+            let p = q.bind(Bind::Int(to));
+            q.sql.push_str(&format!(" AND r.created_at <= {p}"));
+        }
+        match f.status {
+            Some(PublicStatus::Open) => q.sql.push_str(" AND r.status <> 'closed'"),
+            Some(PublicStatus::Closed) => q.sql.push_str(" AND r.status = 'closed'"),
+            None => {}
+        }
+        let limit = q.bind(Bind::Int(f.limit.max(0)));
+        q.sql.push_str(&format!(
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
+        ));
+        Ok((q.sql, q.binds))
+    }
+}
+
+/// A statement being built, with the values for its numbered placeholders.
+struct Query {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Query {
+    /// Adds a value; returns the placeholder naming it.
+    fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// The note of a close event's payload (JSON text).
+fn close_note(payload: Option<String>) -> Result<Option<String>, StoreError> {
+    let Some(text) = payload else {
+        return Ok(None);
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).context("close event payload")?;
+    Ok(v["note"].as_str().map(str::to_string))
 }
