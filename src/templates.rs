@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
-use routing::lifecycle::CloseReason;
+use routing::lifecycle::{CloseReason, StaffReplyWords};
 use serde::Deserialize;
 
 /// The kinds of message a resident can receive, with the placeholders each may use.
@@ -75,6 +75,8 @@ pub struct Rendered {
 pub struct Templates {
     by_lang: BTreeMap<String, BTreeMap<String, Template>>,
     words: BTreeMap<String, Words>,
+    /// Every language's staff-reply words together: a reply's language is not known before reading it.
+    staff_reply: StaffReplyWords,
 }
 
 /// The key, inside a language's table, of its word tables (every other key is a message kind).
@@ -84,6 +86,8 @@ const WORDS: &str = "words";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Words {
+    staff_done: Vec<String>,
+    staff_not_done: Vec<String>,
     close_outcome: CloseOutcomes,
 }
 
@@ -137,14 +141,7 @@ impl Templates {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
         let tables: BTreeMap<String, LanguageTable> =
             routing::config::parse_toml(text).map_err(|e| anyhow!("{origin}: {e}"))?;
-        let mut by_lang = BTreeMap::new();
-        let mut words = BTreeMap::new();
-        for (lang, table) in tables {
-            if let Some(w) = table.words {
-                words.insert(lang.clone(), w);
-            }
-            by_lang.insert(lang, table.kinds);
-        }
+        let (by_lang, words) = split_words(tables);
         for (lang, kinds) in &by_lang {
             if !LANGUAGES.contains(&lang.as_str()) {
                 bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
@@ -172,12 +169,20 @@ impl Templates {
                 }
             }
         }
-        for lang in LANGUAGES {
-            if !words.contains_key(*lang) {
-                bail!("{origin}: {lang}.{WORDS}: missing word tables");
-            }
+        if let Some(lang) = LANGUAGES.iter().find(|l| !words.contains_key(**l)) {
+            bail!("{origin}: {lang}.{WORDS}: missing word tables");
         }
-        Ok(Templates { by_lang, words })
+        let staff_reply = staff_reply_words(&words);
+        Ok(Templates {
+            by_lang,
+            words,
+            staff_reply,
+        })
+    }
+
+    /// The words that make a staff reply a close or a comment, in every language.
+    pub fn staff_reply_words(&self) -> &StaffReplyWords {
+        &self.staff_reply
     }
 
     /// How closing for `reason` reads to a resident in `lang` (falling back to English).
@@ -208,6 +213,40 @@ impl Templates {
             subject: fill(&t.subject, vars),
             body: fill(t.body.trim_start_matches('\n'), vars),
         }
+    }
+}
+
+/// Each language's message kinds, and its word tables.
+fn split_words(
+    tables: BTreeMap<String, LanguageTable>,
+) -> (
+    BTreeMap<String, BTreeMap<String, Template>>,
+    BTreeMap<String, Words>,
+) {
+    let mut by_lang = BTreeMap::new();
+    let mut words = BTreeMap::new();
+    for (lang, table) in tables {
+        if let Some(w) = table.words {
+            words.insert(lang.clone(), w);
+        }
+        by_lang.insert(lang, table.kinds);
+    }
+    (by_lang, words)
+}
+
+fn staff_reply_words(words: &BTreeMap<String, Words>) -> StaffReplyWords {
+    let lower = |w: &String| w.trim().to_lowercase();
+    StaffReplyWords {
+        done: words
+            .values()
+            .flat_map(|w| &w.staff_done)
+            .map(lower)
+            .collect(),
+        not_done: words
+            .values()
+            .flat_map(|w| &w.staff_not_done)
+            .map(lower)
+            .collect(),
     }
 }
 
@@ -362,6 +401,40 @@ mod tests {
     }
 
     #[test]
+    fn shipped_staff_reply_words_close_or_comment() {
+        use routing::lifecycle::{staff_intent, StaffIntent};
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let words = t.staff_reply_words();
+        for close in [
+            "done",
+            "Fixed it",
+            "fixed.",
+            "Completed - filled with cold patch",
+            "resolved",
+            "listo",
+            "Arreglado, ya quedó",
+            "terminado",
+        ] {
+            assert_eq!(staff_intent(close, words), StaffIntent::Close, "{close}");
+        }
+        for comment in [
+            "is it fixed?",
+            "not fixed yet",
+            "will be done tomorrow",
+            "crew scheduled for Monday",
+            "todavía no está listo",
+            "We looked at it and need a bigger truck to get the job done properly next week",
+            "",
+        ] {
+            assert_eq!(
+                staff_intent(comment, words),
+                StaffIntent::Comment,
+                "{comment}"
+            );
+        }
+    }
+
+    #[test]
     fn word_table_errors_are_named() {
         let cases = [
             (
@@ -369,8 +442,12 @@ mod tests {
                 "t.toml: en.words.close_outcome.not_cty: unknown field `not_cty`",
             ),
             (
+                EXAMPLE_TEMPLATES.replacen("staff_done =", "staff_dne =", 1),
+                "t.toml: en.words.staff_dne: unknown field `staff_dne`",
+            ),
+            (
                 EXAMPLE_TEMPLATES.replacen("[es.words.close_outcome]", "[es.notwords]", 1),
-                "t.toml: es.notwords.resolved: unknown field `resolved`",
+                "t.toml: es.words: missing field `close_outcome`",
             ),
         ];
         for (text, expected) in cases {
@@ -379,11 +456,10 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "expected {expected:?}: {err}");
         }
-        let (before, after) = EXAMPLE_TEMPLATES
-            .split_once("[es.words.close_outcome]")
-            .unwrap();
-        let (_, rest) = after.split_once("\n\n").unwrap();
-        let err = Templates::from_toml_str(&format!("{before}{rest}"), "t.toml")
+        let (before, after) = EXAMPLE_TEMPLATES.split_once("[es.words]").unwrap();
+        let (_, rest) = after.split_once("[es.reopened]").unwrap();
+        let without = format!("{before}[es.reopened]{rest}");
+        let err = Templates::from_toml_str(&without, "t.toml")
             .unwrap_err()
             .to_string();
         assert_eq!(err, "t.toml: es.words: missing word tables");

@@ -5,13 +5,14 @@ use async_trait::async_trait;
 use bots::chat::{ButtonAction, ChatEvent, ChatHandler, ChatReply, Command, Member};
 use routing::lifecycle::{staff_intent, CloseReason, StaffIntent};
 use routing::RequestRef;
-use serde_json::json;
 use tracing::warn;
+
+mod filing;
 
 use super::{ActionError, Actor, StaffAction};
 use crate::clock::human;
-use crate::desk::{Desk, Filing};
-use crate::store::{Change, InboundRecord, NewEvent, NewRequest, Request, StoreError};
+use crate::desk::Desk;
+use crate::store::{Request, StoreError};
 
 /// The desk as seen from chat.
 #[derive(Clone, Debug)]
@@ -128,7 +129,7 @@ impl ChatDesk {
             .as_ref()
             .and_then(|d| d.intake_channel.as_deref());
         if intake == Some(at.channel_id.as_str()) && !text.trim().is_empty() {
-            return self.intake(author, message_id, text).await;
+            return filing::file(&self.0, author, message_id, text).await;
         }
         Ok(ChatReply::Nothing)
     }
@@ -143,7 +144,7 @@ impl ChatDesk {
         match command {
             Command::New { text } => {
                 let id = format!("cmd:{}:{}", at.channel_id, self.0.now());
-                self.intake(member, &id, &text).await
+                filing::file(&self.0, member, &id, &text).await
             }
             Command::Close { reference, note } => {
                 let r = self.resolve(at, reference).await?;
@@ -352,7 +353,7 @@ impl ChatDesk {
     ) -> Result<ChatReply, ActionError> {
         let desk = &self.0;
         let a = actor(author);
-        if staff_intent(text) == StaffIntent::Close {
+        if staff_intent(text, desk.templates.staff_reply_words()) == StaffIntent::Close {
             let req = desk
                 .store
                 .request(r)
@@ -387,90 +388,6 @@ impl ChatDesk {
         Ok(ChatReply::Nothing)
     }
 
-    /// A staff member files an internal request from chat.
-    async fn intake(
-        &self,
-        member: &Member,
-        message_id: &str,
-        text: &str,
-    ) -> Result<ChatReply, ActionError> {
-        let desk = &self.0;
-        let now = desk.now();
-        if let Some(seen) = desk.store.inbound_seen("chat", message_id).await? {
-            return Ok(match seen.reference {
-                Some(r) => private(format!("Already filed as {r}.")),
-                None => ChatReply::Nothing,
-            });
-        }
-        let decision = desk.router.classify(text);
-        let title: String = text
-            .lines()
-            .next()
-            .unwrap_or(text)
-            .chars()
-            .take(80)
-            .collect();
-        let filing = Filing {
-            source: "chat",
-            requester: format!("chat:{}", member.id),
-            requester_name: Some(member.name.clone()),
-            subject: title.clone(),
-            description: text.trim().to_string(),
-        };
-        let new = desk.new_request(&decision, now, filing);
-        let emergency = decision.emergency.is_some();
-        let filed = ChatFiling {
-            member,
-            message_id,
-            text,
-            title: &title,
-        };
-        let result = desk
-            .store
-            .create_request(&new, now, |_| {
-                let mut change = filed.change(&decision);
-                change
-                    .outbox
-                    .extend(desk.work_order_job(&new.department, emergency));
-                change
-            })
-            .await;
-        match result {
-            Ok(r) => Ok(self.filed_reply(r, &new, &decision, &title)),
-            Err(StoreError::Duplicate(_)) => Ok(ChatReply::Nothing),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The answer to a filed request, in a new thread: where it went, and why.
-    fn filed_reply(
-        &self,
-        r: RequestRef,
-        new: &NewRequest,
-        decision: &routing::Decision,
-        title: &str,
-    ) -> ChatReply {
-        let desk = &self.0;
-        let mut text = format!(
-            "Filed as **{r}** → {} ({}), priority {}, due {}.",
-            desk.department_name(&new.department, "en"),
-            desk.category_name(new.category.as_deref(), "en"),
-            new.priority,
-            human(new.resolution_due_at)
-        );
-        if decision.emergency.is_some() {
-            text.push_str("\n⚠️ Looks like an EMERGENCY: routed to dispatch. If anyone is in danger, call 911 now.");
-        }
-        text.push_str("\nWhy:");
-        for reason in &decision.reasons {
-            text.push_str(&format!("\n• {}", bots::chat::escape_markdown(reason)));
-        }
-        ChatReply::Thread {
-            name: format!("{r} {title}").chars().take(90).collect(),
-            text,
-        }
-    }
-
     async fn describe(&self, req: &Request) -> Result<String, ActionError> {
         let desk = &self.0;
         let events = desk.store.events(req.reference).await?;
@@ -490,40 +407,6 @@ impl ChatDesk {
             human(req.resolution_due_at),
             last
         ))
-    }
-}
-
-/// A request filed from a chat message.
-struct ChatFiling<'a> {
-    member: &'a Member,
-    message_id: &'a str,
-    text: &'a str,
-    title: &'a str,
-}
-
-impl ChatFiling<'_> {
-    /// The creating change: the message recorded as seen, and the `created` event with the decision.
-    fn change(&self, decision: &routing::Decision) -> Change {
-        let requester = format!("chat:{}", self.member.id);
-        let mut change = Change {
-            inbound: Some(InboundRecord {
-                source: "chat".into(),
-                external_id: self.message_id.to_string(),
-                sender: Some(requester.clone()),
-                subject: Some(self.title.to_string()),
-                disposition: "created".into(),
-                reason: None,
-                raw: self.text.as_bytes().to_vec(),
-            }),
-            ..Change::default()
-        };
-        change.events.push(NewEvent::new(
-            "created",
-            &requester,
-            "chat",
-            json!({ "decision": decision, "actor_name": self.member.name }),
-        ));
-        change
     }
 }
 
