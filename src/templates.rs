@@ -1,10 +1,10 @@
-//! Resident-facing message templates (EN + ES) and each language's word tables: loaded and checked once,
-//! rendered with `{placeholder}`s.
+//! Resident-facing message templates (EN + ES): loaded and checked once, rendered with `{placeholder}`s.
 
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
 use routing::lifecycle::{CloseReason, StaffReplyWords};
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 /// The kinds of message a resident can receive, with the placeholders each may use.
@@ -70,25 +70,13 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// All templates, keyed by language then kind, and each language's word tables; complete and checked.
-#[derive(Debug, Clone)]
-pub struct Templates {
-    by_lang: BTreeMap<String, BTreeMap<String, Template>>,
-    words: BTreeMap<String, Words>,
-    /// Every language's staff-reply words together: a reply's language is not known before reading it.
-    staff_reply: StaffReplyWords,
-}
-
-/// The key, inside a language's table, of its word tables (every other key is a message kind).
-const WORDS: &str = "words";
-
-/// A language's word tables: wording the service puts into messages or reads out of them.
+/// `[words]`: the word lists staff replies are read with, and how a close's outcome reads per language.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Words {
     staff_done: Vec<String>,
     staff_not_done: Vec<String>,
-    close_outcome: CloseOutcomes,
+    close_outcome: BTreeMap<String, CloseOutcomes>,
 }
 
 /// How the outcome of a close reads to the resident (the completion email's `{outcome}`).
@@ -101,47 +89,64 @@ struct CloseOutcomes {
     unresolvable: String,
 }
 
-/// One language's table as written: message kinds, and the word tables under [`WORDS`].
-#[derive(Debug, Default)]
-struct LanguageTable {
-    kinds: BTreeMap<String, Template>,
+impl CloseOutcomes {
+    fn of(&self, reason: CloseReason) -> &str {
+        match reason {
+            CloseReason::Resolved => &self.resolved,
+            CloseReason::Duplicate => &self.duplicate,
+            CloseReason::NotCity => &self.not_city,
+            CloseReason::Unresolvable => &self.unresolvable,
+        }
+    }
+}
+
+/// The templates file: a table of templates by kind per language, and the optional `[words]`.
+struct TemplateFile {
+    by_lang: BTreeMap<String, BTreeMap<String, Template>>,
     words: Option<Words>,
 }
 
-impl<'de> Deserialize<'de> for LanguageTable {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = LanguageTable;
+impl<'de> Deserialize<'de> for TemplateFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Tables;
+        impl<'de> Visitor<'de> for Tables {
+            type Value = TemplateFile;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a table of message kinds")
+                f.write_str("a table per language, and [words]")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<LanguageTable, A::Error> {
-                let mut table = LanguageTable::default();
+            ) -> std::result::Result<TemplateFile, A::Error> {
+                let (mut by_lang, mut words) = (BTreeMap::new(), None);
                 while let Some(key) = map.next_key::<String>()? {
-                    if key == WORDS {
-                        table.words = Some(map.next_value()?);
+                    if key == "words" {
+                        words = Some(map.next_value()?);
                     } else {
-                        let template = map.next_value()?;
-                        table.kinds.insert(key, template);
+                        by_lang.insert(key, map.next_value()?);
                     }
                 }
-                Ok(table)
+                Ok(TemplateFile { by_lang, words })
             }
         }
-        de.deserialize_map(Visitor)
+        d.deserialize_map(Tables)
     }
+}
+
+/// All templates, keyed by language then kind, and the word lists; complete and checked.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    by_lang: BTreeMap<String, BTreeMap<String, Template>>,
+    staff_reply_words: StaffReplyWords,
+    close_outcomes: BTreeMap<String, CloseOutcomes>,
 }
 
 impl Templates {
     /// Parses and checks templates; `origin` names the file in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Templates> {
-        let tables: BTreeMap<String, LanguageTable> =
+        let file: TemplateFile =
             routing::config::parse_toml(text).map_err(|e| anyhow!("{origin}: {e}"))?;
-        let (by_lang, words) = split_words(tables);
+        let by_lang = file.by_lang;
         for (lang, kinds) in &by_lang {
             if !LANGUAGES.contains(&lang.as_str()) {
                 bail!("{origin}: {lang}: unknown language (expected one of {LANGUAGES:?})");
@@ -169,36 +174,35 @@ impl Templates {
                 }
             }
         }
-        if let Some(lang) = LANGUAGES.iter().find(|l| !words.contains_key(**l)) {
-            bail!("{origin}: {lang}.{WORDS}: missing word tables");
-        }
-        let staff_reply = staff_reply_words(&words);
+        // A templates file written before `[words]` existed reads with the shipped lists.
+        let words = match file.words {
+            Some(words) => words,
+            None => shipped_words()?,
+        };
+        check_close_outcomes(&words, origin)?;
+        let lower = |list: Vec<String>| list.into_iter().map(|w| w.to_lowercase()).collect();
         Ok(Templates {
             by_lang,
-            words,
-            staff_reply,
+            staff_reply_words: StaffReplyWords {
+                done: lower(words.staff_done),
+                not_done: lower(words.staff_not_done),
+            },
+            close_outcomes: words.close_outcome,
         })
     }
 
-    /// The words that make a staff reply a close or a comment, in every language.
+    /// The words a staff reply in a work order's thread is read with (`[words]`).
     pub fn staff_reply_words(&self) -> &StaffReplyWords {
-        &self.staff_reply
+        &self.staff_reply_words
     }
 
     /// How closing for `reason` reads to a resident in `lang` (falling back to English).
     pub fn close_outcome(&self, lang: &str, reason: CloseReason) -> &str {
-        let words = self
-            .words
+        self.close_outcomes
             .get(lang)
-            .or_else(|| self.words.get("en"))
-            .expect("word tables checked at load");
-        let o = &words.close_outcome;
-        match reason {
-            CloseReason::Resolved => &o.resolved,
-            CloseReason::Duplicate => &o.duplicate,
-            CloseReason::NotCity => &o.not_city,
-            CloseReason::Unresolvable => &o.unresolvable,
-        }
+            .or_else(|| self.close_outcomes.get("en"))
+            .expect("close outcomes checked at load")
+            .of(reason)
     }
 
     /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
@@ -216,38 +220,30 @@ impl Templates {
     }
 }
 
-/// Each language's message kinds, and its word tables.
-fn split_words(
-    tables: BTreeMap<String, LanguageTable>,
-) -> (
-    BTreeMap<String, BTreeMap<String, Template>>,
-    BTreeMap<String, Words>,
-) {
-    let mut by_lang = BTreeMap::new();
-    let mut words = BTreeMap::new();
-    for (lang, table) in tables {
-        if let Some(w) = table.words {
-            words.insert(lang.clone(), w);
-        }
-        by_lang.insert(lang, table.kinds);
-    }
-    (by_lang, words)
+/// The `[words]` of the shipped templates file.
+fn shipped_words() -> Result<Words> {
+    let file: TemplateFile = routing::config::parse_toml(crate::config::EXAMPLE_TEMPLATES)
+        .map_err(|e| anyhow!("built-in config/templates.toml: {e}"))?;
+    file.words
+        .ok_or_else(|| anyhow!("built-in config/templates.toml: no [words]"))
 }
 
-fn staff_reply_words(words: &BTreeMap<String, Words>) -> StaffReplyWords {
-    let lower = |w: &String| w.trim().to_lowercase();
-    StaffReplyWords {
-        done: words
-            .values()
-            .flat_map(|w| &w.staff_done)
-            .map(lower)
-            .collect(),
-        not_done: words
-            .values()
-            .flat_map(|w| &w.staff_not_done)
-            .map(lower)
-            .collect(),
+/// A close outcome for every language, and no other language.
+fn check_close_outcomes(words: &Words, origin: &str) -> Result<()> {
+    if let Some(lang) = words
+        .close_outcome
+        .keys()
+        .find(|l| !LANGUAGES.contains(&l.as_str()))
+    {
+        bail!("{origin}: words.close_outcome.{lang}: unknown language (expected one of {LANGUAGES:?})");
     }
+    if let Some(lang) = LANGUAGES
+        .iter()
+        .find(|l| !words.close_outcome.contains_key(**l))
+    {
+        bail!("{origin}: words.close_outcome.{lang}: missing");
+    }
+    Ok(())
 }
 
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
@@ -435,19 +431,45 @@ mod tests {
     }
 
     #[test]
-    fn word_table_errors_are_named() {
+    fn a_file_without_words_reads_with_the_shipped_lists() {
+        let shipped = Templates::from_toml_str(EXAMPLE_TEMPLATES, "t.toml").unwrap();
+        let without: String = EXAMPLE_TEMPLATES.split("[words]").next().unwrap().into();
+        let t = Templates::from_toml_str(&without, "t.toml").unwrap();
+        assert_eq!(t.staff_reply_words(), shipped.staff_reply_words());
+        assert!(t.staff_reply_words().done.contains(&"listo".to_string()));
+        assert_eq!(
+            t.close_outcome("es", CloseReason::NotCity),
+            "referida: esto no es responsabilidad de la ciudad"
+        );
+    }
+
+    #[test]
+    fn staff_word_errors_name_the_key() {
         let cases = [
             (
                 EXAMPLE_TEMPLATES.replacen("not_city =", "not_cty =", 1),
-                "t.toml: en.words.close_outcome.not_cty: unknown field `not_cty`",
+                "t.toml: words.close_outcome.en.not_cty: unknown field `not_cty`",
             ),
             (
                 EXAMPLE_TEMPLATES.replacen("staff_done =", "staff_dne =", 1),
-                "t.toml: en.words.staff_dne: unknown field `staff_dne`",
+                "t.toml: words.staff_dne: unknown field `staff_dne`",
             ),
             (
-                EXAMPLE_TEMPLATES.replacen("[es.words.close_outcome]", "[es.notwords]", 1),
-                "t.toml: es.words: missing field `close_outcome`",
+                EXAMPLE_TEMPLATES.replacen(
+                    "[words.close_outcome.es]",
+                    "[words.close_outcome.fr]",
+                    1,
+                ),
+                "t.toml: words.close_outcome.fr: unknown language",
+            ),
+            (
+                // The Spanish outcomes close the shipped file.
+                EXAMPLE_TEMPLATES
+                    .split("[words.close_outcome.es]")
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                "t.toml: words.close_outcome.es: missing",
             ),
         ];
         for (text, expected) in cases {
@@ -456,13 +478,6 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "expected {expected:?}: {err}");
         }
-        let (before, after) = EXAMPLE_TEMPLATES.split_once("[es.words]").unwrap();
-        let (_, rest) = after.split_once("[es.reopened]").unwrap();
-        let without = format!("{before}[es.reopened]{rest}");
-        let err = Templates::from_toml_str(&without, "t.toml")
-            .unwrap_err()
-            .to_string();
-        assert_eq!(err, "t.toml: es.words: missing word tables");
     }
 
     #[test]
