@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
 use async_trait::async_trait;
-use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
+use bots::chat::{ChatOutbound, Posted, SendError, WorkOrderCard};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
@@ -33,7 +33,14 @@ impl LogChat {
         self.next_id.fetch_add(1, Ordering::SeqCst).to_string()
     }
 
-    async fn append(&self, channel: &str, line: serde_json::Value) -> Result<()> {
+    /// Appends one line; a failure to write (a full disk, a permission) may pass, so it is transient.
+    async fn append(&self, channel: &str, line: serde_json::Value) -> Result<(), SendError> {
+        self.write_line(channel, line)
+            .await
+            .map_err(SendError::Transient)
+    }
+
+    async fn write_line(&self, channel: &str, line: serde_json::Value) -> Result<()> {
         tokio::fs::create_dir_all(&self.dir)
             .await
             .with_context(|| format!("creating {}", self.dir.display()))?;
@@ -72,7 +79,7 @@ impl ChatOutbound for LogChat {
         channel_id: &str,
         card: &WorkOrderCard,
         page_role: Option<&str>,
-    ) -> Result<Posted> {
+    ) -> Result<Posted, SendError> {
         let message_id = self.id();
         self.append(
             channel_id,
@@ -87,7 +94,11 @@ impl ChatOutbound for LogChat {
         })
     }
 
-    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard) -> Result<()> {
+    async fn update_work_order(
+        &self,
+        posted: &Posted,
+        card: &WorkOrderCard,
+    ) -> Result<(), SendError> {
         self.append(
             &posted.channel_id,
             json!({ "type": "work_order_update", "message_id": posted.message_id, "card": card }),
@@ -95,7 +106,7 @@ impl ChatOutbound for LogChat {
         .await
     }
 
-    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String> {
+    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError> {
         let id = self.id();
         self.append(
             channel_id,

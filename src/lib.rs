@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod desk;
+pub mod effect;
 pub mod http;
 pub mod monitor;
 pub mod outbox_worker;

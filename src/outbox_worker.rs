@@ -1,6 +1,8 @@
 //! Delivers outbox rows: emails through a `MailSender`, work orders and notes through a `ChatOutbound`.
 //! Failures are retried with exponential backoff and recorded; after the last attempt the row is marked
-//! failed and an event says so. Nothing is dropped silently; a job whose delivery panics is one more failure.
+//! failed and an event says so. Whether to retry is decided only by the failure's class (permanent or transient,
+//! set by the sender where it was born); a row that does not decode fails at once with its reason. Nothing is
+//! dropped silently; a job whose delivery panics is one more (transient) failure.
 //! Outcomes are counted, and mail failures reported, to the service's `Monitor`.
 
 use std::panic::AssertUnwindSafe;
@@ -10,14 +12,16 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
 use futures::FutureExt;
-use mail::outbound::{MailSender, OutgoingMail};
+use mail::outbound::MailSender;
+use routing::RequestRef;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
 use crate::desk::Desk;
+use crate::effect::{ChatNote, Effect, WorkOrderPost};
 use crate::monitor::{Component, Monitor};
-use crate::store::{Change, NewEvent, OutboxJob, Request, WorkOrderRow};
+use crate::store::{Change, NewEvent, OutboxJob, Request, StoreError, WorkOrderRow};
 use crate::supervise::panic_text;
 
 /// Where outbox rows go.
@@ -27,19 +31,57 @@ pub struct Deliverers {
     pub chat: Arc<dyn ChatOutbound>,
 }
 
-/// A delivery failure, and whether retrying can help.
+/// A delivery failure, classified where it was born: a transient one is retried with backoff, a permanent one
+/// fails the job at once.
 #[derive(Debug)]
-struct Failure {
-    error: anyhow::Error,
-    permanent: bool,
+enum Failure {
+    Permanent(anyhow::Error),
+    Transient(anyhow::Error),
 }
 
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Failure {
-            error,
-            permanent: false,
+impl Failure {
+    /// Keeps the class the sender gave the failure where it was born.
+    fn classified(permanent: bool, e: impl Into<anyhow::Error>) -> Self {
+        if permanent {
+            Failure::Permanent(e.into())
+        } else {
+            Failure::Transient(e.into())
         }
+    }
+
+    fn is_permanent(&self) -> bool {
+        matches!(self, Failure::Permanent(_))
+    }
+
+    fn error(&self) -> &anyhow::Error {
+        match self {
+            Failure::Permanent(e) | Failure::Transient(e) => e,
+        }
+    }
+}
+
+impl From<mail::outbound::SendError> for Failure {
+    fn from(e: mail::outbound::SendError) -> Self {
+        Failure::classified(e.is_permanent(), e)
+    }
+}
+
+impl From<bots::chat::SendError> for Failure {
+    fn from(e: bots::chat::SendError) -> Self {
+        Failure::classified(e.is_permanent(), e)
+    }
+}
+
+/// The service's own trouble (the database, a card not posted yet) passes: retry.
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Transient(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Transient(e.into())
     }
 }
 
@@ -92,17 +134,21 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
         Ok(result) => result,
         Err(payload) => {
             monitor.count_unit_panic(Component::Outbox);
-            Err(Failure {
-                error: anyhow!("delivery panicked: {}", panic_text(payload.as_ref())),
-                permanent: false,
-            })
+            Err(Failure::Transient(anyhow!(
+                "delivery panicked: {}",
+                panic_text(payload.as_ref())
+            )))
         }
     };
-    let kind = if job.kind == "email" { "mail" } else { "chat" };
+    let kind = if job.kind() == "email" {
+        "mail"
+    } else {
+        "chat"
+    };
     match result {
         Ok(()) => {
             desk.store.complete_outbox(job.id, desk.now()).await?;
-            info!(job = job.id, kind = %job.kind, request_ref = ?job.reference.map(|r| r.to_string()), "delivered");
+            info!(job = job.id, kind = job.kind(), request_ref = ?job.reference.map(|r| r.to_string()), "delivered");
             monitor.count_delivery(kind, "sent");
             if kind == "mail" {
                 monitor.mail_sent();
@@ -111,7 +157,7 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
         Err(f) => {
             let (msg, give_up) = record_failure(desk, &job, &f).await?;
             monitor.count_delivery(kind, if give_up { "failed" } else { "retry" });
-            if kind == "mail" && !f.permanent {
+            if kind == "mail" && !f.is_permanent() {
                 monitor.mail_failed(&msg);
             }
         }
@@ -124,10 +170,10 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
 async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(String, bool)> {
     let now = desk.now();
     let s = &desk.settings.outbox;
-    let give_up = f.permanent || job.attempts >= i64::from(s.max_attempts);
+    let give_up = f.is_permanent() || job.attempts >= i64::from(s.max_attempts);
     let delay = s.retry_delay_ms(job.attempts);
-    let msg = format!("{:#}", f.error);
-    warn!(job = job.id, kind = %job.kind, attempts = job.attempts, give_up, error = %msg, "delivery failed");
+    let msg = format!("{:#}", f.error());
+    warn!(job = job.id, kind = job.kind(), attempts = job.attempts, give_up, error = %msg, "delivery failed");
     desk.store
         .retry_outbox(job.id, &msg, now.saturating_add(delay), give_up, now)
         .await?;
@@ -138,7 +184,7 @@ async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(St
                     "delivery_failed",
                     "system",
                     "outbox",
-                    json!({ "kind": job.kind, "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
+                    json!({ "kind": job.kind(), "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
                 )],
                 ..Change::default()
             };
@@ -148,92 +194,95 @@ async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(St
     Ok((msg, give_up))
 }
 
-#[instrument(skip_all, fields(job = job.id, kind = %job.kind))]
+#[instrument(skip_all, fields(job = job.id, kind = job.kind()))]
 async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Failure> {
-    match job.kind.as_str() {
-        "email" => {
-            let mail: OutgoingMail =
-                serde_json::from_value(job.payload.clone()).map_err(|e| Failure {
-                    error: anyhow!("bad email payload: {e}"),
-                    permanent: true,
-                })?;
-            d.mail.send(&mail).await.map_err(|error| Failure {
-                permanent: mail::outbound::is_permanent(&error),
-                error,
-            })
-        }
-        "chat_work_order" => {
-            let reference = job.reference.context("work order without request")?;
-            let req = desk
-                .store
-                .request(reference)
-                .await
-                .map_err(anyhow::Error::from)?
-                .context("request vanished")?;
-            let channel = job.payload["channel"]
-                .as_str()
-                .context("work order without channel")?
-                .to_string();
-            let page_role = job.payload["page_role"].as_str();
-            let card = card_for(desk, &req).await?;
-            let posted = d.chat.post_work_order(&channel, &card, page_role).await?;
-            let row = WorkOrderRow {
-                reference,
-                channel_id: posted.channel_id,
-                message_id: posted.message_id,
-                thread_id: posted.thread_id,
-                department: job.payload["department"]
-                    .as_str()
-                    .unwrap_or(&req.department)
-                    .to_string(),
-                active: true,
-            };
-            desk.store
-                .record_work_order(&row, desk.now())
-                .await
-                .map_err(anyhow::Error::from)?;
-            Ok(())
-        }
-        "chat_update" => {
-            let reference = job.reference.context("update without request")?;
-            let wo = posted_work_order(desk, reference).await?;
-            let req = desk
-                .store
-                .request(reference)
-                .await
-                .map_err(anyhow::Error::from)?
-                .context("request vanished")?;
-            let card = card_for(desk, &req).await?;
-            let posted = Posted {
-                channel_id: wo.channel_id,
-                message_id: wo.message_id,
-                thread_id: wo.thread_id,
-            };
-            d.chat.update_work_order(&posted, &card).await?;
-            Ok(())
-        }
-        "chat_note" => {
-            let text = job.payload["text"].as_str().unwrap_or_default();
-            let target = match job.payload["channel"].as_str() {
-                Some(c) => c.to_string(),
-                None => {
-                    let reference = job.reference.context("note without request or channel")?;
-                    let wo = posted_work_order(desk, reference).await?;
-                    wo.thread_id.unwrap_or(wo.channel_id)
-                }
-            };
-            d.chat.post_message(&target, text).await?;
-            Ok(())
-        }
-        other => Err(Failure {
-            error: anyhow!("unknown outbox kind {other}"),
-            permanent: true,
-        }),
+    match &job.effect {
+        Err(undecodable) => Err(Failure::Permanent(undecodable.clone().into())),
+        Ok(Effect::Email(mail)) => Ok(d.mail.send(mail).await?),
+        Ok(Effect::PostWorkOrder(post)) => post_work_order(desk, d, job, post).await,
+        Ok(Effect::UpdateWorkOrder(_)) => update_work_order(desk, d, job).await,
+        Ok(Effect::ChatNote(note)) => post_note(desk, d, job, note).await,
     }
 }
 
+/// The request a job is about; a job that needs one and has none can never be delivered.
+fn reference_of(job: &OutboxJob) -> Result<RequestRef, Failure> {
+    job.reference.ok_or_else(|| {
+        Failure::Permanent(anyhow!(
+            "outbox job {}: a `{}` effect without a request",
+            job.id,
+            job.kind()
+        ))
+    })
+}
+
+async fn request(desk: &Desk, reference: RequestRef) -> Result<Request, Failure> {
+    Ok(desk
+        .store
+        .request(reference)
+        .await?
+        .with_context(|| format!("request {reference} vanished"))?)
+}
+
+/// Posts the card and records where it landed (so updates and notes can find it).
+async fn post_work_order(
+    desk: &Desk,
+    d: &Deliverers,
+    job: &OutboxJob,
+    post: &WorkOrderPost,
+) -> Result<(), Failure> {
+    let reference = reference_of(job)?;
+    let card = card_for(desk, &request(desk, reference).await?).await?;
+    let posted = d
+        .chat
+        .post_work_order(&post.channel, &card, post.page_role.as_deref())
+        .await?;
+    let row = WorkOrderRow {
+        reference,
+        channel_id: posted.channel_id,
+        message_id: posted.message_id,
+        thread_id: posted.thread_id,
+        department: post.department.to_string(),
+        active: true,
+    };
+    desk.store.record_work_order(&row, desk.now()).await?;
+    Ok(())
+}
+
+/// Edits the posted card to the request's current state.
+async fn update_work_order(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Failure> {
+    let reference = reference_of(job)?;
+    let wo = posted_work_order(desk, reference).await?;
+    let card = card_for(desk, &request(desk, reference).await?).await?;
+    let posted = Posted {
+        channel_id: wo.channel_id,
+        message_id: wo.message_id,
+        thread_id: wo.thread_id,
+    };
+    d.chat.update_work_order(&posted, &card).await?;
+    Ok(())
+}
+
+/// Posts a note to its channel, or into the request's work-order thread.
+async fn post_note(
+    desk: &Desk,
+    d: &Deliverers,
+    job: &OutboxJob,
+    note: &ChatNote,
+) -> Result<(), Failure> {
+    let target = match &note.channel {
+        Some(channel) => channel.clone(),
+        None => {
+            let wo = posted_work_order(desk, reference_of(job)?).await?;
+            wo.thread_id.unwrap_or(wo.channel_id)
+        }
+    };
+    d.chat.post_message(&target, &note.text).await?;
+    Ok(())
+}
+
 /// The request's active posted card; an error (retried with backoff) while its first post is still pending.
-async fn posted_work_order(desk: &Desk, reference: routing::RequestRef) -> Result<WorkOrderRow> {
+async fn posted_work_order(desk: &Desk, reference: RequestRef) -> Result<WorkOrderRow> {
     desk.store
         .work_order_for(reference)
         .await

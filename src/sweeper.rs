@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::desk::Desk;
+use crate::effect::{ChatNote, Effect};
 use crate::store::{Change, Event, NewEvent, NewOutbox, Request};
 
 /// What one sweep did.
@@ -268,9 +269,9 @@ fn department_channel(desk: &Desk, department: &str) -> Option<String> {
 }
 
 fn note_to(channel: &str, text: String) -> NewOutbox {
-    NewOutbox {
-        kind: "chat_note".into(),
-        recipient: Some(channel.to_string()),
-        payload: json!({ "channel": channel, "text": text }),
-    }
+    Effect::ChatNote(ChatNote {
+        channel: Some(channel.to_string()),
+        text,
+    })
+    .into()
 }

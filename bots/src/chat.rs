@@ -57,6 +57,32 @@ pub struct Posted {
     pub thread_id: Option<String>,
 }
 
+/// Why a chat post did not happen, classified where the failure is born: a permanent one (the platform refused
+/// the request itself, or our input can never be posted) is recorded and not retried, a transient one
+/// (rate limit, server error, network) is retried with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("permanent chat delivery failure")]
+    Permanent(#[source] anyhow::Error),
+    #[error("transient chat delivery failure")]
+    Transient(#[source] anyhow::Error),
+}
+
+impl SendError {
+    /// True when retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SendError::Permanent(_))
+    }
+
+    /// Adds context to the cause, keeping the classification.
+    pub fn context(self, context: impl std::fmt::Display + Send + Sync + 'static) -> Self {
+        match self {
+            SendError::Permanent(e) => SendError::Permanent(e.context(context)),
+            SendError::Transient(e) => SendError::Transient(e.context(context)),
+        }
+    }
+}
+
 /// Posting to chat. Implementations never ping anyone except an explicit page role.
 #[async_trait]
 pub trait ChatOutbound: Send + Sync {
@@ -69,13 +95,17 @@ pub trait ChatOutbound: Send + Sync {
         channel_id: &str,
         card: &WorkOrderCard,
         page_role: Option<&str>,
-    ) -> anyhow::Result<Posted>;
+    ) -> Result<Posted, SendError>;
 
     /// Edits the embed (status, who, when); the buttons go once the card is closed.
-    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard) -> anyhow::Result<()>;
+    async fn update_work_order(
+        &self,
+        posted: &Posted,
+        card: &WorkOrderCard,
+    ) -> Result<(), SendError>;
 
     /// Posts `text` (plain; escaped here) with mentions disabled; returns the message id.
-    async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String>;
+    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError>;
 }
 
 /// `/311 <subcommand>` as typed by a member.

@@ -9,5 +9,5 @@ pub mod standin;
 
 pub use chat::{
     ButtonAction, ChatEvent, ChatHandler, ChatOutbound, ChatReply, Command, Member, Posted,
-    WorkOrderCard,
+    SendError, WorkOrderCard,
 };

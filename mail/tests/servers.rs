@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mail::guard::{automated, OwnAddresses};
 use mail::imap::{self, Disposition, ImapConfig, ImapSecurity, InboxHandler};
-use mail::outbound::{is_permanent, AutoSubmitted, MailSender, OutgoingMail, SmtpSender};
+use mail::outbound::{AutoSubmitted, MailSender, OutgoingMail, SmtpSender};
 use mail::testkit::{
     dovecot_logins, enable_rawlog, imap_capabilities, imap_fetch_all, imap_folder_exists,
     install_vacation, rawlog_commands, require_mail_servers, require_no_idle_listener,
@@ -372,8 +372,8 @@ async fn smtp_sender_reports_relay_refusal_as_permanent() {
         .await
         .unwrap_err();
     assert!(
-        is_permanent(&err),
-        "relay denied (554) should be permanent: {err:#}"
+        err.is_permanent(),
+        "relay denied (554) should be permanent: {err:?}"
     );
 }
 

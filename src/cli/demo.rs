@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use async_trait::async_trait;
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
-use mail::outbound::{MailSender, OutgoingMail};
+use mail::outbound::{MailSender, OutgoingMail, SendError};
 
 use crate::config::Settings;
 use crate::desk::IngestOutcome;
@@ -24,7 +24,7 @@ struct PrintMail;
 
 #[async_trait]
 impl MailSender for PrintMail {
-    async fn send(&self, m: &OutgoingMail) -> Result<()> {
+    async fn send(&self, m: &OutgoingMail) -> Result<(), SendError> {
         println!("    ✉  email to {}", m.to.email);
         println!("       Subject: {}", m.subject);
         if let Some(r) = &m.reply_to {
@@ -58,7 +58,7 @@ impl ChatOutbound for PrintChat {
         channel_id: &str,
         c: &WorkOrderCard,
         page_role: Option<&str>,
-    ) -> Result<Posted> {
+    ) -> Result<Posted, bots::chat::SendError> {
         println!(
             "    💬 work order in {}{}",
             self.name(channel_id),
@@ -92,7 +92,11 @@ impl ChatOutbound for PrintChat {
             thread_id: Some(format!("thread-{}", c.reference)),
         })
     }
-    async fn update_work_order(&self, p: &Posted, c: &WorkOrderCard) -> Result<()> {
+    async fn update_work_order(
+        &self,
+        p: &Posted,
+        c: &WorkOrderCard,
+    ) -> Result<(), bots::chat::SendError> {
         println!(
             "    💬 work order {} updated in {}: status {}",
             c.reference,
@@ -101,7 +105,11 @@ impl ChatOutbound for PrintChat {
         );
         Ok(())
     }
-    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String> {
+    async fn post_message(
+        &self,
+        channel_id: &str,
+        text: &str,
+    ) -> Result<String, bots::chat::SendError> {
         println!("    💬 note in {}: {text}", self.name(channel_id));
         Ok("demo-note".into())
     }

@@ -2,9 +2,9 @@
 
 use mail::outbound::{AutoSubmitted, OutgoingMail};
 use routing::RequestRef;
-use serde_json::json;
 
 use super::Desk;
+use crate::effect::{ChatNote, Effect, WorkOrderPost, WorkOrderUpdate};
 use crate::store::{NewOutbox, Request};
 
 /// Threading context for a reply: the message we answer and its references.
@@ -59,12 +59,7 @@ impl Desk {
             auto_submitted: auto,
             language: Some(lang.to_string()),
         };
-        let job = NewOutbox {
-            kind: "email".into(),
-            recipient: Some(to.to_ascii_lowercase()),
-            payload: serde_json::to_value(&mail).expect("OutgoingMail serialises"),
-        };
-        (job, message_id)
+        (Effect::Email(mail).into(), message_id)
     }
 
     /// A fresh Message-ID in our domain that names the request.
@@ -99,29 +94,28 @@ impl Desk {
         } else {
             None
         };
-        Some(NewOutbox {
-            kind: "chat_work_order".into(),
-            recipient: Some(dept.chat_channel.clone()),
-            payload: json!({ "channel": dept.chat_channel, "department": department, "page_role": page_role }),
-        })
+        Some(
+            Effect::PostWorkOrder(WorkOrderPost {
+                channel: dept.chat_channel.clone(),
+                department: dept.id.clone(),
+                page_role,
+            })
+            .into(),
+        )
     }
 
     /// Refresh the posted work order card from the request's current state.
     pub(crate) fn work_order_update_job(&self) -> NewOutbox {
-        NewOutbox {
-            kind: "chat_update".into(),
-            recipient: None,
-            payload: json!({}),
-        }
+        Effect::UpdateWorkOrder(WorkOrderUpdate {}).into()
     }
 
     /// A note in the request's work-order thread (untrusted text is escaped by the chat adapter).
     pub(crate) fn chat_note_job(&self, text: &str) -> NewOutbox {
-        NewOutbox {
-            kind: "chat_note".into(),
-            recipient: None,
-            payload: json!({ "text": text }),
-        }
+        Effect::ChatNote(ChatNote {
+            channel: None,
+            text: text.to_string(),
+        })
+        .into()
     }
 
     /// Display name of a department in a language.

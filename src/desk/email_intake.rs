@@ -260,7 +260,7 @@ impl Desk {
                 .store
                 .request(r)
                 .await?
-                .ok_or_else(|| StoreError::NotFound(r.to_string()))?;
+                .ok_or(StoreError::NotFound(r))?;
             if req.requester == sender || self.is_staff_address(&sender) {
                 return self
                     .append_email(&req, inb, &sender, how, record("appended", None), now)

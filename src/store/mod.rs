@@ -55,9 +55,9 @@ pub enum StoreError {
     #[error("message {0} was already processed")]
     Duplicate(String),
     #[error("request {0} not found")]
-    NotFound(String),
+    NotFound(routing::RequestRef),
     #[error("request {0} changed meanwhile; decide again")]
-    Conflict(String),
+    Conflict(routing::RequestRef),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -3,6 +3,8 @@
 use routing::RequestRef;
 use serde::{Deserialize, Serialize};
 
+use crate::effect::{Effect, UndecodableEffect};
+
 /// Lifecycle states stored in `requests.status`.
 pub mod status {
     pub const OPEN: &str = "open";
@@ -111,20 +113,34 @@ pub struct InboundRecord {
 /// An outbound effect to deliver: written with the state change, delivered by a worker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOutbox {
-    pub kind: String,
-    pub recipient: Option<String>,
-    pub payload: serde_json::Value,
+    pub effect: Effect,
 }
 
-/// A claimed outbox job.
+impl From<Effect> for NewOutbox {
+    fn from(effect: Effect) -> Self {
+        NewOutbox { effect }
+    }
+}
+
+/// A claimed outbox job. A row that does not decode is still claimed (so the worker can fail it with its
+/// reason) rather than blocking the queue.
 #[derive(Debug, Clone)]
 pub struct OutboxJob {
     pub id: i64,
-    pub kind: String,
     pub reference: Option<RequestRef>,
     pub recipient: Option<String>,
-    pub payload: serde_json::Value,
+    pub effect: Result<Effect, UndecodableEffect>,
     pub attempts: i64,
+}
+
+impl OutboxJob {
+    /// The stored kind, decoded or not (for logs and events).
+    pub fn kind(&self) -> &str {
+        match &self.effect {
+            Ok(e) => e.kind(),
+            Err(e) => &e.kind,
+        }
+    }
 }
 
 /// A stored outbox row, for inspection.

@@ -1,11 +1,11 @@
 //! The outbox: durable outbound effects, claimed with a lease (SQLite) or SKIP LOCKED (PostgreSQL), retried
 //! with exponential backoff, never dropped silently.
 
-use anyhow::Context;
 use sqlx::Row;
 
 use super::requests::to_ref;
 use super::{on_pool, Backend, OutboxJob, OutboxRow, Store, StoreError};
+use crate::effect::Effect;
 
 const CLAIM_SQLITE: &str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
      WHERE id = (SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
@@ -33,14 +33,15 @@ impl Store {
             match row {
                 None => Ok(None),
                 Some(r) => {
+                    let id: i64 = r.try_get("id")?;
+                    let kind: String = r.try_get("kind")?;
                     let payload: String = r.try_get("payload")?;
                     let req: Option<i64> = r.try_get("request_id")?;
                     Ok(Some(OutboxJob {
-                        id: r.try_get("id")?,
-                        kind: r.try_get("kind")?,
+                        id,
                         reference: req.map(to_ref).transpose()?,
                         recipient: r.try_get("recipient")?,
-                        payload: serde_json::from_str(&payload).context("outbox payload")?,
+                        effect: Effect::decode(id, &kind, &payload),
                         attempts: r.try_get("attempts")?,
                     }))
                 }
@@ -52,7 +53,7 @@ impl Store {
     pub async fn enqueue(&self, job: &super::NewOutbox, now: i64) -> Result<(), StoreError> {
         on_pool!(self, p => {
             sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, NULL, $2, $3, $4, $4)")
-                .bind(&job.kind).bind(&job.recipient).bind(job.payload.to_string()).bind(now)
+                .bind(job.effect.kind()).bind(job.effect.recipient()).bind(job.effect.payload()).bind(now)
                 .execute(p).await?;
             Ok(())
         })
@@ -115,7 +116,10 @@ impl Store {
                     kind: r.try_get("kind")?,
                     reference: req.map(to_ref).transpose()?,
                     recipient: r.try_get("recipient")?,
-                    payload: serde_json::from_str(&payload).context("outbox payload")?,
+                    // Shown as stored: a payload that is not JSON (which the worker fails with its reason) is
+                    // its raw text, so one corrupt row cannot hide the others.
+                    payload: serde_json::from_str(&payload)
+                        .unwrap_or(serde_json::Value::String(payload)),
                     attempts: r.try_get("attempts")?,
                     last_error: r.try_get("last_error")?,
                     done_at: r.try_get("done_at")?,

@@ -118,10 +118,10 @@ macro_rules! write_change {
         }
         for o in &change.outbox {
             sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)")
-                .bind(&o.kind)
+                .bind(o.effect.kind())
                 .bind(id)
-                .bind(&o.recipient)
-                .bind(o.payload.to_string())
+                .bind(o.effect.recipient())
+                .bind(o.effect.payload())
                 .bind(now)
                 .execute(&mut *$tx)
                 .await?;
@@ -242,8 +242,8 @@ impl Store {
             if touched == 0 {
                 let exists = sqlx::query("SELECT id FROM requests WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
                 return Err(match exists {
-                    None => StoreError::NotFound(reference.to_string()),
-                    Some(_) => StoreError::Conflict(reference.to_string()),
+                    None => StoreError::NotFound(reference),
+                    Some(_) => StoreError::Conflict(reference),
                 });
             }
             write_change!(tx, id, change, now);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use connect311::desk::{Desk, StaffAction};
 use connect311::outbox_worker::Deliverers;
 use connect311::serve::Running;
-use mail::outbound::{MailSender, OutgoingMail};
+use mail::outbound::{MailSender, OutgoingMail, SendError};
 use support::http::{get, Reply};
 use support::{close, report};
 
@@ -22,8 +22,10 @@ struct MailDown;
 
 #[async_trait::async_trait]
 impl MailSender for MailDown {
-    async fn send(&self, _: &OutgoingMail) -> anyhow::Result<()> {
-        anyhow::bail!("connection refused (test: the mail server is down)")
+    async fn send(&self, _: &OutgoingMail) -> Result<(), SendError> {
+        Err(SendError::Transient(anyhow::anyhow!(
+            "connection refused (test: the mail server is down)"
+        )))
     }
 }
 
@@ -135,12 +137,7 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
     )
     .await;
     close(&desk, pothole, "Filled the pothole.").await;
-    let job = connect311::store::NewOutbox {
-        kind: "no_such_kind".into(),
-        recipient: None,
-        payload: serde_json::json!({}),
-    };
-    desk.store.enqueue(&job, desk.now()).await.unwrap();
+    support::enqueue_raw_outbox(&desk, "no_such_kind", "{}").await;
     let g_dept = desk
         .store
         .request(graffiti)

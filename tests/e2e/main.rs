@@ -11,6 +11,7 @@ mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;
 mod malformed_mail;
+mod outbox_delivery;
 mod postgres_desk;
 mod readiness;
 mod report_figures;

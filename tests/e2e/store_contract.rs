@@ -2,10 +2,14 @@
 
 use crate::support;
 
+use connect311::effect::Effect;
 use connect311::store::{
-    Change, InboundRecord, NewEvent, NewOutbox, NewRequest, RequestFilter, StoreError, WorkOrderRow,
+    Change, InboundRecord, NewEvent, NewRequest, RequestFilter, StoreError, WorkOrderRow,
 };
+use mail::inbound::Address;
+use mail::outbound::{AutoSubmitted, OutgoingMail};
 use serde_json::json;
+use support::unique;
 
 fn new_request(requester: &str) -> NewRequest {
     NewRequest {
@@ -42,6 +46,21 @@ fn inbound(id: &str) -> InboundRecord {
     }
 }
 
+fn mail_to(to: &str) -> OutgoingMail {
+    OutgoingMail {
+        from: Address::new("311@city.test"),
+        to: Address::new(to),
+        reply_to: None,
+        subject: "Received".into(),
+        text: "Thank you.".into(),
+        message_id: unique("ack"),
+        in_reply_to: None,
+        references: Vec::new(),
+        auto_submitted: AutoSubmitted::AutoReplied,
+        language: Some("en".into()),
+    }
+}
+
 fn change_with(id: &str) -> Change {
     Change {
         events: vec![NewEvent::new(
@@ -50,11 +69,7 @@ fn change_with(id: &str) -> Change {
             "email",
             json!({"x": 1}),
         )],
-        outbox: vec![NewOutbox {
-            kind: "email".into(),
-            recipient: Some("a@example.test".into()),
-            payload: json!({"n": 1}),
-        }],
+        outbox: vec![Effect::Email(mail_to("a@example.test")).into()],
         inbound: Some(inbound(id)),
         thread_ids: vec![(format!("{id}-in"), "in".into())],
         ..Change::default()
@@ -123,6 +138,14 @@ async fn outbox_claims_are_leased_retried_with_backoff_and_completed() {
             .unwrap()
             .expect("due job");
         assert_eq!(job.attempts, 1, "{d}");
+        let Ok(Effect::Email(mail)) = &job.effect else {
+            panic!("{d}: {:?}", job.effect)
+        };
+        assert_eq!(
+            (mail.to.email.as_str(), job.recipient.as_deref()),
+            ("a@example.test", Some("a@example.test")),
+            "{d}: the effect comes back as it went in, with its recipient"
+        );
         assert!(
             store.claim_outbox(1_001, 60_000).await.unwrap().is_none(),
             "{d}: leased job claimed twice"

@@ -8,7 +8,7 @@ use crate::support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mail::outbound::{MailSender, OutgoingMail};
+use mail::outbound::{MailSender, OutgoingMail, SendError};
 use mail::testkit;
 use support::http::get;
 use support::observe::{
@@ -134,7 +134,7 @@ struct PanickingSender;
 
 #[async_trait::async_trait]
 impl MailSender for PanickingSender {
-    async fn send(&self, _: &OutgoingMail) -> anyhow::Result<()> {
+    async fn send(&self, _: &OutgoingMail) -> Result<(), SendError> {
         panic!("test: the mail sender panicked")
     }
 }

@@ -5,20 +5,20 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serenity::all::{
-    ChannelId, CreateAllowedMentions, CreateMessage, CreateThread, EditMessage, Http, MessageId,
-    RoleId,
+    ChannelId, CreateAllowedMentions, CreateMessage, CreateThread, EditMessage, Http, HttpError,
+    MessageId, RoleId,
 };
 
 use super::card;
 use super::DiscordConfig;
-use crate::chat::{ChatOutbound, Posted, WorkOrderCard};
+use crate::chat::{ChatOutbound, Posted, SendError, WorkOrderCard};
 use crate::markdown::{escape_markdown, truncate};
 
 /// Discord's limit for a message's content.
 pub(crate) const CONTENT_MAX: usize = 2000;
 
 /// [`ChatOutbound`] over serenity's REST client. Every call is one attempt: a failure is returned
-/// as `Err` for the service's outbox to retry.
+/// as a classified [`SendError`] for the service's outbox to retry or give up on.
 #[derive(Clone)]
 pub struct DiscordOutbound {
     http: Arc<Http>,
@@ -70,6 +70,37 @@ fn parse_role(id: &str) -> anyhow::Result<RoleId> {
     Ok(RoleId::new(raw))
 }
 
+/// Whether an HTTP status from Discord is worth retrying: 429 (rate limited) and 5xx are; any other
+/// 4xx means Discord refused this request itself (unknown channel, missing access, invalid body).
+pub(crate) fn status_is_transient(status: u16) -> bool {
+    status == 429 || !(400..500).contains(&status)
+}
+
+/// Classifies a serenity failure where it is born. Only a refused request, or input serenity rejects
+/// before sending (over a limit, malformed), is permanent; network trouble, rate limits, server errors
+/// and anything unrecognised are transient (the outbox's attempt limit still bounds them).
+pub(crate) fn classify(err: serenity::Error) -> SendError {
+    let permanent = match &err {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            !status_is_transient(r.status_code.as_u16())
+        }
+        serenity::Error::Model(_)
+        | serenity::Error::ExceededLimit(..)
+        | serenity::Error::NotInRange(..) => true,
+        _ => false,
+    };
+    if permanent {
+        SendError::Permanent(err.into())
+    } else {
+        SendError::Transient(err.into())
+    }
+}
+
+/// An id or text that can never be posted: retrying cannot fix it.
+fn invalid(e: anyhow::Error) -> SendError {
+    SendError::Permanent(e)
+}
+
 #[async_trait]
 impl ChatOutbound for DiscordOutbound {
     #[tracing::instrument(skip_all, fields(request_ref = %card.reference, channel_id = %channel_id))]
@@ -78,14 +109,14 @@ impl ChatOutbound for DiscordOutbound {
         channel_id: &str,
         card: &WorkOrderCard,
         page_role: Option<&str>,
-    ) -> anyhow::Result<Posted> {
-        let channel = parse_channel(channel_id)?;
+    ) -> Result<Posted, SendError> {
+        let channel = parse_channel(channel_id).map_err(invalid)?;
         let mut message = CreateMessage::new()
             .embed(card::embed(card))
             .components(card::buttons(card));
         message = match page_role {
             Some(role) => {
-                let role = parse_role(role)?;
+                let role = parse_role(role).map_err(invalid)?;
                 let reference = escape_markdown(&card.reference);
                 message
                     .content(format!("<@&{role}> 🚨 Emergency work order {reference}"))
@@ -96,8 +127,11 @@ impl ChatOutbound for DiscordOutbound {
         let posted = channel
             .send_message(&self.http, message)
             .await
-            .with_context(|| {
-                format!("posting work order {} to channel {channel}", card.reference)
+            .map_err(|e| {
+                classify(e).context(format!(
+                    "posting work order {} to channel {channel}",
+                    card.reference
+                ))
             })?;
         // The card is out; failing to open its thread must not make the outbox post it twice.
         let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
@@ -119,9 +153,13 @@ impl ChatOutbound for DiscordOutbound {
     }
 
     #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
-    async fn update_work_order(&self, posted: &Posted, card: &WorkOrderCard) -> anyhow::Result<()> {
-        let channel = parse_channel(&posted.channel_id)?;
-        let message = parse_message(&posted.message_id)?;
+    async fn update_work_order(
+        &self,
+        posted: &Posted,
+        card: &WorkOrderCard,
+    ) -> Result<(), SendError> {
+        let channel = parse_channel(&posted.channel_id).map_err(invalid)?;
+        let message = parse_message(&posted.message_id).map_err(invalid)?;
         let edit = EditMessage::new()
             .embed(card::embed(card))
             .components(card::buttons(card))
@@ -129,23 +167,68 @@ impl ChatOutbound for DiscordOutbound {
         channel
             .edit_message(&self.http, message, edit)
             .await
-            .with_context(|| {
-                format!("editing work order {} (message {message})", card.reference)
+            .map_err(|e| {
+                classify(e).context(format!(
+                    "editing work order {} (message {message})",
+                    card.reference
+                ))
             })?;
         Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]
-    async fn post_message(&self, channel_id: &str, text: &str) -> anyhow::Result<String> {
-        let channel = parse_channel(channel_id)?;
-        anyhow::ensure!(!text.trim().is_empty(), "refusing to post an empty message");
+    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError> {
+        let channel = parse_channel(channel_id).map_err(invalid)?;
+        if text.trim().is_empty() {
+            return Err(invalid(anyhow::anyhow!(
+                "refusing to post an empty message"
+            )));
+        }
         let message = CreateMessage::new()
             .content(truncate(&escape_markdown(text), CONTENT_MAX))
             .allowed_mentions(no_mentions());
         let posted = channel
             .send_message(&self.http, message)
             .await
-            .with_context(|| format!("posting a message to channel {channel}"))?;
+            .map_err(|e| classify(e).context(format!("posting a message to channel {channel}")))?;
         Ok(posted.id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discord_statuses_are_classified() {
+        for (status, transient) in [
+            (400, false),
+            (401, false),
+            (403, false),
+            (404, false),
+            (413, false),
+            (429, true),
+            (500, true),
+            (502, true),
+            (503, true),
+        ] {
+            assert_eq!(status_is_transient(status), transient, "{status}");
+        }
+    }
+
+    #[test]
+    fn input_serenity_rejects_is_permanent_and_io_is_transient() {
+        let over = serenity::Error::ExceededLimit("reason".into(), 512);
+        assert!(classify(over).is_permanent());
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(!classify(serenity::Error::Io(io)).is_permanent());
+    }
+
+    #[test]
+    fn ids_that_cannot_be_posted_to_are_permanent() {
+        assert!(parse_channel("general")
+            .map_err(invalid)
+            .unwrap_err()
+            .is_permanent());
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bots::chat::{ChatEvent, ChatOutbound};
+use bots::chat::{ChatEvent, ChatOutbound, SendError};
 
 use crate::harness::{card, nothing, within, Harness, WAIT};
 
@@ -17,8 +17,8 @@ async fn an_outage_fails_posts_and_the_gateway_comes_back_after_it() {
             .post_work_order(&h.channel, &card("311-000130", "x"), None)
             .await;
         assert!(
-            failed.is_err(),
-            "posting during an outage must fail for the outbox to retry"
+            matches!(failed, Err(SendError::Transient(_))),
+            "posting during an outage (503) must fail transiently for the outbox to retry: {failed:?}"
         );
         h.standin
             .wait_for(|s| s.gateway().connected == 0, WAIT)
@@ -45,6 +45,30 @@ async fn an_outage_fails_posts_and_the_gateway_comes_back_after_it() {
         assert_eq!(message_id, said);
         h.post_card(&card("311-000130", "x"), None).await;
         assert!(!h.gateway.is_finished(), "run survives the outage");
+        h.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_discord_refuses_is_permanent() {
+    within(async {
+        let h = Harness::start(nothing).await;
+        // A channel Discord does not know: 404 Unknown Channel, which no retry can fix.
+        let unknown = "999999999999999999";
+        let refused = h
+            .outbound
+            .post_work_order(unknown, &card("311-000131", "x"), None)
+            .await;
+        assert!(
+            matches!(refused, Err(SendError::Permanent(_))),
+            "{refused:?}"
+        );
+        let refused = h.outbound.post_message(unknown, "hello").await;
+        assert!(
+            matches!(refused, Err(SendError::Permanent(_))),
+            "{refused:?}"
+        );
         h.stop().await;
     })
     .await;

@@ -15,9 +15,7 @@ use lettre::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::inbound::Address;
-pub use send::{
-    is_permanent, FileSender, MailSender, SendError, SmtpOptions, SmtpSecurity, SmtpSender,
-};
+pub use send::{FileSender, MailSender, SendError, SmtpOptions, SmtpSecurity, SmtpSender};
 
 /// Our loop header: its presence on an inbound message means it came from us (or a copy of us).
 pub const LOOP_HEADER: &str = "X-Connect311-Loop";
@@ -59,11 +57,11 @@ pub struct OutgoingMail {
     pub language: Option<String>,
 }
 
-fn mailbox(a: &Address) -> anyhow::Result<Mailbox> {
+fn mailbox(a: &Address) -> Result<Mailbox, SendError> {
     let email = a
         .email
         .parse()
-        .map_err(|e| SendError::Permanent(format!("invalid address {:?}: {e}", a.email)))?;
+        .map_err(|e| SendError::Permanent(anyhow::anyhow!("invalid address {:?}: {e}", a.email)))?;
     Ok(Mailbox::new(a.name.clone(), email))
 }
 
@@ -79,7 +77,7 @@ fn raw(name: &'static str, value: impl Into<String>) -> HeaderValue {
 }
 
 /// Composes the message. Invalid addresses are a [`SendError::Permanent`] (retrying cannot fix them).
-pub fn build(mail: &OutgoingMail, loop_id: &str) -> anyhow::Result<Message> {
+pub fn build(mail: &OutgoingMail, loop_id: &str) -> Result<Message, SendError> {
     let mut b = Message::builder()
         .from(mailbox(&mail.from)?)
         .to(mailbox(&mail.to)?)
@@ -104,7 +102,7 @@ pub fn build(mail: &OutgoingMail, loop_id: &str) -> anyhow::Result<Message> {
     }
     b.header(ContentType::TEXT_PLAIN)
         .body(mail.text.clone())
-        .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")).into())
+        .map_err(|e| SendError::Permanent(anyhow::anyhow!("cannot build message: {e}")))
 }
 
 fn is_language_tag(tag: &str) -> bool {

@@ -10,30 +10,46 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{build, OutgoingMail};
 
-/// Delivery failures the outbox must tell apart: permanent ones are recorded and not retried.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a message was not delivered, classified where the failure is born: a permanent one is recorded and not
+/// retried, a transient one is retried with backoff.
+#[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    /// 5xx or a message that can never be sent (bad address).
-    #[error("permanent delivery failure: {0}")]
-    Permanent(String),
-    /// 4xx, timeouts, connection trouble: retry with backoff.
-    #[error("transient delivery failure: {0}")]
-    Transient(String),
+    /// 5xx, or a message that can never be sent (bad address).
+    #[error("permanent delivery failure")]
+    Permanent(#[source] anyhow::Error),
+    /// 4xx, timeouts, connection trouble, a full disk: retrying may help.
+    #[error("transient delivery failure")]
+    Transient(#[source] anyhow::Error),
 }
 
-/// True when retrying `err` cannot help (a [`SendError::Permanent`] anywhere in its chain, or a lettre 5xx).
-pub fn is_permanent(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        matches!(e.downcast_ref::<SendError>(), Some(SendError::Permanent(_)))
-            || e.downcast_ref::<lettre::transport::smtp::Error>()
-                .is_some_and(|s| s.is_permanent())
-    })
+impl SendError {
+    /// True when retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SendError::Permanent(_))
+    }
+
+    /// Adds context to the cause, keeping the classification.
+    pub fn context(self, context: impl std::fmt::Display + Send + Sync + 'static) -> Self {
+        match self {
+            SendError::Permanent(e) => SendError::Permanent(e.context(context)),
+            SendError::Transient(e) => SendError::Transient(e.context(context)),
+        }
+    }
+
+    /// An SMTP failure: lettre's 5xx is permanent; 4xx, connection, TLS and timeouts are transient.
+    fn from_smtp(e: lettre::transport::smtp::Error) -> Self {
+        if e.is_permanent() {
+            SendError::Permanent(e.into())
+        } else {
+            SendError::Transient(e.into())
+        }
+    }
 }
 
 /// Anything that can deliver an [`OutgoingMail`].
 #[async_trait]
 pub trait MailSender: Send + Sync {
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()>;
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError>;
 }
 
 /// Transport security for [`SmtpOptions`].
@@ -112,20 +128,12 @@ impl SmtpSender {
 
 #[async_trait]
 impl MailSender for SmtpSender {
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
         let message = build(mail, &self.loop_id)?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let kind = if e.is_permanent() {
-                    SendError::Permanent(e.to_string())
-                } else {
-                    SendError::Transient(e.to_string())
-                };
-                Err(anyhow::Error::new(kind)
-                    .context(format!("sending {} to {}", mail.message_id, mail.to.email)))
-            }
-        }
+        self.transport.send(message).await.map(drop).map_err(|e| {
+            SendError::from_smtp(e)
+                .context(format!("sending {} to {}", mail.message_id, mail.to.email))
+        })
     }
 }
 
@@ -181,15 +189,23 @@ fn file_stem(message_id: &str) -> String {
 
 #[async_trait]
 impl MailSender for FileSender {
-    async fn send(&self, mail: &OutgoingMail) -> anyhow::Result<()> {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
         let bytes = build(mail, &self.loop_id)?.formatted();
+        self.write(&mail.message_id, &bytes)
+            .await
+            .map_err(SendError::Transient)
+    }
+}
+
+impl FileSender {
+    async fn write(&self, message_id: &str, bytes: &[u8]) -> anyhow::Result<()> {
         tokio::fs::create_dir_all(&self.dir)
             .await
             .with_context(|| format!("creating {}", self.dir.display()))?;
-        let path = self.path_for(&mail.message_id);
+        let path = self.path_for(message_id);
         // Write then rename so a reader never sees half a message.
         let tmp = path.with_extension("eml.tmp");
-        tokio::fs::write(&tmp, &bytes)
+        tokio::fs::write(&tmp, bytes)
             .await
             .with_context(|| format!("writing {}", tmp.display()))?;
         tokio::fs::rename(&tmp, &path)
@@ -210,11 +226,30 @@ mod tests {
     }
 
     #[test]
-    fn permanence_is_found_in_the_chain() {
-        let e = anyhow::Error::new(SendError::Permanent("550".into())).context("sending");
-        assert!(is_permanent(&e));
-        let e = anyhow::Error::new(SendError::Transient("421".into())).context("sending");
-        assert!(!is_permanent(&e));
-        assert!(!is_permanent(&anyhow::anyhow!("io")));
+    fn context_keeps_the_classification() {
+        let e = SendError::Permanent(anyhow::anyhow!("550 no such user")).context("sending");
+        assert!(e.is_permanent());
+        assert_eq!(
+            format!("{:#}", anyhow::Error::new(e)),
+            "permanent delivery failure: sending: 550 no such user"
+        );
+        let e = SendError::Transient(anyhow::anyhow!("421 try later")).context("sending");
+        assert!(!e.is_permanent());
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_is_not_listening_is_transient() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut opts = SmtpOptions::plain("127.0.0.1", port);
+        opts.timeout = Duration::from_secs(5);
+        let sender = SmtpSender::from_options(&opts, "x").unwrap();
+        let err = sender
+            .send(&super::super::tests::sample())
+            .await
+            .unwrap_err();
+        assert!(!err.is_permanent(), "{err:?}");
     }
 }

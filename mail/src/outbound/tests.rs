@@ -4,7 +4,7 @@ use super::*;
 use crate::guard::{automated, OwnAddresses};
 use crate::inbound::{parse, Limits};
 
-fn sample() -> OutgoingMail {
+pub(super) fn sample() -> OutgoingMail {
     OutgoingMail {
         from: Address::with_name("City 311", "311@city.test"),
         to: Address::with_name("María López", "maria@example.test"),
@@ -60,7 +60,7 @@ fn bad_address_is_permanent() {
     let mut m = sample();
     m.to = Address::new("not an address");
     let err = build(&m, "x").unwrap_err();
-    assert!(is_permanent(&err), "{err:#}");
+    assert!(err.is_permanent(), "{err:?}");
 }
 
 #[test]

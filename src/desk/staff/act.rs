@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{ActionError, Actor, StaffAction};
 use crate::desk::compose::ReplyTo;
 use crate::desk::Desk;
-use crate::store::{Change, InboundRecord, NewEvent, NewOutbox, Request, StatusChange, StoreError};
+use crate::store::{Change, InboundRecord, NewEvent, NewOutbox, Request, StatusChange};
 
 /// How many times a conflicting concurrent change makes us decide again before giving up.
 const CONFLICT_RETRIES: u32 = 3;
@@ -26,19 +26,10 @@ pub(super) async fn act(
     let mut attempt = 0;
     loop {
         match act_once(desk, reference, actor, action, inbound.clone()).await {
-            Err(ActionError::Unexpected(e)) if attempt < CONFLICT_RETRIES && is_conflict(&e) => {
-                attempt += 1;
-            }
+            Err(ActionError::Conflict(_)) if attempt < CONFLICT_RETRIES => attempt += 1,
             other => return other,
         }
     }
-}
-
-fn is_conflict(e: &anyhow::Error) -> bool {
-    matches!(
-        e.downcast_ref::<StoreError>(),
-        Some(StoreError::Conflict(_))
-    )
 }
 
 /// Load → decide → plan → apply, once.

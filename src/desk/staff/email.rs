@@ -90,6 +90,8 @@ impl StaffMail<'_> {
         match applied {
             Ok(after) => Ok(Some(format!("staff_{}", after.status))),
             Err(ActionError::Unexpected(e)) => Err(StoreError::Unexpected(e)),
+            // Still racing after the retries: fail the message so it is processed again, never refuse it.
+            Err(ActionError::Conflict(r)) => Err(StoreError::Conflict(r)),
             Err(refusal) => {
                 self.refuse(&refusal.to_string()).await?;
                 Ok(Some("staff_refused".into()))

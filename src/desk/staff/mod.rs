@@ -77,13 +77,20 @@ pub enum ActionError {
     Refused(String),
     #[error("only members of {0} (or a supervisor) may do that")]
     Forbidden(String),
+    #[error("{0} changed while you were acting on it; nothing was changed, please try again")]
+    Conflict(RequestRef),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<StoreError> for ActionError {
     fn from(e: StoreError) -> Self {
-        ActionError::Unexpected(e.into())
+        match e {
+            StoreError::NotFound(r) => ActionError::NotFound(r),
+            StoreError::Conflict(r) => ActionError::Conflict(r),
+            StoreError::Unexpected(e) => ActionError::Unexpected(e),
+            e @ StoreError::Duplicate(_) => ActionError::Unexpected(e.into()),
+        }
     }
 }
 

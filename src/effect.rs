@@ -1,0 +1,101 @@
+//! The outbound effects a change can have, as outbox rows carry them: the `kind` column names the variant and
+//! the `payload` column holds its fields, in the JSON shapes the service has always written (so rows queued
+//! by an earlier version still decode after an upgrade).
+
+use mail::outbound::OutgoingMail;
+use routing::types::DepartmentId;
+use serde::{Deserialize, Serialize};
+
+/// One outbound effect, delivered by the outbox worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum Effect {
+    /// An email, composed in full when the change was decided.
+    #[serde(rename = "email")]
+    Email(OutgoingMail),
+    /// Post (or re-post after reassignment) the request's work-order card.
+    #[serde(rename = "chat_work_order")]
+    PostWorkOrder(WorkOrderPost),
+    /// Refresh the posted card from the request's state at delivery time.
+    #[serde(rename = "chat_update")]
+    UpdateWorkOrder(WorkOrderUpdate),
+    /// A plain chat message.
+    #[serde(rename = "chat_note")]
+    ChatNote(ChatNote),
+}
+
+/// Where a work-order card goes. The card itself is built from the request when it is delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkOrderPost {
+    /// The department's chat channel id.
+    pub channel: String,
+    pub department: DepartmentId,
+    /// The role to page: set only for an emergency (with a role configured); the only mention the bot makes.
+    pub page_role: Option<String>,
+}
+
+/// Refresh the request's posted card; it needs nothing but the request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkOrderUpdate {}
+
+/// A note in chat: to `channel`, or (when None) to the request's work-order thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatNote {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Plain text; the chat adapter escapes it.
+    pub text: String,
+}
+
+/// A stored row whose `kind`/`payload` is not an [`Effect`] (corrupt, or written by a newer version).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("outbox job {id}: cannot decode its `{kind}` effect: {reason}")]
+pub struct UndecodableEffect {
+    pub id: i64,
+    pub kind: String,
+    pub reason: String,
+}
+
+impl Effect {
+    /// The `kind` column's value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Effect::Email(_) => "email",
+            Effect::PostWorkOrder(_) => "chat_work_order",
+            Effect::UpdateWorkOrder(_) => "chat_update",
+            Effect::ChatNote(_) => "chat_note",
+        }
+    }
+
+    /// The `recipient` column's value: the lower-cased address of an email, the channel of a chat post.
+    pub fn recipient(&self) -> Option<String> {
+        match self {
+            Effect::Email(m) => Some(m.to.email.to_ascii_lowercase()),
+            Effect::PostWorkOrder(p) => Some(p.channel.clone()),
+            Effect::UpdateWorkOrder(_) => None,
+            Effect::ChatNote(n) => n.channel.clone(),
+        }
+    }
+
+    /// The `payload` column's value.
+    pub fn payload(&self) -> String {
+        let mut tagged = serde_json::to_value(self).expect("an effect serialises");
+        tagged["payload"].take().to_string()
+    }
+
+    /// Decodes the stored columns of outbox row `id`.
+    pub fn decode(id: i64, kind: &str, payload: &str) -> Result<Effect, UndecodableEffect> {
+        let undecodable = |reason: String| UndecodableEffect {
+            id,
+            kind: kind.to_string(),
+            reason,
+        };
+        let payload: serde_json::Value =
+            serde_json::from_str(payload).map_err(|e| undecodable(format!("payload: {e}")))?;
+        serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload }))
+            .map_err(|e| undecodable(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
