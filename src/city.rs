@@ -96,4 +96,19 @@ mod tests {
         assert_eq!(origin, "built-in config/city.toml");
         assert!(city.gazetteer.is_some_and(|g| g.len() >= 30));
     }
+
+    #[test]
+    fn a_bad_time_zone_stops_the_load_with_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("city.toml");
+        let shipped = include_str!("../config/city.toml");
+        assert!(shipped.contains("timezone = \"America/New_York\""));
+        let text = shipped.replace("timezone = \"America/New_York\"", "timezone = \"Eastern\"");
+        std::fs::write(&file, text).unwrap();
+        let toml = format!("city_file = {:?}", file.display().to_string());
+        let err = load(&Settings::from_toml_str(&toml).unwrap()).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.starts_with(&file.display().to_string()), "{msg}");
+        assert!(msg.contains("city.timezone"), "{msg}");
+    }
 }

@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context, Result};
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
 use futures::FutureExt;
 use mail::outbound::MailSender;
-use routing::RequestRef;
+use routing::{EventKind, Language, RequestRef, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
@@ -181,9 +181,9 @@ async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(St
         if let Some(r) = job.reference {
             let change = Change {
                 events: vec![NewEvent::new(
-                    "delivery_failed",
+                    EventKind::DeliveryFailed,
                     "system",
-                    "outbox",
+                    Source::Outbox,
                     json!({ "kind": job.kind(), "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
                 )],
                 ..Change::default()
@@ -293,14 +293,18 @@ async fn posted_work_order(desk: &Desk, reference: RequestRef) -> Result<WorkOrd
 /// The work-order card for a request's current state.
 pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
     let events = desk.store.events(req.reference).await?;
-    let last_action = events.iter().rev().find(|e| e.kind != "created").map(|e| {
-        format!(
-            "{} by {} at {}",
-            e.kind.replace('_', " "),
-            e.actor,
-            crate::clock::human(e.at)
-        )
-    });
+    let last_action = events
+        .iter()
+        .rev()
+        .find(|e| e.kind != EventKind::Created)
+        .map(|e| {
+            format!(
+                "{} by {} at {}",
+                e.kind.as_str().replace('_', " "),
+                e.actor,
+                crate::clock::human(e.at)
+            )
+        });
     let attachments = events
         .iter()
         .filter_map(|e| {
@@ -317,7 +321,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
                 .map(String::from)
         })
         .collect();
-    let requester = if req.source == "email" {
+    let requester = if req.source == Source::Email {
         crate::desk::mask_email(&req.requester)
     } else {
         req.requester_name
@@ -327,16 +331,16 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
     Ok(WorkOrderCard {
         reference: req.reference.to_string(),
         title: truncate(req.subject.trim(), 80),
-        department: desk.department_name(&req.department, "en"),
-        category: desk.category_name(req.category.as_deref(), "en"),
+        department: desk.department_name(&req.department, Language::En),
+        category: desk.category_name(req.category.as_ref(), Language::En),
         location: req.location_text.clone(),
-        language: req.language.clone(),
-        priority: req.priority.clone(),
+        language: req.language.to_string(),
+        priority: req.priority.to_string(),
         due: Some(crate::clock::human(req.resolution_due_at)),
         requester,
         text: truncate(&req.description, 1500),
         attachments,
-        status: req.status.clone(),
+        status: req.status.to_string(),
         last_action,
         emergency: req.emergency.is_some(),
         reporters: 1 + desk.store.duplicates_of(req.reference).await?.len() as u32,

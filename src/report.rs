@@ -3,44 +3,48 @@
 
 use anyhow::{Context, Result};
 use routing::report::{Report, ReportRequest};
-use routing::RequestRef;
+use routing::{CloseReason, DepartmentId};
 
 use crate::desk::Desk;
 
 /// Builds the report for requests created in `[from, to)` (plus the open backlog), judged as of now.
-pub async fn build(desk: &Desk, from: i64, to: i64, department: Option<&str>) -> Result<Report> {
+pub async fn build(
+    desk: &Desk,
+    from: i64,
+    to: i64,
+    department: Option<&DepartmentId>,
+) -> Result<Report> {
     let reopens = desk.store.reopen_counts().await?;
     let rows: Vec<ReportRequest> = desk
         .store
         .requests_for_report(from, to)
         .await?
         .into_iter()
-        .filter(|r| department.is_none_or(|d| r.department == d))
+        .filter(|r| department.is_none_or(|d| &r.department == d))
         .map(|r| {
             let id = r.reference.number() as i64;
-            let close_reason = r.close_reason.as_deref().and_then(|c| c.parse().ok());
-            Ok(ReportRequest {
+            ReportRequest {
                 reference: r.reference,
-                department: r.department.as_str().into(),
-                category: r.category.as_deref().map(Into::into),
-                language: r.language.parse().unwrap_or_default(),
+                department: r.department,
+                category: r.category,
+                language: r.language,
                 created_ms: r.created_at,
                 acknowledged_ms: r.acknowledged_at,
                 closed_ms: r.closed_at,
-                close_reason,
-                status: r.status.parse().map_err(anyhow::Error::msg)?,
+                close_reason: r.close_reason,
+                status: r.status,
                 response_due_ms: r.response_due_at,
                 resolution_due_ms: r.resolution_due_at,
-                location_norm: r.location_norm.clone(),
-                duplicate_of: if r.close_reason.as_deref() == Some("duplicate") {
+                location_norm: r.location_norm,
+                duplicate_of: if r.close_reason == Some(CloseReason::Duplicate) {
                     r.linked_to
                 } else {
-                    None::<RequestRef>
+                    None
                 },
                 reopened_count: reopens.get(&id).copied().unwrap_or(0),
-            })
+            }
         })
-        .collect::<Result<_>>()?;
+        .collect();
     Ok(Report::build(
         &rows,
         from,

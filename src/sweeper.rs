@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::{CloseReason, Status};
 use routing::policy::{SweepAction, SweepFacts, Target};
+use routing::{DepartmentId, EventKind, Language, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -59,7 +60,7 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
             continue;
         }
         let mut change = Change {
-            expect_status: Some(req.status.clone()),
+            expect_status: Some(req.status),
             expect_updated_at: Some(req.updated_at),
             ..Change::default()
         };
@@ -73,24 +74,24 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
                         Target::Resolution => ("resolution", req.resolution_due_at),
                     };
                     change.events.push(NewEvent::new(
-                        "overdue_reminder",
+                        EventKind::OverdueReminder,
                         "system",
-                        "sweeper",
+                        Source::Sweeper,
                         json!({ "target": what, "due": due }),
                     ));
                     if let Some(channel) = department_channel(desk, &req.department) {
                         change.outbox.push(note_to(&channel, format!(
                             "⏰ {} is overdue for {what} (due {}). {} · {}. Please acknowledge or update it.",
-                            req.reference, crate::clock::human(due), desk.category_name(req.category.as_deref(), "en"),
+                            req.reference, crate::clock::human(due), desk.category_name(req.category.as_ref(), Language::En),
                             req.location_text.as_deref().unwrap_or("no location"))));
                     }
                 }
                 SweepAction::Escalate => {
                     done.escalations += 1;
                     change.events.push(NewEvent::new(
-                        "escalated",
+                        EventKind::Escalated,
                         "system",
-                        "sweeper",
+                        Source::Sweeper,
                         json!({ "department": req.department }),
                     ));
                     let channel = desk
@@ -102,15 +103,18 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
                     if let Some(channel) = channel {
                         change.outbox.push(note_to(&channel, format!(
                             "⚠️ Escalation: {} ({}) in {} is overdue — respond by {} / resolve by {}, status {}.",
-                            req.reference, desk.category_name(req.category.as_deref(), "en"), desk.department_name(&req.department, "en"),
+                            req.reference, desk.category_name(req.category.as_ref(), Language::En), desk.department_name(&req.department, Language::En),
                             crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
                     }
                 }
                 SweepAction::Repage => {
                     done.repages += 1;
-                    change
-                        .events
-                        .push(NewEvent::new("repaged", "system", "sweeper", json!({})));
+                    change.events.push(NewEvent::new(
+                        EventKind::Repaged,
+                        "system",
+                        Source::Sweeper,
+                        json!({}),
+                    ));
                     if let Some(job) = desk.work_order_job(&req.department, true) {
                         change.outbox.push(job);
                     }
@@ -132,17 +136,23 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
 }
 
 fn facts(req: &Request, events: &[Event], now: i64) -> Result<SweepFacts> {
-    let status: Status = req.status.parse().map_err(anyhow::Error::msg)?;
-    let last = |kind: &str| events.iter().filter(|e| e.kind == kind).map(|e| e.at).max();
+    let status = req.status;
+    let last = |kind: EventKind| events.iter().filter(|e| e.kind == kind).map(|e| e.at).max();
     // A reassignment or reopening starts a new round: a new acknowledgement is owed and may escalate again.
     let round_start = events
         .iter()
-        .filter(|e| matches!(e.kind.as_str(), "reassigned" | "reopened" | "acknowledged"))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Reassigned | EventKind::Reopened | EventKind::Acknowledged
+            )
+        })
         .map(|e| e.at)
         .max();
-    let escalated = last("escalated").is_some_and(|at| round_start.is_none_or(|r| at >= r));
+    let escalated =
+        last(EventKind::Escalated).is_some_and(|at| round_start.is_none_or(|r| at >= r));
     Ok(SweepFacts {
-        priority: serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal),
+        priority: req.priority,
         emergency: req.emergency.is_some(),
         status,
         created_ms: req.created_at,
@@ -153,9 +163,9 @@ fn facts(req: &Request, events: &[Event], now: i64) -> Result<SweepFacts> {
         },
         response_due_ms: req.response_due_at,
         resolution_due_ms: req.resolution_due_at,
-        last_reminder_ms: last("overdue_reminder"),
+        last_reminder_ms: last(EventKind::OverdueReminder),
         escalated,
-        last_repage_ms: last("repaged"),
+        last_repage_ms: last(EventKind::Repaged),
         now_ms: now,
     })
 }
@@ -169,7 +179,7 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
     let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
     let mut sent = 0;
     for req in desk.store.closed_since(since).await? {
-        if req.source != "email" || req.close_reason.as_deref() != Some("resolved") {
+        if req.source != Source::Email || req.close_reason != Some(CloseReason::Resolved) {
             continue;
         }
         let Some(closed) = req.closed_at else {
@@ -178,7 +188,7 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
         let events = desk.store.events(req.reference).await?;
         let asked = events
             .iter()
-            .any(|e| e.kind == "followup_sent" && e.at >= closed);
+            .any(|e| e.kind == EventKind::FollowupSent && e.at >= closed);
         if !routing::policy::followup_due(
             closed,
             CloseReason::Resolved,
@@ -189,14 +199,11 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
         ) {
             continue;
         }
-        let lang = req.language.as_str();
+        let lang = req.language;
         let vars = [
             ("reference", req.reference.to_string()),
             ("city", desk.city.city.name.clone()),
-            (
-                "category",
-                desk.category_name(req.category.as_deref(), lang),
-            ),
+            ("category", desk.category_name(req.category.as_ref(), lang)),
         ];
         let thread = desk.reply_thread(&req).await?;
         let (job, mid) = desk.email_job(
@@ -210,14 +217,14 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
         );
         let change = Change {
             events: vec![NewEvent::new(
-                "followup_sent",
+                EventKind::FollowupSent,
                 "system",
-                "sweeper",
+                Source::Sweeper,
                 json!({ "message_id": mid }),
             )],
             outbox: vec![job],
             thread_ids: vec![(mid, "out".into())],
-            expect_status: Some(req.status.clone()),
+            expect_status: Some(req.status),
             expect_updated_at: Some(req.updated_at),
             ..Change::default()
         };
@@ -260,11 +267,11 @@ async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
     Ok(1)
 }
 
-fn department_channel(desk: &Desk, department: &str) -> Option<String> {
+fn department_channel(desk: &Desk, department: &DepartmentId) -> Option<String> {
     desk.city
         .departments
         .iter()
-        .find(|d| d.id.as_str() == department)
+        .find(|d| &d.id == department)
         .map(|d| d.chat_channel.clone())
 }
 

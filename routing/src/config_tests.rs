@@ -162,6 +162,15 @@ fn toml_errors_carry_line_and_column() {
 }
 
 #[test]
+fn a_bad_city_time_zone_is_refused_at_load_never_read_as_utc() {
+    for zone in ["Mars/Olympus", "", "utc+2"] {
+        let toml = MINI.replace("\"America/Chicago\"", &format!("{zone:?}"));
+        let msg = err(&toml);
+        assert!(msg.contains("city.timezone"), "{zone:?}: {msg}");
+    }
+}
+
+#[test]
 fn toml_errors_are_one_line_and_name_the_dotted_key() {
     let cases = [
         (

@@ -1,6 +1,7 @@
 //! connect311's pure domain: request references, classification (department, category, emergency, language,
 //! location, priority), the lifecycle state machine, the city calendar and SLA math, the sweeper's decisions,
-//! duplicate detection and the manager's report. No I/O, no clock (`now` is passed in), no database.
+//! duplicate detection and the manager's report. No I/O, no clock (`now` is passed in), no database (the
+//! optional `sqlx` feature only teaches sqlx how the domain's values are stored as text).
 
 pub mod calendar;
 pub mod classify;
@@ -11,6 +12,7 @@ pub mod crossval;
 pub mod duplicates;
 pub mod emergency;
 pub mod eval;
+pub mod events;
 pub mod gazetteer;
 mod gazetteer_lookup;
 pub mod geography;
@@ -30,6 +32,8 @@ pub mod policy;
 pub mod reference;
 pub mod report;
 pub mod sla;
+#[cfg(feature = "sqlx")]
+mod sql;
 pub mod staff_command;
 pub mod types;
 
@@ -38,8 +42,10 @@ pub use classify::{Decision, Router};
 pub use config::{Category, City, CityConfig, ConfigError, Department, Tuning};
 pub use emergency::{Emergency, EmergencyKind};
 pub use eval::{evaluate, EvalReport, EvalRow};
+pub use events::EventKind;
+pub use lifecycle::{CloseReason, Status};
 pub use location::{Location, LocationKind};
 pub use model::{Model, ModelError, Policy, Prediction, TrainOptions, TrainingRow};
 pub use policy::{Accountability, SweepAction, SweepFacts, Target};
 pub use reference::RequestRef;
-pub use types::{CategoryId, DepartmentId, Language, Priority};
+pub use types::{CategoryId, DepartmentId, Language, Priority, Source, UnknownValue};

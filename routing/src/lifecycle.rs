@@ -6,6 +6,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventKind;
+use crate::types::DepartmentId;
+
 /// Where a request is in its life. (`new` exists only inside the creating transaction: a stored request is
 /// already routed, i.e. `open`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +21,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status a stored request can have.
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::Acknowledged,
+        Status::Closed,
+        Status::Reopened,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
@@ -35,7 +46,7 @@ impl Status {
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -79,7 +90,7 @@ impl CloseReason {
 
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -108,7 +119,7 @@ impl FromStr for CloseReason {
 pub enum Action {
     Acknowledge,
     Close { reason: CloseReason, note: String },
-    Reassign { to: String },
+    Reassign { to: DepartmentId },
     Reopen,
     Comment,
 }
@@ -117,7 +128,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub to: Status,
-    pub event: &'static str,
+    pub event: EventKind,
 }
 
 /// Why an action is not allowed, worded for the person who asked.
@@ -134,23 +145,27 @@ pub enum Refusal {
     #[error("closing as unresolvable needs an explanation of why the work cannot be done")]
     ExplanationRequired,
     #[error("this request is already with {0}")]
-    SameDepartment(String),
+    SameDepartment(DepartmentId),
 }
 
 /// Minimum length of an explanation for closing without the work.
 const MIN_EXPLANATION_CHARS: usize = 15;
 
 /// Decides whether `action` may happen to a request in `status` held by `department`.
-pub fn decide(status: Status, department: &str, action: &Action) -> Result<Transition, Refusal> {
+pub fn decide(
+    status: Status,
+    department: &DepartmentId,
+    action: &Action,
+) -> Result<Transition, Refusal> {
     match action {
         Action::Comment => Ok(Transition {
             to: status,
-            event: "comment",
+            event: EventKind::Comment,
         }),
         Action::Acknowledge => match status {
             Status::Open | Status::Reopened => Ok(Transition {
                 to: Status::Acknowledged,
-                event: "acknowledged",
+                event: EventKind::Acknowledged,
             }),
             Status::Acknowledged => Err(Refusal::AlreadyAcknowledged),
             Status::Closed => Err(Refusal::AlreadyClosed),
@@ -169,7 +184,7 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
             }
             Ok(Transition {
                 to: Status::Closed,
-                event: "closed",
+                event: EventKind::Closed,
             })
         }
         Action::Reassign { to } => {
@@ -182,13 +197,13 @@ pub fn decide(status: Status, department: &str, action: &Action) -> Result<Trans
             // A moved request waits for its new department to acknowledge it.
             Ok(Transition {
                 to: Status::Open,
-                event: "reassigned",
+                event: EventKind::Reassigned,
             })
         }
         Action::Reopen => match status {
             Status::Closed => Ok(Transition {
                 to: Status::Reopened,
-                event: "reopened",
+                event: EventKind::Reopened,
             }),
             _ => Err(Refusal::NotClosed),
         },
@@ -253,32 +268,42 @@ mod tests {
     fn transitions_table() {
         use Status::*;
         let ok = [
-            (Open, Action::Acknowledge, Acknowledged, "acknowledged"),
-            (Reopened, Action::Acknowledge, Acknowledged, "acknowledged"),
+            (
+                Open,
+                Action::Acknowledge,
+                Acknowledged,
+                EventKind::Acknowledged,
+            ),
+            (
+                Reopened,
+                Action::Acknowledge,
+                Acknowledged,
+                EventKind::Acknowledged,
+            ),
             (
                 Open,
                 close(CloseReason::Resolved, "filled"),
                 Closed,
-                "closed",
+                EventKind::Closed,
             ),
             (
                 Acknowledged,
                 close(CloseReason::Duplicate, "see 311-000002"),
                 Closed,
-                "closed",
+                EventKind::Closed,
             ),
             (
                 Acknowledged,
                 Action::Reassign { to: "parks".into() },
                 Open,
-                "reassigned",
+                EventKind::Reassigned,
             ),
-            (Closed, Action::Reopen, Reopened, "reopened"),
-            (Closed, Action::Comment, Closed, "comment"),
+            (Closed, Action::Reopen, Reopened, EventKind::Reopened),
+            (Closed, Action::Comment, Closed, EventKind::Comment),
         ];
         for (from, action, to, event) in ok {
             assert_eq!(
-                decide(from, "streets", &action),
+                decide(from, &DepartmentId::new("streets"), &action),
                 Ok(Transition { to, event }),
                 "{from:?} {action:?}"
             );
@@ -325,7 +350,7 @@ mod tests {
             ),
         ];
         for (from, action, refusal) in bad {
-            let got = decide(from, "streets", &action).unwrap_err();
+            let got = decide(from, &DepartmentId::new("streets"), &action).unwrap_err();
             assert_eq!(got, refusal);
             assert!(!got.to_string().is_empty());
         }

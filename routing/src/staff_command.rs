@@ -2,6 +2,8 @@
 //! `status: acknowledged` or `reassign: parks`, in English or Spanish. Pure: whether the sender may give it is
 //! the desk's business.
 
+use crate::types::DepartmentId;
+
 /// A command a staff member gave by email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StaffCommand {
@@ -12,7 +14,7 @@ pub enum StaffCommand {
     Acknowledge,
     /// Move to the department with this (lower-cased) id.
     Reassign {
-        to: String,
+        to: DepartmentId,
     },
 }
 
@@ -49,7 +51,7 @@ pub fn parse_command(text: &str) -> Option<StaffCommand> {
         Some(StaffCommand::Acknowledge)
     } else if REASSIGN_VERBS.contains(&verb) {
         Some(StaffCommand::Reassign {
-            to: rest.split_whitespace().next()?.to_lowercase(),
+            to: DepartmentId::new(rest.split_whitespace().next()?.to_lowercase()),
         })
     } else {
         None
@@ -81,7 +83,9 @@ mod tests {
     }
 
     fn reassign(to: &str) -> Option<StaffCommand> {
-        Some(StaffCommand::Reassign { to: to.into() })
+        Some(StaffCommand::Reassign {
+            to: DepartmentId::new(to),
+        })
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Small domain types shared by the config and the classifier: ids, language and priority.
+//! Small domain types shared by the config, the classifier and the store: ids, language, priority and the
+//! channel a request or event came through.
 
 use std::fmt;
 use std::str::FromStr;
@@ -26,7 +27,7 @@ macro_rules! string_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -35,7 +36,86 @@ macro_rules! string_id {
                 Self(s.to_string())
             }
         }
+
+        impl FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(s))
+            }
+        }
     };
+}
+
+/// Why a text is not one of a closed set of values; names what was expected and the text found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// An enum stored and shown as fixed snake_case texts: `as_str`, `Display`, a strict `FromStr` (the error
+/// names the bad text), serde with the same texts, and `ALL` for tables and tests.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident ($what:literal) {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        $vis enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored (and serialized) text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::types::UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err($crate::types::UnknownValue {
+                        what: $what,
+                        value: other.to_string(),
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// Every value of a text enum parses back from its text, and serializes as that same text.
+#[cfg(test)]
+pub(crate) fn assert_texts_round_trip<T>(all: &[T])
+where
+    T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr + Serialize,
+{
+    for v in all {
+        let text = v.to_string();
+        assert!(text.parse::<T>().ok() == Some(*v), "{v:?} from {text:?}");
+        assert_eq!(serde_json::to_value(v).unwrap(), text.as_str(), "{v:?}");
+    }
 }
 
 string_id!(
@@ -76,11 +156,16 @@ impl Language {
             Language::Es => "es",
         }
     }
+
+    /// The stored text: the ISO code.
+    pub fn as_str(self) -> &'static str {
+        self.code()
+    }
 }
 
 impl fmt::Display for Language {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 
@@ -101,27 +186,29 @@ impl FromStr for Language {
     }
 }
 
-/// How soon a request needs attention; ordered from `Low` to `Urgent`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    Low,
-    #[default]
-    Normal,
-    High,
-    Urgent,
+text_enum! {
+    /// How soon a request needs attention; ordered from `Low` to `Urgent`.
+    #[derive(PartialOrd, Ord, Default)]
+    pub enum Priority ("priority") {
+        Low = "low",
+        #[default]
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
+    }
 }
 
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Priority::Low => "low",
-            Priority::Normal => "normal",
-            Priority::High => "high",
-            Priority::Urgent => "urgent",
-        })
+text_enum! {
+    /// The channel a request was filed through, or an event came from.
+    pub enum Source ("source") {
+        Email = "email",
+        Chat = "chat",
+        /// An operator at the command line.
+        Cli = "cli",
+        /// The periodic SLA sweep.
+        Sweeper = "sweeper",
+        /// The delivery worker, recording what it could not deliver.
+        Outbox = "outbox",
     }
 }
 
@@ -152,6 +239,20 @@ mod tests {
             "\"urgent\""
         );
         assert_eq!(Priority::High.to_string(), "high");
+        assert_eq!("urgent".parse::<Priority>(), Ok(Priority::Urgent));
+        assert_eq!(Priority::default(), Priority::Normal);
+    }
+
+    #[test]
+    fn text_enums_read_back_what_they_write() {
+        assert_texts_round_trip(Source::ALL);
+        assert_texts_round_trip(Priority::ALL);
+        let err = "sometimes".parse::<Priority>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown priority `sometimes`");
+        assert_eq!(
+            "fax".parse::<Source>().unwrap_err().to_string(),
+            "unknown source `fax`"
+        );
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub async fn run(args: Args) -> Result<()> {
                 println!(
                     "    → request {reference} for {} ({}), language {}{}",
                     r.department,
-                    r.category.as_deref().unwrap_or("triage"),
+                    r.category.as_ref().map_or("triage", |c| c.as_str()),
                     r.language,
                     if *emergency {
                         ", EMERGENCY → dispatch"

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use routing::DepartmentId;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,7 +15,7 @@ pub struct Args {
     to: Option<String>,
     /// Only this department.
     #[arg(long)]
-    department: Option<String>,
+    department: Option<DepartmentId>,
     /// text, csv or json.
     #[arg(long, default_value = "text")]
     format: String,
@@ -29,7 +30,7 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     }
     let desk = crate::app::open(config).await?;
     if let Some(d) = &args.department {
-        if desk.city.departments.iter().all(|x| x.id.as_str() != d) {
+        if desk.city.departments.iter().all(|x| &x.id != d) {
             bail!("unknown department `{d}`");
         }
     }
@@ -45,7 +46,7 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     if from >= to {
         bail!("--from must be before --to");
     }
-    let report = crate::report::build(&desk, from, to, args.department.as_deref()).await?;
+    let report = crate::report::build(&desk, from, to, args.department.as_ref()).await?;
     match args.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&report)?),
         "csv" => print!("{}", report.to_csv()),

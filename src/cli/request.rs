@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use routing::RequestRef;
+use routing::{CloseReason, DepartmentId, RequestRef, Source, Status};
 
 use crate::clock::human;
 use crate::desk::{Actor, Desk, StaffAction};
@@ -29,12 +29,12 @@ pub enum Cmd {
         note: String,
         /// resolved, duplicate, not_city or unresolvable.
         #[arg(long, default_value = "resolved")]
-        reason: String,
+        reason: CloseReason,
     },
     /// Move a request to another department.
     Reassign {
         reference: RequestRef,
-        department: String,
+        department: DepartmentId,
         #[arg(long)]
         why: Option<String>,
     },
@@ -54,9 +54,9 @@ pub struct ListArgs {
     #[arg(long)]
     overdue: bool,
     #[arg(long)]
-    status: Option<String>,
+    status: Option<Status>,
     #[arg(long)]
-    department: Option<String>,
+    department: Option<DepartmentId>,
     #[arg(long, default_value_t = 50)]
     limit: i64,
     #[arg(long)]
@@ -72,10 +72,7 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             reference,
             note,
             reason,
-        } => {
-            let reason = reason.parse().map_err(anyhow::Error::msg)?;
-            act(&desk, reference, StaffAction::Close { reason, note }).await?
-        }
+        } => act(&desk, reference, StaffAction::Close { reason, note }).await?,
         Cmd::Reassign {
             reference,
             department,
@@ -129,7 +126,7 @@ fn print_request(req: &Request) {
     println!(
         "  department: {}   category: {}   priority: {}   language: {}",
         req.department,
-        req.category.as_deref().unwrap_or("-"),
+        req.category.as_ref().map_or("-", |c| c.as_str()),
         req.priority,
         req.language
     );
@@ -156,7 +153,7 @@ fn print_request(req: &Request) {
 /// `request list`: newest first, or the overdue ones oldest first.
 async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
     let reqs = if args.overdue {
-        let mut l = desk.overdue(args.department.as_deref()).await?;
+        let mut l = desk.overdue(args.department.as_ref()).await?;
         l.truncate(args.limit.max(0) as usize);
         l
     } else {
@@ -181,7 +178,7 @@ async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
             r.reference,
             r.status,
             r.department,
-            r.category.as_deref().unwrap_or("-"),
+            r.category.as_ref().map_or("-", |c| c.as_str()),
             human(r.created_at),
             one_line(&r.subject, 50)
         );
@@ -195,7 +192,7 @@ async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<
     let actor = Actor {
         id: format!("cli:{user}"),
         name: user,
-        source: "cli",
+        source: Source::Cli,
         roles: Vec::new(),
         trusted_staff: true,
     };

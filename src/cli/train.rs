@@ -108,9 +108,9 @@ async fn from_database(config: Option<&Path>, correction_weight: f32) -> Result<
         .into_iter()
         .map(|e| TrainingRow {
             text: e.text,
-            department: DepartmentId::new(e.department),
+            department: e.department,
             category: None,
-            language: e.language.parse().ok(),
+            language: Some(e.language),
             weight: if e.corrected { correction_weight } else { 1.0 },
         })
         .collect())

@@ -1,7 +1,7 @@
 //! Builds the outbound effects of a change (emails, chat posts) as outbox rows, from templates and request data.
 
 use mail::outbound::{AutoSubmitted, OutgoingMail};
-use routing::RequestRef;
+use routing::{CategoryId, DepartmentId, Language, RequestRef};
 
 use super::Desk;
 use crate::effect::{ChatNote, Effect, WorkOrderPost, WorkOrderUpdate};
@@ -22,14 +22,14 @@ impl Desk {
     pub(crate) fn email_job(
         &self,
         reference: RequestRef,
-        lang: &str,
+        lang: Language,
         kind: &str,
         vars: &[(&str, String)],
         to: &str,
         reply_to: &ReplyTo,
         auto: AutoSubmitted,
     ) -> (NewOutbox, String) {
-        let rendered = self.templates.render(lang, kind, vars);
+        let rendered = self.templates.render(lang.as_str(), kind, vars);
         let message_id = self.new_message_id(reference);
         let mut references = reply_to.references.clone();
         if let Some(id) = &reply_to.message_id {
@@ -79,12 +79,12 @@ impl Desk {
     }
 
     /// Post (or re-post after reassignment) the request's work order to its department's channel.
-    pub(crate) fn work_order_job(&self, department: &str, emergency: bool) -> Option<NewOutbox> {
-        let dept = self
-            .city
-            .departments
-            .iter()
-            .find(|d| d.id.as_str() == department)?;
+    pub(crate) fn work_order_job(
+        &self,
+        department: &DepartmentId,
+        emergency: bool,
+    ) -> Option<NewOutbox> {
+        let dept = self.city.departments.iter().find(|d| &d.id == department)?;
         let page_role = if emergency {
             self.settings
                 .discord
@@ -119,13 +119,13 @@ impl Desk {
     }
 
     /// Display name of a department in a language.
-    pub fn department_name(&self, id: &str, lang: &str) -> String {
+    pub fn department_name(&self, id: &DepartmentId, lang: Language) -> String {
         self.city
             .departments
             .iter()
-            .find(|d| d.id.as_str() == id)
+            .find(|d| &d.id == id)
             .map(|d| {
-                if lang == "es" {
+                if lang == Language::Es {
                     d.name_es.clone()
                 } else {
                     d.name.clone()
@@ -135,19 +135,19 @@ impl Desk {
     }
 
     /// Display name of a category in a language ("General request" when unrouted).
-    pub fn category_name(&self, id: Option<&str>, lang: &str) -> String {
-        match id.and_then(|id| self.city.categories.iter().find(|c| c.id.as_str() == id)) {
-            Some(c) if lang == "es" => c.name_es.clone(),
+    pub fn category_name(&self, id: Option<&CategoryId>, lang: Language) -> String {
+        match id.and_then(|id| self.city.categories.iter().find(|c| &c.id == id)) {
+            Some(c) if lang == Language::Es => c.name_es.clone(),
             Some(c) => c.name.clone(),
-            None if lang == "es" => "Solicitud general".into(),
+            None if lang == Language::Es => "Solicitud general".into(),
             None => "General request".into(),
         }
     }
 
     /// Placeholders common to every template about `req`.
     pub(crate) fn request_vars(&self, req: &Request) -> Vec<(&'static str, String)> {
-        let lang = req.language.as_str();
-        let none = if lang == "es" {
+        let lang = req.language;
+        let none = if lang == Language::Es {
             "no indicada"
         } else {
             "not given"
@@ -155,10 +155,7 @@ impl Desk {
         vec![
             ("reference", req.reference.to_string()),
             ("city", self.city.city.name.clone()),
-            (
-                "category",
-                self.category_name(req.category.as_deref(), lang),
-            ),
+            ("category", self.category_name(req.category.as_ref(), lang)),
             ("department", self.department_name(&req.department, lang)),
             (
                 "location",

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use mail::inbound::Inbound;
 use mail::outbound::AutoSubmitted;
-use routing::RequestRef;
+use routing::{CategoryId, CloseReason, EventKind, Language, RequestRef, Source, Status};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
@@ -15,8 +15,7 @@ use super::compose::ReplyTo;
 use super::threading::ThreadMatch;
 use super::{Desk, Filing};
 use crate::store::{
-    status, Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange,
-    StoreError,
+    Change, InboundRecord, NewAttachment, NewEvent, NewRequest, Request, StatusChange, StoreError,
 };
 
 /// What became of one inbound email.
@@ -62,7 +61,7 @@ impl IngestOutcome {
     }
 }
 
-const SOURCE: &str = "email";
+const SOURCE: Source = Source::Email;
 
 impl Desk {
     /// Processes one raw email. Returns only after everything it decided is committed; an `Err` means nothing
@@ -197,7 +196,7 @@ impl Desk {
                 Some(r) => {
                     let change = Change {
                         events: vec![NewEvent::new(
-                            "bounce",
+                            EventKind::Bounce,
                             "mailer-daemon",
                             SOURCE,
                             json!({ "permanent": permanent, "status": bounce.status, "recipient": bounce.recipient,
@@ -237,7 +236,7 @@ impl Desk {
             if let Some((r, _)) = thread {
                 let change = Change {
                     events: vec![NewEvent::new(
-                        "automated_mail",
+                        EventKind::AutomatedMail,
                         &sender,
                         SOURCE,
                         json!({ "reason": reason, "subject": inb.subject }),
@@ -296,7 +295,7 @@ impl Desk {
         let body = mail::strip::visible_reply(&inb.text);
         let text = format!("{}\n{}", inb.subject, body);
         let decision = self.router.classify(&text);
-        let lang = decision.language.to_string();
+        let lang = decision.language;
         let emergency = decision.emergency.is_some();
         let mut new = self.new_request(
             &decision,
@@ -338,7 +337,7 @@ impl Desk {
                     change.thread_ids.push((id.clone(), "in".into()));
                 }
                 change.events.push(NewEvent::new(
-                    "created",
+                    EventKind::Created,
                     sender,
                     SOURCE,
                     json!({ "decision": decision, "linked_to": linked_to.map(|r| r.to_string()),
@@ -346,9 +345,9 @@ impl Desk {
                             "attachments": inb.attachments.iter().map(|a| json!({"filename": a.filename, "size": a.size})).collect::<Vec<_>>() }),
                 ));
                 if let Some((orig, why)) = &duplicate {
-                    change.status = Some(StatusChange::Closed { reason: "duplicate".into() });
+                    change.status = Some(StatusChange::Closed { reason: CloseReason::Duplicate });
                     change.events.push(NewEvent::new(
-                        "closed",
+                        EventKind::Closed,
                         "system",
                         SOURCE,
                         json!({ "reason": "duplicate", "duplicate_of": orig.to_string(), "note": format!("Already reported as {orig} ({why})") }),
@@ -357,7 +356,7 @@ impl Desk {
                     change.outbox.push(job);
                 }
                 if rate_limited {
-                    change.events.push(NewEvent::new("reply_suppressed", "system", SOURCE, json!({ "reason": "per-sender rate limit" })));
+                    change.events.push(NewEvent::new(EventKind::ReplySuppressed, "system", SOURCE, json!({ "reason": "per-sender rate limit" })));
                     return change;
                 }
                 let req_view = request_view(reference, &new, now);
@@ -372,7 +371,7 @@ impl Desk {
                 };
                 vars.retain(|(k, _)| *k != "reference");
                 vars.push(("reference", reference.to_string()));
-                let (job, mid) = self.email_job(reference, &lang, kind, &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                let (job, mid) = self.email_job(reference, lang, kind, &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
                 change.outbox.push(job);
                 change.thread_ids.push((mid, "out".into()));
                 if !oversize.is_empty() {
@@ -383,10 +382,10 @@ impl Desk {
                         ("limit", limit),
                         ("files", oversize.join(", ")),
                     ];
-                    let (job, mid) = self.email_job(reference, &lang, "oversize", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
+                    let (job, mid) = self.email_job(reference, lang, "oversize", &vars, sender, &reply_to, AutoSubmitted::AutoReplied);
                     change.outbox.push(job);
                     change.thread_ids.push((mid, "out".into()));
-                    change.events.push(NewEvent::new("attachments_refused", "system", SOURCE, json!({ "files": oversize })));
+                    change.events.push(NewEvent::new(EventKind::AttachmentsRefused, "system", SOURCE, json!({ "files": oversize })));
                 }
                 change
             })
@@ -395,7 +394,7 @@ impl Desk {
             // The original's department sees one more reporter on its card.
             let change = Change {
                 events: vec![NewEvent::new(
-                    "duplicate_linked",
+                    EventKind::DuplicateLinked,
                     sender,
                     SOURCE,
                     json!({ "reference": reference.to_string(), "why": why }),
@@ -417,20 +416,20 @@ impl Desk {
         new: &NewRequest,
         now: i64,
     ) -> Result<Option<(RequestRef, String)>, StoreError> {
-        let Some(category) = new.category.as_deref() else {
+        let Some(category) = new.category.as_ref() else {
             return Ok(None);
         };
         if new.location_norm.is_none() && new.lat.is_none() {
             return Ok(None);
         }
         let candidate = |reference,
-                         category: Option<&str>,
+                         category: Option<&CategoryId>,
                          location_norm: Option<String>,
                          lat,
                          lon,
                          created_ms| routing::duplicates::Candidate {
             reference,
-            category: category.map(Into::into),
+            category: category.cloned(),
             location_norm,
             lat,
             lon,
@@ -441,11 +440,11 @@ impl Desk {
             .active_requests()
             .await?
             .into_iter()
-            .filter(|r| r.category.as_deref() == Some(category))
+            .filter(|r| r.category.as_ref() == Some(category))
             .map(|r| {
                 candidate(
                     r.reference,
-                    r.category.as_deref(),
+                    r.category.as_ref(),
                     r.location_norm.clone(),
                     r.lat,
                     r.lon,
@@ -501,12 +500,12 @@ impl Desk {
             }
         }
         let rate_limited = self.over_rate_limit(sender, now).await?;
-        let lang = req.language.clone();
+        let lang = req.language;
         let mut change = Change {
             inbound: Some(inbound),
             attachments: attachments_of(inb),
             // Decided on this status: if staff changed it meanwhile, the message is retried and decided again.
-            expect_status: Some(req.status.clone()),
+            expect_status: Some(req.status),
             ..Change::default()
         };
         if let Some(id) = &inb.message_id {
@@ -516,7 +515,7 @@ impl Desk {
         // Only the requester may reopen or answer the follow-up: anyone else's mail (staff included, verified or
         // not) is a comment, and staff transitions come only from verified commands (above).
         let by_requester = sender == req.requester;
-        let followup_answer = if req.status == status::CLOSED && by_requester {
+        let followup_answer = if req.status == Status::Closed && by_requester {
             self.pending_followup_answer(req, &text).await?
         } else {
             None
@@ -525,7 +524,7 @@ impl Desk {
             if fixed {
                 action = "followup_confirmed";
                 change.events.push(NewEvent::new(
-                    "followup_confirmed",
+                    EventKind::FollowupConfirmed,
                     sender,
                     SOURCE,
                     json!({ "text": text }),
@@ -534,13 +533,13 @@ impl Desk {
                 action = "reopened";
                 change.status = Some(StatusChange::Reopened);
                 change.events.push(NewEvent::new(
-                    "followup_not_fixed",
+                    EventKind::FollowupNotFixed,
                     sender,
                     SOURCE,
                     json!({ "text": text }),
                 ));
                 change.events.push(NewEvent::new(
-                    "reopened",
+                    EventKind::Reopened,
                     sender,
                     SOURCE,
                     json!({ "text": text, "via": "followup" }),
@@ -549,7 +548,7 @@ impl Desk {
                     format!("The resident says it is NOT fixed; reopened. Their words: {text}");
                 self.reopen_by_resident(req, &mut change, sender, &note, &reply_to, rate_limited);
             }
-        } else if req.status == status::CLOSED && by_requester {
+        } else if req.status == Status::Closed && by_requester {
             let window = i64::from(self.city.accountability.reopen_window_days) * 86_400_000;
             let closed_at = req.closed_at.unwrap_or(req.updated_at);
             if now - closed_at > window {
@@ -562,7 +561,7 @@ impl Desk {
             action = "reopened";
             change.status = Some(StatusChange::Reopened);
             change.events.push(NewEvent::new(
-                "reopened",
+                EventKind::Reopened,
                 sender,
                 SOURCE,
                 json!({ "text": text, "matched_by": how.as_str() }),
@@ -572,7 +571,7 @@ impl Desk {
         } else if is_status_question(&text) {
             action = "status";
             change.events.push(NewEvent::new(
-                "status_requested",
+                EventKind::StatusRequested,
                 sender,
                 SOURCE,
                 json!({ "matched_by": how.as_str() }),
@@ -590,12 +589,12 @@ impl Desk {
                     })
                     .unwrap_or_else(|| "-".into());
                 let mut vars = self.request_vars(req);
-                vars.push(("status", status_word(&req.status, &lang)));
+                vars.push(("status", status_word(req.status, lang).to_string()));
                 vars.push(("updated", crate::clock::human(req.updated_at)));
                 vars.push(("last_note", last_note));
                 let (job, mid) = self.email_job(
                     req.reference,
-                    &lang,
+                    lang,
                     "status",
                     &vars,
                     sender,
@@ -611,7 +610,7 @@ impl Desk {
             // Anyone can type a staff address into From:; say whether the receiving server vouched for it.
             let verified = internal && self.staff_sender_verified(inb, sender);
             change.events.push(NewEvent::new(
-                "comment",
+                EventKind::Comment,
                 sender,
                 SOURCE,
                 json!({ "text": text, "matched_by": how.as_str(), "staff": internal, "verified": verified,
@@ -631,7 +630,7 @@ impl Desk {
         }
         if rate_limited && action != "comment" {
             change.events.push(NewEvent::new(
-                "reply_suppressed",
+                EventKind::ReplySuppressed,
                 "system",
                 SOURCE,
                 json!({ "reason": "per-sender rate limit" }),
@@ -663,7 +662,7 @@ impl Desk {
             vars.retain(|(k, _)| matches!(*k, "reference" | "city" | "department"));
             let (job, mid) = self.email_job(
                 req.reference,
-                &req.language,
+                req.language,
                 "reopened",
                 &vars,
                 sender,
@@ -688,9 +687,12 @@ impl Desk {
         let events = self.store.events(req.reference).await?;
         let asked = events
             .iter()
-            .any(|e| e.kind == "followup_sent" && e.at >= closed);
+            .any(|e| e.kind == EventKind::FollowupSent && e.at >= closed);
         let answered = events.iter().any(|e| {
-            matches!(e.kind.as_str(), "followup_confirmed" | "followup_not_fixed") && e.at >= closed
+            matches!(
+                e.kind,
+                EventKind::FollowupConfirmed | EventKind::FollowupNotFixed
+            ) && e.at >= closed
         });
         Ok((asked && !answered).then_some(answer))
     }
@@ -735,40 +737,18 @@ pub fn is_status_question(text: &str) -> bool {
 }
 
 /// A status in the request's language.
-pub fn status_word(status: &str, lang: &str) -> String {
-    let es = lang == "es";
-    match status {
-        status::OPEN => {
-            if es {
-                "abierta"
-            } else {
-                "open"
-            }
-        }
-        status::ACKNOWLEDGED => {
-            if es {
-                "en atención"
-            } else {
-                "being worked on"
-            }
-        }
-        status::CLOSED => {
-            if es {
-                "cerrada"
-            } else {
-                "closed"
-            }
-        }
-        status::REOPENED => {
-            if es {
-                "reabierta"
-            } else {
-                "reopened"
-            }
-        }
-        other => other,
+pub fn status_word(status: Status, lang: Language) -> &'static str {
+    let es = lang == Language::Es;
+    match (status, es) {
+        (Status::Open, false) => "open",
+        (Status::Open, true) => "abierta",
+        (Status::Acknowledged, false) => "being worked on",
+        (Status::Acknowledged, true) => "en atención",
+        (Status::Closed, false) => "closed",
+        (Status::Closed, true) => "cerrada",
+        (Status::Reopened, false) => "reopened",
+        (Status::Reopened, true) => "reabierta",
     }
-    .to_string()
 }
 
 fn attachments_of(inb: &Inbound) -> Vec<NewAttachment> {
@@ -795,7 +775,7 @@ pub(super) fn inbound_record(
     raw: &[u8],
 ) -> InboundRecord {
     InboundRecord {
-        source: SOURCE.into(),
+        source: SOURCE,
         external_id,
         sender,
         subject,
@@ -809,18 +789,18 @@ pub(super) fn inbound_record(
 fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
     Request {
         reference,
-        status: status::OPEN.into(),
+        status: Status::Open,
         close_reason: None,
         department: new.department.clone(),
         category: new.category.clone(),
-        language: new.language.clone(),
-        priority: new.priority.clone(),
+        language: new.language,
+        priority: new.priority,
         emergency: new.emergency.clone(),
         location_text: new.location_text.clone(),
         location_norm: new.location_norm.clone(),
         lat: new.lat,
         lon: new.lon,
-        source: new.source.clone(),
+        source: new.source,
         requester: new.requester.clone(),
         requester_name: new.requester_name.clone(),
         subject: new.subject.clone(),

@@ -90,10 +90,10 @@ impl Desk {
         let (response_due_at, resolution_due_at) = self.due_times(d, now);
         let location = d.location.as_ref();
         crate::store::NewRequest {
-            department: d.department.to_string(),
-            category: d.category.as_ref().map(|c| c.to_string()),
-            language: d.language.to_string(),
-            priority: d.priority.to_string(),
+            department: d.department.clone(),
+            category: d.category.clone(),
+            language: d.language,
+            priority: d.priority,
             // The same snake_case name everywhere (events, reports): the kind's serde form.
             emergency: d.emergency.as_ref().and_then(|e| {
                 serde_json::to_value(e.kind)
@@ -105,7 +105,7 @@ impl Desk {
             location_norm: location.map(|l| l.normalized.clone()),
             lat: location.and_then(|l| l.lat),
             lon: location.and_then(|l| l.lon),
-            source: f.source.into(),
+            source: f.source,
             requester: f.requester,
             requester_name: f.requester_name,
             subject: f.subject,
@@ -118,13 +118,13 @@ impl Desk {
     }
 
     /// A due time as a resident reads it, in the city's time zone and the resident's language.
-    pub fn human_due(&self, ms: i64, lang: &str) -> String {
+    pub fn human_due(&self, ms: i64, lang: routing::Language) -> String {
         use chrono::{Datelike, Timelike};
         let t = self.city.calendar.local(ms);
         let (h, m) = (t.hour(), t.minute());
         let wd = t.weekday().num_days_from_monday() as usize;
         let mo = t.month0() as usize;
-        if lang == "es" {
+        if lang == routing::Language::Es {
             const D: [&str; 7] = [
                 "lunes",
                 "martes",
@@ -233,7 +233,7 @@ impl Desk {
 
 /// Who filed a request, through which channel, and what they wrote.
 pub(crate) struct Filing {
-    pub source: &'static str,
+    pub source: routing::Source,
     pub requester: String,
     pub requester_name: Option<String>,
     pub subject: String,

@@ -2,6 +2,7 @@
 //! the resident's answer restarts it and pushes the due times back by the business time that passed.
 
 use routing::sla::{runs_on_wall_clock, shift_due};
+use routing::{EventKind, Source};
 use serde_json::json;
 
 use super::Desk;
@@ -11,9 +12,9 @@ use crate::store::{Change, Event, NewEvent, Request, StoreError};
 pub fn paused_since(events: &[Event]) -> Option<i64> {
     let mut since = None;
     for e in events {
-        match e.kind.as_str() {
-            "sla_paused" => since = Some(e.at),
-            "sla_resumed" | "closed" | "reopened" => since = None,
+        match e.kind {
+            EventKind::SlaPaused => since = Some(e.at),
+            EventKind::SlaResumed | EventKind::Closed | EventKind::Reopened => since = None,
             _ => {}
         }
     }
@@ -32,8 +33,7 @@ impl Desk {
         let Some(from) = paused_since(&events) else {
             return Ok(());
         };
-        let priority =
-            serde_json::from_value(json!(req.priority)).unwrap_or(routing::Priority::Normal);
+        let priority = req.priority;
         let cal = &self.city.calendar;
         let shift = |due: i64| {
             if runs_on_wall_clock(priority) {
@@ -44,9 +44,9 @@ impl Desk {
         };
         let due = (shift(req.response_due_at), shift(req.resolution_due_at));
         change.events.push(NewEvent::new(
-            "sla_resumed",
+            EventKind::SlaResumed,
             &req.requester,
-            "email",
+            Source::Email,
             json!({ "paused_ms": now - from, "response_due": due.0, "resolution_due": due.1 }),
         ));
         change.due = Some(due);

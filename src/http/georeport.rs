@@ -2,6 +2,7 @@
 
 use chrono::SecondsFormat;
 use routing::config::Category;
+use routing::{CategoryId, Language, Status};
 use serde::Serialize;
 
 use super::redact::redact;
@@ -60,7 +61,7 @@ const MAX_KEYWORDS: usize = 8;
 
 /// A category as a GeoReport service.
 pub fn service(desk: &Desk, c: &Category) -> Service {
-    let department = desk.department_name(c.department.as_str(), "en");
+    let department = desk.department_name(&c.department, Language::En);
     Service {
         service_code: c.id.to_string(),
         service_name: c.name.clone(),
@@ -96,10 +97,10 @@ fn keywords(c: &Category) -> Vec<String> {
 pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
     let category = r
         .category
-        .as_deref()
-        .and_then(|id| desk.city.categories.iter().find(|c| c.id.as_str() == id));
+        .as_ref()
+        .and_then(|id| desk.city.categories.iter().find(|c| &c.id == id));
     let name = r.requester_name.as_deref();
-    let closed = r.status == crate::store::status::CLOSED;
+    let closed = r.status == Status::Closed;
     ServiceRequest {
         service_request_id: r.reference.to_string(),
         status: if closed { "closed" } else { "open" },
@@ -110,10 +111,10 @@ pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
         },
         service_name: category
             .map(|c| c.name.clone())
-            .or_else(|| r.category.clone()),
-        service_code: r.category.clone(),
+            .or_else(|| r.category.as_ref().map(CategoryId::to_string)),
+        service_code: r.category.as_ref().map(CategoryId::to_string),
         description: redact(&r.description, name),
-        agency_responsible: desk.department_name(&r.department, "en"),
+        agency_responsible: desk.department_name(&r.department, Language::En),
         requested_datetime: datetime(desk, r.created_at),
         updated_datetime: datetime(desk, r.updated_at),
         expected_datetime: datetime(desk, r.resolution_due_at),

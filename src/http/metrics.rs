@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::desk::Desk;
-use crate::store::status;
+use routing::Status;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -45,20 +45,16 @@ pub async fn render(desk: &Desk) -> anyhow::Result<String> {
 
     let mut by_status: BTreeMap<(String, String), i64> = BTreeMap::new();
     for d in &departments {
-        for s in [
-            status::OPEN,
-            status::ACKNOWLEDGED,
-            status::REOPENED,
-            status::CLOSED,
-        ] {
+        for s in Status::ALL {
             by_status.insert((d.clone(), s.to_string()), 0);
         }
     }
     for c in desk.store.request_counts().await? {
-        by_status.insert((c.department, c.status), c.count);
+        by_status.insert((c.department.to_string(), c.status.to_string()), c.count);
     }
     let mut overdue: BTreeMap<String, i64> = departments.iter().map(|d| (d.clone(), 0)).collect();
-    overdue.extend(desk.store.overdue_counts(now).await?);
+    let counts = desk.store.overdue_counts(now).await?;
+    overdue.extend(counts.into_iter().map(|(d, n)| (d.to_string(), n)));
     let outbox = desk.store.outbox_stats().await?;
     let oldest_age_s = outbox
         .oldest_pending_created_at

@@ -49,7 +49,7 @@ pub fn filter(q: &RequestsQuery, now: i64) -> Result<PublicFilter, Open311Error>
     if let Some(codes) = nonempty(&q.service_code) {
         f.categories = list("service_code", codes)?
             .into_iter()
-            .map(String::from)
+            .map(routing::CategoryId::from)
             .collect();
     }
     if let Some(s) = nonempty(&q.status) {
@@ -135,6 +135,7 @@ fn parse_datetime(param: &str, value: &str) -> Result<i64, Open311Error> {
 mod tests {
     use super::*;
     use axum::http::StatusCode;
+    use routing::CategoryId;
 
     const NOW: i64 = 1_790_000_000_000;
 
@@ -217,7 +218,10 @@ mod tests {
         assert_eq!(f.created_from, Some(1_788_220_800_000));
         assert_eq!(f.created_to, Some(1_788_300_000_000));
         assert_eq!(f.status, Some(PublicStatus::Open));
-        assert_eq!(f.categories, ["pothole", "graffiti"]);
+        assert_eq!(
+            f.categories,
+            [CategoryId::new("pothole"), CategoryId::new("graffiti")]
+        );
         let f = filter(&q(&[("status", "open,closed")]), NOW).unwrap();
         assert_eq!(f.status, None);
         for bad in [

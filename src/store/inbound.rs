@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::requests::to_ref;
 use super::{on_pool, InboundRecord, Store, StoreError};
-use routing::RequestRef;
+use routing::{RequestRef, Source};
 
 /// Turns a UNIQUE violation on the inbound ledger into `Duplicate`.
 pub(super) fn map_unique(e: sqlx::Error, external_id: &str) -> StoreError {
@@ -27,7 +27,7 @@ impl Store {
     /// Whether this message was already processed, and what became of it.
     pub async fn inbound_seen(
         &self,
-        source: &str,
+        source: Source,
         external_id: &str,
     ) -> Result<Option<SeenInbound>, StoreError> {
         on_pool!(self, p => {
@@ -53,7 +53,7 @@ impl Store {
                 "INSERT INTO inbound_messages (source, external_id, request_id, sender, subject, disposition, reason, received_at, raw) \
                  VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(&rec.source)
+            .bind(rec.source)
             .bind(&rec.external_id)
             .bind(&rec.sender)
             .bind(&rec.subject)
@@ -129,7 +129,7 @@ impl Store {
     /// The raw copy kept of an inbound message (refused attachments already replaced by placeholders).
     pub async fn inbound_raw(
         &self,
-        source: &str,
+        source: Source,
         external_id: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         on_pool!(self, p => {

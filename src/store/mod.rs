@@ -58,8 +58,22 @@ pub enum StoreError {
     NotFound(routing::RequestRef),
     #[error("request {0} changed meanwhile; decide again")]
     Conflict(routing::RequestRef),
+    /// A stored row that does not read back as the domain's types (say a priority no release ever wrote):
+    /// reported with the row, never replaced by a default.
+    #[error("{row}: {reason}")]
+    BadRow { row: String, reason: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// A row (`request 311-000042`) that failed to decode, and why.
+    pub(crate) fn bad_row(row: String, e: anyhow::Error) -> Self {
+        StoreError::BadRow {
+            row,
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -1,31 +1,26 @@
 //! Rows the store reads and writes, as plain typed data.
 
-use routing::RequestRef;
+use routing::{
+    CategoryId, CloseReason, DepartmentId, EventKind, Language, Priority, RequestRef, Source,
+    Status,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::effect::{Effect, UndecodableEffect};
 
-/// Lifecycle states stored in `requests.status`.
-pub mod status {
-    pub const OPEN: &str = "open";
-    pub const ACKNOWLEDGED: &str = "acknowledged";
-    pub const CLOSED: &str = "closed";
-    pub const REOPENED: &str = "reopened";
-}
-
 /// A request about to be created.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
-    pub department: String,
-    pub category: Option<String>,
-    pub language: String,
-    pub priority: String,
+    pub department: DepartmentId,
+    pub category: Option<CategoryId>,
+    pub language: Language,
+    pub priority: Priority,
     pub emergency: Option<String>,
     pub location_text: Option<String>,
     pub location_norm: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub source: String,
+    pub source: Source,
     pub requester: String,
     pub requester_name: Option<String>,
     pub subject: String,
@@ -40,18 +35,18 @@ pub struct NewRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Request {
     pub reference: RequestRef,
-    pub status: String,
-    pub close_reason: Option<String>,
-    pub department: String,
-    pub category: Option<String>,
-    pub language: String,
-    pub priority: String,
+    pub status: Status,
+    pub close_reason: Option<CloseReason>,
+    pub department: DepartmentId,
+    pub category: Option<CategoryId>,
+    pub language: Language,
+    pub priority: Priority,
     pub emergency: Option<String>,
     pub location_text: Option<String>,
     pub location_norm: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub source: String,
+    pub source: Source,
     pub requester: String,
     pub requester_name: Option<String>,
     pub subject: String,
@@ -69,18 +64,19 @@ pub struct Request {
 /// A state change or note on a request.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NewEvent {
-    pub kind: String,
+    pub kind: EventKind,
+    /// Who acted: an email address, a chat member, `cli:<user>`, `system`.
     pub actor: String,
-    pub source: String,
+    pub source: Source,
     pub payload: serde_json::Value,
 }
 
 impl NewEvent {
-    pub fn new(kind: &str, actor: &str, source: &str, payload: serde_json::Value) -> Self {
+    pub fn new(kind: EventKind, actor: &str, source: Source, payload: serde_json::Value) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             actor: actor.into(),
-            source: source.into(),
+            source,
             payload,
         }
     }
@@ -91,9 +87,9 @@ impl NewEvent {
 pub struct Event {
     pub id: i64,
     pub reference: RequestRef,
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: String,
-    pub source: String,
+    pub source: Source,
     pub at: i64,
     pub payload: serde_json::Value,
 }
@@ -101,7 +97,7 @@ pub struct Event {
 /// An inbound message as received, kept raw.
 #[derive(Debug, Clone)]
 pub struct InboundRecord {
-    pub source: String,
+    pub source: Source,
     pub external_id: String,
     pub sender: Option<String>,
     pub subject: Option<String>,
@@ -175,9 +171,9 @@ pub struct Change {
     pub thread_ids: Vec<(String, String)>,
     pub attachments: Vec<NewAttachment>,
     pub status: Option<StatusChange>,
-    pub department: Option<String>,
+    pub department: Option<DepartmentId>,
     /// Apply only if the request still has this status (the one the decision was made on).
-    pub expect_status: Option<String>,
+    pub expect_status: Option<Status>,
     /// Apply only if nobody changed the request since this `updated_at` (periodic jobs use it so that two
     /// sweeps never act twice on the same facts).
     pub expect_updated_at: Option<i64>,
@@ -190,7 +186,7 @@ pub struct Change {
 pub enum StatusChange {
     Acknowledged,
     Closed {
-        reason: String,
+        reason: CloseReason,
     },
     Reopened,
     /// Moved to another department: open again until the new department acknowledges it.
@@ -200,8 +196,8 @@ pub enum StatusChange {
 /// Filters for listing requests.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
-    pub status: Option<String>,
-    pub department: Option<String>,
+    pub status: Option<Status>,
+    pub department: Option<DepartmentId>,
     pub requester: Option<String>,
     pub limit: Option<i64>,
 }

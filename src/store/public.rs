@@ -2,7 +2,7 @@
 //! requester's address, internal events or the routing decision, and leaves emergencies out entirely.
 
 use anyhow::Context;
-use routing::RequestRef;
+use routing::{CategoryId, DepartmentId, RequestRef, Status};
 use sqlx::Row;
 
 use super::requests::{ref_id, to_ref};
@@ -19,7 +19,7 @@ pub enum PublicStatus {
 #[derive(Debug, Clone, Default)]
 pub struct PublicFilter {
     pub references: Vec<RequestRef>,
-    pub categories: Vec<String>,
+    pub categories: Vec<CategoryId>,
     /// Created at or after (epoch ms).
     pub created_from: Option<i64>,
     /// Created at or before (epoch ms).
@@ -32,9 +32,9 @@ pub struct PublicFilter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicRequest {
     pub reference: RequestRef,
-    pub status: String,
-    pub department: String,
-    pub category: Option<String>,
+    pub status: Status,
+    pub department: DepartmentId,
+    pub category: Option<CategoryId>,
     pub location_text: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -60,26 +60,37 @@ const PUBLIC_COLUMNS: &str =
     CASE WHEN r.status = 'closed' THEN (SELECT e.payload FROM events e WHERE e.request_id = r.id \
     AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1) END AS close_payload";
 
-/// Decodes a row of `PUBLIC_COLUMNS` (either backend's row type).
+/// Decodes one row of `PUBLIC_COLUMNS` (either pool's row type) as an `anyhow::Result<PublicRequest>`.
 macro_rules! public_from_row {
-    ($row:expr) => {{
-        let r = $row;
-        PublicRequest {
-            reference: to_ref(r.try_get("id")?)?,
-            status: r.try_get("status")?,
-            department: r.try_get("department")?,
-            category: r.try_get("category")?,
-            location_text: r.try_get("location_text")?,
-            lat: r.try_get("lat")?,
-            lon: r.try_get("lon")?,
-            description: r.try_get("description")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            resolution_due_at: r.try_get("resolution_due_at")?,
-            close_note: close_note(r.try_get("close_payload")?)?,
-            requester_name: r.try_get("requester_name")?,
-        }
-    }};
+    ($r:expr, $reference:expr) => {
+        (|| -> anyhow::Result<PublicRequest> {
+            let r = $r;
+            let payload: Option<String> = r.try_get("close_payload")?;
+            let close_note = match payload {
+                Some(text) => {
+                    let v: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| anyhow::anyhow!("bad close event payload: {e}"))?;
+                    v["note"].as_str().map(str::to_string)
+                }
+                None => None,
+            };
+            Ok(PublicRequest {
+                reference: $reference,
+                status: r.try_get("status")?,
+                department: r.try_get("department")?,
+                category: r.try_get("category")?,
+                location_text: r.try_get("location_text")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+                description: r.try_get("description")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+                resolution_due_at: r.try_get("resolution_due_at")?,
+                close_note,
+                requester_name: r.try_get("requester_name")?,
+            })
+        })()
+    };
 }
 
 impl Store {
@@ -112,7 +123,10 @@ impl Store {
             let rows = q.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                out.push(public_from_row!(r));
+                let reference = to_ref(r.try_get("id")?)?;
+                let row = public_from_row!(r, reference)
+                    .map_err(|e| StoreError::bad_row(format!("request {reference}"), e))?;
+                out.push(row);
             }
             Ok(out)
         })
@@ -171,13 +185,4 @@ impl Query {
         self.binds.push(b);
         format!("${}", self.binds.len())
     }
-}
-
-/// The note of a close event's payload (JSON text).
-fn close_note(payload: Option<String>) -> Result<Option<String>, StoreError> {
-    let Some(text) = payload else {
-        return Ok(None);
-    };
-    let v: serde_json::Value = serde_json::from_str(&text).context("close event payload")?;
-    Ok(v["note"].as_str().map(str::to_string))
 }

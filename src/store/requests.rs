@@ -1,7 +1,7 @@
 //! Requests and their events: creation and every later change, each in one transaction.
 
 use anyhow::Context;
-use routing::RequestRef;
+use routing::{DepartmentId, RequestRef, Status};
 use sqlx::Row;
 
 use super::{
@@ -16,39 +16,45 @@ const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, l
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
     linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
 
+/// Decodes one row of `REQUEST_COLUMNS`; a value that does not read back as its type is `StoreError::BadRow`
+/// naming the request.
 macro_rules! request_from_row {
     ($row:expr) => {{
         let row = $row;
-        let id: i64 = row.try_get("id")?;
-        let linked: Option<i64> = row.try_get("linked_to")?;
-        let decision: String = row.try_get("decision")?;
-        Request {
-            reference: to_ref(id)?,
-            status: row.try_get("status")?,
-            close_reason: row.try_get("close_reason")?,
-            department: row.try_get("department")?,
-            category: row.try_get("category")?,
-            language: row.try_get("language")?,
-            priority: row.try_get("priority")?,
-            emergency: row.try_get("emergency")?,
-            location_text: row.try_get("location_text")?,
-            location_norm: row.try_get("location_norm")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-            source: row.try_get("source")?,
-            requester: row.try_get("requester")?,
-            requester_name: row.try_get("requester_name")?,
-            subject: row.try_get("subject")?,
-            description: row.try_get("description")?,
-            decision: serde_json::from_str(&decision).context("decision column")?,
-            linked_to: linked.map(to_ref).transpose()?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-            acknowledged_at: row.try_get("acknowledged_at")?,
-            closed_at: row.try_get("closed_at")?,
-            response_due_at: row.try_get("response_due_at")?,
-            resolution_due_at: row.try_get("resolution_due_at")?,
-        }
+        let reference = to_ref(row.try_get("id")?)?;
+        let decode = || -> anyhow::Result<Request> {
+            let linked: Option<i64> = row.try_get("linked_to")?;
+            let decision: String = row.try_get("decision")?;
+            Ok(Request {
+                reference,
+                status: row.try_get("status")?,
+                close_reason: row.try_get("close_reason")?,
+                department: row.try_get("department")?,
+                category: row.try_get("category")?,
+                language: row.try_get("language")?,
+                priority: row.try_get("priority")?,
+                emergency: row.try_get("emergency")?,
+                location_text: row.try_get("location_text")?,
+                location_norm: row.try_get("location_norm")?,
+                lat: row.try_get("lat")?,
+                lon: row.try_get("lon")?,
+                source: row.try_get("source")?,
+                requester: row.try_get("requester")?,
+                requester_name: row.try_get("requester_name")?,
+                subject: row.try_get("subject")?,
+                description: row.try_get("description")?,
+                decision: serde_json::from_str(&decision)
+                    .map_err(|e| anyhow::anyhow!("bad decision JSON: {e}"))?,
+                linked_to: linked.map(to_ref).transpose()?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                acknowledged_at: row.try_get("acknowledged_at")?,
+                closed_at: row.try_get("closed_at")?,
+                response_due_at: row.try_get("response_due_at")?,
+                resolution_due_at: row.try_get("resolution_due_at")?,
+            })
+        };
+        decode().map_err(|e| StoreError::bad_row(format!("request {reference}"), e))?
     }};
 }
 
@@ -95,9 +101,9 @@ macro_rules! write_change {
         for ev in &change.events {
             sqlx::query("INSERT INTO events (request_id, kind, actor, source, at, payload) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
-                .bind(&ev.kind)
+                .bind(ev.kind)
                 .bind(&ev.actor)
-                .bind(&ev.source)
+                .bind(ev.source)
                 .bind(now)
                 .bind(ev.payload.to_string())
                 .execute(&mut *$tx)
@@ -129,20 +135,20 @@ macro_rules! write_change {
         match &change.status {
             None => {}
             Some(StatusChange::Acknowledged) => {
-                sqlx::query("UPDATE requests SET status = 'acknowledged', acknowledged_at = COALESCE(acknowledged_at, $2) WHERE id = $1")
-                    .bind(id).bind(now).execute(&mut *$tx).await?;
+                sqlx::query("UPDATE requests SET status = $2, acknowledged_at = COALESCE(acknowledged_at, $3) WHERE id = $1")
+                    .bind(id).bind(Status::Acknowledged).bind(now).execute(&mut *$tx).await?;
             }
             Some(StatusChange::Closed { reason }) => {
-                sqlx::query("UPDATE requests SET status = 'closed', close_reason = $2, closed_at = $3, acknowledged_at = COALESCE(acknowledged_at, $3) WHERE id = $1")
-                    .bind(id).bind(reason).bind(now).execute(&mut *$tx).await?;
+                sqlx::query("UPDATE requests SET status = $2, close_reason = $3, closed_at = $4, acknowledged_at = COALESCE(acknowledged_at, $4) WHERE id = $1")
+                    .bind(id).bind(Status::Closed).bind(reason).bind(now).execute(&mut *$tx).await?;
             }
             Some(StatusChange::Reassigned) => {
-                sqlx::query("UPDATE requests SET status = 'open' WHERE id = $1")
-                    .bind(id).execute(&mut *$tx).await?;
+                sqlx::query("UPDATE requests SET status = $2 WHERE id = $1")
+                    .bind(id).bind(Status::Open).execute(&mut *$tx).await?;
             }
             Some(StatusChange::Reopened) => {
-                sqlx::query("UPDATE requests SET status = 'reopened', close_reason = NULL, closed_at = NULL WHERE id = $1")
-                    .bind(id).execute(&mut *$tx).await?;
+                sqlx::query("UPDATE requests SET status = $2, close_reason = NULL, closed_at = NULL WHERE id = $1")
+                    .bind(id).bind(Status::Reopened).execute(&mut *$tx).await?;
             }
         }
         if let Some((response, resolution)) = change.due {
@@ -187,18 +193,18 @@ impl Store {
                 "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
                  location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
                  created_at, updated_at, response_due_at, resolution_due_at) \
-                 VALUES ('open', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) RETURNING id",
+                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) RETURNING id",
             )
             .bind(&new.department)
             .bind(&new.category)
-            .bind(&new.language)
-            .bind(&new.priority)
+            .bind(new.language)
+            .bind(new.priority)
             .bind(&new.emergency)
             .bind(&new.location_text)
             .bind(&new.location_norm)
             .bind(new.lat)
             .bind(new.lon)
-            .bind(&new.source)
+            .bind(new.source)
             .bind(&new.requester)
             .bind(&new.requester_name)
             .bind(&new.subject)
@@ -208,6 +214,7 @@ impl Store {
             .bind(now)
             .bind(new.response_due_at)
             .bind(new.resolution_due_at)
+            .bind(Status::Open)
             .fetch_one(&mut *tx)
             .await?;
             let id: i64 = row.try_get("id")?;
@@ -234,7 +241,7 @@ impl Store {
             let touched = sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1 AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR updated_at = $4)")
                 .bind(id)
                 .bind(now)
-                .bind(&change.expect_status)
+                .bind(change.expect_status)
                 .bind(change.expect_updated_at)
                 .execute(&mut *tx)
                 .await?
@@ -273,7 +280,7 @@ impl Store {
         fetch_requests!(
             self,
             sql,
-            &f.status,
+            f.status,
             &f.department,
             &f.requester,
             f.limit.unwrap_or(1000)
@@ -289,16 +296,21 @@ impl Store {
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
-                let payload: String = row.try_get("payload")?;
-                out.push(Event {
-                    id: row.try_get("id")?,
-                    reference,
-                    kind: row.try_get("kind")?,
-                    actor: row.try_get("actor")?,
-                    source: row.try_get("source")?,
-                    at: row.try_get("at")?,
-                    payload: serde_json::from_str(&payload).context("event payload")?,
-                });
+                let id: i64 = row.try_get("id")?;
+                let decode = || -> anyhow::Result<Event> {
+                    let payload: String = row.try_get("payload")?;
+                    Ok(Event {
+                        id,
+                        reference,
+                        kind: row.try_get("kind")?,
+                        actor: row.try_get("actor")?,
+                        source: row.try_get("source")?,
+                        at: row.try_get("at")?,
+                        payload: serde_json::from_str(&payload)
+                            .map_err(|e| anyhow::anyhow!("bad payload JSON: {e}"))?,
+                    })
+                };
+                out.push(decode().map_err(|e| StoreError::bad_row(format!("event {id} of request {reference}"), e))?);
             }
             Ok(out)
         })
@@ -340,7 +352,7 @@ impl Store {
     pub async fn overdue_requests(
         &self,
         now: i64,
-        department: Option<&str>,
+        department: Option<&DepartmentId>,
     ) -> Result<Vec<Request>, StoreError> {
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE {OVERDUE} AND ($2 IS NULL OR department = $2) ORDER BY created_at, id"

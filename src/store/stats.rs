@@ -1,6 +1,7 @@
 //! Counts for monitoring: requests by status and department, the outbox backlog, overdue work. Read-only,
 //! one statement each, the same SQL on SQLite and PostgreSQL.
 
+use routing::{DepartmentId, Status};
 use sqlx::Row;
 
 use super::{on_pool, Store, StoreError};
@@ -8,8 +9,8 @@ use super::{on_pool, Store, StoreError};
 /// How many requests have one status in one department.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestCount {
-    pub status: String,
-    pub department: String,
+    pub status: Status,
+    pub department: DepartmentId,
     pub count: i64,
 }
 
@@ -65,7 +66,7 @@ impl Store {
 
     /// Active requests past their resolution target (or, unacknowledged, their response target) at `now`, by
     /// department (the rule in `requests::OVERDUE`).
-    pub async fn overdue_counts(&self, now: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn overdue_counts(&self, now: i64) -> Result<Vec<(DepartmentId, i64)>, StoreError> {
         on_pool!(self, p => {
             let sql = format!(
                 "SELECT department, COUNT(*) AS n FROM requests WHERE {} GROUP BY department ORDER BY department",

@@ -1,6 +1,7 @@
 //! What the city's own history teaches the router: requests a department closed, and requests staff moved
 //! to another department (a correction of the first routing). Read-only, one statement, both dialects.
 
+use routing::{DepartmentId, Language, Source};
 use sqlx::Row;
 
 use super::{on_pool, Store, StoreError};
@@ -11,8 +12,8 @@ pub struct TrainingExample {
     /// What the router read: the chat message, or the email's subject and visible body.
     pub text: String,
     /// The department that closed it, or that staff moved it to last.
-    pub department: String,
-    pub language: String,
+    pub department: DepartmentId,
+    pub language: Language,
     /// Staff reassigned it: the first routing was wrong.
     pub corrected: bool,
 }
@@ -38,10 +39,10 @@ impl Store {
                 if moves == 0 && !closed_by_staff {
                     continue;
                 }
-                let source: String = r.try_get("source")?;
+                let source: Source = r.try_get("source")?;
                 let subject: String = r.try_get("subject")?;
                 let description: String = r.try_get("description")?;
-                let text = if source == "chat" {
+                let text = if source == Source::Chat {
                     description
                 } else {
                     format!("{subject}\n{description}")

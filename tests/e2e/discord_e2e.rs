@@ -3,6 +3,7 @@
 //! mention safety, emergency paging, and a Discord outage that loses nothing.
 
 use crate::support;
+use routing::{EventKind, Status};
 
 use std::time::Duration;
 
@@ -45,14 +46,14 @@ async fn an_email_becomes_a_work_order_and_fixed_it_in_the_thread_closes_it_with
     town.standin
         .say(&crew, &thread, "Need the big truck, going tomorrow");
     town.standin.say(&crew, &thread, "arreglado, ya quedó");
-    town.wait_status(req.reference, "closed").await;
+    town.wait_status(req.reference, Status::Closed).await;
     let events = town.svc.desk.store.events(req.reference).await.unwrap();
     let comment = events
         .iter()
-        .find(|e| e.kind == "comment")
+        .find(|e| e.kind == EventKind::Comment)
         .expect("internal comment");
     assert_eq!(comment.actor, format!("chat:{}", crew.id));
-    let closed = events.iter().find(|e| e.kind == "closed").unwrap();
+    let closed = events.iter().find(|e| e.kind == EventKind::Closed).unwrap();
     assert_eq!(closed.payload["note"], "arreglado, ya quedó");
 
     // The embed shows the new status; the resident gets the completion email in Spanish.
@@ -87,7 +88,7 @@ async fn a_staff_message_in_the_intake_channel_becomes_a_request_answered_in_a_t
         "Streetlight out at 14 Pine St, reported by phone",
     );
     let req = town.request_from(&format!("chat:{}", clerk.id)).await;
-    assert_eq!(req.department, "streetlights");
+    assert_eq!(req.department.as_str(), "streetlights");
     let r = req.reference.to_string();
     let answer = town
         .standin
@@ -156,7 +157,7 @@ async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
             .unwrap()
             .unwrap()
             .status,
-        "open"
+        Status::Open
     );
 
     let crew = town.member("Graffiti crew", Some("graffiti"));
@@ -169,7 +170,7 @@ async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
         &[("note", "Painted over the wall today.")],
     )
     .await;
-    town.wait_status(req.reference, "closed").await;
+    town.wait_status(req.reference, Status::Closed).await;
     let mails = town.resident_mails(&res, 2).await;
     assert!(
         mails[1].text.contains("Painted over the wall today."),
@@ -270,7 +271,7 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
     .await;
     let req = town.request_from(&res).await;
     let r = req.reference.to_string();
-    let from = req.department.clone();
+    let from = req.department.to_string();
     let to = if from == "parks" { "streets" } else { "parks" };
     let card = town.card(&from, &r).await;
     let card_id = card["id"].as_str().unwrap().to_string();
@@ -306,6 +307,7 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
         .unwrap()
         .unwrap()
         .department
+        .as_str()
         != to
     {
         assert!(tokio::time::Instant::now() < deadline, "not reassigned");
@@ -320,7 +322,7 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
         .await
         .unwrap()
         .into_iter()
-        .find(|e| e.kind == "reassigned")
+        .find(|e| e.kind == EventKind::Reassigned)
         .unwrap();
     assert_eq!(ev.actor, format!("chat:{}", lead.id));
     assert_eq!(

@@ -2,6 +2,7 @@
 //! transaction, outbox rows. (The same path with real Dovecot/Postfix is in `email_e2e.rs`.)
 
 use crate::support;
+use routing::{CategoryId, CloseReason, EventKind, Language, Priority, Source, Status};
 
 use connect311::desk::IngestOutcome;
 use connect311::store::{Change, NewEvent, StatusChange};
@@ -25,7 +26,7 @@ async fn a_report_becomes_a_routed_request_with_acknowledgement_and_work_order()
     assert_eq!(
         (
             req.department.as_str(),
-            req.category.as_deref(),
+            req.category.as_ref().map(CategoryId::as_str),
             req.language.as_str()
         ),
         ("streets", Some("pothole"), "en")
@@ -80,7 +81,7 @@ async fn the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate()
         async move { desk.store.request(r).await.unwrap().unwrap() }
     };
     let duplicate_of = |req: &connect311::store::Request| {
-        (req.close_reason.as_deref() == Some("duplicate"))
+        (req.close_reason == Some(CloseReason::Duplicate))
             .then_some(req.linked_to)
             .flatten()
     };
@@ -158,7 +159,7 @@ async fn spanish_reports_are_answered_in_spanish() {
     );
     let r = created(&desk.ingest_email(&raw).await.unwrap());
     let req = desk.store.request(r).await.unwrap().unwrap();
-    assert_eq!(req.language, "es");
+    assert_eq!(req.language, Language::Es);
     let ack = &emails_to(&desk, "maria@example.test").await[0];
     assert!(
         ack.payload["text"]
@@ -196,9 +197,9 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page() {
     );
     let r = created(&out);
     let req = desk.store.request(r).await.unwrap().unwrap();
-    assert_eq!(req.department, "dispatch");
+    assert_eq!(req.department.as_str(), "dispatch");
     assert_eq!(req.emergency.as_deref(), Some("gas_leak"));
-    assert_eq!(req.priority, "urgent");
+    assert_eq!(req.priority, Priority::Urgent);
     let wo = desk
         .store
         .outbox_rows(false)
@@ -302,7 +303,7 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "comment")
+        .filter(|e| e.kind == EventKind::Comment)
         .count();
     assert_eq!(comments, 4);
     // Each comment is also a note for the department's work-order thread.
@@ -491,7 +492,7 @@ async fn automated_mail_is_never_answered_but_is_attached() {
         .await
         .unwrap()
         .iter()
-        .any(|e| e.kind == "automated_mail"));
+        .any(|e| e.kind == EventKind::AutomatedMail));
 }
 
 #[tokio::test]
@@ -555,13 +556,13 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
     );
     let close = |note: &str| Change {
         events: vec![NewEvent::new(
-            "closed",
+            EventKind::Closed,
             "crew-7",
-            "chat",
+            Source::Chat,
             json!({ "note": note }),
         )],
         status: Some(StatusChange::Closed {
-            reason: "resolved".into(),
+            reason: CloseReason::Resolved,
         }),
         ..Change::default()
     };
@@ -590,7 +591,7 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
     );
     assert_eq!(
         desk.store.request(r).await.unwrap().unwrap().status,
-        "reopened"
+        Status::Reopened
     );
 
     desk.store
@@ -616,7 +617,7 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
     );
     assert_eq!(
         desk.store.request(r).await.unwrap().unwrap().status,
-        "closed"
+        Status::Closed
     );
 }
 
@@ -666,7 +667,7 @@ async fn bounces_attach_to_the_request_whose_mail_bounced() {
         .await
         .unwrap()
         .into_iter()
-        .find(|e| e.kind == "bounce")
+        .find(|e| e.kind == EventKind::Bounce)
         .expect("bounce event");
     assert_eq!(ev.payload["status"], "5.1.1");
 }
@@ -703,7 +704,7 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
         .await
         .unwrap()
         .iter()
-        .any(|e| e.kind == "attachments_refused"));
+        .any(|e| e.kind == EventKind::AttachmentsRefused));
 }
 
 #[tokio::test]
@@ -754,7 +755,7 @@ async fn staff_comments_by_email_say_whether_the_sender_was_verified() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "comment")
+        .filter(|e| e.kind == EventKind::Comment)
         .collect();
     assert_eq!(comments.len(), 2);
     assert_eq!(
@@ -931,7 +932,7 @@ async fn a_huge_body_and_name_are_cut_at_the_edge_on_both_stores() {
         assert!(req.requester_name.unwrap_or_default().chars().count() <= 200);
         let kept = desk
             .store
-            .inbound_raw("email", "huge@example.test")
+            .inbound_raw(Source::Email, "huge@example.test")
             .await
             .unwrap()
             .expect("raw kept");

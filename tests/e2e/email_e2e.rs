@@ -3,6 +3,7 @@
 //! Needs scripts/mailserver.sh (scripts/test.sh runs it); a missing server fails the test loudly.
 
 use crate::support;
+use routing::{EventKind, Language};
 
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ async fn wait_for_request(
     }
 }
 
-async fn wait_for_event(desk: &Desk, r: RequestRef, kind: &str) -> connect311::store::Event {
+async fn wait_for_event(desk: &Desk, r: RequestRef, kind: EventKind) -> connect311::store::Event {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         if let Some(e) = desk
@@ -159,7 +160,7 @@ async fn a_resident_report_is_acknowledged_and_a_reply_threads() {
     .await;
 
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    assert_eq!(req.department, "streets");
+    assert_eq!(req.department.as_str(), "streets");
     let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
     assert_eq!(ack.in_reply_to, vec![mid.clone()]);
     assert!(
@@ -201,7 +202,7 @@ async fn a_resident_report_is_acknowledged_and_a_reply_threads() {
         &body,
     );
     send(&resident, &reply_to, &reply).await;
-    let ev = wait_for_event(&svc.desk, req.reference, "comment").await;
+    let ev = wait_for_event(&svc.desk, req.reference, EventKind::Comment).await;
     assert_eq!(
         ev.payload["text"], "Now there are two of them.",
         "quoted history stripped"
@@ -239,7 +240,7 @@ async fn spanish_mail_gets_a_spanish_acknowledgement_and_a_stranger_cannot_hijac
     )
     .await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    assert_eq!(req.language, "es");
+    assert_eq!(req.language, Language::Es);
     let ack = parse(&testkit::wait_for_messages(&resident, "INBOX", 1, WAIT).await[0]);
     assert!(ack.text.contains("Gracias por comunicarse"), "{}", ack.text);
 
@@ -358,7 +359,7 @@ async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_polite
         ),
         "{texts:?}"
     );
-    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+    wait_for_event(&svc.desk, req.reference, EventKind::AttachmentsRefused).await;
 
     // A delivery-status report about our acknowledgement comes back to the inbox.
     let ack_id = mails
@@ -378,7 +379,7 @@ async fn a_bounce_attaches_to_its_request_and_big_attachments_are_refused_polite
         id = testkit::unique_local("dsn")
     );
     send("", &city.inbox, dsn.as_bytes()).await;
-    let ev = wait_for_event(&svc.desk, req.reference, "bounce").await;
+    let ev = wait_for_event(&svc.desk, req.reference, EventKind::Bounce).await;
     assert_eq!(ev.payload["permanent"], true);
     assert_eq!(ev.payload["status"], "5.2.2");
     svc.shutdown().await;
@@ -552,7 +553,7 @@ async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
     );
     send(&resident, &city.inbox, raw.as_bytes()).await;
     let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
-    wait_for_event(&svc.desk, req.reference, "attachments_refused").await;
+    wait_for_event(&svc.desk, req.reference, EventKind::AttachmentsRefused).await;
     testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
     let grown = database_bytes(&city.db_url).saturating_sub(before);
     eprintln!(

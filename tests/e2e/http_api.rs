@@ -3,6 +3,7 @@
 //! GeoReport v2 read API — with nothing private in it.
 
 use crate::support;
+use routing::Language;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -190,7 +191,7 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
     };
     assert_eq!(requests("streets", "closed"), 1.0);
     assert_eq!(requests("streets", "open"), 0.0);
-    assert_eq!(requests(&g_dept, "open"), 1.0);
+    assert_eq!(requests(g_dept.as_str(), "open"), 1.0);
     assert_eq!(requests("parks", "open"), 0.0, "every department appears");
     let pending = pending.count() as f64;
     assert_eq!(sample(m, "connect311_outbox_pending"), pending);
@@ -203,14 +204,14 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
     let age = "connect311_outbox_oldest_pending_age_seconds";
     assert_eq!(sample(m, age), 0.0);
     let overdue = |dept: &str| format!(r#"connect311_requests_overdue{{department="{dept}"}}"#);
-    assert_eq!(sample(m, &overdue(&g_dept)), 0.0);
+    assert_eq!(sample(m, &overdue(g_dept.as_str())), 0.0);
 
     clock.advance_ms(90_000);
     assert_eq!(sample(&get(addr, "/metrics").await.body, age), 90.0);
 
     clock.advance_ms(60 * DAY_MS);
     let m = get(addr, "/metrics").await.body;
-    assert_eq!(sample(&m, &overdue(&g_dept)), 1.0, "{m}");
+    assert_eq!(sample(&m, &overdue(g_dept.as_str())), 1.0, "{m}");
     assert_eq!(
         sample(&m, &overdue("streets")),
         0.0,
@@ -275,7 +276,7 @@ async fn open311_publishes_requests_without_anything_private() {
         let s = services.iter().find(|s| s["service_code"] == c.id.as_str());
         let s = s.unwrap_or_else(|| panic!("no service {}", c.id));
         assert_eq!(s["service_name"], c.name.as_str());
-        let group = desk.department_name(c.department.as_str(), "en");
+        let group = desk.department_name(&c.department, Language::En);
         assert_eq!(s["group"], group.as_str());
         assert_eq!(s["metadata"], false);
         assert_eq!(s["type"], "realtime");
@@ -317,7 +318,7 @@ async fn open311_publishes_requests_without_anything_private() {
     assert_eq!(g["service_code"], "graffiti");
     assert_eq!(
         g["agency_responsible"],
-        desk.department_name(&g_dept, "en").as_str()
+        desk.department_name(&g_dept, Language::En).as_str()
     );
     assert!(g.get("status_notes").is_none(), "{g}");
     assert_eq!(p["status"], "closed");
@@ -325,7 +326,8 @@ async fn open311_publishes_requests_without_anything_private() {
     assert_eq!(p["service_name"], "Pothole");
     assert_eq!(
         p["agency_responsible"],
-        desk.department_name("streets", "en").as_str()
+        desk.department_name(&"streets".into(), Language::En)
+            .as_str()
     );
     assert_eq!(p["status_notes"], "Filled the pothole this morning.");
     let text = p["description"].as_str().unwrap();

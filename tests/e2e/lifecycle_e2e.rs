@@ -3,6 +3,7 @@
 //! emergency re-pages; a duplicate links and both residents hear the outcome; a spoofed staff close is refused.
 
 use crate::support;
+use routing::{CloseReason, EventKind, Status};
 
 use connect311::clock::{Clock, ManualClock, SystemClock};
 use connect311::sweeper::sweep_once;
@@ -44,7 +45,7 @@ async fn no_to_the_follow_up_reopens_and_tells_the_department() {
         &[("note", "Filled with hot asphalt.")],
     )
     .await;
-    town.wait_status(req.reference, "closed").await;
+    town.wait_status(req.reference, Status::Closed).await;
     assert_eq!(
         town.resident_mails(&res, 2).await.len(),
         2,
@@ -78,8 +79,9 @@ async fn no_to_the_follow_up_reopens_and_tells_the_department() {
         body,
     )
     .await;
-    town.wait_status(req.reference, "reopened").await;
-    town.wait_event(req.reference, "followup_not_fixed").await;
+    town.wait_status(req.reference, Status::Reopened).await;
+    town.wait_event(req.reference, EventKind::FollowupNotFixed)
+        .await;
     let thread = town.thread_of(&card).await;
     town.message_in(&thread, "NOT fixed").await;
     let mails = town.resident_mails(&res, 4).await;
@@ -136,7 +138,7 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
         0,
         "escalated once"
     );
-    let overdue = town.desk().overdue(Some("graffiti")).await.unwrap();
+    let overdue = town.desk().overdue(Some(&"graffiti".into())).await.unwrap();
     assert!(overdue.iter().any(|o| o.reference == req.reference));
     // Staff can ask for the list in chat too.
     let clerk = town.member("Clerk", None);
@@ -184,7 +186,7 @@ async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
     town.standin
         .click(&officer, &card_id, &format!("wo:ack:{r}"))
         .unwrap();
-    town.wait_status(req.reference, "acknowledged").await;
+    town.wait_status(req.reference, Status::Acknowledged).await;
     set_clock(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().repages,
@@ -218,7 +220,10 @@ async fn a_duplicate_links_to_the_open_request_and_both_residents_hear_when_it_c
     let dup = town.request_from(&second).await;
     assert_eq!(dup.linked_to, Some(orig.reference));
     assert_eq!(
-        (dup.status.as_str(), dup.close_reason.as_deref()),
+        (
+            dup.status.as_str(),
+            dup.close_reason.map(CloseReason::as_str)
+        ),
         ("closed", Some("duplicate"))
     );
     let told = town.resident_mails(&second, 1).await;
@@ -258,7 +263,7 @@ async fn a_duplicate_links_to_the_open_request_and_both_residents_hear_when_it_c
     let crew = town.member("Crew 3", Some("streets"));
     town.standin
         .say(&crew, &thread, "fixed, patched this morning");
-    town.wait_status(orig.reference, "closed").await;
+    town.wait_status(orig.reference, Status::Closed).await;
     let a = town.resident_mails(&first, 2).await;
     let b = town.resident_mails(&second, 2).await;
     assert!(a[1].text.contains("patched this morning"), "{}", a[1].text);
@@ -276,7 +281,7 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
 
     // No authentication at all (anyone can type a city address in From:).
     send(&staff, &town.inbox, &subject, "close: replaced the lamp").await;
-    town.wait_event(req.reference, "staff_command_refused")
+    town.wait_event(req.reference, EventKind::StaffCommandRefused)
         .await;
     // A forged header from a server we do not trust.
     let forged = "Authentication-Results: evil.example; dmarc=pass header.from=city.test\r\n";
@@ -308,7 +313,7 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
             .unwrap()
             .unwrap()
             .status,
-        "open"
+        Status::Open
     );
     let told = town.resident_mails(&staff, 3).await;
     assert!(told[0].text.contains("not applied"), "{}", told[0].text);
@@ -327,7 +332,7 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
         "close: replaced the lamp and photocell",
     )
     .await;
-    town.wait_status(req.reference, "closed").await;
+    town.wait_status(req.reference, Status::Closed).await;
     let mails = town.resident_mails(&res, 2).await;
     assert!(
         mails[1].text.contains("replaced the lamp and photocell"),
@@ -364,7 +369,7 @@ async fn wait_refusals(town: &Town, r: routing::RequestRef, n: usize) {
         .await
         .unwrap()
         .iter()
-        .filter(|e| e.kind == "staff_command_refused")
+        .filter(|e| e.kind == EventKind::StaffCommandRefused)
         .count()
         < n
     {
@@ -400,8 +405,8 @@ async fn the_shipped_example_accepts_a_verified_staff_close() {
         "close: filled the pothole",
     )
     .await;
-    town.wait_status(req.reference, "closed").await;
-    let closed = town.wait_event(req.reference, "closed").await;
+    town.wait_status(req.reference, Status::Closed).await;
+    let closed = town.wait_event(req.reference, EventKind::Closed).await;
     assert_eq!(closed.actor, staff);
     town.svc.shutdown().await;
 }
@@ -436,7 +441,7 @@ async fn an_unauthenticated_staff_mail_does_not_reopen_a_closed_request() {
         "ok thanks",
     )
     .await;
-    let comment = town.wait_event(req.reference, "comment").await;
+    let comment = town.wait_event(req.reference, EventKind::Comment).await;
     assert_eq!(comment.actor, staff);
     assert_eq!(comment.payload["verified"], false);
     let after = town
@@ -446,9 +451,12 @@ async fn an_unauthenticated_staff_mail_does_not_reopen_a_closed_request() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(after.status, "closed");
+    assert_eq!(after.status, Status::Closed);
     let events = town.desk().store.events(req.reference).await.unwrap();
-    assert!(events.iter().all(|e| e.kind != "reopened"), "{events:?}");
+    assert!(
+        events.iter().all(|e| e.kind != EventKind::Reopened),
+        "{events:?}"
+    );
     town.svc.shutdown().await;
 }
 
@@ -477,7 +485,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
         &[("text", "Which side of the street is it on?")],
     );
     town.answer(&i, &thread, "Sent to the requester").await;
-    town.wait_event(req.reference, "sla_paused").await;
+    town.wait_event(req.reference, EventKind::SlaPaused).await;
     let mails = town.resident_mails(&res, 2).await;
     assert!(
         mails[1].text.contains("Which side of the street is it on?"),
@@ -504,7 +512,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
         "The north side, by the bus stop.",
     )
     .await;
-    let resumed = town.wait_event(req.reference, "sla_resumed").await;
+    let resumed = town.wait_event(req.reference, EventKind::SlaResumed).await;
     let after = town
         .desk()
         .store

@@ -4,6 +4,7 @@
 //! a Message-ID duplicate of an earlier input), and quarantine always says why.
 
 use crate::support;
+use routing::{EventKind, Source};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -107,7 +108,7 @@ async fn feed(desk: &Desk, root: &Path, files: &[PathBuf]) -> BTreeMap<&'static 
                 first_with_id.get(&id).map_or("?", |s| s.as_str())
             );
         }
-        let seen = desk.store.inbound_seen("email", &id).await.unwrap();
+        let seen = desk.store.inbound_seen(Source::Email, &id).await.unwrap();
         match (&outcome, &seen) {
             (_, None) => failures.push(format!(
                 "{name}: LOST — no inbound record under `{id}` (outcome {outcome:?})"
@@ -236,7 +237,7 @@ async fn every_message_of_the_eval_corpus_is_answered_and_recorded() {
         let raw = std::fs::read(path).unwrap();
         let seen = desk
             .store
-            .inbound_seen("email", &ledger_id(&desk, &raw))
+            .inbound_seen(Source::Email, &ledger_id(&desk, &raw))
             .await
             .unwrap()
             .unwrap();
@@ -264,7 +265,7 @@ async fn a_message_without_from_is_quarantined_with_a_reason_naming_from() {
     assert!(reason.contains("From"), "reason should name From: {reason}");
     let seen = desk
         .store
-        .inbound_seen("email", "nofrom1@example.test")
+        .inbound_seen(Source::Email, "nofrom1@example.test")
         .await
         .unwrap()
         .expect("kept in the ledger");
@@ -308,10 +309,10 @@ async fn a_12_mib_message_is_accepted_and_its_huge_attachment_refused_politely()
         panic!("expected a new request, got {o:?}");
     };
     let req = desk.store.request(reference).await.unwrap().unwrap();
-    assert_eq!(req.department, "streets");
+    assert_eq!(req.department.as_str(), "streets");
     assert!(desk
         .store
-        .inbound_seen("email", "huge1@example.test")
+        .inbound_seen(Source::Email, "huge1@example.test")
         .await
         .unwrap()
         .is_some());
@@ -322,7 +323,7 @@ async fn a_12_mib_message_is_accepted_and_its_huge_attachment_refused_politely()
         .await
         .unwrap()
         .into_iter()
-        .find(|e| e.kind == "attachments_refused")
+        .find(|e| e.kind == EventKind::AttachmentsRefused)
         .expect("an attachments_refused event");
     let files = refused.payload["files"].as_array().expect("files listed");
     assert_eq!(files.len(), 1, "{}", refused.payload);

@@ -11,7 +11,7 @@ use connect311::desk::Desk;
 use connect311::outbox_worker::{drain, Deliverers};
 use connect311::store::OutboxRow;
 use mail::outbound::{MailSender, OutgoingMail, SendError};
-use routing::RequestRef;
+use routing::{EventKind, RequestRef};
 
 /// A relay that refuses one address for good (550) and defers another (421); everything else is delivered.
 struct PickyRelay;
@@ -74,7 +74,7 @@ fn deliverers(desk: &Desk) -> Deliverers {
 /// The channel of the department `r` went to.
 async fn channel_of(desk: &Desk, r: RequestRef) -> String {
     let dept = desk.store.request(r).await.unwrap().unwrap().department;
-    let found = desk.city.departments.iter().find(|d| d.id.as_str() == dept);
+    let found = desk.city.departments.iter().find(|d| d.id == dept);
     found.expect("a configured department").chat_channel.clone()
 }
 
@@ -135,7 +135,7 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         "{error}"
     );
     let events = desk.store.events(refused).await.unwrap();
-    let failed = row_event(&events, "delivery_failed");
+    let failed = row_event(&events, EventKind::DeliveryFailed);
     assert_eq!(failed["attempts"], 1, "{failed}");
 
     let waiting = mail_row(&desk, DEFERRED).await;
@@ -190,7 +190,7 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
     }
 }
 
-fn row_event<'a>(events: &'a [connect311::store::Event], kind: &str) -> &'a serde_json::Value {
+fn row_event(events: &[connect311::store::Event], kind: EventKind) -> &serde_json::Value {
     let found = events.iter().find(|e| e.kind == kind);
     &found
         .unwrap_or_else(|| panic!("no {kind} event in {events:?}"))

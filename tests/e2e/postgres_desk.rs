@@ -2,6 +2,7 @@
 //! workers racing on the same message and two staff members closing the same request at once.
 
 use crate::support;
+use routing::{CategoryId, EventKind, Source, Status};
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use routing::lifecycle::CloseReason;
 use routing::RequestRef;
 use support::{created, email, emails_to, INBOX};
 
-async fn count_events(desk: &Desk, r: RequestRef, kind: &str) -> usize {
+async fn count_events(desk: &Desk, r: RequestRef, kind: EventKind) -> usize {
     desk.store
         .events(r)
         .await
@@ -24,7 +25,7 @@ fn staff(name: &str) -> Actor {
     Actor {
         id: format!("cli:{name}"),
         name: name.into(),
-        source: "cli",
+        source: Source::Cli,
         roles: Vec::new(),
         trusted_staff: true,
     }
@@ -56,7 +57,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
     assert_eq!(
         (
             req.department.as_str(),
-            req.category.as_deref(),
+            req.category.as_ref().map(CategoryId::as_str),
             req.status.as_str(),
             req.requester.as_str()
         ),
@@ -79,7 +80,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         .unwrap()
         .contains(&format!("[{r}]")));
     let ack_id = acks[0].payload["message_id"].as_str().unwrap().to_string();
-    assert_eq!(count_events(&desk, r, "created").await, 1);
+    assert_eq!(count_events(&desk, r, EventKind::Created).await, 1);
 
     // The same Message-ID again: nothing done twice.
     let before = desk.store.outbox_rows(false).await.unwrap().len();
@@ -88,7 +89,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         IngestOutcome::Duplicate { reference: Some(r) }
     );
     assert_eq!(desk.store.outbox_rows(false).await.unwrap().len(), before);
-    assert_eq!(count_events(&desk, r, "created").await, 1);
+    assert_eq!(count_events(&desk, r, EventKind::Created).await, 1);
 
     // A reply In-Reply-To our acknowledgement threads onto the request as a comment.
     let o = desk
@@ -115,7 +116,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         .await
         .unwrap()
         .into_iter()
-        .find(|e| e.kind == "comment")
+        .find(|e| e.kind == EventKind::Comment)
         .expect("comment event");
     assert_eq!(comment.actor, "jane@example.test");
     assert!(comment.payload["text"].as_str().unwrap().contains("hubcap"));
@@ -146,7 +147,10 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         .unwrap()
         .iter()
         .all(|e| e.actor != "mallory@evil.test"));
-    assert_eq!(desk.store.request(r).await.unwrap().unwrap().status, "open");
+    assert_eq!(
+        desk.store.request(r).await.unwrap().unwrap().status,
+        Status::Open
+    );
 
     // Staff close: the resident gets the completion email, threaded under their first message.
     let closed = desk
@@ -154,7 +158,10 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         .await
         .unwrap();
     assert_eq!(
-        (closed.status.as_str(), closed.close_reason.as_deref()),
+        (
+            closed.status.as_str(),
+            closed.close_reason.map(CloseReason::as_str)
+        ),
         ("closed", Some("resolved"))
     );
     assert_eq!(closed.closed_at, Some(desk.now()));
@@ -170,7 +177,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
     );
     assert!(done["text"].as_str().unwrap().contains("Filled the hole"));
     assert_eq!(done["in_reply_to"], "pg1@example.test");
-    assert_eq!(count_events(&desk, r, "closed").await, 1);
+    assert_eq!(count_events(&desk, r, EventKind::Closed).await, 1);
 
     // A reply within the reopen window (14 days) reopens it.
     clock.advance_ms(3 * 86_400_000);
@@ -197,7 +204,7 @@ async fn a_request_lives_its_whole_life_on_postgres() {
         (req.status.as_str(), req.close_reason, req.closed_at),
         ("reopened", None, None)
     );
-    assert_eq!(count_events(&desk, r, "reopened").await, 1);
+    assert_eq!(count_events(&desk, r, EventKind::Reopened).await, 1);
     assert_eq!(desk.store.reopen_counts().await.unwrap().len(), 1);
     let mails = emails_to(&desk, "jane@example.test").await;
     assert_eq!(mails.len(), 3, "…and a reopened notice");
@@ -297,7 +304,7 @@ async fn two_staff_closing_at_once_close_it_once() {
             match t.await.expect("no panic") {
                 Ok(req) => {
                     ok += 1;
-                    assert_eq!(req.status, "closed");
+                    assert_eq!(req.status, Status::Closed);
                 }
                 Err(ActionError::Refused(msg)) => refusals.push(msg),
                 Err(other) => panic!("round {round}: unexpected error {other:?}"),
@@ -311,7 +318,7 @@ async fn two_staff_closing_at_once_close_it_once() {
             refusals[0]
         );
         assert_eq!(
-            count_events(&desk, r, "closed").await,
+            count_events(&desk, r, EventKind::Closed).await,
             1,
             "round {round}: exactly one closed event"
         );

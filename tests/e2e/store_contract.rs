@@ -1,6 +1,7 @@
 //! The store contract: the same behaviour on SQLite and PostgreSQL (a real server; never skipped).
 
 use crate::support;
+use routing::{CloseReason, EventKind, Language, Priority, Source, Status};
 
 use connect311::effect::Effect;
 use connect311::store::{
@@ -15,14 +16,14 @@ fn new_request(requester: &str) -> NewRequest {
     NewRequest {
         department: "streets".into(),
         category: Some("pothole".into()),
-        language: "en".into(),
-        priority: "normal".into(),
+        language: Language::En,
+        priority: Priority::Normal,
         emergency: None,
         location_text: Some("5th and Main".into()),
         location_norm: Some("5th and main".into()),
         lat: None,
         lon: None,
-        source: "email".into(),
+        source: Source::Email,
         requester: requester.into(),
         requester_name: None,
         subject: "Pothole".into(),
@@ -36,7 +37,7 @@ fn new_request(requester: &str) -> NewRequest {
 
 fn inbound(id: &str) -> InboundRecord {
     InboundRecord {
-        source: "email".into(),
+        source: Source::Email,
         external_id: id.into(),
         sender: Some("a@example.test".into()),
         subject: Some("s".into()),
@@ -64,9 +65,9 @@ fn mail_to(to: &str) -> OutgoingMail {
 fn change_with(id: &str) -> Change {
     Change {
         events: vec![NewEvent::new(
-            "created",
+            EventKind::Created,
             "a@example.test",
-            "email",
+            Source::Email,
             json!({"x": 1}),
         )],
         outbox: vec![Effect::Email(mail_to("a@example.test")).into()],
@@ -100,7 +101,11 @@ async fn creating_a_request_writes_everything_in_one_transaction() {
             Some(r),
             "{d}"
         );
-        let seen = store.inbound_seen("email", "m1").await.unwrap().unwrap();
+        let seen = store
+            .inbound_seen(Source::Email, "m1")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(seen.reference, Some(r), "{d}");
         assert_eq!(store.outbox_rows(true).await.unwrap().len(), 1, "{d}");
 
@@ -267,13 +272,13 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
             .unwrap();
         let close = Change {
             events: vec![NewEvent::new(
-                "closed",
+                EventKind::Closed,
                 "staff",
-                "chat",
+                Source::Chat,
                 json!({"note": "filled"}),
             )],
             status: Some(connect311::store::StatusChange::Closed {
-                reason: "resolved".into(),
+                reason: CloseReason::Resolved,
             }),
             ..Change::default()
         };
@@ -282,7 +287,7 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
         assert_eq!(
             (
                 req.status.as_str(),
-                req.close_reason.as_deref(),
+                req.close_reason.map(CloseReason::as_str),
                 req.closed_at
             ),
             ("closed", Some("resolved"), Some(2_000)),
@@ -290,7 +295,7 @@ async fn changes_update_status_and_work_orders_are_found_by_thread() {
         );
         let closed = store
             .list_requests(&RequestFilter {
-                status: Some("closed".into()),
+                status: Some(Status::Closed),
                 ..Default::default()
             })
             .await
@@ -351,11 +356,16 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
         };
         store.apply_change(r, &ack, 2_000).await.unwrap();
         let stale = Change {
-            events: vec![NewEvent::new("closed", "x", "chat", json!({}))],
+            events: vec![NewEvent::new(
+                EventKind::Closed,
+                "x",
+                Source::Chat,
+                json!({}),
+            )],
             status: Some(connect311::store::StatusChange::Closed {
-                reason: "resolved".into(),
+                reason: CloseReason::Resolved,
             }),
-            expect_status: Some("open".into()),
+            expect_status: Some(Status::Open),
             ..Change::default()
         };
         assert!(
@@ -367,7 +377,7 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
         );
         assert_eq!(
             store.request(r).await.unwrap().unwrap().status,
-            "acknowledged",
+            Status::Acknowledged,
             "{d}"
         );
         assert!(
@@ -413,5 +423,91 @@ async fn stale_decisions_conflict_and_periodic_jobs_claim_each_period_once() {
                 .unwrap(),
             "{d}"
         );
+    }
+}
+
+/// Runs one statement on the database at `url` behind the store's back (what a bad manual edit or an old
+/// release could leave behind).
+async fn raw_sql(url: &str, sql: &'static str) {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        support::fresh_sqlite_url(dir.path()),
+        support::fresh_pg_url().await,
+    ] {
+        let store = connect311::store::Store::connect(&url).await.unwrap();
+        let d = store.dialect();
+        let r = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("m1"))
+            .await
+            .unwrap();
+        raw_sql(&url, "UPDATE requests SET priority = 'sometimes'").await;
+        raw_sql(&url, "UPDATE events SET kind = 'exploded'").await;
+
+        let err = store.request(r).await.unwrap_err();
+        let StoreError::BadRow { row, reason } = &err else {
+            panic!("{d}: {err:?}");
+        };
+        assert_eq!(row, "request 311-000001", "{d}");
+        assert!(
+            reason.contains("unknown priority `sometimes`"),
+            "{d}: {reason}"
+        );
+        assert!(
+            err.to_string().starts_with("request 311-000001: "),
+            "{d}: {err}"
+        );
+        // Lists fail the same way rather than skip or patch the row.
+        let err = store
+            .list_requests(&RequestFilter::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRow { row, .. } if row == "request 311-000001"),
+            "{d}: {err:?}"
+        );
+
+        let err = store.events(r).await.unwrap_err();
+        let StoreError::BadRow { row, reason } = &err else {
+            panic!("{d}: {err:?}");
+        };
+        assert!(
+            row.starts_with("event ") && row.ends_with(" of request 311-000001"),
+            "{d}: {row}"
+        );
+        assert!(
+            reason.contains("unknown event kind `exploded`"),
+            "{d}: {reason}"
+        );
+
+        raw_sql(
+            &url,
+            "UPDATE requests SET priority = 'normal', status = 'pending'",
+        )
+        .await;
+        let err = store
+            .public_requests(&connect311::store::PublicFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRow { row, reason }
+                if row == "request 311-000001" && reason.contains("unknown status `pending`")),
+            "{d}: {err:?}"
+        );
+        store.close().await;
     }
 }

@@ -103,13 +103,19 @@ pub struct Reopens {
     pub percent: Option<f64>,
 }
 
+fn zone_name<S: serde::Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
 /// The manager's report for one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub from_ms: i64,
     pub to_ms: i64,
     pub now_ms: i64,
-    pub timezone: String,
+    /// The city's zone (from its calendar, checked when the city loaded); serialized as its IANA name.
+    #[serde(serialize_with = "zone_name")]
+    pub timezone: chrono_tz::Tz,
     /// Requests created in the period.
     pub total: u32,
     pub by_category: Vec<Count>,
@@ -244,7 +250,7 @@ impl Report {
             from_ms,
             to_ms,
             now_ms,
-            timezone: cal.timezone().name().to_string(),
+            timezone: cal.timezone(),
             total: period.len() as u32,
             by_category: by(&|r| {
                 r.category

@@ -6,10 +6,13 @@ use super::{Count, DepartmentSla, Report, SlaCounts, Timing};
 
 /// A local date-time for headings, in the report's time zone.
 pub(super) fn when(report: &Report, ms: i64) -> String {
-    let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::UTC);
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
         || ms.to_string(),
-        |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        |t| {
+            t.with_timezone(&report.timezone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        },
     )
 }
 
@@ -170,7 +173,7 @@ impl Report {
             ("from", when(self, self.from_ms)),
             ("to", when(self, self.to_ms)),
             ("now", when(self, self.now_ms)),
-            ("timezone", self.timezone.clone()),
+            ("timezone", self.timezone.name().to_string()),
             ("total", self.total.to_string()),
             ("duplicates_merged", self.duplicates_merged.to_string()),
             ("backlog_total", self.backlog_total.to_string()),

@@ -224,7 +224,9 @@ fn hand_computed_report() {
     let r = report();
     // The period holds R1–R7 and R9.
     assert_eq!(r.total, 8);
-    assert_eq!(r.timezone, "America/New_York");
+    assert_eq!(r.timezone, chrono_tz::America::New_York);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["timezone"], "America/New_York");
     assert_eq!(
         r.by_category,
         counts(&[

@@ -4,7 +4,7 @@
 
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::{self, Action, CloseReason, Status, Transition};
-use routing::RequestRef;
+use routing::{EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
 use super::{ActionError, Actor, StaffAction};
@@ -41,10 +41,7 @@ async fn act_once(
     inbound: Option<InboundRecord>,
 ) -> Result<Request, ActionError> {
     let req = load(desk, reference).await?;
-    let status: Status = req
-        .status
-        .parse()
-        .map_err(|e: String| ActionError::Unexpected(anyhow::anyhow!(e)))?;
+    let status = req.status;
     let transition = decide(desk, &req, status, actor, action)?;
     let now = desk.now();
     let plan = Plan {
@@ -76,7 +73,7 @@ fn decide(
 ) -> Result<Transition, ActionError> {
     if action.needs_role() && !desk.may_work(actor, &req.department) {
         return Err(ActionError::Forbidden(
-            desk.department_name(&req.department, "en"),
+            desk.department_name(&req.department, Language::En),
         ));
     }
     let asked = lifecycle_action(desk, req, action)?;
@@ -97,7 +94,7 @@ fn lifecycle_action(
             note: note.clone(),
         },
         StaffAction::Reassign { to, .. } => {
-            if desk.city.departments.iter().all(|d| d.id.as_str() != to) {
+            if desk.city.departments.iter().all(|d| &d.id != to) {
                 return Err(ActionError::Refused(format!("unknown department `{to}`")));
             }
             Action::Reassign { to: to.clone() }
@@ -105,7 +102,7 @@ fn lifecycle_action(
         StaffAction::Reopen { .. } => Action::Reopen,
         StaffAction::Comment { .. } => Action::Comment,
         StaffAction::Public { .. } => {
-            if req.source != "email" {
+            if req.source != Source::Email {
                 return Err(ActionError::Refused(format!(
                     "{} came from chat: there is no resident email to write to",
                     req.reference
@@ -128,7 +125,7 @@ impl Plan<'_> {
     /// Every effect of `action`, in the order the outbox delivers them.
     async fn change(&self, action: &StaffAction, t: &Transition) -> Result<Change, ActionError> {
         let mut change = Change {
-            expect_status: Some(self.req.status.clone()),
+            expect_status: Some(self.req.status),
             status: status_change(action),
             department: match action {
                 StaffAction::Reassign { to, .. } => Some(to.clone()),
@@ -179,7 +176,7 @@ impl Plan<'_> {
                 json!({ "text": text, "staff": true, "actor_name": name }),
             ),
             StaffAction::Public { text } => (
-                "public_message",
+                EventKind::PublicMessage,
                 json!({ "text": text, "actor_name": name }),
             ),
             StaffAction::Reopen { why } => (t.event, json!({ "text": why, "actor_name": name })),
@@ -193,11 +190,11 @@ impl Plan<'_> {
         match action {
             StaffAction::Reassign { to, why } => Some(format!(
                 "Reassigned to {} by {name}{}",
-                self.desk.department_name(to, "en"),
+                self.desk.department_name(to, Language::En),
                 why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
             )),
             // A comment typed in chat is already in the thread.
-            StaffAction::Comment { text } if self.actor.source != "chat" => {
+            StaffAction::Comment { text } if self.actor.source != Source::Chat => {
                 Some(format!("{name} ({}): {text}", self.actor.source))
             }
             StaffAction::Public { text } => {
@@ -239,7 +236,7 @@ impl Plan<'_> {
         // Written by a person but sent by the service: marked auto-generated so that responders stay quiet.
         let (job, mid) = self.desk.email_job(
             req.reference,
-            &req.language,
+            req.language,
             "public_message",
             &vars,
             &req.requester,
@@ -257,7 +254,7 @@ impl Plan<'_> {
         let paused = crate::desk::sla::paused_since(&events).is_some();
         Ok((!paused && self.status != Status::Closed).then(|| {
             NewEvent::new(
-                "sla_paused",
+                EventKind::SlaPaused,
                 &self.actor.id,
                 self.actor.source,
                 json!({ "reason": "waiting on the resident" }),
@@ -270,9 +267,7 @@ impl Plan<'_> {
 fn status_change(action: &StaffAction) -> Option<StatusChange> {
     match action {
         StaffAction::Acknowledge => Some(StatusChange::Acknowledged),
-        StaffAction::Close { reason, .. } => Some(StatusChange::Closed {
-            reason: reason.as_str().into(),
-        }),
+        StaffAction::Close { reason, .. } => Some(StatusChange::Closed { reason: *reason }),
         StaffAction::Reassign { .. } => Some(StatusChange::Reassigned),
         StaffAction::Reopen { .. } => Some(StatusChange::Reopened),
         StaffAction::Comment { .. } | StaffAction::Public { .. } => None,
@@ -292,20 +287,19 @@ pub(super) fn completion_email(
     note: &str,
     thread: &ReplyTo,
 ) -> Option<(NewOutbox, String)> {
-    if req.source != "email" {
+    if req.source != Source::Email {
         return None;
     }
-    let lang = req.language.as_str();
+    let lang = req.language;
     let vars = [
         ("reference", req.reference.to_string()),
         ("city", desk.city.city.name.clone()),
-        (
-            "category",
-            desk.category_name(req.category.as_deref(), lang),
-        ),
+        ("category", desk.category_name(req.category.as_ref(), lang)),
         (
             "outcome",
-            desk.templates.close_outcome(lang, reason).to_string(),
+            desk.templates
+                .close_outcome(lang.as_str(), reason)
+                .to_string(),
         ),
         ("note", note.trim().to_string()),
         (

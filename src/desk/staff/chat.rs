@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use bots::chat::{ButtonAction, ChatEvent, ChatHandler, ChatReply, Command, Member};
 use routing::lifecycle::{staff_intent, CloseReason, StaffIntent};
-use routing::RequestRef;
+use routing::{DepartmentId, Language, RequestRef, Source, Status};
 use tracing::warn;
 
 mod filing;
@@ -22,7 +22,7 @@ fn actor(m: &Member) -> Actor {
     Actor {
         id: format!("chat:{}", m.id),
         name: m.name.clone(),
-        source: "chat",
+        source: Source::Chat,
         roles: m.roles.clone(),
         trusted_staff: false,
     }
@@ -156,7 +156,8 @@ impl ChatDesk {
                 reason,
             } => {
                 let r = self.resolve(at, reference).await?;
-                self.reassign(r, member, department, reason).await
+                self.reassign(r, member, DepartmentId::new(department), reason)
+                    .await
             }
             Command::Status { reference } => self.status(&reference).await,
             Command::Find { query } => self.find(query.trim()).await,
@@ -164,7 +165,10 @@ impl ChatDesk {
                 let r = self.resolve(at, reference).await?;
                 self.public(r, member, text).await
             }
-            Command::Overdue { department } => self.overdue_list(department.as_deref()).await,
+            Command::Overdue { department } => {
+                let department = department.map(DepartmentId::new);
+                self.overdue_list(department.as_ref()).await
+            }
         }
     }
 
@@ -212,7 +216,7 @@ impl ChatDesk {
         &self,
         r: RequestRef,
         member: &Member,
-        to: String,
+        to: DepartmentId,
         why: Option<String>,
     ) -> Result<ChatReply, ActionError> {
         let req = self
@@ -222,7 +226,7 @@ impl ChatDesk {
         Ok(reply(format!(
             "{} moved to {} by {}.",
             req.reference,
-            self.0.department_name(&req.department, "en"),
+            self.0.department_name(&req.department, Language::En),
             member.name
         )))
     }
@@ -270,7 +274,10 @@ impl ChatDesk {
         Ok(private(format!("Sent to the requester of {r} by email.")))
     }
 
-    async fn overdue_list(&self, department: Option<&str>) -> Result<ChatReply, ActionError> {
+    async fn overdue_list(
+        &self,
+        department: Option<&DepartmentId>,
+    ) -> Result<ChatReply, ActionError> {
         let list = self.0.overdue(department).await?;
         if list.is_empty() {
             return Ok(private("Nothing is overdue."));
@@ -305,7 +312,7 @@ impl ChatDesk {
                 note,
             },
             ButtonAction::Reassign { department } => StaffAction::Reassign {
-                to: department,
+                to: DepartmentId::new(department),
                 why: None,
             },
         };
@@ -314,7 +321,7 @@ impl ChatDesk {
             "{} is now {} ({}).",
             req.reference,
             req.status,
-            self.0.department_name(&req.department, "en")
+            self.0.department_name(&req.department, Language::En)
         )))
     }
 
@@ -359,7 +366,7 @@ impl ChatDesk {
                 .request(r)
                 .await?
                 .ok_or(ActionError::NotFound(r))?;
-            if req.status != "closed" {
+            if req.status != Status::Closed {
                 let req = desk
                     .act(
                         r,
@@ -399,8 +406,8 @@ impl ChatDesk {
             "{} · {} · {} · {}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
             req.reference,
             req.status,
-            desk.department_name(&req.department, "en"),
-            desk.category_name(req.category.as_deref(), "en"),
+            desk.department_name(&req.department, Language::En),
+            desk.category_name(req.category.as_ref(), Language::En),
             req.location_text.as_deref().unwrap_or("-"),
             human(req.created_at),
             human(req.response_due_at),
@@ -416,7 +423,7 @@ fn parse_reference(text: &str) -> Result<RequestRef, ActionError> {
 }
 
 fn resident_notice(req: &Request) -> &'static str {
-    if req.source == "email" {
+    if req.source == Source::Email {
         "The resident is being emailed."
     } else {
         "The requester was a staff member; no email is sent."

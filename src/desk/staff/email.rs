@@ -8,6 +8,7 @@ use mail::inbound::Inbound;
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::CloseReason;
 use routing::staff_command::{parse_command, StaffCommand};
+use routing::{EventKind, Language, Source};
 use serde_json::json;
 
 use super::{ActionError, Actor, StaffAction};
@@ -74,7 +75,7 @@ impl StaffMail<'_> {
         let actor = Actor {
             id: self.sender.to_string(),
             name: self.sender.to_string(),
-            source: "email",
+            source: Source::Email,
             roles: Vec::new(),
             trusted_staff: true,
         };
@@ -115,7 +116,7 @@ impl StaffMail<'_> {
         };
         let (job, mid) = desk.email_job(
             req.reference,
-            "en",
+            Language::En,
             "staff_refused",
             &vars,
             sender,
@@ -126,15 +127,15 @@ impl StaffMail<'_> {
             inbound: Some(self.inbound.clone()),
             events: vec![
                 NewEvent::new(
-                    "comment",
+                    EventKind::Comment,
                     sender,
-                    "email",
+                    Source::Email,
                     json!({ "text": text, "staff": true, "verified": false }),
                 ),
                 NewEvent::new(
-                    "staff_command_refused",
+                    EventKind::StaffCommandRefused,
                     sender,
-                    "email",
+                    Source::Email,
                     json!({ "reason": reason }),
                 ),
             ],
@@ -159,6 +160,7 @@ impl StaffMail<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use routing::DepartmentId;
 
     #[test]
     fn commands_become_the_staff_actions_they_name() {
@@ -174,7 +176,7 @@ mod tests {
             (
                 "reasignar: Parks",
                 StaffAction::Reassign {
-                    to: "parks".into(),
+                    to: DepartmentId::new("parks"),
                     why: None,
                 },
             ),

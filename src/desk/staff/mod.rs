@@ -8,7 +8,7 @@ mod email;
 
 use mail::inbound::Inbound;
 use routing::lifecycle::CloseReason;
-use routing::RequestRef;
+use routing::{DepartmentId, RequestRef, Source};
 
 use super::compose::ReplyTo;
 use super::Desk;
@@ -23,7 +23,7 @@ pub struct Actor {
     pub id: String,
     pub name: String,
     /// `chat`, `email` or `cli`.
-    pub source: &'static str,
+    pub source: Source,
     /// Chat role ids (empty elsewhere).
     pub roles: Vec<String>,
     /// Whether the channel already proved this actor is city staff for every department (CLI operator,
@@ -40,7 +40,7 @@ pub enum StaffAction {
         note: String,
     },
     Reassign {
-        to: String,
+        to: DepartmentId,
         why: Option<String>,
     },
     Comment {
@@ -89,14 +89,16 @@ impl From<StoreError> for ActionError {
             StoreError::NotFound(r) => ActionError::NotFound(r),
             StoreError::Conflict(r) => ActionError::Conflict(r),
             StoreError::Unexpected(e) => ActionError::Unexpected(e),
-            e @ StoreError::Duplicate(_) => ActionError::Unexpected(e.into()),
+            e @ (StoreError::Duplicate(_) | StoreError::BadRow { .. }) => {
+                ActionError::Unexpected(e.into())
+            }
         }
     }
 }
 
 impl Desk {
     /// Whether `actor` may close, reassign or acknowledge items of `department`.
-    pub fn may_work(&self, actor: &Actor, department: &str) -> bool {
+    pub fn may_work(&self, actor: &Actor, department: &DepartmentId) -> bool {
         if actor.trusted_staff {
             return true;
         }
@@ -111,7 +113,7 @@ impl Desk {
         self.city
             .departments
             .iter()
-            .find(|d| d.id.as_str() == department)
+            .find(|d| &d.id == department)
             .and_then(|d| d.chat_role.as_ref())
             .is_some_and(|role| actor.roles.contains(role))
     }
@@ -194,7 +196,10 @@ impl Desk {
     }
 
     /// Active requests past their resolution (or, unacknowledged, their response) target, oldest first.
-    pub async fn overdue(&self, department: Option<&str>) -> Result<Vec<Request>, StoreError> {
+    pub async fn overdue(
+        &self,
+        department: Option<&DepartmentId>,
+    ) -> Result<Vec<Request>, StoreError> {
         self.store.overdue_requests(self.now(), department).await
     }
 }

@@ -8,6 +8,7 @@ pub mod observe;
 pub mod proxy;
 pub mod town;
 
+use routing::Source;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -177,7 +178,7 @@ pub fn operator() -> connect311::desk::Actor {
     connect311::desk::Actor {
         id: "cli:operator".into(),
         name: "Operator".into(),
-        source: "cli",
+        source: Source::Cli,
         roles: Vec::new(),
         trusted_staff: true,
     }

@@ -120,7 +120,11 @@ impl Town {
         let resident = resident();
         send(&resident, &self.inbox, subject, body).await;
         let request = self.request_from(&resident).await;
-        assert_eq!(request.department, dept, "{body:?} was routed elsewhere");
+        assert_eq!(
+            request.department.as_str(),
+            dept,
+            "{body:?} was routed elsewhere"
+        );
         let reference = request.reference.to_string();
         let card = self.card(dept, &reference).await;
         Reported {
@@ -249,7 +253,7 @@ impl Town {
         }
     }
 
-    pub async fn wait_status(&self, r: routing::RequestRef, status: &str) {
+    pub async fn wait_status(&self, r: routing::RequestRef, status: routing::Status) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             if self.desk().store.request(r).await.unwrap().unwrap().status == status {
@@ -263,7 +267,11 @@ impl Town {
         }
     }
 
-    pub async fn wait_event(&self, r: routing::RequestRef, kind: &str) -> connect311::store::Event {
+    pub async fn wait_event(
+        &self,
+        r: routing::RequestRef,
+        kind: routing::EventKind,
+    ) -> connect311::store::Event {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             if let Some(e) = self

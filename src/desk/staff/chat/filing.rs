@@ -2,7 +2,7 @@
 //! resident's mail, recorded with its message so that a redelivery files nothing twice.
 
 use bots::chat::{ChatReply, Member};
-use routing::RequestRef;
+use routing::{EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
 use super::private;
@@ -19,7 +19,7 @@ pub(super) async fn file(
     text: &str,
 ) -> Result<ChatReply, ActionError> {
     let now = desk.now();
-    if let Some(seen) = desk.store.inbound_seen("chat", message_id).await? {
+    if let Some(seen) = desk.store.inbound_seen(Source::Chat, message_id).await? {
         return Ok(match seen.reference {
             Some(r) => private(format!("Already filed as {r}.")),
             None => ChatReply::Nothing,
@@ -34,7 +34,7 @@ pub(super) async fn file(
         .take(80)
         .collect();
     let filing = Filing {
-        source: "chat",
+        source: Source::Chat,
         requester: format!("chat:{}", member.id),
         requester_name: Some(member.name.clone()),
         subject: title.clone(),
@@ -75,8 +75,8 @@ fn filed_reply(
 ) -> ChatReply {
     let mut text = format!(
         "Filed as **{r}** → {} ({}), priority {}, due {}.",
-        desk.department_name(&new.department, "en"),
-        desk.category_name(new.category.as_deref(), "en"),
+        desk.department_name(&new.department, Language::En),
+        desk.category_name(new.category.as_ref(), Language::En),
         new.priority,
         human(new.resolution_due_at)
     );
@@ -107,7 +107,7 @@ impl ChatFiling<'_> {
         let requester = format!("chat:{}", self.member.id);
         let mut change = Change {
             inbound: Some(InboundRecord {
-                source: "chat".into(),
+                source: Source::Chat,
                 external_id: self.message_id.to_string(),
                 sender: Some(requester.clone()),
                 subject: Some(self.title.to_string()),
@@ -118,9 +118,9 @@ impl ChatFiling<'_> {
             ..Change::default()
         };
         change.events.push(NewEvent::new(
-            "created",
+            EventKind::Created,
             &requester,
-            "chat",
+            Source::Chat,
             json!({ "decision": decision, "actor_name": self.member.name }),
         ));
         change
