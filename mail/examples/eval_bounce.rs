@@ -1,13 +1,15 @@
 //! Measures bounce recognition (`Inbound::dsn`) on the flufl.bounce corpus (117 real bounces from many MTAs) and
 //! the DSNs of the mikel/mail set, reporting how many yield a status code, an original Message-ID and a recipient.
 //!
-//! Run: `cargo run -p connect311-mail --example eval_bounce [-- -v]`
+//! Run: `cargo run -p connect311-mail --example eval_bounce [-- -v]`; the corpus is `mail/raw_emails` under the
+//! eval root: `shared/eval` beside the workspace, or `$CONNECT311_EVAL_DIR` (see `tests/e2e/support/eval_dir.rs`).
 
 use std::path::{Path, PathBuf};
 
 use mail::inbound::{parse, Limits};
 
-const ROOT: &str = "/work/shared/eval/mail/raw_emails";
+#[path = "../../tests/e2e/support/eval_dir.rs"]
+mod eval_dir;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -67,7 +69,7 @@ fn measure(name: &str, files: &[PathBuf], verbose: bool) {
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "-v");
-    let root = Path::new(ROOT);
+    let root = &eval_dir::eval_path("mail/raw_emails");
     measure(
         "flufl.bounce",
         &files(&root.join("flufl_bounce/tests/data")),

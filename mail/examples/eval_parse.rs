@@ -1,10 +1,12 @@
 //! Lists which files of the shared raw_emails corpus `inbound::parse` rejects, and why, so a rejection of a real
-//! email is noticed. Run: `cargo run -p connect311-mail --example eval_parse`
+//! email is noticed. Run: `cargo run -p connect311-mail --example eval_parse`; the corpus is `mail/raw_emails`
+//! under the eval root: `shared/eval` beside the workspace, or `$CONNECT311_EVAL_DIR`.
 
-use std::path::PathBuf;
+#[path = "../../tests/e2e/support/eval_dir.rs"]
+mod eval_dir;
 
 fn main() {
-    let root = PathBuf::from("/work/shared/eval/mail/raw_emails");
+    let root = eval_dir::eval_path("mail/raw_emails");
     let mut stack = vec![root];
     let mut files = Vec::new();
     while let Some(dir) = stack.pop() {

@@ -1,4 +1,4 @@
-//! Measures `strip::visible_reply` against /work/shared/eval/mail/email_replies (see its SOURCE.txt):
+//! Measures `strip::visible_reply` against `mail/email_replies` under the eval root (see its SOURCE.txt):
 //! A. mailgun/talon standard_replies (real MIME from 13 clients): expected "Hello" unless `<name>_reply_text`
 //!    exists; talon keeps signatures, so a second figure ignores a trailing "Sent from…" line in the expected text.
 //! B. the exact visible-text assertions of github/email_reply_parser's and willdurand/EmailReplyParser's own tests
@@ -6,14 +6,16 @@
 //!    cases assert the first fragment equals one common paragraph; 14 date-header variants expand one fixture).
 //! C. agreement with zapier's Python port output (a reference implementation, not ground truth).
 //!
-//! Run: `cargo run -p connect311-mail --example eval_strip [-- -v]`
+//! Run: `cargo run -p connect311-mail --example eval_strip [-- -v]`; the eval root is `shared/eval` beside the
+//! workspace, or `$CONNECT311_EVAL_DIR` (see `tests/e2e/support/eval_dir.rs`).
 
 use std::path::{Path, PathBuf};
 
 use mail::inbound::{parse, Limits};
 use mail::strip::visible_reply;
 
-const ROOT: &str = "/work/shared/eval/mail/email_replies";
+#[path = "../../tests/e2e/support/eval_dir.rs"]
+mod eval_dir;
 
 enum Check {
     Exact(&'static str),
@@ -41,8 +43,8 @@ fn read(path: &Path) -> String {
 
 fn main() {
     let verbose = std::env::args().any(|a| a == "-v");
-    let root = Path::new(ROOT);
-    assert!(root.exists(), "{ROOT} missing");
+    let root = &eval_dir::eval_path("mail/email_replies");
+    assert!(root.exists(), "{} missing", root.display());
     let (a_exact, a_mod_sig, a_total) = set_a(root, verbose);
     println!("A talon standard_replies: {a_exact}/{a_total} exact, {a_mod_sig}/{a_total} ignoring a kept mobile signature");
     let (b_ok, b_total) = set_b(root, verbose);

@@ -12,6 +12,9 @@ pub trait IntakeObserver: Send + Sync + std::fmt::Debug {
     /// follows the first pass after login, every IDLE wake-up or renewal, and every poll (NOOP). The worker
     /// promises its next look within `next_within` (its IDLE renewal or poll interval, or sooner).
     fn polled(&self, next_within: Duration);
+    /// IMAP only: the worker has entered IDLE with nothing left to do, so anything delivered from now on wakes
+    /// it. Tests wait for this instead of guessing how long the first pass takes. A no-op unless implemented.
+    fn idling(&self) {}
     /// The connection or the pass failed (`error` is the whole cause chain); the worker retries with backoff.
     fn failed(&self, error: &str);
 }

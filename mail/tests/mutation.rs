@@ -1,4 +1,4 @@
-//! Mutation test over the public eval corpus (`shared/eval/mail/raw_emails` beside the workspace): every message,
+//! Mutation test over the public eval corpus (`mail/raw_emails` under the eval root, see `eval_dir.rs`): every message,
 //! as it is and mutated deterministically (see `mutation/mutate.rs`), goes through `inbound::parse`,
 //! `inbound::storable_raw`, `guard::automated`, `auth::sender_authenticated` and `strip::visible_reply`.
 //!
@@ -29,19 +29,19 @@ use mail::inbound::{is_plausible_msg_id, msgid::MAX_REFERENCES, parse, storable_
 #[global_allocator]
 static COUNTING: alloc::Counting = alloc::Counting;
 
-const CORPUS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/eval/mail/raw_emails"
-);
+#[path = "../../tests/e2e/support/eval_dir.rs"]
+mod eval_dir;
+
 const DEFAULT_MUTATIONS: usize = 600;
 
 /// Every file of the corpus but the parsers' expectations (`*.json`), named relative to the corpus root.
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(CORPUS);
+    let root = &eval_dir::eval_path("mail/raw_emails");
     assert!(
         root.is_dir(),
-        "the eval corpus is missing: looked for {} (shared/ beside the workspace)",
-        root.display()
+        "the eval corpus is missing: looked for {} (shared/ beside the workspace, or ${})",
+        root.display(),
+        eval_dir::EVAL_DIR_VAR
     );
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -65,7 +65,8 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     files.sort();
     assert!(
         files.len() > 100,
-        "expected the eval corpus in {CORPUS}, found {} files",
+        "expected the eval corpus in {}, found {} files",
+        root.display(),
         files.len()
     );
     files

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail::guard::{automated, OwnAddresses};
-use mail::imap::{self, Disposition, ImapConfig, ImapSecurity, InboxHandler};
+use mail::imap::{self, Disposition, ImapConfig, ImapSecurity, InboxHandler, IntakeObserver};
 use mail::outbound::{AutoSubmitted, MailSender, OutgoingMail, SmtpSender};
 use mail::testkit::{
     dovecot_logins, enable_rawlog, imap_capabilities, imap_fetch_all, imap_folder_exists,
@@ -16,7 +16,7 @@ use mail::testkit::{
     IMAP_PORT, NO_IDLE_HOST, TEST_CA,
 };
 use mail::{inbound, Address, Limits};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -76,6 +76,76 @@ fn raw_mail(from: &str, to: &str, subject: &str, message_id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Counts what the worker reports (IDLE entered, looks at the mailbox, failures) for tests to wait on.
+#[derive(Debug)]
+struct Counters {
+    idles: watch::Sender<u64>,
+    polls: watch::Sender<u64>,
+    failures: watch::Sender<u64>,
+}
+
+impl IntakeObserver for Counters {
+    fn connected(&self) {}
+    fn polled(&self, _next_within: Duration) {
+        self.polls.send_modify(|n| *n += 1);
+    }
+    fn idling(&self) {
+        self.idles.send_modify(|n| *n += 1);
+    }
+    fn failed(&self, _error: &str) {
+        self.failures.send_modify(|n| *n += 1);
+    }
+}
+
+/// The receiving side of [`Counters`].
+struct Signals {
+    idles: watch::Receiver<u64>,
+    polls: watch::Receiver<u64>,
+    failures: watch::Receiver<u64>,
+}
+
+impl Signals {
+    /// Waits until the worker has entered IDLE `n` times in all: anything delivered now wakes it.
+    async fn idled(&mut self, n: u64) {
+        until(&mut self.idles, n, "IDLE entries").await;
+    }
+
+    /// The IDLE entries so far.
+    fn idles(&self) -> u64 {
+        *self.idles.borrow()
+    }
+}
+
+/// Waits until the counter reaches `n`.
+async fn until(rx: &mut watch::Receiver<u64>, n: u64, what: &str) {
+    let reached = tokio::time::timeout(WAIT, rx.wait_for(|v| *v >= n))
+        .await
+        .map(|r| r.map(|v| *v));
+    assert!(
+        matches!(reached, Ok(Ok(_))),
+        "the worker never reported {n} {what} (saw {})",
+        *rx.borrow()
+    );
+}
+
+/// `cfg` reporting to fresh counters.
+fn watched(cfg: ImapConfig) -> (ImapConfig, Signals) {
+    let (idles, idles_rx) = watch::channel(0);
+    let (polls, polls_rx) = watch::channel(0);
+    let (failures, failures_rx) = watch::channel(0);
+    let counters = Counters {
+        idles,
+        polls,
+        failures,
+    };
+    let signals = Signals {
+        idles: idles_rx,
+        polls: polls_rx,
+        failures: failures_rx,
+    };
+    (cfg.with_observer(Arc::new(counters)), signals)
+}
+
 async fn start_worker(
     cfg: ImapConfig,
     handler: Arc<dyn InboxHandler>,
@@ -118,9 +188,10 @@ async fn idle_wakes_worker_and_message_moves_to_processed() {
     let from = resident();
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
-    let task = start_worker(config(&inbox), handler.clone(), cancel.clone()).await;
-    // Give the worker time to enter IDLE, so only IDLE (not the first pass) can see the message.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (cfg, mut signals) = watched(config(&inbox));
+    let task = start_worker(cfg, handler.clone(), cancel.clone()).await;
+    // Only once the worker is in IDLE: then only IDLE (not the first pass) can see the message.
+    signals.idled(1).await;
 
     // Plus-addressed mail lands in the base mailbox.
     let to = inbox.replacen('@', "+311-000123-deadbeef@", 1);
@@ -149,10 +220,11 @@ async fn idle_is_renewed_and_keeps_waking() {
     let cancel = CancellationToken::new();
     let mut cfg = config(&inbox);
     cfg.idle_timeout = Duration::from_millis(300);
+    let (cfg, mut signals) = watched(cfg);
     let task = start_worker(cfg, handler, cancel.clone()).await;
     for i in 0..2 {
         // Several IDLE renewals pass before each message.
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        signals.idled(signals.idles() + 3).await;
         let id = format!("renew-{i}@example.test");
         smtp_send_raw(&from, &[&inbox], &raw_mail(&from, &inbox, "Renew", &id))
             .await
@@ -191,8 +263,10 @@ async fn reconnect_after_kick(cfg: ImapConfig) {
     let from = resident();
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
+    let (cfg, mut signals) = watched(cfg);
     let task = start_worker(cfg, handler, cancel.clone()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Kicked while in IDLE, the state the worker spends its life in.
+    signals.idled(1).await;
     let kick = std::process::Command::new("doveadm")
         .args(["kick", &inbox])
         .output()
@@ -382,32 +456,36 @@ async fn sieve_vacation_reply_is_flagged_and_our_mail_gets_none() {
     require_mail_servers();
     let res = resident();
     install_vacation(&res, "Out of office", "I am away until Monday.").unwrap();
-    let staff_inbox = city("inbox");
-    let auto_inbox = city("inbox");
+    let city_inbox = city("inbox");
 
     // Our own acknowledgement carries Auto-Submitted: vacation must stay silent.
-    SmtpSender::new("127.0.0.1", 25, &auto_inbox)
-        .send(&outgoing(&auto_inbox, &res))
+    SmtpSender::new("127.0.0.1", 25, &city_inbox)
+        .send(&outgoing(&city_inbox, &res))
         .await
         .unwrap();
-    // A person-like mail (no auto headers) gets the vacation answer.
-    let raw = raw_mail(&staff_inbox, &res, "About your report", "human-1@city.test");
-    smtp_send_raw(&staff_inbox, &[&res], &raw).await.unwrap();
+    wait_for_messages(&res, "INBOX", 1, WAIT).await;
+    // Then, from the same sender, a person-like mail (no auto headers): it gets the vacation answer. Sieve
+    // answers at delivery, so a reply to the first mail would have been on its way before this one was sent.
+    let raw = raw_mail(&city_inbox, &res, "About your report", "human-1@city.test");
+    smtp_send_raw(&city_inbox, &[&res], &raw).await.unwrap();
 
-    let replies = wait_for_messages(&staff_inbox, "INBOX", 1, WAIT).await;
+    let replies = wait_for_messages(&city_inbox, "INBOX", 1, WAIT).await;
     let reply = inbound::parse(&replies[0], &Limits::default()).unwrap();
     assert_eq!(reply.in_reply_to, vec!["human-1@city.test".to_string()]);
     let own = OwnAddresses {
-        addresses: vec![staff_inbox.clone()],
+        addresses: vec![city_inbox.clone()],
         domains: vec!["city.test".into()],
     };
     let reason = automated(&reply, &own).expect("vacation reply must be flagged");
     assert!(reason.contains("Auto-Submitted"), "{reason}");
 
     // Both mails reached the resident; only the human one was answered.
-    wait_for_messages(&res, "INBOX", 2, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(imap_fetch_all(&auto_inbox, "INBOX").await.is_empty());
+    assert_eq!(wait_for_messages(&res, "INBOX", 2, WAIT).await.len(), 2);
+    assert_eq!(
+        imap_fetch_all(&city_inbox, "INBOX").await.len(),
+        1,
+        "one vacation reply, to the human mail"
+    );
 }
 
 // ---- IMAP over TLS (993 implicit, 143 STARTTLS), certificate from the test CA of scripts/mailserver.sh ----
@@ -426,9 +504,10 @@ async fn worker_cycle_over_tls(cfg: ImapConfig) {
     let from = resident();
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
+    let (cfg, mut signals) = watched(cfg);
     let task = start_worker(cfg, handler.clone(), cancel.clone()).await;
-    // Let the worker reach IDLE, so only IDLE can see the message.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Only once the worker is in IDLE, so only IDLE can see the message.
+    signals.idled(1).await;
     let raw = raw_mail(&from, &inbox, "Pothole over TLS", "tls-1@example.test");
     let started = std::time::Instant::now();
     smtp_send_raw(&from, &[&inbox], &raw).await.unwrap();
@@ -499,13 +578,15 @@ async fn untrusted_certificate_is_refused_and_nothing_moves() {
 
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
-    let task = tokio::spawn(imap::run(
-        tls_config(&inbox, "127.0.0.1", IMAPS_PORT, ImapSecurity::Tls),
-        handler.clone(),
-        cancel.clone(),
+    let (cfg, mut signals) = watched(tls_config(
+        &inbox,
+        "127.0.0.1",
+        IMAPS_PORT,
+        ImapSecurity::Tls,
     ));
+    let task = tokio::spawn(imap::run(cfg, handler.clone(), cancel.clone()));
     // Several refused attempts (backoff 200 ms … 2 s).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    until(&mut signals.failures, 3, "failed connections").await;
     assert!(
         !task.is_finished(),
         "the worker keeps retrying, it does not give up"
@@ -557,16 +638,11 @@ fn command_of(line: &str) -> String {
     }
 }
 
-#[tokio::test]
-async fn without_idle_the_worker_polls_and_moves() {
-    require_no_idle_listener();
-    let inbox = city("poll");
-    let from = resident();
-
-    // The listener really withholds IDLE, and only IDLE, while the normal one offers it: the test cannot pass
-    // through the IDLE path by accident, and nothing else about the session differs.
-    let normal = imap_capabilities("127.0.0.1", &inbox).await.unwrap();
-    let no_idle = imap_capabilities(NO_IDLE_HOST, &inbox).await.unwrap();
+/// The no-IDLE listener really withholds IDLE, and only IDLE, while the normal one offers it: a test there cannot
+/// pass through the IDLE path by accident, and nothing else about the session differs.
+async fn assert_only_idle_is_withheld(inbox: &str) {
+    let normal = imap_capabilities("127.0.0.1", inbox).await.unwrap();
+    let no_idle = imap_capabilities(NO_IDLE_HOST, inbox).await.unwrap();
     let is_idle = |c: &String| c.eq_ignore_ascii_case("IDLE");
     assert!(
         normal.iter().any(is_idle),
@@ -583,6 +659,15 @@ async fn without_idle_the_worker_polls_and_moves() {
         "{NO_IDLE_HOST} should advertise the normal capabilities minus IDLE; update NO_IDLE_CAPABILITY in \
          scripts/mailserver.sh"
     );
+}
+
+#[tokio::test]
+async fn without_idle_the_worker_polls_and_moves() {
+    require_no_idle_listener();
+    let inbox = city("poll");
+    let from = resident();
+
+    assert_only_idle_is_withheld(&inbox).await;
 
     // From here on Dovecot records what the worker sends on the no-IDLE listener.
     enable_rawlog(&inbox).unwrap();
@@ -593,9 +678,11 @@ async fn without_idle_the_worker_polls_and_moves() {
     cfg.idle_timeout = Duration::from_secs(3600);
     let (handler, mut rx) = scripted(|_, _| Ok(Disposition::Processed));
     let cancel = CancellationToken::new();
+    let (cfg, mut signals) = watched(cfg);
     let task = start_worker(cfg, handler.clone(), cancel.clone()).await;
-    // Several empty polls first, so only a later poll can find the message.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Several empty polls first (the first look, then three NOOP polls), so only a later poll can find it.
+    until(&mut signals.polls, 4, "looks at the mailbox").await;
+    assert_eq!(signals.idles(), 0, "IDLE entered on {NO_IDLE_HOST}");
 
     let raw = raw_mail(&from, &inbox, "Pothole, polled", "poll-1@example.test");
     let started = std::time::Instant::now();
@@ -666,9 +753,10 @@ impl InboxHandler for Busy {
 }
 
 /// The reliability issue's lost wake-up: mail delivered while the worker is busy with earlier mail used to sit
-/// in the inbox until the next IDLE timeout, because the EXISTS notices of the busy pass were thrown away.
+/// in the inbox until the next IDLE timeout, because the EXISTS notices of the busy pass were thrown away. With
+/// IDLE renewed only hourly here, a late report picked up at all (within `WAIT`) was not left for the renewal.
 #[tokio::test]
-async fn mail_arriving_while_busy_is_picked_up_within_two_seconds() {
+async fn mail_arriving_while_busy_is_picked_up_before_the_idle_renewal() {
     require_mail_servers();
     let inbox = city("busy");
     let from = resident();
@@ -678,7 +766,9 @@ async fn mail_arriving_while_busy_is_picked_up_within_two_seconds() {
         events: tx,
     });
     let cancel = CancellationToken::new();
-    let task = start_worker(config(&inbox), handler, cancel.clone()).await;
+    let mut cfg = config(&inbox);
+    cfg.idle_timeout = Duration::from_secs(3600);
+    let task = start_worker(cfg, handler, cancel.clone()).await;
     let mut late_latencies = Vec::new();
     for trial in 0..20 {
         for b in 0..4 {
@@ -706,10 +796,8 @@ async fn mail_arriving_while_busy_is_picked_up_within_two_seconds() {
             .unwrap();
         let sent = std::time::Instant::now();
         let picked = loop {
-            let Ok(Some((done, id, at))) =
-                tokio::time::timeout(Duration::from_secs(10), rx.recv()).await
-            else {
-                panic!("trial {trial}: the late report was not picked up within 10 s");
+            let Ok(Some((done, id, at))) = tokio::time::timeout(WAIT, rx.recv()).await else {
+                panic!("trial {trial}: the late report waits for the IDLE renewal");
             };
             if !done && id == late_id {
                 break at;
@@ -727,10 +815,4 @@ async fn mail_arriving_while_busy_is_picked_up_within_two_seconds() {
     }
     stop(cancel, task).await;
     eprintln!("late report picked up after {late_latencies:?}");
-    let slow: Vec<_> = late_latencies
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| **l > Duration::from_secs(2))
-        .collect();
-    assert!(slow.is_empty(), "late reports slower than 2 s: {slow:?}");
 }

@@ -1,6 +1,6 @@
 //! Dev-only: evaluates the example city's router on a labelled CSV (`id,city,language,department,category,text`).
 //!
-//! `cargo run -p routing --release --example eval_dev -- /work/shared/eval/routing/dev.csv [--misses]`
+//! `cargo run -p routing --release --example eval_dev -- ../shared/eval/routing/dev.csv [--misses]`
 
 use routing::{evaluate, CityConfig, EvalRow, Router};
 

@@ -6,10 +6,8 @@ use routing::{CityConfig, Router};
 
 const AUTHORED: &str = include_str!("data/emergencies.tsv");
 const HELD_OUT: &str = include_str!("data/emergencies_holdout.tsv");
-const DEV_CSV: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/eval/routing/dev.csv"
-);
+#[path = "../../tests/e2e/support/eval_dir.rs"]
+mod eval_dir;
 
 /// One labelled text: the kind expected (`None` for a hard negative), its language and the text.
 struct Case {
@@ -158,8 +156,13 @@ fn held_out_set_scores_above_its_floor() {
 
 #[test]
 fn no_real_report_in_dev_csv_is_flagged() {
-    let mut reader = csv::Reader::from_path(DEV_CSV).unwrap_or_else(|e| {
-        panic!("the evaluation file {DEV_CSV} must exist (shared/ beside the clone): {e}")
+    let dev_csv = eval_dir::eval_path("routing/dev.csv");
+    let mut reader = csv::Reader::from_path(&dev_csv).unwrap_or_else(|e| {
+        panic!(
+            "the evaluation file {} must exist (shared/ beside the clone, or ${}): {e}",
+            dev_csv.display(),
+            eval_dir::EVAL_DIR_VAR
+        )
     });
     let headers = reader.headers().expect("dev.csv has a header").clone();
     let text_col = headers

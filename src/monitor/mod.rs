@@ -66,6 +66,9 @@ pub struct Link {
     /// The worker's promise at `seen_ms`: its next look within this.
     pub next_within: Option<Duration>,
     pub last_error: Option<Stamped>,
+    /// How many times the IMAP worker has entered IDLE in this run (each time, anything delivered from then on
+    /// wakes it): what tests wait on before delivering mail that only IDLE may see.
+    pub idles: u64,
 }
 
 impl Link {

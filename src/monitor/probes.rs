@@ -47,6 +47,10 @@ impl IntakeObserver for InboxProbe {
         });
     }
 
+    fn idling(&self) {
+        self.0.update_link(false, |l, _| l.idles += 1);
+    }
+
     fn failed(&self, error: &str) {
         self.0.update_link(false, |l, now| l.failed(error, now));
     }
@@ -85,8 +89,10 @@ mod tests {
         assert_eq!(s.last_error.unwrap().text, "refused again");
         probe.connected();
         probe.polled(Duration::from_secs(60));
+        probe.idling();
         let s = m.snapshot().inbox;
         assert!(s.connected);
+        assert_eq!(s.idles, 1);
         assert_eq!(s.next_within, Some(Duration::from_secs(60)));
         assert!(s.seen_ms.is_some());
     }

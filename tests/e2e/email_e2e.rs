@@ -105,6 +105,25 @@ async fn wait_for_event(desk: &Desk, r: RequestRef, kind: EventKind) -> connect3
     }
 }
 
+/// Waits until a message in `user`'s `folder` mentions `needle` (its Message-ID, or one it answers).
+async fn wait_for_mail_mentioning(user: &str, folder: &str, needle: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mails = testkit::imap_fetch_all(user, folder).await;
+        if mails
+            .iter()
+            .any(|m| String::from_utf8_lossy(m).contains(needle))
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for mail mentioning {needle} in {user}'s {folder}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn parse(raw: &[u8]) -> mail::Inbound {
     mail::inbound::parse(raw, &mail::Limits::default()).expect("our own mail parses")
 }
@@ -306,20 +325,33 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Give a loop every chance to happen, then count: our acknowledgement (Auto-Submitted) got no vacation
-    // reply, the vacation reply got no answer from us.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A marker through the same paths: a second report, handled by the service and acknowledged to the
+    // resident. Whatever loop there was would have gone ahead of it: a vacation reply to our acknowledgement
+    // (sent at its delivery, long before) and our answer to the vacation reply (queued before this one's).
+    let marker = format!("{}@example.test", testkit::unique_local("marker"));
+    let report = email(
+        &resident,
+        &city.inbox,
+        "Streetlight",
+        &marker,
+        "",
+        "The streetlight at 80 Pine St is out",
+    );
+    send(&resident, &city.inbox, &report).await;
+    wait_for_mail_mentioning(&city.inbox, "Processed", &marker).await;
+    wait_for_mail_mentioning(&resident, "INBOX", &marker).await;
+    // Now count: our acknowledgements (Auto-Submitted) got no vacation reply, the vacation reply no answer.
     assert_eq!(
         testkit::imap_fetch_all(&resident, "INBOX").await.len(),
-        2,
-        "the acknowledgement and the human message, nothing else"
+        3,
+        "the two acknowledgements and the human message, nothing else"
     );
     assert_eq!(
         testkit::imap_fetch_all(&city.inbox, "Processed")
             .await
             .len(),
-        2,
-        "the report and one vacation reply"
+        3,
+        "the two reports and one vacation reply"
     );
     assert_eq!(svc.desk.store.count_inbound("automated").await.unwrap(), 1);
     assert_eq!(
@@ -329,8 +361,8 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
             .await
             .unwrap()
             .len(),
-        1,
-        "the vacation reply is not a request"
+        2,
+        "the two reports; the vacation reply is not a request"
     );
     svc.shutdown().await;
 }
@@ -422,7 +454,8 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     // Crash BEFORE commit: a worker whose database is gone can commit nothing, so it must move nothing.
     let broken = city.start("").await;
     broken.desk.store.close().await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Entering IDLE follows a whole pass: both messages were offered to the broken desk and refused by now.
+    support::observe::idled(&broken.monitor, 1).await;
     assert_eq!(
         testkit::imap_fetch_all(&city.inbox, "INBOX").await.len(),
         2,
@@ -430,13 +463,29 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     );
     broken.shutdown().await;
 
-    // Restart: both handled exactly once.
+    restart_and_handle_each_once(&city, &resident).await;
+}
+
+/// Restarts on the two messages in the inbox: both handled exactly once (one request, one acknowledgement each).
+async fn restart_and_handle_each_once(city: &City, resident: &str) {
     let svc = city.start("").await;
-    let reqs = wait_for_request(&svc.desk, &resident, 2).await;
+    let reqs = wait_for_request(&svc.desk, resident, 2).await;
     testkit::wait_for_messages(&city.inbox, "Processed", 2, WAIT).await;
-    testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    testkit::wait_for_messages(resident, "INBOX", 2, WAIT).await;
     assert_eq!(reqs.len(), 2);
+    // A marker behind them on the same path: once its acknowledgement arrived, a second one for either of the
+    // first two would have too.
+    let marker = format!("{}@example.test", testkit::unique_local("marker"));
+    let raw3 = email(
+        resident,
+        &city.inbox,
+        "Graffiti",
+        &marker,
+        "",
+        "Graffiti on the wall at 12 Oak Ave",
+    );
+    send(resident, &city.inbox, &raw3).await;
+    wait_for_mail_mentioning(resident, "INBOX", &marker).await;
     assert_eq!(
         svc.desk
             .store
@@ -444,14 +493,15 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
             .await
             .unwrap()
             .len(),
-        2,
-        "no duplicate request"
+        3,
+        "no duplicate request (the two and the marker)"
     );
     assert_eq!(
-        testkit::imap_fetch_all(&resident, "INBOX").await.len(),
-        2,
+        testkit::imap_fetch_all(resident, "INBOX").await.len(),
+        3,
         "one acknowledgement each"
     );
+    testkit::wait_for_messages(&city.inbox, "Processed", 3, WAIT).await;
     assert!(testkit::imap_fetch_all(&city.inbox, "INBOX")
         .await
         .is_empty());

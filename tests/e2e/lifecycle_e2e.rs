@@ -486,12 +486,12 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
     );
     town.answer(&i, &thread, "Sent to the requester").await;
     town.wait_event(req.reference, EventKind::SlaPaused).await;
+    // The acknowledgement and the question: Postfix may hand them over in either order.
     let mails = town.resident_mails(&res, 2).await;
-    assert!(
-        mails[1].text.contains("Which side of the street is it on?"),
-        "{}",
-        mails[1].text
-    );
+    let ask = mails
+        .iter()
+        .find(|m| m.text.contains("Which side of the street is it on?"))
+        .unwrap_or_else(|| panic!("no mail with the question: {mails:?}"));
 
     // Well past the response target, during working hours: no reminder while we wait on the resident.
     let cal = &town.desk().city.calendar;
@@ -503,7 +503,6 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
         "paused"
     );
 
-    let ask = &mails[1];
     send_with(
         &res,
         &reply_to(ask),

@@ -5,14 +5,13 @@ mod support;
 
 mod cli;
 mod cli_routing;
+mod desk;
 mod discord_e2e;
-mod email_desk;
 mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;
 mod malformed_mail;
 mod outbox_delivery;
-mod postgres_desk;
 mod readiness;
 mod report_figures;
 mod serve_embedded;

@@ -1,5 +1,5 @@
 //! Bad input gets a clear answer and loses nothing: every message of the project's own fixtures and of the
-//! shared evaluation corpus (`../shared/eval/mail/raw_emails/`, when present) goes through `Desk::ingest_email`
+//! shared evaluation corpus (`mail/raw_emails/` under the eval root of `support::eval_dir`, when present) goes through `Desk::ingest_email`
 //! on a fresh SQLite desk. Ingestion never fails or panics, every input is recorded in the inbound ledger (or is
 //! a Message-ID duplicate of an earlier input), and quarantine always says why.
 
@@ -203,7 +203,7 @@ async fn every_project_fixture_is_answered_and_recorded() {
 
 #[tokio::test]
 async fn every_message_of_the_eval_corpus_is_answered_and_recorded() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/mail/raw_emails");
+    let root = support::eval_dir::eval_path("mail/raw_emails");
     if !root.is_dir() {
         if std::env::var_os("CONNECT311_EVAL").is_some() {
             panic!(

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use mail::testkit;
 use serde_json::Value;
 use support::http::get;
-use support::observe::{failing, imap_settings, ready_until, serve, wall_clock_desk};
+use support::observe::{failing, idled, imap_settings, ready_until, serve, wall_clock_desk};
 use support::proxy::Proxy;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,6 +62,7 @@ async fn readiness_names_a_refused_inbox_and_recovers_when_imap_answers_again() 
     );
 
     // A connection cut while the worker IDLEs is noticed too, and healed the same way.
+    idled(&svc.monitor, 1).await;
     proxy.stop().await;
     ready_until(addr, "503 after the connection is cut", |code, v| {
         code == 503 && failing(v) == ["inbox"]

@@ -24,7 +24,11 @@ async fn an_outage_fails_posts_and_the_gateway_comes_back_after_it() {
             .wait_for(|s| s.gateway().connected == 0, WAIT)
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The client tried to come back while Discord was still down, and was refused.
+        h.standin
+            .wait_for(|s| refused_reconnects(s) >= 1, WAIT)
+            .await
+            .expect("the client retries during the outage");
         h.standin.outage(false);
         h.standin
             .wait_for(
@@ -93,8 +97,15 @@ async fn a_dropped_gateway_connection_resumes_and_gets_missed_events() {
         };
         assert_eq!(message_id, said);
         assert_eq!(h.standin.gateway().identifies, before.identifies);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(h.events().len(), 1, "replayed once, not twice");
+        // A marker on the same, ordered, gateway stream: a second replay would have come before it.
+        let marker = h
+            .standin
+            .say(&ana, &h.channel, "and this after you came back");
+        let ChatEvent::Message { message_id, .. } = h.wait_event(2).await else {
+            panic!("not a message")
+        };
+        assert_eq!(message_id, marker);
+        assert_eq!(h.events().len(), 2, "replayed once, not twice");
         h.stop().await;
     })
     .await;
@@ -128,7 +139,11 @@ async fn run_waits_for_a_stand_in_that_is_down_at_start() {
             handler,
             cancel.clone(),
         ));
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Several refused attempts: run keeps asking the stand-in.
+        standin
+            .wait_for(|s| refused_reconnects(s) >= 2, WAIT)
+            .await
+            .expect("run asks the stand-in while it is down");
         assert_eq!(standin.gateway().identifies, 0);
         standin.outage(false);
         standin
@@ -143,4 +158,14 @@ async fn run_waits_for_a_stand_in_that_is_down_at_start() {
             .unwrap();
     })
     .await;
+}
+
+/// Requests the stand-in refused during an outage, other than posts (the test's own): the client's attempts to
+/// reach the gateway.
+fn refused_reconnects(standin: &bots::standin::StandIn) -> usize {
+    standin
+        .requests()
+        .iter()
+        .filter(|r| r.ends_with("(outage)") && !r.starts_with("POST "))
+        .count()
 }

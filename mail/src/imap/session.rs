@@ -125,7 +125,7 @@ pub(super) async fn serve(
         }
         cfg.observer.polled(wait);
         if has_idle {
-            match idle(session, wait, cancel, ct).await? {
+            match idle(session, wait, cancel, ct, cfg.observer.as_ref()).await? {
                 (s, false) => session = s,
                 (s, true) => {
                     session = s;
@@ -295,12 +295,14 @@ async fn move_message(
     Ok(())
 }
 
-/// IDLEs until new mail, `wait` elapsing, or cancellation. Returns the session and whether we were cancelled.
+/// IDLEs until new mail, `wait` elapsing, or cancellation (telling `observer` once IDLE is entered). Returns
+/// the session and whether we were cancelled.
 async fn idle(
     session: Imap,
     wait: Duration,
     cancel: &CancellationToken,
     ct: Duration,
+    observer: &dyn super::IntakeObserver,
 ) -> anyhow::Result<(Imap, bool)> {
     let unsolicited = session.unsolicited_responses.clone();
     let mut handle = session.idle();
@@ -315,6 +317,8 @@ async fn idle(
     }
     let mut cancelled = false;
     if !arrived {
+        // The server has accepted IDLE and announced nothing pending: from here every delivery reaches us.
+        observer.idling();
         // wait_with_timeout's own timer restarts on every keepalive, so the renewal deadline is ours.
         let (fut, stop) = handle.wait_with_timeout(wait + Duration::from_secs(60));
         tokio::pin!(fut);

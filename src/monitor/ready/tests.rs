@@ -23,7 +23,7 @@ fn connected(seen_s_ago: i64, next_within_s: u64) -> Link {
         since_ms: Some(NOW - 3600 * S),
         seen_ms: Some(NOW - seen_s_ago * S),
         next_within: Some(Duration::from_secs(next_within_s)),
-        last_error: None,
+        ..Link::default()
     }
 }
 

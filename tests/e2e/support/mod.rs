@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod eval_dir;
 pub mod http;
 pub mod observe;
 pub mod proxy;
@@ -81,14 +82,47 @@ pub fn settings(dir: &std::path::Path, toml_extra: &str) -> Settings {
     s
 }
 
+/// Which store a desk runs on: the desk scenarios run on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// A fresh, empty database of this kind (PostgreSQL down fails loudly).
+    pub async fn fresh_url(self, dir: &std::path::Path) -> String {
+        match self {
+            Backend::Sqlite => fresh_sqlite_url(dir),
+            Backend::Postgres => fresh_pg_url().await,
+        }
+    }
+
+    /// The store's own name for this backend ([`Store::dialect`]).
+    pub fn dialect(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// A desk on a fresh database of this kind with a hand-moved clock.
+    pub async fn desk(self, dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock) {
+        let clock = ManualClock::new(1_790_000_000_000);
+        let mut s = settings(dir, toml_extra);
+        s.database.url = Some(self.fresh_url(dir).await);
+        let c: Arc<dyn Clock> = Arc::new(clock.clone());
+        let desk = connect311::app::open_with(s, c)
+            .await
+            .unwrap_or_else(|e| panic!("desk on {self:?}: {e:#}"));
+        assert_eq!(desk.store.dialect(), self.dialect());
+        (desk, clock)
+    }
+}
+
 /// A desk on a fresh SQLite database with a hand-moved clock.
 pub async fn desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock) {
-    let clock = ManualClock::new(1_790_000_000_000);
-    let mut s = settings(dir, toml_extra);
-    s.database.url = Some(fresh_sqlite_url(dir));
-    let c: Arc<dyn Clock> = Arc::new(clock.clone());
-    let desk = connect311::app::open_with(s, c).await.expect("desk");
-    (desk, clock)
+    Backend::Sqlite.desk(dir, toml_extra).await
 }
 
 /// A plain-text email.
@@ -109,15 +143,7 @@ pub fn email(
 
 /// A desk on a fresh PostgreSQL database with a hand-moved clock (PostgreSQL down fails loudly).
 pub async fn pg_desk(dir: &std::path::Path, toml_extra: &str) -> (Desk, ManualClock) {
-    let clock = ManualClock::new(1_790_000_000_000);
-    let mut s = settings(dir, toml_extra);
-    s.database.url = Some(fresh_pg_url().await);
-    let c: Arc<dyn Clock> = Arc::new(clock.clone());
-    let desk = connect311::app::open_with(s, c)
-        .await
-        .expect("desk on PostgreSQL");
-    assert_eq!(desk.store.dialect(), "postgres");
-    (desk, clock)
+    Backend::Postgres.desk(dir, toml_extra).await
 }
 
 /// The city's 311 address in the embedded defaults.

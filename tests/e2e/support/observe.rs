@@ -105,3 +105,20 @@ pub async fn metric_until(addr: SocketAddr, series: &str, min: f64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Waits until the service's IMAP worker has entered IDLE `n` times in all (the monitor counts them): from then
+/// on, anything delivered wakes it.
+pub async fn idled(monitor: &connect311::monitor::Monitor, n: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let idles = monitor.snapshot().inbox.idles;
+        if idles >= n {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the inbox worker never entered IDLE {n} time(s); {idles} so far"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
