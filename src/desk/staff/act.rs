@@ -41,14 +41,12 @@ async fn act_once(
     inbound: Option<InboundRecord>,
 ) -> Result<Request, ActionError> {
     let req = load(desk, reference).await?;
-    let status = req.status;
-    let transition = decide(desk, &req, status, actor, action)?;
+    let transition = decide(desk, &req, actor, action)?;
     let now = desk.now();
     let plan = Plan {
         desk,
         actor,
         req: &req,
-        status,
     };
     let mut change = plan.change(action, &transition).await?;
     change.inbound = inbound;
@@ -67,7 +65,6 @@ async fn load(desk: &Desk, reference: RequestRef) -> Result<Request, ActionError
 fn decide(
     desk: &Desk,
     req: &Request,
-    status: Status,
     actor: &Actor,
     action: &StaffAction,
 ) -> Result<Transition, ActionError> {
@@ -77,7 +74,7 @@ fn decide(
         ));
     }
     let asked = lifecycle_action(desk, req, action)?;
-    lifecycle::decide(status, &req.department, &asked)
+    lifecycle::decide(req.status, &req.department, &asked)
         .map_err(|r| ActionError::Refused(format!("{}: {r}", req.reference)))
 }
 
@@ -118,7 +115,6 @@ struct Plan<'a> {
     desk: &'a Desk,
     actor: &'a Actor,
     req: &'a Request,
-    status: Status,
 }
 
 impl Plan<'_> {
@@ -252,7 +248,7 @@ impl Plan<'_> {
     async fn sla_pause(&self) -> Result<Option<NewEvent>, ActionError> {
         let events = self.desk.store.events(self.req.reference).await?;
         let paused = crate::desk::sla::paused_since(&events).is_some();
-        Ok((!paused && self.status != Status::Closed).then(|| {
+        Ok((!paused && self.req.status != Status::Closed).then(|| {
             NewEvent::new(
                 EventKind::SlaPaused,
                 &self.actor.id,
