@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Result};
+use routing::lifecycle::{CloseReason, StaffReplyWords};
 use routing::reply::ReplyWords;
 use routing::{Language, Status};
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -71,7 +72,8 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// `[words]`: the word lists residents' replies are read with, and the status names they are told.
+/// `[words]`: the word lists residents' and staff replies are read with, the status names residents are told,
+/// and how a close's outcome reads per language.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Words {
@@ -80,6 +82,30 @@ struct Words {
     status: Vec<String>,
     progress: Vec<String>,
     status_names: BTreeMap<String, BTreeMap<String, String>>,
+    staff_done: Vec<String>,
+    staff_not_done: Vec<String>,
+    close_outcome: BTreeMap<String, CloseOutcomes>,
+}
+
+/// How the outcome of a close reads to the resident (the completion email's `{outcome}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloseOutcomes {
+    resolved: String,
+    duplicate: String,
+    not_city: String,
+    unresolvable: String,
+}
+
+impl CloseOutcomes {
+    fn of(&self, reason: CloseReason) -> &str {
+        match reason {
+            CloseReason::Resolved => &self.resolved,
+            CloseReason::Duplicate => &self.duplicate,
+            CloseReason::NotCity => &self.not_city,
+            CloseReason::Unresolvable => &self.unresolvable,
+        }
+    }
 }
 
 /// The templates file: a table of templates by kind per language, and the optional `[words]`.
@@ -115,12 +141,14 @@ impl<'de> Deserialize<'de> for TemplateFile {
     }
 }
 
-/// All templates, keyed by language then kind; complete and checked.
+/// All templates, keyed by language then kind, and the word lists; complete and checked.
 #[derive(Debug, Clone)]
 pub struct Templates {
     by_lang: BTreeMap<String, BTreeMap<String, Template>>,
     reply_words: ReplyWords,
     status_names: BTreeMap<String, BTreeMap<String, String>>,
+    staff_reply_words: StaffReplyWords,
+    close_outcomes: BTreeMap<String, CloseOutcomes>,
 }
 
 impl Templates {
@@ -156,12 +184,13 @@ impl Templates {
                 }
             }
         }
-        // A templates file written before `[words]` existed reads replies with the shipped lists.
+        // A templates file written before `[words]` existed reads with the shipped lists.
         let words = match file.words {
             Some(words) => words,
             None => shipped_words()?,
         };
         check_status_names(&words, origin)?;
+        check_close_outcomes(&words, origin)?;
         let lower = |list: Vec<String>| list.into_iter().map(|w| w.to_lowercase()).collect();
         Ok(Templates {
             by_lang,
@@ -172,6 +201,11 @@ impl Templates {
                 progress: lower(words.progress),
             },
             status_names: words.status_names,
+            staff_reply_words: StaffReplyWords {
+                done: lower(words.staff_done),
+                not_done: lower(words.staff_not_done),
+            },
+            close_outcomes: words.close_outcome,
         })
     }
 
@@ -188,6 +222,20 @@ impl Templates {
             .and_then(|names| names.get(status.as_str()))
             .unwrap_or_else(|| panic!("status name {lang}.{status} checked at load"))
             .clone()
+    }
+
+    /// The words a staff reply in a work order's thread is read with (`[words]`).
+    pub fn staff_reply_words(&self) -> &StaffReplyWords {
+        &self.staff_reply_words
+    }
+
+    /// How closing for `reason` reads to a resident in `lang` (falling back to English).
+    pub fn close_outcome(&self, lang: &str, reason: CloseReason) -> &str {
+        self.close_outcomes
+            .get(lang)
+            .or_else(|| self.close_outcomes.get("en"))
+            .expect("close outcomes checked at load")
+            .of(reason)
     }
 
     /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
@@ -235,6 +283,24 @@ fn check_status_names(words: &Words, origin: &str) -> Result<()> {
                 bail!("{origin}: words.status_names.{lang}.{status}: missing");
             }
         }
+    }
+    Ok(())
+}
+
+/// A close outcome for every language, and no other language.
+fn check_close_outcomes(words: &Words, origin: &str) -> Result<()> {
+    if let Some(lang) = words
+        .close_outcome
+        .keys()
+        .find(|l| !LANGUAGES.contains(&l.as_str()))
+    {
+        bail!("{origin}: words.close_outcome.{lang}: unknown language (expected one of {LANGUAGES:?})");
+    }
+    if let Some(lang) = LANGUAGES
+        .iter()
+        .find(|l| !words.close_outcome.contains_key(**l))
+    {
+        bail!("{origin}: words.close_outcome.{lang}: missing");
     }
     Ok(())
 }
@@ -331,6 +397,145 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "expected {expected:?}: {err}");
             assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn close_outcomes_are_worded_per_language() {
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let cases = [
+            (
+                "en",
+                CloseReason::Resolved,
+                "resolved: the work has been done",
+            ),
+            (
+                "es",
+                CloseReason::Resolved,
+                "resuelta: el trabajo se realizó",
+            ),
+            (
+                "en",
+                CloseReason::Duplicate,
+                "closed as a duplicate of another report of the same problem",
+            ),
+            (
+                "es",
+                CloseReason::Duplicate,
+                "cerrada por ser un duplicado de otro reporte del mismo problema",
+            ),
+            (
+                "en",
+                CloseReason::NotCity,
+                "referred: this is not the city's responsibility",
+            ),
+            (
+                "es",
+                CloseReason::NotCity,
+                "referida: esto no es responsabilidad de la ciudad",
+            ),
+            (
+                "en",
+                CloseReason::Unresolvable,
+                "closed without the work being done",
+            ),
+            (
+                "es",
+                CloseReason::Unresolvable,
+                "cerrada sin que se realizara el trabajo",
+            ),
+            (
+                "fr",
+                CloseReason::Resolved,
+                "resolved: the work has been done",
+            ),
+        ];
+        for (lang, reason, expected) in cases {
+            assert_eq!(t.close_outcome(lang, reason), expected, "{lang} {reason}");
+        }
+    }
+
+    #[test]
+    fn shipped_staff_reply_words_close_or_comment() {
+        use routing::lifecycle::{staff_intent, StaffIntent};
+        let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+        let words = t.staff_reply_words();
+        for close in [
+            "done",
+            "Fixed it",
+            "fixed.",
+            "Completed - filled with cold patch",
+            "resolved",
+            "listo",
+            "Arreglado, ya quedó",
+            "terminado",
+        ] {
+            assert_eq!(staff_intent(close, words), StaffIntent::Close, "{close}");
+        }
+        for comment in [
+            "is it fixed?",
+            "not fixed yet",
+            "will be done tomorrow",
+            "crew scheduled for Monday",
+            "todavía no está listo",
+            "We looked at it and need a bigger truck to get the job done properly next week",
+            "",
+        ] {
+            assert_eq!(
+                staff_intent(comment, words),
+                StaffIntent::Comment,
+                "{comment}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_without_words_reads_with_the_shipped_lists() {
+        let shipped = Templates::from_toml_str(EXAMPLE_TEMPLATES, "t.toml").unwrap();
+        let without: String = EXAMPLE_TEMPLATES.split("[words]").next().unwrap().into();
+        let t = Templates::from_toml_str(&without, "t.toml").unwrap();
+        assert_eq!(t.staff_reply_words(), shipped.staff_reply_words());
+        assert!(t.staff_reply_words().done.contains(&"listo".to_string()));
+        assert_eq!(
+            t.close_outcome("es", CloseReason::NotCity),
+            "referida: esto no es responsabilidad de la ciudad"
+        );
+    }
+
+    #[test]
+    fn staff_word_errors_name_the_key() {
+        let cases = [
+            (
+                EXAMPLE_TEMPLATES.replacen("not_city =", "not_cty =", 1),
+                "t.toml: words.close_outcome.en.not_cty: unknown field `not_cty`",
+            ),
+            (
+                EXAMPLE_TEMPLATES.replacen("staff_done =", "staff_dne =", 1),
+                "t.toml: words.staff_dne: unknown field `staff_dne`",
+            ),
+            (
+                EXAMPLE_TEMPLATES.replacen(
+                    "[words.close_outcome.es]",
+                    "[words.close_outcome.fr]",
+                    1,
+                ),
+                "t.toml: words.close_outcome.fr: unknown language",
+            ),
+            (
+                // The Spanish outcomes close the shipped file.
+                EXAMPLE_TEMPLATES
+                    .split("[words.close_outcome.es]")
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                "t.toml: words.close_outcome.es: missing",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Templates::from_toml_str(&text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "expected {expected:?}: {err}");
         }
     }
 

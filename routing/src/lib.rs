@@ -35,6 +35,7 @@ pub mod report;
 pub mod sla;
 #[cfg(feature = "sqlx")]
 mod sql;
+pub mod staff_command;
 pub mod sweep;
 pub mod types;
 

@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use routing::RequestRef;
 
 use crate::desk::IngestOutcome;
 
@@ -21,31 +22,16 @@ pub struct Args {
 pub const EX_TEMPFAIL: i32 = 75;
 
 pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
-    let mut raw = Vec::new();
-    if args.file.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut raw)
-            .context("reading standard input")?;
-    } else {
-        raw = std::fs::read(&args.file)
-            .with_context(|| format!("reading {}", args.file.display()))?;
-    }
-    let desk = match crate::app::open(config).await {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("connect311 ingest: {e:#}");
-            std::process::exit(EX_TEMPFAIL);
-        }
-    };
+    let raw = read_message(&args.file)?;
+    let desk = crate::app::open(config)
+        .await
+        .unwrap_or_else(|e| tempfail(&e));
     // Transports are built before storing: a set-up that cannot deliver keeps the message with the MTA.
-    let deliverers = match args.deliver.then(|| crate::app::embedded_deliverers(&desk)) {
-        Some(Err(e)) => {
-            eprintln!("connect311 ingest: {e:#}");
-            std::process::exit(EX_TEMPFAIL);
-        }
-        Some(Ok(d)) => Some(d),
-        None => None,
-    };
+    let deliverers = args
+        .deliver
+        .then(|| crate::app::embedded_deliverers(&desk))
+        .transpose()
+        .unwrap_or_else(|e| tempfail(&e));
     let outcome = match desk.ingest_email(&raw).await {
         Ok(o) => o,
         Err(e) => {
@@ -53,59 +39,79 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
             std::process::exit(EX_TEMPFAIL);
         }
     };
-    match &outcome {
-        IngestOutcome::Created {
-            reference,
-            emergency,
-        } => {
-            println!("{reference}");
-            eprintln!(
-                "created {reference}{}",
-                if *emergency {
-                    " (EMERGENCY: dispatch alerted)"
-                } else {
-                    ""
-                }
-            );
-        }
-        IngestOutcome::Appended { reference, action } => {
-            println!("{reference}");
-            eprintln!("{action} on {reference}");
-        }
-        IngestOutcome::Duplicate { reference } => {
-            if let Some(r) = reference {
-                println!("{r}");
-            }
-            eprintln!("already processed (same Message-ID): nothing done");
-        }
-        IngestOutcome::Automated { reference, reason } => {
-            if let Some(r) = reference {
-                println!("{r}");
-            }
-            eprintln!("automated mail, not answered: {reason}");
-        }
-        IngestOutcome::Bounce {
-            reference,
-            permanent,
-        } => {
-            if let Some(r) = reference {
-                println!("{r}");
-            }
-            eprintln!(
-                "delivery report ({})",
-                if *permanent {
-                    "permanent failure"
-                } else {
-                    "temporary"
-                }
-            );
-        }
-        IngestOutcome::Quarantined { reason } => eprintln!("quarantined: {reason}"),
-    }
+    report(&outcome);
     if let Some(d) = deliverers {
         let n = crate::outbox_worker::drain(&desk, &d).await?;
         eprintln!("delivered {n} outbox row(s)");
     }
     desk.store.close().await;
     Ok(())
+}
+
+/// The message from `file`, or from standard input for `-`.
+fn read_message(file: &Path) -> Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        let mut raw = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .context("reading standard input")?;
+        Ok(raw)
+    } else {
+        std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+    }
+}
+
+/// Leaves the message with the MTA, which will try again later.
+fn tempfail(e: &anyhow::Error) -> ! {
+    eprintln!("connect311 ingest: {e:#}");
+    std::process::exit(EX_TEMPFAIL);
+}
+
+/// The request's reference on standard output (for scripts), what happened on standard error.
+fn report(outcome: &IngestOutcome) {
+    match outcome {
+        IngestOutcome::Created {
+            reference,
+            emergency,
+        } => {
+            println!("{reference}");
+            let alert = if *emergency {
+                " (EMERGENCY: dispatch alerted)"
+            } else {
+                ""
+            };
+            eprintln!("created {reference}{alert}");
+        }
+        IngestOutcome::Appended { reference, action } => {
+            println!("{reference}");
+            eprintln!("{action} on {reference}");
+        }
+        IngestOutcome::Duplicate { reference } => {
+            print_reference(reference.as_ref());
+            eprintln!("already processed (same Message-ID): nothing done");
+        }
+        IngestOutcome::Automated { reference, reason } => {
+            print_reference(reference.as_ref());
+            eprintln!("automated mail, not answered: {reason}");
+        }
+        IngestOutcome::Bounce {
+            reference,
+            permanent,
+        } => {
+            print_reference(reference.as_ref());
+            let kind = if *permanent {
+                "permanent failure"
+            } else {
+                "temporary"
+            };
+            eprintln!("delivery report ({kind})");
+        }
+        IngestOutcome::Quarantined { reason } => eprintln!("quarantined: {reason}"),
+    }
+}
+
+fn print_reference(reference: Option<&RequestRef>) {
+    if let Some(r) = reference {
+        println!("{r}");
+    }
 }

@@ -1,4 +1,5 @@
-//! `connect311 request show|list`: look at requests and their history.
+//! `connect311 request show|list|ack|close|reassign|reopen`: look at requests and their history, and act on
+//! them as a trusted operator.
 
 use std::path::Path;
 
@@ -6,8 +7,8 @@ use anyhow::{Context, Result};
 use routing::{CloseReason, DepartmentId, RequestRef, Source, Status};
 
 use crate::clock::human;
-use crate::desk::{Actor, StaffAction};
-use crate::store::RequestFilter;
+use crate::desk::{Actor, Desk, StaffAction};
+use crate::store::{Request, RequestFilter};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
@@ -44,78 +45,28 @@ pub enum Cmd {
         why: String,
     },
     /// Requests, newest first.
-    List {
-        /// Only requests past their response or resolution target.
-        #[arg(long)]
-        overdue: bool,
-        #[arg(long)]
-        status: Option<Status>,
-        #[arg(long)]
-        department: Option<DepartmentId>,
-        #[arg(long, default_value_t = 50)]
-        limit: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only requests past their response or resolution target.
+    #[arg(long)]
+    overdue: bool,
+    #[arg(long)]
+    status: Option<Status>,
+    #[arg(long)]
+    department: Option<DepartmentId>,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[arg(long)]
+    json: bool,
 }
 
 pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
     let desk = crate::app::open(config).await?;
     match cmd {
-        Cmd::Show { reference, json } => {
-            let req = desk
-                .store
-                .request(reference)
-                .await?
-                .with_context(|| format!("no request {reference}"))?;
-            let events = desk.store.events(reference).await?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({ "request": req, "events": events })
-                    )?
-                );
-                return Ok(());
-            }
-            println!("{}  [{}]  {}", req.reference, req.status, req.subject);
-            println!(
-                "  department: {}   category: {}   priority: {}   language: {}",
-                req.department,
-                req.category.as_ref().map_or("-", |c| c.as_str()),
-                req.priority,
-                req.language
-            );
-            if let Some(e) = &req.emergency {
-                println!("  EMERGENCY: {e}");
-            }
-            println!(
-                "  location:   {}",
-                req.location_text.as_deref().unwrap_or("-")
-            );
-            println!("  requester:  {} (via {})", req.requester, req.source);
-            println!(
-                "  created:    {}   respond by {}   resolve by {}",
-                human(req.created_at),
-                human(req.response_due_at),
-                human(req.resolution_due_at)
-            );
-            if let Some(l) = req.linked_to {
-                println!("  linked to:  {l}");
-            }
-            println!("  text:\n    {}", req.description.replace('\n', "\n    "));
-            println!("  events:");
-            for e in events {
-                println!(
-                    "    {}  {:<18} by {:<28} via {:<6} {}",
-                    human(e.at),
-                    e.kind,
-                    e.actor,
-                    e.source,
-                    e.payload
-                );
-            }
-        }
+        Cmd::Show { reference, json } => show(&desk, reference, json).await?,
         Cmd::Ack { reference } => act(&desk, reference, StaffAction::Acknowledge).await?,
         Cmd::Close {
             reference,
@@ -127,65 +78,116 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             department,
             why,
         } => {
-            act(
-                &desk,
-                reference,
-                StaffAction::Reassign {
-                    to: department,
-                    why,
-                },
-            )
-            .await?
+            let action = StaffAction::Reassign {
+                to: department,
+                why,
+            };
+            act(&desk, reference, action).await?
         }
         Cmd::Reopen { reference, why } => {
             act(&desk, reference, StaffAction::Reopen { why }).await?
         }
-        Cmd::List {
-            overdue,
-            status,
-            department,
-            limit,
-            json,
-        } => {
-            let reqs = if overdue {
-                let mut l = desk.overdue(department.as_ref()).await?;
-                l.truncate(limit.max(0) as usize);
-                l
-            } else {
-                let f = RequestFilter {
-                    status,
-                    department,
-                    requester: None,
-                    limit: Some(limit),
-                };
-                desk.store.list_requests(&f).await?
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&reqs)?);
-                return Ok(());
-            }
-            if reqs.is_empty() {
-                println!("no requests");
-            }
-            for r in reqs {
-                println!(
-                    "{}  {:<12} {:<16} {:<20} {}  {}",
-                    r.reference,
-                    r.status,
-                    r.department,
-                    r.category.as_ref().map_or("-", |c| c.as_str()),
-                    human(r.created_at),
-                    one_line(&r.subject, 50)
-                );
-            }
-        }
+        Cmd::List(args) => list(&desk, args).await?,
     }
     desk.store.close().await;
     Ok(())
 }
 
+/// `request show`: the request and its events, as JSON or for reading.
+async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
+    let req = desk
+        .store
+        .request(reference)
+        .await?
+        .with_context(|| format!("no request {reference}"))?;
+    let events = desk.store.events(reference).await?;
+    if json {
+        let both = serde_json::json!({ "request": req, "events": events });
+        println!("{}", serde_json::to_string_pretty(&both)?);
+        return Ok(());
+    }
+    print_request(&req);
+    println!("  events:");
+    for e in events {
+        println!(
+            "    {}  {:<18} by {:<28} via {:<6} {}",
+            human(e.at),
+            e.kind,
+            e.actor,
+            e.source,
+            e.payload
+        );
+    }
+    Ok(())
+}
+
+fn print_request(req: &Request) {
+    println!("{}  [{}]  {}", req.reference, req.status, req.subject);
+    println!(
+        "  department: {}   category: {}   priority: {}   language: {}",
+        req.department,
+        req.category.as_ref().map_or("-", |c| c.as_str()),
+        req.priority,
+        req.language
+    );
+    if let Some(e) = &req.emergency {
+        println!("  EMERGENCY: {e}");
+    }
+    println!(
+        "  location:   {}",
+        req.location_text.as_deref().unwrap_or("-")
+    );
+    println!("  requester:  {} (via {})", req.requester, req.source);
+    println!(
+        "  created:    {}   respond by {}   resolve by {}",
+        human(req.created_at),
+        human(req.response_due_at),
+        human(req.resolution_due_at)
+    );
+    if let Some(l) = req.linked_to {
+        println!("  linked to:  {l}");
+    }
+    println!("  text:\n    {}", req.description.replace('\n', "\n    "));
+}
+
+/// `request list`: newest first, or the overdue ones oldest first.
+async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
+    let reqs = if args.overdue {
+        let mut l = desk.overdue(args.department.as_ref()).await?;
+        l.truncate(args.limit.max(0) as usize);
+        l
+    } else {
+        let f = RequestFilter {
+            status: args.status,
+            department: args.department,
+            requester: None,
+            limit: Some(args.limit),
+        };
+        desk.store.list_requests(&f).await?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reqs)?);
+        return Ok(());
+    }
+    if reqs.is_empty() {
+        println!("no requests");
+    }
+    for r in reqs {
+        println!(
+            "{}  {:<12} {:<16} {:<20} {}  {}",
+            r.reference,
+            r.status,
+            r.department,
+            r.category.as_ref().map_or("-", |c| c.as_str()),
+            human(r.created_at),
+            one_line(&r.subject, 50)
+        );
+    }
+    Ok(())
+}
+
 /// A CLI operator acts as trusted staff; the action still goes through the lifecycle rules.
-async fn act(desk: &crate::desk::Desk, reference: RequestRef, action: StaffAction) -> Result<()> {
+async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<()> {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let actor = Actor {
         id: format!("cli:{user}"),

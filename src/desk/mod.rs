@@ -1,12 +1,10 @@
 //! The desk: the service's core. It turns inbound messages and staff actions into requests, events and outbox
 //! rows, using the pure routing crate for decisions and the store for one-transaction persistence.
 
-pub mod actions;
-pub mod chat;
 mod compose;
-mod email_staff;
 mod intake;
 pub mod sla;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -20,10 +18,9 @@ use crate::routing_model::SharedRouter;
 use crate::store::Store;
 use crate::templates::Templates;
 
-pub use actions::{ActionError, Actor, StaffAction};
-pub use chat::ChatDesk;
 pub use compose::mask_email;
 pub use intake::IngestOutcome;
+pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.
 #[derive(Clone)]

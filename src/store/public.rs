@@ -111,47 +111,7 @@ impl Store {
         &self,
         f: &PublicFilter,
     ) -> Result<Vec<PublicRequest>, StoreError> {
-        let mut sql = format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL");
-        let mut binds: Vec<Bind> = Vec::new();
-        let mut placeholder = |b: Bind| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
-        if !f.references.is_empty() {
-            let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
-            let p = placeholder(Bind::Text(serde_json::to_string(&ids).context("ids")?));
-            sql.push_str(&format!(" AND r.id IN ({})", self.json_array(&p, "bigint")));
-        }
-        if !f.categories.is_empty() {
-            let p = placeholder(Bind::Text(
-                serde_json::to_string(&f.categories).context("codes")?,
-            ));
-            sql.push_str(&format!(
-                " AND r.category IN ({})",
-                self.json_array(&p, "text")
-            ));
-        }
-        if let Some(from) = f.created_from {
-            sql.push_str(&format!(
-                " AND r.created_at >= {}",
-                placeholder(Bind::Int(from))
-            ));
-        }
-        if let Some(to) = f.created_to {
-            sql.push_str(&format!(
-                " AND r.created_at <= {}",
-                placeholder(Bind::Int(to))
-            ));
-        }
-        match f.status {
-            Some(PublicStatus::Open) => sql.push_str(" AND r.status <> 'closed'"),
-            Some(PublicStatus::Closed) => sql.push_str(" AND r.status = 'closed'"),
-            None => {}
-        }
-        let limit = placeholder(Bind::Int(f.limit.max(0)));
-        sql.push_str(&format!(
-            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
-        ));
+        let (sql, binds) = self.public_query(f)?;
         on_pool!(self, p => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for b in &binds {
@@ -170,5 +130,59 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// The SELECT for `f` and the values bound to its placeholders, in order.
+    fn public_query(&self, f: &PublicFilter) -> Result<(String, Vec<Bind>), StoreError> {
+        let mut q = Query {
+            sql: format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL"),
+            binds: Vec::new(),
+        };
+        if !f.references.is_empty() {
+            let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
+            let p = q.bind(Bind::Text(serde_json::to_string(&ids).context("ids")?));
+            q.sql
+                .push_str(&format!(" AND r.id IN ({})", self.json_array(&p, "bigint")));
+        }
+        if !f.categories.is_empty() {
+            let codes = serde_json::to_string(&f.categories).context("codes")?;
+            let p = q.bind(Bind::Text(codes));
+            q.sql.push_str(&format!(
+                " AND r.category IN ({})",
+                self.json_array(&p, "text")
+            ));
+        }
+        if let Some(from) = f.created_from {
+            let p = q.bind(Bind::Int(from));
+            q.sql.push_str(&format!(" AND r.created_at >= {p}"));
+        }
+        if let Some(to) = f.created_to {
+            let p = q.bind(Bind::Int(to));
+            q.sql.push_str(&format!(" AND r.created_at <= {p}"));
+        }
+        match f.status {
+            Some(PublicStatus::Open) => q.sql.push_str(" AND r.status <> 'closed'"),
+            Some(PublicStatus::Closed) => q.sql.push_str(" AND r.status = 'closed'"),
+            None => {}
+        }
+        let limit = q.bind(Bind::Int(f.limit.max(0)));
+        q.sql.push_str(&format!(
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
+        ));
+        Ok((q.sql, q.binds))
+    }
+}
+
+/// A statement being built, with the values for its numbered placeholders.
+struct Query {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Query {
+    /// Adds a value; returns the placeholder naming it.
+    fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        format!("${}", self.binds.len())
     }
 }
