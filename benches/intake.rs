@@ -20,7 +20,7 @@ fn email(from: &str, to: &str, n: usize) -> Vec<u8> {
 }
 
 async fn count(desk: &connect311::desk::Desk) -> usize {
-    desk.store
+    desk.store()
         .list_requests(&Default::default())
         .await
         .unwrap()
@@ -112,7 +112,7 @@ async fn main() {
     testkit::wait_for_messages(&inbox, "INBOX", burst, Duration::from_secs(300)).await;
     println!("burst of {burst} delivered to the inbox in {:.2} s (SMTP submission, one connection per message)", t.elapsed().as_secs_f64());
     let desk = connect311::app::open_with(
-        desk.settings.as_ref().clone(),
+        desk.settings().as_ref().clone(),
         Arc::new(connect311::clock::SystemClock),
     )
     .await

@@ -37,7 +37,7 @@ pub async fn open_with(settings: Settings, clock: Arc<dyn Clock>) -> Result<Desk
 /// The configured mail sender (SMTP), or .eml files under the data dir on embedded defaults. Needs a Tokio
 /// runtime (the SMTP pool spawns a task).
 pub fn mail_sender(desk: &Desk) -> Result<Arc<dyn MailSender>> {
-    let s = &desk.settings;
+    let s = &desk.settings();
     let loop_id = &s.mail.address;
     Ok(match &s.mail.smtp {
         Some(smtp) => {
@@ -56,12 +56,12 @@ pub fn mail_sender(desk: &Desk) -> Result<Arc<dyn MailSender>> {
 /// The local chat log used when no chat system is configured.
 pub fn local_chat(desk: &Desk) -> Arc<dyn ChatOutbound> {
     let mut names: std::collections::HashMap<String, String> = desk
-        .city
+        .city()
         .departments
         .iter()
         .map(|d| (d.chat_channel.clone(), d.id.to_string()))
         .collect();
-    let policy = &desk.city.accountability;
+    let policy = &desk.city().accountability;
     for (channel, name) in [
         (&policy.supervisor_channel, "supervisors"),
         (&policy.scorecard_channel, "scorecard"),
@@ -70,7 +70,7 @@ pub fn local_chat(desk: &Desk) -> Arc<dyn ChatOutbound> {
             names.insert(c.clone(), name.to_string());
         }
     }
-    Arc::new(LogChat::new(desk.settings.data_dir.join("chat"), names))
+    Arc::new(LogChat::new(desk.settings().data_dir.join("chat"), names))
 }
 
 /// Deliverers for one-shot commands: the configured mail sender, and the local chat log unless Discord is
@@ -87,7 +87,7 @@ pub fn embedded_deliverers(desk: &Desk) -> Result<Deliverers> {
 /// transport that cannot start (IMAP trust anchors, SMTP, Discord) is an error naming its settings key, unless
 /// `discord.fallback_to_local` lets a broken Discord set-up post to the local chat log instead.
 pub fn channels(desk: &Desk) -> Result<(Deliverers, Option<bots::discord::DiscordGateway>)> {
-    check_inbox(&desk.settings).map_err(|e| desk.settings.in_file(e))?;
+    check_inbox(desk.settings()).map_err(|e| desk.settings().in_file(e))?;
     let (chat, gateway) = chat_channel(desk)?;
     Ok((
         Deliverers {
@@ -126,7 +126,7 @@ fn falls_back(s: &Settings) -> bool {
 fn chat_channel(
     desk: &Desk,
 ) -> Result<(Arc<dyn ChatOutbound>, Option<bots::discord::DiscordGateway>)> {
-    let s = &desk.settings;
+    let s = &desk.settings();
     let adapter = discord_config(s).and_then(|cfg| {
         cfg.map(|c| bots::discord::connect(&c).context("discord"))
             .transpose()

@@ -89,7 +89,7 @@ const LEASE_MS: i64 = 60_000;
 
 /// Runs until cancelled, delivering due rows and reporting to `monitor`; sleeps `poll_ms` when idle.
 pub async fn run(desk: Desk, d: Deliverers, monitor: Monitor, cancel: CancellationToken) {
-    let idle = Duration::from_millis(desk.settings.outbox.poll_ms);
+    let idle = Duration::from_millis(desk.settings().outbox.poll_ms);
     loop {
         if cancel.is_cancelled() {
             break;
@@ -124,7 +124,7 @@ pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
 /// like any other (its panic text recorded as the row's last error) and is retried with the same backoff.
 async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<bool> {
     let now = desk.now();
-    let Some(job) = desk.store.claim_outbox(now, LEASE_MS).await? else {
+    let Some(job) = desk.store().claim_outbox(now, LEASE_MS).await? else {
         return Ok(false);
     };
     let result = match AssertUnwindSafe(deliver(desk, d, &job))
@@ -147,7 +147,7 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
     };
     match result {
         Ok(()) => {
-            desk.store.complete_outbox(job.id, desk.now()).await?;
+            desk.store().complete_outbox(job.id, desk.now()).await?;
             info!(job = job.id, kind = job.kind(), request_ref = ?job.reference.map(|r| r.to_string()), "delivered");
             monitor.count_delivery(kind, "sent");
             if kind == "mail" {
@@ -169,12 +169,12 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
 /// last attempt or a permanent error. Returns the recorded error text and whether it gave up.
 async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(String, bool)> {
     let now = desk.now();
-    let s = &desk.settings.outbox;
+    let s = &desk.settings().outbox;
     let give_up = f.is_permanent() || job.attempts >= i64::from(s.max_attempts);
     let delay = s.retry_delay_ms(job.attempts);
     let msg = format!("{:#}", f.error());
     warn!(job = job.id, kind = job.kind(), attempts = job.attempts, give_up, error = %msg, "delivery failed");
-    desk.store
+    desk.store()
         .retry_outbox(job.id, &msg, now.saturating_add(delay), give_up, now)
         .await?;
     if give_up {
@@ -188,7 +188,7 @@ async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(St
                 )],
                 ..Change::default()
             };
-            desk.store.apply_change(r, &change, now).await?;
+            desk.store().apply_change(r, &change, now).await?;
         }
     }
     Ok((msg, give_up))
@@ -218,7 +218,7 @@ fn reference_of(job: &OutboxJob) -> Result<RequestRef, Failure> {
 
 async fn request(desk: &Desk, reference: RequestRef) -> Result<Request, Failure> {
     Ok(desk
-        .store
+        .store()
         .request(reference)
         .await?
         .with_context(|| format!("request {reference} vanished"))?)
@@ -245,7 +245,7 @@ async fn post_work_order(
         department: post.department.to_string(),
         active: true,
     };
-    desk.store.record_work_order(&row, desk.now()).await?;
+    desk.store().record_work_order(&row, desk.now()).await?;
     Ok(())
 }
 
@@ -283,7 +283,7 @@ async fn post_note(
 
 /// The request's active posted card; an error (retried with backoff) while its first post is still pending.
 async fn posted_work_order(desk: &Desk, reference: RequestRef) -> Result<WorkOrderRow> {
-    desk.store
+    desk.store()
         .work_order_for(reference)
         .await
         .map_err(anyhow::Error::from)?
@@ -292,7 +292,7 @@ async fn posted_work_order(desk: &Desk, reference: RequestRef) -> Result<WorkOrd
 
 /// The work-order card for a request's current state.
 pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
-    let events = desk.store.events(req.reference).await?;
+    let events = desk.store().events(req.reference).await?;
     let last_action = events
         .iter()
         .rev()
@@ -343,7 +343,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
         status: req.status.to_string(),
         last_action,
         emergency: req.emergency.is_some(),
-        reporters: 1 + desk.store.duplicates_of(req.reference).await?.len() as u32,
+        reporters: 1 + desk.store().duplicates_of(req.reference).await?.len() as u32,
     })
 }
 

@@ -14,9 +14,9 @@ pub async fn build(
     to: i64,
     department: Option<&DepartmentId>,
 ) -> Result<Report> {
-    let reopens = desk.store.reopen_counts().await?;
+    let reopens = desk.store().reopen_counts().await?;
     let rows: Vec<ReportRequest> = desk
-        .store
+        .store()
         .requests_for_report(from, to)
         .await?
         .into_iter()
@@ -50,7 +50,7 @@ pub async fn build(
         from,
         to,
         desk.now(),
-        &desk.city.calendar,
+        &desk.city().calendar,
     ))
 }
 
@@ -88,5 +88,5 @@ pub fn scorecard_text(r: &Report) -> String {
 pub fn parse_day(desk: &Desk, s: &str) -> Result<i64> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD)"))?;
-    Ok(desk.city.calendar.instant(d, chrono::NaiveTime::MIN))
+    Ok(desk.city().calendar.instant(d, chrono::NaiveTime::MIN))
 }

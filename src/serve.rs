@@ -39,7 +39,7 @@ impl Running {
         self.cancel.cancel();
         self.tracker.close();
         self.tracker.wait().await;
-        self.desk.store.close().await;
+        self.desk.store().close().await;
     }
 }
 
@@ -55,7 +55,7 @@ pub fn start(
         tracker: TaskTracker::new(),
         cancel: CancellationToken::new(),
         monitor: Monitor::default(),
-        policy: (&desk.settings.health).into(),
+        policy: (&desk.settings().health).into(),
     };
     let http_addr = start_http(&sup, &desk)?;
     if let Some(gw) = gateway {
@@ -66,8 +66,8 @@ pub fn start(
     {
         let hup = crate::routing_model::listen_for_hangup()?;
         let (r, s, c) = (
-            desk.router.clone(),
-            desk.settings.clone(),
+            desk.router().clone(),
+            desk.settings().clone(),
             sup.cancel.clone(),
         );
         sup.tracker
@@ -96,7 +96,7 @@ pub fn start(
 
 /// Binds the HTTP side now (so a taken port fails start-up) and serves it; a restart binds the same address.
 fn start_http(sup: &Supervisor, desk: &Desk) -> Result<Option<SocketAddr>> {
-    let Some(http) = &desk.settings.http else {
+    let Some(http) = &desk.settings().http else {
         return Ok(None);
     };
     let listener = crate::http::bind(http.bind)?;
@@ -139,7 +139,7 @@ fn start_inbox(sup: &Supervisor, desk: &Desk) {
     });
     let probe = sup.monitor.inbox_probe();
     let c = sup.cancel.clone();
-    match &desk.settings.mail.imap {
+    match &desk.settings().mail.imap {
         Some(imap) => {
             let cfg = crate::app::imap_config(imap).with_observer(probe);
             info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
@@ -148,7 +148,7 @@ fn start_inbox(sup: &Supervisor, desk: &Desk) {
             });
         }
         None => {
-            let dir = desk.settings.data_dir.join("inbox");
+            let dir = desk.settings().data_dir.join("inbox");
             info!(dir = %dir.display(), "watching local Maildir inbox (drop messages into new/)");
             sup.spawn(Component::Inbox, move || {
                 let poll = Duration::from_millis(500);
@@ -171,17 +171,17 @@ pub async fn run(config: Option<&Path>) -> Result<()> {
 }
 
 fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
-    let s = &desk.settings;
+    let s = &desk.settings();
     eprintln!(
         "connect311 serving {} ({} departments, {} categories)",
-        desk.city.city.name,
-        desk.city.departments.len(),
-        desk.city.categories.len()
+        desk.city().city.name,
+        desk.city().departments.len(),
+        desk.city().categories.len()
     );
     eprintln!(
         "  database: {}",
         if s.database.url.is_some() {
-            desk.store.dialect().to_string()
+            desk.store().dialect().to_string()
         } else {
             s.database_url()
         }

@@ -49,9 +49,9 @@ pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Resu
 pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     let now = desk.now();
     let mut summary = SweepSummary::default();
-    for req in desk.store.active_requests().await? {
-        let events = desk.store.events(req.reference).await?;
-        let city = &desk.city;
+    for req in desk.store().active_requests().await? {
+        let events = desk.store().events(req.reference).await?;
+        let city = &desk.city();
         let history = event_facts(&events);
         let (calendar, policy) = (&city.calendar, &city.accountability);
         let actions = due_actions(&facts(&req)?, history, now, calendar, policy);
@@ -66,7 +66,7 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
         for &action in &actions {
             record_action(desk, &req, action, &mut change);
         }
-        match desk.store.apply_change(req.reference, &change, now).await {
+        match desk.store().apply_change(req.reference, &change, now).await {
             // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
             Err(crate::store::StoreError::Conflict(_)) => continue,
             other => other?,
@@ -111,7 +111,7 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
                 json!({ "department": req.department }),
             ));
             let channel = desk
-                .city
+                .city()
                 .accountability
                 .supervisor_channel
                 .clone()
@@ -147,27 +147,27 @@ fn facts(req: &Request) -> Result<RequestFacts> {
 
 /// "Was it fixed?" to residents whose request was closed as resolved a few days ago.
 async fn followups(desk: &Desk, now: i64) -> Result<usize> {
-    let policy = &desk.city.accountability;
+    let policy = &desk.city().accountability;
     if policy.followup_after_days == 0 {
         return Ok(0);
     }
     let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
     let mut sent = 0;
-    for req in desk.store.closed_since(since).await? {
+    for req in desk.store().closed_since(since).await? {
         if req.source != Source::Email || req.close_reason != Some(CloseReason::Resolved) {
             continue;
         }
         let Some(closed) = req.closed_at else {
             continue;
         };
-        let events = desk.store.events(req.reference).await?;
+        let events = desk.store().events(req.reference).await?;
         let history = event_facts(&events);
-        let cal = &desk.city.calendar;
+        let cal = &desk.city().calendar;
         if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
             continue;
         }
         let change = followup_change(desk, &req).await?;
-        match desk.store.apply_change(req.reference, &change, now).await {
+        match desk.store().apply_change(req.reference, &change, now).await {
             Err(crate::store::StoreError::Conflict(_)) => continue,
             other => other?,
         }
@@ -181,7 +181,7 @@ async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
     let lang = req.language;
     let vars = [
         ("reference", req.reference.to_string()),
-        ("city", desk.city.city.name.clone()),
+        ("city", desk.city().city.name.clone()),
         ("category", desk.category_name(req.category.as_ref(), lang)),
     ];
     let thread = desk.reply_thread(req).await?;
@@ -212,18 +212,18 @@ async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
 /// The weekly scorecard, posted once per ISO week on the configured weekday.
 async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
     use chrono::Datelike;
-    let policy = &desk.city.accountability;
+    let policy = &desk.city().accountability;
     let Some(channel) = policy.scorecard_channel.clone() else {
         return Ok(0);
     };
-    let local = desk.city.calendar.local(now);
+    let local = desk.city().calendar.local(now);
     if local.weekday() != policy.scorecard_weekday {
         return Ok(0);
     }
     let week = local.iso_week();
     let key = format!("{}-W{:02}", week.year(), week.week());
     if !desk
-        .store
+        .store()
         .claim_period("weekly_scorecard", &key, now)
         .await?
     {
@@ -235,12 +235,12 @@ async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
         crate::report::scorecard_text(&report)
     );
     // Not about one request: an outbox row without a request.
-    desk.store.enqueue(&note_to(&channel, text), now).await?;
+    desk.store().enqueue(&note_to(&channel, text), now).await?;
     Ok(1)
 }
 
 fn department_channel(desk: &Desk, department: &DepartmentId) -> Option<String> {
-    desk.city
+    desk.city()
         .departments
         .iter()
         .find(|d| &d.id == department)

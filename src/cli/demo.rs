@@ -135,7 +135,7 @@ pub async fn run(args: Args) -> Result<()> {
     settings.data_dir = data_dir;
     let desk = crate::app::open_with(settings, Arc::new(crate::clock::SystemClock)).await?;
     let channels = desk
-        .city
+        .city()
         .departments
         .iter()
         .map(|d| (d.chat_channel.clone(), d.id.to_string()))
@@ -160,7 +160,11 @@ pub async fn run(args: Args) -> Result<()> {
                 reference,
                 emergency,
             } => {
-                let r = desk.store.request(*reference).await?.expect("just created");
+                let r = desk
+                    .store()
+                    .request(*reference)
+                    .await?
+                    .expect("just created");
                 println!(
                     "    → request {reference} for {} ({}), language {}{}",
                     r.department,
@@ -178,6 +182,6 @@ pub async fn run(args: Args) -> Result<()> {
         crate::outbox_worker::drain(&desk, &d).await?;
     }
     println!("\nDone. Each step above went through the same path as `connect311 serve`: parse → guard → thread → classify → one transaction → outbox → delivery.");
-    desk.store.close().await;
+    desk.store().close().await;
     Ok(())
 }

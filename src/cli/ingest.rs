@@ -44,7 +44,7 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
         let n = crate::outbox_worker::drain(&desk, &d).await?;
         eprintln!("delivered {n} outbox row(s)");
     }
-    desk.store.close().await;
+    desk.store().close().await;
     Ok(())
 }
 

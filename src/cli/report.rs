@@ -30,7 +30,7 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     }
     let desk = crate::app::open(config).await?;
     if let Some(d) = &args.department {
-        if desk.city.departments.iter().all(|x| &x.id != d) {
+        if desk.city().departments.iter().all(|x| &x.id != d) {
             bail!("unknown department `{d}`");
         }
     }
@@ -60,6 +60,6 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("chart written to {}", path.display());
     }
-    desk.store.close().await;
+    desk.store().close().await;
     Ok(())
 }

@@ -89,18 +89,18 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
         }
         Cmd::List(args) => list(&desk, args).await?,
     }
-    desk.store.close().await;
+    desk.store().close().await;
     Ok(())
 }
 
 /// `request show`: the request and its events, as JSON or for reading.
 async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
     let req = desk
-        .store
+        .store()
         .request(reference)
         .await?
         .with_context(|| format!("no request {reference}"))?;
-    let events = desk.store.events(reference).await?;
+    let events = desk.store().events(reference).await?;
     if json {
         let both = serde_json::json!({ "request": req, "events": events });
         println!("{}", serde_json::to_string_pretty(&both)?);
@@ -163,7 +163,7 @@ async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
             requester: None,
             limit: Some(args.limit),
         };
-        desk.store.list_requests(&f).await?
+        desk.store().list_requests(&f).await?
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reqs)?);

@@ -97,8 +97,8 @@ pub(super) fn read_csv(path: &Path) -> Result<Vec<TrainingRow>> {
 
 async fn from_database(config: Option<&Path>, correction_weight: f32) -> Result<Vec<TrainingRow>> {
     let desk = crate::app::open(config).await?;
-    let examples = desk.store.training_examples().await?;
-    desk.store.close().await;
+    let examples = desk.store().training_examples().await?;
+    desk.store().close().await;
     let corrected = examples.iter().filter(|e| e.corrected).count();
     eprintln!(
         "{} past request(s) from the database, {corrected} of them reassigned by staff",

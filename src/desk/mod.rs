@@ -25,13 +25,13 @@ pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 /// Everything the desk needs, shared by the workers. Cheap to clone.
 #[derive(Clone)]
 pub struct Desk {
-    pub store: Store,
-    pub city: Arc<CityConfig>,
+    store: Store,
+    city: Arc<CityConfig>,
     /// The rules and, with `[routing] model`, the learned model; replaced on SIGHUP.
-    pub router: SharedRouter,
-    pub templates: Arc<Templates>,
-    pub settings: Arc<Settings>,
-    pub clock: Arc<dyn Clock>,
+    router: SharedRouter,
+    templates: Arc<Templates>,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
     reply_secret: Arc<Vec<u8>>,
 }
 
@@ -61,6 +61,36 @@ impl Desk {
             clock,
             reply_secret: Arc::new(reply_secret),
         })
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The city: departments, categories, calendar, policy.
+    pub fn city(&self) -> &Arc<CityConfig> {
+        &self.city
+    }
+
+    /// The router every decision comes from (swapped in place on SIGHUP).
+    pub fn router(&self) -> &SharedRouter {
+        &self.router
+    }
+
+    /// The outbound texts and the word lists replies are read with.
+    pub fn templates(&self) -> &Arc<Templates> {
+        &self.templates
+    }
+
+    /// The settings the desk was started with.
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.settings
+    }
+
+    /// The clock (the wall clock, or a test's hand-moved one).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn now(&self) -> i64 {

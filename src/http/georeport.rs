@@ -98,7 +98,7 @@ pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
     let category = r
         .category
         .as_ref()
-        .and_then(|id| desk.city.categories.iter().find(|c| &c.id == id));
+        .and_then(|id| desk.city().categories.iter().find(|c| &c.id == id));
     let name = r.requester_name.as_deref();
     let closed = r.status == Status::Closed;
     ServiceRequest {
@@ -126,7 +126,7 @@ pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
 
 /// RFC 3339 with the city's UTC offset, to the second (`2026-09-21T10:15:00-04:00`).
 pub fn datetime(desk: &Desk, ms: i64) -> String {
-    desk.city
+    desk.city()
         .calendar
         .local(ms)
         .to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -18,7 +18,7 @@ use crate::monitor::wall_ms;
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub async fn health(State(desk): State<Desk>) -> (StatusCode, Json<Value>) {
-    let database = desk.store.dialect();
+    let database = desk.store().dialect();
     match ping(&desk).await {
         Ok(()) => (
             StatusCode::OK,
@@ -42,14 +42,14 @@ pub async fn live() -> Json<Value> {
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let facts = facts(&state.desk).await;
     let snapshot = state.monitor.snapshot();
-    let verdicts = assess(&snapshot, &facts, &state.desk.settings.health, wall_ms());
+    let verdicts = assess(&snapshot, &facts, &state.desk.settings().health, wall_ms());
     let all_ok = verdicts.values().all(|v| v.ok);
     let mut components = Map::new();
     for (name, v) in &verdicts {
         components.insert((*name).to_string(), verdict_json(v));
     }
     if let Some(db) = components.get_mut("database") {
-        db["dialect"] = json!(state.desk.store.dialect());
+        db["dialect"] = json!(state.desk.store().dialect());
     }
     let (code, status) = if all_ok {
         (StatusCode::OK, "ok")
@@ -69,7 +69,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
 }
 
 async fn ping(desk: &Desk) -> Result<(), String> {
-    match tokio::time::timeout(PING_TIMEOUT, desk.store.ping()).await {
+    match tokio::time::timeout(PING_TIMEOUT, desk.store().ping()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(format!("{e:#}")),
         Err(_) => Err(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
@@ -82,7 +82,7 @@ async fn facts(desk: &Desk) -> Facts {
     let database = ping(desk).await;
     let outbox = match &database {
         Err(e) => Err(e.clone()),
-        Ok(()) => match tokio::time::timeout(PING_TIMEOUT, desk.store.outbox_stats()).await {
+        Ok(()) => match tokio::time::timeout(PING_TIMEOUT, desk.store().outbox_stats()).await {
             Ok(Ok(stats)) => Ok(stats
                 .oldest_pending_created_at
                 .map(|t| (desk.now() - t).max(0))),

@@ -37,7 +37,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 pub async fn render(desk: &Desk) -> anyhow::Result<String> {
     let now = desk.now();
     let departments: Vec<String> = desk
-        .city
+        .city()
         .departments
         .iter()
         .map(|d| d.id.to_string())
@@ -49,13 +49,13 @@ pub async fn render(desk: &Desk) -> anyhow::Result<String> {
             by_status.insert((d.clone(), s.to_string()), 0);
         }
     }
-    for c in desk.store.request_counts().await? {
+    for c in desk.store().request_counts().await? {
         by_status.insert((c.department.to_string(), c.status.to_string()), c.count);
     }
     let mut overdue: BTreeMap<String, i64> = departments.iter().map(|d| (d.clone(), 0)).collect();
-    let counts = desk.store.overdue_counts(now).await?;
+    let counts = desk.store().overdue_counts(now).await?;
     overdue.extend(counts.into_iter().map(|(d, n)| (d.to_string(), n)));
-    let outbox = desk.store.outbox_stats().await?;
+    let outbox = desk.store().outbox_stats().await?;
     let oldest_age_s = outbox
         .oldest_pending_created_at
         .map(|t| (now - t).max(0) as f64 / 1000.0)

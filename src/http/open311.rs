@@ -95,7 +95,7 @@ async fn allow_any_origin(mut response: Response) -> Response {
 
 async fn services(State(desk): State<Desk>) -> Json<Vec<georeport::Service>> {
     Json(
-        desk.city
+        desk.city()
             .categories
             .iter()
             .map(|c| georeport::service(&desk, c))
@@ -109,7 +109,7 @@ async fn requests(
 ) -> Result<Json<Vec<ServiceRequest>>, Open311Error> {
     let Query(q) = query.map_err(|e| Open311Error::bad_request(e.body_text()))?;
     let filter = filter(&q, desk.now())?;
-    let rows = desk.store.public_requests(&filter).await?;
+    let rows = desk.store().public_requests(&filter).await?;
     Ok(Json(
         rows.iter()
             .map(|r| georeport::service_request(&desk, r))
@@ -130,7 +130,7 @@ async fn one_request(
         limit: 1,
         ..PublicFilter::default()
     };
-    let rows = desk.store.public_requests(&filter).await?;
+    let rows = desk.store().public_requests(&filter).await?;
     if rows.is_empty() {
         return Err(Open311Error::not_found(format!(
             "no service request {reference}"

@@ -24,13 +24,13 @@ const REFUSE_LINK_PG: &str = "CREATE FUNCTION refuse_link() RETURNS trigger AS $
 /// Runs SQL on the desk's own database over a separate connection.
 async fn run_sql(desk: &Desk, sql: &str) {
     let url = desk
-        .settings
+        .settings()
         .database
         .url
         .clone()
         .expect("test desks name their database");
     let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
-    let done = if desk.store.dialect() == "postgres" {
+    let done = if desk.store().dialect() == "postgres" {
         let mut conn = sqlx::PgConnection::connect(&url)
             .await
             .expect("connect to PostgreSQL");
@@ -45,7 +45,7 @@ async fn run_sql(desk: &Desk, sql: &str) {
 }
 
 async fn refuse_links(desk: &Desk) {
-    if desk.store.dialect() == "postgres" {
+    if desk.store().dialect() == "postgres" {
         run_sql(desk, REFUSE_LINK_PG).await;
     } else {
         run_sql(desk, REFUSE_LINK_SQLITE).await;
@@ -53,7 +53,7 @@ async fn refuse_links(desk: &Desk) {
 }
 
 async fn allow_links(desk: &Desk) {
-    let drop = if desk.store.dialect() == "postgres" {
+    let drop = if desk.store().dialect() == "postgres" {
         "DROP TRIGGER refuse_link ON events"
     } else {
         "DROP TRIGGER refuse_link"
@@ -64,12 +64,12 @@ async fn allow_links(desk: &Desk) {
 /// How many requests exist, and the original's `duplicate_linked` events and card refreshes.
 async fn written(desk: &Desk, original: RequestRef) -> (usize, Vec<serde_json::Value>, usize) {
     let all = desk
-        .store
+        .store()
         .list_requests(&RequestFilter::default())
         .await
         .unwrap();
     let links = desk
-        .store
+        .store()
         .events(original)
         .await
         .unwrap()
@@ -78,7 +78,7 @@ async fn written(desk: &Desk, original: RequestRef) -> (usize, Vec<serde_json::V
         .map(|e| e.payload)
         .collect();
     let updates = desk
-        .store
+        .store()
         .outbox_rows(false)
         .await
         .unwrap()
@@ -94,7 +94,7 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
     let (sqlite, _) = support::desk(dir.path(), "").await;
     let (pg, _) = support::pg_desk(dir.path(), "").await;
     for desk in [sqlite, pg] {
-        let d = desk.store.dialect();
+        let d = desk.store().dialect();
         let original = report(
             &desk,
             "ann@example.test",
@@ -124,7 +124,7 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
             "{d}: nothing of the duplicate is written"
         );
         assert_eq!(
-            desk.store
+            desk.store()
                 .inbound_seen(Source::Email, "d1@example.test")
                 .await
                 .unwrap(),
@@ -144,7 +144,7 @@ async fn a_duplicate_and_the_originals_link_are_written_together_or_not_at_all()
         let IngestOutcome::Created { reference: dup, .. } = outcome else {
             panic!("{d}: expected the duplicate's request, got {outcome:?}");
         };
-        let req = desk.store.request(dup).await.unwrap().unwrap();
+        let req = desk.store().request(dup).await.unwrap().unwrap();
         assert_eq!(
             (req.close_reason, req.linked_to),
             (Some(CloseReason::Duplicate), Some(original)),

@@ -47,7 +47,7 @@ async fn an_email_becomes_a_work_order_and_fixed_it_in_the_thread_closes_it_with
         .say(&crew, &thread, "Need the big truck, going tomorrow");
     town.standin.say(&crew, &thread, "arreglado, ya quedó");
     town.wait_status(req.reference, Status::Closed).await;
-    let events = town.svc.desk.store.events(req.reference).await.unwrap();
+    let events = town.svc.desk.store().events(req.reference).await.unwrap();
     let comment = events
         .iter()
         .find(|e| e.kind == EventKind::Comment)
@@ -151,7 +151,7 @@ async fn a_non_member_cannot_close_and_a_member_can_with_the_button() {
     assert_eq!(
         town.svc
             .desk
-            .store
+            .store()
             .request(req.reference)
             .await
             .unwrap()
@@ -221,7 +221,7 @@ async fn a_discord_outage_loses_no_work_order() {
     // The post fails and stays in the outbox with its error while Discord is down.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let rows = town.svc.desk.store.outbox_rows(true).await.unwrap();
+        let rows = town.svc.desk.store().outbox_rows(true).await.unwrap();
         if rows
             .iter()
             .any(|r| r.kind == "chat_work_order" && r.attempts >= 2 && r.last_error.is_some())
@@ -240,7 +240,7 @@ async fn a_discord_outage_loses_no_work_order() {
     while town
         .svc
         .desk
-        .store
+        .store()
         .work_order_for(req.reference)
         .await
         .unwrap()
@@ -301,7 +301,7 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
     while town
         .svc
         .desk
-        .store
+        .store()
         .request(req.reference)
         .await
         .unwrap()
@@ -317,7 +317,7 @@ async fn reassigning_moves_the_work_order_to_the_new_department() {
     let ev = town
         .svc
         .desk
-        .store
+        .store()
         .events(req.reference)
         .await
         .unwrap()

@@ -71,7 +71,7 @@ async fn wait_for_request(
             requester: Some(requester.into()),
             ..Default::default()
         };
-        let got = desk.store.list_requests(&f).await.unwrap();
+        let got = desk.store().list_requests(&f).await.unwrap();
         if got.len() >= n {
             return got;
         }
@@ -88,7 +88,7 @@ async fn wait_for_event(desk: &Desk, r: RequestRef, kind: EventKind) -> connect3
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         if let Some(e) = desk
-            .store
+            .store()
             .events(r)
             .await
             .unwrap()
@@ -276,7 +276,7 @@ async fn spanish_mail_gets_a_spanish_acknowledgement_and_a_stranger_cannot_hijac
     let theirs = wait_for_request(&svc.desk, &stranger, 1).await.remove(0);
     assert_ne!(theirs.reference, req.reference);
     assert_eq!(theirs.linked_to, Some(req.reference));
-    let events = svc.desk.store.events(req.reference).await.unwrap();
+    let events = svc.desk.store().events(req.reference).await.unwrap();
     assert!(
         events.iter().all(|e| e.actor != stranger),
         "stranger wrote into someone else's request"
@@ -318,7 +318,7 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
     );
     send(&city.inbox, &resident, &human).await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    while svc.desk.store.count_inbound("automated").await.unwrap() < 1 {
+    while svc.desk.store().count_inbound("automated").await.unwrap() < 1 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the vacation reply never reached the service"
@@ -353,10 +353,13 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
         3,
         "the two reports and one vacation reply"
     );
-    assert_eq!(svc.desk.store.count_inbound("automated").await.unwrap(), 1);
+    assert_eq!(
+        svc.desk.store().count_inbound("automated").await.unwrap(),
+        1
+    );
     assert_eq!(
         svc.desk
-            .store
+            .store()
             .list_requests(&Default::default())
             .await
             .unwrap()
@@ -449,11 +452,11 @@ async fn a_crash_before_or_after_the_commit_loses_and_duplicates_nothing() {
     .await
     .unwrap();
     desk.ingest_email(&raw1).await.unwrap();
-    desk.store.close().await;
+    desk.store().close().await;
 
     // Crash BEFORE commit: a worker whose database is gone can commit nothing, so it must move nothing.
     let broken = city.start("").await;
-    broken.desk.store.close().await;
+    broken.desk.store().close().await;
     // Entering IDLE follows a whole pass: both messages were offered to the broken desk and refused by now.
     support::observe::idled(&broken.monitor, 1).await;
     assert_eq!(
@@ -488,7 +491,7 @@ async fn restart_and_handle_each_once(city: &City, resident: &str) {
     wait_for_mail_mentioning(resident, "INBOX", &marker).await;
     assert_eq!(
         svc.desk
-            .store
+            .store()
             .list_requests(&Default::default())
             .await
             .unwrap()
@@ -555,11 +558,11 @@ async fn a_pathologically_nested_html_mail_does_not_hold_up_the_next_report() {
             requester: Some(poisoner.clone()),
             ..Default::default()
         };
-        if let Some(r) = svc.desk.store.list_requests(&f).await.unwrap().first() {
+        if let Some(r) = svc.desk.store().list_requests(&f).await.unwrap().first() {
             assert!(r.description.contains("Big pothole"), "{}", r.description);
             break;
         }
-        if svc.desk.store.count_inbound("quarantined").await.unwrap() > 0 {
+        if svc.desk.store().count_inbound("quarantined").await.unwrap() > 0 {
             testkit::wait_for_messages(&city.inbox, "Quarantine", 1, WAIT).await;
             break;
         }

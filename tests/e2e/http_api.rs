@@ -74,7 +74,7 @@ async fn health_is_ok_with_a_database_and_503_without_one() {
     let ok = serde_json::json!({"status": "ok", "database": "sqlite"});
     assert_eq!(r.json(), ok);
 
-    svc.desk.store.close().await;
+    svc.desk.store().close().await;
     let r = get(addr, "/health").await;
     assert_eq!(r.status, 503, "{}", r.body);
     let v = r.json();
@@ -140,7 +140,7 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
     close(&desk, pothole, "Filled the pothole.").await;
     support::enqueue_raw_outbox(&desk, "no_such_kind", "{}").await;
     let g_dept = desk
-        .store
+        .store()
         .request(graffiti)
         .await
         .unwrap()
@@ -155,7 +155,7 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
         r.attempts > 0 && (r.done_at.is_some() || r.failed_at.is_some() || r.last_error.is_some())
     };
     let rows = loop {
-        let rows = desk.store.outbox_rows(false).await.unwrap();
+        let rows = desk.store().outbox_rows(false).await.unwrap();
         if rows.iter().all(settled) {
             break rows;
         }
@@ -244,7 +244,7 @@ async fn open311_publishes_requests_without_anything_private() {
     let body = "Strong smell of gas in the hallway of 45 Elm Street";
     let gas = report(&desk, "Ann <ann@example.test>", "Help", "e1@x.test", body).await;
     assert!(desk
-        .store
+        .store()
         .request(gas)
         .await
         .unwrap()
@@ -271,8 +271,8 @@ async fn open311_publishes_requests_without_anything_private() {
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     let services = r.json();
     let services = services.as_array().unwrap();
-    assert_eq!(services.len(), desk.city.categories.len());
-    for c in &desk.city.categories {
+    assert_eq!(services.len(), desk.city().categories.len());
+    for c in &desk.city().categories {
         let s = services.iter().find(|s| s["service_code"] == c.id.as_str());
         let s = s.unwrap_or_else(|| panic!("no service {}", c.id));
         assert_eq!(s["service_name"], c.name.as_str());
@@ -308,7 +308,7 @@ async fn open311_publishes_requests_without_anything_private() {
     let list = r.json();
     let (g, p) = (&list[0], &list[1]);
     let g_dept = desk
-        .store
+        .store()
         .request(graffiti)
         .await
         .unwrap()

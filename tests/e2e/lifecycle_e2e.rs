@@ -104,8 +104,8 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
     let req = town.request_from(&res).await;
     let r = req.reference.to_string();
     town.card("graffiti", &r).await;
-    let cal = &town.desk().city.calendar;
-    let policy = &town.desk().city.accountability;
+    let cal = &town.desk().city().calendar;
+    let policy = &town.desk().city().accountability;
 
     // Just before the response target: nothing.
     set_clock(&clock, req.response_due_at - MINUTE);
@@ -175,7 +175,7 @@ async fn an_unacknowledged_emergency_re_pages_dispatch_until_acknowledged() {
             .count()
     };
     assert_eq!(pages(&town), 1);
-    let minutes = i64::from(town.desk().city.accountability.emergency_repage_minutes);
+    let minutes = i64::from(town.desk().city().accountability.emergency_repage_minutes);
     set_clock(&clock, clock.now_ms() + (minutes + 1) * MINUTE);
     assert_eq!(sweep_once(town.desk()).await.unwrap().repages, 1);
     town.outbox_drained().await;
@@ -307,7 +307,7 @@ async fn a_spoofed_staff_close_by_email_is_refused_and_an_authenticated_one_is_a
     wait_refusals(&town, req.reference, 3).await;
     assert_eq!(
         town.desk()
-            .store
+            .store()
             .request(req.reference)
             .await
             .unwrap()
@@ -364,7 +364,7 @@ async fn wait_refusals(town: &Town, r: routing::RequestRef, n: usize) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while town
         .desk()
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -446,13 +446,13 @@ async fn an_unauthenticated_staff_mail_does_not_reopen_a_closed_request() {
     assert_eq!(comment.payload["verified"], false);
     let after = town
         .desk()
-        .store
+        .store()
         .request(req.reference)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(after.status, Status::Closed);
-    let events = town.desk().store.events(req.reference).await.unwrap();
+    let events = town.desk().store().events(req.reference).await.unwrap();
     assert!(
         events.iter().all(|e| e.kind != EventKind::Reopened),
         "{events:?}"
@@ -494,7 +494,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
         .unwrap_or_else(|| panic!("no mail with the question: {mails:?}"));
 
     // Well past the response target, during working hours: no reminder while we wait on the resident.
-    let cal = &town.desk().city.calendar;
+    let cal = &town.desk().city().calendar;
     let late = cal.next_open(req.response_due_at + DAY) + 60 * MINUTE;
     set_clock(&clock, late);
     assert_eq!(
@@ -514,7 +514,7 @@ async fn waiting_on_the_resident_pauses_the_sla_and_their_answer_resumes_it() {
     let resumed = town.wait_event(req.reference, EventKind::SlaResumed).await;
     let after = town
         .desk()
-        .store
+        .store()
         .request(req.reference)
         .await
         .unwrap()
@@ -542,8 +542,8 @@ async fn the_weekly_scorecard_is_posted_once_on_its_day() {
     )
     .await;
     town.request_from(&res).await;
-    let cal = &town.desk().city.calendar;
-    let day = town.desk().city.accountability.scorecard_weekday;
+    let cal = &town.desk().city().calendar;
+    let day = town.desk().city().accountability.scorecard_weekday;
     // Noon (city time) on the next scorecard day.
     let mut t = clock.now_ms() + DAY;
     while cal.local(t).weekday() != day {

@@ -39,8 +39,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// when it does not parse at all) — the same rule as the desk's intake.
 fn ledger_id(desk: &Desk, raw: &[u8]) -> String {
     let limits = mail::inbound::Limits {
-        max_attachment_bytes: desk.settings.mail.max_attachment_bytes,
-        max_total_attachment_bytes: desk.settings.mail.max_total_attachment_bytes,
+        max_attachment_bytes: desk.settings().mail.max_attachment_bytes,
+        max_total_attachment_bytes: desk.settings().mail.max_total_attachment_bytes,
         ..mail::inbound::Limits::default()
     };
     mail::inbound::parse(raw, &limits)
@@ -108,7 +108,7 @@ async fn feed(desk: &Desk, root: &Path, files: &[PathBuf]) -> BTreeMap<&'static 
                 first_with_id.get(&id).map_or("?", |s| s.as_str())
             );
         }
-        let seen = desk.store.inbound_seen(Source::Email, &id).await.unwrap();
+        let seen = desk.store().inbound_seen(Source::Email, &id).await.unwrap();
         match (&outcome, &seen) {
             (_, None) => failures.push(format!(
                 "{name}: LOST — no inbound record under `{id}` (outcome {outcome:?})"
@@ -185,7 +185,7 @@ async fn every_project_fixture_is_answered_and_recorded() {
 
     // Fed a second time, nothing is processed again: each input is a duplicate of itself (its own raw hash
     // when it has no Message-ID), and no new outbox row appears.
-    let rows_before = desk.store.outbox_rows(false).await.unwrap().len();
+    let rows_before = desk.store().outbox_rows(false).await.unwrap().len();
     for path in &files {
         let raw = std::fs::read(path).unwrap();
         let o = desk.ingest_email(&raw).await.unwrap();
@@ -196,7 +196,7 @@ async fn every_project_fixture_is_answered_and_recorded() {
         );
     }
     assert_eq!(
-        desk.store.outbox_rows(false).await.unwrap().len(),
+        desk.store().outbox_rows(false).await.unwrap().len(),
         rows_before
     );
 }
@@ -236,7 +236,7 @@ async fn every_message_of_the_eval_corpus_is_answered_and_recorded() {
     }) {
         let raw = std::fs::read(path).unwrap();
         let seen = desk
-            .store
+            .store()
             .inbound_seen(Source::Email, &ledger_id(&desk, &raw))
             .await
             .unwrap()
@@ -264,15 +264,15 @@ async fn a_message_without_from_is_quarantined_with_a_reason_naming_from() {
     };
     assert!(reason.contains("From"), "reason should name From: {reason}");
     let seen = desk
-        .store
+        .store()
         .inbound_seen(Source::Email, "nofrom1@example.test")
         .await
         .unwrap()
         .expect("kept in the ledger");
     assert_eq!(seen.disposition, "quarantined");
-    assert!(desk.store.outbox_rows(false).await.unwrap().is_empty());
+    assert!(desk.store().outbox_rows(false).await.unwrap().is_empty());
     assert!(desk
-        .store
+        .store()
         .list_requests(&Default::default())
         .await
         .unwrap()
@@ -283,7 +283,7 @@ async fn a_message_without_from_is_quarantined_with_a_reason_naming_from() {
 async fn a_12_mib_message_is_accepted_and_its_huge_attachment_refused_politely() {
     let dir = tempfile::tempdir().unwrap();
     let (desk, _) = support::desk(dir.path(), "").await;
-    let limit = desk.settings.mail.max_attachment_bytes;
+    let limit = desk.settings().mail.max_attachment_bytes;
     // A long text body (2 MiB) and a base64 attachment of ~7.5 MiB decoded, ~10 MiB encoded: 12 MiB in all.
     let line = "The pothole in front of 120 Main St keeps growing, please send a crew.\r\n";
     let text = line.repeat(2 * 1024 * 1024 / line.len());
@@ -308,17 +308,17 @@ async fn a_12_mib_message_is_accepted_and_its_huge_attachment_refused_politely()
     let IngestOutcome::Created { reference, .. } = o else {
         panic!("expected a new request, got {o:?}");
     };
-    let req = desk.store.request(reference).await.unwrap().unwrap();
+    let req = desk.store().request(reference).await.unwrap().unwrap();
     assert_eq!(req.department.as_str(), "streets");
     assert!(desk
-        .store
+        .store()
         .inbound_seen(Source::Email, "huge1@example.test")
         .await
         .unwrap()
         .is_some());
 
     let refused = desk
-        .store
+        .store()
         .events(reference)
         .await
         .unwrap()
@@ -334,7 +334,7 @@ async fn a_12_mib_message_is_accepted_and_its_huge_attachment_refused_politely()
     );
 
     let mails: Vec<OutboxRow> = desk
-        .store
+        .store()
         .outbox_rows(false)
         .await
         .unwrap()

@@ -73,13 +73,13 @@ fn deliverers(desk: &Desk) -> Deliverers {
 
 /// The channel of the department `r` went to.
 async fn channel_of(desk: &Desk, r: RequestRef) -> String {
-    let dept = desk.store.request(r).await.unwrap().unwrap().department;
-    let found = desk.city.departments.iter().find(|d| d.id == dept);
+    let dept = desk.store().request(r).await.unwrap().unwrap().department;
+    let found = desk.city().departments.iter().find(|d| d.id == dept);
     found.expect("a configured department").chat_channel.clone()
 }
 
 async fn work_order_row(desk: &Desk, r: RequestRef) -> OutboxRow {
-    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let rows = desk.store().outbox_rows(false).await.unwrap();
     row(&rows, |row| {
         row.kind == "chat_work_order" && row.reference == Some(r)
     })
@@ -134,7 +134,7 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         error.contains("permanent") && error.contains("550 5.1.1"),
         "{error}"
     );
-    let events = desk.store.events(refused).await.unwrap();
+    let events = desk.store().events(refused).await.unwrap();
     let failed = row_event(&events, EventKind::DeliveryFailed);
     assert_eq!(failed["attempts"], 1, "{failed}");
 
@@ -172,7 +172,7 @@ async fn a_permanent_failure_fails_at_once_and_a_transient_one_is_retried() {
         0,
         "retried before its backoff"
     );
-    clock.advance_ms(desk.settings.outbox.retry_delay_ms(1));
+    clock.advance_ms(desk.settings().outbox.retry_delay_ms(1));
     assert_eq!(
         drain(&desk, &d).await.unwrap(),
         2,
@@ -220,7 +220,7 @@ async fn a_row_that_is_no_effect_fails_with_its_reason_and_blocks_nothing() {
     .await;
     drain(&desk, &deliverers(&desk)).await.unwrap();
 
-    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let rows = desk.store().outbox_rows(false).await.unwrap();
     for (id, (kind, _, says)) in ids.iter().zip(bad) {
         let failed = row(&rows, |r| r.id == *id);
         assert_eq!(

@@ -227,7 +227,7 @@ async fn the_report_matches_figures_computed_by_hand() {
     let [r0, r1, r2, r3, r4, r5, r6, r7] = s.refs;
 
     // The routing and lifecycle facts the figures rest on.
-    let req = |r| async move { desk.store.request(r).await.unwrap().unwrap() };
+    let req = |r| async move { desk.store().request(r).await.unwrap().unwrap() };
     let dept: Vec<String> = {
         let mut v = Vec::new();
         for r in s.refs {

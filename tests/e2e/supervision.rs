@@ -60,7 +60,7 @@ async fn a_message_that_panics_is_counted_retried_with_backoff_and_holds_up_noth
             requester: Some("luis@example.test".into()),
             ..Default::default()
         };
-        if !desk.store.list_requests(&f).await.unwrap().is_empty() {
+        if !desk.store().list_requests(&f).await.unwrap().is_empty() {
             break;
         }
         assert!(
@@ -114,12 +114,12 @@ async fn a_message_that_panics_is_counted_retried_with_backoff_and_holds_up_noth
     );
     // Nothing lost: the message is kept with the reason, and no request was made of it.
     assert!(testkit::imap_fetch_all(&inbox, "INBOX").await.is_empty());
-    assert_eq!(desk.store.count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
     let f = connect311::store::RequestFilter {
         requester: Some("ana@example.test".into()),
         ..Default::default()
     };
-    assert!(desk.store.list_requests(&f).await.unwrap().is_empty());
+    assert!(desk.store().list_requests(&f).await.unwrap().is_empty());
     ready_until(
         addr,
         "still ready: one bad message is not an outage",
@@ -185,7 +185,7 @@ async fn a_job_that_panics_is_recorded_and_retried_with_the_outbox_backoff() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     metric_until(addr, RETRIES, 2.0).await;
-    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let rows = desk.store().outbox_rows(false).await.unwrap();
     let ana = mail_to(&rows, "ana@example.test");
     assert_eq!(
         ana.attempts, 1,
@@ -225,7 +225,7 @@ async fn a_job_that_panics_is_recorded_and_retried_with_the_outbox_backoff() {
     clock.advance_ms(2_000);
     metric_until(addr, RETRIES, 4.0).await;
     assert_eq!(metric(addr, PANICS).await, 4.0);
-    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let rows = desk.store().outbox_rows(false).await.unwrap();
     for to in ["ana@example.test", "luis@example.test"] {
         assert_eq!(mail_to(&rows, to).attempts, 2, "{to}");
     }
@@ -316,7 +316,7 @@ async fn a_worker_that_fails_is_restarted_counted_and_its_error_shown() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(
-        desk.store
+        desk.store()
             .list_requests(&Default::default())
             .await
             .unwrap()

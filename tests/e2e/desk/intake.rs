@@ -21,7 +21,7 @@ async fn the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate(s
     let (desk, _clock) = store.desk(dir.path(), "").await;
     let request = |r| {
         let desk = &desk;
-        async move { desk.store.request(r).await.unwrap().unwrap() }
+        async move { desk.store().request(r).await.unwrap().unwrap() }
     };
     let duplicate_of = |req: &connect311::store::Request| {
         (req.close_reason == Some(CloseReason::Duplicate))
@@ -69,7 +69,7 @@ async fn the_same_place_written_another_way_or_a_few_doors_down_is_a_duplicate(s
     .await;
     let near = request(near).await;
     assert_eq!(duplicate_of(&near), Some(door));
-    let event_note = desk.store.events(near.reference).await.unwrap();
+    let event_note = desk.store().events(near.reference).await.unwrap();
     assert!(
         event_note
             .iter()
@@ -100,7 +100,7 @@ async fn spanish_reports_are_answered_in_spanish(store: Backend) {
         "Hay un bache enorme en la calle Juárez 45, ya se cayó un ciclista.",
     );
     let r = created(&desk.ingest_email(&raw).await.unwrap());
-    let req = desk.store.request(r).await.unwrap().unwrap();
+    let req = desk.store().request(r).await.unwrap().unwrap();
     assert_eq!(req.language, Language::Es);
     let ack = &emails_to(&desk, "maria@example.test").await[0];
     assert!(
@@ -137,12 +137,12 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page(store: Back
         "{out:?}"
     );
     let r = created(&out);
-    let req = desk.store.request(r).await.unwrap().unwrap();
+    let req = desk.store().request(r).await.unwrap().unwrap();
     assert_eq!(req.department.as_str(), "dispatch");
     assert_eq!(req.emergency.as_deref(), Some("gas_leak"));
     assert_eq!(req.priority, Priority::Urgent);
     let wo = desk
-        .store
+        .store()
         .outbox_rows(false)
         .await
         .unwrap()
@@ -170,7 +170,7 @@ async fn automated_mail_is_never_answered_but_is_attached(store: Backend) {
         "The streetlight at 10 Pine St is out",
     )
     .await;
-    let before = desk.store.outbox_rows(false).await.unwrap().len();
+    let before = desk.store().outbox_rows(false).await.unwrap().len();
     let ooo = email(
         "bob@example.test",
         INBOX,
@@ -212,12 +212,12 @@ async fn automated_mail_is_never_answered_but_is_attached(store: Backend) {
         IngestOutcome::Automated { .. }
     ));
     assert_eq!(
-        desk.store.outbox_rows(false).await.unwrap().len(),
+        desk.store().outbox_rows(false).await.unwrap().len(),
         before,
         "nothing sent to automated mail"
     );
     assert!(desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -260,7 +260,7 @@ async fn bounces_attach_to_the_request_whose_mail_bounced(store: Backend) {
         }
     );
     let ev = desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -281,7 +281,7 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
     let junk = b"\x00\x01\x02 not a message at all \xff\xfe";
     let o = desk.ingest_email(junk).await.unwrap();
     assert!(matches!(o, IngestOutcome::Quarantined { .. }), "{o:?}");
-    assert_eq!(desk.store.count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
 
     let big = "QUJD".repeat(1000); // 3000 bytes once decoded
     let raw = format!(
@@ -297,7 +297,7 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
         .unwrap()
         .contains("huge.jpg"));
     assert!(desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -343,7 +343,7 @@ async fn staff_comments_by_email_say_whether_the_sender_was_verified(store: Back
     );
     desk.ingest_email(&stamped).await.unwrap();
     let comments: Vec<_> = desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -366,7 +366,7 @@ async fn staff_comments_by_email_say_whether_the_sender_was_verified(store: Back
         (Some(true), Some(true))
     );
     let notes: Vec<String> = desk
-        .store
+        .store()
         .outbox_rows(false)
         .await
         .unwrap()

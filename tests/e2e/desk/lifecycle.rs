@@ -19,7 +19,7 @@ async fn a_request_lives_its_whole_life(store: Backend) {
     quoted_by_a_stranger(&desk, r).await;
     closed_by_staff(&desk, r).await;
     reopened_by_a_reply(&desk, &clock, r).await;
-    desk.store.close().await;
+    desk.store().close().await;
 }
 
 /// The report and its exact repeat; the request and the acknowledgement's Message-ID.
@@ -34,7 +34,7 @@ async fn reported(desk: &Desk) -> (RequestRef, String) {
         "Huge pothole in front of 120 Main St.",
     );
     let r = created(&desk.ingest_email(&raw).await.unwrap());
-    let req = desk.store.request(r).await.unwrap().unwrap();
+    let req = desk.store().request(r).await.unwrap().unwrap();
     assert_eq!(
         (
             req.department.as_str(),
@@ -57,12 +57,12 @@ async fn reported(desk: &Desk) -> (RequestRef, String) {
     assert_eq!(count_events(desk, r, EventKind::Created).await, 1);
 
     // The same Message-ID again (a crash before the inbox flag was set): nothing done twice.
-    let before = desk.store.outbox_rows(false).await.unwrap().len();
+    let before = desk.store().outbox_rows(false).await.unwrap().len();
     assert_eq!(
         desk.ingest_email(&raw).await.unwrap(),
         IngestOutcome::Duplicate { reference: Some(r) }
     );
-    assert_eq!(desk.store.outbox_rows(false).await.unwrap().len(), before);
+    assert_eq!(desk.store().outbox_rows(false).await.unwrap().len(), before);
     assert_eq!(count_events(desk, r, EventKind::Created).await, 1);
 
     (r, ack_id)
@@ -71,7 +71,7 @@ async fn reported(desk: &Desk) -> (RequestRef, String) {
 /// One work order for the department (no page: only emergencies page) and one acknowledgement threaded under
 /// the report, signed for replies and marked automatic; the acknowledgement's Message-ID.
 async fn acknowledged_and_posted(desk: &Desk, r: RequestRef) -> String {
-    let rows = desk.store.outbox_rows(false).await.unwrap();
+    let rows = desk.store().outbox_rows(false).await.unwrap();
     let wo: Vec<_> = rows
         .iter()
         .filter(|o| o.kind == "chat_work_order")
@@ -123,7 +123,7 @@ async fn replied_to(desk: &Desk, r: RequestRef, ack_id: &str) {
         }
     );
     let comment = desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
@@ -149,20 +149,20 @@ async fn quoted_by_a_stranger(desk: &Desk, r: RequestRef) {
         .unwrap();
     let r2 = created(&o);
     assert_ne!(r2, r);
-    let linked = desk.store.request(r2).await.unwrap().unwrap();
+    let linked = desk.store().request(r2).await.unwrap().unwrap();
     assert_eq!(
         (linked.linked_to, linked.requester.as_str()),
         (Some(r), "mallory@evil.test")
     );
     assert!(desk
-        .store
+        .store()
         .events(r)
         .await
         .unwrap()
         .iter()
         .all(|e| e.actor != "mallory@evil.test"));
     assert_eq!(
-        desk.store.request(r).await.unwrap().unwrap().status,
+        desk.store().request(r).await.unwrap().unwrap().status,
         Status::Open
     );
 }
@@ -217,13 +217,13 @@ async fn reopened_by_a_reply(desk: &Desk, clock: &ManualClock, r: RequestRef) {
             action: "reopened".into()
         }
     );
-    let req = desk.store.request(r).await.unwrap().unwrap();
+    let req = desk.store().request(r).await.unwrap().unwrap();
     assert_eq!(
         (req.status.as_str(), req.close_reason, req.closed_at),
         ("reopened", None, None)
     );
     assert_eq!(count_events(desk, r, EventKind::Reopened).await, 1);
-    assert_eq!(desk.store.reopen_counts().await.unwrap().len(), 1);
+    assert_eq!(desk.store().reopen_counts().await.unwrap().len(), 1);
     let mails = emails_to(desk, "jane@example.test").await;
     assert_eq!(mails.len(), 3, "…and a reopened notice");
     assert!(mails[2].payload["subject"]

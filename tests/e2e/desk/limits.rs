@@ -1,7 +1,8 @@
 //! Limits at the desk: replies per sender per hour, poison messages (timing out, or stopping the process) and
 //! sizes cut at the edge.
 
-use connect311::desk::IngestOutcome;
+use connect311::config::Settings;
+use connect311::desk::{Desk, IngestOutcome};
 
 use crate::support::{self, created, email, emails_to, report, Backend, INBOX};
 use routing::Source;
@@ -89,7 +90,7 @@ async fn a_message_that_keeps_timing_out_is_quarantined_with_the_reason(store: B
         reason.contains("3 failed attempts") && reason.contains("longer than"),
         "{reason}"
     );
-    assert_eq!(desk.store.count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
     // A normal message is unaffected by the other's history.
     let ok = email(
         "ann@example.test",
@@ -99,10 +100,9 @@ async fn a_message_that_keeps_timing_out_is_quarantined_with_the_reason(store: B
         "",
         "Pothole at 9 Elm St",
     );
-    let mut fast = desk.clone();
-    let mut settings = (*desk.settings).clone();
+    let mut settings = Settings::clone(desk.settings());
     settings.mail.processing_timeout_ms = 4_000;
-    fast.settings = std::sync::Arc::new(settings);
+    let fast = Desk::new(settings, desk.store().clone(), desk.clock().clone()).unwrap();
     created(&fast.ingest_email(&ok).await.unwrap());
 }
 
@@ -126,10 +126,10 @@ async fn a_message_that_stopped_the_process_three_times_is_quarantined_at_the_ne
         let (desk, _) = store.desk(dir.path(), "").await;
         for _ in 0..3 {
             // What each dying start left behind: the attempt counted, never settled.
-            desk.store.begin_attempt(&key, 0).await.unwrap();
+            desk.store().begin_attempt(&key, 0).await.unwrap();
         }
-        desk.store.close().await;
-        desk.settings.database_url()
+        desk.store().close().await;
+        desk.settings().database_url()
     };
     let mut s = support::settings(dir.path(), "");
     s.database.url = Some(url);
@@ -142,15 +142,15 @@ async fn a_message_that_stopped_the_process_three_times_is_quarantined_at_the_ne
         "{out:?}"
     );
     // Recorded once; delivered again (say the move to Quarantine failed), the same bytes go straight back.
-    assert_eq!(desk.store.count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
     let again = desk.ingest_email(&raw).await.unwrap();
     assert!(
         matches!(again, IngestOutcome::Quarantined { .. }),
         "{again:?}"
     );
-    assert_eq!(desk.store.count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
     assert!(desk
-        .store
+        .store()
         .list_requests(&Default::default())
         .await
         .unwrap()
@@ -173,7 +173,7 @@ async fn a_huge_body_and_name_are_cut_at_the_edge(store: Backend) {
     );
     let (desk, _) = store.desk(dir.path(), "").await;
     let r = created(&desk.ingest_email(&raw).await.unwrap());
-    let req = desk.store.request(r).await.unwrap().unwrap();
+    let req = desk.store().request(r).await.unwrap().unwrap();
     assert!(
         req.description.len() <= 300 * 1024,
         "{}",
@@ -182,7 +182,7 @@ async fn a_huge_body_and_name_are_cut_at_the_edge(store: Backend) {
     assert!(req.description.contains("message cut"), "marker kept");
     assert!(req.requester_name.unwrap_or_default().chars().count() <= 200);
     let kept = desk
-        .store
+        .store()
         .inbound_raw(Source::Email, "huge@example.test")
         .await
         .unwrap()

@@ -33,7 +33,7 @@ mod threading;
 
 /// How many events of `kind` the request has.
 async fn count_events(desk: &Desk, r: RequestRef, kind: EventKind) -> usize {
-    desk.store
+    desk.store()
         .events(r)
         .await
         .unwrap()

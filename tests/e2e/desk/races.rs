@@ -56,9 +56,13 @@ async fn two_workers_with_the_same_message_make_one_request(store: Backend) {
             "round {round}: {outcomes:?}"
         );
     }
-    let all = desk.store.list_requests(&Default::default()).await.unwrap();
+    let all = desk
+        .store()
+        .list_requests(&Default::default())
+        .await
+        .unwrap();
     assert_eq!(all.len(), 5);
-    desk.store.close().await;
+    desk.store().close().await;
 }
 
 async fn two_staff_closing_at_once_close_it_once(store: Backend) {
@@ -127,5 +131,5 @@ async fn two_staff_closing_at_once_close_it_once(store: Backend) {
             .count();
         assert_eq!(completions, 1, "round {round}: one completion email");
     }
-    desk.store.close().await;
+    desk.store().close().await;
 }

@@ -69,7 +69,7 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
     assert_eq!(count_events(&desk, r, EventKind::Comment).await, 4);
     // Each comment is also a note for the department's work-order thread.
     let notes = desk
-        .store
+        .store()
         .outbox_rows(false)
         .await
         .unwrap()
@@ -145,7 +145,7 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
         }),
         ..Change::default()
     };
-    desk.store
+    desk.store()
         .apply_change(r, &close("filled"), desk.now())
         .await
         .unwrap();
@@ -169,11 +169,11 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
         }
     );
     assert_eq!(
-        desk.store.request(r).await.unwrap().unwrap().status,
+        desk.store().request(r).await.unwrap().unwrap().status,
         Status::Reopened
     );
 
-    desk.store
+    desk.store()
         .apply_change(r, &close("filled again"), desk.now())
         .await
         .unwrap();
@@ -191,11 +191,11 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
         .unwrap();
     let r2 = created(&o);
     assert_eq!(
-        desk.store.request(r2).await.unwrap().unwrap().linked_to,
+        desk.store().request(r2).await.unwrap().unwrap().linked_to,
         Some(r)
     );
     assert_eq!(
-        desk.store.request(r).await.unwrap().unwrap().status,
+        desk.store().request(r).await.unwrap().unwrap().status,
         Status::Closed
     );
 }

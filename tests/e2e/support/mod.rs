@@ -115,7 +115,7 @@ impl Backend {
         let desk = connect311::app::open_with(s, c)
             .await
             .unwrap_or_else(|e| panic!("desk on {self:?}: {e:#}"));
-        assert_eq!(desk.store.dialect(), self.dialect());
+        assert_eq!(desk.store().dialect(), self.dialect());
         (desk, clock)
     }
 }
@@ -171,7 +171,7 @@ pub async fn report(
 
 /// Every email queued for `to`, oldest first.
 pub async fn emails_to(desk: &Desk, to: &str) -> Vec<connect311::store::OutboxRow> {
-    desk.store
+    desk.store()
         .outbox_rows(false)
         .await
         .unwrap()
@@ -184,7 +184,7 @@ pub async fn emails_to(desk: &Desk, to: &str) -> Vec<connect311::store::OutboxRo
 /// service wrote, as a corrupt row or one from a newer version would look. Returns its id.
 pub async fn enqueue_raw_outbox(desk: &Desk, kind: &str, payload: &str) -> i64 {
     use sqlx::{Connection, Row};
-    let url = desk.settings.database_url();
+    let url = desk.settings().database_url();
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query(
         "INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) \

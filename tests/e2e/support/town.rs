@@ -242,7 +242,7 @@ impl Town {
                 requester: Some(requester.into()),
                 ..Default::default()
             };
-            if let Some(r) = self.desk().store.list_requests(&f).await.unwrap().pop() {
+            if let Some(r) = self.desk().store().list_requests(&f).await.unwrap().pop() {
                 return r;
             }
             assert!(
@@ -256,11 +256,20 @@ impl Town {
     pub async fn wait_status(&self, r: routing::RequestRef, status: routing::Status) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if self.desk().store.request(r).await.unwrap().unwrap().status == status {
+            if self
+                .desk()
+                .store()
+                .request(r)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+                == status
+            {
                 return;
             }
             if tokio::time::Instant::now() >= deadline {
-                let events = self.desk().store.events(r).await.unwrap();
+                let events = self.desk().store().events(r).await.unwrap();
                 panic!("{r} never became {status}; events: {events:#?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -276,7 +285,7 @@ impl Town {
         loop {
             if let Some(e) = self
                 .desk()
-                .store
+                .store()
                 .events(r)
                 .await
                 .unwrap()
@@ -286,7 +295,7 @@ impl Town {
                 return e;
             }
             if tokio::time::Instant::now() >= deadline {
-                let events = self.desk().store.events(r).await.unwrap();
+                let events = self.desk().store().events(r).await.unwrap();
                 panic!("no {kind} event on {r}; events: {events:#?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -297,7 +306,7 @@ impl Town {
     pub async fn outbox_drained(&self) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let pending = self.desk().store.outbox_rows(true).await.unwrap();
+            let pending = self.desk().store().outbox_rows(true).await.unwrap();
             if pending.is_empty() {
                 return;
             }
