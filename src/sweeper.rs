@@ -3,6 +3,7 @@
 //! from events by the pure policy in `routing`, every effect is an event plus outbox rows, so a restart neither
 //! loses nor repeats anything.
 
+use crate::store::MailDirection;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -202,7 +203,7 @@ async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
             json!({ "message_id": mid }),
         )],
         outbox: vec![job],
-        thread_ids: vec![(mid, "out".into())],
+        thread_ids: vec![(mid, MailDirection::Out)],
         expect_status: Some(req.status),
         expect_updated_at: Some(req.updated_at),
         ..Change::default()

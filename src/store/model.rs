@@ -161,14 +161,43 @@ pub struct NewAttachment {
     pub data: Vec<u8>,
 }
 
+/// Which way a Message-ID remembered for threading went (stored as `in` / `out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailDirection {
+    /// Received from a participant.
+    In,
+    /// Sent by the service.
+    Out,
+}
+
+impl MailDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailDirection::In => "in",
+            MailDirection::Out => "out",
+        }
+    }
+}
+
+impl std::str::FromStr for MailDirection {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "in" => Ok(MailDirection::In),
+            "out" => Ok(MailDirection::Out),
+            other => Err(anyhow::anyhow!("unknown mail direction `{other}`")),
+        }
+    }
+}
+
 /// Everything one change to a request writes, in one transaction.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
     pub events: Vec<NewEvent>,
     pub outbox: Vec<NewOutbox>,
     pub inbound: Option<InboundRecord>,
-    /// Message-IDs to remember for threading, with their direction (`in` / `out`).
-    pub thread_ids: Vec<(String, String)>,
+    /// Message-IDs to remember for threading, with the way each went.
+    pub thread_ids: Vec<(String, MailDirection)>,
     pub attachments: Vec<NewAttachment>,
     pub status: Option<StatusChange>,
     pub department: Option<DepartmentId>,
@@ -193,6 +222,21 @@ pub struct Creation {
 pub struct RelatedChange {
     pub reference: RequestRef,
     pub change: Change,
+}
+
+impl Change {
+    /// An email this change sends: its outbox row, and its Message-ID remembered so that answers thread here.
+    pub fn send_email(&mut self, (job, message_id): (NewOutbox, String)) {
+        self.outbox.push(job);
+        self.thread_ids.push((message_id, MailDirection::Out));
+    }
+
+    /// A received mail's Message-ID (when it has one), remembered so that replies to it thread here.
+    pub fn remember_received(&mut self, message_id: Option<&String>) {
+        if let Some(id) = message_id {
+            self.thread_ids.push((id.clone(), MailDirection::In));
+        }
+    }
 }
 
 /// A lifecycle change recorded on the request row.

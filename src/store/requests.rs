@@ -1,5 +1,6 @@
 //! Requests and their events: creation and every later change, each in one transaction.
 
+use super::MailDirection;
 use anyhow::Context;
 use routing::{DepartmentId, RequestRef, Status};
 use sqlx::Row;
@@ -111,7 +112,7 @@ macro_rules! write_change {
                 .await?;
         }
         for (mid, dir) in &change.thread_ids {
-            sqlx::query("INSERT INTO mail_threads (message_id, request_id, direction) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING").bind(mid).bind(id).bind(dir).execute(&mut *$tx).await?;
+            sqlx::query("INSERT INTO mail_threads (message_id, request_id, direction) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING").bind(mid).bind(id).bind(dir.as_str()).execute(&mut *$tx).await?;
         }
         for a in &change.attachments {
             sqlx::query("INSERT INTO attachments (request_id, filename, content_type, size, data) VALUES ($1, $2, $3, $4, $5)")
@@ -350,7 +351,7 @@ impl Store {
     pub async fn thread_message_ids(
         &self,
         reference: RequestRef,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<(String, MailDirection)>, StoreError> {
         on_pool!(self, p => {
             let rows = sqlx::query("SELECT message_id, direction FROM mail_threads WHERE request_id = $1 ORDER BY id")
                 .bind(ref_id(reference))
@@ -358,7 +359,12 @@ impl Store {
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                out.push((r.try_get("message_id")?, r.try_get("direction")?));
+                let message_id: String = r.try_get("message_id")?;
+                let direction: String = r.try_get("direction")?;
+                let direction = direction.parse().map_err(|e| {
+                    StoreError::bad_row(format!("mail thread {message_id} of request {reference}"), e)
+                })?;
+                out.push((message_id, direction));
             }
             Ok(out)
         })

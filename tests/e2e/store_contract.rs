@@ -5,7 +5,8 @@ use routing::{CloseReason, EventKind, Language, Priority, Source, Status};
 
 use connect311::effect::Effect;
 use connect311::store::{
-    Change, InboundRecord, NewEvent, NewRequest, RequestFilter, StoreError, WorkOrderRow,
+    Change, InboundRecord, MailDirection, NewEvent, NewRequest, RequestFilter, StoreError,
+    WorkOrderRow,
 };
 use mail::inbound::Address;
 use mail::outbound::{AutoSubmitted, OutgoingMail};
@@ -72,7 +73,7 @@ fn change_with(id: &str) -> Change {
         )],
         outbox: vec![Effect::Email(mail_to("a@example.test")).into()],
         inbound: Some(inbound(id)),
-        thread_ids: vec![(format!("{id}-in"), "in".into())],
+        thread_ids: vec![(format!("{id}-in"), MailDirection::In)],
         ..Change::default()
     }
 }
@@ -506,6 +507,15 @@ async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_row() {
         assert!(
             matches!(&err, StoreError::BadRow { row, reason }
                 if row == "request 311-000001" && reason.contains("unknown status `pending`")),
+            "{d}: {err:?}"
+        );
+
+        raw_sql(&url, "UPDATE mail_threads SET direction = 'sideways'").await;
+        let err = store.thread_message_ids(r).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRow { row, reason }
+                if row == "mail thread m1-in of request 311-000001"
+                    && reason.contains("unknown mail direction `sideways`")),
             "{d}: {err:?}"
         );
         store.close().await;

@@ -110,9 +110,7 @@ impl NewFromMail<'_> {
             attachments: attachments_of(inb),
             ..Change::default()
         };
-        if let Some(id) = &inb.message_id {
-            change.thread_ids.push((id.clone(), "in".into()));
-        }
+        change.remember_received(inb.message_id.as_ref());
         let (linked_to, quoted) = match self.origin {
             Origin::Fresh => (None, None),
             Origin::QuotedByStranger(r) => (None, Some(r)),
@@ -165,7 +163,7 @@ impl NewFromMail<'_> {
             references: inb.references.clone(),
         };
         let mut reply = |kind: &str, vars: &[(&str, String)]| {
-            let (job, mid) = desk.email_job(
+            change.send_email(desk.email_job(
                 reference,
                 lang,
                 kind,
@@ -173,9 +171,7 @@ impl NewFromMail<'_> {
                 self.sender,
                 &reply_to,
                 AutoSubmitted::AutoReplied,
-            );
-            change.outbox.push(job);
-            change.thread_ids.push((mid, "out".into()));
+            ));
         };
         let mut vars = desk.request_vars(&request_view(reference, &self.new, self.mail.now));
         let kind = match (&self.duplicate, self.decision.emergency.is_some()) {

@@ -70,9 +70,7 @@ pub(super) async fn answer(
         expect_status: Some(req.status),
         ..Change::default()
     };
-    if let Some(id) = &mail.inb.message_id {
-        change.thread_ids.push((id.clone(), "in".into()));
-    }
+    change.remember_received(mail.inb.message_id.as_ref());
     let action = reply.execute(plan, &mut change);
     if reply.rate_limited && action != "comment" {
         change.events.push(NewEvent::new(
@@ -165,7 +163,7 @@ impl Reply<'_> {
             message_id: self.mail.inb.message_id.clone(),
             references: self.mail.inb.references.clone(),
         };
-        let (job, mid) = self.mail.desk.email_job(
+        change.send_email(self.mail.desk.email_job(
             req.reference,
             req.language,
             kind,
@@ -173,9 +171,7 @@ impl Reply<'_> {
             self.sender,
             &reply_to,
             AutoSubmitted::AutoReplied,
-        );
-        change.outbox.push(job);
-        change.thread_ids.push((mid, "out".into()));
+        ));
     }
 
     /// The resident reopens their request: the new status, a note in the work order's thread, the card

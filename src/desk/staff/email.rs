@@ -3,6 +3,7 @@
 //! explicitly exempted; otherwise, or when the lifecycle refuses it, it stays a comment and the sender is told
 //! why.
 
+use crate::store::MailDirection;
 use mail::auth::AuthVerdict;
 use mail::inbound::Inbound;
 use mail::outbound::AutoSubmitted;
@@ -147,10 +148,8 @@ impl StaffMail<'_> {
             ],
             ..Change::default()
         };
-        change.thread_ids.push((mid, "out".into()));
-        if let Some(id) = &inb.message_id {
-            change.thread_ids.push((id.clone(), "in".into()));
-        }
+        change.thread_ids.push((mid, MailDirection::Out));
+        change.remember_received(inb.message_id.as_ref());
         desk.store
             .apply_change(req.reference, &change, self.now)
             .await

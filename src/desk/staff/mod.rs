@@ -6,6 +6,7 @@ mod act;
 mod chat;
 mod email;
 
+use crate::store::MailDirection;
 use mail::inbound::Inbound;
 use routing::lifecycle::CloseReason;
 use routing::{DepartmentId, RequestRef, Source};
@@ -158,7 +159,7 @@ impl Desk {
         let ids = self.store.thread_message_ids(req.reference).await?;
         let first_in = ids
             .iter()
-            .find(|(_, dir)| dir == "in")
+            .find(|(_, dir)| *dir == MailDirection::In)
             .map(|(id, _)| id.clone());
         Ok(ReplyTo {
             message_id: first_in,
