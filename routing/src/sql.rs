@@ -7,6 +7,7 @@ use sqlx::encode::{Encode, IsNull};
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Type};
 
+use crate::emergency::EmergencyKind;
 use crate::events::EventKind;
 use crate::lifecycle::{CloseReason, Status};
 use crate::types::{CategoryId, DepartmentId, Language, Priority, Source};
@@ -62,5 +63,6 @@ text_column!(
     Source,
     EventKind,
     DepartmentId,
-    CategoryId
+    CategoryId,
+    EmergencyKind
 );

@@ -19,7 +19,7 @@ use crate::store::Store;
 use crate::templates::Templates;
 
 pub use compose::mask_email;
-pub use intake::IngestOutcome;
+pub use intake::{IngestOutcome, ReplyAction};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.
@@ -122,13 +122,7 @@ impl Desk {
             category: d.category.clone(),
             language: d.language,
             priority: d.priority,
-            // The same snake_case name everywhere (events, reports): the kind's serde form.
-            emergency: d.emergency.as_ref().and_then(|e| {
-                serde_json::to_value(e.kind)
-                    .ok()?
-                    .as_str()
-                    .map(String::from)
-            }),
+            emergency: d.emergency.as_ref().map(|e| e.kind),
             location_text: location.map(|l| l.text.clone()),
             location_norm: location.map(|l| l.normalized.clone()),
             lat: location.and_then(|l| l.lat),

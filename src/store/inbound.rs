@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::requests::to_ref;
-use super::{on_pool, InboundRecord, Store, StoreError};
+use super::{on_pool, Disposition, InboundRecord, Store, StoreError};
 use routing::{RequestRef, Source};
 
 /// Turns a UNIQUE violation on the inbound ledger into `Duplicate`.
@@ -20,7 +20,7 @@ pub(super) fn map_unique(e: sqlx::Error, external_id: &str) -> StoreError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeenInbound {
     pub reference: Option<RequestRef>,
-    pub disposition: String,
+    pub disposition: Disposition,
 }
 
 impl Store {
@@ -39,7 +39,11 @@ impl Store {
             match row {
                 Some(r) => {
                     let id: Option<i64> = r.try_get("request_id")?;
-                    Ok(Some(SeenInbound { reference: id.map(to_ref).transpose()?, disposition: r.try_get("disposition")? }))
+                    let disposition: String = r.try_get("disposition")?;
+                    let disposition = disposition.parse().map_err(|e| {
+                        StoreError::bad_row(format!("inbound message {source} {external_id}"), e)
+                    })?;
+                    Ok(Some(SeenInbound { reference: id.map(to_ref).transpose()?, disposition }))
                 }
                 None => Ok(None),
             }
@@ -57,7 +61,7 @@ impl Store {
             .bind(&rec.external_id)
             .bind(&rec.sender)
             .bind(&rec.subject)
-            .bind(&rec.disposition)
+            .bind(rec.disposition.as_str())
             .bind(&rec.reason)
             .bind(now)
             .bind(&rec.raw)
@@ -143,10 +147,10 @@ impl Store {
     }
 
     /// Counts inbound messages with a disposition (for reports and tests).
-    pub async fn count_inbound(&self, disposition: &str) -> Result<i64, StoreError> {
+    pub async fn count_inbound(&self, disposition: Disposition) -> Result<i64, StoreError> {
         on_pool!(self, p => {
             let row = sqlx::query("SELECT COUNT(*) AS n FROM inbound_messages WHERE disposition = $1")
-                .bind(disposition)
+                .bind(disposition.as_str())
                 .fetch_one(p)
                 .await?;
             Ok(row.try_get("n")?)

@@ -1,5 +1,6 @@
 //! Rows the store reads and writes, as plain typed data.
 
+use routing::emergency::EmergencyKind;
 use routing::{
     CategoryId, CloseReason, DepartmentId, EventKind, Language, Priority, RequestRef, Source,
     Status,
@@ -15,7 +16,7 @@ pub struct NewRequest {
     pub category: Option<CategoryId>,
     pub language: Language,
     pub priority: Priority,
-    pub emergency: Option<String>,
+    pub emergency: Option<EmergencyKind>,
     pub location_text: Option<String>,
     pub location_norm: Option<String>,
     pub lat: Option<f64>,
@@ -41,7 +42,7 @@ pub struct Request {
     pub category: Option<CategoryId>,
     pub language: Language,
     pub priority: Priority,
-    pub emergency: Option<String>,
+    pub emergency: Option<EmergencyKind>,
     pub location_text: Option<String>,
     pub location_norm: Option<String>,
     pub lat: Option<f64>,
@@ -101,9 +102,58 @@ pub struct InboundRecord {
     pub external_id: String,
     pub sender: Option<String>,
     pub subject: Option<String>,
-    pub disposition: String,
+    pub disposition: Disposition,
     pub reason: Option<String>,
     pub raw: Vec<u8>,
+}
+
+/// What became of an inbound message (stored in `inbound_messages.disposition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// It became a new request.
+    Created,
+    /// It was added to an existing request (a reply, a comment, a staff command).
+    Appended,
+    /// A delivery-status report about mail we sent.
+    Bounce,
+    /// Automated mail (auto-reply, list, our own): recorded, never answered.
+    Automated,
+    /// Not usable, or it kept failing: kept raw and set aside.
+    Quarantined,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Created => "created",
+            Disposition::Appended => "appended",
+            Disposition::Bounce => "bounce",
+            Disposition::Automated => "automated",
+            Disposition::Quarantined => "quarantined",
+        }
+    }
+}
+
+impl std::fmt::Display for Disposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Disposition {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Disposition::Created,
+            Disposition::Appended,
+            Disposition::Bounce,
+            Disposition::Automated,
+            Disposition::Quarantined,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+        .ok_or_else(|| anyhow::anyhow!("unknown disposition `{s}`"))
+    }
 }
 
 /// An outbound effect to deliver: written with the state change, delivered by a worker.

@@ -3,6 +3,7 @@
 //! Needs scripts/mailserver.sh (scripts/test.sh runs it); a missing server fails the test loudly.
 
 use crate::support;
+use connect311::store::Disposition;
 use routing::{EventKind, Language};
 
 use std::time::Duration;
@@ -318,7 +319,14 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
     );
     send(&city.inbox, &resident, &human).await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    while svc.desk.store().count_inbound("automated").await.unwrap() < 1 {
+    while svc
+        .desk
+        .store()
+        .count_inbound(Disposition::Automated)
+        .await
+        .unwrap()
+        < 1
+    {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the vacation reply never reached the service"
@@ -354,7 +362,11 @@ async fn an_out_of_office_responder_does_not_start_a_loop() {
         "the two reports and one vacation reply"
     );
     assert_eq!(
-        svc.desk.store().count_inbound("automated").await.unwrap(),
+        svc.desk
+            .store()
+            .count_inbound(Disposition::Automated)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
@@ -562,7 +574,14 @@ async fn a_pathologically_nested_html_mail_does_not_hold_up_the_next_report() {
             assert!(r.description.contains("Big pothole"), "{}", r.description);
             break;
         }
-        if svc.desk.store().count_inbound("quarantined").await.unwrap() > 0 {
+        if svc
+            .desk
+            .store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap()
+            > 0
+        {
             testkit::wait_for_messages(&city.inbox, "Quarantine", 1, WAIT).await;
             break;
         }

@@ -4,6 +4,7 @@
 //! a Message-ID duplicate of an earlier input), and quarantine always says why.
 
 use crate::support;
+use connect311::store::Disposition;
 use routing::{EventKind, Source};
 
 use std::collections::{BTreeMap, HashMap};
@@ -126,7 +127,8 @@ async fn feed(desk: &Desk, root: &Path, files: &[PathBuf]) -> BTreeMap<&'static 
             // Identical unparseable bytes again: no Message-ID to call it a duplicate by, so it is quarantined
             // again (its ledger entry, keyed by the raw hash, already exists).
             (IngestOutcome::Quarantined { .. }, Some(s))
-                if first_with_id.contains_key(&id) && s.disposition == "quarantined" => {}
+                if first_with_id.contains_key(&id) && s.disposition == Disposition::Quarantined => {
+            }
             (_, Some(s)) => {
                 if let Some(earlier) = first_with_id.get(&id) {
                     failures.push(format!(
@@ -269,7 +271,7 @@ async fn a_message_without_from_is_quarantined_with_a_reason_naming_from() {
         .await
         .unwrap()
         .expect("kept in the ledger");
-    assert_eq!(seen.disposition, "quarantined");
+    assert_eq!(seen.disposition, Disposition::Quarantined);
     assert!(desk.store().outbox_rows(false).await.unwrap().is_empty());
     assert!(desk
         .store()

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use connect311::clock::ManualClock;
-use connect311::desk::{Desk, IngestOutcome, StaffAction};
+use connect311::desk::{Desk, IngestOutcome, ReplyAction, StaffAction};
 use routing::report::Report;
 use routing::RequestRef;
 use support::{close, email, report, set_clock, INBOX};
@@ -199,7 +199,7 @@ async fn scenario() -> Scenario {
         o,
         IngestOutcome::Appended {
             reference: r3,
-            action: "reopened".into()
+            action: ReplyAction::Reopened
         }
     );
     set_clock(&clock, est(5, 12, 0));

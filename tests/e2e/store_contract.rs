@@ -5,8 +5,8 @@ use routing::{CloseReason, EventKind, Language, Priority, Source, Status};
 
 use connect311::effect::Effect;
 use connect311::store::{
-    Change, InboundRecord, MailDirection, NewEvent, NewRequest, RequestFilter, StoreError,
-    WorkOrderRow,
+    Change, Disposition, InboundRecord, MailDirection, NewEvent, NewRequest, RequestFilter,
+    StoreError, WorkOrderRow,
 };
 use mail::inbound::Address;
 use mail::outbound::{AutoSubmitted, OutgoingMail};
@@ -42,7 +42,7 @@ fn inbound(id: &str) -> InboundRecord {
         external_id: id.into(),
         sender: Some("a@example.test".into()),
         subject: Some("s".into()),
-        disposition: "created".into(),
+        disposition: Disposition::Created,
         reason: None,
         raw: b"raw bytes".to_vec(),
     }

@@ -4,6 +4,7 @@
 //! Needs scripts/mailserver.sh; a missing server fails loudly.
 
 use crate::support;
+use connect311::store::Disposition;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,7 +115,13 @@ async fn a_message_that_panics_is_counted_retried_with_backoff_and_holds_up_noth
     );
     // Nothing lost: the message is kept with the reason, and no request was made of it.
     assert!(testkit::imap_fetch_all(&inbox, "INBOX").await.is_empty());
-    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        1
+    );
     let f = connect311::store::RequestFilter {
         requester: Some("ana@example.test".into()),
         ..Default::default()

@@ -40,6 +40,21 @@ pub enum EmergencyKind {
 }
 
 impl EmergencyKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EmergencyKind; 11] = [
+        EmergencyKind::GasLeak,
+        EmergencyKind::Fire,
+        EmergencyKind::CarbonMonoxide,
+        EmergencyKind::PowerLine,
+        EmergencyKind::Violence,
+        EmergencyKind::Medical,
+        EmergencyKind::CrashInjury,
+        EmergencyKind::Drowning,
+        EmergencyKind::CrimeInProgress,
+        EmergencyKind::SelfHarm,
+        EmergencyKind::Trapped,
+    ];
+
     /// The snake_case name, as serialized.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +70,16 @@ impl EmergencyKind {
             EmergencyKind::SelfHarm => "self_harm",
             EmergencyKind::Trapped => "trapped",
         }
+    }
+}
+
+impl std::str::FromStr for EmergencyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EmergencyKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown emergency kind `{s}`"))
     }
 }
 

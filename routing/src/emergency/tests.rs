@@ -236,3 +236,18 @@ fn phrases_expand_and_sentences_break_where_people_end_them() {
     assert_eq!(scan::sentence_breaks("C. REPORTA FUGA. Hay humo"), vec![16]);
     assert_eq!(scan::sentence_breaks("help!\nnow"), vec![5, 6]);
 }
+
+#[test]
+fn kinds_read_back_from_their_stored_names() {
+    for kind in EmergencyKind::ALL {
+        assert_eq!(kind.as_str().parse::<EmergencyKind>(), Ok(kind));
+        assert_eq!(
+            serde_json::to_value(kind).unwrap(),
+            serde_json::json!(kind.as_str())
+        );
+    }
+    assert_eq!(
+        "meteor".parse::<EmergencyKind>(),
+        Err("unknown emergency kind `meteor`".to_string())
+    );
+}

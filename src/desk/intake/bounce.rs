@@ -1,6 +1,7 @@
 //! Mail nobody should answer: delivery-status reports (bounces) recorded against the request whose mail
 //! bounced, and automated mail (auto-replies, lists, our own) logged where it belongs.
 
+use crate::store::Disposition;
 use mail::bounce::Bounce;
 use routing::{EventKind, RequestRef};
 use serde_json::json;
@@ -28,13 +29,13 @@ pub(super) async fn record_bounce(
                     json!({ "permanent": dsn.permanent, "status": dsn.status, "recipient": dsn.recipient,
                             "diagnostic": dsn.diagnostic, "original_message_id": dsn.original_message_id }),
                 )],
-                inbound: Some(mail.record("bounce", None)),
+                inbound: Some(mail.record(Disposition::Bounce, None)),
                 ..Change::default()
             };
             store.apply_change(r, &change, mail.now).await?;
         }
         None => {
-            let rec = mail.record("bounce", Some("no matching request"));
+            let rec = mail.record(Disposition::Bounce, Some("no matching request"));
             store.record_inbound(&rec, mail.now).await?
         }
     }
@@ -52,7 +53,7 @@ pub(super) async fn record_automated(
     reason: String,
 ) -> Result<IngestOutcome, StoreError> {
     let store = &mail.desk.store;
-    let rec = mail.record("automated", Some(&reason));
+    let rec = mail.record(Disposition::Automated, Some(&reason));
     match thread {
         Some(r) => {
             let change = Change {

@@ -280,7 +280,7 @@ fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
         category: new.category.clone(),
         language: new.language,
         priority: new.priority,
-        emergency: new.emergency.clone(),
+        emergency: new.emergency,
         location_text: new.location_text.clone(),
         location_norm: new.location_norm.clone(),
         lat: new.lat,

@@ -13,7 +13,7 @@ use routing::{RequestRef, Source};
 use tracing::{info, instrument, warn};
 
 use super::Desk;
-use crate::store::{InboundRecord, NewAttachment, StoreError};
+use crate::store::{Disposition, InboundRecord, NewAttachment, StoreError};
 use poison::{Attempt, Parsed};
 
 /// What became of one inbound email.
@@ -27,7 +27,7 @@ pub enum IngestOutcome {
     /// The message was added to an existing request (comment, status question, reopen...).
     Appended {
         reference: RequestRef,
-        action: String,
+        action: ReplyAction,
     },
     /// Seen before (same Message-ID): nothing done again.
     Duplicate { reference: Option<RequestRef> },
@@ -43,6 +43,36 @@ pub enum IngestOutcome {
     },
     /// Not a usable message: kept raw, moved to quarantine.
     Quarantined { reason: String },
+}
+
+/// What a participant's reply did to its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyAction {
+    /// Kept as a comment (also an unverified staff command).
+    Comment,
+    /// The resident reopened it (also by answering NO to "Was it fixed?").
+    Reopened,
+    /// The resident asked for the status and was told.
+    Status,
+    /// The resident answered YES to "Was it fixed?".
+    FollowupConfirmed,
+    /// A verified staff command was applied; the request's status after it.
+    Staff(routing::Status),
+    /// A staff command was refused (unverified sender, or not allowed); the sender was told why.
+    StaffRefused,
+}
+
+impl std::fmt::Display for ReplyAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyAction::Comment => f.write_str("comment"),
+            ReplyAction::Reopened => f.write_str("reopened"),
+            ReplyAction::Status => f.write_str("status"),
+            ReplyAction::FollowupConfirmed => f.write_str("followup_confirmed"),
+            ReplyAction::Staff(status) => write!(f, "staff_{status}"),
+            ReplyAction::StaffRefused => f.write_str("staff_refused"),
+        }
+    }
 }
 
 impl IngestOutcome {
@@ -92,7 +122,7 @@ struct Mail<'a> {
 
 impl Mail<'_> {
     /// The inbound-message row recording what became of this mail.
-    fn record(&self, disposition: &str, reason: Option<&str>) -> InboundRecord {
+    fn record(&self, disposition: Disposition, reason: Option<&str>) -> InboundRecord {
         inbound_record(
             self.external_id.clone(),
             self.sender.clone(),
@@ -155,7 +185,7 @@ async fn route(mail: &Mail<'_>) -> Result<IngestOutcome, StoreError> {
     }
     let Some(sender) = mail.sender.as_deref() else {
         let reason = "no From address";
-        let rec = mail.record("quarantined", Some(reason));
+        let rec = mail.record(Disposition::Quarantined, Some(reason));
         desk.store.record_inbound(&rec, mail.now).await?;
         return Ok(IngestOutcome::Quarantined {
             reason: reason.into(),
@@ -166,7 +196,7 @@ async fn route(mail: &Mail<'_>) -> Result<IngestOutcome, StoreError> {
         return bounce::record_automated(mail, sender, thread.map(|(r, _)| r), reason).await;
     }
     let Some((r, how)) = thread else {
-        let rec = mail.record("created", None);
+        let rec = mail.record(Disposition::Created, None);
         return create::from_mail(mail, sender, create::Origin::Fresh, rec).await;
     };
     let req = desk
@@ -179,7 +209,7 @@ async fn route(mail: &Mail<'_>) -> Result<IngestOutcome, StoreError> {
     }
     // Zammad #2444: knowing a reference is not enough to write into someone else's request.
     warn!(reference = %r, %sender, "non-participant quoted a reference; starting a new request");
-    let rec = mail.record("created", Some("stranger quoted a reference"));
+    let rec = mail.record(Disposition::Created, Some("stranger quoted a reference"));
     create::from_mail(mail, sender, create::Origin::QuotedByStranger(r), rec).await
 }
 
@@ -191,7 +221,14 @@ async fn quarantine_unparseable(
 ) -> Result<IngestOutcome, StoreError> {
     let reason = error.to_string();
     let key = attempt.key.clone();
-    let rec = inbound_record(key, None, None, "quarantined", Some(&reason), raw);
+    let rec = inbound_record(
+        key,
+        None,
+        None,
+        Disposition::Quarantined,
+        Some(&reason),
+        raw,
+    );
     match attempt.desk.store.record_inbound(&rec, attempt.now).await {
         Ok(()) | Err(StoreError::Duplicate(_)) => {
             warn!(%reason, "quarantined unparseable message");
@@ -227,7 +264,7 @@ fn inbound_record(
     external_id: String,
     sender: Option<String>,
     subject: Option<String>,
-    disposition: &str,
+    disposition: Disposition,
     reason: Option<&str>,
     raw: &[u8],
 ) -> InboundRecord {
@@ -236,7 +273,7 @@ fn inbound_record(
         external_id,
         sender,
         subject,
-        disposition: disposition.into(),
+        disposition,
         reason: reason.map(String::from),
         raw: raw.to_vec(),
     }

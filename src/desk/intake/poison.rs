@@ -3,6 +3,7 @@
 //! killed the process `mail.max_processing_attempts` times is quarantined with the reason, so one poison
 //! message never holds up the others and a restart never loops on it.
 
+use crate::store::Disposition;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -68,7 +69,7 @@ impl<'a> Attempt<'a> {
             self.key.clone(),
             None,
             None,
-            "quarantined",
+            Disposition::Quarantined,
             Some(&reason),
             &raw[..cap],
         );

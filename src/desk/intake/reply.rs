@@ -2,6 +2,8 @@
 //! to "Was it fixed?", a reopen, a status question, a comment, or a linked new request when it is too late to
 //! reopen), executed into one change.
 
+use crate::desk::ReplyAction;
+use crate::store::Disposition;
 use mail::outbound::AutoSubmitted;
 use routing::reply::{plan_reply, ReplyFacts, ReplyPlan, Sender};
 use routing::EventKind;
@@ -37,8 +39,8 @@ pub(super) async fn answer(
     let text = mail::strip::visible_reply(&mail.inb.text)
         .trim()
         .to_string();
-    let inbound = mail.record("appended", None);
-    let appended = |action: String| IngestOutcome::Appended {
+    let inbound = mail.record(Disposition::Appended, None);
+    let appended = |action: ReplyAction| IngestOutcome::Appended {
         reference: req.reference,
         action,
     };
@@ -72,7 +74,7 @@ pub(super) async fn answer(
     };
     change.remember_received(mail.inb.message_id.as_ref());
     let action = reply.execute(plan, &mut change);
-    if reply.rate_limited && action != "comment" {
+    if reply.rate_limited && action != ReplyAction::Comment {
         change.events.push(NewEvent::new(
             EventKind::ReplySuppressed,
             "system",
@@ -81,7 +83,7 @@ pub(super) async fn answer(
         ));
     }
     desk.store.apply_change(req.reference, &change, now).await?;
-    Ok(appended(action.into()))
+    Ok(appended(action))
 }
 
 impl Reply<'_> {
@@ -107,7 +109,7 @@ impl Reply<'_> {
     }
 
     /// Writes the plan into `change`; returns the action's name.
-    fn execute(&self, plan: ReplyPlan, change: &mut Change) -> &'static str {
+    fn execute(&self, plan: ReplyPlan, change: &mut Change) -> ReplyAction {
         let (sender, text) = (self.sender, &self.text);
         let event = |kind, payload| NewEvent::new(kind, sender, SOURCE, payload);
         match plan {
@@ -115,7 +117,7 @@ impl Reply<'_> {
                 change
                     .events
                     .push(event(EventKind::FollowupConfirmed, json!({ "text": text })));
-                "followup_confirmed"
+                ReplyAction::FollowupConfirmed
             }
             ReplyPlan::FollowUpAnswer { fixed: false } => {
                 change
@@ -128,7 +130,7 @@ impl Reply<'_> {
                 let note =
                     format!("The resident says it is NOT fixed; reopened. Their words: {text}");
                 self.reopen(change, &note);
-                "reopened"
+                ReplyAction::Reopened
             }
             ReplyPlan::Reopen => {
                 change.events.push(event(
@@ -136,7 +138,7 @@ impl Reply<'_> {
                     json!({ "text": text, "matched_by": self.how.as_str() }),
                 ));
                 self.reopen(change, &format!("Reopened by the requester: {text}"));
-                "reopened"
+                ReplyAction::Reopened
             }
             ReplyPlan::StatusQuestion => {
                 change.events.push(event(
@@ -146,11 +148,11 @@ impl Reply<'_> {
                 if !self.rate_limited {
                     self.status_reply(change);
                 }
-                "status"
+                ReplyAction::Status
             }
             ReplyPlan::Comment => {
                 self.comment(change);
-                "comment"
+                ReplyAction::Comment
             }
             ReplyPlan::TooLateNewRequest => unreachable!("a new request, handled before"),
         }

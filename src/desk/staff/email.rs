@@ -3,6 +3,7 @@
 //! explicitly exempted; otherwise, or when the lifecycle refuses it, it stays a comment and the sender is told
 //! why.
 
+use crate::desk::ReplyAction;
 use crate::store::MailDirection;
 use mail::auth::AuthVerdict;
 use mail::inbound::Inbound;
@@ -64,14 +65,14 @@ pub(super) struct StaffMail<'a> {
 
 impl StaffMail<'_> {
     /// Applies the mail's command, or refuses it. `None` when it carries no command; otherwise the disposition.
-    pub async fn handle(&self) -> Result<Option<String>, StoreError> {
+    pub async fn handle(&self) -> Result<Option<ReplyAction>, StoreError> {
         let Some(command) = parse_command(self.text) else {
             return Ok(None);
         };
         let verdict = staff_verdict(self.desk, self.inb, self.sender);
         if !verdict.passed {
             self.refuse(&verdict.reason).await?;
-            return Ok(Some("staff_refused".into()));
+            return Ok(Some(ReplyAction::StaffRefused));
         }
         let actor = Actor {
             id: self.sender.to_string(),
@@ -90,13 +91,13 @@ impl StaffMail<'_> {
             )
             .await;
         match applied {
-            Ok(after) => Ok(Some(format!("staff_{}", after.status))),
+            Ok(after) => Ok(Some(ReplyAction::Staff(after.status))),
             Err(ActionError::Unexpected(e)) => Err(StoreError::Unexpected(e)),
             // Still racing after the retries: fail the message so it is processed again, never refuse it.
             Err(ActionError::Conflict(r)) => Err(StoreError::Conflict(r)),
             Err(refusal) => {
                 self.refuse(&refusal.to_string()).await?;
-                Ok(Some("staff_refused".into()))
+                Ok(Some(ReplyAction::StaffRefused))
             }
         }
     }

@@ -6,6 +6,7 @@ mod act;
 mod chat;
 mod email;
 
+use crate::desk::ReplyAction;
 use crate::store::MailDirection;
 use mail::inbound::Inbound;
 use routing::lifecycle::CloseReason;
@@ -178,7 +179,7 @@ impl Desk {
         text: &str,
         inbound: &InboundRecord,
         now: i64,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<ReplyAction>, StoreError> {
         let mail = email::StaffMail {
             desk: self,
             req,

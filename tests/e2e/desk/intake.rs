@@ -2,8 +2,10 @@
 //! place, language, emergencies, automated mail, bounces, junk and oversize attachments, staff comments by email.
 
 use connect311::desk::IngestOutcome;
+use connect311::store::Disposition;
 
 use crate::support::{created, email, emails_to, report, Backend, INBOX};
+use routing::emergency::EmergencyKind;
 use routing::{CloseReason, EventKind, Language, Priority};
 
 on_both_stores!(
@@ -139,7 +141,7 @@ async fn emergencies_go_to_dispatch_with_a_call_911_reply_and_a_page(store: Back
     let r = created(&out);
     let req = desk.store().request(r).await.unwrap().unwrap();
     assert_eq!(req.department.as_str(), "dispatch");
-    assert_eq!(req.emergency.as_deref(), Some("gas_leak"));
+    assert_eq!(req.emergency, Some(EmergencyKind::GasLeak));
     assert_eq!(req.priority, Priority::Urgent);
     let wo = desk
         .store()
@@ -281,7 +283,13 @@ async fn junk_is_quarantined_and_kept_and_oversize_attachments_get_a_polite_repl
     let junk = b"\x00\x01\x02 not a message at all \xff\xfe";
     let o = desk.ingest_email(junk).await.unwrap();
     assert!(matches!(o, IngestOutcome::Quarantined { .. }), "{o:?}");
-    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        1
+    );
 
     let big = "QUJD".repeat(1000); // 3000 bytes once decoded
     let raw = format!(

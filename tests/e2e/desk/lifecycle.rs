@@ -1,7 +1,7 @@
 //! One request's whole life through the desk: reported (routed, acknowledged, posted, deduplicated), threaded,
 //! quoted by a stranger, closed by staff with a completion email, reopened by the resident's reply.
 
-use connect311::desk::{Desk, IngestOutcome};
+use connect311::desk::{Desk, IngestOutcome, ReplyAction};
 use routing::{CategoryId, CloseReason, EventKind, Language, RequestRef, Status};
 
 use super::{close_action, count_events, staff};
@@ -119,7 +119,7 @@ async fn replied_to(desk: &Desk, r: RequestRef, ack_id: &str) {
         o,
         IngestOutcome::Appended {
             reference: r,
-            action: "comment".into()
+            action: ReplyAction::Comment
         }
     );
     let comment = desk
@@ -214,7 +214,7 @@ async fn reopened_by_a_reply(desk: &Desk, clock: &ManualClock, r: RequestRef) {
         o,
         IngestOutcome::Appended {
             reference: r,
-            action: "reopened".into()
+            action: ReplyAction::Reopened
         }
     );
     let req = desk.store().request(r).await.unwrap().unwrap();

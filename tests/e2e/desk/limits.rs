@@ -3,6 +3,7 @@
 
 use connect311::config::Settings;
 use connect311::desk::{Desk, IngestOutcome};
+use connect311::store::Disposition;
 
 use crate::support::{self, created, email, emails_to, report, Backend, INBOX};
 use routing::Source;
@@ -90,7 +91,13 @@ async fn a_message_that_keeps_timing_out_is_quarantined_with_the_reason(store: B
         reason.contains("3 failed attempts") && reason.contains("longer than"),
         "{reason}"
     );
-    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        1
+    );
     // A normal message is unaffected by the other's history.
     let ok = email(
         "ann@example.test",
@@ -142,13 +149,25 @@ async fn a_message_that_stopped_the_process_three_times_is_quarantined_at_the_ne
         "{out:?}"
     );
     // Recorded once; delivered again (say the move to Quarantine failed), the same bytes go straight back.
-    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        1
+    );
     let again = desk.ingest_email(&raw).await.unwrap();
     assert!(
         matches!(again, IngestOutcome::Quarantined { .. }),
         "{again:?}"
     );
-    assert_eq!(desk.store().count_inbound("quarantined").await.unwrap(), 1);
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(desk
         .store()
         .list_requests(&Default::default())

@@ -2,7 +2,7 @@
 //! questions; replies after closure reopening within the window and starting a linked request after it.
 //! (A stranger quoting a reference is part of the whole life in `lifecycle.rs`.)
 
-use connect311::desk::IngestOutcome;
+use connect311::desk::{IngestOutcome, ReplyAction};
 use connect311::store::{Change, NewEvent, StatusChange};
 use serde_json::json;
 
@@ -44,7 +44,7 @@ async fn replies_thread_by_signed_address_in_reply_to_references_and_subject_tag
         o,
         IngestOutcome::Appended {
             reference: r,
-            action: "comment".into()
+            action: ReplyAction::Comment
         }
     );
     // In-Reply-To our acknowledgement.
@@ -111,7 +111,7 @@ async fn status_questions_get_a_status_reply_in_the_request_language(store: Back
         o,
         IngestOutcome::Appended {
             reference: r,
-            action: "status".into()
+            action: ReplyAction::Status
         }
     );
     let mails = emails_to(&desk, "ana@example.test").await;
@@ -165,7 +165,7 @@ async fn replies_after_closure_reopen_within_the_window_and_start_a_linked_reque
         o,
         IngestOutcome::Appended {
             reference: r,
-            action: "reopened".into()
+            action: ReplyAction::Reopened
         }
     );
     assert_eq!(

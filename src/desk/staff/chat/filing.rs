@@ -1,6 +1,7 @@
 //! A staff member files an internal request from chat (the intake channel or `/311 new`): classified like a
 //! resident's mail, recorded with its message so that a redelivery files nothing twice.
 
+use crate::store::Disposition;
 use bots::chat::{ChatReply, Member};
 use routing::{EventKind, Language, RequestRef, Source};
 use serde_json::json;
@@ -111,7 +112,7 @@ impl ChatFiling<'_> {
                 external_id: self.message_id.to_string(),
                 sender: Some(requester.clone()),
                 subject: Some(self.title.to_string()),
-                disposition: "created".into(),
+                disposition: Disposition::Created,
                 reason: None,
                 raw: self.text.as_bytes().to_vec(),
             }),
