@@ -242,7 +242,7 @@ async fn post_work_order(
         channel_id: posted.channel_id,
         message_id: posted.message_id,
         thread_id: posted.thread_id,
-        department: post.department.to_string(),
+        department: post.department.clone(),
         active: true,
     };
     desk.store().record_work_order(&row, desk.now()).await?;

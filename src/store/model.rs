@@ -317,6 +317,6 @@ pub struct WorkOrderRow {
     pub channel_id: String,
     pub message_id: String,
     pub thread_id: Option<String>,
-    pub department: String,
+    pub department: DepartmentId,
     pub active: bool,
 }
