@@ -7,8 +7,10 @@ mod conformance;
 mod drive;
 mod gateway;
 mod model;
+mod ratelimit;
 mod rest;
 mod state;
+mod validate;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -18,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+pub use ratelimit::{RateLimit, RateStats};
 use state::State;
 
 /// State shared by the REST handlers, gateway connections and the test driver.
@@ -193,7 +196,28 @@ impl StandIn {
         }
     }
 
-    /// Every request seen, as `"METHOD /path"` (with ` (outage)` when refused).
+    /// Sets the bucket of a route template, e.g. `"POST /channels/{channel}/messages"` (one bucket
+    /// per major parameter); routes not configured get [`RateLimit::GENEROUS`].
+    pub fn rate_limit(&self, route: &str, limit: RateLimit) {
+        self.shared.lock().limits.configure(route, limit);
+    }
+
+    /// The next `count` requests to a route template are answered 429 with `retry_after`.
+    pub fn inject_429(&self, route: &str, count: u32, retry_after: Duration) {
+        self.shared.lock().limits.inject(route, count, retry_after);
+    }
+
+    /// The next REST request, whatever its route, is answered with a global 429.
+    pub fn inject_global_429(&self, retry_after: Duration) {
+        self.shared.lock().limits.inject_global(retry_after);
+    }
+
+    /// What the rate limiter did so far.
+    pub fn rate_stats(&self) -> RateStats {
+        self.shared.lock().limits.stats
+    }
+
+    /// Every request seen, as `"METHOD /path"` (with ` (outage)` or ` (429)` when refused).
     pub fn requests(&self) -> Vec<String> {
         self.shared.lock().requests.clone()
     }

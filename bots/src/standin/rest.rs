@@ -11,6 +11,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::model::{self, EPHEMERAL};
+use super::ratelimit::Verdict;
+use super::validate::{self, Invalid};
 use super::Shared;
 
 type S = AxumState<Arc<Shared>>;
@@ -58,23 +60,51 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Logs every request and answers 503 to everything (gateway included) during an outage.
+/// Logs every request, answers 503 to everything (gateway included) during an outage, and
+/// applies rate limits to the REST API.
 async fn record_and_gate(AxumState(shared): S, request: Request, next: Next) -> Response {
-    let line = format!("{} {}", request.method(), request.uri().path());
-    let down = *shared.outage.borrow();
-    shared.lock().requests.push(if down {
-        format!("{line} (outage)")
-    } else {
-        line
-    });
-    if down {
+    let path = request.uri().path().to_string();
+    let line = format!("{} {path}", request.method());
+    if *shared.outage.borrow() {
+        shared.lock().requests.push(format!("{line} (outage)"));
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             0,
             "503: Service Unavailable (stand-in outage)",
         );
     }
-    next.run(request).await
+    let verdict = {
+        let mut state = shared.lock();
+        let verdict = path
+            .strip_prefix("/api/v10")
+            .map(|api| state.limits.take(request.method().as_str(), api));
+        let limited = matches!(verdict, Some(Verdict::Limited(_)));
+        state.requests.push(if limited {
+            format!("{line} (429)")
+        } else {
+            line
+        });
+        verdict
+    };
+    match verdict {
+        Some(Verdict::Limited(refused)) => refused,
+        Some(Verdict::Pass(headers)) => {
+            let mut response = next.run(request).await;
+            response.headers_mut().extend(headers);
+            response
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// Discord's 400 "Invalid Form Body" when `check` finds a field over its limit.
+fn refuse(check: impl FnOnce(&mut Invalid)) -> Option<Response> {
+    let mut found = Invalid::default();
+    check(&mut found);
+    found
+        .into_result()
+        .err()
+        .map(|invalid| (StatusCode::BAD_REQUEST, Json(invalid.body())).into_response())
 }
 
 fn error(status: StatusCode, code: u32, message: &str) -> Response {
@@ -109,7 +139,15 @@ async fn list_commands(AxumState(shared): S) -> Json<Value> {
     Json(json!(shared.lock().commands))
 }
 
-async fn put_commands(AxumState(shared): S, Json(body): Json<Vec<Value>>) -> Json<Value> {
+async fn put_commands(AxumState(shared): S, Json(body): Json<Vec<Value>>) -> Response {
+    let refused = refuse(|found| {
+        for (i, command) in body.iter().enumerate() {
+            validate::command(command, &i.to_string(), found);
+        }
+    });
+    if let Some(refused) = refused {
+        return refused;
+    }
     let mut state = shared.lock();
     let (app, guild) = (state.app_id.clone(), state.guild_id.clone());
     let commands: Vec<Value> = body
@@ -120,17 +158,20 @@ async fn put_commands(AxumState(shared): S, Json(body): Json<Vec<Value>>) -> Jso
         })
         .collect();
     state.commands = commands.clone();
-    Json(json!(commands))
+    Json(json!(commands)).into_response()
 }
 
-async fn post_command(AxumState(shared): S, Json(body): Json<Value>) -> Json<Value> {
+async fn post_command(AxumState(shared): S, Json(body): Json<Value>) -> Response {
+    if let Some(refused) = refuse(|found| validate::command(&body, "", found)) {
+        return refused;
+    }
     let mut state = shared.lock();
     let (app, guild) = (state.app_id.clone(), state.guild_id.clone());
     let id = state.snowflake();
     let command = model::command(&id, &app, &guild, &body);
     state.commands.retain(|c| c["name"] != body["name"]);
     state.commands.push(command.clone());
-    Json(command)
+    Json(command).into_response()
 }
 
 async fn guild_member(
@@ -168,6 +209,9 @@ async fn create_message(
     Path(channel): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
+        return refused;
+    }
     let message = {
         let mut state = shared.lock();
         if state.channel(&channel).is_none() {
@@ -211,6 +255,9 @@ async fn edit_message(
     Path((channel, message)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
+        return refused;
+    }
     let mut state = shared.lock();
     if state
         .message(&message)
@@ -229,6 +276,9 @@ async fn open_thread(
     Path((channel, message)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::thread(&body, found)) {
+        return refused;
+    }
     let thread = {
         let mut state = shared.lock();
         let name = body["name"].as_str().unwrap_or("thread").to_string();
@@ -252,6 +302,9 @@ async fn interaction_callback(
     Path((id, token)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::interaction_response(&body, found)) {
+        return refused;
+    }
     let result = shared.lock().interaction_callback(&id, &token, body);
     shared.bump();
     match result {
@@ -265,6 +318,9 @@ async fn followup(
     Path((_app, token)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
+        return refused;
+    }
     let message = {
         let mut state = shared.lock();
         let Some(rec) = state
@@ -301,6 +357,9 @@ async fn edit_original(
     Path((_app, token)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
+    if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
+        return refused;
+    }
     let mut state = shared.lock();
     let Some(id) = state.original_message(&token) else {
         return unknown("Message");

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::model::{self, ChannelRec, EPHEMERAL, PUBLIC_THREAD};
+use super::ratelimit::Limiter;
 use crate::chat::Member;
 
 /// One interaction the stand-in sent, and what the bot answered.
@@ -46,6 +47,7 @@ pub(crate) struct State {
     pub modals: HashMap<String, String>,
     pub gateway: Gateway,
     pub requests: Vec<String>,
+    pub limits: Limiter,
 }
 
 impl State {
@@ -64,6 +66,7 @@ impl State {
             modals: HashMap::new(),
             gateway: Gateway::default(),
             requests: Vec::new(),
+            limits: Limiter::new(),
         };
         state.guild_id = state.snowflake();
         state.app_id = state.snowflake();
