@@ -219,7 +219,8 @@ async fn create_message(
         }
         let content_empty = body["content"].as_str().is_none_or(str::is_empty);
         let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
-        if content_empty && embeds_empty {
+        let components_empty = body["components"].as_array().is_none_or(Vec::is_empty);
+        if content_empty && embeds_empty && components_empty {
             return error(
                 StatusCode::BAD_REQUEST,
                 50006,

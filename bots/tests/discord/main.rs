@@ -5,5 +5,6 @@
 mod cards;
 mod harness;
 mod interactions;
+mod limits;
 mod members;
 mod outages;
