@@ -105,6 +105,20 @@ impl Api {
             .to_string()
     }
 
+    /// Message creation in any channel allows `limit` posts per `window`.
+    fn limit_creates(&self, limit: u32, window: Duration) {
+        self.standin.rate_limit(CREATE, RateLimit { limit, window });
+    }
+
+    /// The contents stored in the test channel, in posting order.
+    fn contents(&self) -> Vec<String> {
+        let messages = self.standin.messages(&self.channel);
+        messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// A fresh slash-command interaction: `(id, token)`.
     fn interaction(&self) -> (String, String) {
         let id = self.standin.slash(&self.member, &self.channel, "new", &[]);
@@ -253,8 +267,9 @@ fn message_edges() -> Vec<Edge> {
     ]
 }
 
-/// Sends `body` to every route that takes a message payload; `true` per route if accepted,
-/// else the refusal, with interaction callbacks' paths below `data.`.
+/// Sends `body` to every route that takes a message payload (create, edit, follow-up, edit
+/// original, interaction answer) and asserts each accepts it, or refuses `path` with `code`
+/// (below `data.` for interaction answers).
 async fn message_routes(api: &Api, body: &Value, path: &str, code: &str, accepted: bool) {
     let starter = api.posted_id().await;
     let (id, token) = api.interaction();
@@ -441,9 +456,7 @@ fn seconds(answer: &Answer, header: &str) -> f64 {
 async fn an_exhausted_bucket_answers_429_with_discords_headers_and_body() {
     within(async {
         let api = Api::start().await;
-        let window = Duration::from_secs(600);
-        api.standin
-            .rate_limit(CREATE, RateLimit { limit: 2, window });
+        api.limit_creates(2, Duration::from_secs(600));
         let first = api.post_message(&json!({"content": "1"})).await;
         let second = api.post_message(&json!({"content": "2"})).await;
         let third = api.post_message(&json!({"content": "3"})).await;
@@ -479,17 +492,7 @@ async fn an_exhausted_bucket_answers_429_with_discords_headers_and_body() {
         assert_eq!(elsewhere.status, StatusCode::OK, "buckets are per channel");
         let stats = api.standin.rate_stats();
         assert_eq!((stats.bucket_429s, stats.exhausted), (1, 1));
-        let contents: Vec<Value> = api
-            .standin
-            .messages(&api.channel)
-            .iter()
-            .map(|m| m["content"].clone())
-            .collect();
-        assert_eq!(
-            contents,
-            [json!("1"), json!("2")],
-            "a refused post stores nothing"
-        );
+        assert_eq!(api.contents(), ["1", "2"], "a refused post stores nothing");
     })
     .await;
 }
@@ -547,9 +550,7 @@ async fn post_until_sent(outbound: &DiscordOutbound, channel: &str, text: &str) 
 async fn the_adapter_meets_429s_as_transient_and_loses_or_repeats_nothing() {
     within(async {
         let api = Api::start().await;
-        let window = Duration::from_millis(200);
-        api.standin
-            .rate_limit(CREATE, RateLimit { limit: 2, window });
+        api.limit_creates(2, Duration::from_millis(200));
         // serenity 0.12's own rate limiter ignores `proxy` (it always calls discord.com), so the
         // adapter runs without it behind `api_proxy` and 429s reach the caller.
         let (outbound, _gateway) =
@@ -564,15 +565,9 @@ async fn the_adapter_meets_429s_as_transient_and_loses_or_repeats_nothing() {
         api.standin.inject_global_429(Duration::from_millis(50));
         refused += post_until_sent(&outbound, &api.channel, "after a global 429").await;
 
-        let stored: Vec<String> = api
-            .standin
-            .messages(&api.channel)
-            .iter()
-            .map(|m| m["content"].as_str().unwrap().to_string())
-            .collect();
         let mut expected = sent.clone();
         expected.extend(["after 429s".to_string(), "after a global 429".to_string()]);
-        assert_eq!(stored, expected);
+        assert_eq!(api.contents(), expected);
         let stats = api.standin.rate_stats();
         assert!(
             stats.exhausted >= 2,
