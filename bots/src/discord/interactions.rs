@@ -82,7 +82,9 @@ impl Target<'_> {
                 self.send(defer).await?;
                 let text = match pending.await {
                     ChatReply::Nothing => "Done.".to_string(),
-                    ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => text,
+                    ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => {
+                        text.as_str().to_string()
+                    }
                 };
                 let edit = EditInteractionResponse::new()
                     .content(reply_text(&text))
@@ -103,17 +105,19 @@ impl Target<'_> {
                 CreateInteractionResponse::UpdateMessage(message("Done.").components(Vec::new()))
             }
             (Origin::Select, ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. }) => {
-                CreateInteractionResponse::UpdateMessage(message(text).components(Vec::new()))
+                CreateInteractionResponse::UpdateMessage(
+                    message(text.as_str()).components(Vec::new()),
+                )
             }
             (Origin::Command, ChatReply::Nothing) => {
                 CreateInteractionResponse::Message(message("Done.").ephemeral(true))
             }
             (_, ChatReply::Nothing) => CreateInteractionResponse::Acknowledge,
             (_, ChatReply::Reply { text, ephemeral }) => {
-                CreateInteractionResponse::Message(message(text).ephemeral(*ephemeral))
+                CreateInteractionResponse::Message(message(text.as_str()).ephemeral(*ephemeral))
             }
             (_, ChatReply::Thread { text, .. }) => {
-                CreateInteractionResponse::Message(message(text))
+                CreateInteractionResponse::Message(message(text.as_str()))
             }
         };
         self.send(response).await?;

@@ -7,3 +7,4 @@ mod harness;
 mod interactions;
 mod members;
 mod outages;
+mod within_limits;
