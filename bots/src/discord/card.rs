@@ -260,16 +260,66 @@ pub(crate) fn close_note_input() -> CreateActionRow {
     )
 }
 
+/// Departments on one page of the Reassign menu when they do not all fit: the last option turns the page.
+const PAGE: usize = SELECT_OPTIONS_MAX - 1;
+/// Prefix of the option value that turns the Reassign menu to the page starting at that department index.
+const PAGE_VALUE: &str = "wo-page:";
+
+/// What a pick in the Reassign menu means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DepartmentPick {
+    Department(String),
+    /// "More…": show the page starting at this index.
+    Page(usize),
+}
+
+impl DepartmentPick {
+    /// Reads a picked value; a value that is a known department id always means that department.
+    pub(crate) fn parse(value: &str, departments: &[(String, String)]) -> Self {
+        if departments.iter().any(|(id, _)| id == value) {
+            return Self::Department(value.to_string());
+        }
+        match value.strip_prefix(PAGE_VALUE).map(str::parse) {
+            Some(Ok(start)) => Self::Page(start),
+            _ => Self::Department(value.to_string()),
+        }
+    }
+}
+
+/// The Reassign menu's page of departments starting at `start`: all of them when they fit in one menu,
+/// otherwise [`PAGE`] of them and a last option that opens the next page (from the last, the first).
 pub(crate) fn department_select(
     reference: &str,
     card_message: &str,
     departments: &[(String, String)],
+    start: usize,
 ) -> CreateActionRow {
-    let options = departments
-        .iter()
-        .take(SELECT_OPTIONS_MAX)
-        .map(|(id, name)| CreateSelectMenuOption::new(truncate(name, 100), id.clone()))
-        .collect();
+    let option = |(id, name): &(String, String)| {
+        CreateSelectMenuOption::new(truncate(name, 100), id.clone())
+    };
+    let options = if departments.len() <= SELECT_OPTIONS_MAX {
+        departments.iter().map(option).collect()
+    } else {
+        let start = if start < departments.len() { start } else { 0 };
+        let end = (start + PAGE).min(departments.len());
+        let next = if end == departments.len() { 0 } else { end };
+        let label = if next == 0 {
+            "Back to the first departments…".to_string()
+        } else {
+            format!(
+                "More… ({}–{} of {})",
+                next + 1,
+                (next + PAGE).min(departments.len()),
+                departments.len()
+            )
+        };
+        let more = CreateSelectMenuOption::new(label, format!("{PAGE_VALUE}{next}"));
+        departments[start..end]
+            .iter()
+            .map(option)
+            .chain(std::iter::once(more))
+            .collect()
+    };
     let custom_id = CardAction::PickDepartment {
         reference: reference.to_string(),
         card_message: card_message.to_string(),
@@ -412,6 +462,47 @@ mod tests {
             emergency: false,
             reporters: 1,
         }
+    }
+
+    fn departments(n: usize) -> Vec<(String, String)> {
+        (1..=n)
+            .map(|i| (format!("d{i}"), format!("Department {i}")))
+            .collect()
+    }
+
+    fn option_values(row: CreateActionRow) -> Vec<String> {
+        let row = serde_json::to_value(row).unwrap();
+        row["components"][0]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_reassign_menu_pages_through_every_department() {
+        assert_eq!(
+            option_values(department_select("311-1", "9", &departments(25), 0)).len(),
+            25
+        );
+        let forty = departments(40);
+        let first = option_values(department_select("311-1", "9", &forty, 0));
+        assert_eq!(first.len(), SELECT_OPTIONS_MAX);
+        assert_eq!(first[23], "d24");
+        assert_eq!(first[24], "wo-page:24");
+        let second = option_values(department_select("311-1", "9", &forty, 24));
+        assert_eq!(second.len(), 17);
+        assert_eq!(second[15], "d40");
+        assert_eq!(second[16], "wo-page:0");
+        assert_eq!(
+            DepartmentPick::parse("wo-page:24", &forty),
+            DepartmentPick::Page(24)
+        );
+        assert_eq!(
+            DepartmentPick::parse("d40", &forty),
+            DepartmentPick::Department("d40".into())
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serenity::all::{
     CreateThread, EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
 };
 
-use super::card::{self, CardAction, NOTE_INPUT};
+use super::card::{self, CardAction, DepartmentPick, NOTE_INPUT};
 use super::command::parse_command;
 use super::events::{member, reply_text, Bridge};
 use super::outbound::no_mentions;
@@ -253,6 +253,7 @@ async fn on_component(
                     &reference,
                     &card_message,
                     &departments,
+                    0,
                 )])
                 .ephemeral(true);
             target.send(CreateInteractionResponse::Message(pick)).await
@@ -264,8 +265,21 @@ async fn on_component(
             let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
                 return target.refuse("Choose a department from the list.").await;
             };
-            let Some(department) = values.first().cloned() else {
+            let Some(value) = values.first() else {
                 return target.refuse("Choose a department from the list.").await;
+            };
+            let departments = bridge.handler.departments();
+            let department = match DepartmentPick::parse(value, &departments) {
+                DepartmentPick::Department(department) => department,
+                DepartmentPick::Page(start) => {
+                    let page =
+                        card::department_select(&reference, &card_message, &departments, start);
+                    let turn = message(&format!("Move {reference} to which department?"))
+                        .components(vec![page]);
+                    return target
+                        .send(CreateInteractionResponse::UpdateMessage(turn))
+                        .await;
+                }
             };
             let event = button(
                 reference,
