@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ActionRowComponent, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind,
-    Context, CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal,
-    CreateThread, EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
+    ActionRowComponent, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateModal, CreateThread, EditInteractionResponse, Http,
+    Interaction, InteractionId, ModalInteraction,
 };
 
 use super::card::{self, CardAction, DepartmentPick, NOTE_INPUT};
-use super::command::parse_command;
+use super::command::{department_matches, parse_command};
 use super::events::{member, reply_text, Bridge};
 use super::outbound::no_mentions;
 use crate::chat::{ButtonAction, ChatEvent, ChatReply};
@@ -26,6 +27,7 @@ pub(crate) async fn dispatch(bridge: &Bridge, ctx: &Context, interaction: Intera
         Interaction::Command(command) => on_command(bridge, ctx, &command).await,
         Interaction::Component(component) => on_component(bridge, ctx, &component).await,
         Interaction::Modal(modal) => on_modal(bridge, ctx, &modal).await,
+        Interaction::Autocomplete(typing) => on_autocomplete(bridge, ctx, &typing).await,
         _ => Ok(()),
     };
     if let Err(err) = result {
@@ -182,6 +184,31 @@ async fn on_command(
         command: parsed,
     };
     target.answer(bridge.handler.handle(event)).await
+}
+
+/// Offers the departments matching what the member typed into a department option.
+async fn on_autocomplete(
+    bridge: &Bridge,
+    ctx: &Context,
+    typing: &CommandInteraction,
+) -> anyhow::Result<()> {
+    let typed = typing
+        .data
+        .autocomplete()
+        .filter(|o| o.name == "department")
+        .map_or("", |o| o.value);
+    let departments = bridge.handler.departments();
+    let choices = department_matches(&departments, typed)
+        .into_iter()
+        .map(|(id, name)| AutocompleteChoice::new(truncate(name, 100), id.clone()))
+        .collect();
+    let response = CreateInteractionResponse::Autocomplete(
+        CreateAutocompleteResponse::new().set_choices(choices),
+    );
+    ctx.http
+        .create_interaction_response(typing.id, &typing.token, &response, Vec::new())
+        .await
+        .context("offering departments to autocomplete")
 }
 
 fn guild_member(m: &serenity::all::Member) -> crate::chat::Member {

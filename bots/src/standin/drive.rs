@@ -13,6 +13,7 @@ use crate::chat::Member;
 const APPLICATION_COMMAND: u8 = 2;
 const MESSAGE_COMPONENT: u8 = 3;
 const MODAL_SUBMIT: u8 = 5;
+const APPLICATION_COMMAND_AUTOCOMPLETE: u8 = 4;
 
 impl StandIn {
     /// A new text channel; returns its id.
@@ -101,6 +102,41 @@ impl StandIn {
         });
         self.interact(member, channel_id, APPLICATION_COMMAND, data, None)
             .expect("slash commands need an existing channel")
+    }
+
+    /// `member` is typing `/311 <sub>` with string `options` so far, the cursor in option `focused`: Discord
+    /// asks the bot for autocomplete choices; returns the interaction id.
+    pub fn autocomplete(
+        &self,
+        member: &Member,
+        channel_id: &str,
+        sub: &str,
+        options: &[(&str, &str)],
+        focused: &str,
+    ) -> String {
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(name, value)| {
+                json!({"name": name, "type": 3, "value": value, "focused": *name == focused})
+            })
+            .collect();
+        let command_id = {
+            let state = self.shared.lock();
+            let found = state.commands.iter().find(|c| c["name"] == "311");
+            found.map_or(json!("1"), |c| c["id"].clone())
+        };
+        let data = json!({
+            "id": command_id, "name": "311", "type": 1, "guild_id": self.shared.lock().guild_id.clone(),
+            "options": [{"name": sub, "type": 1, "options": options}],
+        });
+        self.interact(
+            member,
+            channel_id,
+            APPLICATION_COMMAND_AUTOCOMPLETE,
+            data,
+            None,
+        )
+        .expect("autocomplete needs an existing channel")
     }
 
     /// `member` clicks the button `custom_id` on a message; returns the interaction id.

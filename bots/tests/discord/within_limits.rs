@@ -1,7 +1,7 @@
 //! The bot lives within Discord's published limits and formats like a bot: its own markdown renders while
 //! resident text is escaped where it is embedded, and mentions stay off.
 
-use bots::chat::{ButtonAction, ChatEvent, ChatReply, Markdown};
+use bots::chat::{ButtonAction, ChatEvent, ChatReply, Command, Markdown};
 use serde_json::Value;
 
 use crate::harness::{card, custom_ids, within, Harness, WAIT};
@@ -127,6 +127,64 @@ async fn the_cards_reassign_menu_reaches_department_forty() {
             action,
             ButtonAction::Reassign {
                 department: "dept40".into()
+            }
+        );
+        h.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_reassign_autocompletes_and_reaches_department_forty() {
+    within(async {
+        let h = Harness::with_departments(forty_departments(), |_| ChatReply::Reply {
+            text: "Moved.".into(),
+            ephemeral: true,
+        })
+        .await;
+        let reassign = &h.standin.commands()[0]["options"][2]["options"][0];
+        assert_eq!(reassign["name"], "department");
+        assert_eq!(reassign["autocomplete"], true, "{reassign}");
+        let ana = h.standin.add_member("Ana", &[&h.staff_role]);
+        let typing = h.standin.autocomplete(
+            &ana,
+            &h.channel,
+            "reassign",
+            &[("department", "department 4")],
+            "department",
+        );
+        let offered = h
+            .standin
+            .wait_for_value(
+                |s| s.interaction_responses(&typing).into_iter().next(),
+                WAIT,
+            )
+            .await
+            .expect("the bot offers choices");
+        assert_eq!(offered["type"], 8, "{offered}");
+        let values: Vec<&str> = offered["data"]["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values, ["dept04", "dept40"], "{offered}");
+        assert!(h.events().is_empty(), "typing is not a command");
+        h.standin.slash(
+            &ana,
+            &h.channel,
+            "reassign",
+            &[("department", "dept40"), ("reference", "311-000140")],
+        );
+        let ChatEvent::Command { command, .. } = h.wait_event(1).await else {
+            panic!("not a command")
+        };
+        assert_eq!(
+            command,
+            Command::Reassign {
+                reference: Some("311-000140".into()),
+                department: "dept40".into(),
+                reason: None,
             }
         );
         h.stop().await;
