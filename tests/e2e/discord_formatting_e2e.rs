@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use support::town::{Town, WAIT};
+use support::town::Town;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_filing_answer_renders_its_markdown_and_explains_in_plain_words() {
@@ -17,22 +17,7 @@ async fn a_chat_filing_answer_renders_its_markdown_and_explains_in_plain_words()
     );
     let req = town.request_from(&format!("chat:{}", clerk.id)).await;
     let r = req.reference.to_string();
-    let needle = r.clone();
-    let answer = town
-        .standin
-        .wait_for_value(
-            move |s| {
-                s.threads().into_iter().find_map(|t| {
-                    let id = t["id"].as_str()?.to_string();
-                    s.messages(&id)
-                        .into_iter()
-                        .find(|m| m["content"].as_str().is_some_and(|c| c.contains(&needle)))
-                })
-            },
-            WAIT,
-        )
-        .await
-        .expect("the bot answers in a thread with the reference");
+    let answer = town.thread_answer(&r).await;
     let content = answer["content"].as_str().unwrap();
     assert!(content.contains(&format!("Filed as **{r}**")), "{content}");
     assert!(!content.contains("\\*\\*"), "{content}");

@@ -87,19 +87,7 @@ impl StandIn {
             .iter()
             .map(|(name, value)| json!({"name": name, "type": 3, "value": value}))
             .collect();
-        let command_id = {
-            let state = self.shared.lock();
-            let found = state
-                .commands
-                .iter()
-                .find(|c| c["name"] == "311")
-                .map(|c| c["id"].clone());
-            found.unwrap_or_else(|| json!("1"))
-        };
-        let data = json!({
-            "id": command_id, "name": "311", "type": 1, "guild_id": self.shared.lock().guild_id.clone(),
-            "options": [{"name": sub, "type": 1, "options": options}],
-        });
+        let data = self.command_data(sub, options);
         self.interact(member, channel_id, APPLICATION_COMMAND, data, None)
             .expect("slash commands need an existing channel")
     }
@@ -120,15 +108,7 @@ impl StandIn {
                 json!({"name": name, "type": 3, "value": value, "focused": *name == focused})
             })
             .collect();
-        let command_id = {
-            let state = self.shared.lock();
-            let found = state.commands.iter().find(|c| c["name"] == "311");
-            found.map_or(json!("1"), |c| c["id"].clone())
-        };
-        let data = json!({
-            "id": command_id, "name": "311", "type": 1, "guild_id": self.shared.lock().guild_id.clone(),
-            "options": [{"name": sub, "type": 1, "options": options}],
-        });
+        let data = self.command_data(sub, options);
         self.interact(
             member,
             channel_id,
@@ -137,6 +117,20 @@ impl StandIn {
             None,
         )
         .expect("autocomplete needs an existing channel")
+    }
+
+    /// The data of `/311 <sub>` with these options, naming the registered command.
+    fn command_data(&self, sub: &str, options: Vec<Value>) -> Value {
+        let state = self.shared.lock();
+        let command_id = state
+            .commands
+            .iter()
+            .find(|c| c["name"] == "311")
+            .map_or(json!("1"), |c| c["id"].clone());
+        json!({
+            "id": command_id, "name": "311", "type": 1, "guild_id": state.guild_id.clone(),
+            "options": [{"name": sub, "type": 1, "options": options}],
+        })
     }
 
     /// `member` clicks the button `custom_id` on a message; returns the interaction id.
