@@ -166,3 +166,20 @@ impl ChatFiling<'_> {
         change
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::matched_words;
+
+    #[test]
+    fn matched_words_come_from_the_chosen_categorys_reason_without_scores() {
+        let reasons = [
+            "language en (es 0.0: - vs en 210.0)".to_string(),
+            "category pothole: matched pothole (+2.0), matched street (+1.0) = 3.0".to_string(),
+            "category streetlight_out: matched light (+1.0) = 1.0".to_string(),
+        ];
+        assert_eq!(matched_words(&reasons, "pothole"), ["pothole", "street"]);
+        assert_eq!(matched_words(&reasons, "streetlight_out"), ["light"]);
+        assert!(matched_words(&reasons, "graffiti").is_empty());
+    }
+}
