@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use crate::markdown::escape_markdown;
+pub use crate::markdown::{escape_markdown, Markdown};
 
 /// A chat member as seen in one event: platform id, display name and role ids.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -174,21 +174,22 @@ pub enum ChatEvent {
     },
 }
 
-/// How to answer a [`ChatEvent`]. Texts are plain: the adapter escapes markdown and sends with
-/// mentions disabled, so the service never pre-escapes.
+/// How to answer a [`ChatEvent`]. Texts are [`Markdown`]: the bot's own formatting renders and untrusted
+/// text is escaped where it is embedded (a `String` converts as untrusted); the adapter only bounds the
+/// length and sends with mentions disabled.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum ChatReply {
     Nothing,
     /// `ephemeral` only has an effect on interactions (slash commands, buttons); a message gets a
     /// plain reply.
     Reply {
-        text: String,
+        text: Markdown,
         ephemeral: bool,
     },
     /// Answer in a new thread opened on the member's message.
     Thread {
         name: String,
-        text: String,
+        text: Markdown,
     },
 }
 

@@ -6,6 +6,56 @@ const INLINE: &[char] = &['\\', '*', '_', '~', '`', '|', '[', ']', '<', '>'];
 const LINE_START: &[char] = &['#', '-', '+', '>'];
 const ZERO_WIDTH_SPACE: char = '\u{200B}';
 
+/// Discord markdown ready to post: the bot's own formatting renders, and every piece of untrusted text was
+/// escaped where it was embedded. Converting a `String`/`&str` treats it as untrusted (escapes it all).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Markdown(String);
+
+impl Markdown {
+    /// Untrusted text, escaped so it renders literally.
+    pub fn plain(text: &str) -> Self {
+        Markdown(escape_markdown(text))
+    }
+
+    /// The bot's own markdown: `text` must hold no untrusted content.
+    pub fn bot(text: impl Into<String>) -> Self {
+        Markdown(text.into())
+    }
+
+    /// Appends the bot's own markdown.
+    pub fn push_bot(&mut self, text: &str) {
+        self.0.push_str(text);
+    }
+
+    /// Appends untrusted text, escaped.
+    pub fn push_plain(&mut self, text: &str) {
+        self.0.push_str(&escape_markdown(text));
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Markdown {
+    fn from(text: &str) -> Self {
+        Markdown::plain(text)
+    }
+}
+
+impl From<String> for Markdown {
+    fn from(text: String) -> Self {
+        Markdown::plain(&text)
+    }
+}
+
+impl std::fmt::Display for Markdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Escapes Discord markdown so untrusted text renders literally, and neutralises `@everyone`,
 /// `@here` and `<@..>` / `<@&..>` / `<#..>` visually too (a zero-width space after `@`, an escaped
 /// `<`). Posts also go out with mentions disabled; this keeps the text from even looking like a ping.
@@ -105,6 +155,17 @@ mod tests {
         assert_eq!(escape_markdown("311-000123 a-b"), "311-000123 a-b");
         assert_eq!(escape_markdown("||spoiler||"), "\\|\\|spoiler\\|\\|");
         assert_eq!(escape_markdown("back\\slash"), "back\\\\slash");
+    }
+
+    #[test]
+    fn markdown_escapes_only_what_is_embedded_as_plain() {
+        let mut m = Markdown::bot("Filed as **311-000007**: ");
+        m.push_plain("*wow* @everyone");
+        assert_eq!(
+            m.as_str(),
+            "Filed as **311-000007**: \\*wow\\* @\u{200B}everyone"
+        );
+        assert_eq!(Markdown::from("a_b").as_str(), "a\\_b");
     }
 
     #[test]

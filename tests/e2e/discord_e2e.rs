@@ -90,21 +90,7 @@ async fn a_staff_message_in_the_intake_channel_becomes_a_request_answered_in_a_t
     let req = town.request_from(&format!("chat:{}", clerk.id)).await;
     assert_eq!(req.department.as_str(), "streetlights");
     let r = req.reference.to_string();
-    let answer = town
-        .standin
-        .wait_for_value(
-            move |s| {
-                s.threads().into_iter().find_map(|t| {
-                    let id = t["id"].as_str()?.to_string();
-                    s.messages(&id)
-                        .into_iter()
-                        .find(|m| m["content"].as_str().is_some_and(|c| c.contains(&r)))
-                })
-            },
-            WAIT,
-        )
-        .await
-        .expect("the bot answers in a thread with the reference");
+    let answer = town.thread_answer(&r).await;
     assert!(
         answer["content"].as_str().unwrap().contains("Street"),
         "{answer}"

@@ -8,6 +8,7 @@ mod cli_routing;
 mod desk;
 mod desk_atomic;
 mod discord_e2e;
+mod discord_formatting_e2e;
 mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;

@@ -17,6 +17,8 @@ const FIELD_MAX: usize = 1024;
 const THREAD_NAME_MAX: usize = 100;
 /// Discord allows at most 25 options in a select menu.
 const SELECT_OPTIONS_MAX: usize = 25;
+/// Discord caps an embed's title, description, field names and values, footer and author together.
+const EMBED_TOTAL_MAX: usize = 6000;
 
 /// What a component or modal custom id asks for. References never contain `:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,17 +130,75 @@ pub(crate) fn embed(card: &WorkOrderCard) -> CreateEmbed {
     } else {
         truncate(&escape_markdown(&card.text), DESCRIPTION_MAX)
     };
+    let text = EmbedText {
+        title: truncate(&escape_markdown(&title), TITLE_MAX),
+        description,
+        fields: fields
+            .into_iter()
+            .map(|(name, value)| (name, field_value(&value)))
+            .collect(),
+        footer: card.reference.clone(),
+    }
+    .fit(EMBED_TOTAL_MAX);
     CreateEmbed::new()
-        .title(truncate(&escape_markdown(&title), TITLE_MAX))
-        .description(description)
+        .title(text.title)
+        .description(text.description)
         .colour(colour)
         .fields(
-            fields
+            text.fields
                 .into_iter()
-                .map(|(name, value)| (name, field_value(&value), true)),
+                .map(|(name, value)| (name, value, true)),
         )
-        .footer(CreateEmbedFooter::new(card.reference.clone()))
+        .footer(CreateEmbedFooter::new(text.footer))
         .timestamp(Timestamp::now())
+}
+
+/// The texts of a card's embed, each already cut to its own limit.
+#[derive(Debug, Clone, PartialEq)]
+struct EmbedText {
+    title: String,
+    description: String,
+    fields: Vec<(&'static str, String)>,
+    footer: String,
+}
+
+impl EmbedText {
+    /// Characters Discord counts toward the embed total.
+    fn total(&self) -> usize {
+        let count = |s: &str| s.chars().count();
+        count(&self.title)
+            + count(&self.description)
+            + self
+                .fields
+                .iter()
+                .map(|(name, value)| count(name) + count(value))
+                .sum::<usize>()
+            + count(&self.footer)
+    }
+
+    /// Fits the embed within `max` characters in all: the description shortens first, then the longest
+    /// field values, each cut marked with "…".
+    fn fit(mut self, max: usize) -> Self {
+        let over = self.total().saturating_sub(max);
+        if over > 0 {
+            let keep = self.description.chars().count().saturating_sub(over).max(1);
+            self.description = truncate(&self.description, keep);
+        }
+        while self.total() > max {
+            let over = self.total() - max;
+            let Some((_, value)) = self
+                .fields
+                .iter_mut()
+                .max_by_key(|(_, v)| v.chars().count())
+                .filter(|(_, v)| v.chars().count() > 1)
+            else {
+                break;
+            };
+            let keep = value.chars().count().saturating_sub(over).max(1);
+            *value = truncate(value, keep);
+        }
+        self
+    }
 }
 
 /// Field values may not be empty on Discord.
@@ -200,16 +260,66 @@ pub(crate) fn close_note_input() -> CreateActionRow {
     )
 }
 
+/// Departments on one page of the Reassign menu when they do not all fit: the last option turns the page.
+const PAGE: usize = SELECT_OPTIONS_MAX - 1;
+/// Prefix of the option value that turns the Reassign menu to the page starting at that department index.
+const PAGE_VALUE: &str = "wo-page:";
+
+/// What a pick in the Reassign menu means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DepartmentPick {
+    Department(String),
+    /// "More…": show the page starting at this index.
+    Page(usize),
+}
+
+impl DepartmentPick {
+    /// Reads a picked value; a value that is a known department id always means that department.
+    pub(crate) fn parse(value: &str, departments: &[(String, String)]) -> Self {
+        if departments.iter().any(|(id, _)| id == value) {
+            return Self::Department(value.to_string());
+        }
+        match value.strip_prefix(PAGE_VALUE).map(str::parse) {
+            Some(Ok(start)) => Self::Page(start),
+            _ => Self::Department(value.to_string()),
+        }
+    }
+}
+
+/// The Reassign menu's page of departments starting at `start`: all of them when they fit in one menu,
+/// otherwise [`PAGE`] of them and a last option that opens the next page (from the last, the first).
 pub(crate) fn department_select(
     reference: &str,
     card_message: &str,
     departments: &[(String, String)],
+    start: usize,
 ) -> CreateActionRow {
-    let options = departments
-        .iter()
-        .take(SELECT_OPTIONS_MAX)
-        .map(|(id, name)| CreateSelectMenuOption::new(truncate(name, 100), id.clone()))
-        .collect();
+    let option = |(id, name): &(String, String)| {
+        CreateSelectMenuOption::new(truncate(name, 100), id.clone())
+    };
+    let options = if departments.len() <= SELECT_OPTIONS_MAX {
+        departments.iter().map(option).collect()
+    } else {
+        let start = if start < departments.len() { start } else { 0 };
+        let end = (start + PAGE).min(departments.len());
+        let next = if end == departments.len() { 0 } else { end };
+        let label = if next == 0 {
+            "Back to the first departments…".to_string()
+        } else {
+            format!(
+                "More… ({}–{} of {})",
+                next + 1,
+                (next + PAGE).min(departments.len()),
+                departments.len()
+            )
+        };
+        let more = CreateSelectMenuOption::new(label, format!("{PAGE_VALUE}{next}"));
+        departments[start..end]
+            .iter()
+            .map(option)
+            .chain(std::iter::once(more))
+            .collect()
+    };
     let custom_id = CardAction::PickDepartment {
         reference: reference.to_string(),
         card_message: card_message.to_string(),
@@ -268,6 +378,131 @@ mod tests {
         ] {
             assert_eq!(CardAction::parse(junk), None, "{junk}");
         }
+    }
+
+    fn embed_text(description: usize, values: &[usize]) -> EmbedText {
+        EmbedText {
+            title: "t".repeat(10),
+            description: "d".repeat(description),
+            fields: values.iter().map(|&n| ("Name", "v".repeat(n))).collect(),
+            footer: "311-1".into(),
+        }
+    }
+
+    #[test]
+    fn an_embed_within_the_total_is_untouched() {
+        let fits = embed_text(100, &[10, 20]);
+        assert_eq!(fits.clone().fit(EMBED_TOTAL_MAX), fits);
+        let exact = embed_text(EMBED_TOTAL_MAX - 15 - 2 * 1024 - 8, &[1024, 1024]);
+        assert_eq!(exact.total(), EMBED_TOTAL_MAX);
+        assert_eq!(exact.clone().fit(EMBED_TOTAL_MAX), exact);
+    }
+
+    #[test]
+    fn the_description_shortens_first_to_fit_the_total() {
+        let one_over = embed_text(EMBED_TOTAL_MAX - 15 - 2 * 1024 - 8 + 1, &[1024, 1024]);
+        let fitted = one_over.clone().fit(EMBED_TOTAL_MAX);
+        assert_eq!(fitted.total(), EMBED_TOTAL_MAX);
+        assert!(fitted.description.ends_with('…'));
+        assert_eq!(fitted.fields, one_over.fields);
+    }
+
+    #[test]
+    fn fields_shorten_longest_first_once_the_description_is_spent() {
+        let fitted = embed_text(DESCRIPTION_MAX, &[1024; 7]).fit(EMBED_TOTAL_MAX);
+        assert!(fitted.total() <= EMBED_TOTAL_MAX, "{}", fitted.total());
+        assert_eq!(fitted.description, "…");
+        assert!(fitted.fields.iter().any(|(_, v)| v.ends_with('…')));
+        let tiny = embed_text(10, &[1; 3]).fit(5);
+        assert_eq!(tiny.description, "…");
+    }
+
+    #[test]
+    fn a_real_card_at_every_limit_fits_the_total() {
+        let long = "x".repeat(5000);
+        let card = WorkOrderCard {
+            title: long.clone(),
+            text: long.clone(),
+            location: Some(long.clone()),
+            attachments: vec![long.clone()],
+            last_action: Some(long.clone()),
+            requester: long.clone(),
+            ..card()
+        };
+        let embed = serde_json::to_value(embed(&card)).unwrap();
+        let count = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.chars().count());
+        let total = count(&embed["title"])
+            + count(&embed["description"])
+            + count(&embed["footer"]["text"])
+            + embed["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| count(&f["name"]) + count(&f["value"]))
+                .sum::<usize>();
+        assert!(total <= EMBED_TOTAL_MAX, "{total}");
+        assert!(count(&embed["title"]) <= TITLE_MAX);
+    }
+
+    fn card() -> WorkOrderCard {
+        WorkOrderCard {
+            reference: "311-000001".into(),
+            title: "t".into(),
+            department: "Roads".into(),
+            category: "Pothole".into(),
+            location: None,
+            language: "en".into(),
+            priority: "normal".into(),
+            due: None,
+            requester: "r".into(),
+            text: "x".into(),
+            attachments: Vec::new(),
+            status: "open".into(),
+            last_action: None,
+            emergency: false,
+            reporters: 1,
+        }
+    }
+
+    fn departments(n: usize) -> Vec<(String, String)> {
+        (1..=n)
+            .map(|i| (format!("d{i}"), format!("Department {i}")))
+            .collect()
+    }
+
+    fn option_values(row: CreateActionRow) -> Vec<String> {
+        let row = serde_json::to_value(row).unwrap();
+        row["components"][0]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_reassign_menu_pages_through_every_department() {
+        assert_eq!(
+            option_values(department_select("311-1", "9", &departments(25), 0)).len(),
+            25
+        );
+        let forty = departments(40);
+        let first = option_values(department_select("311-1", "9", &forty, 0));
+        assert_eq!(first.len(), SELECT_OPTIONS_MAX);
+        assert_eq!(first[23], "d24");
+        assert_eq!(first[24], "wo-page:24");
+        let second = option_values(department_select("311-1", "9", &forty, 24));
+        assert_eq!(second.len(), 17);
+        assert_eq!(second[15], "d40");
+        assert_eq!(second[16], "wo-page:0");
+        assert_eq!(
+            DepartmentPick::parse("wo-page:24", &forty),
+            DepartmentPick::Page(24)
+        );
+        assert_eq!(
+            DepartmentPick::parse("d40", &forty),
+            DepartmentPick::Department("d40".into())
+        );
     }
 
     #[test]

@@ -9,16 +9,20 @@ use crate::markdown::truncate;
 /// Discord allows at most 25 choices on an option.
 const CHOICES_MAX: usize = 25;
 
-/// `/311` and its subcommands. Department options offer the handler's departments as choices.
+/// `/311` and its subcommands. Department options offer the handler's departments as choices when they all
+/// fit, else autocomplete them from what the member types (see [`department_matches`]).
 pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateCommand {
     let text = |name: &str, description: &str, required: bool| {
         CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
     };
     let department = |required: bool| {
-        departments.iter().take(CHOICES_MAX).fold(
-            text("department", "Department", required),
-            |option, (id, name)| option.add_string_choice(truncate(name, 100), id.clone()),
-        )
+        let option = text("department", "Department", required);
+        if departments.len() > CHOICES_MAX {
+            return option.set_autocomplete(true);
+        }
+        departments.iter().fold(option, |option, (id, name)| {
+            option.add_string_choice(truncate(name, 100), id.clone())
+        })
     };
     let reference = || {
         text(
@@ -74,6 +78,21 @@ pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateComm
             "List overdue work orders",
             vec![department(false)],
         ))
+}
+
+/// The departments whose id or name contains `typed` (case-insensitive), at most as many as Discord shows.
+pub(crate) fn department_matches<'a>(
+    departments: &'a [(String, String)],
+    typed: &str,
+) -> Vec<&'a (String, String)> {
+    let typed = typed.trim().to_lowercase();
+    departments
+        .iter()
+        .filter(|(id, name)| {
+            id.to_lowercase().contains(&typed) || name.to_lowercase().contains(&typed)
+        })
+        .take(CHOICES_MAX)
+        .collect()
 }
 
 /// Reads `/311 <sub> ...` into a [`Command`]; `Err` is a message for the member.
@@ -138,6 +157,38 @@ mod tests {
             .collect();
         let raw = json!({"id": "1", "name": "311", "type": 1, "options": [{"name": sub, "type": 1, "options": options}]});
         serde_json::from_value(raw).expect("command data")
+    }
+
+    #[test]
+    fn department_matches_by_id_or_name_and_at_most_25() {
+        let departments: Vec<(String, String)> = (1..=40)
+            .map(|i| (format!("dept{i:02}"), format!("Department {i}")))
+            .collect();
+        assert_eq!(department_matches(&departments, "").len(), 25);
+        let ids = |typed| -> Vec<&str> {
+            department_matches(&departments, typed)
+                .into_iter()
+                .map(|(id, _)| id.as_str())
+                .collect()
+        };
+        assert_eq!(ids("DEPT40"), ["dept40"]);
+        assert_eq!(ids("department 40"), ["dept40"]);
+        assert_eq!(ids(" 40 "), ["dept40"]);
+        assert_eq!(ids("4").len(), 5);
+        assert_eq!(ids("nothing"), Vec::<&str>::new());
+        let small = &departments[..3];
+        let registered = serde_json::to_value(command_definition(small)).unwrap();
+        assert_eq!(
+            registered["options"][2]["options"][0]["choices"][2]["value"],
+            "dept03"
+        );
+        let registered = serde_json::to_value(command_definition(&departments)).unwrap();
+        let option = &registered["options"][2]["options"][0];
+        assert_eq!(option["autocomplete"], true);
+        assert!(
+            option["choices"].as_array().is_none_or(Vec::is_empty),
+            "{option}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serenity::all::{
 use super::outbound::{no_mentions, CONTENT_MAX};
 use super::{command, interactions, DiscordConfig, GatewayObserver};
 use crate::chat::{ChatEvent, ChatHandler, ChatReply, Member};
-use crate::markdown::{escape_markdown, truncate};
+use crate::markdown::truncate;
 
 /// The serenity event handler that bridges Discord to a [`ChatHandler`].
 pub(crate) struct Bridge {
@@ -127,9 +127,9 @@ pub(crate) fn member(user: &User, nick: Option<String>, roles: Vec<String>) -> M
     }
 }
 
-/// Text the adapter sends on the handler's behalf: escaped, bounded, never empty.
+/// Markdown the adapter sends on the handler's behalf (already escaped where untrusted): bounded, never empty.
 pub(crate) fn reply_text(text: &str) -> String {
-    let text = truncate(&escape_markdown(text), CONTENT_MAX);
+    let text = truncate(text, CONTENT_MAX);
     if text.trim().is_empty() {
         "…".into()
     } else {
@@ -150,7 +150,7 @@ async fn reply_to_message(
         ChatReply::Nothing => Ok(()),
         ChatReply::Reply { text, .. } => {
             let answer = CreateMessage::new()
-                .content(reply_text(&text))
+                .content(reply_text(text.as_str()))
                 .reference_message(msg)
                 .allowed_mentions(no_mentions());
             msg.channel_id
@@ -171,7 +171,7 @@ async fn reply_to_message(
                     .id
             };
             let answer = CreateMessage::new()
-                .content(reply_text(&text))
+                .content(reply_text(text.as_str()))
                 .allowed_mentions(no_mentions());
             target
                 .send_message(http, answer)

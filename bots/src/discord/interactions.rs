@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ActionRowComponent, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind,
-    Context, CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal,
-    CreateThread, EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
+    ActionRowComponent, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateModal, CreateThread, EditInteractionResponse, Http,
+    Interaction, InteractionId, ModalInteraction,
 };
 
-use super::card::{self, CardAction, NOTE_INPUT};
-use super::command::parse_command;
+use super::card::{self, CardAction, DepartmentPick, NOTE_INPUT};
+use super::command::{department_matches, parse_command};
 use super::events::{member, reply_text, Bridge};
 use super::outbound::no_mentions;
 use crate::chat::{ButtonAction, ChatEvent, ChatReply};
@@ -26,6 +27,7 @@ pub(crate) async fn dispatch(bridge: &Bridge, ctx: &Context, interaction: Intera
         Interaction::Command(command) => on_command(bridge, ctx, &command).await,
         Interaction::Component(component) => on_component(bridge, ctx, &component).await,
         Interaction::Modal(modal) => on_modal(bridge, ctx, &modal).await,
+        Interaction::Autocomplete(typing) => on_autocomplete(bridge, ctx, &typing).await,
         _ => Ok(()),
     };
     if let Err(err) = result {
@@ -82,7 +84,9 @@ impl Target<'_> {
                 self.send(defer).await?;
                 let text = match pending.await {
                     ChatReply::Nothing => "Done.".to_string(),
-                    ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => text,
+                    ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => {
+                        text.as_str().to_string()
+                    }
                 };
                 let edit = EditInteractionResponse::new()
                     .content(reply_text(&text))
@@ -103,17 +107,19 @@ impl Target<'_> {
                 CreateInteractionResponse::UpdateMessage(message("Done.").components(Vec::new()))
             }
             (Origin::Select, ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. }) => {
-                CreateInteractionResponse::UpdateMessage(message(text).components(Vec::new()))
+                CreateInteractionResponse::UpdateMessage(
+                    message(text.as_str()).components(Vec::new()),
+                )
             }
             (Origin::Command, ChatReply::Nothing) => {
                 CreateInteractionResponse::Message(message("Done.").ephemeral(true))
             }
             (_, ChatReply::Nothing) => CreateInteractionResponse::Acknowledge,
             (_, ChatReply::Reply { text, ephemeral }) => {
-                CreateInteractionResponse::Message(message(text).ephemeral(*ephemeral))
+                CreateInteractionResponse::Message(message(text.as_str()).ephemeral(*ephemeral))
             }
             (_, ChatReply::Thread { text, .. }) => {
-                CreateInteractionResponse::Message(message(text))
+                CreateInteractionResponse::Message(message(text.as_str()))
             }
         };
         self.send(response).await?;
@@ -178,6 +184,31 @@ async fn on_command(
         command: parsed,
     };
     target.answer(bridge.handler.handle(event)).await
+}
+
+/// Offers the departments matching what the member typed into a department option.
+async fn on_autocomplete(
+    bridge: &Bridge,
+    ctx: &Context,
+    typing: &CommandInteraction,
+) -> anyhow::Result<()> {
+    let typed = typing
+        .data
+        .autocomplete()
+        .filter(|o| o.name == "department")
+        .map_or("", |o| o.value);
+    let departments = bridge.handler.departments();
+    let choices = department_matches(&departments, typed)
+        .into_iter()
+        .map(|(id, name)| AutocompleteChoice::new(truncate(name, 100), id.clone()))
+        .collect();
+    let response = CreateInteractionResponse::Autocomplete(
+        CreateAutocompleteResponse::new().set_choices(choices),
+    );
+    ctx.http
+        .create_interaction_response(typing.id, &typing.token, &response, Vec::new())
+        .await
+        .context("offering departments to autocomplete")
 }
 
 fn guild_member(m: &serenity::all::Member) -> crate::chat::Member {
@@ -249,6 +280,7 @@ async fn on_component(
                     &reference,
                     &card_message,
                     &departments,
+                    0,
                 )])
                 .ephemeral(true);
             target.send(CreateInteractionResponse::Message(pick)).await
@@ -260,8 +292,21 @@ async fn on_component(
             let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
                 return target.refuse("Choose a department from the list.").await;
             };
-            let Some(department) = values.first().cloned() else {
+            let Some(value) = values.first() else {
                 return target.refuse("Choose a department from the list.").await;
+            };
+            let departments = bridge.handler.departments();
+            let department = match DepartmentPick::parse(value, &departments) {
+                DepartmentPick::Department(department) => department,
+                DepartmentPick::Page(start) => {
+                    let page =
+                        card::department_select(&reference, &card_message, &departments, start);
+                    let turn = message(&format!("Move {reference} to which department?"))
+                        .components(vec![page]);
+                    return target
+                        .send(CreateInteractionResponse::UpdateMessage(turn))
+                        .await;
+                }
             };
             let event = button(
                 reference,

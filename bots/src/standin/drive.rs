@@ -13,6 +13,7 @@ use crate::chat::Member;
 const APPLICATION_COMMAND: u8 = 2;
 const MESSAGE_COMPONENT: u8 = 3;
 const MODAL_SUBMIT: u8 = 5;
+const APPLICATION_COMMAND_AUTOCOMPLETE: u8 = 4;
 
 impl StandIn {
     /// A new text channel; returns its id.
@@ -86,21 +87,50 @@ impl StandIn {
             .iter()
             .map(|(name, value)| json!({"name": name, "type": 3, "value": value}))
             .collect();
-        let command_id = {
-            let state = self.shared.lock();
-            let found = state
-                .commands
-                .iter()
-                .find(|c| c["name"] == "311")
-                .map(|c| c["id"].clone());
-            found.unwrap_or_else(|| json!("1"))
-        };
-        let data = json!({
-            "id": command_id, "name": "311", "type": 1, "guild_id": self.shared.lock().guild_id.clone(),
-            "options": [{"name": sub, "type": 1, "options": options}],
-        });
+        let data = self.command_data(sub, options);
         self.interact(member, channel_id, APPLICATION_COMMAND, data, None)
             .expect("slash commands need an existing channel")
+    }
+
+    /// `member` is typing `/311 <sub>` with string `options` so far, the cursor in option `focused`: Discord
+    /// asks the bot for autocomplete choices; returns the interaction id.
+    pub fn autocomplete(
+        &self,
+        member: &Member,
+        channel_id: &str,
+        sub: &str,
+        options: &[(&str, &str)],
+        focused: &str,
+    ) -> String {
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(name, value)| {
+                json!({"name": name, "type": 3, "value": value, "focused": *name == focused})
+            })
+            .collect();
+        let data = self.command_data(sub, options);
+        self.interact(
+            member,
+            channel_id,
+            APPLICATION_COMMAND_AUTOCOMPLETE,
+            data,
+            None,
+        )
+        .expect("autocomplete needs an existing channel")
+    }
+
+    /// The data of `/311 <sub>` with these options, naming the registered command.
+    fn command_data(&self, sub: &str, options: Vec<Value>) -> Value {
+        let state = self.shared.lock();
+        let command_id = state
+            .commands
+            .iter()
+            .find(|c| c["name"] == "311")
+            .map_or(json!("1"), |c| c["id"].clone());
+        json!({
+            "id": command_id, "name": "311", "type": 1, "guild_id": state.guild_id.clone(),
+            "options": [{"name": sub, "type": 1, "options": options}],
+        })
     }
 
     /// `member` clicks the button `custom_id` on a message; returns the interaction id.

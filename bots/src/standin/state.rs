@@ -271,6 +271,8 @@ impl State {
                 let target = rec.message_id.clone().ok_or("no message to update")?;
                 self.edit_message(&target, &data).ok_or("unknown message")?;
             }
+            // Autocomplete choices change no message; they are only recorded.
+            Some(8) => {}
             Some(9) => {
                 let custom_id = data["custom_id"]
                     .as_str()

@@ -22,6 +22,7 @@ pub struct Recorder {
     reply: Box<Replier>,
     /// How long the "service" takes to answer.
     pub delay: Mutex<Duration>,
+    departments: Vec<(String, String)>,
 }
 
 impl Recorder {
@@ -30,6 +31,10 @@ impl Recorder {
             events: Mutex::new(Vec::new()),
             reply: Box::new(reply),
             delay: Mutex::new(Duration::ZERO),
+            departments: vec![
+                ("roads".into(), "Roads & Sidewalks".into()),
+                ("parks".into(), "Parks".into()),
+            ],
         }
     }
 }
@@ -45,10 +50,7 @@ impl ChatHandler for Recorder {
     }
 
     fn departments(&self) -> Vec<(String, String)> {
-        vec![
-            ("roads".into(), "Roads & Sidewalks".into()),
-            ("parks".into(), "Parks".into()),
-        ]
+        self.departments.clone()
     }
 }
 
@@ -64,6 +66,22 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(reply: impl Fn(&ChatEvent) -> ChatReply + Send + Sync + 'static) -> Harness {
+        Self::start_with(Recorder::new(reply)).await
+    }
+
+    /// A city with these departments (id, name) instead of Roads and Parks.
+    pub async fn with_departments(
+        departments: Vec<(String, String)>,
+        reply: impl Fn(&ChatEvent) -> ChatReply + Send + Sync + 'static,
+    ) -> Harness {
+        Self::start_with(Recorder {
+            departments,
+            ..Recorder::new(reply)
+        })
+        .await
+    }
+
+    async fn start_with(recorder: Recorder) -> Harness {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("warn,bots=debug")
             .with_test_writer()
@@ -73,7 +91,7 @@ impl Harness {
         let staff_role = standin.add_role("roads-staff");
         let cfg = standin.config();
         let (outbound, gateway) = discord::connect(&cfg).expect("config is valid");
-        let recorder = Arc::new(Recorder::new(reply));
+        let recorder = Arc::new(recorder);
         let cancel = CancellationToken::new();
         let gateway = tokio::spawn(gateway.run(
             Arc::clone(&recorder) as Arc<dyn ChatHandler>,

@@ -8,3 +8,4 @@ mod interactions;
 mod limits;
 mod members;
 mod outages;
+mod within_limits;

@@ -2,7 +2,7 @@
 //! buttons and slash commands. Implements the chat seam's `ChatHandler`, so it knows no Discord details.
 
 use async_trait::async_trait;
-use bots::chat::{ButtonAction, ChatEvent, ChatHandler, ChatReply, Command, Member};
+use bots::chat::{ButtonAction, ChatEvent, ChatHandler, ChatReply, Command, Markdown, Member};
 use routing::lifecycle::{staff_intent, CloseReason, StaffIntent};
 use routing::{DepartmentId, Language, RequestRef, Source, Status};
 use tracing::warn;
@@ -28,16 +28,18 @@ fn actor(m: &Member) -> Actor {
     }
 }
 
+/// A reply whose text holds untrusted parts: escaped whole.
 fn reply(text: impl Into<String>) -> ChatReply {
     ChatReply::Reply {
-        text: text.into(),
+        text: Markdown::plain(&text.into()),
         ephemeral: false,
     }
 }
 
+/// An ephemeral reply whose text holds untrusted parts: escaped whole.
 fn private(text: impl Into<String>) -> ChatReply {
     ChatReply::Reply {
-        text: text.into(),
+        text: Markdown::plain(&text.into()),
         ephemeral: true,
     }
 }

@@ -219,6 +219,25 @@ impl Town {
             .unwrap_or_else(|e| panic!("no work order for {reference} in {dept}: {e}"))
     }
 
+    /// The bot's answer, in some thread, whose text mentions `reference`.
+    pub async fn thread_answer(&self, reference: &str) -> Value {
+        let r = reference.to_string();
+        self.standin
+            .wait_for_value(
+                move |s| {
+                    s.threads().into_iter().find_map(|t| {
+                        let id = t["id"].as_str()?.to_string();
+                        s.messages(&id)
+                            .into_iter()
+                            .find(|m| m["content"].as_str().is_some_and(|c| c.contains(&r)))
+                    })
+                },
+                WAIT,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no answer in a thread mentioning {reference}: {e}"))
+    }
+
     pub async fn thread_of(&self, card: &Value) -> String {
         let card_id = card["id"].as_str().unwrap().to_string();
         self.standin

@@ -2,7 +2,7 @@
 //! resident's mail, recorded with its message so that a redelivery files nothing twice.
 
 use crate::store::Disposition;
-use bots::chat::{ChatReply, Member};
+use bots::chat::{ChatReply, Markdown, Member};
 use routing::{EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
@@ -66,7 +66,8 @@ pub(super) async fn file(
     }
 }
 
-/// The answer to a filed request, in a new thread: where it went, and why.
+/// The answer to a filed request, in a new thread: where it went, and why. Names and the reasons' matched words
+/// come from the city's config or the message, so they are embedded escaped; the bot's own markdown renders.
 fn filed_reply(
     desk: &Desk,
     r: RequestRef,
@@ -74,24 +75,62 @@ fn filed_reply(
     decision: &routing::Decision,
     title: &str,
 ) -> ChatReply {
-    let mut text = format!(
-        "Filed as **{r}** → {} ({}), priority {}, due {}.",
+    let mut text = Markdown::bot(format!("Filed as **{r}** → "));
+    text.push_plain(&format!(
+        "{} ({}), priority {}, due {}.",
         desk.department_name(&new.department, Language::En),
         desk.category_name(new.category.as_ref(), Language::En),
         new.priority,
         human(new.resolution_due_at)
-    );
+    ));
     if decision.emergency.is_some() {
-        text.push_str("\n⚠️ Looks like an EMERGENCY: routed to dispatch. If anyone is in danger, call 911 now.");
+        text.push_bot("\n⚠️ Looks like an **EMERGENCY**: routed to dispatch. If anyone is in danger, call 911 now.");
     }
-    text.push_str("\nWhy:");
-    for reason in &decision.reasons {
-        text.push_str(&format!("\n• {}", bots::chat::escape_markdown(reason)));
+    text.push_bot("\nWhy:");
+    for reason in human_reasons(decision) {
+        text.push_bot("\n• ");
+        text.push_plain(&reason);
     }
     ChatReply::Thread {
         name: format!("{r} {title}").chars().take(90).collect(),
         text,
     }
+}
+
+/// The decision's reasons in plain words for staff ("matched: pothole, street"), never the engine's scores.
+fn human_reasons(decision: &routing::Decision) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = &decision.emergency {
+        out.push(format!("emergency: {} (\"{}\")", e.kind, e.matched));
+    }
+    let category = decision.category.as_ref().map(|c| c.as_str());
+    let matched = category.map(|c| matched_words(&decision.reasons, c));
+    match matched {
+        Some(words) if !words.is_empty() => out.push(format!("matched: {}", words.join(", "))),
+        Some(_) => out.push(format!("category: {}", category.unwrap_or_default())),
+        None if decision.department == routing::DepartmentId::triage() => {
+            out.push("no clear match: sent to triage".into())
+        }
+        None => out.push(format!("department: {}", decision.department)),
+    }
+    if let Some(l) = &decision.location {
+        out.push(format!("location: {}", l.text));
+    }
+    out
+}
+
+/// The words that matched `category`, read from its reason line ("category X: matched a (+1.0), … = 3.0").
+fn matched_words(reasons: &[String], category: &str) -> Vec<String> {
+    let prefix = format!("category {category}: ");
+    let Some(line) = reasons.iter().find_map(|r| r.strip_prefix(&prefix)) else {
+        return Vec::new();
+    };
+    line.split("matched ")
+        .skip(1)
+        .filter_map(|part| part.split(" (").next())
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// A request filed from a chat message.
@@ -125,5 +164,22 @@ impl ChatFiling<'_> {
             json!({ "decision": decision, "actor_name": self.member.name }),
         ));
         change
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matched_words;
+
+    #[test]
+    fn matched_words_come_from_the_chosen_categorys_reason_without_scores() {
+        let reasons = [
+            "language en (es 0.0: - vs en 210.0)".to_string(),
+            "category pothole: matched pothole (+2.0), matched street (+1.0) = 3.0".to_string(),
+            "category streetlight_out: matched light (+1.0) = 1.0".to_string(),
+        ];
+        assert_eq!(matched_words(&reasons, "pothole"), ["pothole", "street"]);
+        assert_eq!(matched_words(&reasons, "streetlight_out"), ["light"]);
+        assert!(matched_words(&reasons, "graffiti").is_empty());
     }
 }
