@@ -247,78 +247,127 @@ async fn on_component(
             .refuse("This only works inside the city's server.")
             .await;
     };
-    let card_message = component.message.id.to_string();
-    let button = |reference: String, message_id: String, action: ButtonAction| ChatEvent::Button {
-        channel_id: component.channel_id.to_string(),
-        message_id,
-        member: guild_member(m),
-        reference,
-        action,
+    let press = Press {
+        bridge,
+        target: &target,
+        component,
+        member: m,
     };
+    let card_message = component.message.id.to_string();
     match CardAction::parse(&component.data.custom_id) {
         Some(CardAction::Acknowledge { reference }) => {
-            let event = button(reference, card_message, ButtonAction::Acknowledge);
-            target.answer(bridge.handler.handle(event)).await
+            press
+                .handle(reference, card_message, ButtonAction::Acknowledge)
+                .await
         }
         Some(CardAction::Close { reference }) => {
-            let custom_id = CardAction::CloseNote {
-                reference: reference.clone(),
-                card_message,
-            }
-            .custom_id();
-            let modal = CreateModal::new(custom_id, truncate(&format!("Close {reference}"), 45))
-                .components(vec![card::close_note_input()]);
-            target.send(CreateInteractionResponse::Modal(modal)).await
+            close_note_modal(&target, reference, card_message).await
         }
         Some(CardAction::Reassign { reference }) => {
-            let departments = bridge.handler.departments();
-            if departments.is_empty() {
-                return target.refuse("No departments are configured.").await;
-            }
-            let pick = message(&format!("Move {reference} to which department?"))
-                .components(vec![card::department_select(
-                    &reference,
-                    &card_message,
-                    &departments,
-                    0,
-                )])
-                .ephemeral(true);
-            target.send(CreateInteractionResponse::Message(pick)).await
+            press.department_menu(&reference, &card_message).await
         }
         Some(CardAction::PickDepartment {
             reference,
             card_message,
-        }) => {
-            let ComponentInteractionDataKind::StringSelect { values } = &component.data.kind else {
-                return target.refuse("Choose a department from the list.").await;
-            };
-            let Some(value) = values.first() else {
-                return target.refuse("Choose a department from the list.").await;
-            };
-            let departments = bridge.handler.departments();
-            let department = match DepartmentPick::parse(value, &departments) {
-                DepartmentPick::Department(department) => department,
-                DepartmentPick::Page(start) => {
-                    let page =
-                        card::department_select(&reference, &card_message, &departments, start);
-                    let turn = message(&format!("Move {reference} to which department?"))
-                        .components(vec![page]);
-                    return target
-                        .send(CreateInteractionResponse::UpdateMessage(turn))
-                        .await;
-                }
-            };
-            let event = button(
-                reference,
-                card_message,
-                ButtonAction::Reassign { department },
-            );
-            target.answer(bridge.handler.handle(event)).await
-        }
+        }) => press.pick_department(reference, card_message).await,
         Some(CardAction::CloseNote { .. }) | None => {
             target.refuse("This button is no longer in use.").await
         }
     }
+}
+
+/// A member's press on a work-order card's component, and where to answer it.
+struct Press<'a> {
+    bridge: &'a Bridge,
+    target: &'a Target<'a>,
+    component: &'a ComponentInteraction,
+    member: &'a serenity::all::Member,
+}
+
+impl Press<'_> {
+    /// Hands the press to the desk as a button event and answers with its reply.
+    async fn handle(
+        &self,
+        reference: String,
+        message_id: String,
+        action: ButtonAction,
+    ) -> anyhow::Result<()> {
+        let event = ChatEvent::Button {
+            channel_id: self.component.channel_id.to_string(),
+            message_id,
+            member: guild_member(self.member),
+            reference,
+            action,
+        };
+        self.target.answer(self.bridge.handler.handle(event)).await
+    }
+
+    /// The first page of departments to move the item to, privately to the member.
+    async fn department_menu(&self, reference: &str, card_message: &str) -> anyhow::Result<()> {
+        let departments = self.bridge.handler.departments();
+        if departments.is_empty() {
+            return self.target.refuse("No departments are configured.").await;
+        }
+        let pick = message(&format!("Move {reference} to which department?"))
+            .components(vec![card::department_select(
+                reference,
+                card_message,
+                &departments,
+                0,
+            )])
+            .ephemeral(true);
+        self.target
+            .send(CreateInteractionResponse::Message(pick))
+            .await
+    }
+
+    /// A choice from the department menu: a department (reassign), or "More…" (the next page, in place).
+    async fn pick_department(&self, reference: String, card_message: String) -> anyhow::Result<()> {
+        let ComponentInteractionDataKind::StringSelect { values } = &self.component.data.kind
+        else {
+            return self
+                .target
+                .refuse("Choose a department from the list.")
+                .await;
+        };
+        let Some(value) = values.first() else {
+            return self
+                .target
+                .refuse("Choose a department from the list.")
+                .await;
+        };
+        let departments = self.bridge.handler.departments();
+        match DepartmentPick::parse(value, &departments) {
+            DepartmentPick::Department(department) => {
+                let action = ButtonAction::Reassign { department };
+                self.handle(reference, card_message, action).await
+            }
+            DepartmentPick::Page(start) => {
+                let page = card::department_select(&reference, &card_message, &departments, start);
+                let turn = message(&format!("Move {reference} to which department?"))
+                    .components(vec![page]);
+                self.target
+                    .send(CreateInteractionResponse::UpdateMessage(turn))
+                    .await
+            }
+        }
+    }
+}
+
+/// Asks for the closing note in a modal; its submission closes the item.
+async fn close_note_modal(
+    target: &Target<'_>,
+    reference: String,
+    card_message: String,
+) -> anyhow::Result<()> {
+    let custom_id = CardAction::CloseNote {
+        reference: reference.clone(),
+        card_message,
+    }
+    .custom_id();
+    let modal = CreateModal::new(custom_id, truncate(&format!("Close {reference}"), 45))
+        .components(vec![card::close_note_input()]);
+    target.send(CreateInteractionResponse::Modal(modal)).await
 }
 
 async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
