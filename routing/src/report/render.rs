@@ -154,22 +154,47 @@ impl Report {
     ///
     /// Hours and percentages have two decimals; a figure without data is an empty field.
     pub fn to_csv(&self) -> String {
+        let pairs = |rows: &[Count]| -> Vec<Vec<String>> {
+            rows.iter()
+                .map(|c| vec![c.key.clone(), c.count.to_string()])
+                .collect()
+        };
+        let sections = [
+            ("summary", "metric,value", self.summary_rows()),
+            ("volume_by_category", "category,count", pairs(&self.by_category)),
+            ("volume_by_department", "department,count", pairs(&self.by_department)),
+            ("volume_by_week", "iso_week,count", pairs(&self.by_week)),
+            ("volume_by_language", "language,count", pairs(&self.by_language)),
+            (
+                "timing",
+                "measure,count,median_business_hours,p90_business_hours,median_wall_hours,p90_wall_hours",
+                self.timing_rows(),
+            ),
+            (
+                "sla_by_department",
+                "department,response_met,response_missed,response_pending,response_percent,\
+                 resolution_met,resolution_missed,resolution_pending,resolution_percent",
+                self.sla_rows(),
+            ),
+            ("backlog", "age,count", pairs(&self.backlog)),
+            ("top_locations", "location,count", pairs(&self.top_locations)),
+        ];
         let mut out = String::new();
-        let mut section = |name: &str, header: &str, rows: Vec<Vec<String>>| {
+        for (name, header, rows) in sections {
             let _ = writeln!(out, "{name}\n{header}");
             for row in rows {
                 let fields: Vec<String> = row.iter().map(|s| field(s)).collect();
                 let _ = writeln!(out, "{}", fields.join(","));
             }
             out.push('\n');
-        };
-        let pairs = |rows: &[Count]| {
-            rows.iter()
-                .map(|c| vec![c.key.clone(), c.count.to_string()])
-                .collect()
-        };
+        }
+        out
+    }
+
+    /// The `summary` section: the period, totals and reopen figures as `metric,value` rows.
+    fn summary_rows(&self) -> Vec<Vec<String>> {
         let r = &self.reopens;
-        let summary = [
+        [
             ("from", when(self, self.from_ms)),
             ("to", when(self, self.to_ms)),
             ("now", when(self, self.now_ms)),
@@ -180,31 +205,14 @@ impl Report {
             ("closed_at_least_once", r.closed.to_string()),
             ("reopened", r.reopened.to_string()),
             ("reopen_percent", num(r.percent)),
-        ];
-        section(
-            "summary",
-            "metric,value",
-            summary
-                .into_iter()
-                .map(|(k, v)| vec![k.to_string(), v])
-                .collect(),
-        );
-        section(
-            "volume_by_category",
-            "category,count",
-            pairs(&self.by_category),
-        );
-        section(
-            "volume_by_department",
-            "department,count",
-            pairs(&self.by_department),
-        );
-        section("volume_by_week", "iso_week,count", pairs(&self.by_week));
-        section(
-            "volume_by_language",
-            "language,count",
-            pairs(&self.by_language),
-        );
+        ]
+        .into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect()
+    }
+
+    /// The `timing` section: acknowledge and close times.
+    fn timing_rows(&self) -> Vec<Vec<String>> {
         let timing = |name: &str, t: &Timing| {
             vec![
                 name.to_string(),
@@ -215,11 +223,14 @@ impl Report {
                 num(t.p90_wall_hours),
             ]
         };
-        section(
-            "timing",
-            "measure,count,median_business_hours,p90_business_hours,median_wall_hours,p90_wall_hours",
-            vec![timing("acknowledge", &self.acknowledge), timing("close", &self.close)],
-        );
+        vec![
+            timing("acknowledge", &self.acknowledge),
+            timing("close", &self.close),
+        ]
+    }
+
+    /// The `sla_by_department` section: one row per department, then `all`.
+    fn sla_rows(&self) -> Vec<Vec<String>> {
         let sla = |s: &DepartmentSla| {
             let mut row = vec![s.department.to_string()];
             for c in [&s.response, &s.resolution] {
@@ -232,22 +243,10 @@ impl Report {
             }
             row
         };
-        section(
-            "sla_by_department",
-            "department,response_met,response_missed,response_pending,response_percent,\
-             resolution_met,resolution_missed,resolution_pending,resolution_percent",
-            self.sla
-                .iter()
-                .chain([&self.sla_overall])
-                .map(sla)
-                .collect(),
-        );
-        section("backlog", "age,count", pairs(&self.backlog));
-        section(
-            "top_locations",
-            "location,count",
-            pairs(&self.top_locations),
-        );
-        out
+        self.sla
+            .iter()
+            .chain([&self.sla_overall])
+            .map(sla)
+            .collect()
     }
 }
