@@ -66,7 +66,16 @@ async fn wait_for_request(
     requester: &str,
     n: usize,
 ) -> Vec<connect311::store::Request> {
-    let deadline = tokio::time::Instant::now() + WAIT;
+    wait_for_request_within(desk, requester, n, WAIT).await
+}
+
+async fn wait_for_request_within(
+    desk: &Desk,
+    requester: &str,
+    n: usize,
+    within: Duration,
+) -> Vec<connect311::store::Request> {
+    let deadline = tokio::time::Instant::now() + within;
     loop {
         let f = connect311::store::RequestFilter {
             requester: Some(requester.into()),
@@ -609,7 +618,9 @@ fn database_bytes(db_url: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
     let city = City::new().await;
-    let svc = city.start("").await;
+    // What is measured is what is stored, not the parse deadline: a 43 MB parse in a debug build on a loaded
+    // two-core machine can pass the default 4 s (and be quarantined), so this service allows longer.
+    let svc = city.start("processing_timeout_ms = 60000").await;
     // Warm up: schema, first request, first acknowledgement.
     report_latency(&city, &svc, "Pothole in front of 12 Birch St").await;
     let before = database_bytes(&city.db_url);
@@ -624,7 +635,10 @@ async fn a_refused_30_mb_attachment_grows_the_database_by_less_than_2_mb() {
         30 * 1024 * 1024,
     );
     send(&resident, &city.inbox, raw.as_bytes()).await;
-    let req = wait_for_request(&svc.desk, &resident, 1).await.remove(0);
+    // 43 MB through Postfix, LMTP and a MIME parse: on a loaded machine that takes longer than the usual wait.
+    let req = wait_for_request_within(&svc.desk, &resident, 1, 4 * WAIT)
+        .await
+        .remove(0);
     wait_for_event(&svc.desk, req.reference, EventKind::AttachmentsRefused).await;
     testkit::wait_for_messages(&resident, "INBOX", 2, WAIT).await;
     let grown = database_bytes(&city.db_url).saturating_sub(before);
