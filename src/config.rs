@@ -1,9 +1,11 @@
 //! Service settings: typed TOML with environment overrides (`CONNECT311__SECTION__KEY`), secrets kept secret.
 
+mod open311;
 mod validate;
 #[cfg(test)]
 mod validate_tests;
 
+pub use open311::{ApiKey, Open311Settings, MIN_API_KEY_CHARS};
 pub use validate::{BACKOFF_BASE_MS, BACKOFF_MAX_MS, MAX_ATTEMPTS, POLL_MS};
 
 use std::path::{Path, PathBuf};
@@ -66,6 +68,9 @@ pub struct HttpSettings {
     /// `address:port`; port 0 picks a free one. Loopback by default: put a reverse proxy in front to publish.
     #[serde(default = "default_http_bind")]
     pub bind: std::net::SocketAddr,
+    /// `[http.open311]`: API keys for creating requests, the jurisdiction, the published address.
+    #[serde(default)]
+    pub open311: Open311Settings,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

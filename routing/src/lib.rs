@@ -20,7 +20,7 @@ pub mod language;
 pub mod lifecycle;
 pub mod location;
 pub mod model;
-mod normalize;
+pub mod normalize;
 mod patterns;
 mod place_crossings;
 mod place_forms;

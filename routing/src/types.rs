@@ -209,6 +209,8 @@ text_enum! {
         Sweeper = "sweeper",
         /// The delivery worker, recording what it could not deliver.
         Outbox = "outbox",
+        /// An application using the Open311 GeoReport v2 API (`POST requests`).
+        Open311 = "open311",
     }
 }
 

@@ -31,6 +31,9 @@ impl Settings {
         if let Some(d) = &self.discord {
             check_discord_ids(d)?;
         }
+        if let Some(h) = &self.http {
+            h.open311.validate()?;
+        }
         if let Some(url) = &self.database.url {
             if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {
                 bail!("database.url: `{url}` must start with sqlite: or postgres://");

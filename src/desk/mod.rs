@@ -3,6 +3,7 @@
 
 mod compose;
 mod intake;
+mod open311;
 pub mod sla;
 pub mod staff;
 
@@ -20,6 +21,7 @@ use crate::templates::Templates;
 
 pub use compose::mask_email;
 pub use intake::{IngestOutcome, ReplyAction};
+pub use open311::{Open311Filed, Open311Submission};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.

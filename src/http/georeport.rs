@@ -2,7 +2,7 @@
 
 use chrono::SecondsFormat;
 use routing::config::Category;
-use routing::{CategoryId, Language, Status};
+use routing::{Language, Status};
 use serde::Serialize;
 
 use super::redact::redact;
@@ -25,30 +25,36 @@ pub struct Service {
     pub group: String,
 }
 
-/// One entry of `requests.json` / `requests/{id}.json`.
+/// One entry of `requests.json` / `requests/{id}.json`. Every field of the spec is always present (`null`,
+/// or an empty element in XML, when unknown), so that clients can rely on the shape.
 #[derive(Debug, Serialize)]
 pub struct ServiceRequest {
     pub service_request_id: String,
     /// `open` or `closed`.
     pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_notes: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_code: Option<String>,
+    pub service_name: String,
+    pub service_code: String,
+    /// At most [`MAX_DESCRIPTION_CHARS`].
     pub description: String,
     pub agency_responsible: String,
+    pub service_notice: Option<String>,
     pub requested_datetime: String,
     pub updated_datetime: String,
     pub expected_datetime: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<String>,
+    pub zipcode: Option<String>,
     pub lat: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub long: Option<f64>,
+    pub media_url: Option<String>,
 }
+
+/// GeoReport's limit on a description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// The service of requests the text alone routes (and of those still in triage): "not sure".
+pub const OTHER_SERVICE_CODE: &str = "other";
+const OTHER_SERVICE_NAME: &str = "Other / not sure";
 
 /// One entry of a GeoReport error array.
 #[derive(Debug, Serialize)]
@@ -58,6 +64,29 @@ pub struct ErrorEntry {
 }
 
 const MAX_KEYWORDS: usize = 8;
+
+/// Every service: one per category, then "other" for what fits none (the city's triage sorts it).
+pub fn services(desk: &Desk) -> Vec<Service> {
+    let mut out: Vec<Service> = desk
+        .city()
+        .categories
+        .iter()
+        .map(|c| service(desk, c))
+        .collect();
+    let triage = desk.department_name(&routing::DepartmentId::triage(), Language::En);
+    out.push(Service {
+        service_code: OTHER_SERVICE_CODE.into(),
+        service_name: OTHER_SERVICE_NAME.into(),
+        description: format!(
+            "Anything else, or not sure which service / Otro, o no sabe cuál. Sorted by {triage}."
+        ),
+        metadata: false,
+        kind: "realtime",
+        keywords: String::new(),
+        group: triage,
+    });
+    out
+}
 
 /// A category as a GeoReport service.
 pub fn service(desk: &Desk, c: &Category) -> Service {
@@ -94,34 +123,58 @@ fn keywords(c: &Category) -> Vec<String> {
 }
 
 /// A stored request as the public sees it: contact details scrubbed from the texts, times in the city's zone.
-pub fn service_request(desk: &Desk, r: &PublicRequest) -> ServiceRequest {
+pub fn service_request(
+    desk: &Desk,
+    r: &PublicRequest,
+    media_url: Option<&String>,
+) -> ServiceRequest {
     let category = r
         .category
         .as_ref()
         .and_then(|id| desk.city().categories.iter().find(|c| &c.id == id));
     let name = r.requester_name.as_deref();
     let closed = r.status == Status::Closed;
+    let (service_code, service_name) = match (category, &r.category) {
+        (Some(c), _) => (c.id.to_string(), c.name.clone()),
+        (None, Some(id)) => (id.to_string(), id.to_string()),
+        (None, None) => (
+            OTHER_SERVICE_CODE.to_string(),
+            OTHER_SERVICE_NAME.to_string(),
+        ),
+    };
     ServiceRequest {
         service_request_id: r.reference.to_string(),
         status: if closed { "closed" } else { "open" },
         status_notes: if closed {
-            r.close_note.as_deref().map(|n| redact(n, name))
+            r.close_note.as_deref().map(|n| limited(redact(n, name)))
         } else {
             None
         },
-        service_name: category
-            .map(|c| c.name.clone())
-            .or_else(|| r.category.as_ref().map(CategoryId::to_string)),
-        service_code: r.category.as_ref().map(CategoryId::to_string),
-        description: redact(&r.description, name),
+        service_name,
+        service_code,
+        description: limited(redact(&r.description, name)),
         agency_responsible: desk.department_name(&r.department, Language::En),
+        service_notice: None,
         requested_datetime: datetime(desk, r.created_at),
         updated_datetime: datetime(desk, r.updated_at),
         expected_datetime: datetime(desk, r.resolution_due_at),
         address: r.location_text.clone(),
+        address_id: None,
+        zipcode: None,
         lat: r.lat,
         long: r.lon,
+        media_url: media_url.cloned(),
     }
+}
+
+/// `text` cut to [`MAX_DESCRIPTION_CHARS`], ending in "…" when cut.
+fn limited(text: String) -> String {
+    if text.chars().count() <= MAX_DESCRIPTION_CHARS {
+        return text;
+    }
+    let mut out: String = text.chars().take(MAX_DESCRIPTION_CHARS - 1).collect();
+    out.push('…');
+    out
 }
 
 /// RFC 3339 with the city's UTC offset, to the second (`2026-09-21T10:15:00-04:00`).
@@ -135,6 +188,15 @@ pub fn datetime(desk: &Desk, ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_cut_to_the_spec_limit() {
+        let long = "é".repeat(MAX_DESCRIPTION_CHARS + 10);
+        let cut = limited(long);
+        assert_eq!(cut.chars().count(), MAX_DESCRIPTION_CHARS);
+        assert!(cut.ends_with('…'));
+        assert_eq!(limited("short".into()), "short");
+    }
 
     #[test]
     fn keywords_drop_weights_wildcards_and_negative_rules() {

@@ -1,11 +1,13 @@
 //! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
-//! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 read API under `/open311/v2/`. Read-only; served
-//! next to the workers and stopped with them.
+//! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
+//! key). Served next to the workers and stopped with them.
 
+mod format;
 mod georeport;
 mod health;
 mod metrics;
 mod open311;
+mod post;
 mod query;
 pub mod redact;
 
@@ -22,7 +24,7 @@ use crate::desk::Desk;
 use crate::monitor::Monitor;
 
 pub use metrics::render as render_metrics;
-pub use query::{DEFAULT_WINDOW_DAYS, MAX_LIST_ITEMS, MAX_QUERY_BYTES, MAX_RESULTS};
+pub use query::{DEFAULT_WINDOW_DAYS, MAX_LIST_ITEMS, MAX_PAGE, MAX_QUERY_BYTES, MAX_RESULTS};
 
 /// What the handlers read: the desk (store, city, settings) and the running service's monitor.
 #[derive(Clone)]
@@ -39,7 +41,7 @@ impl FromRef<AppState> for Desk {
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
-    let open311 = open311::routes().with_state(state.desk.clone());
+    let open311 = open311::routes(state.desk.clone()).with_state(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))

@@ -1,53 +1,82 @@
-//! The Open311 GeoReport v2 read API under `/open311/v2/`: `services.json`, `requests.json` and
-//! `requests/{id}.json`. JSON only; errors are GeoReport error arrays.
+//! The Open311 GeoReport v2 API under `/open311/`: `discovery`, `v2/services`, `v2/services/{code}`,
+//! `v2/requests` (GET, and POST with an API key) and `v2/requests/{id}`, each as `.json` or `.xml`. Every
+//! error, on every route and method, is a GeoReport error list in the format the path asked for.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use routing::RequestRef;
+use serde_json::json;
 
-use super::georeport::{self, ErrorEntry, ServiceRequest};
+use super::format::{split_document, Document, Format};
+use super::georeport::{self, ErrorEntry, OTHER_SERVICE_CODE};
 use super::query::{filter, RequestsQuery, MAX_QUERY_BYTES};
 use crate::desk::Desk;
-use crate::store::PublicFilter;
+use crate::store::{PublicFilter, PublicRequest};
+
+/// When this API's shape last changed, for `discovery`.
+const CHANGESET: &str = "2026-12-02T00:00:00Z";
+const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 
 /// The routes, to be merged into the service's router.
-pub fn routes() -> Router<Desk> {
+pub fn routes(desk: Desk) -> Router<Desk> {
+    let not_allowed = || method_not_allowed;
+    let api = Router::new()
+        .route("/{document}", get(discovery).fallback(not_allowed()))
+        .route(
+            "/v2/{document}",
+            get(document)
+                .post(super::post::create)
+                .fallback(not_allowed()),
+        )
+        .route(
+            "/v2/services/{document}",
+            get(service_definition).fallback(not_allowed()),
+        )
+        .route(
+            "/v2/requests/{document}",
+            get(one_request).fallback(not_allowed()),
+        )
+        .fallback(unknown_resource);
     Router::new()
-        .route("/open311/v2/services.json", get(services))
-        .route("/open311/v2/requests.json", get(requests))
-        .route("/open311/v2/requests/{document}", get(one_request))
-        .route("/open311/v2/{document}", get(other_document))
+        .nest("/open311", api)
+        .layer(axum::middleware::from_fn_with_state(
+            desk,
+            check_jurisdiction,
+        ))
         .layer(axum::middleware::from_fn(limit_query_length))
         .layer(axum::middleware::map_response(allow_any_origin))
 }
 
-/// A GeoReport error: the status code, and a description for the client.
+/// A GeoReport error: the status code, a description for the client, and the format to answer in.
 #[derive(Debug)]
 pub struct Open311Error {
     pub(super) status: StatusCode,
     description: String,
+    format: Format,
 }
 
 impl Open311Error {
-    fn new(status: StatusCode, description: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, description: impl Into<String>) -> Self {
         Self {
             status,
             description: description.into(),
+            format: Format::Json,
         }
     }
     pub(super) fn bad_request(description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, description)
     }
-    fn not_found(description: impl Into<String>) -> Self {
+    pub(super) fn not_found(description: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, description)
     }
-    fn only_json() -> Self {
-        Self::bad_request("only the json format is supported (use .json)")
+    /// The same error, answered in `format`.
+    pub(super) fn in_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 }
 
@@ -67,8 +96,19 @@ impl IntoResponse for Open311Error {
             code: self.status.as_u16(),
             description: self.description,
         }];
-        (self.status, Json(body)).into_response()
+        let mut doc = Document::new(self.format, "errors", json!(body));
+        doc.status = self.status;
+        doc.into_response()
     }
+}
+
+/// The document a path names, or a GeoReport error saying which formats exist.
+pub(super) fn document_name(document: &str) -> Result<(&str, Format), Open311Error> {
+    split_document(document).ok_or_else(|| {
+        Open311Error::not_found(format!(
+            "`{document}`: no such document (append .json or .xml to a resource name)"
+        ))
+    })
 }
 
 /// A query string longer than [`MAX_QUERY_BYTES`] is refused before anything parses it.
@@ -79,7 +119,49 @@ async fn limit_query_length(request: Request, next: Next) -> Response {
             StatusCode::URI_TOO_LONG,
             format!("the query string is {len} bytes; at most {MAX_QUERY_BYTES} are accepted"),
         )
+        .in_format(Format::of_path(request.uri().path()))
         .into_response();
+    }
+    next.run(request).await
+}
+
+/// The jurisdiction this endpoint answers for: the configured one, else the city's mail domain.
+pub(super) fn jurisdiction(desk: &Desk) -> String {
+    desk.settings()
+        .http
+        .as_ref()
+        .and_then(|h| h.open311.jurisdiction_id.clone())
+        .unwrap_or_else(|| desk.mail_domain().to_string())
+}
+
+/// Checks a `jurisdiction_id` given in a query string (a POST's body is checked by its handler).
+pub(super) fn check_jurisdiction_value(
+    desk: &Desk,
+    given: Option<&str>,
+) -> Result<(), Open311Error> {
+    match given.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(g) if !g.eq_ignore_ascii_case(&jurisdiction(desk)) => {
+            Err(Open311Error::not_found(format!(
+                "jurisdiction_id `{g}` is not served here (this endpoint serves `{}`)",
+                jurisdiction(desk)
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn check_jurisdiction(State(desk): State<Desk>, request: Request, next: Next) -> Response {
+    let given = request.uri().query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "jurisdiction_id")
+            .map(|(_, v)| v)
+    });
+    if let Err(e) = check_jurisdiction_value(&desk, given.as_deref()) {
+        return e
+            .in_format(Format::of_path(request.uri().path()))
+            .into_response();
     }
     next.run(request).await
 }
@@ -93,90 +175,168 @@ async fn allow_any_origin(mut response: Response) -> Response {
     response
 }
 
-async fn services(State(desk): State<Desk>) -> Json<Vec<georeport::Service>> {
-    Json(
-        desk.city()
-            .categories
-            .iter()
-            .map(|c| georeport::service(&desk, c))
-            .collect(),
-    )
+async fn unknown_resource(OriginalUri(uri): OriginalUri) -> Open311Error {
+    let path = uri.path();
+    Open311Error::not_found(format!("no such resource: {path}")).in_format(Format::of_path(path))
 }
 
-async fn requests(
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Open311Error {
+    let path = uri.path();
+    Open311Error::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not supported on {path}"),
+    )
+    .in_format(Format::of_path(path))
+}
+
+/// `/open311/discovery.{json,xml}`: where the API is, what it speaks, whom to ask for a key.
+async fn discovery(
     State(desk): State<Desk>,
-    query: Result<Query<RequestsQuery>, QueryRejection>,
-) -> Result<Json<Vec<ServiceRequest>>, Open311Error> {
-    let Query(q) = query.map_err(|e| Open311Error::bad_request(e.body_text()))?;
-    let filter = filter(&q, desk.now())?;
-    let rows = desk.store().public_requests(&filter).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| georeport::service_request(&desk, r))
-            .collect(),
+    Path(document): Path<String>,
+    headers: HeaderMap,
+) -> Result<Document, Open311Error> {
+    let (name, format) = document_name(&document)?;
+    if name != "discovery" {
+        return Err(
+            Open311Error::not_found(format!("no such resource: {document}")).in_format(format),
+        );
+    }
+    let o = desk
+        .settings()
+        .http
+        .as_ref()
+        .map(|h| h.open311.clone())
+        .unwrap_or_default();
+    let base = o.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}/open311")
+    });
+    let contact = o
+        .contact
+        .unwrap_or_else(|| format!("311 <{}>", desk.settings().mail.address));
+    Ok(Document::new(
+        format,
+        "discovery",
+        json!({
+            "changeset": CHANGESET,
+            "contact": contact,
+            "key_service": format!("API keys for creating requests are issued by the city: write to {contact}"),
+            "endpoints": [{
+                "specification": SPECIFICATION,
+                "url": format!("{}/v2", base.trim_end_matches('/')),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }],
+        }),
+    ))
+}
+
+/// `services` and `requests` (and `discovery`, which some clients look for under `v2/`).
+async fn document(
+    State(desk): State<Desk>,
+    Path(document): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Document, Open311Error> {
+    let (name, format) = document_name(&document)?;
+    let doc = match name {
+        "services" => Ok(Document::new(
+            format,
+            "services",
+            json!(georeport::services(&desk)),
+        )),
+        "requests" => requests(&desk, format, query.as_deref().unwrap_or("")).await,
+        "discovery" => return discovery(State(desk), Path(document), headers).await,
+        _ => Err(Open311Error::not_found(format!(
+            "no such resource: {document}"
+        ))),
+    };
+    doc.map_err(|e| e.in_format(format))
+}
+
+async fn requests(desk: &Desk, format: Format, query: &str) -> Result<Document, Open311Error> {
+    let q: RequestsQuery = serde_urlencoded::from_str(query)
+        .map_err(|e| Open311Error::bad_request(format!("query string: {e}")))?;
+    let mut f = filter(&q, desk.now())?;
+    let page_size = f.limit as usize;
+    f.limit += 1;
+    let mut rows = desk.store().public_requests(&f).await?;
+    let more = rows.len() > page_size;
+    rows.truncate(page_size);
+    let mut doc = Document::new(format, "service_requests", published(desk, &rows).await?);
+    if more {
+        let next = f.offset / page_size as i64 + 2;
+        doc.headers.push((header::LINK, next_link(query, next)));
+    }
+    Ok(doc)
+}
+
+/// `Link: <?…&page=N>; rel="next"`: the same query, one page further.
+fn next_link(query: &str, page: i64) -> HeaderValue {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "page");
+    pairs.push(("page".into(), page.to_string()));
+    let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    HeaderValue::from_str(&format!("<?{q}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Rows as published service requests, with the photo links their applications filed.
+async fn published(desk: &Desk, rows: &[PublicRequest]) -> Result<serde_json::Value, Open311Error> {
+    let refs: Vec<RequestRef> = rows.iter().map(|r| r.reference).collect();
+    let media = desk.store().media_urls(&refs).await?;
+    Ok(json!(rows
+        .iter()
+        .map(|r| georeport::service_request(desk, r, media.get(&r.reference)))
+        .collect::<Vec<_>>()))
+}
+
+/// `services/{code}`: the service's definition (its extra fields; none is asked for yet).
+async fn service_definition(
+    State(desk): State<Desk>,
+    Path(document): Path<String>,
+) -> Result<Document, Open311Error> {
+    let (code, format) = document_name(&document)?;
+    let known =
+        code == OTHER_SERVICE_CODE || desk.city().categories.iter().any(|c| c.id.as_str() == code);
+    if !known {
+        return Err(Open311Error::not_found(format!("no service `{code}`")).in_format(format));
+    }
+    Ok(Document::new(
+        format,
+        "service_definition",
+        json!({ "service_code": code, "attributes": [] }),
     ))
 }
 
 async fn one_request(
     State(desk): State<Desk>,
     Path(document): Path<String>,
-) -> Result<Json<Vec<ServiceRequest>>, Open311Error> {
-    let id = json_document(&document)?;
-    let reference: RequestRef = id
-        .parse()
-        .map_err(|e: routing::reference::BadRef| Open311Error::bad_request(e.to_string()))?;
-    let filter = PublicFilter {
-        references: vec![reference],
-        limit: 1,
-        ..PublicFilter::default()
-    };
-    let rows = desk.store().public_requests(&filter).await?;
-    if rows.is_empty() {
-        return Err(Open311Error::not_found(format!(
-            "no service request {reference}"
-        )));
-    }
-    Ok(Json(
-        rows.iter()
-            .map(|r| georeport::service_request(&desk, r))
-            .collect(),
-    ))
-}
-
-/// `services.xml`, `requests.xml` and anything else one level under `/open311/v2/`.
-async fn other_document(Path(document): Path<String>) -> Open311Error {
-    match json_document(&document) {
-        Err(e) => e,
-        Ok(_) => Open311Error::not_found(format!("no such resource: {document}")),
-    }
-}
-
-/// The name before `.json`; any other format is refused.
-fn json_document(document: &str) -> Result<&str, Open311Error> {
-    match document.rsplit_once('.') {
-        Some(("", _)) => Err(Open311Error::bad_request(format!(
-            "`{document}`: a name is required before the format"
-        ))),
-        Some((name, "json")) => Ok(name),
-        Some(_) => Err(Open311Error::only_json()),
-        None => Err(Open311Error::bad_request(format!(
-            "`{document}`: a format is required (append .json)"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_json_documents() {
-        assert_eq!(json_document("311-000001.json").unwrap(), "311-000001");
-        for bad in ["311-000001.xml", "311-000001", ".json"] {
-            assert_eq!(
-                json_document(bad).unwrap_err().status,
-                StatusCode::BAD_REQUEST
-            );
+) -> Result<Document, Open311Error> {
+    let (id, format) = document_name(&document)?;
+    let found = async {
+        let reference: RequestRef = id
+            .parse()
+            .map_err(|e: routing::reference::BadRef| Open311Error::bad_request(e.to_string()))?;
+        let filter = PublicFilter {
+            references: vec![reference],
+            limit: 1,
+            ..PublicFilter::default()
+        };
+        let rows = desk.store().public_requests(&filter).await?;
+        if rows.is_empty() {
+            return Err(Open311Error::not_found(format!(
+                "no service request {reference}"
+            )));
         }
-    }
+        Ok(Document::new(
+            format,
+            "service_requests",
+            published(&desk, &rows).await?,
+        ))
+    };
+    found.await.map_err(|e| e.in_format(format))
 }

@@ -10,8 +10,10 @@ use serde::Deserialize;
 use super::open311::Open311Error;
 use crate::store::{PublicFilter, PublicStatus};
 
-/// At most this many requests per answer.
+/// At most this many requests per answer (and per page); the default page size.
 pub const MAX_RESULTS: i64 = 1000;
+/// The last page a client may ask for: deeper lists are narrowed by date instead.
+pub const MAX_PAGE: i64 = 1000;
 /// At most this many entries in a `service_request_id` or `service_code` list: a client asks for what it shows.
 pub const MAX_LIST_ITEMS: usize = 100;
 /// At most this many bytes of query string: 100 ids or codes with their separators fit comfortably.
@@ -20,7 +22,8 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The query parameters of `requests.json`; others (`jurisdiction_id`, `api_key`...) are ignored.
+/// The query parameters of `requests.json`, with the common paging extension (`page` from 1, `page_size` up to
+/// [`MAX_RESULTS`]); others (`api_key`, `jurisdiction_id`, checked apart) are ignored.
 #[derive(Debug, Default, Deserialize)]
 pub struct RequestsQuery {
     pub service_request_id: Option<String>,
@@ -28,13 +31,34 @@ pub struct RequestsQuery {
     pub start_date: Option<String>,
     pub end_date: Option<String>,
     pub status: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+}
+
+/// The page asked for: `(page, page_size)`, page counted from 1.
+pub fn paging(q: &RequestsQuery) -> Result<(i64, i64), Open311Error> {
+    let number = |param: &str, v: &Option<String>, max: i64, default: i64| match nonempty(v) {
+        None => Ok(default),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(Open311Error::bad_request(format!(
+                "{param}: `{s}` is not a whole number from 1 to {max}"
+            ))),
+        },
+    };
+    Ok((
+        number("page", &q.page, MAX_PAGE, 1)?,
+        number("page_size", &q.page_size, MAX_RESULTS, MAX_RESULTS)?,
+    ))
 }
 
 /// The store filter for a `requests.json` query at `now`. `service_request_id` overrides every other
 /// parameter (as GeoReport says); without dates, the last 90 days.
 pub fn filter(q: &RequestsQuery, now: i64) -> Result<PublicFilter, Open311Error> {
+    let (page, page_size) = paging(q)?;
     let mut f = PublicFilter {
-        limit: MAX_RESULTS,
+        limit: page_size,
+        offset: (page - 1) * page_size,
         ..PublicFilter::default()
     };
     if let Some(ids) = nonempty(&q.service_request_id) {
@@ -149,6 +173,8 @@ mod tests {
                 "start_date" => q.start_date = v,
                 "end_date" => q.end_date = v,
                 "status" => q.status = v,
+                "page" => q.page = v,
+                "page_size" => q.page_size = v,
                 _ => unreachable!(),
             }
         }
@@ -160,6 +186,26 @@ mod tests {
         let f = filter(&q(&[]), NOW).unwrap();
         assert_eq!(f.created_from, Some(NOW - 90 * DAY_MS));
         assert_eq!((f.created_to, f.status, f.limit), (None, None, 1000));
+    }
+
+    #[test]
+    fn pages_are_counted_from_one_and_capped() {
+        let f = filter(&q(&[("page", "3"), ("page_size", "50")]), NOW).unwrap();
+        assert_eq!((f.limit, f.offset), (50, 100));
+        let f = filter(&q(&[("page", "2")]), NOW).unwrap();
+        assert_eq!((f.limit, f.offset), (1000, 1000));
+        for bad in [
+            ("page", "0"),
+            ("page", "x"),
+            ("page_size", "1001"),
+            ("page_size", "-1"),
+        ] {
+            assert_eq!(
+                filter(&q(&[bad]), NOW).unwrap_err().status,
+                StatusCode::BAD_REQUEST,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use routing::normalize::{fold_phrase, Folded};
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+").expect("email pattern")
@@ -28,7 +29,7 @@ pub const PHONE_REMOVED: &str = "[phone removed]";
 pub const NAME_REMOVED: &str = "[name removed]";
 
 /// `text` without email addresses, phone numbers, or (when given and at least 3 characters long) the
-/// requester's name, case-insensitively.
+/// requester's name, ignoring case and accents (`Jose Garcia` is `José García`).
 pub fn redact(text: &str, requester_name: Option<&str>) -> String {
     let out = EMAIL.replace_all(text, EMAIL_REMOVED);
     let mut out = PHONE.replace_all(&out, PHONE_REMOVED).into_owned();
@@ -36,25 +37,44 @@ pub fn redact(text: &str, requester_name: Option<&str>) -> String {
         .map(str::trim)
         .filter(|n| n.chars().count() >= 3)
     {
-        // Word boundaries only where the name starts or ends with a word character, so that `Jane` leaves
-        // `Janet` alone and a name with punctuation at its ends still matches.
-        let edge = |c: Option<char>| {
-            if c.is_some_and(char::is_alphanumeric) {
-                r"\b"
-            } else {
-                ""
-            }
-        };
-        let pattern = format!(
-            "(?i){}{}{}",
-            edge(name.chars().next()),
-            regex::escape(name),
-            edge(name.chars().last())
-        );
-        if let Ok(re) = Regex::new(&pattern) {
-            out = re.replace_all(&out, NAME_REMOVED).into_owned();
-        }
+        out = remove_name(&out, name);
     }
+    out
+}
+
+/// Every whole-word occurrence of `name` in `text`, compared folded (case, accents and punctuation ignored),
+/// replaced by [`NAME_REMOVED`].
+fn remove_name(text: &str, name: &str) -> String {
+    let needle = format!(" {} ", fold_phrase(name));
+    if needle.trim().is_empty() {
+        return text.to_string();
+    }
+    let folded = Folded::new(text);
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut from) = (0, 0);
+    while let Some(at) = folded.text[from..].find(&needle) {
+        let start = from + at;
+        let end = start + needle.len();
+        let (mut s, mut e) = folded.original_range(start, end);
+        // Punctuation the name itself starts or ends with (`Ruiz (J.)`) goes with it.
+        let head = &name[..name.len()
+            - name
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .len()];
+        let tail = &name[name.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..];
+        if text[..s].ends_with(head) && s - head.len() >= copied {
+            s -= head.len();
+        }
+        if text[e..].starts_with(tail) {
+            e += tail.len();
+        }
+        out.push_str(&text[copied..s]);
+        out.push_str(NAME_REMOVED);
+        copied = e;
+        // The closing space may open the next occurrence.
+        from = end - 1;
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -128,9 +148,34 @@ mod tests {
             "Janet met [name removed]"
         );
         assert_eq!(
-            redact("from Dr. Ruiz (J.)", Some("Ruiz (J.)")),
-            "from Dr. [name removed]",
-            "regex characters in a name are escaped"
+            redact("from Dr. Ruiz (J.) today", Some("Ruiz (J.)")),
+            "from Dr. [name removed] today",
+            "punctuation in a name is not a pattern"
+        );
+    }
+
+    #[test]
+    fn names_match_whatever_the_accents() {
+        for note in [
+            "Fixed, thanks Jose Garcia.",
+            "Fixed, thanks José García.",
+            "Fixed, thanks JOSÉ GARCÍA.",
+            "Fixed, thanks jose-garcia.",
+        ] {
+            assert_eq!(
+                redact(note, Some("José García")),
+                "Fixed, thanks [name removed].",
+                "{note}"
+            );
+            assert_eq!(
+                redact(note, Some("Jose Garcia")),
+                "Fixed, thanks [name removed].",
+                "{note}"
+            );
+        }
+        assert_eq!(
+            redact("María and Maria, not Marianne", Some("Maria")),
+            "[name removed] and [name removed], not Marianne"
         );
     }
 }

@@ -9,6 +9,7 @@ mod requests;
 mod schedule;
 mod stats;
 mod training;
+mod web;
 mod work_orders;
 
 use std::path::Path;

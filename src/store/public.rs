@@ -26,6 +26,8 @@ pub struct PublicFilter {
     pub created_to: Option<i64>,
     pub status: Option<PublicStatus>,
     pub limit: i64,
+    /// Rows of the result to skip (paging).
+    pub offset: i64,
 }
 
 /// A request's public columns.
@@ -97,7 +99,7 @@ impl Store {
     /// A subquery yielding the elements of the JSON array bound at `placeholder`, as `sql_type`. A list is one
     /// bound value however long it is, so the statement's text (what SQLite parses and sqlx logs) stays the
     /// same size and the cost stays linear in the list.
-    fn json_array(&self, placeholder: &str, sql_type: &str) -> String {
+    pub(super) fn json_array(&self, placeholder: &str, sql_type: &str) -> String {
         match self.backend {
             Backend::Sqlite(_) => format!("SELECT value FROM json_each({placeholder})"),
             Backend::Postgres(_) => format!(
@@ -166,8 +168,9 @@ impl Store {
             None => {}
         }
         let limit = q.bind(Bind::Int(f.limit.max(0)));
+        let offset = q.bind(Bind::Int(f.offset.max(0)));
         q.sql.push_str(&format!(
-            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit}"
+            " ORDER BY r.created_at DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
         ));
         Ok((q.sql, q.binds))
     }

@@ -13,6 +13,7 @@ mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;
 mod malformed_mail;
+mod open311;
 mod outbox_delivery;
 mod readiness;
 mod report_figures;

@@ -224,7 +224,7 @@ impl NewFromMail<'_> {
 }
 
 /// An open request with the same category at the same place, reported within the window.
-async fn find_duplicate(
+pub(in crate::desk) async fn find_duplicate(
     desk: &Desk,
     new: &NewRequest,
     now: i64,
@@ -271,7 +271,7 @@ async fn find_duplicate(
 }
 
 /// The request as it will be stored, for rendering its acknowledgement inside the creating transaction.
-fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
+pub(in crate::desk) fn request_view(reference: RequestRef, new: &NewRequest, now: i64) -> Request {
     Request {
         reference,
         status: Status::Open,

@@ -8,6 +8,8 @@ mod poison;
 mod reply;
 mod threading;
 
+pub(super) use create::{find_duplicate, request_view};
+
 use mail::inbound::{Inbound, ParseError};
 use routing::{RequestRef, Source};
 use tracing::{info, instrument, warn};

@@ -38,8 +38,32 @@ impl Reply {
 
 /// `GET path` on a fresh connection (`Connection: close`; plain or chunked body).
 pub async fn get(addr: SocketAddr, path: &str) -> Reply {
+    send(addr, "GET", path, None).await
+}
+
+/// `POST path` with a form body (`application/x-www-form-urlencoded`), as GeoReport clients send it.
+pub async fn post_form(addr: SocketAddr, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    send(
+        addr,
+        "POST",
+        path,
+        Some(("application/x-www-form-urlencoded", &body)),
+    )
+    .await
+}
+
+/// `METHOD path`, with a body of the given content type.
+pub async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    match body {
+        Some((content_type, body)) => req.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )),
+        None => req.push_str("\r\n"),
+    }
     s.write_all(req.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut raw))

@@ -1,0 +1,231 @@
+//! A service request filed by an application through Open311 (`POST requests`): routed like a mail — the
+//! resident's chosen service decides the department unless the text is an emergency — written in one
+//! transaction with its work order and, when the resident gave an email address, the acknowledgement.
+
+use mail::outbound::AutoSubmitted;
+use routing::{CategoryId, CloseReason, Decision, EventKind, RequestRef, Source};
+use serde_json::json;
+
+use super::compose::ReplyTo;
+use super::intake::{find_duplicate, request_view};
+use super::{Desk, Filing};
+use crate::store::{Change, Creation, NewEvent, RelatedChange, Request, StatusChange, StoreError};
+
+/// What an application sent, already checked by the HTTP side.
+#[derive(Debug, Clone, Default)]
+pub struct Open311Submission {
+    /// The API key's application, recorded as the channel's actor.
+    pub application: String,
+    /// The chosen service; `None` for "other", where the text alone decides.
+    pub category: Option<CategoryId>,
+    pub description: String,
+    /// Lowercased; without it the request gets no email (and is filed under the application).
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// `(lat, long)` as the application gave them.
+    pub point: Option<(f64, f64)>,
+    pub media_url: Option<String>,
+    /// `(code, value)` of the service's attributes, in order.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// The new request and whether it went to dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Open311Filed {
+    pub reference: RequestRef,
+    pub emergency: bool,
+    pub duplicate_of: Option<RequestRef>,
+}
+
+impl Desk {
+    /// Files `s` as a new request and commits it with its events and outbox rows.
+    pub async fn file_open311(&self, s: &Open311Submission) -> Result<Open311Filed, StoreError> {
+        let now = self.now();
+        let decision = self.decide_open311(s);
+        let filing = Filing {
+            source: if s.email.is_some() {
+                Source::Email
+            } else {
+                Source::Open311
+            },
+            requester: s
+                .email
+                .clone()
+                .unwrap_or_else(|| format!("open311:{}", s.application)),
+            requester_name: s.name.clone(),
+            subject: subject_of(
+                s,
+                &self.category_name(decision.category.as_ref(), decision.language),
+            ),
+            description: s.description.trim().to_string(),
+        };
+        let mut new = self.new_request(&decision, now, filing);
+        if let Some((lat, lon)) = s.point {
+            (new.lat, new.lon) = (Some(lat), Some(lon));
+        }
+        if new.location_text.is_none() {
+            new.location_text = s.address.clone();
+        }
+        let duplicate = match decision.emergency {
+            Some(_) => None,
+            None => find_duplicate(self, &new, now).await?,
+        };
+        new.linked_to = duplicate.as_ref().map(|(r, _)| *r);
+        let rate_limited = match &s.email {
+            Some(e) => {
+                let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
+                self.store.count_mail_to(e, now - 3_600_000).await? >= limit
+            }
+            None => false,
+        };
+        let reference = self
+            .store
+            .create_request_with(&new, now, |reference| {
+                let view = request_view(reference, &new, now);
+                let mut change = Change::default();
+                change.events.push(NewEvent::new(
+                    EventKind::Created,
+                    &new.requester,
+                    Source::Open311,
+                    json!({ "decision": decision, "application": s.application,
+                            "media_url": s.media_url, "attributes": s.attributes }),
+                ));
+                let related =
+                    self.open311_effects(&view, &decision, &duplicate, rate_limited, &mut change);
+                Creation {
+                    change,
+                    related: related.into_iter().collect(),
+                }
+            })
+            .await?;
+        Ok(Open311Filed {
+            reference,
+            emergency: decision.emergency.is_some(),
+            duplicate_of: duplicate.map(|(r, _)| r),
+        })
+    }
+
+    /// The classifier's decision on the text (and the address, so that the place is found), with the
+    /// resident's chosen service in place of the guessed one unless the text is an emergency.
+    fn decide_open311(&self, s: &Open311Submission) -> Decision {
+        let text = match &s.address {
+            Some(a) => format!("{}\n{a}", s.description),
+            None => s.description.clone(),
+        };
+        let mut d = self.router.classify(&text);
+        let chosen = s
+            .category
+            .as_ref()
+            .and_then(|id| self.city.categories.iter().find(|c| &c.id == id));
+        if let (Some(c), None) = (chosen, &d.emergency) {
+            d.department = c.department.clone();
+            d.category = Some(c.id.clone());
+            d.priority = c.priority;
+            d.response_hours = c.response_hours;
+            d.resolution_hours = c.resolution_hours;
+            d.reasons.push(format!(
+                "service_code {} chosen in an Open311 application",
+                c.id
+            ));
+        }
+        d
+    }
+
+    /// The work order (or a duplicate's closure and the original's link), and the resident's email.
+    fn open311_effects(
+        &self,
+        req: &Request,
+        d: &Decision,
+        duplicate: &Option<(RequestRef, String)>,
+        rate_limited: bool,
+        change: &mut Change,
+    ) -> Option<RelatedChange> {
+        let related = match duplicate {
+            Some((orig, why)) => Some(duplicate_closure(self, req, *orig, why, change)),
+            None => {
+                change
+                    .outbox
+                    .extend(self.work_order_job(&req.department, d.emergency.is_some()));
+                None
+            }
+        };
+        if req.source != Source::Email {
+            return related;
+        }
+        if rate_limited {
+            change.events.push(NewEvent::new(
+                EventKind::ReplySuppressed,
+                "system",
+                Source::Open311,
+                json!({ "reason": "per-sender rate limit" }),
+            ));
+            return related;
+        }
+        let mut vars = self.request_vars(req);
+        let kind = match (duplicate, d.emergency.is_some()) {
+            (_, true) => "emergency",
+            (Some((orig, _)), false) => {
+                vars.push(("original", orig.to_string()));
+                "duplicate"
+            }
+            (None, false) => "acknowledgement",
+        };
+        change.send_email(self.email_job(
+            req.reference,
+            req.language,
+            kind,
+            &vars,
+            &req.requester,
+            &ReplyTo::default(),
+            AutoSubmitted::AutoGenerated,
+        ));
+        related
+    }
+}
+
+/// A subject for staff to read: the service, and the start of the description.
+fn subject_of(s: &Open311Submission, service: &str) -> String {
+    let first: String = s
+        .description
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(60)
+        .collect();
+    format!("{service}: {}", first.trim())
+}
+
+/// A duplicate is closed at once, pointing at the original, whose card counts one more reporter.
+fn duplicate_closure(
+    desk: &Desk,
+    req: &Request,
+    orig: RequestRef,
+    why: &str,
+    change: &mut Change,
+) -> RelatedChange {
+    change.status = Some(StatusChange::Closed {
+        reason: CloseReason::Duplicate,
+    });
+    change.events.push(NewEvent::new(
+        EventKind::Closed,
+        "system",
+        Source::Open311,
+        json!({ "reason": "duplicate", "duplicate_of": orig.to_string(),
+                "note": format!("Already reported as {orig} ({why})") }),
+    ));
+    RelatedChange {
+        reference: orig,
+        change: Change {
+            events: vec![NewEvent::new(
+                EventKind::DuplicateLinked,
+                &req.requester,
+                Source::Open311,
+                json!({ "reference": req.reference.to_string(), "why": why }),
+            )],
+            outbox: vec![desk.work_order_update_job()],
+            ..Change::default()
+        },
+    }
+}

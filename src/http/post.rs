@@ -1,0 +1,229 @@
+//! `POST /open311/v2/requests.{json,xml}`: an application files a service request with its API key. The form
+//! is checked against GeoReport's field rules, then the desk files it the way it files a mail.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::format::{Document, Format};
+use super::georeport::{MAX_DESCRIPTION_CHARS, OTHER_SERVICE_CODE};
+use super::open311::{check_jurisdiction_value, document_name, Open311Error};
+use crate::desk::{Desk, Open311Filed, Open311Submission};
+
+/// Longest accepted `media_url`.
+const MAX_URL_CHARS: usize = 2048;
+/// Longest accepted name part, email address or address.
+const MAX_FIELD_CHARS: usize = 256;
+
+/// The form's fields by name (GeoReport sends `application/x-www-form-urlencoded`).
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A short field, refused when longer than [`MAX_FIELD_CHARS`].
+    fn short(&self, key: &str) -> Result<Option<String>, Open311Error> {
+        match self.get(key) {
+            Some(v) if v.chars().count() > MAX_FIELD_CHARS => Err(Open311Error::bad_request(
+                format!("{key}: at most {MAX_FIELD_CHARS} characters"),
+            )),
+            v => Ok(v.map(String::from)),
+        }
+    }
+}
+
+pub(super) async fn create(
+    State(desk): State<Desk>,
+    Path(document): Path<String>,
+    body: Bytes,
+) -> Result<Document, Open311Error> {
+    let (name, format) = document_name(&document)?;
+    let answer = async {
+        if name != "requests" {
+            return Err(Open311Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("POST is only for requests.{}", ext(format)),
+            ));
+        }
+        let form = Form(
+            serde_urlencoded::from_bytes(&body)
+                .map_err(|e| Open311Error::bad_request(format!("the form does not parse: {e}")))?,
+        );
+        let submission = submission(&desk, &form)?;
+        let filed = desk.file_open311(&submission).await?;
+        Ok(created(format, &filed))
+    };
+    answer.await.map_err(|e| e.in_format(format))
+}
+
+fn ext(format: Format) -> &'static str {
+    match format {
+        Format::Json => "json",
+        Format::Xml => "xml",
+    }
+}
+
+/// The form checked field by field: key, jurisdiction, service, location, texts, contact, photo.
+fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Error> {
+    let open311 = desk.settings().http.as_ref().map(|h| &h.open311);
+    let key = form
+        .get("api_key")
+        .ok_or_else(|| Open311Error::bad_request("api_key: required to create a request"))?;
+    let application = open311.and_then(|o| o.application(key)).ok_or_else(|| {
+        Open311Error::new(StatusCode::FORBIDDEN, "api_key: not a key this city issued")
+    })?;
+    check_jurisdiction_value(desk, form.get("jurisdiction_id"))?;
+    let code = form
+        .get("service_code")
+        .ok_or_else(|| Open311Error::bad_request("service_code: required (see services.json)"))?;
+    let category = if code == OTHER_SERVICE_CODE {
+        None
+    } else {
+        let c = desk
+            .city()
+            .categories
+            .iter()
+            .find(|c| c.id.as_str() == code);
+        Some(
+            c.ok_or_else(|| Open311Error::not_found(format!("service_code: no service `{code}`")))?
+                .id
+                .clone(),
+        )
+    };
+    let description = form.get("description").unwrap_or("").to_string();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Open311Error::bad_request(format!(
+            "description: at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    if description.is_empty() && category.is_none() {
+        return Err(Open311Error::bad_request(
+            "description: required for service `other`",
+        ));
+    }
+    let point = point(form)?;
+    let address = form.short("address_string")?.or(form.short("address_id")?);
+    if point.is_none() && address.is_none() {
+        return Err(Open311Error::bad_request(
+            "location: give lat and long, or address_string (or address_id)",
+        ));
+    }
+    if let Some((code, _)) = form.0.iter().find(|(k, _)| k.starts_with("attribute[")) {
+        return Err(Open311Error::bad_request(format!(
+            "{code}: service `{code_of}` has no such attribute (see services/{code_of}.json)",
+            code_of = category.as_ref().map_or(OTHER_SERVICE_CODE, |c| c.as_str())
+        )));
+    }
+    Ok(Open311Submission {
+        application: application.to_string(),
+        category,
+        description: if description.is_empty() {
+            code.to_string()
+        } else {
+            description
+        },
+        email: email(desk, form)?,
+        name: full_name(form)?,
+        address,
+        point,
+        media_url: media_url(form)?,
+        attributes: Vec::new(),
+    })
+}
+
+/// `lat` and `long`, both or neither, as WGS84 degrees.
+fn point(form: &Form) -> Result<Option<(f64, f64)>, Open311Error> {
+    let degrees = |key: &str, max: f64| -> Result<Option<f64>, Open311Error> {
+        form.get(key)
+            .map(|v| match v.parse::<f64>() {
+                Ok(d) if d.is_finite() && d.abs() <= max => Ok(d),
+                _ => Err(Open311Error::bad_request(format!(
+                    "{key}: `{v}` is not a number of degrees from -{max} to {max}"
+                ))),
+            })
+            .transpose()
+    };
+    match (degrees("lat", 90.0)?, degrees("long", 180.0)?) {
+        (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
+        (None, None) => Ok(None),
+        _ => Err(Open311Error::bad_request(
+            "lat and long: give both or neither",
+        )),
+    }
+}
+
+/// The resident's address, if any: one plain address, and never one of the city's own.
+fn email(desk: &Desk, form: &Form) -> Result<Option<String>, Open311Error> {
+    let Some(e) = form.short("email")? else {
+        return Ok(None);
+    };
+    let e = e.to_ascii_lowercase();
+    let plain = e.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && !e
+        .contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'));
+    if !plain {
+        return Err(Open311Error::bad_request(format!(
+            "email: `{e}` is not an email address"
+        )));
+    }
+    if desk.own_addresses().contains(&e) {
+        return Err(Open311Error::bad_request(
+            "email: that is the city's own address",
+        ));
+    }
+    Ok(Some(e))
+}
+
+fn full_name(form: &Form) -> Result<Option<String>, Open311Error> {
+    let parts: Vec<String> = [form.short("first_name")?, form.short("last_name")?]
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok((!parts.is_empty()).then(|| parts.join(" ")))
+}
+
+fn media_url(form: &Form) -> Result<Option<String>, Open311Error> {
+    let Some(u) = form.get("media_url") else {
+        return Ok(None);
+    };
+    let ok = (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() <= MAX_URL_CHARS
+        && !u.contains(char::is_whitespace);
+    if !ok {
+        return Err(Open311Error::bad_request(format!(
+            "media_url: an http(s) address of at most {MAX_URL_CHARS} characters"
+        )));
+    }
+    Ok(Some(u.to_string()))
+}
+
+/// GeoReport's answer to a POST: the new id and a notice for the resident.
+fn created(format: Format, filed: &Open311Filed) -> Document {
+    let notice = match (filed.emergency, filed.duplicate_of) {
+        (true, _) => {
+            "This sounds like an emergency: call 911 now. The city's dispatch has been alerted."
+                .to_string()
+        }
+        (false, Some(orig)) => format!("Already reported as {orig}; your report was added to it."),
+        (false, None) => "Received; the responsible department has been notified.".to_string(),
+    };
+    let mut doc = Document::new(
+        format,
+        "service_requests",
+        json!([{ "service_request_id": filed.reference.to_string(), "service_notice": notice,
+                 "account_id": null }]),
+    );
+    doc.status = StatusCode::CREATED;
+    doc
+}
