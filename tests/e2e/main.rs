@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod cli_routing;
+#[macro_use]
 mod desk;
 mod desk_atomic;
 mod discord_e2e;

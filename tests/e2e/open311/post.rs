@@ -6,7 +6,7 @@ use super::{assert_error, records, FORMATS, JURISDICTION, KEY, OPEN311};
 use crate::support::http::{get, post_form};
 use crate::support::observe::serve;
 use crate::support::town::{resident, Town};
-use crate::support::{self, emails_to};
+use crate::support::{emails_to, Backend};
 
 /// `[http.open311]` with the test key, slipped in among the town's `[mail]` keys (a TOML table may follow any
 /// other).
@@ -103,10 +103,11 @@ async fn a_post_becomes_a_routed_request_with_an_acknowledgement_email() {
     town.svc.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_bad_form_is_refused_in_georeport_form_and_files_nothing() {
+on_both_stores!(a_bad_form_is_refused_in_georeport_form_and_files_nothing);
+
+async fn a_bad_form_is_refused_in_georeport_form_and_files_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, _clock) = support::desk(dir.path(), OPEN311).await;
+    let (desk, _clock) = backend.desk(dir.path(), OPEN311).await;
     let svc = serve(desk, None);
     let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
     let good: Vec<(&str, &str)> = vec![

@@ -4,12 +4,16 @@
 use super::{assert_complete, assert_error, records, FORMATS, JURISDICTION, OPEN311};
 use crate::support::http::{get, send};
 use crate::support::observe::serve;
-use crate::support::{self, close, report};
+use crate::support::{self, close, report, Backend};
 
-#[tokio::test]
-async fn every_read_route_answers_in_both_formats_with_the_same_records() {
+on_both_stores!(
+    every_read_route_answers_in_both_formats_with_the_same_records,
+    pages_are_linked_and_texts_are_limited_and_scrubbed_of_the_name_whatever_its_accents,
+);
+
+async fn every_read_route_answers_in_both_formats_with_the_same_records(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, _clock) = support::desk(dir.path(), OPEN311).await;
+    let (desk, _clock) = backend.desk(dir.path(), OPEN311).await;
     let svc = serve(desk, None);
     let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
     let pothole = report(
@@ -261,10 +265,11 @@ async fn errors_are_georeport_lists_on_every_route_and_method() {
     svc.shutdown().await;
 }
 
-#[tokio::test]
-async fn pages_are_linked_and_texts_are_limited_and_scrubbed_of_the_name_whatever_its_accents() {
+async fn pages_are_linked_and_texts_are_limited_and_scrubbed_of_the_name_whatever_its_accents(
+    backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, _clock) = support::desk(dir.path(), OPEN311).await;
+    let (desk, _clock) = backend.desk(dir.path(), OPEN311).await;
     let svc = serve(desk, None);
     let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
     let long = format!(
