@@ -5,7 +5,9 @@ mod validate;
 #[cfg(test)]
 mod validate_tests;
 
-pub use open311::{ApiKey, Open311Settings, MIN_API_KEY_CHARS};
+pub use open311::{
+    ApiKey, Attribute, AttributeValue, Datatype, Open311Settings, MIN_API_KEY_CHARS,
+};
 pub use validate::{BACKOFF_BASE_MS, BACKOFF_MAX_MS, MAX_ATTEMPTS, POLL_MS};
 
 use std::path::{Path, PathBuf};

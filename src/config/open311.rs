@@ -25,6 +25,47 @@ pub struct Open311Settings {
     /// One entry per application allowed to create requests.
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
+    /// Extra questions a service asks (its GeoReport service definition), in the order listed.
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+}
+
+/// One question of a service's definition.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    /// The category id (or `other`) that asks it.
+    pub service_code: String,
+    /// Its code in the form: `attribute[CODE]`.
+    pub code: String,
+    pub datatype: Datatype,
+    /// The question, as a client shows it.
+    pub description: String,
+    #[serde(default)]
+    pub required: bool,
+    /// For the list datatypes: the allowed answers.
+    #[serde(default)]
+    pub values: Vec<AttributeValue>,
+}
+
+/// GeoReport's attribute datatypes.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Datatype {
+    String,
+    Number,
+    Datetime,
+    Text,
+    Singlevaluelist,
+    Multivaluelist,
+}
+
+/// One allowed answer of a list attribute.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeValue {
+    pub key: String,
+    pub name: String,
 }
 
 /// An application's key: its `name` is recorded as the actor of what it files.
@@ -79,6 +120,67 @@ impl Open311Settings {
         {
             bail!("http.open311.jurisdiction_id: must not be empty when given");
         }
+        self.validate_attributes()
+    }
+}
+
+impl Open311Settings {
+    /// The attributes `service_code` asks, in order.
+    pub fn attributes_of<'a>(
+        &'a self,
+        service_code: &'a str,
+    ) -> impl Iterator<Item = &'a Attribute> {
+        self.attributes
+            .iter()
+            .filter(move |a| a.service_code == service_code)
+    }
+
+    /// Codes unique per service and form-safe; list datatypes have values, others none.
+    fn validate_attributes(&self) -> Result<()> {
+        for (i, a) in self.attributes.iter().enumerate() {
+            let key = format!("http.open311.attributes[{i}]");
+            let safe = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            };
+            if !safe(&a.code) {
+                bail!("{key}.code: `{}` must be letters, digits, _ or -", a.code);
+            }
+            if a.description.trim().is_empty() {
+                bail!("{key}.description: must not be empty");
+            }
+            let list = matches!(
+                a.datatype,
+                Datatype::Singlevaluelist | Datatype::Multivaluelist
+            );
+            if list == a.values.is_empty() {
+                bail!("{key}.values: list datatypes need values, and only they take them");
+            }
+            if self.attributes[..i]
+                .iter()
+                .any(|o| o.service_code == a.service_code && o.code == a.code)
+            {
+                bail!(
+                    "{key}.code: `{}` is listed twice for {}",
+                    a.code,
+                    a.service_code
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every attribute's service exists: a category of the city, or `other`.
+    pub fn check_services(&self, known: &dyn Fn(&str) -> bool) -> Result<()> {
+        for (i, a) in self.attributes.iter().enumerate() {
+            if !known(&a.service_code) {
+                bail!(
+                    "http.open311.attributes[{i}].service_code: `{}` is not a category of the city file",
+                    a.service_code
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -126,5 +228,37 @@ mod tests {
             assert!(e.contains(want), "{text}: {e}");
         }
         assert!(parse("colour = 1\n").is_err(), "unknown keys are refused");
+        let attr = |extra: &str| {
+            format!("[[attributes]]\nservice_code = \"pothole\"\ncode = \"size\"\ndescription = \"How big?\"\n{extra}")
+        };
+        for (text, want) in [
+            (
+                attr("datatype = \"number\"\nvalues = [{ key = \"a\", name = \"A\" }]\n"),
+                "attributes[0].values",
+            ),
+            (
+                attr("datatype = \"singlevaluelist\"\n"),
+                "attributes[0].values",
+            ),
+            (attr("datatype = \"colour\"\n"), "datatype"),
+            (
+                format!(
+                    "{}{}",
+                    attr("datatype = \"text\"\n"),
+                    attr("datatype = \"text\"\n")
+                ),
+                "attributes[1].code",
+            ),
+        ] {
+            let e = format!("{:#}", parse(&text).unwrap_err());
+            assert!(e.contains(want), "{text}: {e}");
+        }
+        let s = parse(&attr("datatype = \"singlevaluelist\"\nrequired = true\nvalues = [{ key = \"s\", name = \"Small\" }]\n")).unwrap();
+        assert_eq!(s.attributes_of("pothole").count(), 1);
+        let e = s
+            .check_services(&|c| c == "graffiti")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("attributes[0].service_code"), "{e}");
     }
 }

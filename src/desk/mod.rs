@@ -54,6 +54,14 @@ impl Desk {
         let (tpl_text, tpl_origin) = settings.templates_toml()?;
         let templates = Templates::from_toml_str(&tpl_text, &tpl_origin)?;
         let reply_secret = reply_secret(&settings)?;
+        if let Some(h) = &settings.http {
+            let known = |code: &str| {
+                code == "other" || city.categories.iter().any(|c| c.id.as_str() == code)
+            };
+            h.open311
+                .check_services(&known)
+                .map_err(|e| settings.in_file(e))?;
+        }
         Ok(Desk {
             store,
             city: Arc::new(city),

@@ -184,7 +184,8 @@ impl Desk {
     }
 }
 
-/// A subject for staff to read: the service, and the start of the description.
+/// A subject for staff to read (never published): the service, the answers to its questions, and the start
+/// of the description.
 fn subject_of(s: &Open311Submission, service: &str) -> String {
     let first: String = s
         .description
@@ -194,7 +195,16 @@ fn subject_of(s: &Open311Submission, service: &str) -> String {
         .chars()
         .take(60)
         .collect();
-    format!("{service}: {}", first.trim())
+    let answers: Vec<String> = s
+        .attributes
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if answers.is_empty() {
+        format!("{service}: {}", first.trim())
+    } else {
+        format!("{service} ({}): {}", answers.join("; "), first.trim())
+    }
 }
 
 /// A duplicate is closed at once, pointing at the original, whose card counts one more reporter.

@@ -15,7 +15,7 @@ pub struct Service {
     pub service_code: String,
     pub service_name: String,
     pub description: String,
-    /// No extra attributes to fill in (no service definitions).
+    /// Whether the service asks extra questions (see `services/{code}`).
     pub metadata: bool,
     /// `realtime`: a request gets its id at once.
     #[serde(rename = "type")]
@@ -80,12 +80,19 @@ pub fn services(desk: &Desk) -> Vec<Service> {
         description: format!(
             "Anything else, or not sure which service / Otro, o no sabe cuál. Sorted by {triage}."
         ),
-        metadata: false,
+        metadata: has_attributes(desk, OTHER_SERVICE_CODE),
         kind: "realtime",
         keywords: String::new(),
         group: triage,
     });
     out
+}
+
+fn has_attributes(desk: &Desk, code: &str) -> bool {
+    desk.settings()
+        .http
+        .as_ref()
+        .is_some_and(|h| h.open311.attributes_of(code).next().is_some())
 }
 
 /// A category as a GeoReport service.
@@ -95,7 +102,7 @@ pub fn service(desk: &Desk, c: &Category) -> Service {
         service_code: c.id.to_string(),
         service_name: c.name.clone(),
         description: format!("{} / {}. Handled by {department}.", c.name, c.name_es),
-        metadata: false,
+        metadata: has_attributes(desk, c.id.as_str()),
         kind: "realtime",
         keywords: keywords(c).join(", "),
         group: department,

@@ -2,6 +2,7 @@
 //! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
 //! key). Served next to the workers and stopped with them.
 
+mod attributes;
 mod format;
 mod georeport;
 mod health;

@@ -125,6 +125,15 @@ async fn limit_query_length(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// `[http.open311]`, or its defaults.
+pub(super) fn open311_settings(desk: &Desk) -> crate::config::Open311Settings {
+    desk.settings()
+        .http
+        .as_ref()
+        .map(|h| h.open311.clone())
+        .unwrap_or_default()
+}
+
 /// The jurisdiction this endpoint answers for: the configured one, else the city's mail domain.
 pub(super) fn jurisdiction(desk: &Desk) -> String {
     desk.settings()
@@ -294,7 +303,7 @@ async fn published(desk: &Desk, rows: &[PublicRequest]) -> Result<serde_json::Va
         .collect::<Vec<_>>()))
 }
 
-/// `services/{code}`: the service's definition (its extra fields; none is asked for yet).
+/// `services/{code}`: the service's definition (its extra questions, `[[http.open311.attributes]]`).
 async fn service_definition(
     State(desk): State<Desk>,
     Path(document): Path<String>,
@@ -305,10 +314,11 @@ async fn service_definition(
     if !known {
         return Err(Open311Error::not_found(format!("no service `{code}`")).in_format(format));
     }
+    let settings = open311_settings(&desk);
     Ok(Document::new(
         format,
         "service_definition",
-        json!({ "service_code": code, "attributes": [] }),
+        super::attributes::definition(&settings, code),
     ))
 }
 

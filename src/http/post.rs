@@ -115,12 +115,10 @@ fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Erro
             "location: give lat and long, or address_string (or address_id)",
         ));
     }
-    if let Some((code, _)) = form.0.iter().find(|(k, _)| k.starts_with("attribute[")) {
-        return Err(Open311Error::bad_request(format!(
-            "{code}: service `{code_of}` has no such attribute (see services/{code_of}.json)",
-            code_of = category.as_ref().map_or(OTHER_SERVICE_CODE, |c| c.as_str())
-        )));
-    }
+    let attributes = match open311 {
+        Some(o) => super::attributes::answers(o, code, &form.0)?,
+        None => super::attributes::answers(&Default::default(), code, &form.0)?,
+    };
     Ok(Open311Submission {
         application: application.to_string(),
         category,
@@ -134,7 +132,7 @@ fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Erro
         address,
         point,
         media_url: media_url(form)?,
-        attributes: Vec::new(),
+        attributes,
     })
 }
 

@@ -14,7 +14,10 @@ pub const KEY: &str = "fixit-0123456789abcdef";
 pub const JURISDICTION: &str = "riverton.test";
 pub const OPEN311: &str =
     "[http]\nbind = \"127.0.0.1:0\"\n[http.open311]\njurisdiction_id = \"riverton.test\"\n\
-    [[http.open311.api_keys]]\nname = \"fixit-app\"\nkey = \"fixit-0123456789abcdef\"\n";
+    [[http.open311.api_keys]]\nname = \"fixit-app\"\nkey = \"fixit-0123456789abcdef\"\n\
+    [[http.open311.attributes]]\nservice_code = \"pothole\"\ncode = \"size\"\ndatatype = \"singlevaluelist\"\n\
+    description = \"How big is it?\"\nrequired = true\n\
+    values = [{ key = \"small\", name = \"Smaller than a plate\" }, { key = \"large\", name = \"Larger than a tyre\" }]\n";
 pub const FORMATS: [&str; 2] = ["json", "xml"];
 
 /// The fields every GeoReport service request carries, known or not.

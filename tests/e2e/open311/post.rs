@@ -147,6 +147,20 @@ async fn a_bad_form_is_refused_in_georeport_form_and_files_nothing(backend: Back
         ),
         (with(&good, "description", &long), 400, "4000"),
         (
+            set("service_code", "pothole"),
+            400,
+            "attribute[size]: required",
+        ),
+        (
+            [
+                set("service_code", "pothole"),
+                vec![("attribute[size]", "huge")],
+            ]
+            .concat(),
+            400,
+            "`huge`",
+        ),
+        (
             with(&set("service_code", "other"), "description", ""),
             400,
             "description",
@@ -185,6 +199,30 @@ async fn a_bad_form_is_refused_in_georeport_form_and_files_nothing(backend: Back
         emails_to(&desk, "resident@example.test").await.len(),
         1,
         "one acknowledgement"
+    );
+    // A service's answers reach the department in the work order's title (never published).
+    let pothole = [
+        with(&good, "service_code", "pothole"),
+        vec![("attribute[size]", "large")],
+    ]
+    .concat();
+    let pothole = with(&with(&pothole, "email", ""), "address_string", "900 Elm St");
+    let r = post_form(addr, "/open311/v2/requests.json", &pothole).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id: routing::RequestRef = r.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let req = desk.store().request(id).await.unwrap().unwrap();
+    assert!(
+        req.subject.contains("size: Larger than a tyre"),
+        "{}",
+        req.subject
+    );
+    assert_eq!(
+        req.requester, "open311:fixit-app",
+        "no email: filed under the application"
     );
     svc.shutdown().await;
 }

@@ -100,23 +100,15 @@ async fn every_read_route_answers_in_both_formats_with_the_same_records(backend:
         assert_eq!(one, vec![by_id(pothole.to_string())]);
         seen.push(list);
 
-        let r = get(addr, &format!("/open311/v2/services/pothole.{f}")).await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        if f == "json" {
-            assert_eq!(
-                r.json(),
-                serde_json::json!({"service_code": "pothole", "attributes": []})
-            );
-        } else {
-            let doc = roxmltree::Document::parse(&r.body).unwrap();
-            assert_eq!(doc.root_element().tag_name().name(), "service_definition");
-            let names: Vec<_> = doc
-                .root_element()
-                .children()
-                .map(|c| c.tag_name().name().to_string())
-                .collect();
-            assert_eq!(names, ["attributes", "service_code"], "{}", r.body);
-        }
+        let pothole_service = services
+            .iter()
+            .find(|s| s["service_code"].as_deref() == Some("pothole"));
+        assert_eq!(
+            pothole_service.unwrap()["metadata"].as_deref(),
+            Some("true"),
+            "it asks a question"
+        );
+        definition(addr, f).await;
         discovery(addr, f).await;
     }
     assert_eq!(seen[0], seen[1], "JSON and XML carry the same requests");
@@ -340,4 +332,66 @@ async fn pages_are_linked_and_texts_are_limited_and_scrubbed_of_the_name_whateve
         assert_eq!(note, "Painted over. Thanks [name removed] for the photos!");
     }
     svc.shutdown().await;
+}
+
+/// `services/pothole`: the configured question, with its values, in either format.
+async fn definition(addr: std::net::SocketAddr, f: &str) {
+    let r = get(addr, &format!("/open311/v2/services/pothole.{f}")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (code, values, required, order) = if f == "json" {
+        let v = r.json();
+        assert_eq!(v["service_code"], "pothole", "{v}");
+        let a = &v["attributes"][0];
+        assert_eq!(a["variable"], true, "{v}");
+        let values: Vec<String> = a["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["key"].as_str().unwrap().to_string())
+            .collect();
+        (
+            a["code"].as_str().unwrap().to_string(),
+            values,
+            a["required"].to_string(),
+            a["order"].to_string(),
+        )
+    } else {
+        let doc = roxmltree::Document::parse(&r.body).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "service_definition");
+        let a = doc
+            .descendants()
+            .find(|n| n.has_tag_name("attribute"))
+            .expect("an attribute");
+        let text = |name: &str| {
+            a.children()
+                .find(|n| n.has_tag_name(name))
+                .and_then(|n| n.text())
+                .unwrap()
+                .to_string()
+        };
+        let values: Vec<String> = a
+            .descendants()
+            .filter(|n| n.has_tag_name("value"))
+            .map(|v| {
+                v.children()
+                    .find(|n| n.has_tag_name("key"))
+                    .unwrap()
+                    .text()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        (text("code"), values, text("required"), text("order"))
+    };
+    assert_eq!(
+        (code.as_str(), required.as_str(), order.as_str()),
+        ("size", "true", "1")
+    );
+    assert_eq!(values, ["small", "large"]);
+    let r = get(addr, &format!("/open311/v2/services/graffiti.{f}")).await;
+    assert_eq!(
+        r.status, 200,
+        "a service without questions has an empty definition: {}",
+        r.body
+    );
 }
