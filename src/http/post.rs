@@ -10,6 +10,7 @@ use super::format::{Document, Format};
 use super::georeport::{MAX_DESCRIPTION_CHARS, OTHER_SERVICE_CODE};
 use super::open311::{check_jurisdiction_value, document_name, Open311Error};
 use crate::desk::{Desk, Open311Filed, Open311Submission};
+use routing::CategoryId;
 
 /// Longest accepted `media_url`.
 const MAX_URL_CHARS: usize = 2048;
@@ -80,34 +81,8 @@ fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Erro
         Open311Error::new(StatusCode::FORBIDDEN, "api_key: not a key this city issued")
     })?;
     check_jurisdiction_value(desk, form.get("jurisdiction_id"))?;
-    let code = form
-        .get("service_code")
-        .ok_or_else(|| Open311Error::bad_request("service_code: required (see services.json)"))?;
-    let category = if code == OTHER_SERVICE_CODE {
-        None
-    } else {
-        let c = desk
-            .city()
-            .categories
-            .iter()
-            .find(|c| c.id.as_str() == code);
-        Some(
-            c.ok_or_else(|| Open311Error::not_found(format!("service_code: no service `{code}`")))?
-                .id
-                .clone(),
-        )
-    };
-    let description = form.get("description").unwrap_or("").to_string();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(Open311Error::bad_request(format!(
-            "description: at most {MAX_DESCRIPTION_CHARS} characters"
-        )));
-    }
-    if description.is_empty() && category.is_none() {
-        return Err(Open311Error::bad_request(
-            "description: required for service `other`",
-        ));
-    }
+    let (code, category) = service(desk, form)?;
+    let description = description(desk, form, category.as_ref())?;
     let point = point(form)?;
     let address = form.short("address_string")?.or(form.short("address_id")?);
     if point.is_none() && address.is_none() {
@@ -122,11 +97,7 @@ fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Erro
     Ok(Open311Submission {
         application: application.to_string(),
         category,
-        description: if description.is_empty() {
-            code.to_string()
-        } else {
-            description
-        },
+        description,
         email: email(desk, form)?,
         name: full_name(form)?,
         address,
@@ -134,6 +105,46 @@ fn submission(desk: &Desk, form: &Form) -> Result<Open311Submission, Open311Erro
         media_url: media_url(form)?,
         attributes,
     })
+}
+
+/// The chosen service: its code, and its category (`None` for `other`).
+fn service<'f>(desk: &Desk, form: &'f Form) -> Result<(&'f str, Option<CategoryId>), Open311Error> {
+    let code = form
+        .get("service_code")
+        .ok_or_else(|| Open311Error::bad_request("service_code: required (see services.json)"))?;
+    if code == OTHER_SERVICE_CODE {
+        return Ok((code, None));
+    }
+    let c = desk
+        .city()
+        .categories
+        .iter()
+        .find(|c| c.id.as_str() == code);
+    let c =
+        c.ok_or_else(|| Open311Error::not_found(format!("service_code: no service `{code}`")))?;
+    Ok((code, Some(c.id.clone())))
+}
+
+/// The resident's words, at most GeoReport's 4000 characters; without any, the service's name (so that
+/// staff read something), except for `other`, where the words are all there is to route by.
+fn description(
+    desk: &Desk,
+    form: &Form,
+    category: Option<&CategoryId>,
+) -> Result<String, Open311Error> {
+    let text = form.get("description").unwrap_or("");
+    if text.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Open311Error::bad_request(format!(
+            "description: at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    match (text.is_empty(), category) {
+        (false, _) => Ok(text.to_string()),
+        (true, None) => Err(Open311Error::bad_request(
+            "description: required for service `other`",
+        )),
+        (true, Some(c)) => Ok(desk.category_name(Some(c), routing::Language::En)),
+    }
 }
 
 /// `lat` and `long`, both or neither, as WGS84 degrees.
