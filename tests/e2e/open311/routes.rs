@@ -170,49 +170,20 @@ async fn errors_are_georeport_lists_on_every_route_and_method() {
         "Deep pothole at 120 N Main St.",
     )
     .await;
+    let cases = [
+        ("services/nope.FMT", 404, "nope"),
+        ("requests/311-999999.FMT", 404, "311-999999"),
+        ("requests/abc.FMT", 400, "abc"),
+        ("nothing.FMT", 404, "nothing"),
+        ("a/b/c.FMT", 404, "/open311/v2/a/b/c"),
+        ("requests.FMT?status=pending", 400, "pending"),
+        ("requests.FMT?page=0", 400, "page"),
+    ];
     for f in FORMATS {
-        assert_error(
-            &get(addr, &format!("/open311/v2/services/nope.{f}")).await,
-            f,
-            404,
-            "nope",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/requests/311-999999.{f}")).await,
-            f,
-            404,
-            "311-999999",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/requests/abc.{f}")).await,
-            f,
-            400,
-            "abc",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/nothing.{f}")).await,
-            f,
-            404,
-            "nothing",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/a/b/c.{f}")).await,
-            f,
-            404,
-            "/open311/v2/a/b/c",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/requests.{f}?status=pending")).await,
-            f,
-            400,
-            "pending",
-        );
-        assert_error(
-            &get(addr, &format!("/open311/v2/requests.{f}?page=0")).await,
-            f,
-            400,
-            "page",
-        );
+        for (path, code, mentions) in cases {
+            let path = format!("/open311/v2/{}", path.replace("FMT", f));
+            assert_error(&get(addr, &path).await, f, code, mentions);
+        }
         let wrong = format!("/open311/v2/requests.{f}?jurisdiction_id=elsewhere.test");
         assert_error(&get(addr, &wrong).await, f, 404, "elsewhere.test");
         let wrong = format!("/open311/v2/services/pothole.{f}?jurisdiction_id=elsewhere.test");
@@ -393,5 +364,23 @@ async fn definition(addr: std::net::SocketAddr, f: &str) {
         r.status, 200,
         "a service without questions has an empty definition: {}",
         r.body
+    );
+}
+
+#[tokio::test]
+async fn a_question_for_a_service_the_city_does_not_have_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml =
+        "[http]\n[[http.open311.attributes]]\nservice_code = \"unicorns\"\ncode = \"horn\"\n\
+                datatype = \"text\"\ndescription = \"How long is the horn?\"\n";
+    let settings = support::settings(dir.path(), toml);
+    let clock = std::sync::Arc::new(connect311::clock::SystemClock);
+    let e = match connect311::app::open_with(settings, clock).await {
+        Ok(_) => panic!("started with a question for an unknown service"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        e.contains("http.open311.attributes[0].service_code") && e.contains("unicorns"),
+        "{e}"
     );
 }
