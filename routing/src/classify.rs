@@ -23,12 +23,20 @@ pub struct Decision {
     pub category: Option<CategoryId>,
     pub emergency: Option<Emergency>,
     pub language: Language,
+    /// The most specific place found (the first of `locations`).
     pub location: Option<Location>,
+    /// Every place found, the most specific first (see [`LocationFinder::find_all`]).
+    #[serde(default)]
+    pub locations: Vec<Location>,
     pub priority: Priority,
     pub response_hours: u32,
     pub resolution_hours: u32,
     /// The winning category's score (0 when nothing matched).
     pub score: f32,
+    /// The words and phrases of the city's rules that made `category` win, as the city wrote them (for a
+    /// regex rule, the text it matched); empty when no category was chosen.
+    #[serde(default)]
+    pub matched: Vec<String>,
     pub reasons: Vec<String>,
 }
 
@@ -153,9 +161,9 @@ impl Router {
         let scores = me.patterns.score(&folded.text);
         for s in scores.iter().take(3) {
             let matched: Vec<String> = s
-                .matched
+                .rules
                 .iter()
-                .map(|(label, w)| format!("matched {label} ({w:+.1})"))
+                .map(|&r| format!("matched {}", me.patterns.label(r)))
                 .collect();
             reasons.push(format!(
                 "category {}: {} = {:.1}",
@@ -187,6 +195,10 @@ impl Router {
             }
         };
         let mut department = department;
+        let matched = category
+            .and_then(|c| scores.iter().find(|s| s.category == c))
+            .map(|s| me.patterns.words(s, &folded.text))
+            .unwrap_or_default();
         let category = category.map(|c| me.targets[c].category.clone());
 
         let emergency = me.emergency.detect(text, &folded);
@@ -200,10 +212,11 @@ impl Router {
             (response_hours, resolution_hours) = me.department_hours(&department);
         }
 
-        let location = me.location.find(text);
-        if let Some(l) = &location {
+        let locations = me.location.find_all(text);
+        for l in &locations {
             reasons.push(format!("location {} \"{}\"", l.kind, l.text));
         }
+        let location = locations.first().cloned();
 
         Decision {
             department,
@@ -211,10 +224,12 @@ impl Router {
             emergency,
             language,
             location,
+            locations,
             priority,
             response_hours,
             resolution_hours,
             score,
+            matched,
             reasons,
         }
     }
@@ -282,11 +297,16 @@ impl Router {
             .iter()
             .map(|s| (self.inner.targets[s.category].category.as_str(), s.score))
             .collect();
-        let prediction = model.predict_folded(folded, &hints);
+        let scored = model.score_folded(folded, &hints);
+        let mut prediction = scored.prediction(model);
         let rule = RuleOutcome {
             department: &department,
             score,
         };
+        // The model's words are worked out only when it decides and its reason names them.
+        if crate::combine::model_decides(&model.policy(), rule, &prediction) {
+            prediction.evidence = scored.evidence(model);
+        }
         let (verdict, why) = decide(&model.policy(), rule, &prediction);
         reasons.push(why);
         match verdict {

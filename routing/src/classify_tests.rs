@@ -1,6 +1,7 @@
 //! Decision tests: categories, triage on weak or tied scores, emergencies overriding the department, reasons.
 
 use super::*;
+use crate::location::LocationKind;
 
 fn shipped() -> Router {
     let cfg = CityConfig::from_toml_str(include_str!("../../config/city.toml")).unwrap();
@@ -244,4 +245,39 @@ fn decision_serializes_with_snake_case_kinds() {
 fn router_is_send_sync_and_cheap_to_clone() {
     fn assert_send_sync<T: Send + Sync + Clone>() {}
     assert_send_sync::<Router>();
+}
+
+#[test]
+fn decision_names_the_words_that_made_its_category_win() {
+    let r = shipped();
+    let d = r.classify("There is a huge POT HOLE on the road");
+    assert_eq!(d.category.as_ref().map(|c| c.as_str()), Some("pothole"));
+    assert!(d.matched.iter().any(|w| w == "pot hole"), "{:?}", d.matched);
+    // A regex rule is named by the text it matched, not by its pattern.
+    let d = r.classify("There is a dead raccoon on the curb");
+    assert!(
+        d.matched.iter().any(|w| w == "dead raccoon"),
+        "{:?} {:?}",
+        d.category,
+        d.matched
+    );
+    // Nothing chosen, nothing named.
+    let d = r.classify("hello, is anyone there?");
+    assert_eq!(d.category, None);
+    assert!(d.matched.is_empty(), "{:?}", d.matched);
+}
+
+#[test]
+fn decision_carries_every_place_found_most_specific_first() {
+    let d = shipped()
+        .classify("Pothole at 120 Oak Street, and another at the corner of Elm St and 5th Ave");
+    let kinds: Vec<LocationKind> = d.locations.iter().map(|l| l.kind).collect();
+    assert_eq!(
+        kinds,
+        [LocationKind::Address, LocationKind::Intersection],
+        "{:?}",
+        d.locations
+    );
+    assert_eq!(d.location.as_ref(), d.locations.first());
+    assert!(shipped().classify("pothole").locations.is_empty());
 }

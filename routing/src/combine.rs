@@ -24,6 +24,13 @@ pub(crate) struct RuleOutcome<'a> {
     pub score: f32,
 }
 
+/// Whether the model, not the rules nor triage, decides (what [`decide`] returns as [`Verdict::Model`]).
+pub(crate) fn model_decides(policy: &Policy, rule: RuleOutcome<'_>, model: &Prediction) -> bool {
+    let strong_rule =
+        *rule.department != DepartmentId::triage() && rule.score >= policy.strong_rule_score;
+    !strong_rule && model.confidence >= policy.min_confidence
+}
+
 /// Decides between the rules and the model, with the reason a person reads.
 pub(crate) fn decide(
     policy: &Policy,
@@ -139,6 +146,11 @@ mod tests {
         ];
         for (r, m, verdict, reason) in cases {
             let (v, why) = decide(&p, r, &m);
+            assert_eq!(
+                model_decides(&p, r, &m),
+                matches!(v, Verdict::Model(_)),
+                "{why}"
+            );
             assert_eq!(v, verdict, "{why}");
             assert!(why.contains(reason), "{why}");
         }

@@ -25,6 +25,7 @@ mod patterns;
 mod place_crossings;
 mod place_forms;
 mod place_key;
+mod place_landmarks;
 mod place_names;
 mod place_resolve;
 mod place_words;

@@ -11,6 +11,7 @@ use crate::config::CityConfig;
 use crate::gazetteer::Gazetteer;
 use crate::place_crossings::CrossingForms;
 use crate::place_forms::{Found, PlaceForms};
+use crate::place_landmarks::LandmarkForms;
 use crate::place_resolve::resolve;
 
 /// What sort of place a location is.
@@ -21,6 +22,8 @@ pub enum LocationKind {
     Intersection,
     Between,
     Neighborhood,
+    /// A place named by what stands there: `in front of the library`, `cerca del mercado`.
+    Landmark,
     Coordinates,
     MapLink,
 }
@@ -32,6 +35,7 @@ impl std::fmt::Display for LocationKind {
             LocationKind::Intersection => "intersection",
             LocationKind::Between => "between",
             LocationKind::Neighborhood => "neighborhood",
+            LocationKind::Landmark => "landmark",
             LocationKind::Coordinates => "coordinates",
             LocationKind::MapLink => "map_link",
         })
@@ -57,6 +61,7 @@ pub struct Location {
 pub struct LocationFinder {
     forms: PlaceForms,
     crossings: CrossingForms,
+    landmarks: LandmarkForms,
     gazetteer: Option<Arc<Gazetteer>>,
 }
 
@@ -72,6 +77,7 @@ impl LocationFinder {
         LocationFinder {
             forms: PlaceForms::new(),
             crossings: CrossingForms::new(),
+            landmarks: LandmarkForms::new(),
             gazetteer: None,
         }
     }
@@ -104,6 +110,7 @@ impl LocationFinder {
         let mut found = Vec::new();
         self.forms.candidates(text, g, &mut found);
         self.crossings.candidates(text, g, &mut found);
+        self.landmarks.candidates(text, &mut found);
         choose(found)
             .into_iter()
             .map(|f| locate(text, f, g))

@@ -445,3 +445,47 @@ fn a_place_alone_on_a_line_needs_no_cue() {
     );
     assert_eq!(find("Smith and Wesson range noise"), None);
 }
+
+#[test]
+fn landmarks_are_places_of_their_own_kind_and_streets_win_over_them() {
+    let f = LocationFinder::new();
+    let cases = [
+        ("Broken bench in front of the library", "near library"),
+        ("Trash everywhere near Lincoln Park", "near lincoln park"),
+        ("Basura cerca del mercado", "near mercado"),
+        ("Lámpara apagada junto a la escuela", "near escuela"),
+    ];
+    for (text, key) in cases {
+        let got = f
+            .find(text)
+            .unwrap_or_else(|| panic!("nothing in {text:?}"));
+        assert_eq!(
+            (got.kind, got.normalized.as_str()),
+            (LocationKind::Landmark, key),
+            "{text}"
+        );
+    }
+    // A street or an address beside a landmark is the more precise place; both are kept, the street first.
+    let all = f.find_all("Pothole in front of 42 Maple Ave, near the school");
+    let kinds: Vec<LocationKind> = all.iter().map(|l| l.kind).collect();
+    assert_eq!(
+        kinds,
+        [LocationKind::Address, LocationKind::Landmark],
+        "{all:?}"
+    );
+    // Not landmarks: a street, a house, an ordinary thing, a day.
+    for text in [
+        "Dead raccoon near Third and Maple",
+        "Leak frente a mi casa",
+        "Rats behind the bakery",
+        "Pothole near Oak St",
+    ] {
+        assert!(
+            f.find_all(text)
+                .iter()
+                .all(|l| l.kind != LocationKind::Landmark),
+            "{text}: {:?}",
+            f.find_all(text)
+        );
+    }
+}

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::RegexSet;
+use regex::{Regex, RegexSet};
 
 use crate::config::{Category, ConfigError};
 use crate::normalize::fold_phrase;
@@ -22,8 +22,8 @@ struct Rule {
     category: usize,
     weight: f32,
     source: Source,
-    /// The rule as written, without its weight suffix.
-    label: String,
+    /// The rule as written, without its weight suffix or prefix star (`pothole`, `bache`, `\bspray ?paint`).
+    body: String,
 }
 
 /// A literal of the automaton; several rules may share one.
@@ -41,6 +41,8 @@ pub struct PatternSet {
     literals: Vec<Literal>,
     automaton: AhoCorasick,
     regexes: RegexSet,
+    /// The same regexes one by one, run only to name what a winning category's regex matched.
+    each_regex: Vec<Regex>,
     regex_rules: Vec<usize>,
     categories: usize,
 }
@@ -50,8 +52,8 @@ pub struct PatternSet {
 pub struct CategoryScore {
     pub category: usize,
     pub score: f32,
-    /// `(label, weight)` of each matched rule, e.g. `("\"pothole\"", 3.0)`.
-    pub matched: Vec<(String, f32)>,
+    /// The matched rules, in config order (see [`PatternSet::label`] and [`PatternSet::words`]).
+    pub rules: Vec<usize>,
 }
 
 /// Splits a `text^weight` entry into its text and weight (1.0 when absent).
@@ -79,7 +81,7 @@ fn split_weight(entry: &str) -> Result<(&str, f32), String> {
 const NONSENSE: [&str; 2] = ["qzxj", "7"];
 
 /// Why a regex would match every message (the empty text, or any word and any number), if it would.
-fn matches_every_message(re: &regex::Regex) -> Option<&'static str> {
+fn matches_every_message(re: &Regex) -> Option<&'static str> {
     if re.is_match("") {
         Some("it matches the empty text, so it would match every message")
     } else if NONSENSE.iter().all(|t| re.is_match(t)) {
@@ -89,15 +91,108 @@ fn matches_every_message(re: &regex::Regex) -> Option<&'static str> {
     }
 }
 
+/// The rules as they are read from the config, before the automaton and the regex set are built.
+#[derive(Default)]
+struct Builder {
+    rules: Vec<Rule>,
+    literal_index: HashMap<(String, bool), usize>,
+    literal_text: Vec<String>,
+    literals: Vec<Literal>,
+    regexes: Vec<Regex>,
+    regex_rules: Vec<usize>,
+}
+
+impl Builder {
+    /// Adds one `en`/`es`/`regex` entry of category `ci`; the error is the reason, without the key.
+    fn add(&mut self, ci: usize, source: Source, entry: &str) -> Result<(), String> {
+        let (body, weight) = split_weight(entry)?;
+        let rule = Rule {
+            category: ci,
+            weight,
+            source,
+            body: body.trim().to_string(),
+        };
+        if source == Source::Regex {
+            let re = Regex::new(body).map_err(|e| e.to_string())?;
+            if let Some(reason) = matches_every_message(&re) {
+                return Err(reason.into());
+            }
+            self.regexes.push(re);
+            self.regex_rules.push(self.rules.len());
+            self.rules.push(rule);
+            return Ok(());
+        }
+        let (body, prefix) = match body.strip_suffix('*') {
+            Some(b) => (b, true),
+            None => (body, false),
+        };
+        let folded = fold_phrase(body);
+        if folded.is_empty() {
+            return Err("a phrase needs at least one letter or digit".into());
+        }
+        let li = self.literal(folded, prefix);
+        let rules = &self.rules;
+        if self.literals[li]
+            .rules
+            .iter()
+            .any(|&r| rules[r].category == ci && rules[r].source != Source::Regex)
+        {
+            return Err("the same phrase is listed twice in this category".into());
+        }
+        self.literals[li].rules.push(self.rules.len());
+        self.rules.push(Rule {
+            body: body.trim().to_string(),
+            ..rule
+        });
+        Ok(())
+    }
+
+    /// The automaton literal for a folded phrase, shared by every rule with that phrase.
+    fn literal(&mut self, folded: String, prefix: bool) -> usize {
+        let (texts, literals) = (&mut self.literal_text, &mut self.literals);
+        *self
+            .literal_index
+            .entry((folded.clone(), prefix))
+            .or_insert_with(|| {
+                texts.push(folded);
+                literals.push(Literal {
+                    prefix,
+                    rules: Vec::new(),
+                });
+                literals.len() - 1
+            })
+    }
+
+    fn build(self, categories: usize) -> Result<PatternSet, ConfigError> {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&self.literal_text)
+            .map_err(|e| ConfigError::Invalid {
+                key: "categories".into(),
+                reason: format!("phrases do not compile: {e}"),
+            })?;
+        let regexes = RegexSet::new(self.regexes.iter().map(Regex::as_str)).map_err(|e| {
+            ConfigError::Invalid {
+                key: "categories".into(),
+                reason: format!("regexes do not compile together: {e}"),
+            }
+        })?;
+        Ok(PatternSet {
+            rules: self.rules,
+            literals: self.literals,
+            automaton,
+            regexes,
+            each_regex: self.regexes,
+            regex_rules: self.regex_rules,
+            categories,
+        })
+    }
+}
+
 impl PatternSet {
     /// Compiles every category's `en`, `es` and `regex` entries; errors name the category and entry.
     pub fn compile(categories: &[Category]) -> Result<PatternSet, ConfigError> {
-        let mut rules = Vec::new();
-        let mut literal_index: HashMap<(String, bool), usize> = HashMap::new();
-        let mut literal_text = Vec::new();
-        let mut literals: Vec<Literal> = Vec::new();
-        let mut regex_src = Vec::new();
-        let mut regex_rules = Vec::new();
+        let mut builder = Builder::default();
         for (ci, cat) in categories.iter().enumerate() {
             let lists = [
                 ("en", Source::En, &cat.en),
@@ -106,84 +201,17 @@ impl PatternSet {
             ];
             for (field, source, entries) in lists {
                 for (ei, entry) in entries.iter().enumerate() {
-                    let bad = |reason: String| ConfigError::InvalidPattern {
-                        key: format!("categories[{ci}].{field}[{ei}] (category `{}`)", cat.id),
-                        pattern: entry.clone(),
-                        reason,
-                    };
-                    let (body, weight) = split_weight(entry).map_err(&bad)?;
-                    let rule = rules.len();
-                    if source == Source::Regex {
-                        let re = regex::Regex::new(body).map_err(|e| bad(e.to_string()))?;
-                        if let Some(reason) = matches_every_message(&re) {
-                            return Err(bad(reason.into()));
+                    builder.add(ci, source, entry).map_err(|reason| {
+                        ConfigError::InvalidPattern {
+                            key: format!("categories[{ci}].{field}[{ei}] (category `{}`)", cat.id),
+                            pattern: entry.clone(),
+                            reason,
                         }
-                        regex_src.push(body.to_string());
-                        regex_rules.push(rule);
-                        rules.push(Rule {
-                            category: ci,
-                            weight,
-                            source,
-                            label: format!("/{body}/"),
-                        });
-                        continue;
-                    }
-                    let (body, prefix) = match body.strip_suffix('*') {
-                        Some(b) => (b, true),
-                        None => (body, false),
-                    };
-                    let folded = fold_phrase(body);
-                    if folded.is_empty() {
-                        return Err(bad("a phrase needs at least one letter or digit".into()));
-                    }
-                    let li = *literal_index
-                        .entry((folded.clone(), prefix))
-                        .or_insert_with(|| {
-                            literal_text.push(folded.clone());
-                            literals.push(Literal {
-                                prefix,
-                                rules: Vec::new(),
-                            });
-                            literals.len() - 1
-                        });
-                    if literals[li]
-                        .rules
-                        .iter()
-                        .any(|&r| rules[r].category == ci && rules[r].source != Source::Regex)
-                    {
-                        return Err(bad(
-                            "the same phrase is listed twice in this category".into()
-                        ));
-                    }
-                    literals[li].rules.push(rule);
-                    rules.push(Rule {
-                        category: ci,
-                        weight,
-                        source,
-                        label: format!("\"{}\"", body.trim()),
-                    });
+                    })?;
                 }
             }
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&literal_text)
-            .map_err(|e| ConfigError::Invalid {
-                key: "categories".into(),
-                reason: format!("phrases do not compile: {e}"),
-            })?;
-        let regexes = RegexSet::new(&regex_src).map_err(|e| ConfigError::Invalid {
-            key: "categories".into(),
-            reason: format!("regexes do not compile together: {e}"),
-        })?;
-        Ok(PatternSet {
-            rules,
-            literals,
-            automaton,
-            regexes,
-            regex_rules,
-            categories: categories.len(),
-        })
+        builder.build(categories.len())
     }
 
     /// Scores a folded text (see [`crate::normalize::Folded`]); returns matched categories, best first.
@@ -200,8 +228,10 @@ impl PatternSet {
                 }
             }
         }
-        for i in self.regexes.matches(folded).iter() {
-            hit[self.regex_rules[i]] = true;
+        if !self.regex_rules.is_empty() {
+            for i in self.regexes.matches(folded).iter() {
+                hit[self.regex_rules[i]] = true;
+            }
         }
         let mut scores: Vec<CategoryScore> = Vec::new();
         let mut slot = vec![usize::MAX; self.categories];
@@ -214,16 +244,12 @@ impl PatternSet {
                 scores.push(CategoryScore {
                     category: rule.category,
                     score: 0.0,
-                    matched: Vec::new(),
+                    rules: Vec::new(),
                 });
             }
             let s = &mut scores[slot[rule.category]];
             s.score += rule.weight;
-            let label = match rule.source {
-                Source::Es => format!("{} (es)", rule.label),
-                _ => rule.label.clone(),
-            };
-            s.matched.push((label, rule.weight));
+            s.rules.push(ri);
         }
         // Highest score first; equal scores keep config order so the result is deterministic.
         scores.sort_by(|a, b| {
@@ -232,6 +258,42 @@ impl PatternSet {
                 .then(a.category.cmp(&b.category))
         });
         scores
+    }
+
+    /// A matched rule as the reasons show it, with its weight: `"pothole" (+3.0)`, `"bache" (es) (+3.0)`,
+    /// `/\bspray ?paint/ (+1.0)`.
+    pub fn label(&self, rule: usize) -> String {
+        let r = &self.rules[rule];
+        match r.source {
+            Source::En => format!("\"{}\" ({:+.1})", r.body, r.weight),
+            Source::Es => format!("\"{}\" (es) ({:+.1})", r.body, r.weight),
+            Source::Regex => format!("/{}/ ({:+.1})", r.body, r.weight),
+        }
+    }
+
+    /// The words a category's matched rules stand for, for people: each phrase as the city wrote it, and
+    /// for a regex the text it matched in `folded`. Rules that counted against the category are left out.
+    pub fn words(&self, score: &CategoryScore, folded: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for &ri in &score.rules {
+            let r = &self.rules[ri];
+            if r.weight < 0.0 {
+                continue;
+            }
+            let word = match r.source {
+                Source::Regex => self
+                    .regex_rules
+                    .iter()
+                    .position(|&x| x == ri)
+                    .and_then(|i| self.each_regex[i].find(folded))
+                    .map(|m| m.as_str().trim().to_string()),
+                _ => Some(r.body.clone()),
+            };
+            if let Some(w) = word.filter(|w| !w.is_empty() && !out.contains(w)) {
+                out.push(w);
+            }
+        }
+        out
     }
 }
 

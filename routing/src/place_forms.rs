@@ -36,6 +36,8 @@ pub(crate) enum Place {
         b: String,
     },
     Area(String),
+    /// What stands there, as written (`the library`, `Lincoln Park`).
+    Landmark(String),
     Point(GeoPoint),
     Link {
         url: String,
@@ -61,8 +63,9 @@ impl Found {
             (LocationKind::Address, _) => 2,
             (LocationKind::Intersection, _) => 3,
             (LocationKind::Between, _) => 4,
-            (LocationKind::MapLink, _) => 5,
-            (LocationKind::Neighborhood, _) => 6,
+            (LocationKind::Landmark, _) => 5,
+            (LocationKind::MapLink, _) => 6,
+            (LocationKind::Neighborhood, _) => 7,
         }
     }
 }

@@ -139,6 +139,17 @@ pub(crate) fn area_key(name: &str) -> String {
     format!("area {}", fold_phrase(name))
 }
 
+/// The key of a landmark: `near` and its folded name without a leading article (`near lincoln park`,
+/// `near mercado`).
+pub(crate) fn landmark_key(name: &str) -> String {
+    let folded = fold_phrase(name);
+    let bare = ["the ", "la ", "el ", "los ", "las "]
+        .iter()
+        .find_map(|a| folded.strip_prefix(a))
+        .unwrap_or(&folded);
+    format!("near {bare}")
+}
+
 /// The key of a point, to about a metre.
 pub(crate) fn point_key(lat: f64, lon: f64) -> String {
     format!("{lat:.5},{lon:.5}")

@@ -5,7 +5,7 @@
 use crate::gazetteer::{Gazetteer, GeoPoint, StreetId};
 use crate::place_forms::Place;
 use crate::place_key::{
-    address_key, area_key, between_key, corner_key, point_key, street_key, Source,
+    address_key, area_key, between_key, corner_key, landmark_key, point_key, street_key, Source,
 };
 
 /// A place's key and, when known, its point.
@@ -22,6 +22,7 @@ pub(crate) fn resolve(place: &Place, g: Option<&Gazetteer>) -> Resolved {
         Place::Corner { a, b } => corner(a, b, g),
         Place::Between { street, a, b } => between(street.as_deref(), a, b, g),
         Place::Area(name) => unplaced(area_key(name)),
+        Place::Landmark(name) => unplaced(landmark_key(name)),
         Place::Point(p) | Place::Link { point: Some(p), .. } => Resolved {
             key: point_key(p.lat, p.lon),
             point: Some(*p),

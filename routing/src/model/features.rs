@@ -1,6 +1,8 @@
 //! Turns folded text into hashed, weighted features: word unigrams and bigrams plus character n-grams of each
 //! word, in buckets chosen by a stable hash (FNV-1a), so that a model file means the same thing on every build.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::Folded;
@@ -71,8 +73,8 @@ pub struct Feature {
 }
 
 /// A text's words as the model sees them: folded, with digit runs replaced by `0` so that house numbers and
-/// dates do not each become a feature.
-pub fn words(folded: &Folded) -> Vec<String> {
+/// dates do not each become a feature. Words without digits are borrowed, not copied.
+pub fn words(folded: &Folded) -> Vec<Cow<'_, str>> {
     folded
         .words()
         .take(u16::MAX as usize)
@@ -91,9 +93,9 @@ pub fn words(folded: &Folded) -> Vec<String> {
                         in_digits = false;
                     }
                 }
-                out
+                Cow::Owned(out)
             } else {
-                w.to_string()
+                Cow::Borrowed(w)
             }
         })
         .collect()
@@ -132,7 +134,7 @@ fn bucket_of<'a>(kind: u8, parts: impl Iterator<Item = &'a [u8]>, mask: u64) -> 
 
 /// Every feature of `words`, merged by bucket (counts added, the first occurrence's words kept), sorted by
 /// bucket.
-pub fn extract(cfg: &FeatureConfig, words: &[String]) -> Vec<Feature> {
+pub fn extract<W: AsRef<str>>(cfg: &FeatureConfig, words: &[W]) -> Vec<Feature> {
     let mask = (cfg.buckets() - 1) as u64;
     let mut out = Vec::with_capacity(words.len() * 8);
     let mut push = |bucket: u32, first: usize, last: usize| {
@@ -145,11 +147,12 @@ pub fn extract(cfg: &FeatureConfig, words: &[String]) -> Vec<Feature> {
     };
     let mut padded = Vec::with_capacity(32);
     for (i, w) in words.iter().enumerate() {
+        let w = w.as_ref();
         push(bucket(1, &[w.as_bytes()], mask), i, i);
         for n in 2..=usize::from(cfg.max_word_ngram) {
             if i + 1 >= n {
                 let start = i + 1 - n;
-                let parts = words[start..=i].iter().map(|w| w.as_bytes());
+                let parts = words[start..=i].iter().map(|w| w.as_ref().as_bytes());
                 push(bucket_of(n as u8, parts, mask), start, i);
             }
         }
@@ -209,14 +212,16 @@ mod tests {
     use super::*;
 
     fn feats(text: &str, cfg: FeatureConfig) -> (Vec<String>, Vec<Feature>) {
-        let w = words(&Folded::new(text));
+        let folded = Folded::new(text);
+        let w = words(&folded);
         let f = extract(&cfg, &w);
-        (w, f)
+        (w.iter().map(|w| w.to_string()).collect(), f)
     }
 
     #[test]
     fn folds_accents_case_and_digits() {
-        let w = words(&Folded::new("Árbol CAÍDO en la calle 45-B, 2024"));
+        let folded = Folded::new("Árbol CAÍDO en la calle 45-B, 2024");
+        let w = words(&folded);
         assert_eq!(w, ["arbol", "caido", "en", "la", "calle", "0", "b", "0"]);
         let (_, a) = feats("Luminaria APAGADA", FeatureConfig::default());
         let (_, b) = feats("luminaria apagada", FeatureConfig::default());

@@ -144,12 +144,16 @@ impl Model {
 
     /// Predicts the department of a text (`subject + "\n" + body`, or a chat message) from its words alone.
     pub fn predict(&self, text: &str) -> Prediction {
-        self.predict_folded(&Folded::new(text), &[])
+        let folded = Folded::new(text);
+        let scored = self.score_folded(&folded, &[]);
+        let mut p = scored.prediction(self);
+        p.evidence = scored.evidence(self);
+        p
     }
 
-    /// Predicts from the folded text and the rules' matches (`(category, score)`, see
-    /// [`FeatureConfig::rule_weight`]).
-    pub(crate) fn predict_folded(&self, folded: &Folded, hints: &[(&str, f32)]) -> Prediction {
+    /// Scores the folded text and the rules' matches (`(category, score)`, see
+    /// [`FeatureConfig::rule_weight`]); the explanation is left to [`Scored::evidence`], for when it is read.
+    pub(crate) fn score_folded<'t>(&self, folded: &'t Folded, hints: &[(&str, f32)]) -> Scored<'t> {
         let words = features::words(folded);
         let feats = features::extract(&self.features, &words);
         let mut values = Vec::with_capacity(feats.len());
@@ -173,11 +177,43 @@ impl Model {
         }
         softmax(&mut z);
         let best = (0..z.len()).fold(0, |a, i| if z[i] > z[a] { i } else { a });
-        Prediction {
-            department: self.labels[best].clone(),
+        Scored {
+            words,
+            feats,
+            values,
+            best,
             confidence: z[best],
-            evidence: evidence(best, &feats, &rows, &values, &words),
         }
+    }
+}
+
+/// One text scored by the model, kept so that its explanation can be worked out only when it is needed.
+pub(crate) struct Scored<'t> {
+    words: Vec<std::borrow::Cow<'t, str>>,
+    feats: Vec<features::Feature>,
+    values: Vec<f32>,
+    best: usize,
+    confidence: f32,
+}
+
+impl Scored<'_> {
+    /// The department and confidence, without evidence.
+    pub(crate) fn prediction(&self, model: &Model) -> Prediction {
+        Prediction {
+            department: model.labels[self.best].clone(),
+            confidence: self.confidence,
+            evidence: Vec::new(),
+        }
+    }
+
+    /// The words that pushed most towards the predicted department (at most three, strongest first).
+    pub(crate) fn evidence(&self, model: &Model) -> Vec<String> {
+        let rows: Vec<Option<&[f32]>> = self
+            .feats
+            .iter()
+            .map(|f| model.table.lookup(f.bucket).1)
+            .collect();
+        evidence(self.best, &self.feats, &rows, &self.values, &self.words)
     }
 }
 
@@ -188,7 +224,7 @@ fn evidence(
     feats: &[features::Feature],
     rows: &[Option<&[f32]>],
     values: &[f32],
-    words: &[String],
+    words: &[std::borrow::Cow<'_, str>],
 ) -> Vec<String> {
     let mut single = vec![0f32; words.len()];
     let mut pair = vec![0f32; words.len()];

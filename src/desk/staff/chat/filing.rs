@@ -103,11 +103,11 @@ fn human_reasons(decision: &routing::Decision) -> Vec<String> {
     if let Some(e) = &decision.emergency {
         out.push(format!("emergency: {} (\"{}\")", e.kind, e.matched));
     }
-    let category = decision.category.as_ref().map(|c| c.as_str());
-    let matched = category.map(|c| matched_words(&decision.reasons, c));
-    match matched {
-        Some(words) if !words.is_empty() => out.push(format!("matched: {}", words.join(", "))),
-        Some(_) => out.push(format!("category: {}", category.unwrap_or_default())),
+    match &decision.category {
+        Some(_) if !decision.matched.is_empty() => {
+            out.push(format!("matched: {}", decision.matched.join(", ")))
+        }
+        Some(c) => out.push(format!("category: {c}")),
         None if decision.department == routing::DepartmentId::triage() => {
             out.push("no clear match: sent to triage".into())
         }
@@ -117,20 +117,6 @@ fn human_reasons(decision: &routing::Decision) -> Vec<String> {
         out.push(format!("location: {}", l.text));
     }
     out
-}
-
-/// The words that matched `category`, read from its reason line ("category X: matched a (+1.0), … = 3.0").
-fn matched_words(reasons: &[String], category: &str) -> Vec<String> {
-    let prefix = format!("category {category}: ");
-    let Some(line) = reasons.iter().find_map(|r| r.strip_prefix(&prefix)) else {
-        return Vec::new();
-    };
-    line.split("matched ")
-        .skip(1)
-        .filter_map(|part| part.split(" (").next())
-        .map(|w| w.trim().to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// A request filed from a chat message.
@@ -169,17 +155,26 @@ impl ChatFiling<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::matched_words;
+    use super::human_reasons;
 
     #[test]
-    fn matched_words_come_from_the_chosen_categorys_reason_without_scores() {
-        let reasons = [
-            "language en (es 0.0: - vs en 210.0)".to_string(),
-            "category pothole: matched pothole (+2.0), matched street (+1.0) = 3.0".to_string(),
-            "category streetlight_out: matched light (+1.0) = 1.0".to_string(),
-        ];
-        assert_eq!(matched_words(&reasons, "pothole"), ["pothole", "street"]);
-        assert_eq!(matched_words(&reasons, "streetlight_out"), ["light"]);
-        assert!(matched_words(&reasons, "graffiti").is_empty());
+    fn the_answer_names_the_chosen_categorys_matched_words_without_scores() {
+        let cfg = routing::CityConfig::from_toml_str(include_str!("../../../../config/city.toml"))
+            .expect("the example city loads");
+        let router = routing::Router::new(&cfg).expect("the example city compiles");
+        let decision = router.classify("Huge pothole on the street at 42 Maple Avenue");
+        assert!(!decision.matched.is_empty(), "{decision:?}");
+        let lines = human_reasons(&decision);
+        let matched = lines
+            .iter()
+            .find(|l| l.starts_with("matched: "))
+            .unwrap_or_else(|| panic!("no matched line in {lines:?}"));
+        assert!(matched.contains("pothole"), "{matched}");
+        assert!(
+            !matched.contains('+') && !matched.contains('"'),
+            "{matched}"
+        );
+        let nothing = router.classify("hello there");
+        assert_eq!(human_reasons(&nothing)[0], "no clear match: sent to triage");
     }
 }
