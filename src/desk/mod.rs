@@ -3,6 +3,7 @@
 
 mod compose;
 mod intake;
+mod internal;
 pub mod sla;
 pub mod staff;
 
@@ -20,6 +21,7 @@ use crate::templates::Templates;
 
 pub use compose::mask_email;
 pub use intake::{IngestOutcome, ReplyAction};
+pub use internal::{InternalFiling, InternalList, ListKind};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.

@@ -108,7 +108,8 @@ async fn requests(
     query: Result<Query<RequestsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<ServiceRequest>>, Open311Error> {
     let Query(q) = query.map_err(|e| Open311Error::bad_request(e.body_text()))?;
-    let filter = filter(&q, desk.now())?;
+    let mut filter = filter(&q, desk.now())?;
+    filter.published_internal = desk.published_internal_categories();
     let rows = desk.store().public_requests(&filter).await?;
     Ok(Json(
         rows.iter()
@@ -128,6 +129,7 @@ async fn one_request(
     let filter = PublicFilter {
         references: vec![reference],
         limit: 1,
+        published_internal: desk.published_internal_categories(),
         ..PublicFilter::default()
     };
     let rows = desk.store().public_requests(&filter).await?;
