@@ -118,12 +118,19 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
         .await?
         .with_context(|| format!("no request {reference}"))?;
     let events = desk.store().events(reference).await?;
+    let origin = desk.store().internal_origin(reference).await?;
     if json {
-        let both = serde_json::json!({ "request": req, "events": events });
+        let both = serde_json::json!({ "request": req, "internal": origin, "events": events });
         println!("{}", serde_json::to_string_pretty(&both)?);
         return Ok(());
     }
     print_request(&req);
+    if let Some(o) = &origin {
+        println!(
+            "  asked by:   {} (internal request)",
+            desk.asked_by_label(o)
+        );
+    }
     println!("  events:");
     for e in events {
         println!(

@@ -403,3 +403,97 @@ mod staff_mail {
         super::verified_staff_mail_files_for_its_department(Backend::Postgres).await
     }
 }
+
+/// The shell: an operator files for Parks, then lists what Parks asked and Streets owes, shows it, and
+/// prints the department-to-department table.
+#[test]
+fn the_cli_files_lists_and_reports_internal_requests() {
+    use crate::support::cli::{run, text};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("connect311.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = \"{0}\"\n[database]\nurl = \"sqlite://{0}/cli.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args, &cfg, b"");
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let filed = ok(&[
+        "request",
+        "new",
+        "--on-behalf-of",
+        "parks",
+        "--by",
+        "Pat",
+        "Big pothole at 14 Pine St",
+    ]);
+    assert!(
+        filed.starts_with("311-000001 filed for parks → streets"),
+        "{filed}"
+    );
+    let asked = ok(&["request", "asked", "parks"]);
+    assert!(asked.contains("311-000001 · Parks"), "{asked}");
+    let owed = ok(&["request", "owed", "streets"]);
+    assert!(owed.contains("311-000001"), "{owed}");
+    assert!(ok(&["request", "owed", "parks"]).contains("nothing open"));
+    let shown = ok(&["request", "show", "311-000001"]);
+    assert!(
+        shown.contains("asked by:   Parks") && shown.contains("Pat"),
+        "{shown}"
+    );
+    let csv = ok(&["report", "--internal", "--format", "csv"]);
+    assert!(
+        csv.lines().any(|l| l.starts_with("parks,streets,1,0,1,")),
+        "{csv}"
+    );
+    let unknown = run(
+        &["request", "new", "--on-behalf-of", "nowhere", "x"],
+        &cfg,
+        b"",
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("unknown department"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+/// The weekly scorecard carries the department-to-department table once internal requests exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_scorecard_gains_the_department_to_department_table() {
+    use chrono::Datelike;
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, clock) = Backend::Sqlite.desk(dir.path(), "").await;
+    let cal = desk.city().calendar.clone();
+    let policy = desk.city().accountability.clone();
+    let mut t = desk.now() + 24 * HOUR;
+    while cal.local(t).weekday() != policy.scorecard_weekday {
+        t += 24 * HOUR;
+    }
+    let noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+    set_clock(&clock, cal.instant(cal.local_date(t), noon));
+    file(&desk, "parks", "Big pothole at 14 Pine St").await;
+    clock.advance_ms(60_000);
+    let swept = connect311::sweeper::sweep_once(&desk).await.unwrap();
+    assert_eq!(swept.scorecards, 1);
+    let channel = policy
+        .scorecard_channel
+        .expect("the shipped city posts a scorecard");
+    let rows = desk.store().outbox_rows(false).await.unwrap();
+    let card = rows
+        .iter()
+        .find(|r| r.kind == "chat_note" && r.recipient.as_deref() == Some(channel.as_str()))
+        .expect("the scorecard is queued");
+    let text = card.payload["text"].as_str().unwrap();
+    assert!(
+        text.contains("Department to department") && text.contains("parks → streets"),
+        "{text}"
+    );
+}
