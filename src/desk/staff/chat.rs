@@ -423,17 +423,6 @@ impl ChatDesk {
         Ok(ChatReply::Nothing)
     }
 
-    /// How the requester hears of a close: by email, in the thread an internal request was filed from, or not.
-    async fn requester_notice(&self, req: &Request) -> Result<&'static str, ActionError> {
-        if req.source == Source::Email {
-            return Ok("The resident is being emailed.");
-        }
-        Ok(match self.0.store.internal_origin(req.reference).await? {
-            Some(_) => "The requesting department is told in its thread.",
-            None => "The requester was a staff member; no email is sent.",
-        })
-    }
-
     async fn describe(&self, req: &Request) -> Result<String, ActionError> {
         let desk = &self.0;
         let events = desk.store.events(req.reference).await?;

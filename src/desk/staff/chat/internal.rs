@@ -2,7 +2,9 @@
 //! and `/311 mine`, `/311 asked [dept]`, `/311 owed [dept]`.
 
 use bots::chat::{ChatReply, Member};
-use routing::DepartmentId;
+use routing::{DepartmentId, Source};
+
+use crate::store::Request;
 
 use super::{actor, private, reply, ChatDesk};
 use crate::desk::internal::{ListKind, RequesterOutcome};
@@ -32,6 +34,20 @@ impl ChatDesk {
                 "{r} was closed more than {} days ago, so it cannot be reopened: file a new request (mention {r}).",
                 desk.city.accountability.reopen_window_days
             )),
+        })
+    }
+
+    /// How the requester hears of a close: by email, in the thread an internal request was filed from, or not.
+    pub(super) async fn requester_notice(
+        &self,
+        req: &Request,
+    ) -> Result<&'static str, ActionError> {
+        if req.source == Source::Email {
+            return Ok("The resident is being emailed.");
+        }
+        Ok(match self.0.store.internal_origin(req.reference).await? {
+            Some(_) => "The requesting department is told in its thread.",
+            None => "The requester was a staff member; no email is sent.",
         })
     }
 
