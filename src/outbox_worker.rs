@@ -321,7 +321,10 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
                 .map(String::from)
         })
         .collect();
-    let requester = if req.source == Source::Email {
+    let origin = desk.store().internal_origin(req.reference).await?;
+    let requester = if let Some(o) = &origin {
+        format!("🏛️ internal · {}", desk.asked_by_label(o))
+    } else if req.source == Source::Email {
         crate::desk::mask_email(&req.requester)
     } else {
         req.requester_name

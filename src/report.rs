@@ -2,10 +2,30 @@
 //! JSON or an SVG chart, and the short weekly scorecard posted to chat.
 
 use anyhow::{Context, Result};
+use routing::report::internal::InternalTable;
 use routing::report::{Report, ReportRequest};
 use routing::{CloseReason, DepartmentId};
 
 use crate::desk::Desk;
+
+/// The department-to-department table for internal requests created in `[from, to)` (optionally only pairs
+/// that involve `department`, asking or asked), judged as of now.
+pub async fn internal_table(
+    desk: &Desk,
+    from: i64,
+    to: i64,
+    department: Option<&DepartmentId>,
+) -> Result<InternalTable> {
+    let mut rows = desk.store().internal_rows(from, to).await?;
+    rows.retain(|r| department.is_none_or(|d| &r.asked_by == d || &r.assigned_to == d));
+    Ok(InternalTable::build(
+        &rows,
+        from,
+        to,
+        desk.now(),
+        &desk.city().calendar,
+    ))
+}
 
 /// Builds the report for requests created in `[from, to)` (plus the open backlog), judged as of now.
 pub async fn build(

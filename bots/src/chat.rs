@@ -113,6 +113,8 @@ pub trait ChatOutbound: Send + Sync {
 pub enum Command {
     New {
         text: String,
+        /// The department the member files for, when they work for several.
+        department: Option<String>,
     },
     Close {
         reference: Option<String>,
@@ -134,6 +136,16 @@ pub enum Command {
         text: String,
     },
     Overdue {
+        department: Option<String>,
+    },
+    /// The member's own open internal requests.
+    Mine,
+    /// Open internal requests a department asked for (default: the member's).
+    Asked {
+        department: Option<String>,
+    },
+    /// Open internal requests assigned to a department (default: the member's).
+    Owed {
         department: Option<String>,
     },
 }

@@ -62,6 +62,10 @@ pub struct Department {
     /// The chat role whose members may work this department's items.
     #[serde(default)]
     pub chat_role: Option<String>,
+    /// Staff addresses that file for this department when they write to the 311 address (verified staff mail
+    /// only, see `mail.staff_domains`).
+    #[serde(default)]
+    pub staff_emails: Vec<String>,
     pub response_hours: u32,
     pub resolution_hours: u32,
 }
@@ -86,6 +90,15 @@ pub struct Category {
     /// Regular expressions over the folded text, for what phrases can't say.
     #[serde(default)]
     pub regex: Vec<String>,
+    /// The acknowledge target when another department asks (default: `response_hours`).
+    #[serde(default)]
+    pub internal_response_hours: Option<u32>,
+    /// The resolve target when another department asks (default: `resolution_hours`).
+    #[serde(default)]
+    pub internal_resolution_hours: Option<u32>,
+    /// Whether internal requests of this category are published in the public API (default: not).
+    #[serde(default)]
+    pub public_internal: bool,
 }
 
 /// Thresholds of the decision.
@@ -184,6 +197,12 @@ impl CityConfig {
                     "expected a numeric channel id in a string",
                 ));
             }
+            if let Some(j) = d.staff_emails.iter().position(|a| !a.contains('@')) {
+                return Err(invalid(
+                    format!("departments[{i}].staff_emails[{j}]"),
+                    "not an email address",
+                ));
+            }
             if d.response_hours > d.resolution_hours {
                 return Err(invalid(
                     format!("departments[{i}].response_hours"),
@@ -223,6 +242,7 @@ impl CityConfig {
             check_target_hours(c.resolution_hours, || {
                 format!("categories[{i}].resolution_hours")
             })?;
+            check_internal_hours(c, i)?;
         }
         let t = self.routing;
         if !(t.min_score.is_finite() && t.min_score > 0.0) {
@@ -239,6 +259,30 @@ impl CityConfig {
         self.geography.validate()?;
         PatternSet::compile(&self.categories).map(|_| ())
     }
+}
+
+/// A category's internal targets: each within a year, and the response not after the resolution (either one
+/// may fall back on the public target).
+fn check_internal_hours(c: &Category, i: usize) -> Result<(), ConfigError> {
+    for (hours, key) in [
+        (c.internal_response_hours, "internal_response_hours"),
+        (c.internal_resolution_hours, "internal_resolution_hours"),
+    ] {
+        if let Some(h) = hours {
+            check_target_hours(h, || format!("categories[{i}].{key}"))?;
+        }
+    }
+    let response = c.internal_response_hours.unwrap_or(c.response_hours);
+    let resolution = c.internal_resolution_hours.unwrap_or(c.resolution_hours);
+    if response > resolution {
+        return Err(ConfigError::Invalid {
+            key: format!("categories[{i}].internal_response_hours"),
+            reason: format!(
+                "the internal response target ({response} h) must not exceed the internal resolution target ({resolution} h)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The longest SLA target: a year. Longer ones are typos, and each due time would walk the calendar for them.

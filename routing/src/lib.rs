@@ -16,6 +16,7 @@ pub mod events;
 pub mod gazetteer;
 mod gazetteer_lookup;
 pub mod geography;
+pub mod internal;
 pub mod language;
 pub mod lifecycle;
 pub mod location;

@@ -316,6 +316,9 @@ mod tests {
             en: v(en),
             es: v(es),
             regex: v(regex),
+            internal_response_hours: None,
+            internal_resolution_hours: None,
+            public_internal: false,
         }
     }
 

@@ -5,6 +5,7 @@ mod classify;
 mod demo;
 mod eval;
 mod ingest;
+mod internal;
 mod report;
 mod request;
 mod train;

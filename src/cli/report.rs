@@ -22,6 +22,9 @@ pub struct Args {
     /// Also draw weekly volume and SLA compliance per department to this SVG file.
     #[arg(long)]
     chart: Option<PathBuf>,
+    /// Instead, the department-to-department table of internal requests (asked, answered, median times, SLA).
+    #[arg(long, conflicts_with = "chart")]
+    internal: bool,
 }
 
 pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
@@ -45,6 +48,17 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     };
     if from >= to {
         bail!("--from must be before --to");
+    }
+    if args.internal {
+        let table =
+            crate::report::internal_table(&desk, from, to, args.department.as_ref()).await?;
+        match args.format.as_str() {
+            "json" => println!("{}", serde_json::to_string_pretty(&table)?),
+            "csv" => print!("{}", table.to_csv()),
+            _ => print!("{table}"),
+        }
+        desk.store().close().await;
+        return Ok(());
     }
     let report = crate::report::build(&desk, from, to, args.department.as_ref()).await?;
     match args.format.as_str() {

@@ -1,5 +1,5 @@
-//! `connect311 request show|list|ack|close|reassign|reopen`: look at requests and their history, and act on
-//! them as a trusted operator.
+//! `connect311 request show|list|ack|close|reassign|reopen|new|asked|owed`: look at requests and their
+//! history, and act on them as a trusted operator.
 
 use std::path::Path;
 
@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use routing::{CloseReason, DepartmentId, RequestRef, Source, Status};
 
 use crate::clock::human;
-use crate::desk::{Actor, Desk, StaffAction};
+use crate::desk::{Actor, Desk, ListKind, StaffAction};
 use crate::store::{Request, RequestFilter};
 
 #[derive(Debug, clap::Subcommand)]
@@ -46,6 +46,12 @@ pub enum Cmd {
     },
     /// Requests, newest first.
     List(ListArgs),
+    /// File an internal request asked for by a department.
+    New(super::internal::NewArgs),
+    /// Open internal requests a department asked for.
+    Asked { department: DepartmentId },
+    /// Open internal requests a department owes others.
+    Owed { department: DepartmentId },
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,6 +94,17 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
             act(&desk, reference, StaffAction::Reopen { why }).await?
         }
         Cmd::List(args) => list(&desk, args).await?,
+        Cmd::New(args) => {
+            let deliverers = crate::app::embedded_deliverers(&desk)?;
+            super::internal::new(&desk, &operator(), args).await?;
+            crate::outbox_worker::drain(&desk, &deliverers).await?;
+        }
+        Cmd::Asked { department } => {
+            super::internal::list(&desk, ListKind::Asked(department)).await?
+        }
+        Cmd::Owed { department } => {
+            super::internal::list(&desk, ListKind::Owed(department)).await?
+        }
     }
     desk.store().close().await;
     Ok(())
@@ -101,12 +118,19 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
         .await?
         .with_context(|| format!("no request {reference}"))?;
     let events = desk.store().events(reference).await?;
+    let origin = desk.store().internal_origin(reference).await?;
     if json {
-        let both = serde_json::json!({ "request": req, "events": events });
+        let both = serde_json::json!({ "request": req, "internal": origin, "events": events });
         println!("{}", serde_json::to_string_pretty(&both)?);
         return Ok(());
     }
     print_request(&req);
+    if let Some(o) = &origin {
+        println!(
+            "  asked by:   {} (internal request)",
+            desk.asked_by_label(o)
+        );
+    }
     println!("  events:");
     for e in events {
         println!(
@@ -188,14 +212,7 @@ async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
 
 /// A CLI operator acts as trusted staff; the action still goes through the lifecycle rules.
 async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<()> {
-    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    let actor = Actor {
-        id: format!("cli:{user}"),
-        name: user,
-        source: Source::Cli,
-        roles: Vec::new(),
-        trusted_staff: true,
-    };
+    let actor = operator();
     let deliverers = crate::app::embedded_deliverers(desk)?;
     let req = desk
         .act(reference, &actor, action)
@@ -207,6 +224,18 @@ async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<
     );
     crate::outbox_worker::drain(desk, &deliverers).await?;
     Ok(())
+}
+
+/// The shell's user, acting as trusted staff.
+fn operator() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    Actor {
+        id: format!("cli:{user}"),
+        name: user,
+        source: Source::Cli,
+        roles: Vec::new(),
+        trusted_staff: true,
+    }
 }
 
 fn one_line(s: &str, max: usize) -> String {

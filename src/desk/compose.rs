@@ -118,6 +118,15 @@ impl Desk {
         .into()
     }
 
+    /// A note to a given chat channel or thread (untrusted text is escaped by the chat adapter).
+    pub(crate) fn chat_note_to(&self, channel: &str, text: &str) -> NewOutbox {
+        Effect::ChatNote(ChatNote {
+            channel: Some(channel.to_string()),
+            text: text.to_string(),
+        })
+        .into()
+    }
+
     /// Display name of a department in a language.
     pub fn department_name(&self, id: &DepartmentId, lang: Language) -> String {
         self.city

@@ -3,6 +3,7 @@
 
 mod compose;
 mod intake;
+mod internal;
 mod open311;
 pub mod sla;
 pub mod staff;
@@ -21,6 +22,7 @@ use crate::templates::Templates;
 
 pub use compose::mask_email;
 pub use intake::{IngestOutcome, ReplyAction};
+pub use internal::{InternalFiling, InternalList, ListKind};
 pub use open311::{Open311Filed, Open311Submission};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 

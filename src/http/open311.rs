@@ -271,6 +271,7 @@ async fn requests(desk: &Desk, format: Format, query: &str) -> Result<Document, 
     let q: RequestsQuery = serde_urlencoded::from_str(query)
         .map_err(|e| Open311Error::bad_request(format!("query string: {e}")))?;
     let mut f = filter(&q, desk.now())?;
+    f.published_internal = desk.published_internal_categories();
     let page_size = f.limit as usize;
     f.limit += 1;
     let mut rows = desk.store().public_requests(&f).await?;
@@ -334,6 +335,7 @@ async fn one_request(
         let filter = PublicFilter {
             references: vec![reference],
             limit: 1,
+            published_internal: desk.published_internal_categories(),
             ..PublicFilter::default()
         };
         let rows = desk.store().public_requests(&filter).await?;

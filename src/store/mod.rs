@@ -2,6 +2,7 @@
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
 mod inbound;
+mod internal;
 mod model;
 mod outbox;
 mod public;

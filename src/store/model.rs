@@ -258,6 +258,19 @@ pub struct Change {
     pub expect_updated_at: Option<i64>,
     /// New (response, resolution) due times, e.g. pushed back after a pause.
     pub due: Option<(i64, i64)>,
+    /// Who asked, when a new request is filed by one department for another.
+    pub internal: Option<InternalOrigin>,
+}
+
+/// Who asked for an internal request: the department, the person (an actor id such as `chat:123`), and where
+/// the person hears back (the chat channel or thread they filed from, and/or an email address).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InternalOrigin {
+    pub department: DepartmentId,
+    pub person: String,
+    pub person_name: Option<String>,
+    pub notify_chat: Option<String>,
+    pub notify_email: Option<String>,
 }
 
 /// A new request's own change, and the changes its creation makes to other requests, written together.

@@ -1,5 +1,6 @@
 //! The public read side (Open311): requests as the public may see them. The projection never selects the
-//! requester's address, internal events or the routing decision, and leaves emergencies out entirely.
+//! requester's address, internal events or the routing decision, and leaves emergencies out entirely, as well as
+//! internal requests between departments (unless their category is published).
 
 use anyhow::Context;
 use routing::{CategoryId, DepartmentId, RequestRef, Status};
@@ -28,6 +29,9 @@ pub struct PublicFilter {
     pub limit: i64,
     /// Rows of the result to skip (paging).
     pub offset: i64,
+    /// Categories whose internal (department-to-department) requests the city publishes; every other internal
+    /// request is left out.
+    pub published_internal: Vec<CategoryId>,
 }
 
 /// A request's public columns.
@@ -140,6 +144,12 @@ impl Store {
             sql: format!("SELECT {PUBLIC_COLUMNS} FROM requests r WHERE r.emergency IS NULL"),
             binds: Vec::new(),
         };
+        let published = serde_json::to_string(&f.published_internal).context("published")?;
+        let p = q.bind(Bind::Text(published));
+        q.sql.push_str(&format!(
+            " AND (NOT EXISTS (SELECT 1 FROM internal_origins io WHERE io.request_id = r.id) OR r.category IN ({}))",
+            self.json_array(&p, "text")
+        ));
         if !f.references.is_empty() {
             let ids: Vec<i64> = f.references.iter().map(|r| ref_id(*r)).collect();
             let p = q.bind(Bind::Text(serde_json::to_string(&ids).context("ids")?));

@@ -14,7 +14,7 @@ use super::{
 /// target. `$1` is now. The one definition used by chat, the CLI and the metrics.
 pub(super) const OVERDUE: &str = "status <> 'closed' AND (resolution_due_at < $1 OR (acknowledged_at IS NULL AND response_due_at < $1))";
 
-const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
+pub(super) const REQUEST_COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
     linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
 
@@ -75,6 +75,8 @@ macro_rules! fetch_requests {
     }};
 }
 
+pub(super) use {fetch_requests, request_from_row};
+
 /// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`.
 macro_rules! write_change {
     ($tx:expr, $id:expr, $change:expr, $now:expr) => {{
@@ -99,6 +101,11 @@ macro_rules! write_change {
             if let Err(e) = res {
                 return Err(super::inbound::map_unique(e, &inb.external_id));
             }
+        }
+        if let Some(o) = &change.internal {
+            sqlx::query("INSERT INTO internal_origins (request_id, department, person, person_name, notify_chat, notify_email) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(&o.department).bind(&o.person).bind(&o.person_name).bind(&o.notify_chat).bind(&o.notify_email)
+                .execute(&mut *$tx).await?;
         }
         for ev in &change.events {
             sqlx::query("INSERT INTO events (request_id, kind, actor, source, at, payload) VALUES ($1, $2, $3, $4, $5, $6)")

@@ -12,6 +12,7 @@ mod discord_e2e;
 mod discord_formatting_e2e;
 mod email_e2e;
 mod http_api;
+mod internal_e2e;
 mod lifecycle_e2e;
 mod malformed_mail;
 mod open311;

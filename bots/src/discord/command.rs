@@ -15,14 +15,22 @@ pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateComm
     let text = |name: &str, description: &str, required: bool| {
         CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
     };
-    let department = |required: bool| {
-        let option = text("department", "Department", required);
+    let department_option = |name: &str, description: &str, required: bool| {
+        let option = text(name, description, required);
         if departments.len() > CHOICES_MAX {
             return option.set_autocomplete(true);
         }
         departments.iter().fold(option, |option, (id, name)| {
             option.add_string_choice(truncate(name, 100), id.clone())
         })
+    };
+    let department = |required: bool| department_option("department", "Department", required);
+    let filing_for = || {
+        department_option(
+            "for",
+            "The department you file for (when you work for several)",
+            false,
+        )
     };
     let reference = || {
         text(
@@ -43,7 +51,7 @@ pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateComm
         .add_option(sub(
             "new",
             "File a new request",
-            vec![text("text", "What is wrong, and where", true)],
+            vec![text("text", "What is wrong, and where", true), filing_for()],
         ))
         .add_option(sub(
             "close",
@@ -76,6 +84,17 @@ pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateComm
         .add_option(sub(
             "overdue",
             "List overdue work orders",
+            vec![department(false)],
+        ))
+        .add_option(sub("mine", "Your open internal requests", Vec::new()))
+        .add_option(sub(
+            "asked",
+            "Open requests a department asked other departments for",
+            vec![department(false)],
+        ))
+        .add_option(sub(
+            "owed",
+            "Open internal requests a department owes others",
             vec![department(false)],
         ))
 }
@@ -117,6 +136,7 @@ pub(crate) fn parse_command(data: &CommandData) -> Result<Command, String> {
     Ok(match sub.name.as_str() {
         "new" => Command::New {
             text: need("text")?,
+            department: get("for"),
         },
         "close" => Command::Close {
             reference: get("reference"),
@@ -138,6 +158,13 @@ pub(crate) fn parse_command(data: &CommandData) -> Result<Command, String> {
             text: need("text")?,
         },
         "overdue" => Command::Overdue {
+            department: get("department"),
+        },
+        "mine" => Command::Mine,
+        "asked" => Command::Asked {
+            department: get("department"),
+        },
+        "owed" => Command::Owed {
             department: get("department"),
         },
         other => return Err(format!("Unknown subcommand `{other}`.")),
@@ -198,6 +225,7 @@ mod tests {
                 data("new", &[("text", " Broken light ")]),
                 Ok(Command::New {
                     text: "Broken light".into(),
+                    department: None,
                 }),
             ),
             (

@@ -23,6 +23,7 @@
 //!   touches is listed, empty ones as zero.
 //! - **Top locations**: the 10 most frequent places, compared as [`canonical_place`] forms.
 
+pub mod internal;
 mod render;
 #[cfg(test)]
 mod render_tests;

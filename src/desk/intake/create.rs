@@ -10,8 +10,8 @@ use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::{Desk, Filing};
 use crate::store::{
-    Change, Creation, InboundRecord, NewEvent, NewRequest, RelatedChange, Request, StatusChange,
-    StoreError,
+    Change, Creation, InboundRecord, InternalOrigin, NewEvent, NewRequest, RelatedChange, Request,
+    StatusChange, StoreError,
 };
 
 /// Why a mail starts a new request.
@@ -34,6 +34,8 @@ struct NewFromMail<'m> {
     new: NewRequest,
     /// The open request this one repeats, and why it is the same.
     duplicate: Option<(RequestRef, String)>,
+    /// Who asked, when verified staff of a department wrote (an internal request).
+    internal: Option<InternalOrigin>,
     rate_limited: bool,
 }
 
@@ -77,6 +79,10 @@ async fn decide<'m>(
         description: body.trim().to_string(),
     };
     let mut new = desk.new_request(&decision, now, filing);
+    let internal = desk.staff_email_origin(inb, sender);
+    if internal.is_some() {
+        desk.make_internal(&mut new, &decision, now);
+    }
     new.linked_to = match origin {
         Origin::Fresh => None,
         Origin::QuotedByStranger(r) | Origin::TooLateReply(r) => Some(r),
@@ -96,6 +102,7 @@ async fn decide<'m>(
         decision,
         new,
         duplicate,
+        internal,
         rate_limited: over_rate_limit(desk, sender, now).await?,
     })
 }
@@ -108,6 +115,7 @@ impl NewFromMail<'_> {
         let mut change = Change {
             inbound: Some(inbound),
             attachments: attachments_of(inb),
+            internal: self.internal.clone(),
             ..Change::default()
         };
         change.remember_received(inb.message_id.as_ref());

@@ -10,7 +10,9 @@ use serde_json::json;
 use super::{ActionError, Actor, StaffAction};
 use crate::desk::compose::ReplyTo;
 use crate::desk::Desk;
-use crate::store::{Change, InboundRecord, NewEvent, NewOutbox, Request, StatusChange};
+use crate::store::{
+    Change, InboundRecord, InternalOrigin, NewEvent, NewOutbox, Request, StatusChange,
+};
 
 /// How many times a conflicting concurrent change makes us decide again before giving up.
 const CONFLICT_RETRIES: u32 = 3;
@@ -41,12 +43,14 @@ async fn act_once(
     inbound: Option<InboundRecord>,
 ) -> Result<Request, ActionError> {
     let req = load(desk, reference).await?;
-    let transition = decide(desk, &req, actor, action)?;
+    let origin = desk.store.internal_origin(reference).await?;
+    let transition = decide(desk, &req, origin.as_ref(), actor, action)?;
     let now = desk.now();
     let plan = Plan {
         desk,
         actor,
         req: &req,
+        origin: origin.as_ref(),
     };
     let mut change = plan.change(action, &transition).await?;
     change.inbound = inbound;
@@ -65,15 +69,19 @@ async fn load(desk: &Desk, reference: RequestRef) -> Result<Request, ActionError
 fn decide(
     desk: &Desk,
     req: &Request,
+    origin: Option<&InternalOrigin>,
     actor: &Actor,
     action: &StaffAction,
 ) -> Result<Transition, ActionError> {
-    if action.needs_role() && !desk.may_work(actor, &req.department) {
+    if action.needs_role()
+        && !desk.may_work(actor, &req.department)
+        && !desk.requester_may(req, origin, actor, action)
+    {
         return Err(ActionError::Forbidden(
             desk.department_name(&req.department, Language::En),
         ));
     }
-    let asked = lifecycle_action(desk, req, action)?;
+    let asked = lifecycle_action(desk, req, origin.is_some(), action)?;
     lifecycle::decide(req.status, &req.department, &asked)
         .map_err(|r| ActionError::Refused(format!("{}: {r}", req.reference)))
 }
@@ -82,6 +90,7 @@ fn decide(
 fn lifecycle_action(
     desk: &Desk,
     req: &Request,
+    internal: bool,
     action: &StaffAction,
 ) -> Result<Action, ActionError> {
     Ok(match action {
@@ -99,7 +108,7 @@ fn lifecycle_action(
         StaffAction::Reopen { .. } => Action::Reopen,
         StaffAction::Comment { .. } => Action::Comment,
         StaffAction::Public { .. } => {
-            if req.source != Source::Email {
+            if req.source != Source::Email && !internal {
                 return Err(ActionError::Refused(format!(
                     "{} came from chat: there is no resident email to write to",
                     req.reference
@@ -115,6 +124,8 @@ struct Plan<'a> {
     desk: &'a Desk,
     actor: &'a Actor,
     req: &'a Request,
+    /// Who asked, when the request is internal: they hear of each step.
+    origin: Option<&'a InternalOrigin>,
 }
 
 impl Plan<'_> {
@@ -137,7 +148,12 @@ impl Plan<'_> {
             StaffAction::Close { reason, note } => {
                 self.completion_emails(&mut change, *reason, note).await?
             }
-            StaffAction::Public { text } => self.resident_message(&mut change, text).await?,
+            // An internal request's requester reads the update in their thread (`internal_notices`).
+            StaffAction::Public { text }
+                if self.origin.is_none() || self.req.source == Source::Email =>
+            {
+                self.resident_message(&mut change, text).await?
+            }
             _ => {}
         }
         if let Some(note) = self.chat_note(action) {
@@ -148,7 +164,12 @@ impl Plan<'_> {
                 .outbox
                 .extend(self.desk.work_order_job(to, self.req.emergency.is_some()));
         }
-        if let StaffAction::Public { .. } = action {
+        if let Some(origin) = self.origin {
+            self.desk
+                .internal_notices(self.req, origin, self.actor, action, &mut change)
+                .await?;
+        }
+        if let (StaffAction::Public { .. }, None) = (action, self.origin) {
             change.events.extend(self.sla_pause().await?);
         }
         Ok(change)
@@ -194,7 +215,7 @@ impl Plan<'_> {
                 Some(format!("{name} ({}): {text}", self.actor.source))
             }
             StaffAction::Public { text } => {
-                Some(format!("Message sent to the resident by {name}: {text}"))
+                Some(format!("Message sent to the requester by {name}: {text}"))
             }
             _ => None,
         }

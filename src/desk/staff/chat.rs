@@ -8,6 +8,7 @@ use routing::{DepartmentId, Language, RequestRef, Source, Status};
 use tracing::warn;
 
 mod filing;
+mod internal;
 
 use super::{ActionError, Actor, StaffAction};
 use crate::clock::human;
@@ -122,7 +123,7 @@ impl ChatDesk {
             if let Some(wo) = self.work_order_in(&at.channel_id, parent).await? {
                 return self.thread_reply(wo.reference, author, text).await;
             }
-            return Ok(ChatReply::Nothing);
+            return self.requester_reply(&at.channel_id, author, text).await;
         }
         let intake = self
             .0
@@ -131,7 +132,13 @@ impl ChatDesk {
             .as_ref()
             .and_then(|d| d.intake_channel.as_deref());
         if intake == Some(at.channel_id.as_str()) && !text.trim().is_empty() {
-            return filing::file(&self.0, author, message_id, text).await;
+            // The answer opens a thread on the message; on Discord a thread opened on a message has its id.
+            let from = filing::FiledFrom {
+                notify_chat: message_id.to_string(),
+                named: None,
+                can_ask: false,
+            };
+            return filing::file(&self.0, author, message_id, text, from).await;
         }
         Ok(ChatReply::Nothing)
     }
@@ -144,9 +151,23 @@ impl ChatDesk {
         command: Command,
     ) -> Result<ChatReply, ActionError> {
         match command {
-            Command::New { text } => {
+            Command::New { text, department } => {
                 let id = format!("cmd:{}:{}", at.channel_id, self.0.now());
-                filing::file(&self.0, member, &id, &text).await
+                let from = filing::FiledFrom {
+                    notify_chat: at.channel_id.clone(),
+                    named: department.map(|d| DepartmentId::new(d.trim().to_lowercase())),
+                    can_ask: true,
+                };
+                filing::file(&self.0, member, &id, &text, from).await
+            }
+            Command::Mine => self.internal_list(member, internal::Which::Mine).await,
+            Command::Asked { department } => {
+                self.internal_list(member, internal::Which::Asked(department))
+                    .await
+            }
+            Command::Owed { department } => {
+                self.internal_list(member, internal::Which::Owed(department))
+                    .await
             }
             Command::Close { reference, note } => {
                 let r = self.resolve(at, reference).await?;
@@ -210,7 +231,7 @@ impl ChatDesk {
             "{} closed by {}. {}",
             req.reference,
             member.name,
-            resident_notice(&req)
+            self.requester_notice(&req).await?
         )))
     }
 
@@ -270,10 +291,15 @@ impl ChatDesk {
         member: &Member,
         text: String,
     ) -> Result<ChatReply, ActionError> {
-        self.0
+        let req = self
+            .0
             .act(r, &actor(member), StaffAction::Public { text })
             .await?;
-        Ok(private(format!("Sent to the requester of {r} by email.")))
+        let how = match self.0.store.internal_origin(r).await? {
+            Some(_) if req.source != Source::Email => "in the thread they filed from",
+            _ => "by email",
+        };
+        Ok(private(format!("Sent to the requester of {r} {how}.")))
     }
 
     async fn overdue_list(
@@ -382,7 +408,7 @@ impl ChatDesk {
                 return Ok(reply(format!(
                     "Closed {} — {}",
                     req.reference,
-                    resident_notice(&req)
+                    self.requester_notice(&req).await?
                 )));
             }
         }
@@ -422,12 +448,4 @@ impl ChatDesk {
 fn parse_reference(text: &str) -> Result<RequestRef, ActionError> {
     text.parse::<RequestRef>()
         .map_err(|e| ActionError::Refused(e.to_string()))
-}
-
-fn resident_notice(req: &Request) -> &'static str {
-    if req.source == Source::Email {
-        "The resident is being emailed."
-    } else {
-        "The requester was a staff member; no email is sent."
-    }
 }

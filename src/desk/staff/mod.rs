@@ -104,12 +104,7 @@ impl Desk {
         if actor.trusted_staff {
             return true;
         }
-        let supervisor = self
-            .settings
-            .discord
-            .as_ref()
-            .and_then(|d| d.supervisor_role.as_ref());
-        if supervisor.is_some_and(|s| actor.roles.contains(s)) {
+        if self.is_supervisor(actor) {
             return true;
         }
         self.city

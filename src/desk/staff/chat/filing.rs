@@ -1,23 +1,70 @@
 //! A staff member files an internal request from chat (the intake channel or `/311 new`): classified like a
-//! resident's mail, recorded with its message so that a redelivery files nothing twice.
+//! resident's mail, recorded with its message so that a redelivery files nothing twice, and — when the member
+//! holds a department's role — recorded as asked for by that department, its person told of each step in the
+//! thread they filed from.
 
 use crate::store::Disposition;
 use bots::chat::{ChatReply, Markdown, Member};
-use routing::{EventKind, Language, RequestRef, Source};
+use routing::internal::FilingFor;
+use routing::{DepartmentId, EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
-use super::private;
+use super::{actor, private};
 use crate::clock::human;
 use crate::desk::staff::ActionError;
 use crate::desk::{Desk, Filing};
-use crate::store::{Change, InboundRecord, NewEvent, NewRequest, StoreError};
+use crate::store::{Change, InboundRecord, InternalOrigin, NewEvent, NewRequest, StoreError};
 
-/// A staff member files an internal request from chat.
+/// Where a chat filing came from and what the member chose.
+pub(super) struct FiledFrom {
+    /// The channel or thread where the filer hears back (their message's thread, or where they typed).
+    pub notify_chat: String,
+    /// The department they said they file for (`/311 new for:`).
+    pub named: Option<DepartmentId>,
+    /// A slash command can be asked again; a message in the intake channel cannot.
+    pub can_ask: bool,
+}
+
+/// The department a filing is asked for, and a remark on how it was chosen; `Err` is the answer to give
+/// instead of filing.
+fn asking_department(
+    desk: &Desk,
+    member: &Member,
+    from: &FiledFrom,
+) -> Result<(Option<DepartmentId>, Option<String>), ChatReply> {
+    let name = |d: &DepartmentId| desk.department_name(d, Language::En);
+    match desk.filing_for(&actor(member), from.named.as_ref()) {
+        FilingFor::One(d) => Ok((Some(d), None)),
+        FilingFor::None => Ok((None, None)),
+        FilingFor::NotMember(d) => Err(private(format!(
+            "You do not hold the {} role, so you cannot file for it; leave `for` empty to file for your own department.",
+            name(&d)
+        ))),
+        FilingFor::Ambiguous(list) => {
+            let names: Vec<String> = list.iter().map(name).collect();
+            if from.can_ask {
+                return Err(private(format!(
+                    "You work for {}: run `/311 new` again with `for` set to the department this request is from.",
+                    names.join(" and ")
+                )));
+            }
+            let remark = format!(
+                "Filed for {} (you also work for {}; use `/311 new` with `for` to choose).",
+                names[0],
+                names[1..].join(", ")
+            );
+            Ok((list.into_iter().next(), Some(remark)))
+        }
+    }
+}
+
+/// A staff member files a request from chat.
 pub(super) async fn file(
     desk: &Desk,
     member: &Member,
     message_id: &str,
     text: &str,
+    from: FiledFrom,
 ) -> Result<ChatReply, ActionError> {
     let now = desk.now();
     if let Some(seen) = desk.store.inbound_seen(Source::Chat, message_id).await? {
@@ -26,6 +73,10 @@ pub(super) async fn file(
             None => ChatReply::Nothing,
         });
     }
+    let (asking, remark) = match asking_department(desk, member, &from) {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
     let decision = desk.router.classify(text);
     let title: String = text
         .lines()
@@ -41,13 +92,23 @@ pub(super) async fn file(
         subject: title.clone(),
         description: text.trim().to_string(),
     };
-    let new = desk.new_request(&decision, now, filing);
+    let mut new = desk.new_request(&decision, now, filing);
+    if asking.is_some() {
+        desk.make_internal(&mut new, &decision, now);
+    }
     let emergency = decision.emergency.is_some();
     let filed = ChatFiling {
         member,
         message_id,
         text,
         title: &title,
+        origin: asking.map(|department| InternalOrigin {
+            department,
+            person: format!("chat:{}", member.id),
+            person_name: Some(member.name.clone()),
+            notify_chat: Some(from.notify_chat.clone()),
+            notify_email: None,
+        }),
     };
     let result = desk
         .store
@@ -60,7 +121,16 @@ pub(super) async fn file(
         })
         .await;
     match result {
-        Ok(r) => Ok(filed_reply(desk, r, &new, &decision, &title)),
+        Ok(r) => {
+            let shown = Shown {
+                new: &new,
+                decision: &decision,
+                title: &title,
+                origin: filed.origin.as_ref(),
+                remark: remark.as_deref(),
+            };
+            Ok(filed_reply(desk, r, &shown))
+        }
         Err(StoreError::Duplicate(_)) => Ok(ChatReply::Nothing),
         Err(e) => Err(e.into()),
     }
@@ -68,13 +138,13 @@ pub(super) async fn file(
 
 /// The answer to a filed request, in a new thread: where it went, and why. Names and the reasons' matched words
 /// come from the city's config or the message, so they are embedded escaped; the bot's own markdown renders.
-fn filed_reply(
-    desk: &Desk,
-    r: RequestRef,
-    new: &NewRequest,
-    decision: &routing::Decision,
-    title: &str,
-) -> ChatReply {
+fn filed_reply(desk: &Desk, r: RequestRef, shown: &Shown<'_>) -> ChatReply {
+    let Shown {
+        new,
+        decision,
+        title,
+        ..
+    } = *shown;
     let mut text = Markdown::bot(format!("Filed as **{r}** → "));
     text.push_plain(&format!(
         "{} ({}), priority {}, due {}.",
@@ -85,6 +155,15 @@ fn filed_reply(
     ));
     if decision.emergency.is_some() {
         text.push_bot("\n⚠️ Looks like an **EMERGENCY**: routed to dispatch. If anyone is in danger, call 911 now.");
+    }
+    if let Some(origin) = shown.origin {
+        text.push_plain(&format!(
+            "\nInternal request from {}: each step will be posted here; reply here to add to it.",
+            desk.asked_by_label(origin)
+        ));
+    }
+    if let Some(remark) = shown.remark {
+        text.push_plain(&format!("\n{remark}"));
     }
     text.push_bot("\nWhy:");
     for reason in human_reasons(decision) {
@@ -119,12 +198,23 @@ fn human_reasons(decision: &routing::Decision) -> Vec<String> {
     out
 }
 
+/// What the answer to a filing shows.
+struct Shown<'a> {
+    new: &'a NewRequest,
+    decision: &'a routing::Decision,
+    title: &'a str,
+    origin: Option<&'a InternalOrigin>,
+    remark: Option<&'a str>,
+}
+
 /// A request filed from a chat message.
 struct ChatFiling<'a> {
     member: &'a Member,
     message_id: &'a str,
     text: &'a str,
     title: &'a str,
+    /// Who asked, when the member files for their department.
+    origin: Option<InternalOrigin>,
 }
 
 impl ChatFiling<'_> {
@@ -141,13 +231,15 @@ impl ChatFiling<'_> {
                 reason: None,
                 raw: self.text.as_bytes().to_vec(),
             }),
+            internal: self.origin.clone(),
             ..Change::default()
         };
+        let asked_by = self.origin.as_ref().map(|o| &o.department);
         change.events.push(NewEvent::new(
             EventKind::Created,
             &requester,
             Source::Chat,
-            json!({ "decision": decision, "actor_name": self.member.name }),
+            json!({ "decision": decision, "actor_name": self.member.name, "asked_by": asked_by }),
         ));
         change
     }
