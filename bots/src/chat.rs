@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::digest::{Digest, DigestEntry, DigestMark};
 pub use crate::markdown::{escape_markdown, Markdown};
 
 /// A chat member as seen in one event: platform id, display name and role ids.
@@ -66,6 +67,13 @@ pub enum SendError {
     Permanent(#[source] anyhow::Error),
     #[error("transient chat delivery failure")]
     Transient(#[source] anyhow::Error),
+    /// The platform said to come back after `retry_after` (an HTTP 429): not a failure of the post itself.
+    #[error("rate limited: retry after {retry_after:?}")]
+    RateLimited {
+        retry_after: std::time::Duration,
+        #[source]
+        source: anyhow::Error,
+    },
 }
 
 impl SendError {
@@ -79,6 +87,21 @@ impl SendError {
         match self {
             SendError::Permanent(e) => SendError::Permanent(e.context(context)),
             SendError::Transient(e) => SendError::Transient(e.context(context)),
+            SendError::RateLimited {
+                retry_after,
+                source,
+            } => SendError::RateLimited {
+                retry_after,
+                source: source.context(context),
+            },
+        }
+    }
+
+    /// When the platform asked to be called again (only for a rate limit).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            SendError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -106,6 +129,27 @@ pub trait ChatOutbound: Send + Sync {
 
     /// Posts `text` (plain; escaped here) with mentions disabled; returns the message id.
     async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError>;
+
+    /// Posts a channel's digest of overdue work; returns its message id. By default, as a plain message.
+    async fn post_digest(&self, channel_id: &str, digest: &Digest) -> Result<String, SendError> {
+        self.post_message(channel_id, &digest_text(digest)).await
+    }
+
+    /// Replaces the digest posted as `message_id` in place. By default (a platform that cannot edit), posts
+    /// it again.
+    async fn edit_digest(
+        &self,
+        channel_id: &str,
+        _message_id: &str,
+        digest: &Digest,
+    ) -> Result<(), SendError> {
+        self.post_digest(channel_id, digest).await.map(drop)
+    }
+}
+
+/// A digest as one plain message.
+fn digest_text(digest: &Digest) -> String {
+    format!("{}\n{}", digest.title(), digest.lines(1800))
 }
 
 /// `/311 <subcommand>` as typed by a member.

@@ -9,6 +9,7 @@ mod desk;
 mod desk_atomic;
 mod discord_e2e;
 mod discord_formatting_e2e;
+mod discord_outbox_lanes;
 mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;

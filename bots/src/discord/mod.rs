@@ -3,9 +3,11 @@
 
 mod card;
 mod command;
+mod digest_card;
 mod events;
 mod interactions;
 mod outbound;
+mod rest;
 mod status;
 
 use std::sync::Arc;
