@@ -7,6 +7,7 @@ mod cli;
 mod cli_routing;
 mod desk;
 mod desk_atomic;
+mod discord_digest;
 mod discord_e2e;
 mod discord_formatting_e2e;
 mod discord_outbox_lanes;
