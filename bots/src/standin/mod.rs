@@ -182,6 +182,16 @@ impl StandIn {
             .unwrap_or_default()
     }
 
+    /// Makes every interaction `by` older, as if that much time had passed since its dispatch (for
+    /// tests of Discord's 3-second answer window and 15-minute token lifetime).
+    pub fn age_interactions(&self, by: Duration) {
+        for rec in self.shared.lock().interactions.values_mut() {
+            if let Some(earlier) = rec.dispatched.checked_sub(by) {
+                rec.dispatched = earlier;
+            }
+        }
+    }
+
     /// The guild's registered application commands.
     pub fn commands(&self) -> Vec<Value> {
         self.shared.lock().commands.clone()

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::model::{self, EPHEMERAL};
 use super::ratelimit::Verdict;
+use super::state::Refusal;
 use super::validate::{self, Invalid};
 use super::Shared;
 
@@ -310,7 +311,18 @@ async fn interaction_callback(
     shared.bump();
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(why) => error(StatusCode::BAD_REQUEST, 40060, why),
+        Err(why) => refusal(why),
+    }
+}
+
+/// Discord's answer to a late, expired or malformed interaction response.
+fn refusal(why: Refusal) -> Response {
+    match why {
+        Refusal::UnknownInteraction => error(StatusCode::NOT_FOUND, 10062, "Unknown interaction"),
+        Refusal::InvalidWebhookToken => {
+            error(StatusCode::UNAUTHORIZED, 50027, "Invalid Webhook Token")
+        }
+        Refusal::Invalid(why) => error(StatusCode::BAD_REQUEST, 40060, why),
     }
 }
 
@@ -324,13 +336,10 @@ async fn followup(
     }
     let message = {
         let mut state = shared.lock();
-        let Some(rec) = state
-            .interactions
-            .values()
-            .find(|r| r.token == token)
-            .cloned()
-        else {
-            return unknown("Webhook");
+        let rec = match state.live_token(&token) {
+            Ok(rec) => rec.clone(),
+            Err(Refusal::UnknownInteraction) => return unknown("Webhook"),
+            Err(why) => return refusal(why),
         };
         let flags = body["flags"].as_u64().unwrap_or(0);
         state.bot_message(&rec.channel_id, &body, flags)
@@ -344,6 +353,9 @@ async fn get_original(
     Path((_app, token)): Path<(String, String)>,
 ) -> Response {
     let state = shared.lock();
+    if let Err(why @ Refusal::InvalidWebhookToken) = state.live_token(&token) {
+        return refusal(why);
+    }
     match state
         .original_message(&token)
         .and_then(|id| state.message(&id).cloned())
@@ -362,6 +374,9 @@ async fn edit_original(
         return refused;
     }
     let mut state = shared.lock();
+    if let Err(why @ Refusal::InvalidWebhookToken) = state.live_token(&token) {
+        return refusal(why);
+    }
     let Some(id) = state.original_message(&token) else {
         return unknown("Message");
     };

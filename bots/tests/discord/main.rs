@@ -3,6 +3,7 @@
 //! under a timeout, since serenity falls back to the real gateway when the stand-in is unreachable.
 
 mod cards;
+mod deadlines;
 mod harness;
 mod interactions;
 mod limits;
