@@ -50,6 +50,15 @@ impl WorkOrderCard {
     }
 }
 
+/// A file attached to a chat post (e.g. a resident's photo of the problem).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatFile {
+    /// As the resident named it; the adapter makes it safe for the platform.
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
 /// Where a work order card landed, so it can be edited later.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Posted {
@@ -119,6 +128,19 @@ pub trait ChatOutbound: Send + Sync {
         card: &WorkOrderCard,
         page_role: Option<&str>,
     ) -> Result<Posted, SendError>;
+
+    /// As [`Self::post_work_order`], with `files` attached to the card (the first image shown in it). A
+    /// platform that cannot take files posts the card alone.
+    async fn post_work_order_with_files(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        let _ = files;
+        self.post_work_order(channel_id, card, page_role).await
+    }
 
     /// Edits the embed (status, who, when); the buttons go once the card is closed.
     async fn update_work_order(

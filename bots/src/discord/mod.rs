@@ -1,6 +1,7 @@
 //! The Discord adapter: REST posting ([`DiscordOutbound`]) and the gateway client ([`run`]) that
 //! turns Discord events into [`ChatEvent`](crate::chat::ChatEvent)s.
 
+mod attachments;
 mod card;
 mod command;
 mod digest_card;

@@ -12,8 +12,8 @@ use serenity::all::{
 
 use super::rest::{id_of, Rest};
 use super::DiscordConfig;
-use super::{card, digest_card};
-use crate::chat::{ChatOutbound, Digest, Posted, SendError, WorkOrderCard};
+use super::{attachments, card, digest_card};
+use crate::chat::{ChatFile, ChatOutbound, Digest, Posted, SendError, WorkOrderCard};
 use crate::markdown::{escape_markdown, truncate};
 
 /// Discord's limit for a message's content.
@@ -94,58 +94,18 @@ impl ChatOutbound for DiscordOutbound {
         card: &WorkOrderCard,
         page_role: Option<&str>,
     ) -> Result<Posted, SendError> {
-        let channel = parse_channel(channel_id).map_err(invalid)?;
-        let mut message = CreateMessage::new()
-            .embed(card::embed(card))
-            .components(card::buttons(card));
-        message = match page_role {
-            Some(role) => {
-                let role = parse_role(role).map_err(invalid)?;
-                let reference = escape_markdown(&card.reference);
-                message
-                    .content(format!("<@&{role}> 🚨 Emergency work order {reference}"))
-                    .allowed_mentions(no_mentions().roles([role]))
-            }
-            None => message.allowed_mentions(no_mentions()),
-        };
-        let posted = self
-            .rest
-            .json(
-                Method::POST,
-                &format!("/channels/{channel}/messages"),
-                &message,
-            )
-            .await
-            .and_then(|answer| id_of(&answer))
-            .map_err(|e| {
-                e.context(format!(
-                    "posting work order {} to channel {channel}",
-                    card.reference
-                ))
-            })?;
-        // The card is out; failing to open its thread must not make the outbox post it twice.
-        let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
-        let path = format!("/channels/{channel}/messages/{posted}/threads");
-        let thread_id = match self
-            .rest
-            .json(Method::POST, &path, &thread)
-            .await
-            .and_then(|a| id_of(&a))
-        {
-            Ok(thread) => Some(thread),
-            Err(err) => {
-                tracing::warn!(
-                    error = format!("{err:#}"),
-                    "work order posted but its thread could not be opened"
-                );
-                None
-            }
-        };
-        Ok(Posted {
-            channel_id: channel.to_string(),
-            message_id: posted,
-            thread_id,
-        })
+        self.post_card(channel_id, card, page_role, &[]).await
+    }
+
+    #[tracing::instrument(skip_all, fields(request_ref = %card.reference, channel_id = %channel_id, files = files.len()))]
+    async fn post_work_order_with_files(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        self.post_card(channel_id, card, page_role, files).await
     }
 
     #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
@@ -199,6 +159,83 @@ impl ChatOutbound for DiscordOutbound {
 }
 
 impl DiscordOutbound {
+    /// Posts a card (with its files, as multipart) and opens its thread.
+    async fn post_card(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        let channel = parse_channel(channel_id).map_err(invalid)?;
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| attachments::safe_name(&f.filename))
+            .collect();
+        let mut embed = card::embed(card);
+        if let Some(image) = attachments::first_image(files, &names) {
+            embed = embed.image(format!("attachment://{image}"));
+        }
+        let mut message = CreateMessage::new()
+            .embed(embed)
+            .components(card::buttons(card));
+        message = match page_role {
+            Some(role) => {
+                let role = parse_role(role).map_err(invalid)?;
+                let reference = escape_markdown(&card.reference);
+                message
+                    .content(format!("<@&{role}> 🚨 Emergency work order {reference}"))
+                    .allowed_mentions(no_mentions().roles([role]))
+            }
+            None => message.allowed_mentions(no_mentions()),
+        };
+        let path = format!("/channels/{channel}/messages");
+        let body = attachments::body(&message, files, &names)?;
+        let posted = self
+            .rest
+            .send(Method::POST, &path, body)
+            .await
+            .and_then(|answer| id_of(&answer))
+            .map_err(|e| {
+                e.context(format!(
+                    "posting work order {} to channel {channel}",
+                    card.reference
+                ))
+            })?;
+        let thread_id = self.open_thread(channel, &posted, card).await;
+        Ok(Posted {
+            channel_id: channel.to_string(),
+            message_id: posted,
+            thread_id,
+        })
+    }
+
+    /// Opens the card's thread. The card is out: failing here must not make the outbox post it twice.
+    async fn open_thread(
+        &self,
+        channel: ChannelId,
+        posted: &str,
+        card: &WorkOrderCard,
+    ) -> Option<String> {
+        let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
+        let path = format!("/channels/{channel}/messages/{posted}/threads");
+        match self
+            .rest
+            .json(Method::POST, &path, &thread)
+            .await
+            .and_then(|a| id_of(&a))
+        {
+            Ok(thread) => Some(thread),
+            Err(err) => {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "work order posted but its thread could not be opened"
+                );
+                None
+            }
+        }
+    }
+
     /// Posts one message; returns its id.
     async fn post(&self, channel_id: &str, message: &CreateMessage) -> Result<String, SendError> {
         let channel = parse_channel(channel_id).map_err(invalid)?;

@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod conformance;
 mod drive;
+mod files;
 mod gateway;
 mod model;
 mod ratelimit;
@@ -190,6 +191,11 @@ impl StandIn {
                 rec.dispatched = earlier;
             }
         }
+    }
+
+    /// The bytes of an uploaded file, by its attachment id (a message's `attachments[i].id`).
+    pub fn attachment_data(&self, attachment_id: &str) -> Option<Vec<u8>> {
+        self.shared.lock().files.get(attachment_id).cloned()
     }
 
     /// The guild's registered application commands.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State as AxumState};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State as AxumState};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::files;
 use super::model::{self, EPHEMERAL};
 use super::ratelimit::Verdict;
 use super::state::Refusal;
@@ -50,7 +51,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/webhooks/{app}/{token}/messages/@original",
             get(get_original).patch(edit_original),
         )
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(files::REQUEST_MAX_BYTES));
     Router::new()
         .nest("/api/v10", api)
         .route("/gateway", get(super::gateway::upgrade))
@@ -208,8 +210,12 @@ async fn list_messages(AxumState(shared): S, Path(channel): Path<String>) -> Jso
 async fn create_message(
     AxumState(shared): S,
     Path(channel): Path<String>,
-    Json(body): Json<Value>,
+    request: Request,
 ) -> Response {
+    let (mut body, uploads) = match message_body(request).await {
+        Ok(parts) => parts,
+        Err(refused) => return refused,
+    };
     if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
         return refused;
     }
@@ -221,13 +227,20 @@ async fn create_message(
         let content_empty = body["content"].as_str().is_none_or(str::is_empty);
         let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
         let components_empty = body["components"].as_array().is_none_or(Vec::is_empty);
-        if content_empty && embeds_empty && components_empty {
+        if content_empty && embeds_empty && components_empty && uploads.is_empty() {
             return error(
                 StatusCode::BAD_REQUEST,
                 50006,
                 "Cannot send an empty message",
             );
         }
+        let kept = files::attachments(&body, &uploads, &channel, || state.snowflake());
+        let mut objects = Vec::new();
+        for ((id, object), upload) in kept.into_iter().zip(&uploads) {
+            state.files.insert(id, upload.data.clone());
+            objects.push(object);
+        }
+        body["attachments"] = json!(objects);
         state.bot_message(
             &channel,
             &body,
@@ -236,6 +249,25 @@ async fn create_message(
     };
     shared.bump();
     Json(message).into_response()
+}
+
+/// A message body: JSON, or multipart (`payload_json` + `files[n]`) with its files.
+async fn message_body(request: Request) -> Result<(Value, Vec<files::Upload>), Response> {
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let form = Multipart::from_request(request, &())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        return files::read(form).await;
+    }
+    let Json(body) = Json::<Value>::from_request(request, &())
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((body, Vec::new()))
 }
 
 async fn get_message(

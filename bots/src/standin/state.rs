@@ -68,6 +68,8 @@ pub(crate) struct State {
     pub gateway: Gateway,
     pub requests: Vec<String>,
     pub limits: Limiter,
+    /// Uploaded files' bytes by attachment id.
+    pub files: HashMap<String, Vec<u8>>,
 }
 
 impl State {
@@ -87,6 +89,7 @@ impl State {
             gateway: Gateway::default(),
             requests: Vec::new(),
             limits: Limiter::new(),
+            files: HashMap::new(),
         };
         state.guild_id = state.snowflake();
         state.app_id = state.snowflake();
@@ -172,6 +175,7 @@ impl State {
             "allowed_mentions",
             "message_reference",
             "tts",
+            "attachments",
         ] {
             if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
                 extra[key] = value.clone();

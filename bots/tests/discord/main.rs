@@ -4,6 +4,7 @@
 
 mod cards;
 mod deadlines;
+mod files;
 mod harness;
 mod interactions;
 mod limits;
