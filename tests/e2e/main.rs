@@ -11,6 +11,7 @@ mod discord_digest;
 mod discord_e2e;
 mod discord_formatting_e2e;
 mod discord_outbox_lanes;
+mod discord_replay;
 mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;

@@ -8,6 +8,7 @@ mod digest_card;
 mod events;
 mod interactions;
 mod outbound;
+mod replay;
 mod rest;
 mod status;
 

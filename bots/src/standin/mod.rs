@@ -134,7 +134,16 @@ impl StandIn {
 
     /// Takes Discord down (`true`: REST answers 503, gateway sockets are closed and refused) or
     /// brings it back (`false`: the client reconnects and resumes).
+    ///
+    /// An outage ends the gateway session, as a long one does on Discord: the client's RESUME is refused
+    /// (op 9) and it IDENTIFYs afresh, so messages created meanwhile reach it only through the channel
+    /// history (`GET /channels/{id}/messages?after=…`).
     pub fn outage(&self, on: bool) {
+        if on {
+            let mut state = self.shared.lock();
+            state.gateway.session_id = None;
+            state.gateway.log.clear();
+        }
         self.shared.outage.send_replace(on);
     }
 

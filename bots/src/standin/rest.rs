@@ -1,8 +1,11 @@
 //! The stand-in's REST API v10: exactly the endpoints the adapter and serenity's start-up use.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State as AxumState};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State as AxumState,
+};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -195,16 +198,50 @@ async fn channel(AxumState(shared): S, Path(channel): Path<String>) -> Response 
     }
 }
 
-async fn list_messages(AxumState(shared): S, Path(channel): Path<String>) -> Json<Value> {
+/// `GET /channels/{id}/messages` as Discord answers it: newest first, at most `limit` (1–100, default
+/// 50), only those after `after` (or before `before`) when given.
+async fn list_messages(
+    AxumState(shared): S,
+    Path(channel): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
+        None => 50,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            let mut found = Invalid::default();
+            validate::history_limit(&mut found);
+            return (StatusCode::BAD_REQUEST, Json(found.body())).into_response();
+        }
+    };
+    let id = |key: &str| query.get(key).and_then(|v| v.parse::<u64>().ok());
+    let (after, before) = (id("after"), id("before"));
     let state = shared.lock();
-    // Discord lists newest first.
-    let list: Vec<&Value> = state
+    if state.channel(&channel).is_none() {
+        return unknown("Channel");
+    }
+    let mut list: Vec<&Value> = state
         .messages
         .iter()
-        .rev()
         .filter(|m| m["channel_id"] == channel)
+        .filter(|m| m["flags"].as_u64().unwrap_or(0) & EPHEMERAL == 0)
+        .filter(|m| {
+            let n = m["id"]
+                .as_str()
+                .and_then(|i| i.parse::<u64>().ok())
+                .unwrap_or(0);
+            after.is_none_or(|a| n > a) && before.is_none_or(|b| n < b)
+        })
         .collect();
-    Json(json!(list))
+    // With `after`, Discord returns the oldest `limit` after it (still newest first).
+    if after.is_some() {
+        list.truncate(limit);
+        list.reverse();
+    } else {
+        list.reverse();
+        list.truncate(limit);
+    }
+    Json(json!(list)).into_response()
 }
 
 async fn create_message(

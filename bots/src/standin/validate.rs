@@ -145,6 +145,12 @@ pub(crate) fn files(count: usize, found: &mut Invalid) {
     }
 }
 
+/// A channel history's `limit` outside 1–100.
+pub(crate) fn history_limit(found: &mut Invalid) {
+    let message = "int value should be less than or equal to 100.".to_string();
+    found.push("limit".into(), Rule::MaxLength, message);
+}
+
 /// Discord: "up to 10 files" per message.
 pub(crate) const MESSAGE_FILES: usize = 10;
 

@@ -92,7 +92,7 @@ impl Api {
         }
     }
 
-    async fn post_message(&self, body: &Value) -> Answer {
+    pub(crate) async fn post_message(&self, body: &Value) -> Answer {
         let path = format!("/channels/{}/messages", self.channel);
         self.call(Method::POST, &path, body).await
     }

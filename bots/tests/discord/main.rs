@@ -6,6 +6,7 @@ mod cards;
 mod deadlines;
 mod files;
 mod harness;
+mod history;
 mod interactions;
 mod limits;
 mod members;
