@@ -7,6 +7,7 @@ mod conformance;
 mod drive;
 mod files;
 mod gateway;
+mod messages;
 mod model;
 mod ratelimit;
 mod rest;
