@@ -2,6 +2,7 @@
 //! the `payload` column holds its fields, in the JSON shapes the service has always written (so rows queued
 //! by an earlier version still decode after an upgrade).
 
+use bots::chat::Digest;
 use mail::outbound::OutgoingMail;
 use routing::types::DepartmentId;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,21 @@ pub enum Effect {
     /// A plain chat message.
     #[serde(rename = "chat_note")]
     ChatNote(ChatNote),
+    /// The sweeper's digest of a channel's overdue work: posted once, then edited in place.
+    #[serde(rename = "chat_digest")]
+    ChatDigest(DigestPost),
+}
+
+/// A digest for one chat channel, as decided by one sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestPost {
+    pub channel: String,
+    pub digest: Digest,
+}
+
+/// The lane of everything posted to one chat channel.
+fn chat_lane(channel: &str) -> String {
+    format!("chat:{channel}")
 }
 
 /// Where a work-order card goes. The card itself is built from the request when it is delivered.
@@ -64,6 +80,7 @@ impl Effect {
             Effect::PostWorkOrder(_) => "chat_work_order",
             Effect::UpdateWorkOrder(_) => "chat_update",
             Effect::ChatNote(_) => "chat_note",
+            Effect::ChatDigest(_) => "chat_digest",
         }
     }
 
@@ -74,6 +91,29 @@ impl Effect {
             Effect::PostWorkOrder(p) => Some(p.channel.clone()),
             Effect::UpdateWorkOrder(_) => None,
             Effect::ChatNote(n) => n.channel.clone(),
+            Effect::ChatDigest(d) => Some(d.channel.clone()),
+        }
+    }
+
+    /// The `lane` column's value: effects in one lane are delivered one after another, in the order they were
+    /// queued. A chat post is in its channel's lane; an email in its request's (or, without one, its
+    /// recipient's). `None` for effects that follow the request's work-order card (its edits, notes in its
+    /// thread): the store puts them in the lane of the card's latest post, so they stay behind it.
+    pub fn lane(&self, request_id: Option<i64>) -> Option<String> {
+        match (self, request_id) {
+            (Effect::Email(_), Some(id)) => Some(format!("mail:request:{id}")),
+            (Effect::Email(m), None) => {
+                Some(format!("mail:to:{}", m.to.email.to_ascii_lowercase()))
+            }
+            (Effect::PostWorkOrder(p), _) => Some(chat_lane(&p.channel)),
+            (Effect::ChatDigest(d), _) => Some(chat_lane(&d.channel)),
+            (
+                Effect::ChatNote(ChatNote {
+                    channel: Some(c), ..
+                }),
+                _,
+            ) => Some(chat_lane(c)),
+            (Effect::ChatNote(_) | Effect::UpdateWorkOrder(_), _) => None,
         }
     }
 

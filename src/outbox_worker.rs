@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, instrument, warn};
 
 use crate::desk::Desk;
-use crate::effect::{ChatNote, Effect, WorkOrderPost};
+use crate::effect::{ChatNote, DigestPost, Effect, WorkOrderPost};
 use crate::monitor::{Component, Monitor};
 use crate::store::{Change, NewEvent, OutboxJob, Request, StoreError, WorkOrderRow};
 use crate::supervise::panic_text;
@@ -37,6 +37,9 @@ pub struct Deliverers {
 enum Failure {
     Permanent(anyhow::Error),
     Transient(anyhow::Error),
+    /// The platform said when to come back (a 429's `retry_after`): the row waits exactly that long and the
+    /// attempt is not counted against it.
+    RateLimited(anyhow::Error, Duration),
 }
 
 impl Failure {
@@ -55,7 +58,7 @@ impl Failure {
 
     fn error(&self) -> &anyhow::Error {
         match self {
-            Failure::Permanent(e) | Failure::Transient(e) => e,
+            Failure::Permanent(e) | Failure::Transient(e) | Failure::RateLimited(e, _) => e,
         }
     }
 }
@@ -68,7 +71,10 @@ impl From<mail::outbound::SendError> for Failure {
 
 impl From<bots::chat::SendError> for Failure {
     fn from(e: bots::chat::SendError) -> Self {
-        Failure::classified(e.is_permanent(), e)
+        match e.retry_after() {
+            Some(wait) => Failure::RateLimited(e.into(), wait),
+            None => Failure::classified(e.is_permanent(), e),
+        }
     }
 }
 
@@ -86,6 +92,8 @@ impl From<StoreError> for Failure {
 }
 
 const LEASE_MS: i64 = 60_000;
+/// The least a rate-limited row waits, whatever `retry_after` said, so a zero never makes a tight loop.
+const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_millis(50);
 
 /// Runs until cancelled, delivering due rows and reporting to `monitor`; sleeps `poll_ms` when idle.
 pub async fn run(desk: Desk, d: Deliverers, monitor: Monitor, cancel: CancellationToken) {
@@ -169,6 +177,19 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
 /// last attempt or a permanent error. Returns the recorded error text and whether it gave up.
 async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(String, bool)> {
     let now = desk.now();
+    if let Failure::RateLimited(e, wait) = f {
+        let msg = format!("{e:#}");
+        let wait = i64::try_from(wait.max(&MIN_RATE_LIMIT_WAIT).as_millis()).unwrap_or(i64::MAX);
+        info!(
+            job = job.id,
+            kind = job.kind(),
+            wait_ms = wait,
+            "rate limited; waiting as told"
+        );
+        let at = now.saturating_add(wait);
+        desk.store().defer_outbox(job.id, &msg, at).await?;
+        return Ok((msg, false));
+    }
     let s = &desk.settings().outbox;
     let give_up = f.is_permanent() || job.attempts >= i64::from(s.max_attempts);
     let delay = s.retry_delay_ms(job.attempts);
@@ -202,6 +223,7 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
         Ok(Effect::PostWorkOrder(post)) => post_work_order(desk, d, job, post).await,
         Ok(Effect::UpdateWorkOrder(_)) => update_work_order(desk, d, job).await,
         Ok(Effect::ChatNote(note)) => post_note(desk, d, job, note).await,
+        Ok(Effect::ChatDigest(post)) => post_digest(desk, d, post).await,
     }
 }
 
@@ -278,6 +300,28 @@ async fn post_note(
         }
     };
     d.chat.post_message(&target, &note.text).await?;
+    Ok(())
+}
+
+/// Edits the channel's digest in place, or posts it (and remembers it) when there is none yet or the old one
+/// is gone (deleted by staff: Discord refuses the edit).
+async fn post_digest(desk: &Desk, d: &Deliverers, post: &DigestPost) -> Result<(), Failure> {
+    if let Some(message) = desk.store().chat_digest(&post.channel).await? {
+        match d
+            .chat
+            .edit_digest(&post.channel, &message, &post.digest)
+            .await
+        {
+            Err(e) if e.is_permanent() => {
+                warn!(error = format!("{e:#}"), channel = %post.channel, "digest could not be edited; posting it anew");
+            }
+            other => return Ok(other?),
+        }
+    }
+    let message = d.chat.post_digest(&post.channel, &post.digest).await?;
+    desk.store()
+        .record_chat_digest(&post.channel, &message, desk.now())
+        .await?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! The SLA sweeper: overdue reminders to the department, escalation to supervisors, re-paging dispatch for
+//! The SLA sweeper: overdue reminders to the department and escalation to supervisors (one digest message per
+//! channel, edited in place), re-paging dispatch for
 //! unacknowledged emergencies, "Was it fixed?" follow-ups, and the weekly scorecard. Every decision is computed
 //! from events by the pure policy in `routing`, every effect is an event plus outbox rows, so a restart neither
 //! loses nor repeats anything.
@@ -10,8 +11,8 @@ use anyhow::{Context, Result};
 use mail::outbound::AutoSubmitted;
 use routing::lifecycle::CloseReason;
 use routing::policy::{SweepAction, Target};
-use routing::sweep::{due_actions, followup_due, RequestFacts};
-use routing::{DepartmentId, EventKind, Language, Source};
+use routing::sweep::{due_actions, followup_due, sweep_facts, RequestFacts};
+use routing::{DepartmentId, EventKind, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -21,6 +22,9 @@ use crate::desk::Desk;
 use crate::effect::{ChatNote, Effect};
 use crate::store::{Change, NewEvent, NewOutbox, Request};
 
+mod digest;
+use digest::Digests;
+
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepSummary {
@@ -29,6 +33,8 @@ pub struct SweepSummary {
     pub repages: usize,
     pub followups: usize,
     pub scorecards: usize,
+    /// Channel digests of overdue work queued (one per channel the sweep reminded or escalated in).
+    pub digests: usize,
 }
 
 /// Sweeps every `every` until cancelled. A failed sweep ends the run with its error, so that the supervisor
@@ -50,13 +56,16 @@ pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Resu
 pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     let now = desk.now();
     let mut summary = SweepSummary::default();
+    let mut digests = Digests::default();
     for req in desk.store().active_requests().await? {
         let events = desk.store().events(req.reference).await?;
         let city = &desk.city();
         let history = event_facts(&events);
         let (calendar, policy) = (&city.calendar, &city.accountability);
-        let actions = due_actions(&facts(&req)?, history, now, calendar, policy);
+        let facts = facts(&req)?;
+        let actions = due_actions(&facts, history.clone(), now, calendar, policy);
         if actions.is_empty() {
+            digests.note(desk, &req, &sweep_facts(&facts, history, now), &[]);
             continue;
         }
         let mut change = Change {
@@ -72,6 +81,7 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
             Err(crate::store::StoreError::Conflict(_)) => continue,
             other => other?,
         }
+        digests.note(desk, &req, &sweep_facts(&facts, history, now), &actions);
         for action in actions {
             match action {
                 SweepAction::Remind { .. } => summary.reminders += 1,
@@ -80,6 +90,7 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
             }
         }
     }
+    summary.digests = digests.enqueue(desk, now).await?;
     summary.followups = followups(desk, now).await?;
     summary.scorecards = scorecard(desk, now).await?;
     Ok(summary)
@@ -88,8 +99,8 @@ pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
 /// Writes one due action into `change`: its event and the note or page it sends.
 fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut Change) {
     let event = |kind, payload| NewEvent::new(kind, "system", Source::Sweeper, payload);
-    let category = desk.category_name(req.category.as_ref(), Language::En);
     match action {
+        // The department hears of it in its channel's digest (see `digest`), not one message per request.
         SweepAction::Remind { which } => {
             let (what, due) = match which {
                 Target::Response => ("acknowledgement", req.response_due_at),
@@ -99,30 +110,12 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
                 EventKind::OverdueReminder,
                 json!({ "target": what, "due": due }),
             ));
-            if let Some(channel) = department_channel(desk, &req.department) {
-                change.outbox.push(note_to(&channel, format!(
-                    "⏰ {} is overdue for {what} (due {}). {category} · {}. Please acknowledge or update it.",
-                    req.reference, crate::clock::human(due),
-                    req.location_text.as_deref().unwrap_or("no location"))));
-            }
         }
         SweepAction::Escalate => {
             change.events.push(event(
                 EventKind::Escalated,
                 json!({ "department": req.department }),
             ));
-            let channel = desk
-                .city()
-                .accountability
-                .supervisor_channel
-                .clone()
-                .or_else(|| department_channel(desk, &req.department));
-            if let Some(channel) = channel {
-                change.outbox.push(note_to(&channel, format!(
-                    "⚠️ Escalation: {} ({category}) in {} is overdue — respond by {} / resolve by {}, status {}.",
-                    req.reference, desk.department_name(&req.department, Language::En),
-                    crate::clock::human(req.response_due_at), crate::clock::human(req.resolution_due_at), req.status)));
-            }
         }
         SweepAction::Repage => {
             change.events.push(event(EventKind::Repaged, json!({})));

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::digest::{Digest, DigestEntry, DigestMark};
 pub use crate::markdown::{escape_markdown, Markdown};
 
 /// A chat member as seen in one event: platform id, display name and role ids.
@@ -49,6 +50,15 @@ impl WorkOrderCard {
     }
 }
 
+/// A file attached to a chat post (e.g. a resident's photo of the problem).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatFile {
+    /// As the resident named it; the adapter makes it safe for the platform.
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
 /// Where a work order card landed, so it can be edited later.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Posted {
@@ -66,6 +76,13 @@ pub enum SendError {
     Permanent(#[source] anyhow::Error),
     #[error("transient chat delivery failure")]
     Transient(#[source] anyhow::Error),
+    /// The platform said to come back after `retry_after` (an HTTP 429): not a failure of the post itself.
+    #[error("rate limited: retry after {retry_after:?}")]
+    RateLimited {
+        retry_after: std::time::Duration,
+        #[source]
+        source: anyhow::Error,
+    },
 }
 
 impl SendError {
@@ -79,6 +96,21 @@ impl SendError {
         match self {
             SendError::Permanent(e) => SendError::Permanent(e.context(context)),
             SendError::Transient(e) => SendError::Transient(e.context(context)),
+            SendError::RateLimited {
+                retry_after,
+                source,
+            } => SendError::RateLimited {
+                retry_after,
+                source: source.context(context),
+            },
+        }
+    }
+
+    /// When the platform asked to be called again (only for a rate limit).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            SendError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 }
@@ -97,6 +129,19 @@ pub trait ChatOutbound: Send + Sync {
         page_role: Option<&str>,
     ) -> Result<Posted, SendError>;
 
+    /// As [`Self::post_work_order`], with `files` attached to the card (the first image shown in it). A
+    /// platform that cannot take files posts the card alone.
+    async fn post_work_order_with_files(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        let _ = files;
+        self.post_work_order(channel_id, card, page_role).await
+    }
+
     /// Edits the embed (status, who, when); the buttons go once the card is closed.
     async fn update_work_order(
         &self,
@@ -106,6 +151,27 @@ pub trait ChatOutbound: Send + Sync {
 
     /// Posts `text` (plain; escaped here) with mentions disabled; returns the message id.
     async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError>;
+
+    /// Posts a channel's digest of overdue work; returns its message id. By default, as a plain message.
+    async fn post_digest(&self, channel_id: &str, digest: &Digest) -> Result<String, SendError> {
+        self.post_message(channel_id, &digest_text(digest)).await
+    }
+
+    /// Replaces the digest posted as `message_id` in place. By default (a platform that cannot edit), posts
+    /// it again.
+    async fn edit_digest(
+        &self,
+        channel_id: &str,
+        _message_id: &str,
+        digest: &Digest,
+    ) -> Result<(), SendError> {
+        self.post_digest(channel_id, digest).await.map(drop)
+    }
+}
+
+/// A digest as one plain message.
+fn digest_text(digest: &Digest) -> String {
+    format!("{}\n{}", digest.title(), digest.lines(1800))
 }
 
 /// `/311 <subcommand>` as typed by a member.

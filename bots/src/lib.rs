@@ -2,6 +2,7 @@
 //! behind the `standin` feature, a loopback Discord stand-in for tests ([`standin`]).
 
 pub mod chat;
+mod digest;
 pub mod discord;
 mod markdown;
 #[cfg(feature = "standin")]

@@ -7,15 +7,37 @@ use super::requests::to_ref;
 use super::{on_pool, Backend, OutboxJob, OutboxRow, Store, StoreError};
 use crate::effect::Effect;
 
-const CLAIM_SQLITE: &str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                 AND (locked_until IS NULL OR locked_until < $1) ORDER BY next_attempt_at, id LIMIT 1) \
-     RETURNING id, kind, request_id, recipient, payload, attempts";
+/// The oldest undone row of each lane is its head; only a due head is claimed, so a row waiting (on a rate
+/// limit, a backoff) holds back the rest of its own lane and nothing else. A row without a lane is its own.
+macro_rules! claimable {
+    () => {
+        "SELECT o.id FROM outbox o WHERE o.done_at IS NULL AND o.failed_at IS NULL \
+     AND o.next_attempt_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1) \
+     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id \
+                     AND e.done_at IS NULL AND e.failed_at IS NULL) \
+     ORDER BY o.next_attempt_at, o.id LIMIT 1"
+    };
+}
 
-const CLAIM_POSTGRES: &str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
-     WHERE id = (SELECT id FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                 AND (locked_until IS NULL OR locked_until < $1) ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, request_id, recipient, payload, attempts";
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = (",
+    claimable!(),
+    ") RETURNING id, kind, request_id, recipient, payload, attempts"
+);
+
+const CLAIM_POSTGRES: &str = concat!(
+    "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = (",
+    claimable!(),
+    " FOR UPDATE SKIP LOCKED) RETURNING id, kind, request_id, recipient, payload, attempts"
+);
+
+/// Queues one effect (`$6` its lane, see [`Effect::lane`]). An effect that follows the request's card
+/// joins the lane of the card's latest post, so an edit never overtakes the post it edits.
+pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox \
+     (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
+     VALUES ($1, $2, $3, $4, $5, $5, COALESCE($6, \
+       (SELECT p.lane FROM outbox p WHERE p.request_id = $2 AND p.kind = 'chat_work_order' ORDER BY p.id DESC LIMIT 1), \
+       'chat:request:' || CAST($2 AS TEXT)))";
 
 impl Store {
     /// Claims the next due job for `lease_ms`; a crashed worker's lease simply expires and the job is retried.
@@ -52,8 +74,9 @@ impl Store {
     /// Queues an outbound effect that belongs to no request (e.g. the weekly scorecard).
     pub async fn enqueue(&self, job: &super::NewOutbox, now: i64) -> Result<(), StoreError> {
         on_pool!(self, p => {
-            sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, NULL, $2, $3, $4, $4)")
-                .bind(job.effect.kind()).bind(job.effect.recipient()).bind(job.effect.payload()).bind(now)
+            sqlx::query(INSERT_OUTBOX)
+                .bind(job.effect.kind()).bind(None::<i64>).bind(job.effect.recipient()).bind(job.effect.payload())
+                .bind(now).bind(job.effect.lane(None))
                 .execute(p).await?;
             Ok(())
         })
@@ -83,6 +106,52 @@ impl Store {
                  failed_at = CASE WHEN $4 THEN $5 ELSE NULL END WHERE id = $1",
             )
             .bind(id).bind(error).bind(next_attempt_at).bind(give_up).bind(now)
+            .execute(p).await?;
+            Ok(())
+        })
+    }
+
+    /// Puts a rate-limited job back until `next_attempt_at` (when the platform said to come back). The
+    /// attempt is not counted: the job itself did not fail.
+    pub async fn defer_outbox(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL, \
+                 attempts = attempts - 1 WHERE id = $1",
+            )
+            .bind(id).bind(error).bind(next_attempt_at)
+            .execute(p).await?;
+            Ok(())
+        })
+    }
+
+    /// The message id of the digest posted in `channel`, if any.
+    pub async fn chat_digest(&self, channel: &str) -> Result<Option<String>, StoreError> {
+        on_pool!(self, p => {
+            let row = sqlx::query("SELECT message_id FROM chat_digests WHERE channel_id = $1")
+                .bind(channel).fetch_optional(p).await?;
+            Ok(row.map(|r| r.try_get("message_id")).transpose()?)
+        })
+    }
+
+    /// Remembers the digest message of `channel` (replacing an earlier one).
+    pub async fn record_chat_digest(
+        &self,
+        channel: &str,
+        message_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO chat_digests (channel_id, message_id, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (channel_id) DO UPDATE SET message_id = excluded.message_id, updated_at = excluded.updated_at",
+            )
+            .bind(channel).bind(message_id).bind(now)
             .execute(p).await?;
             Ok(())
         })

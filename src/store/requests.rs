@@ -132,12 +132,13 @@ macro_rules! write_change {
                 .await?;
         }
         for o in &change.outbox {
-            sqlx::query("INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)")
+            sqlx::query(super::outbox::INSERT_OUTBOX)
                 .bind(o.effect.kind())
                 .bind(id)
                 .bind(o.effect.recipient())
                 .bind(o.effect.payload())
                 .bind(now)
+                .bind(o.effect.lane(Some(id)))
                 .execute(&mut *$tx)
                 .await?;
         }

@@ -151,12 +151,23 @@ async fn metrics_count_requests_the_outbox_backlog_and_overdue_work() {
     // A row counts as tried once its attempt is settled (delivered, given up, or its error recorded), not when
     // it is claimed: a claimed row is still pending until then.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let settled = |r: &connect311::store::OutboxRow| {
-        r.attempts > 0 && (r.done_at.is_some() || r.failed_at.is_some() || r.last_error.is_some())
+    // A request's mails go out in order (one outbox lane): one waiting behind its request's undelivered
+    // earlier mail is not tried until that one goes.
+    let settled = |r: &connect311::store::OutboxRow, all: &[connect311::store::OutboxRow]| {
+        let tried = r.attempts > 0
+            && (r.done_at.is_some() || r.failed_at.is_some() || r.last_error.is_some());
+        let behind = r.kind == "email"
+            && all.iter().any(|e| {
+                e.kind == "email"
+                    && e.id < r.id
+                    && e.reference == r.reference
+                    && e.done_at.is_none()
+            });
+        tried || behind
     };
     let rows = loop {
         let rows = desk.store().outbox_rows(false).await.unwrap();
-        if rows.iter().all(settled) {
+        if rows.iter().all(|r| settled(r, &rows)) {
             break rows;
         }
         assert!(

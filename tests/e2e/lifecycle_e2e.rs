@@ -122,17 +122,27 @@ async fn an_overdue_request_gets_a_reminder_then_escalates_to_supervisors() {
         0,
         "same facts, no second reminder"
     );
+    // The reminder is the department's digest of overdue work.
     let reminder = town
-        .message_in(&town.channels["graffiti"], &format!("{r} is overdue"))
+        .message_in(&town.channels["graffiti"], &format!("**{r}**"))
         .await;
     assert_eq!(reminder["mention_everyone"], false);
+    assert!(reminder["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Overdue work: "));
     // Still nobody acts: escalation to the supervisors' channel.
     let escalate_at = cal.add_business_hours(first, policy.escalate_after_hours) + MINUTE;
     set_clock(&clock, escalate_at);
     let s = sweep_once(town.desk()).await.unwrap();
     assert_eq!(s.escalations, 1, "{s:?}");
-    town.message_in(&town.supervisors, &format!("Escalation: {r}"))
+    let escalated = town
+        .message_in(&town.supervisors, &format!("**{r}**"))
         .await;
+    assert!(
+        escalated.to_string().contains("Escalated work"),
+        "{escalated}"
+    );
     assert_eq!(
         sweep_once(town.desk()).await.unwrap().escalations,
         0,

@@ -8,8 +8,11 @@ mod cli_routing;
 #[macro_use]
 mod desk;
 mod desk_atomic;
+mod discord_digest;
 mod discord_e2e;
 mod discord_formatting_e2e;
+mod discord_outbox_lanes;
+mod discord_replay;
 mod email_e2e;
 mod http_api;
 mod internal_e2e;

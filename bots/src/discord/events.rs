@@ -10,6 +10,7 @@ use serenity::all::{
 };
 
 use super::outbound::{no_mentions, CONTENT_MAX};
+use super::replay::{self, Watched};
 use super::{command, interactions, DiscordConfig, GatewayObserver};
 use crate::chat::{ChatEvent, ChatHandler, ChatReply, Member};
 use crate::markdown::truncate;
@@ -22,6 +23,10 @@ pub(crate) struct Bridge {
     parents: Mutex<HashMap<ChannelId, Option<ChannelId>>>,
     /// Told when the gateway is ready or resumed.
     observer: Arc<dyn GatewayObserver>,
+    /// The service's intake channel, always watched for missed messages.
+    pub(crate) intake: Option<ChannelId>,
+    /// The last message seen per watched channel, to replay what an outage hid.
+    pub(crate) watched: Watched,
 }
 
 impl Bridge {
@@ -35,6 +40,11 @@ impl Bridge {
             guild_id: GuildId::new(cfg.guild_id),
             parents: Mutex::new(HashMap::new()),
             observer,
+            intake: cfg
+                .intake_channel
+                .as_deref()
+                .and_then(|c| super::outbound::parse_channel(c).ok()),
+            watched: Watched::default(),
         }
     }
 
@@ -83,7 +93,7 @@ impl Bridge {
     }
 
     async fn on_message(&self, ctx: &Context, msg: &Message) {
-        if msg.author.bot || msg.webhook_id.is_some() || msg.guild_id != Some(self.guild_id) {
+        if msg.guild_id != Some(self.guild_id) {
             return;
         }
         let roles = msg
@@ -93,7 +103,34 @@ impl Bridge {
             .unwrap_or_default();
         let nick = msg.member.as_ref().and_then(|m| m.nick.clone());
         let author = member(&msg.author, nick, roles);
+        self.handle_message(ctx, msg, author).await;
+    }
+
+    /// A message read from the channel history after an outage (REST messages carry no member: the roles
+    /// are looked up).
+    pub(crate) async fn replay(&self, ctx: &Context, msg: Message) {
+        let author = match self.guild_id.member(&ctx.http, msg.author.id).await {
+            Ok(m) => member(
+                &msg.author,
+                m.nick.clone(),
+                m.roles.iter().map(ToString::to_string).collect(),
+            ),
+            Err(err) => {
+                tracing::warn!(message_id = %msg.id, error = %err, "replaying a message without its author's roles");
+                member(&msg.author, None, Vec::new())
+            }
+        };
+        self.handle_message(ctx, &msg, author).await;
+    }
+
+    async fn handle_message(&self, ctx: &Context, msg: &Message, author: Member) {
         let thread_parent = self.thread_parent(&ctx.http, msg.channel_id, None).await;
+        if thread_parent.is_some() || Some(msg.channel_id) == self.intake {
+            self.watched.seen(msg.channel_id, msg.id);
+        }
+        if msg.author.bot || msg.webhook_id.is_some() {
+            return;
+        }
         let event = ChatEvent::Message {
             channel_id: msg.channel_id.to_string(),
             thread_parent: thread_parent.map(|p| p.to_string()),
@@ -192,6 +229,7 @@ impl EventHandler for Bridge {
             Ok(commands) => tracing::info!(count = commands.len(), "registered /311 in the guild"),
             Err(err) => tracing::error!(error = %err, "could not register /311 in the guild"),
         }
+        replay::on_ready(self, &ctx).await;
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
@@ -209,6 +247,7 @@ impl EventHandler for Bridge {
 
     async fn thread_create(&self, _ctx: Context, thread: GuildChannel) {
         self.remember(&thread);
+        self.watched.thread(thread.id);
     }
 
     async fn message(&self, ctx: Context, msg: Message) {

@@ -19,8 +19,10 @@ use super::outbound::no_mentions;
 use crate::chat::{ButtonAction, ChatEvent, ChatReply};
 use crate::markdown::truncate;
 
-/// Discord wants an answer within 3 s; past this the interaction is deferred and answered later.
-const ANSWER_WITHIN: Duration = Duration::from_millis(2200);
+/// Discord wants an answer within 3 s of the dispatch (later: 10062 "Unknown interaction"); a handler
+/// that takes longer than this is deferred and its answer edited in, leaving the rest of the 3 s for the
+/// dispatch and the callback to travel.
+const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
 
 pub(crate) async fn dispatch(bridge: &Bridge, ctx: &Context, interaction: Interaction) {
     let result = match interaction {

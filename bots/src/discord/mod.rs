@@ -1,11 +1,15 @@
 //! The Discord adapter: REST posting ([`DiscordOutbound`]) and the gateway client ([`run`]) that
 //! turns Discord events into [`ChatEvent`](crate::chat::ChatEvent)s.
 
+mod attachments;
 mod card;
 mod command;
+mod digest_card;
 mod events;
 mod interactions;
 mod outbound;
+mod replay;
+mod rest;
 mod status;
 
 use std::sync::Arc;

@@ -1,17 +1,19 @@
-//! Posting to Discord over REST only, so the service can post while the gateway is down.
+//! Posting to Discord over REST only (see [`super::rest`]), so the service can post while the gateway is down.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use reqwest::Method;
 use serenity::all::{
-    ChannelId, CreateAllowedMentions, CreateMessage, CreateThread, EditMessage, Http, HttpError,
-    MessageId, RoleId,
+    ChannelId, CreateAllowedMentions, CreateMessage, CreateThread, EditMessage, Http, MessageId,
+    RoleId,
 };
 
-use super::card;
+use super::rest::{id_of, Rest};
 use super::DiscordConfig;
-use crate::chat::{ChatOutbound, Posted, SendError, WorkOrderCard};
+use super::{attachments, card, digest_card};
+use crate::chat::{ChatFile, ChatOutbound, Digest, Posted, SendError, WorkOrderCard};
 use crate::markdown::{escape_markdown, truncate};
 
 /// Discord's limit for a message's content.
@@ -22,6 +24,7 @@ pub(crate) const CONTENT_MAX: usize = 2000;
 #[derive(Clone)]
 pub struct DiscordOutbound {
     http: Arc<Http>,
+    rest: Rest,
 }
 
 impl DiscordOutbound {
@@ -29,6 +32,7 @@ impl DiscordOutbound {
     pub fn new(cfg: &DiscordConfig) -> Self {
         Self {
             http: Arc::new(cfg.http()),
+            rest: Rest::new(cfg),
         }
     }
 
@@ -76,26 +80,6 @@ pub(crate) fn status_is_transient(status: u16) -> bool {
     status == 429 || !(400..500).contains(&status)
 }
 
-/// Classifies a serenity failure where it is born. Only a refused request, or input serenity rejects
-/// before sending (over a limit, malformed), is permanent; network trouble, rate limits, server errors
-/// and anything unrecognised are transient (the outbox's attempt limit still bounds them).
-pub(crate) fn classify(err: serenity::Error) -> SendError {
-    let permanent = match &err {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
-            !status_is_transient(r.status_code.as_u16())
-        }
-        serenity::Error::Model(_)
-        | serenity::Error::ExceededLimit(..)
-        | serenity::Error::NotInRange(..) => true,
-        _ => false,
-    };
-    if permanent {
-        SendError::Permanent(err.into())
-    } else {
-        SendError::Transient(err.into())
-    }
-}
-
 /// An id or text that can never be posted: retrying cannot fix it.
 fn invalid(e: anyhow::Error) -> SendError {
     SendError::Permanent(e)
@@ -110,9 +94,90 @@ impl ChatOutbound for DiscordOutbound {
         card: &WorkOrderCard,
         page_role: Option<&str>,
     ) -> Result<Posted, SendError> {
-        let channel = parse_channel(channel_id).map_err(invalid)?;
-        let mut message = CreateMessage::new()
+        self.post_card(channel_id, card, page_role, &[]).await
+    }
+
+    #[tracing::instrument(skip_all, fields(request_ref = %card.reference, channel_id = %channel_id, files = files.len()))]
+    async fn post_work_order_with_files(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        self.post_card(channel_id, card, page_role, files).await
+    }
+
+    #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
+    async fn update_work_order(
+        &self,
+        posted: &Posted,
+        card: &WorkOrderCard,
+    ) -> Result<(), SendError> {
+        let edit = EditMessage::new()
             .embed(card::embed(card))
+            .components(card::buttons(card))
+            .allowed_mentions(no_mentions());
+        self.edit(&posted.channel_id, &posted.message_id, &edit)
+            .await
+            .map_err(|e| e.context(format!("editing work order {}", card.reference)))
+    }
+
+    #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]
+    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError> {
+        if text.trim().is_empty() {
+            return Err(invalid(anyhow::anyhow!(
+                "refusing to post an empty message"
+            )));
+        }
+        let message = CreateMessage::new()
+            .content(truncate(&escape_markdown(text), CONTENT_MAX))
+            .allowed_mentions(no_mentions());
+        self.post(channel_id, &message).await
+    }
+
+    #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]
+    async fn post_digest(&self, channel_id: &str, digest: &Digest) -> Result<String, SendError> {
+        let message = CreateMessage::new()
+            .embed(digest_card::digest_embed(digest))
+            .allowed_mentions(no_mentions());
+        self.post(channel_id, &message).await
+    }
+
+    #[tracing::instrument(skip_all, fields(channel_id = %channel_id, message_id = %message_id))]
+    async fn edit_digest(
+        &self,
+        channel_id: &str,
+        message_id: &str,
+        digest: &Digest,
+    ) -> Result<(), SendError> {
+        let edit = EditMessage::new()
+            .embed(digest_card::digest_embed(digest))
+            .allowed_mentions(no_mentions());
+        self.edit(channel_id, message_id, &edit).await
+    }
+}
+
+impl DiscordOutbound {
+    /// Posts a card (with its files, as multipart) and opens its thread.
+    async fn post_card(
+        &self,
+        channel_id: &str,
+        card: &WorkOrderCard,
+        page_role: Option<&str>,
+        files: &[ChatFile],
+    ) -> Result<Posted, SendError> {
+        let channel = parse_channel(channel_id).map_err(invalid)?;
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| attachments::safe_name(&f.filename))
+            .collect();
+        let mut embed = card::embed(card);
+        if let Some(image) = attachments::first_image(files, &names) {
+            embed = embed.image(format!("attachment://{image}"));
+        }
+        let mut message = CreateMessage::new()
+            .embed(embed)
             .components(card::buttons(card));
         message = match page_role {
             Some(role) => {
@@ -124,74 +189,82 @@ impl ChatOutbound for DiscordOutbound {
             }
             None => message.allowed_mentions(no_mentions()),
         };
-        let posted = channel
-            .send_message(&self.http, message)
+        let path = format!("/channels/{channel}/messages");
+        let body = attachments::body(&message, files, &names)?;
+        let posted = self
+            .rest
+            .send(Method::POST, &path, body)
             .await
+            .and_then(|answer| id_of(&answer))
             .map_err(|e| {
-                classify(e).context(format!(
+                e.context(format!(
                     "posting work order {} to channel {channel}",
                     card.reference
                 ))
             })?;
-        // The card is out; failing to open its thread must not make the outbox post it twice.
-        let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
-        let thread_id = match channel
-            .create_thread_from_message(&self.http, posted.id, thread)
-            .await
-        {
-            Ok(thread) => Some(thread.id.to_string()),
-            Err(err) => {
-                tracing::warn!(error = %err, "work order posted but its thread could not be opened");
-                None
-            }
-        };
+        let thread_id = self.open_thread(channel, &posted, card).await;
         Ok(Posted {
             channel_id: channel.to_string(),
-            message_id: posted.id.to_string(),
+            message_id: posted,
             thread_id,
         })
     }
 
-    #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
-    async fn update_work_order(
+    /// Opens the card's thread. The card is out: failing here must not make the outbox post it twice.
+    async fn open_thread(
         &self,
-        posted: &Posted,
+        channel: ChannelId,
+        posted: &str,
         card: &WorkOrderCard,
-    ) -> Result<(), SendError> {
-        let channel = parse_channel(&posted.channel_id).map_err(invalid)?;
-        let message = parse_message(&posted.message_id).map_err(invalid)?;
-        let edit = EditMessage::new()
-            .embed(card::embed(card))
-            .components(card::buttons(card))
-            .allowed_mentions(no_mentions());
-        channel
-            .edit_message(&self.http, message, edit)
+    ) -> Option<String> {
+        let thread = CreateThread::new(card::thread_name(&card.reference, &card.title));
+        let path = format!("/channels/{channel}/messages/{posted}/threads");
+        match self
+            .rest
+            .json(Method::POST, &path, &thread)
             .await
-            .map_err(|e| {
-                classify(e).context(format!(
-                    "editing work order {} (message {message})",
-                    card.reference
-                ))
-            })?;
-        Ok(())
+            .and_then(|a| id_of(&a))
+        {
+            Ok(thread) => Some(thread),
+            Err(err) => {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "work order posted but its thread could not be opened"
+                );
+                None
+            }
+        }
     }
 
-    #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]
-    async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError> {
+    /// Posts one message; returns its id.
+    async fn post(&self, channel_id: &str, message: &CreateMessage) -> Result<String, SendError> {
         let channel = parse_channel(channel_id).map_err(invalid)?;
-        if text.trim().is_empty() {
-            return Err(invalid(anyhow::anyhow!(
-                "refusing to post an empty message"
-            )));
-        }
-        let message = CreateMessage::new()
-            .content(truncate(&escape_markdown(text), CONTENT_MAX))
-            .allowed_mentions(no_mentions());
-        let posted = channel
-            .send_message(&self.http, message)
+        self.rest
+            .json(
+                Method::POST,
+                &format!("/channels/{channel}/messages"),
+                message,
+            )
             .await
-            .map_err(|e| classify(e).context(format!("posting a message to channel {channel}")))?;
-        Ok(posted.id.to_string())
+            .and_then(|answer| id_of(&answer))
+            .map_err(|e| e.context(format!("posting a message to channel {channel}")))
+    }
+
+    /// Edits one of the bot's messages.
+    async fn edit(
+        &self,
+        channel_id: &str,
+        message_id: &str,
+        edit: &EditMessage,
+    ) -> Result<(), SendError> {
+        let channel = parse_channel(channel_id).map_err(invalid)?;
+        let message = parse_message(message_id).map_err(invalid)?;
+        let path = format!("/channels/{channel}/messages/{message}");
+        self.rest
+            .json(Method::PATCH, &path, edit)
+            .await
+            .map(drop)
+            .map_err(|e| e.context(format!("editing message {message} in channel {channel}")))
     }
 }
 
@@ -214,14 +287,6 @@ mod tests {
         ] {
             assert_eq!(status_is_transient(status), transient, "{status}");
         }
-    }
-
-    #[test]
-    fn input_serenity_rejects_is_permanent_and_io_is_transient() {
-        let over = serenity::Error::ExceededLimit("reason".into(), 512);
-        assert!(classify(over).is_permanent());
-        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
-        assert!(!classify(serenity::Error::Io(io)).is_permanent());
     }
 
     #[test]

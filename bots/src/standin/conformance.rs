@@ -191,6 +191,7 @@ fn rest_objects_parse_as_serenity_types() {
             message_id: None,
             original: None,
             responses: vec![],
+            dispatched: std::time::Instant::now(),
         },
     );
     state

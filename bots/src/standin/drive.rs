@@ -236,6 +236,7 @@ impl StandIn {
                 message_id,
                 original: None,
                 responses: Vec::new(),
+                dispatched: std::time::Instant::now(),
             };
             state.interactions.insert(id.clone(), rec);
             state.dispatch("INTERACTION_CREATE", interaction);

@@ -5,7 +5,9 @@
 #[cfg(test)]
 mod conformance;
 mod drive;
+mod files;
 mod gateway;
+mod messages;
 mod model;
 mod ratelimit;
 mod rest;
@@ -133,7 +135,16 @@ impl StandIn {
 
     /// Takes Discord down (`true`: REST answers 503, gateway sockets are closed and refused) or
     /// brings it back (`false`: the client reconnects and resumes).
+    ///
+    /// An outage ends the gateway session, as a long one does on Discord: the client's RESUME is refused
+    /// (op 9) and it IDENTIFYs afresh, so messages created meanwhile reach it only through the channel
+    /// history (`GET /channels/{id}/messages?after=…`).
     pub fn outage(&self, on: bool) {
+        if on {
+            let mut state = self.shared.lock();
+            state.gateway.session_id = None;
+            state.gateway.log.clear();
+        }
         self.shared.outage.send_replace(on);
     }
 
@@ -180,6 +191,21 @@ impl StandIn {
             .get(interaction_id)
             .map(|r| r.responses.clone())
             .unwrap_or_default()
+    }
+
+    /// Makes every interaction `by` older, as if that much time had passed since its dispatch (for
+    /// tests of Discord's 3-second answer window and 15-minute token lifetime).
+    pub fn age_interactions(&self, by: Duration) {
+        for rec in self.shared.lock().interactions.values_mut() {
+            if let Some(earlier) = rec.dispatched.checked_sub(by) {
+                rec.dispatched = earlier;
+            }
+        }
+    }
+
+    /// The bytes of an uploaded file, by its attachment id (a message's `attachments[i].id`).
+    pub fn attachment_data(&self, attachment_id: &str) -> Option<Vec<u8>> {
+        self.shared.lock().files.get(attachment_id).cloned()
     }
 
     /// The guild's registered application commands.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State as AxumState};
+use axum::extract::{DefaultBodyLimit, Path, Request, State as AxumState};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -10,12 +10,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::model::{self, EPHEMERAL};
+use super::model;
 use super::ratelimit::Verdict;
+use super::state::Refusal;
 use super::validate::{self, Invalid};
 use super::Shared;
+use super::{files, messages};
 
-type S = AxumState<Arc<Shared>>;
+pub(super) type S = AxumState<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
@@ -30,7 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/channels/{channel}", get(channel))
         .route(
             "/channels/{channel}/messages",
-            get(list_messages).post(create_message),
+            get(messages::list_messages).post(messages::create_message),
         )
         .route(
             "/channels/{channel}/messages/{message}",
@@ -49,7 +51,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/webhooks/{app}/{token}/messages/@original",
             get(get_original).patch(edit_original),
         )
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(files::REQUEST_MAX_BYTES));
     Router::new()
         .nest("/api/v10", api)
         .route("/gateway", get(super::gateway::upgrade))
@@ -98,7 +101,7 @@ async fn record_and_gate(AxumState(shared): S, request: Request, next: Next) -> 
 }
 
 /// Discord's 400 "Invalid Form Body" when `check` finds a field over its limit.
-fn refuse(check: impl FnOnce(&mut Invalid)) -> Option<Response> {
+pub(super) fn refuse(check: impl FnOnce(&mut Invalid)) -> Option<Response> {
     let mut found = Invalid::default();
     check(&mut found);
     found
@@ -107,11 +110,11 @@ fn refuse(check: impl FnOnce(&mut Invalid)) -> Option<Response> {
         .map(|invalid| (StatusCode::BAD_REQUEST, Json(invalid.body())).into_response())
 }
 
-fn error(status: StatusCode, code: u32, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, code: u32, message: &str) -> Response {
     (status, Json(json!({"code": code, "message": message}))).into_response()
 }
 
-fn unknown(what: &str) -> Response {
+pub(super) fn unknown(what: &str) -> Response {
     error(StatusCode::NOT_FOUND, 10003, &format!("Unknown {what}"))
 }
 
@@ -192,51 +195,6 @@ async fn channel(AxumState(shared): S, Path(channel): Path<String>) -> Response 
     }
 }
 
-async fn list_messages(AxumState(shared): S, Path(channel): Path<String>) -> Json<Value> {
-    let state = shared.lock();
-    // Discord lists newest first.
-    let list: Vec<&Value> = state
-        .messages
-        .iter()
-        .rev()
-        .filter(|m| m["channel_id"] == channel)
-        .collect();
-    Json(json!(list))
-}
-
-async fn create_message(
-    AxumState(shared): S,
-    Path(channel): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Some(refused) = refuse(|found| validate::message(&body, "", found)) {
-        return refused;
-    }
-    let message = {
-        let mut state = shared.lock();
-        if state.channel(&channel).is_none() {
-            return unknown("Channel");
-        }
-        let content_empty = body["content"].as_str().is_none_or(str::is_empty);
-        let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
-        let components_empty = body["components"].as_array().is_none_or(Vec::is_empty);
-        if content_empty && embeds_empty && components_empty {
-            return error(
-                StatusCode::BAD_REQUEST,
-                50006,
-                "Cannot send an empty message",
-            );
-        }
-        state.bot_message(
-            &channel,
-            &body,
-            body["flags"].as_u64().unwrap_or(0) & !EPHEMERAL,
-        )
-    };
-    shared.bump();
-    Json(message).into_response()
-}
-
 async fn get_message(
     AxumState(shared): S,
     Path((channel, message)): Path<(String, String)>,
@@ -310,7 +268,18 @@ async fn interaction_callback(
     shared.bump();
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(why) => error(StatusCode::BAD_REQUEST, 40060, why),
+        Err(why) => refusal(why),
+    }
+}
+
+/// Discord's answer to a late, expired or malformed interaction response.
+fn refusal(why: Refusal) -> Response {
+    match why {
+        Refusal::UnknownInteraction => error(StatusCode::NOT_FOUND, 10062, "Unknown interaction"),
+        Refusal::InvalidWebhookToken => {
+            error(StatusCode::UNAUTHORIZED, 50027, "Invalid Webhook Token")
+        }
+        Refusal::Invalid(why) => error(StatusCode::BAD_REQUEST, 40060, why),
     }
 }
 
@@ -324,13 +293,10 @@ async fn followup(
     }
     let message = {
         let mut state = shared.lock();
-        let Some(rec) = state
-            .interactions
-            .values()
-            .find(|r| r.token == token)
-            .cloned()
-        else {
-            return unknown("Webhook");
+        let rec = match state.live_token(&token) {
+            Ok(rec) => rec.clone(),
+            Err(Refusal::UnknownInteraction) => return unknown("Webhook"),
+            Err(why) => return refusal(why),
         };
         let flags = body["flags"].as_u64().unwrap_or(0);
         state.bot_message(&rec.channel_id, &body, flags)
@@ -344,6 +310,9 @@ async fn get_original(
     Path((_app, token)): Path<(String, String)>,
 ) -> Response {
     let state = shared.lock();
+    if let Err(why @ Refusal::InvalidWebhookToken) = state.live_token(&token) {
+        return refusal(why);
+    }
     match state
         .original_message(&token)
         .and_then(|id| state.message(&id).cloned())
@@ -362,6 +331,9 @@ async fn edit_original(
         return refused;
     }
     let mut state = shared.lock();
+    if let Err(why @ Refusal::InvalidWebhookToken) = state.live_token(&token) {
+        return refusal(why);
+    }
     let Some(id) = state.original_message(&token) else {
         return unknown("Message");
     };

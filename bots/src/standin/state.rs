@@ -2,6 +2,7 @@
 //! and the operations REST handlers and test drivers share.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -19,6 +20,25 @@ pub(crate) struct InteractionRec {
     /// The message created by answering (type 4 / 5), if any.
     pub original: Option<String>,
     pub responses: Vec<Value>,
+    /// When it was dispatched: the first answer is due within [`ANSWER_WITHIN`], and the token (edits of
+    /// the original answer, follow-ups) lives [`TOKEN_LIFETIME`].
+    pub dispatched: Instant,
+}
+
+/// Discord: "you must send an initial response within 3 seconds of receiving the event".
+pub(crate) const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+/// Discord: "interaction tokens are valid for 15 minutes".
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Why the stand-in refused an answer to an interaction, as Discord answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// HTTP 404, code 10062: no initial answer within 3 s (or no such interaction).
+    UnknownInteraction,
+    /// HTTP 401, code 50027: the token's 15 minutes are over.
+    InvalidWebhookToken,
+    /// HTTP 400, code 40060 and the reason: already answered, or a malformed answer.
+    Invalid(&'static str),
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +68,8 @@ pub(crate) struct State {
     pub gateway: Gateway,
     pub requests: Vec<String>,
     pub limits: Limiter,
+    /// Uploaded files' bytes by attachment id.
+    pub files: HashMap<String, Vec<u8>>,
 }
 
 impl State {
@@ -67,6 +89,7 @@ impl State {
             gateway: Gateway::default(),
             requests: Vec::new(),
             limits: Limiter::new(),
+            files: HashMap::new(),
         };
         state.guild_id = state.snowflake();
         state.app_id = state.snowflake();
@@ -152,6 +175,7 @@ impl State {
             "allowed_mentions",
             "message_reference",
             "tts",
+            "attachments",
         ] {
             if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
                 extra[key] = value.clone();
@@ -244,16 +268,41 @@ impl State {
         id: &str,
         token: &str,
         body: Value,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), Refusal> {
         let rec = self
             .interactions
             .get(id)
-            .filter(|r| r.token == token)
+            .filter(|r| r.token == token && r.dispatched.elapsed() <= ANSWER_WITHIN)
             .cloned()
-            .ok_or("unknown interaction")?;
+            .ok_or(Refusal::UnknownInteraction)?;
         if !rec.responses.is_empty() {
-            return Err("interaction has already been acknowledged");
+            return Err(Refusal::Invalid(
+                "interaction has already been acknowledged",
+            ));
         }
+        self.answer_interaction(id, &rec, body)
+            .map_err(Refusal::Invalid)
+    }
+
+    /// The interaction whose token is `token`, while the token lives.
+    pub(crate) fn live_token(&self, token: &str) -> Result<&InteractionRec, Refusal> {
+        let rec = self
+            .interactions
+            .values()
+            .find(|r| r.token == token)
+            .ok_or(Refusal::UnknownInteraction)?;
+        if rec.dispatched.elapsed() > TOKEN_LIFETIME {
+            return Err(Refusal::InvalidWebhookToken);
+        }
+        Ok(rec)
+    }
+
+    fn answer_interaction(
+        &mut self,
+        id: &str,
+        rec: &InteractionRec,
+        body: Value,
+    ) -> Result<(), &'static str> {
         let data = body.get("data").cloned().unwrap_or(json!({}));
         let flags = data["flags"].as_u64().unwrap_or(0);
         match body["type"].as_u64() {

@@ -137,6 +137,23 @@ impl Invalid {
     }
 }
 
+/// The files of a multipart message: at most [`MESSAGE_FILES`].
+pub(crate) fn files(count: usize, found: &mut Invalid) {
+    if count > MESSAGE_FILES {
+        let message = format!("Must be {MESSAGE_FILES} or fewer in length.");
+        found.push("attachments".into(), Rule::MaxLength, message);
+    }
+}
+
+/// A channel history's `limit` outside 1–100.
+pub(crate) fn history_limit(found: &mut Invalid) {
+    let message = "int value should be less than or equal to 100.".to_string();
+    found.push("limit".into(), Rule::MaxLength, message);
+}
+
+/// Discord: "up to 10 files" per message.
+pub(crate) const MESSAGE_FILES: usize = 10;
+
 /// A message body (create, edit, interaction answer, follow-up); `at` prefixes field paths.
 pub(crate) fn message(body: &Value, at: &str, found: &mut Invalid) {
     found.max(body, at, "content", MESSAGE_CONTENT);

@@ -18,10 +18,10 @@ fn text(n: usize) -> String {
     "é".repeat(n)
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
 }
 
 impl Answer {
@@ -48,15 +48,15 @@ impl Answer {
     }
 }
 
-struct Api {
-    standin: StandIn,
+pub(crate) struct Api {
+    pub standin: StandIn,
     client: reqwest::Client,
-    channel: String,
+    pub channel: String,
     member: Member,
 }
 
 impl Api {
-    async fn start() -> Api {
+    pub(crate) async fn start() -> Api {
         let standin = StandIn::start().await.expect("stand-in starts");
         let channel = standin.add_channel("roads");
         let member = standin.add_member("Ana", &[]);
@@ -68,7 +68,7 @@ impl Api {
         }
     }
 
-    async fn call(&self, method: Method, path: &str, body: &Value) -> Answer {
+    pub(crate) async fn call(&self, method: Method, path: &str, body: &Value) -> Answer {
         let url = format!("{}/api/v10{path}", self.standin.api_url());
         let response = self
             .client
@@ -92,7 +92,7 @@ impl Api {
         }
     }
 
-    async fn post_message(&self, body: &Value) -> Answer {
+    pub(crate) async fn post_message(&self, body: &Value) -> Answer {
         let path = format!("/channels/{}/messages", self.channel);
         self.call(Method::POST, &path, body).await
     }
@@ -120,7 +120,7 @@ impl Api {
     }
 
     /// A fresh slash-command interaction: `(id, token)`.
-    fn interaction(&self) -> (String, String) {
+    pub(crate) fn interaction(&self) -> (String, String) {
         let id = self.standin.slash(&self.member, &self.channel, "new", &[]);
         let token = format!("standin-token-{id}");
         (id, token)

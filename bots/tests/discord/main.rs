@@ -3,7 +3,10 @@
 //! under a timeout, since serenity falls back to the real gateway when the stand-in is unreachable.
 
 mod cards;
+mod deadlines;
+mod files;
 mod harness;
+mod history;
 mod interactions;
 mod limits;
 mod members;
