@@ -12,6 +12,7 @@ mod discord_formatting_e2e;
 mod email_e2e;
 mod http_api;
 mod lifecycle_e2e;
+mod mail_providers;
 mod malformed_mail;
 mod outbox_delivery;
 mod readiness;
