@@ -105,6 +105,10 @@ pub fn channels(desk: &Desk) -> Result<(Deliverers, Option<bots::discord::Discor
 /// notes about fallbacks that would be taken.
 pub fn check_transports(s: &Settings) -> Result<Vec<String>> {
     check_inbox(s)?;
+    if let Some(smtp) = &s.mail.smtp {
+        mail::outbound::check_smtp_config(&smtp_options(&s.mail, smtp)?)
+            .context("mail.smtp.ca_file")?;
+    }
     match discord_config(s) {
         Ok(_) => Ok(Vec::new()),
         Err(e) if falls_back(s) => Ok(vec![format!(

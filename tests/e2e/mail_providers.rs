@@ -124,3 +124,54 @@ async fn a_wrong_client_secret_keeps_the_mail_and_readiness_names_the_provider_e
     ready_until(addr, "200 once mail goes out", |code, _| code == 200).await;
     svc.shutdown().await;
 }
+
+/// `check-config` on a settings file; its exit status and stderr.
+fn check_config(dir: &std::path::Path, name: &str, toml: &str) -> (bool, String) {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("data_dir = \"{}/data\"\n{toml}", dir.display()),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_connect311"))
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_config_reads_the_credential_files_and_names_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let microsoft = "[mail.oauth2]\nprovider = \"microsoft\"\ntenant = \"riverton.onmicrosoft.com\"\nclient_id = \"c\"\n";
+    let imap = "[mail.imap]\nhost = \"outlook.office365.com\"\nusername = \"311@riverton.gov\"\nauth = \"xoauth2\"\n";
+    let cases = [
+        (
+            format!("[mail.smtp]\nhost = \"smtp.city.test\"\nca_file = \"{d}/no-ca.pem\"\n"),
+            "mail.smtp.ca_file: reading CA certificates",
+        ),
+        (
+            format!("{imap}{microsoft}certificate_file = \"{d}/app.pem\"\ncertificate_key_file = \"{d}/app.key\"\n"),
+            "mail.oauth2.certificate_file: cannot read",
+        ),
+        (
+            format!("{imap}[mail.oauth2]\nprovider = \"google\"\nservice_account_file = \"{d}/sa.json\"\n"),
+            "mail.oauth2.service_account_file: cannot read",
+        ),
+    ];
+    for (i, (toml, expected)) in cases.iter().enumerate() {
+        let (ok, err) = check_config(dir.path(), &format!("bad-{i}.toml"), toml);
+        assert!(!ok && err.contains(expected), "{toml}\n-> {err}");
+    }
+    let (ok, err) = check_config(
+        dir.path(),
+        "good.toml",
+        &format!("{imap}[mail.smtp]\nhost = \"smtp.office365.com\"\nauth = \"xoauth2\"\nusername = \"311@riverton.gov\"\n{microsoft}client_secret = \"s\"\n"),
+    );
+    assert!(ok, "the README's Microsoft 365 settings pass: {err}");
+}

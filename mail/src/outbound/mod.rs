@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::inbound::Address;
 pub use send::{AuthFailed, FileSender, MailSender, SendError};
-pub use smtp::{PasswordMechanism, SmtpAuth, SmtpOptions, SmtpSecurity, SmtpSender};
+pub use smtp::{
+    check_config as check_smtp_config, PasswordMechanism, SmtpAuth, SmtpOptions, SmtpSecurity,
+    SmtpSender,
+};
 
 /// Our loop header: its presence on an inbound message means it came from us (or a copy of us).
 pub const LOOP_HEADER: &str = "X-Connect311-Loop";

@@ -148,6 +148,15 @@ impl SmtpSender {
     }
 }
 
+/// Loads what [`SmtpSender::from_options`] needs (the TLS trust anchors, `ca_file` included) without connecting
+/// or starting a pool: a start-up check for the errors no retry can fix.
+pub fn check_config(opts: &SmtpOptions) -> anyhow::Result<()> {
+    match opts.security {
+        SmtpSecurity::Plain => Ok(()),
+        SmtpSecurity::StartTls | SmtpSecurity::Tls => tls_parameters(opts).map(drop),
+    }
+}
+
 fn tls_parameters(opts: &SmtpOptions) -> anyhow::Result<TlsParameters> {
     let mut builder = TlsParameters::builder(opts.host.clone());
     if let Some(path) = &opts.ca_file {
