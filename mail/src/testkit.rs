@@ -10,14 +10,12 @@ pub mod idp;
 
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use futures::TryStreamExt;
 use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 
 pub const SMTP_PORT: u16 = 25;
@@ -44,17 +42,7 @@ pub const VMAIL: &str = "/var/vmail";
 
 /// A fresh local part such as `res-3f9a0c1b2d`, so every test gets its own mailbox.
 pub fn unique_local(prefix: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let seed = format!(
-        "{nanos}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let digest = hex::encode(Sha256::digest(seed.as_bytes()));
-    format!("{prefix}-{}", &digest[..10])
+    format!("{prefix}-{}", crate::oauth::grant::unique_hex(10))
 }
 
 /// Panics with instructions unless Postfix and Dovecot answer on loopback.

@@ -58,6 +58,14 @@ fn submission(port: u16, auth: SmtpAuth) -> SmtpOptions {
     o
 }
 
+fn xoauth2_sender(port: u16, user: &str, tokens: &Arc<TokenSource>) -> SmtpSender {
+    let auth = SmtpAuth::Xoauth2 {
+        username: user.into(),
+        tokens: tokens.clone(),
+    };
+    SmtpSender::from_options(&submission(port, auth), "x").unwrap()
+}
+
 fn password(mechanism: PasswordMechanism, user: &str, password: &str) -> SmtpAuth {
     SmtpAuth::Password {
         mechanism,
@@ -176,17 +184,7 @@ async fn microsoft_client_secret_tokens_open_imap_and_smtp() {
     let inbox = city("m365");
     let idp = IdpStandIn::start(&inbox).await.unwrap();
     let tokens = microsoft(&idp, "test-secret");
-    let sender = SmtpSender::from_options(
-        &submission(
-            SUBMISSION_PORT,
-            SmtpAuth::Xoauth2 {
-                username: inbox.clone(),
-                tokens: tokens.clone(),
-            },
-        ),
-        "x",
-    )
-    .unwrap();
+    let sender = xoauth2_sender(SUBMISSION_PORT, &inbox, &tokens);
     sender
         .send(&mail_to(&inbox, &inbox, "xoauth2 on 587"))
         .await
@@ -222,17 +220,7 @@ async fn a_token_refused_as_expired_is_replaced_and_the_mail_still_goes() {
     idp.state().reported_expires_in = Some(3600);
     idp.state().lifetimes.push_back(-60);
     let tokens = microsoft(&idp, "test-secret");
-    let sender = SmtpSender::from_options(
-        &submission(
-            SUBMISSIONS_PORT,
-            SmtpAuth::Xoauth2 {
-                username: inbox.clone(),
-                tokens: tokens.clone(),
-            },
-        ),
-        "x",
-    )
-    .unwrap();
+    let sender = xoauth2_sender(SUBMISSIONS_PORT, &inbox, &tokens);
     sender
         .send(&mail_to(&inbox, &inbox, "after a refused token"))
         .await
@@ -279,17 +267,7 @@ async fn a_wrong_client_secret_names_the_provider_error_everywhere() {
     let inbox = city("badsecret");
     let idp = IdpStandIn::start(&inbox).await.unwrap();
     let tokens = microsoft(&idp, "not-the-secret");
-    let sender = SmtpSender::from_options(
-        &submission(
-            SUBMISSION_PORT,
-            SmtpAuth::Xoauth2 {
-                username: inbox.clone(),
-                tokens: tokens.clone(),
-            },
-        ),
-        "x",
-    )
-    .unwrap();
+    let sender = xoauth2_sender(SUBMISSION_PORT, &inbox, &tokens);
     let err = sender
         .send(&mail_to(&inbox, &inbox, "x"))
         .await
@@ -373,17 +351,7 @@ async fn google_refresh_tokens_and_service_accounts_are_accepted() {
     let account = ServiceAccountKey::parse(&json.to_string()).unwrap();
     cfg.grant = account.grant(&inbox).unwrap();
     let tokens = Arc::new(TokenSource::new(cfg.clone()).unwrap());
-    let sender = SmtpSender::from_options(
-        &submission(
-            SUBMISSIONS_PORT,
-            SmtpAuth::Xoauth2 {
-                username: inbox.clone(),
-                tokens,
-            },
-        ),
-        "x",
-    )
-    .unwrap();
+    let sender = xoauth2_sender(SUBMISSIONS_PORT, &inbox, &tokens);
     sender
         .send(&mail_to(&inbox, &inbox, "as a service account"))
         .await

@@ -230,6 +230,11 @@ fn unix_now() -> u64 {
 
 /// A value never used twice (time, process and a counter, hashed), for `jti`.
 fn unique_id() -> String {
+    unique_hex(32)
+}
+
+/// `len` hex digits (at most 64) of a hash of the time, the process and a counter: never the same twice.
+pub(crate) fn unique_hex(len: usize) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -239,7 +244,9 @@ fn unique_id() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    hex::encode(&sha2::Sha256::digest(seed.as_bytes())[..16])
+    let mut digest = hex::encode(sha2::Sha256::digest(seed.as_bytes()));
+    digest.truncate(len.min(64));
+    digest
 }
 
 fn b64url(bytes: &[u8]) -> String {
