@@ -58,7 +58,7 @@ async fn main() {
     let ca = testkit::TEST_CA;
     let toml = format!(
         "[database]\nurl = \"sqlite://{}/bench.db\"\n[mail]\naddress = \"{inbox}\"\nreplies_per_sender_per_hour = 1000000\n\
-         [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n[mail.smtp]\nhost = \"127.0.0.1\"\n",
+         [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"plain\"\n",
         dir.path().display()
     );
     let mut settings = connect311::config::Settings::from_toml_str(&toml).unwrap();

@@ -20,6 +20,14 @@
 # <mail home>/rawlog/ when that directory exists (mail::testkit::enable_rawlog). Use it without TLS (the
 # certificate does not name 127.0.0.2).
 #
+# Submission (authentication required, SASL through Dovecot's auth service on 127.0.0.1:12346):
+# 127.0.0.1:587 (STARTTLS required before AUTH or mail) and 127.0.0.1:465 (implicit TLS), same certificate.
+# Unauthenticated clients are refused at RCPT. Mechanisms: PLAIN / LOGIN (password "test", as on IMAP) and XOAUTH2 /
+# OAUTHBEARER (IMAP too), whose bearer token is a JWT that Dovecot's oauth2 passdb checks locally (signature, exp,
+# sub = the login): HS256 with the test key published at /etc/dovecot/connect311-test-oauth2.key (base64, world-
+# readable: a test secret). A test's identity-provider stand-in (mail::testkit::idp) mints tokens with that key, so
+# every test can start its own on port 0 while Dovecot's configuration stays fixed.
+#
 # Idempotent: installs what is missing, rewrites the configs, starts or reloads the daemons, waits for the ports.
 # Needs root on Debian 12. Nothing listens beyond loopback and nothing is relayed off the machine.
 set -euo pipefail
@@ -34,6 +42,12 @@ CA_KEY=$TLS_DIR/connect311-test-ca.key
 SERVER_CERT=$TLS_DIR/connect311-imap.pem
 SERVER_KEY=$TLS_DIR/connect311-imap.key
 NO_IDLE_ADDR=127.0.0.2
+SASL_PORT=12346
+OAUTH2_KEY=/etc/dovecot/connect311-test-oauth2.key
+OAUTH2_KEY_DIR=/etc/dovecot/connect311-oauth2-keys
+# The dict key Dovecot 2.3 looks up is shared/<azp>/<alg>/<kid>; the stand-in's tokens carry kid "connect311-test"
+# and no azp ("default").
+OAUTH2_KID=connect311-test
 # Dovecot 2.3's default post-login CAPABILITY (Debian 12, 2.3.19) without IDLE. imap_capability can only replace
 # or append ("+..."), not remove, so the list is spelled out. With it set, imap-login also shows this list before
 # login (plus STARTTLS and AUTH=), which is harmless. mail/tests/servers.rs checks that the post-login list differs
@@ -104,6 +118,7 @@ EOF
     postconf -M 'postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd'
     postconf -M '127.0.0.1:2525/inet=127.0.0.1:2525 inet n - n - - smtpd'
     write_trusted_listener
+    write_submission
     postconf -F '*/*/chroot = n'
     touch "$POSTFIX_LOG"
 }
@@ -121,6 +136,37 @@ write_trusted_listener() {
 EOF
     postconf -M '127.0.0.1:2526/inet=127.0.0.1:2526 inet n - n - - smtpd -o cleanup_service_name=cleanup_trusted'
     postconf -M 'cleanup_trusted/unix=cleanup_trusted unix n - n - 0 cleanup -o header_checks=regexp:/etc/postfix/connect311_trusted_header_checks'
+}
+
+# Authenticated submission on 587 (STARTTLS) and 465 (implicit TLS): SASL through Dovecot, TLS before AUTH, and
+# nothing accepted from a client that has not logged in. Only these two services enable SASL or TLS; 25, 2525 and
+# 2526 stay plaintext and unauthenticated.
+write_submission() {
+    local common="-o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=inet:127.0.0.1:$SASL_PORT"
+    common+=" -o smtpd_tls_cert_file=$SERVER_CERT -o smtpd_tls_key_file=$SERVER_KEY -o smtpd_tls_auth_only=yes"
+    common+=" -o smtpd_client_restrictions=permit_sasl_authenticated,reject"
+    common+=" -o smtpd_relay_restrictions=permit_sasl_authenticated,reject"
+    common+=" -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject"
+    postconf -M "127.0.0.1:587/inet=127.0.0.1:587 inet n - n - - smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt $common"
+    postconf -M "127.0.0.1:465/inet=127.0.0.1:465 inet n - n - - smtpd -o syslog_name=postfix/smtps -o smtpd_tls_wrappermode=yes $common"
+}
+
+# The HS256 key Dovecot checks bearer tokens with (32 random bytes, base64), generated once and kept.
+write_oauth2_key() {
+    if ! [[ -s $OAUTH2_KEY ]]; then
+        echo "mailserver.sh: generating the test OAuth2 signing key $OAUTH2_KEY" >&2
+        openssl rand -base64 32 | tr -d '[:space:]' >"$OAUTH2_KEY.tmp"
+        chmod 0644 "$OAUTH2_KEY.tmp"
+        mv "$OAUTH2_KEY.tmp" "$OAUTH2_KEY"
+    fi
+    install -d -m 0755 "$OAUTH2_KEY_DIR/default/HS256"
+    install -m 0644 "$OAUTH2_KEY" "$OAUTH2_KEY_DIR/default/HS256/$OAUTH2_KID"
+    cat >/etc/dovecot/connect311-oauth2.conf.ext <<EOF
+# Written by connect311 scripts/mailserver.sh: bearer tokens are JWTs checked locally (no HTTP introspection).
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$OAUTH2_KEY_DIR/
+username_attribute = sub
+EOF
 }
 
 # True when the certificate in $1 is readable and valid for at least 30 more days.
@@ -183,7 +229,7 @@ ssl_cert = <$SERVER_CERT
 ssl_key = <$SERVER_KEY
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 log_path = $DOVECOT_LOG
 first_valid_uid = 8
 mail_max_userip_connections = 100
@@ -194,6 +240,13 @@ lmtp_save_to_detail_mailbox = no
 passdb {
   driver = static
   args = password=test
+  mechanisms = plain login
+}
+# XOAUTH2 / OAUTHBEARER: the token must be a JWT signed with the test key, unexpired, whose sub is the login.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = /etc/dovecot/connect311-oauth2.conf.ext
 }
 userdb {
   driver = static
@@ -229,6 +282,11 @@ service lmtp {
 service auth {
   unix_listener auth-userdb {
     mode = 0666
+  }
+  # Postfix submission (587, 465) authenticates through this.
+  inet_listener sasl {
+    address = 127.0.0.1
+    port = $SASL_PORT
   }
 }
 
@@ -273,7 +331,7 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 wait_for_ports() {
     local addr tries
-    for addr in 127.0.0.1:25 127.0.0.1:2525 127.0.0.1:2526 127.0.0.1:143 127.0.0.1:993 127.0.0.1:24 "$NO_IDLE_ADDR:143"; do
+    for addr in 127.0.0.1:25 127.0.0.1:2525 127.0.0.1:2526 127.0.0.1:587 127.0.0.1:465 "127.0.0.1:$SASL_PORT" 127.0.0.1:143 127.0.0.1:993 127.0.0.1:24 "$NO_IDLE_ADDR:143"; do
         for tries in $(seq 1 50); do
             port_open "${addr%:*}" "${addr##*:}" && continue 2
             sleep 0.2
@@ -284,8 +342,9 @@ wait_for_ports() {
 
 install_packages
 write_certificates
+write_oauth2_key
 write_postfix
 write_dovecot
 start_or_reload
 wait_for_ports
-echo "mailserver: postfix 127.0.0.1:25,2525 (and 2526, stamping Authentication-Results as the city MX) -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, no-IDLE imap $NO_IDLE_ADDR:143, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"
+echo "mailserver: postfix 127.0.0.1:25,2525 (and 2526, stamping Authentication-Results as the city MX; submission 587 STARTTLS and 465 TLS, SASL required: password or XOAUTH2/OAUTHBEARER signed with $OAUTH2_KEY) -> lmtp 127.0.0.1:24 -> dovecot imap 127.0.0.1:143 (STARTTLS), imaps 127.0.0.1:993, no-IDLE imap $NO_IDLE_ADDR:143, test CA $TEST_CA (${DOMAINS[*]}, any user, password 'test')"

@@ -9,10 +9,13 @@ use mail::outbound::MailSender;
 
 use crate::chat_log::LogChat;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{ImapSecurity, ImapSettings, Settings};
+use crate::config::Settings;
 use crate::desk::Desk;
 use crate::outbox_worker::Deliverers;
 use crate::store::Store;
+
+mod transports;
+pub use transports::{imap_config, smtp_options};
 
 /// Loads settings (file optional) and opens the desk on them.
 pub async fn open(config: Option<&Path>) -> Result<Desk> {
@@ -41,7 +44,7 @@ pub fn mail_sender(desk: &Desk) -> Result<Arc<dyn MailSender>> {
     let loop_id = &s.mail.address;
     Ok(match &s.mail.smtp {
         Some(smtp) => {
-            let opts = mail::outbound::SmtpOptions::plain(&smtp.host, smtp.port);
+            let opts = smtp_options(&s.mail, smtp).map_err(|e| s.in_file(e))?;
             let sender = mail::outbound::SmtpSender::from_options(&opts, loop_id)
                 .context("mail.smtp: the SMTP transport cannot start")
                 .map_err(|e| s.in_file(e))?;
@@ -102,6 +105,10 @@ pub fn channels(desk: &Desk) -> Result<(Deliverers, Option<bots::discord::Discor
 /// notes about fallbacks that would be taken.
 pub fn check_transports(s: &Settings) -> Result<Vec<String>> {
     check_inbox(s)?;
+    if let Some(smtp) = &s.mail.smtp {
+        mail::outbound::check_smtp_config(&smtp_options(&s.mail, smtp)?)
+            .context("mail.smtp.ca_file")?;
+    }
     match discord_config(s) {
         Ok(_) => Ok(Vec::new()),
         Err(e) if falls_back(s) => Ok(vec![format!(
@@ -167,32 +174,13 @@ pub fn discord_config(s: &Settings) -> Result<Option<bots::discord::DiscordConfi
     }))
 }
 
-/// The IMAP worker's configuration from our settings.
-pub fn imap_config(imap: &ImapSettings) -> mail::imap::ImapConfig {
-    use secrecy::ExposeSecret;
-    let mut cfg = mail::imap::ImapConfig::new(
-        &imap.host,
-        imap.effective_port(),
-        &imap.username,
-        imap.password.expose_secret(),
-    )
-    .with_security(match imap.security {
-        ImapSecurity::Tls => mail::imap::ImapSecurity::Tls,
-        ImapSecurity::Starttls => mail::imap::ImapSecurity::StartTls,
-        ImapSecurity::Plain => mail::imap::ImapSecurity::Plain,
-    });
-    if let Some(ca) = &imap.ca_file {
-        cfg = cfg.with_ca_file(ca.clone());
-    }
-    cfg.mailbox = imap.mailbox.clone();
-    cfg
-}
-
 /// Whether the configured IMAP inbox could be watched as far as can be told without connecting (its trust
 /// anchors load).
 fn check_inbox(s: &Settings) -> Result<()> {
     match &s.mail.imap {
-        Some(imap) => mail::imap::check_config(&imap_config(imap)).context("mail.imap.ca_file"),
+        Some(imap) => {
+            mail::imap::check_config(&imap_config(&s.mail, imap)?).context("mail.imap.ca_file")
+        }
         None => Ok(()),
     }
 }

@@ -1,9 +1,18 @@
 //! Service settings: typed TOML with environment overrides (`CONNECT311__SECTION__KEY`), secrets kept secret.
 
+mod mail_transport;
 mod open311;
 mod validate;
 #[cfg(test)]
 mod validate_tests;
+mod validate_transport;
+#[cfg(test)]
+mod validate_transport_tests;
+
+pub use mail_transport::{
+    ImapAuthKind, ImapSecurity, ImapSettings, OAuth2Settings, OAuthProviderKind, SmtpAuthKind,
+    SmtpSecurity, SmtpSettings,
+};
 
 pub use open311::{
     ApiKey, Attribute, AttributeValue, Datatype, Open311Settings, MIN_API_KEY_CHARS,
@@ -136,6 +145,9 @@ pub struct MailSettings {
     /// Where to send mail; without it messages are written as .eml files under the data dir.
     #[serde(default)]
     pub smtp: Option<SmtpSettings>,
+    /// Where OAuth2 access tokens come from, for `imap.auth` / `smtp.auth` = `xoauth2` (Microsoft 365, Google).
+    #[serde(default)]
+    pub oauth2: Option<OAuth2Settings>,
 }
 
 fn default_max_processing_attempts() -> u32 {
@@ -170,55 +182,9 @@ impl Default for MailSettings {
             processing_timeout_ms: default_processing_timeout_ms(),
             imap: None,
             smtp: None,
+            oauth2: None,
         }
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImapSettings {
-    pub host: String,
-    /// Defaults to 993 with `tls`, 143 otherwise.
-    #[serde(default)]
-    pub port: Option<u16>,
-    /// `tls` (implicit, the default), `starttls`, or `plain` (only for a loopback test server).
-    #[serde(default)]
-    pub security: ImapSecurity,
-    /// Extra CA certificate (PEM) to trust besides the public roots, for a city's private CA.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    pub username: String,
-    pub password: SecretString,
-    #[serde(default = "default_mailbox")]
-    pub mailbox: String,
-}
-
-/// How the IMAP connection is protected.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum ImapSecurity {
-    #[default]
-    Tls,
-    Starttls,
-    Plain,
-}
-
-impl ImapSettings {
-    /// The port to use: the configured one, or the standard one for the security mode.
-    pub fn effective_port(&self) -> u16 {
-        self.port.unwrap_or(match self.security {
-            ImapSecurity::Tls => 993,
-            ImapSecurity::Starttls | ImapSecurity::Plain => 143,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpSettings {
-    pub host: String,
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -303,12 +269,6 @@ fn default_max_attachment() -> usize {
 }
 fn default_max_total_attachment() -> usize {
     7 * 1024 * 1024
-}
-fn default_smtp_port() -> u16 {
-    25
-}
-fn default_mailbox() -> String {
-    "INBOX".into()
 }
 fn default_max_attempts() -> u32 {
     12

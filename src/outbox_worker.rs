@@ -166,7 +166,11 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
             let (msg, give_up) = record_failure(desk, &job, &f).await?;
             monitor.count_delivery(kind, if give_up { "failed" } else { "retry" });
             if kind == "mail" && !f.is_permanent() {
-                monitor.mail_failed(&msg);
+                let auth = f
+                    .error()
+                    .downcast_ref::<mail::outbound::SendError>()
+                    .is_some_and(|e| e.is_auth_failure());
+                monitor.mail_failed(&msg, auth);
             }
         }
     }

@@ -61,7 +61,7 @@ pub fn start(
     if let Some(gw) = gateway {
         start_chat(&sup, &desk, gw);
     }
-    start_inbox(&sup, &desk);
+    start_inbox(&sup, &desk)?;
     #[cfg(unix)]
     {
         let hup = crate::routing_model::listen_for_hangup()?;
@@ -132,7 +132,7 @@ fn start_chat(sup: &Supervisor, desk: &Desk, gw: bots::discord::DiscordGateway) 
 }
 
 /// The IMAP watcher when `[mail.imap]` is configured, else the local Maildir under the data dir.
-fn start_inbox(sup: &Supervisor, desk: &Desk) {
+fn start_inbox(sup: &Supervisor, desk: &Desk) -> Result<()> {
     let handler: Arc<dyn InboxHandler> = Arc::new(DeskInbox {
         desk: desk.clone(),
         monitor: sup.monitor.clone(),
@@ -141,7 +141,10 @@ fn start_inbox(sup: &Supervisor, desk: &Desk) {
     let c = sup.cancel.clone();
     match &desk.settings().mail.imap {
         Some(imap) => {
-            let cfg = crate::app::imap_config(imap).with_observer(probe);
+            let settings = desk.settings();
+            let cfg = crate::app::imap_config(&settings.mail, imap)
+                .map_err(|e| settings.in_file(e))?
+                .with_observer(probe);
             info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
             sup.spawn(Component::Inbox, move || {
                 mail::imap::run(cfg.clone(), handler.clone(), c.clone())
@@ -156,6 +159,7 @@ fn start_inbox(sup: &Supervisor, desk: &Desk) {
             });
         }
     }
+    Ok(())
 }
 
 /// Runs until Ctrl-C / SIGTERM.
@@ -201,7 +205,13 @@ fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
         ),
     }
     match &s.mail.smtp {
-        Some(m) => eprintln!("  mail out: smtp://{}:{}", m.host, m.port),
+        Some(m) => eprintln!(
+            "  mail out: smtp ({:?}, auth {:?}) {}:{}",
+            m.security,
+            m.auth,
+            m.host,
+            m.effective_port()
+        ),
         None => eprintln!(
             "  mail out: {} (one .eml per message)",
             s.data_dir.join("outgoing-mail").display()

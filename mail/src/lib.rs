@@ -13,6 +13,7 @@ pub mod guard;
 pub mod imap;
 pub mod inbound;
 pub mod maildir;
+pub mod oauth;
 pub mod observe;
 pub mod outbound;
 pub mod strip;

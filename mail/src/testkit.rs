@@ -6,16 +6,16 @@
 //! [`NO_IDLE_HOST`]`:143` is a second Dovecot listener on the same mailboxes that does not advertise IDLE, for
 //! the worker's polling fallback; [`enable_rawlog`] / [`rawlog_commands`] show what a client really sent there.
 
+pub mod idp;
+
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use futures::TryStreamExt;
 use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 
 pub const SMTP_PORT: u16 = 25;
@@ -24,6 +24,11 @@ pub const SMTP_PORT: u16 = 25;
 /// then add two Received lines (Postfix, Dovecot LMTP).
 pub const TRUSTED_MX_PORT: u16 = 2526;
 pub const IMAP_PORT: u16 = 143;
+/// Postfix submission: STARTTLS required, then SASL (password "test", or an [`idp`] token); refuses anyone
+/// who has not logged in.
+pub const SUBMISSION_PORT: u16 = 587;
+/// The same over implicit TLS.
+pub const SUBMISSIONS_PORT: u16 = 465;
 /// Implicit-TLS IMAP (the certificate chains to [`TEST_CA`]).
 pub const IMAPS_PORT: u16 = 993;
 /// The private test CA that signed Dovecot's certificate, published by `scripts/mailserver.sh`.
@@ -37,17 +42,7 @@ pub const VMAIL: &str = "/var/vmail";
 
 /// A fresh local part such as `res-3f9a0c1b2d`, so every test gets its own mailbox.
 pub fn unique_local(prefix: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let seed = format!(
-        "{nanos}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let digest = hex::encode(Sha256::digest(seed.as_bytes()));
-    format!("{prefix}-{}", &digest[..10])
+    format!("{prefix}-{}", crate::oauth::grant::unique_hex(10))
 }
 
 /// Panics with instructions unless Postfix and Dovecot answer on loopback.
@@ -75,6 +70,26 @@ pub fn require_tls_mail_servers() {
     }
     if !std::path::Path::new(TEST_CA).is_file() {
         panic!("{TEST_CA} is missing: rerun `sudo scripts/mailserver.sh`.");
+    }
+}
+
+/// Like [`require_tls_mail_servers`], and also Postfix submission on 587 and 465 and the OAuth2 test key.
+pub fn require_submission() {
+    require_tls_mail_servers();
+    for port in [SUBMISSION_PORT, SUBMISSIONS_PORT] {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        if StdTcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
+            panic!(
+                "Postfix submission is not answering on 127.0.0.1:{port}: rerun `sudo scripts/mailserver.sh` (it \
+                 adds authenticated submission since this test was written)."
+            );
+        }
+    }
+    if !std::path::Path::new(idp::OAUTH2_KEY).is_file() {
+        panic!(
+            "{} is missing: rerun `sudo scripts/mailserver.sh`.",
+            idp::OAUTH2_KEY
+        );
     }
 }
 

@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 
 use anyhow::{bail, Context, Result};
 
-use super::{DiscordSettings, ImapSettings, MailSettings, OutboxSettings, Settings, SmtpSettings};
+use super::{DiscordSettings, MailSettings, OutboxSettings, Settings};
 
 /// `outbox.poll_ms`: below this the idle worker spins on the database; above it mail waits too long.
 pub const POLL_MS: RangeInclusive<u64> = 50..=60_000;
@@ -125,13 +125,7 @@ fn check_mail(m: &MailSettings) -> Result<()> {
             PROCESSING_TIMEOUT_MS.end()
         );
     }
-    if let Some(imap) = &m.imap {
-        check_imap(imap)?;
-    }
-    if let Some(smtp) = &m.smtp {
-        check_smtp(smtp)?;
-    }
-    Ok(())
+    super::validate_transport::check_transports(m)
 }
 
 /// A staff sender that is also "ours" is taken for our own automated mail and never heard.
@@ -207,32 +201,6 @@ fn check_address(key: &str, a: &str) -> Result<()> {
         Some((local, d)) if !local.is_empty() && d.contains('.') && !a.contains(' ') => Ok(()),
         _ => bail!("{key}: `{a}` is not an email address"),
     }
-}
-
-fn check_imap(imap: &ImapSettings) -> Result<()> {
-    for (key, value) in [
-        ("host", &imap.host),
-        ("username", &imap.username),
-        ("mailbox", &imap.mailbox),
-    ] {
-        if value.trim().is_empty() {
-            bail!("mail.imap.{key}: must not be empty");
-        }
-    }
-    if imap.port == Some(0) {
-        bail!("mail.imap.port: must not be 0");
-    }
-    Ok(())
-}
-
-fn check_smtp(smtp: &SmtpSettings) -> Result<()> {
-    if smtp.host.trim().is_empty() {
-        bail!("mail.smtp.host: must not be empty");
-    }
-    if smtp.port == 0 {
-        bail!("mail.smtp.port: must not be 0");
-    }
-    Ok(())
 }
 
 fn check_outbox(o: &OutboxSettings) -> Result<()> {

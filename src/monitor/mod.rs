@@ -98,6 +98,9 @@ pub struct Snapshot {
     pub chat: Option<Link>,
     /// Outgoing mail is failing: since when (the first failure of the current run) and the latest error.
     pub mail_failing: Option<(i64, Stamped)>,
+    /// The latest of those failures was a refused login (wrong password, OAuth2 credential refused): readiness
+    /// says so at once, since no retry helps until the settings are fixed.
+    pub mail_auth_failing: bool,
     pub counters: Counters,
 }
 
@@ -147,11 +150,14 @@ impl Monitor {
 
     /// Outgoing mail was accepted: any run of failures is over.
     pub fn mail_sent(&self) {
-        self.lock().mail_failing = None;
+        let mut s = self.lock();
+        s.mail_failing = None;
+        s.mail_auth_failing = false;
     }
 
-    /// Outgoing mail failed in a way a retry may fix (the server is down or refusing).
-    pub fn mail_failed(&self, error: &str) {
+    /// Outgoing mail failed in a way a retry may fix (the server is down or refusing); `auth` when the relay
+    /// or the OAuth2 provider refused our credentials.
+    pub fn mail_failed(&self, error: &str, auth: bool) {
         let now = wall_ms();
         let mut s = self.lock();
         let first = s.mail_failing.as_ref().map_or(now, |(first, _)| *first);
@@ -160,6 +166,7 @@ impl Monitor {
             at_ms: now,
         };
         s.mail_failing = Some((first, last));
+        s.mail_auth_failing = auth;
     }
 
     /// One inbound message handled with `outcome` (one of [`INGEST_OUTCOMES`]); `latency` from its arrival at

@@ -141,7 +141,17 @@ fn smtp(s: &Snapshot, limits: &HealthSettings, now_ms: i64) -> Verdict {
         return Verdict::ok();
     };
     let failing_ms = (now_ms - first).max(0);
-    let mut v = if u128::try_from(failing_ms).unwrap_or(0) > limits.smtp_failing_max.as_millis() {
+    let mut v = if s.mail_auth_failing {
+        // Retrying cannot help until someone fixes the credentials: say so at once.
+        let why = last
+            .text
+            .find("authentication failed")
+            .map_or(last.text.as_str(), |i| &last.text[i..]);
+        Verdict::failing(
+            format!("{why} (outgoing mail waits in the outbox)"),
+            Some(*first),
+        )
+    } else if u128::try_from(failing_ms).unwrap_or(0) > limits.smtp_failing_max.as_millis() {
         let reason = format!(
             "outgoing mail failing for {} s: {}",
             failing_ms / 1000,

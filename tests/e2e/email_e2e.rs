@@ -40,7 +40,7 @@ impl City {
         let toml = format!(
             "[database]\nurl = \"{}\"\n[mail]\naddress = \"{}\"\nstaff_domains = [\"staff.test\"]\n{extra}\n\
              [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{}\"\npassword = \"test\"\n\
-             [mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\n",
+             [mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\nsecurity = \"plain\"\n",
             self.db_url, self.inbox, self.inbox
         );
         support::settings(self.dir.path(), &toml)

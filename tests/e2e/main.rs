@@ -17,6 +17,7 @@ mod email_e2e;
 mod http_api;
 mod internal_e2e;
 mod lifecycle_e2e;
+mod mail_providers;
 mod malformed_mail;
 mod open311;
 mod outbox_delivery;

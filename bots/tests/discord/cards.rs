@@ -20,7 +20,10 @@ async fn ready_registers_the_311_command_in_the_guild() {
             .collect();
         assert_eq!(
             subs,
-            ["new", "close", "reassign", "status", "find", "public", "overdue"]
+            [
+                "new", "close", "reassign", "status", "find", "public", "overdue", "mine", "asked",
+                "owed"
+            ]
         );
         let reassign = &commands[0]["options"][2]["options"][0];
         assert_eq!(reassign["choices"][1]["value"], "parks");

@@ -19,7 +19,22 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::oauth::SaslMechanism;
+use crate::oauth::TokenSource;
 pub use crate::observe::IntakeObserver;
+
+/// How the worker logs in.
+#[derive(Debug, Clone, Default)]
+pub enum ImapAuth {
+    /// `LOGIN` with [`ImapConfig::password`].
+    #[default]
+    Password,
+    /// `AUTHENTICATE XOAUTH2` / `OAUTHBEARER` with a token from `tokens`; a refused token is replaced once.
+    Bearer {
+        mechanism: SaslMechanism,
+        tokens: Arc<TokenSource>,
+    },
+}
 
 /// How the IMAP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,7 +62,10 @@ pub struct ImapConfig {
     /// private CA, or the test CA of `scripts/mailserver.sh`. Unused with [`ImapSecurity::Plain`].
     pub ca_file: Option<PathBuf>,
     pub username: String,
+    /// Used with [`ImapAuth::Password`] (the default).
     pub password: String,
+    /// Password `LOGIN` or an OAuth2 bearer token; set it with [`ImapConfig::with_bearer`].
+    pub auth: ImapAuth,
     /// Mailbox to watch ("INBOX").
     pub mailbox: String,
     pub processed_folder: String,
@@ -77,6 +95,7 @@ impl ImapConfig {
             ca_file: None,
             username: username.to_string(),
             password: password.to_string(),
+            auth: ImapAuth::Password,
             mailbox: "INBOX".into(),
             processed_folder: "Processed".into(),
             quarantine_folder: "Quarantine".into(),
@@ -98,6 +117,12 @@ impl ImapConfig {
     /// Sets how the connection is protected (`new` leaves it `Plain`).
     pub fn with_security(mut self, security: ImapSecurity) -> Self {
         self.security = security;
+        self
+    }
+
+    /// Logs in with a bearer token from `tokens` (SASL `mechanism`) instead of the password.
+    pub fn with_bearer(mut self, mechanism: SaslMechanism, tokens: Arc<TokenSource>) -> Self {
+        self.auth = ImapAuth::Bearer { mechanism, tokens };
         self
     }
 

@@ -13,9 +13,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::tls::{ImapStream, Transport};
-use super::{Disposition, ImapConfig, InboxHandler, RetryState};
+use super::{Disposition, ImapAuth, ImapConfig, InboxHandler, RetryState};
+use crate::oauth::{BearerAuthenticator, SaslMechanism, TokenSource};
 
 type Imap = Session<ImapStream>;
+type Client = async_imap::Client<ImapStream>;
 
 /// Bounds one IMAP step so a silent, dead connection becomes an error instead of a hang.
 async fn within<T, E>(
@@ -54,12 +56,69 @@ fn drain_arrivals(session: &Imap) -> bool {
 }
 
 async fn login(cfg: &ImapConfig, transport: &Transport) -> anyhow::Result<Imap> {
-    let ct = cfg.command_timeout;
     let client = transport.connect(cfg).await?;
+    match &cfg.auth {
+        ImapAuth::Password => password_login(cfg, client).await,
+        ImapAuth::Bearer { mechanism, tokens } => {
+            bearer_login(cfg, client, *mechanism, tokens).await
+        }
+    }
+}
+
+async fn password_login(cfg: &ImapConfig, client: Client) -> anyhow::Result<Imap> {
+    let ct = cfg.command_timeout;
     match tokio::time::timeout(ct, client.login(&cfg.username, &cfg.password)).await {
         Ok(Ok(s)) => Ok(s),
         Ok(Err((e, _client))) => Err(anyhow!(e).context(format!("IMAP login as {}", cfg.username))),
         Err(_) => bail!("IMAP login timed out"),
+    }
+}
+
+/// SASL login with a bearer token. A refused token (revoked, or expired before its stated lifetime) is
+/// replaced by a new one from the provider and tried once more on the same connection.
+async fn bearer_login(
+    cfg: &ImapConfig,
+    client: Client,
+    mechanism: SaslMechanism,
+    tokens: &TokenSource,
+) -> anyhow::Result<Imap> {
+    let what = || format!("IMAP {} login as {}", mechanism.name(), cfg.username);
+    let token = tokens.token().await.with_context(what)?;
+    let client = match authenticate(cfg, client, mechanism, &token).await {
+        Ok(s) => return Ok(s),
+        Err((e, None)) => return Err(e.context(what())),
+        Err((e, Some(client))) => {
+            tracing::warn!(user = %cfg.username, error = %format!("{e:#}"), "IMAP refused the OAuth2 token; fetching a new one");
+            client
+        }
+    };
+    let token = tokens.replace(&token).await.with_context(what)?;
+    authenticate(cfg, client, mechanism, &token)
+        .await
+        .map_err(|(e, _)| e.context(format!("{}: authentication failed", what())))
+}
+
+/// One `AUTHENTICATE`; on refusal the error (with the server's own report) and the client, still usable.
+async fn authenticate(
+    cfg: &ImapConfig,
+    client: Client,
+    mechanism: SaslMechanism,
+    token: &str,
+) -> Result<Imap, (anyhow::Error, Option<Client>)> {
+    let auth = BearerAuthenticator::new(mechanism, &cfg.username, token);
+    let report = auth.server_error.clone();
+    let attempt = client.authenticate(mechanism.name(), auth);
+    match tokio::time::timeout(cfg.command_timeout, attempt).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err((e, client))) => {
+            let said = report.lock().ok().and_then(|r| r.clone());
+            let e = match said {
+                Some(json) => anyhow!(e).context(format!("server refused the token: {json}")),
+                None => anyhow!(e).context("server refused the token"),
+            };
+            Err((e, Some(client)))
+        }
+        Err(_) => Err((anyhow!("IMAP AUTHENTICATE timed out"), None)),
     }
 }
 

@@ -8,6 +8,7 @@
 //! `Auto-Submitted` is what responders (Sieve vacation included) honour.
 
 mod send;
+mod smtp;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
@@ -15,7 +16,11 @@ use lettre::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::inbound::Address;
-pub use send::{FileSender, MailSender, SendError, SmtpOptions, SmtpSecurity, SmtpSender};
+pub use send::{AuthFailed, FileSender, MailSender, SendError};
+pub use smtp::{
+    check_config as check_smtp_config, PasswordMechanism, SmtpAuth, SmtpOptions, SmtpSecurity,
+    SmtpSender,
+};
 
 /// Our loop header: its presence on an inbound message means it came from us (or a copy of us).
 pub const LOOP_HEADER: &str = "X-Connect311-Loop";

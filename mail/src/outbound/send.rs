@@ -1,12 +1,10 @@
-//! Senders: SMTP through lettre, and a directory of `.eml` files for the zero-setup embedded default.
+//! The sender seam ([`MailSender`], [`SendError`]) and a directory of `.eml` files for the zero-setup embedded
+//! default; SMTP is in `smtp.rs`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{build, OutgoingMail};
 
@@ -36,8 +34,18 @@ impl SendError {
         }
     }
 
+    /// True when the mail server (or the OAuth2 provider behind it) refused our credentials: the message is
+    /// fine and waits in the outbox, but nothing will be sent until the settings are fixed.
+    pub fn is_auth_failure(&self) -> bool {
+        match self {
+            SendError::Permanent(e) | SendError::Transient(e) => {
+                e.downcast_ref::<AuthFailed>().is_some()
+            }
+        }
+    }
+
     /// An SMTP failure: lettre's 5xx is permanent; 4xx, connection, TLS and timeouts are transient.
-    fn from_smtp(e: lettre::transport::smtp::Error) -> Self {
+    pub(super) fn from_smtp(e: lettre::transport::smtp::Error) -> Self {
         if e.is_permanent() {
             SendError::Permanent(e.into())
         } else {
@@ -46,95 +54,21 @@ impl SendError {
     }
 }
 
+/// The marker (an error context) of a refused login: [`SendError::is_auth_failure`] looks for it. Displayed as
+/// "authentication failed", followed by the server's or the provider's reason.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthFailed;
+
+impl std::fmt::Display for AuthFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("authentication failed")
+    }
+}
+
 /// Anything that can deliver an [`OutgoingMail`].
 #[async_trait]
 pub trait MailSender: Send + Sync {
     async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError>;
-}
-
-/// Transport security for [`SmtpOptions`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SmtpSecurity {
-    /// Plaintext, for loopback relays only.
-    #[default]
-    Plain,
-    /// STARTTLS required (submission, port 587).
-    StartTls,
-    /// Implicit TLS (port 465).
-    Tls,
-}
-
-/// SMTP relay settings.
-#[derive(Debug, Clone)]
-pub struct SmtpOptions {
-    pub host: String,
-    pub port: u16,
-    pub security: SmtpSecurity,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub timeout: Duration,
-}
-
-impl SmtpOptions {
-    pub fn plain(host: &str, port: u16) -> Self {
-        Self {
-            host: host.to_string(),
-            port,
-            security: SmtpSecurity::Plain,
-            username: None,
-            password: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Sends through an SMTP relay with lettre's pooled async transport.
-pub struct SmtpSender {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    loop_id: String,
-}
-
-impl SmtpSender {
-    /// Plaintext relay without credentials (the loopback Postfix). Call inside the tokio runtime: the pool
-    /// spawns a task when built.
-    pub fn new(host: &str, port: u16, loop_id: &str) -> Self {
-        Self::from_options(&SmtpOptions::plain(host, port), loop_id)
-            .expect("a plaintext transport always builds")
-    }
-
-    /// Any relay: TLS mode and optional credentials. Call inside the tokio runtime.
-    pub fn from_options(opts: &SmtpOptions, loop_id: &str) -> anyhow::Result<Self> {
-        let builder = match opts.security {
-            SmtpSecurity::Plain => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(opts.host.as_str())
-            }
-            SmtpSecurity::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&opts.host)
-                    .with_context(|| format!("STARTTLS relay {}", opts.host))?
-            }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&opts.host)
-                .with_context(|| format!("TLS relay {}", opts.host))?,
-        };
-        let mut builder = builder.port(opts.port).timeout(Some(opts.timeout));
-        if let (Some(u), Some(p)) = (&opts.username, &opts.password) {
-            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
-        }
-        Ok(Self {
-            transport: builder.build(),
-            loop_id: loop_id.to_string(),
-        })
-    }
-}
-
-#[async_trait]
-impl MailSender for SmtpSender {
-    async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
-        let message = build(mail, &self.loop_id)?;
-        self.transport.send(message).await.map(drop).map_err(|e| {
-            SendError::from_smtp(e)
-                .context(format!("sending {} to {}", mail.message_id, mail.to.email))
-        })
-    }
 }
 
 /// Writes each message as `<message_id>.eml` into a directory: the embedded default needs no mail server, and an
@@ -235,21 +169,5 @@ mod tests {
         );
         let e = SendError::Transient(anyhow::anyhow!("421 try later")).context("sending");
         assert!(!e.is_permanent());
-    }
-
-    #[tokio::test]
-    async fn a_relay_that_is_not_listening_is_transient() {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let mut opts = SmtpOptions::plain("127.0.0.1", port);
-        opts.timeout = Duration::from_secs(5);
-        let sender = SmtpSender::from_options(&opts, "x").unwrap();
-        let err = sender
-            .send(&super::super::tests::sample())
-            .await
-            .unwrap_err();
-        assert!(!err.is_permanent(), "{err:?}");
     }
 }

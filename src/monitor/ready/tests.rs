@@ -115,6 +115,26 @@ fn a_worker_waiting_for_its_restart_fails_with_its_error_and_counts_restarts() {
 }
 
 #[test]
+fn a_refused_login_makes_smtp_unready_at_once() {
+    let s = Snapshot {
+        mail_failing: Some((
+            NOW,
+            Stamped {
+                text: "transient delivery failure: sending m to r: authentication failed: no OAuth2 token for 311@city.test: microsoft token endpoint refused: invalid_client (AADSTS7000215: Invalid client secret provided.)".into(),
+                at_ms: NOW,
+            },
+        )),
+        mail_auth_failing: true,
+        ..Snapshot::default()
+    };
+    let v = assess(&s, &facts(), &HealthSettings::default(), NOW)["smtp"].clone();
+    assert!(!v.ok, "{v:?}");
+    let reason = v.reason.unwrap();
+    assert!(reason.starts_with("authentication failed: "), "{reason}");
+    assert!(reason.contains("invalid_client (AADSTS7000215"), "{reason}");
+}
+
+#[test]
 fn smtp_may_fail_for_a_while_before_it_counts() {
     let limits = HealthSettings::default(); // 5 minutes
     for (failing_s, ok) in [(0, true), (299, true), (301, false)] {

@@ -40,7 +40,7 @@ pub async fn wall_clock_desk(dir: &std::path::Path, toml: &str) -> Desk {
 pub fn imap_settings(inbox: &str, port: u16) -> String {
     format!(
         "{HTTP}[mail]\naddress = \"{inbox}\"\n[mail.imap]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\n\
-         ca_file = \"{}\"\nusername = \"{inbox}\"\npassword = \"test\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\n",
+         ca_file = \"{}\"\nusername = \"{inbox}\"\npassword = \"test\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = 25\nsecurity = \"plain\"\n",
         mail::testkit::TEST_CA
     )
 }

@@ -75,7 +75,7 @@ impl Town {
         let toml = format!(
             "city_file = \"{city}\"\n[http]\nbind = \"127.0.0.1:0\"\n[database]\nurl = \"{db}\"\n[mail]\naddress = \"{inbox}\"\n{mail_extra}\n\
              [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n\
-             [mail.smtp]\nhost = \"127.0.0.1\"\n\
+             [mail.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"plain\"\n\
              [discord]\ntoken = \"standin-token\"\nguild_id = {guild}\nintake_channel = \"{intake}\"\noncall_role = \"{oncall}\"\n\
              supervisor_role = \"{supervisor_role}\"\napi_proxy = \"{api}\"\n\
              [outbox]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\npoll_ms = 100\n",
