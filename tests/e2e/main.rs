@@ -11,6 +11,7 @@ mod discord_e2e;
 mod discord_formatting_e2e;
 mod email_e2e;
 mod http_api;
+mod inbox_leader;
 mod lifecycle_e2e;
 mod malformed_mail;
 mod outbox_delivery;
