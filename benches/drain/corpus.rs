@@ -9,7 +9,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -19,7 +19,7 @@ impl Rng {
     }
 
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
+        items[(self.next_u64() % items.len() as u64) as usize]
     }
 }
 
@@ -80,16 +80,16 @@ pub struct Generated {
 
 /// The `n`-th mail of a run tagged `run`, addressed to `inbox`.
 pub fn mail(rng: &mut Rng, run: &str, n: usize, inbox: &str) -> Generated {
-    let spanish = rng.next() % 4 == 0;
+    let spanish = rng.next_u64().is_multiple_of(4);
     let (subject, body) = if spanish {
-        SPANISH[(rng.next() % SPANISH.len() as u64) as usize]
+        SPANISH[(rng.next_u64() % SPANISH.len() as u64) as usize]
     } else {
-        ENGLISH[(rng.next() % ENGLISH.len() as u64) as usize]
+        ENGLISH[(rng.next_u64() % ENGLISH.len() as u64) as usize]
     };
-    let address = format!("{} {}", 10 + rng.next() % 4990, rng.pick(STREETS));
+    let address = format!("{} {}", 10 + rng.next_u64() % 4990, rng.pick(STREETS));
     let cross = rng.pick(STREETS);
     let body = body.replace("{a}", &address).replace("{s}", cross);
-    let sender = format!("resident{}-{run}@example.test", rng.next() % 5000);
+    let sender = format!("resident{}-{run}@example.test", rng.next_u64() % 5000);
     let date = chrono::Utc::now().to_rfc2822();
     let raw = format!(
         "From: Resident <{sender}>\r\nTo: <{inbox}>\r\nSubject: {subject} #{n}\r\nDate: {date}\r\n\
