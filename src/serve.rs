@@ -3,6 +3,7 @@
 //! HTTP side (health, metrics, Open311) — each under supervision (`crate::supervise`), and stops them gracefully.
 
 mod desk_inbox;
+mod inbox_lead;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -145,9 +146,17 @@ fn start_inbox(sup: &Supervisor, desk: &Desk) -> Result<()> {
             let cfg = crate::app::imap_config(&settings.mail, imap)
                 .map_err(|e| settings.in_file(e))?
                 .with_observer(probe);
-            info!(host = %imap.host, user = %imap.username, "watching IMAP inbox");
+            info!(host = %imap.host, user = %imap.username, "watching IMAP inbox (while this instance holds its lock)");
+            let (store, m) = (desk.store().clone(), sup.monitor.clone());
             sup.spawn(Component::Inbox, move || {
-                mail::imap::run(cfg.clone(), handler.clone(), c.clone())
+                let (s, cfg, h, m, c) = (
+                    store.clone(),
+                    cfg.clone(),
+                    handler.clone(),
+                    m.clone(),
+                    c.clone(),
+                );
+                inbox_lead::run(s, cfg, h, m, c)
             });
         }
         None => {

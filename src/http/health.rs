@@ -108,6 +108,9 @@ fn verdict_json(v: &Verdict) -> Value {
     if let Some(n) = v.restarts {
         o.insert("restarts".into(), json!(n));
     }
+    if let Some(state) = v.state {
+        o.insert("state".into(), json!(state));
+    }
     if let Some(e) = &v.last_error {
         o.insert(
             "last_error".into(),

@@ -69,6 +69,8 @@ pub struct Link {
     /// How many times the IMAP worker has entered IDLE in this run (each time, anything delivered from then on
     /// wakes it): what tests wait on before delivering mail that only IDLE may see.
     pub idles: u64,
+    /// The inbox only: another instance holds the inbox lock and watches it; this one stands by.
+    pub standby: bool,
 }
 
 impl Link {

@@ -18,6 +18,20 @@ impl Monitor {
         Arc::new(InboxProbe(self.clone()))
     }
 
+    /// Whether this instance stands by (another one watches the inbox) or leads it (then the inbox probe
+    /// reports how watching goes). Standing by is a healthy state.
+    pub fn inbox_standby(&self, standby: bool) {
+        self.update_link(false, |l, now| {
+            if l.standby != standby {
+                l.since_ms = Some(now);
+            }
+            l.standby = standby;
+            if standby {
+                l.connected = false;
+            }
+        });
+    }
+
     /// An observer for the chat gateway; from now on readiness includes the chat link.
     pub fn chat_probe(&self) -> Arc<dyn GatewayObserver> {
         self.update_link(true, |l, now| {

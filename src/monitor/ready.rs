@@ -27,6 +27,8 @@ pub struct Verdict {
     pub restarts: Option<u64>,
     /// The latest error, even when it is ok again.
     pub last_error: Option<Stamped>,
+    /// The inbox only: `watching` (this instance leads it) or `standby` (another instance does).
+    pub state: Option<&'static str>,
 }
 
 impl Verdict {
@@ -71,7 +73,7 @@ pub fn assess(
     out.insert("smtp", smtp(s, limits, now_ms));
     for (c, w) in &s.workers {
         let own = match c {
-            Component::Inbox => link(&s.inbox, "inbox", limits.inbox_silence_max, now_ms),
+            Component::Inbox => inbox(&s.inbox, limits.inbox_silence_max, now_ms),
             Component::Chat => s.chat.as_ref().map_or_else(Verdict::ok, |l| {
                 link(l, "chat gateway", Some(Duration::MAX), now_ms)
             }),
@@ -102,6 +104,22 @@ fn supervised(w: &Worker, own: Verdict) -> Verdict {
         .max_by_key(|e| e.at_ms);
     v.last_error = latest;
     v
+}
+
+/// Standing by is doing the job (another instance watches); a leader is judged as a link, `watching` once
+/// connected.
+fn inbox(l: &Link, max_silence: Option<Duration>, now_ms: i64) -> Verdict {
+    if l.standby {
+        return Verdict {
+            state: Some("standby"),
+            last_error: l.last_error.clone(),
+            ..Verdict::ok()
+        };
+    }
+    Verdict {
+        state: l.connected.then_some("watching"),
+        ..link(l, "inbox", max_silence, now_ms)
+    }
 }
 
 /// Connected, and looked at the mailbox as often as it promised (with slack), or within `max_silence`.

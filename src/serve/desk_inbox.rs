@@ -1,13 +1,15 @@
 //! The inbox workers' handler: each message goes to the desk, is counted by outcome and timed to its commit,
-//! and a message whose handling panics becomes an error, so the worker's per-message backoff applies.
+//! and a message whose handling panics becomes an error, so the worker's per-message backoff applies. An IMAP
+//! batch is counted and parsed together, then handled one message at a time in order.
 
 use std::panic::AssertUnwindSafe;
 
 use anyhow::anyhow;
 use async_trait::async_trait;
 use futures::FutureExt;
-use mail::imap::{Disposition, InboxHandler};
+use mail::imap::{Disposition, InboxHandler, InboxMessage};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::desk::{Desk, IngestOutcome};
 use crate::monitor::{Component, Monitor};
@@ -23,25 +25,93 @@ pub struct DeskInbox {
 impl InboxHandler for DeskInbox {
     async fn handle(&self, raw: &[u8]) -> anyhow::Result<Disposition> {
         let arrived = Instant::now();
-        let outcome = match AssertUnwindSafe(self.ingest(raw)).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(payload) => {
-                self.monitor.count_unit_panic(Component::Inbox);
-                let text = panic_text(payload.as_ref());
-                Err(anyhow!("handling the message panicked: {text}"))
+        let outcome = self.caught(self.desk.ingest_email(raw)).await;
+        self.finish(outcome, arrived)
+    }
+
+    async fn handle_batch(&self, batch: &[InboxMessage]) -> Vec<anyhow::Result<Disposition>> {
+        let arrived = Instant::now();
+        let raws: Vec<&[u8]> = batch.iter().map(|m| m.raw.as_slice()).collect();
+        let prepared = match self.desk.prepare_emails(&raws).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                // Tried before and not settled: one at a time, so a message that kills the process is the
+                // only one whose count grows.
+                let mut out = Vec::with_capacity(batch.len());
+                for m in batch {
+                    out.push(self.handle(&m.raw).instrument(m.span.clone()).await);
+                }
+                return out;
+            }
+            Err(e) => {
+                let e = anyhow!(e).context("counting the batch's attempts");
+                return batch
+                    .iter()
+                    .map(|_| self.finish(Err(anyhow!("{e:#}")), arrived))
+                    .collect();
             }
         };
+        // Each message's place: its handled result, or the panic that ended its handling.
+        let mut handled = Vec::with_capacity(batch.len());
+        let mut slots = Vec::with_capacity(batch.len());
+        for (m, p) in batch.iter().zip(prepared) {
+            let h = AssertUnwindSafe(self.desk.handle_prepared(&m.raw, p))
+                .catch_unwind()
+                .instrument(m.span.clone())
+                .await;
+            slots.push(match h {
+                Ok(h) => {
+                    handled.push(h);
+                    Ok(())
+                }
+                Err(payload) => Err(self.panicked(payload.as_ref())),
+            });
+        }
+        self.desk.settle_emails(&handled).await;
+        let mut handled = handled.into_iter();
+        slots
+            .into_iter()
+            .map(|slot| {
+                let outcome = slot.and_then(|()| {
+                    let h = handled
+                        .next()
+                        .expect("one handled result per handled message");
+                    h.outcome.map_err(anyhow::Error::from)
+                });
+                self.finish(outcome, arrived)
+            })
+            .collect()
+    }
+}
+
+impl DeskInbox {
+    /// Runs one message's handling, turning a panic into that message's error.
+    async fn caught(
+        &self,
+        handling: impl std::future::Future<Output = Result<IngestOutcome, crate::store::StoreError>>,
+    ) -> anyhow::Result<IngestOutcome> {
+        match AssertUnwindSafe(handling).catch_unwind().await {
+            Ok(outcome) => Ok(outcome?),
+            Err(payload) => Err(self.panicked(payload.as_ref())),
+        }
+    }
+
+    fn panicked(&self, payload: &(dyn std::any::Any + Send)) -> anyhow::Error {
+        self.monitor.count_unit_panic(Component::Inbox);
+        anyhow!("handling the message panicked: {}", panic_text(payload))
+    }
+
+    /// Counts the outcome and turns it into what the worker does with the message.
+    fn finish(
+        &self,
+        outcome: anyhow::Result<IngestOutcome>,
+        arrived: Instant,
+    ) -> anyhow::Result<Disposition> {
         self.count(&outcome, arrived);
         match outcome? {
             IngestOutcome::Quarantined { reason } => Ok(Disposition::Quarantine(reason)),
             _ => Ok(Disposition::Processed),
         }
-    }
-}
-
-impl DeskInbox {
-    async fn ingest(&self, raw: &[u8]) -> anyhow::Result<IngestOutcome> {
-        Ok(self.desk.ingest_email(raw).await?)
     }
 
     /// Counts the outcome and, when the desk committed something, the time since the message arrived.

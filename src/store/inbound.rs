@@ -79,20 +79,8 @@ impl Store {
         raw_sha256: &str,
         now: i64,
     ) -> Result<(u32, Option<String>), StoreError> {
-        on_pool!(self, p => {
-            let row = sqlx::query(
-                "INSERT INTO inbound_attempts (raw_sha256, attempts, last_error, first_at, last_at) \
-                 VALUES ($1, 1, NULL, $2, $2) \
-                 ON CONFLICT (raw_sha256) DO UPDATE SET attempts = inbound_attempts.attempts + 1, last_at = $2 \
-                 RETURNING attempts, last_error",
-            )
-            .bind(raw_sha256)
-            .bind(now)
-            .fetch_one(p)
-            .await?;
-            let attempts: i64 = row.try_get("attempts")?;
-            Ok((u32::try_from(attempts).unwrap_or(u32::MAX), row.try_get("last_error")?))
-        })
+        let mut counts = self.begin_attempts(&[raw_sha256.to_string()], now).await?;
+        Ok(counts.pop().expect("one count per key"))
     }
 
     /// Records why the current attempt failed (it stays counted).
@@ -113,17 +101,6 @@ impl Store {
             sqlx::query("UPDATE inbound_attempts SET attempts = attempts - 1, last_error = $2 WHERE raw_sha256 = $1")
                 .bind(raw_sha256)
                 .bind(error)
-                .execute(p)
-                .await?;
-            Ok(())
-        })
-    }
-
-    /// Forgets the attempts of a message that has been handled.
-    pub async fn end_attempt(&self, raw_sha256: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            sqlx::query("DELETE FROM inbound_attempts WHERE raw_sha256 = $1")
-                .bind(raw_sha256)
                 .execute(p)
                 .await?;
             Ok(())

@@ -2,7 +2,9 @@
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
 mod inbound;
+mod intake_batch;
 mod internal;
+mod leadership;
 mod model;
 mod outbox;
 mod public;
@@ -23,6 +25,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
+pub use intake_batch::AttemptCount;
+pub use leadership::InboxLease;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use stats::{OutboxStats, RequestCount};

@@ -15,6 +15,7 @@ mod discord_outbox_lanes;
 mod discord_replay;
 mod email_e2e;
 mod http_api;
+mod inbox_leader;
 mod internal_e2e;
 mod lifecycle_e2e;
 mod mail_providers;

@@ -10,17 +10,17 @@ use async_imap::Session;
 use futures::TryStreamExt;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
+use super::batch::{self, Moves};
 use super::tls::{ImapStream, Transport};
-use super::{Disposition, ImapAuth, ImapConfig, InboxHandler, RetryState};
+use super::{ImapAuth, ImapConfig, InboxHandler, RetryState};
 use crate::oauth::{BearerAuthenticator, SaslMechanism, TokenSource};
 
-type Imap = Session<ImapStream>;
+pub(super) type Imap = Session<ImapStream>;
 type Client = async_imap::Client<ImapStream>;
 
 /// Bounds one IMAP step so a silent, dead connection becomes an error instead of a hang.
-async fn within<T, E>(
+pub(super) async fn within<T, E>(
     limit: Duration,
     what: &str,
     fut: impl Future<Output = Result<T, E>>,
@@ -226,14 +226,9 @@ async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-struct Moves {
-    has_move: bool,
-    has_uidplus: bool,
-}
-
 /// Handles every message now in the mailbox (handled ones are moved out, so all that remain are pending),
-/// skipping those whose retry time has not come.
+/// skipping those whose retry time has not come: fetched `batch_size` at a time, handed to the handler as one
+/// batch, then moved with one command per destination folder.
 async fn process(
     session: &mut Imap,
     cfg: &ImapConfig,
@@ -251,107 +246,49 @@ async fn process(
     state
         .failures
         .retain(|uid, _| uids.binary_search(uid).is_ok());
+    let now = Instant::now();
+    uids.retain(|uid| state.due(*uid, now));
     let mut handled = 0;
-    for uid in uids {
+    for chunk in uids.chunks(cfg.batch_size.max(1)) {
         if cancel.is_cancelled() {
             return Ok(Pass::Stop);
         }
-        if !state.due(uid, Instant::now()) {
+        let batch = batch::fetch(session, chunk, ct).await?;
+        if batch.is_empty() {
             continue;
         }
-        let Some(raw) = fetch(session, uid, ct).await? else {
-            continue;
-        };
-        let message_id = quick_message_id(&raw);
-        let span = tracing::info_span!("imap_message", uid, message_id = %message_id);
-        let outcome = handler.handle(&raw).instrument(span.clone()).await;
-        let _enter = span.enter();
-        match outcome {
-            Ok(disposition) => {
-                if cancel.is_cancelled() {
-                    // Shutting down: stop before touching the mailbox. The message is handled again next run
-                    // and the service's Message-ID dedupe absorbs the repeat.
-                    tracing::info!("cancelled after handling; message left for the next run");
-                    return Ok(Pass::Stop);
-                }
-                let folder = match &disposition {
-                    Disposition::Processed => &cfg.processed_folder,
-                    Disposition::Quarantine(reason) => {
-                        tracing::warn!(reason = %reason, "quarantining message");
-                        &cfg.quarantine_folder
-                    }
-                };
-                move_message(session, uid, folder, moves, ct).await?;
-                handled += 1;
-                state.failures.remove(&uid);
-                tracing::info!(folder = %folder, "message handled and moved");
-            }
-            Err(e) => {
-                let f = state.record_failure(uid, Instant::now(), cfg.backoff_min, cfg.backoff_max);
-                tracing::warn!(
-                    error = %format!("{e:#}"),
-                    attempts = f.attempts,
-                    "handler failed; message left in place for retry"
-                );
-            }
+        let outcomes = handler.handle_batch(&batch).await;
+        if cancel.is_cancelled() {
+            // Shutting down: stop before touching the mailbox. The batch is handled again next run and the
+            // service's Message-ID dedupe absorbs the repeat.
+            tracing::info!(
+                messages = batch.len(),
+                "cancelled after handling; batch left for the next run"
+            );
+            return Ok(Pass::Stop);
         }
+        let sorted = batch::sort(cfg, state, &batch, outcomes);
+        batch::move_set(session, &sorted.processed, &cfg.processed_folder, moves, ct).await?;
+        batch::move_set(
+            session,
+            &sorted.quarantined,
+            &cfg.quarantine_folder,
+            moves,
+            ct,
+        )
+        .await?;
+        for uid in sorted.processed.iter().chain(&sorted.quarantined) {
+            state.failures.remove(uid);
+        }
+        handled += sorted.processed.len() + sorted.quarantined.len();
+        tracing::info!(
+            fetched = batch.len(),
+            processed = sorted.processed.len(),
+            quarantined = sorted.quarantined.len(),
+            "batch handled and moved"
+        );
     }
     Ok(Pass::Continue { handled })
-}
-
-/// The full message by UID, without setting `\Seen`. Responses are filtered by UID because a server may answer
-/// for other messages too (e.g. `N:*` always includes the highest one).
-async fn fetch(session: &mut Imap, uid: u32, ct: Duration) -> anyhow::Result<Option<Vec<u8>>> {
-    let fetches = within(ct, "UID FETCH", async {
-        session
-            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
-            .await?
-            .try_collect::<Vec<_>>()
-            .await
-    })
-    .await?;
-    Ok(fetches
-        .iter()
-        .find(|f| f.uid == Some(uid))
-        .and_then(|f| f.body().map(<[u8]>::to_vec)))
-}
-
-async fn move_message(
-    session: &mut Imap,
-    uid: u32,
-    folder: &str,
-    moves: Moves,
-    ct: Duration,
-) -> anyhow::Result<()> {
-    let set = uid.to_string();
-    if moves.has_move {
-        return within(ct, "UID MOVE", session.uid_mv(&set, folder)).await;
-    }
-    within(ct, "UID COPY", session.uid_copy(&set, folder)).await?;
-    within(ct, "UID STORE", async {
-        session
-            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-            .await?
-            .try_collect::<Vec<_>>()
-            .await
-    })
-    .await?;
-    if moves.has_uidplus {
-        within(ct, "UID EXPUNGE", async {
-            session
-                .uid_expunge(&set)
-                .await?
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await?;
-    } else {
-        within(ct, "EXPUNGE", async {
-            session.expunge().await?.try_collect::<Vec<_>>().await
-        })
-        .await?;
-    }
-    Ok(())
 }
 
 /// IDLEs until new mail, `wait` elapsing, or cancellation (telling `observer` once IDLE is entered). Returns
@@ -398,11 +335,4 @@ async fn idle(
     }
     let session = within(ct, "DONE", handle.done()).await?;
     Ok((session, cancelled))
-}
-
-fn quick_message_id(raw: &[u8]) -> String {
-    mail_parser::MessageParser::default()
-        .parse_headers(raw)
-        .and_then(|m| m.message_id().map(str::to_string))
-        .unwrap_or_default()
 }

@@ -10,12 +10,13 @@ mod threading;
 
 pub(super) use create::{find_duplicate, request_view};
 
+use futures::StreamExt;
 use mail::inbound::{Inbound, ParseError};
 use routing::{RequestRef, Source};
 use tracing::{info, instrument, warn};
 
 use super::Desk;
-use crate::store::{Disposition, InboundRecord, NewAttachment, StoreError};
+use crate::store::{AttemptCount, Disposition, InboundRecord, NewAttachment, StoreError};
 use poison::{Attempt, Parsed};
 
 /// What became of one inbound email.
@@ -97,17 +98,129 @@ impl Desk {
     /// Processes one raw email. Returns only after everything it decided is committed; an `Err` means nothing
     /// was committed and the message must be retried (it stays in the inbox). Each attempt is counted first, so
     /// a message that keeps failing (or kills the process) ends quarantined instead of blocking the inbox.
-    #[instrument(skip_all, fields(message_id, request_ref))]
     pub async fn ingest_email(&self, raw: &[u8]) -> Result<IngestOutcome, StoreError> {
-        let attempt = Attempt::new(self, raw);
-        if let Some(quarantined) = attempt.admit(raw).await? {
-            return Ok(quarantined);
-        }
-        let parsed = attempt.parse(raw).await?;
-        let result = attempt.contain(raw, handle(&attempt, parsed)).await;
-        attempt.settle(&result).await;
-        result
+        let prepared = self.prepare_emails(&[raw]).await?.unwrap_or_default();
+        let prepared = prepared
+            .into_iter()
+            .next()
+            .expect("one prepared per message");
+        let handled = self.handle_prepared(raw, prepared).await;
+        self.settle_emails(std::slice::from_ref(&handled)).await;
+        handled.outcome
     }
+
+    /// The first half of a batch's intake: every message's attempt counted in ONE transaction, then the
+    /// messages admitted and parsed on a small pool of blocking threads, in the order given. `Err` (nothing
+    /// counted) only when the database did not take the count.
+    ///
+    /// `None` (the count taken back) when a message of a batch was tried before without being settled: the
+    /// process may have died on one of them, so this batch goes one message at a time ([`Desk::ingest_email`]),
+    /// each counted just before it is handled, and only the killer's count grows — never its batch-mates'.
+    pub async fn prepare_emails(
+        &self,
+        raws: &[&[u8]],
+    ) -> Result<Option<Vec<PreparedEmail>>, StoreError> {
+        let attempts = poison::begin_all(self, raws).await?;
+        if raws.len() > 1 && attempts.iter().any(|(_, (count, _))| *count > 1) {
+            let keys: Vec<String> = attempts.into_iter().map(|(a, _)| a.key).collect();
+            self.store.uncount_attempts(&keys).await?;
+            info!(
+                messages = keys.len(),
+                "a message of this batch was tried before; one at a time"
+            );
+            return Ok(None);
+        }
+        let pool = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        // Collected first: a stream holding the closure trips the compiler's Send check for higher-ranked
+        // lifetimes.
+        let prepared: Vec<_> = attempts
+            .into_iter()
+            .zip(raws)
+            .map(|((attempt, count), raw)| prepare_one(attempt, count, raw))
+            .collect();
+        Ok(Some(
+            futures::stream::iter(prepared)
+                .buffered(pool)
+                .collect::<Vec<_>>()
+                .await,
+        ))
+    }
+
+    /// The second half, one message at a time in order (each decision sees the ones committed before it):
+    /// guard, thread, route and commit. `raw` is the message `prepared` was made from.
+    #[instrument(skip_all, fields(message_id, request_ref))]
+    pub async fn handle_prepared(&self, raw: &[u8], prepared: PreparedEmail) -> HandledEmail {
+        let attempt = Attempt {
+            desk: self,
+            key: prepared.key,
+            now: prepared.now,
+        };
+        let (outcome, settle) = match prepared.stage {
+            // Quarantined on admission or poisoned while parsing: the attempt stays counted.
+            Stage::Done(outcome) => (outcome, false),
+            Stage::Parsed(parsed) => (attempt.contain(raw, handle(&attempt, *parsed)).await, true),
+        };
+        HandledEmail {
+            key: attempt.key,
+            outcome,
+            settle,
+        }
+    }
+
+    /// Settles the attempts of handled messages: those handled forgotten with one statement, those that failed
+    /// for a reason not their own (a database error, a conflict) not counted against them.
+    pub async fn settle_emails(&self, handled: &[HandledEmail]) {
+        let done: Vec<String> = handled
+            .iter()
+            .filter(|h| h.settle && h.outcome.is_ok())
+            .map(|h| h.key.clone())
+            .collect();
+        if let Err(e) = self.store.end_attempts(&done).await {
+            warn!(error = %format!("{e:#}"), "could not settle the messages' attempt counts");
+        }
+        for h in handled.iter().filter(|h| h.settle) {
+            if let Err(e) = &h.outcome {
+                poison::forgive(self, &h.key, e).await;
+            }
+        }
+    }
+}
+
+/// Admits one counted message and parses it.
+async fn prepare_one(attempt: Attempt<'_>, count: AttemptCount, raw: &[u8]) -> PreparedEmail {
+    let stage = match attempt.admit_counted(raw, count).await {
+        Ok(Some(quarantined)) => Stage::Done(Ok(quarantined)),
+        Err(e) => Stage::Done(Err(e)),
+        Ok(None) => match attempt.parse(raw).await {
+            Ok(parsed) => Stage::Parsed(Box::new(parsed)),
+            Err(e) => Stage::Done(Err(e)),
+        },
+    };
+    PreparedEmail {
+        key: attempt.key,
+        now: attempt.now,
+        stage,
+    }
+}
+
+/// A message counted and parsed, ready for [`Desk::handle_prepared`].
+pub struct PreparedEmail {
+    key: String,
+    now: i64,
+    stage: Stage,
+}
+
+enum Stage {
+    /// Decided already: quarantined on admission, or failed (not parsed, or the database).
+    Done(Result<IngestOutcome, StoreError>),
+    Parsed(Box<Parsed>),
+}
+
+/// What became of one message, and whether its attempt is to be settled ([`Desk::settle_emails`]).
+pub struct HandledEmail {
+    key: String,
+    pub outcome: Result<IngestOutcome, StoreError>,
+    settle: bool,
 }
 
 /// One parsed message being handled: who sent it and the record of it to store.

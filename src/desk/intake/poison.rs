@@ -15,7 +15,7 @@ use tracing::warn;
 
 use super::{inbound_record, IngestOutcome};
 use crate::desk::Desk;
-use crate::store::StoreError;
+use crate::store::{AttemptCount, StoreError};
 
 /// A parsed message and the copy of it to store.
 pub(super) struct Parsed {
@@ -48,10 +48,14 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// Counts this attempt; `Some(outcome)` when the message has used up its attempts and was quarantined.
-    pub async fn admit(&self, raw: &[u8]) -> Result<Option<IngestOutcome>, StoreError> {
+    /// Decides on a counted attempt (see [`begin_all`]): `Some(outcome)` when the message has used up its
+    /// attempts and was quarantined.
+    pub async fn admit_counted(
+        &self,
+        raw: &[u8],
+        (attempts, last_error): AttemptCount,
+    ) -> Result<Option<IngestOutcome>, StoreError> {
         let mail = &self.desk.settings.mail;
-        let (attempts, last_error) = self.desk.store.begin_attempt(&self.key, self.now).await?;
         if attempts <= mail.max_processing_attempts.max(1) {
             return Ok(None);
         }
@@ -122,18 +126,24 @@ impl<'a> Attempt<'a> {
             }
         }
     }
+}
 
-    /// Settles the attempt after processing: forgotten once handled; on a failure that is not the message's
-    /// fault (a database error, a conflict) not counted against it.
-    pub async fn settle(&self, result: &Result<IngestOutcome, StoreError>) {
-        let store = &self.desk.store;
-        let settled = match result {
-            Ok(_) => store.end_attempt(&self.key).await,
-            Err(e) => store.forgive_attempt(&self.key, &format!("{e:#}")).await,
-        };
-        if let Err(e) = settled {
-            warn!(error = %format!("{e:#}"), "could not settle the message's attempt count");
-        }
+/// Counts one attempt of each message in one transaction: the attempts, in order, with their counts.
+pub(super) async fn begin_all<'a>(
+    desk: &'a Desk,
+    raws: &[&[u8]],
+) -> Result<Vec<(Attempt<'a>, AttemptCount)>, StoreError> {
+    let attempts: Vec<Attempt<'a>> = raws.iter().map(|raw| Attempt::new(desk, raw)).collect();
+    let keys: Vec<String> = attempts.iter().map(|a| a.key.clone()).collect();
+    let now = attempts.first().map_or_else(|| desk.now(), |a| a.now);
+    let counts = desk.store.begin_attempts(&keys, now).await?;
+    Ok(attempts.into_iter().zip(counts).collect())
+}
+
+/// Takes back an attempt that failed for a reason not the message's own, keeping the error.
+pub(super) async fn forgive(desk: &Desk, key: &str, error: &StoreError) {
+    if let Err(e) = desk.store.forgive_attempt(key, &format!("{error:#}")).await {
+        warn!(error = %format!("{e:#}"), "could not settle the message's attempt count");
     }
 }
 

@@ -195,3 +195,34 @@ fn a_chat_gateway_must_be_connected() {
         "a gateway does not poll"
     );
 }
+
+#[test]
+fn a_standby_inbox_is_ready_and_says_so_and_a_leader_says_watching() {
+    use crate::monitor::{wall_ms, Monitor};
+    let d = HealthSettings::default();
+    let m = Monitor::default();
+    let probe = m.inbox_probe();
+    m.inbox_standby(true);
+    let mut s = m.snapshot();
+    s.workers.insert(Component::Inbox, running());
+    // Long silent (it never looks while another instance watches) and not connected: still its job done.
+    let v = assess(&s, &facts(), &d, wall_ms() + 3_600_000)["inbox"].clone();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.state, Some("standby"));
+    m.inbox_standby(false);
+    let mut s = m.snapshot();
+    s.workers.insert(Component::Inbox, running());
+    let v = inbox(&s, &d);
+    assert!(
+        !v.ok,
+        "a new leader that has not connected yet is not ready: {v:?}"
+    );
+    assert_eq!(v.state, None);
+    probe.connected();
+    probe.polled(Duration::from_secs(60));
+    let mut s = m.snapshot();
+    s.workers.insert(Component::Inbox, running());
+    let v = assess(&s, &facts(), &d, wall_ms())["inbox"].clone();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.state, Some("watching"));
+}

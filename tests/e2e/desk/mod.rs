@@ -25,6 +25,7 @@ macro_rules! on_both_stores {
     )+};
 }
 
+mod batch;
 mod intake;
 mod lifecycle;
 mod limits;

@@ -1,0 +1,191 @@
+//! Latency at a steady rate: mails submitted through Postfix at `rate` per second; each one's time from its
+//! SMTP submission to the committed request (seen by polling the store) and to its work-order post (seen in the
+//! local chat log), as p50/p90/p99.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use connect311::desk::Desk;
+use connect311::store::RequestFilter;
+use mail::testkit;
+
+use super::{corpus, Args};
+
+type Seen = Arc<Mutex<HashMap<usize, Instant>>>;
+
+fn percentiles(mut d: Vec<Duration>) -> String {
+    if d.is_empty() {
+        return "none".into();
+    }
+    d.sort();
+    let at = |p: f64| {
+        d[((p * d.len() as f64).ceil() as usize).clamp(1, d.len()) - 1].as_secs_f64() * 1e3
+    };
+    format!(
+        "p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms (n={})",
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(1.0),
+        d.len()
+    )
+}
+
+/// The mail number a subject carries ("Pothole #17").
+fn number(subject: &str) -> Option<usize> {
+    subject.rsplit_once('#')?.1.trim().parse().ok()
+}
+
+/// Polls the newest requests every few ms, noting when each mail's request first shows up; returns the
+/// request references per mail for the chat-log side.
+async fn watch_commits(
+    desk: Desk,
+    committed: Seen,
+    refs: Arc<Mutex<HashMap<String, usize>>>,
+    total: usize,
+) {
+    let filter = RequestFilter {
+        limit: Some(500),
+        ..Default::default()
+    };
+    while committed.lock().unwrap().len() < total {
+        let now = Instant::now();
+        for r in desk
+            .store()
+            .list_requests(&filter)
+            .await
+            .expect("list requests")
+        {
+            if let Some(n) = number(&r.subject) {
+                committed.lock().unwrap().entry(n).or_insert(now);
+                refs.lock()
+                    .unwrap()
+                    .entry(r.reference.to_string())
+                    .or_insert(n);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Reads the local chat log for work-order posts, noting when each mail's card first appears.
+async fn watch_posts(
+    dir: std::path::PathBuf,
+    posted: Seen,
+    refs: Arc<Mutex<HashMap<String, usize>>>,
+    until: Instant,
+) {
+    let mut offsets: HashMap<std::path::PathBuf, usize> = HashMap::new();
+    while Instant::now() < until {
+        let now = Instant::now();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let from = offsets.entry(entry.path()).or_insert(0);
+            let Some(fresh) = text.get(*from..) else {
+                continue;
+            };
+            let complete = fresh.rfind('\n').map_or(0, |i| i + 1);
+            for line in fresh[..complete].lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+                if v["type"] != "work_order" {
+                    continue;
+                }
+                let reference = v["card"]["reference"].as_str().unwrap_or_default();
+                if let Some(n) = refs.lock().unwrap().get(reference) {
+                    posted.lock().unwrap().entry(*n).or_insert(now);
+                }
+            }
+            *from += complete;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+pub async fn run(a: &Args, rate: u32) {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = format!("{}@city.test", testkit::unique_local("rate"));
+    let run = testkit::unique_local("r");
+    let url = super::database_url(&a.store, dir.path()).await;
+    let mut running = Vec::new();
+    for k in 0..a.instances {
+        running.push(super::instance(&url, &inbox, dir.path(), k).await);
+    }
+    let desk = running[0].0.clone();
+    // Connected once the worker prepared its folders.
+    while !testkit::imap_folder_exists(&inbox, "Processed").await {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let total = rate as usize * a.seconds as usize;
+    let (committed, posted): (Seen, Seen) = Default::default();
+    let refs = Arc::new(Mutex::new(HashMap::new()));
+    let watcher = tokio::spawn(watch_commits(
+        desk.clone(),
+        committed.clone(),
+        refs.clone(),
+        total,
+    ));
+    let until = Instant::now() + Duration::from_secs(a.seconds + 120);
+    let chat_dirs: Vec<_> = (0..a.instances)
+        .map(|k| dir.path().join(format!("instance-{k}/chat")))
+        .collect();
+    let post_watchers: Vec<_> = chat_dirs
+        .into_iter()
+        .map(|d| tokio::spawn(watch_posts(d, posted.clone(), refs.clone(), until)))
+        .collect();
+    let mut rng = corpus::Rng::new(0x50);
+    let start = Instant::now();
+    let mut sends = Vec::with_capacity(total);
+    for n in 0..total {
+        let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate));
+        tokio::time::sleep_until(due.into()).await;
+        let g = corpus::mail(&mut rng, &run, n, &inbox);
+        let to = inbox.clone();
+        sends.push(tokio::spawn(async move {
+            testkit::smtp_send_raw(&g.sender, &[&to], &g.raw)
+                .await
+                .expect("submit to Postfix");
+            (n, Instant::now())
+        }));
+    }
+    let mut delivered = HashMap::new();
+    for s in sends {
+        let (n, at) = s.await.unwrap();
+        delivered.insert(n, at);
+    }
+    let offered = start.elapsed();
+    tokio::time::timeout(Duration::from_secs(120), watcher)
+        .await
+        .ok();
+    // Posts trail commits by the outbox; give them until every committed non-duplicate is posted or time is up.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    for w in post_watchers {
+        w.abort();
+    }
+    let since = |seen: &Seen| -> Vec<Duration> {
+        let seen = seen.lock().unwrap();
+        seen.iter()
+            .filter_map(|(n, at)| Some(at.saturating_duration_since(*delivered.get(n)?)))
+            .collect()
+    };
+    let c = since(&committed);
+    println!(
+        "{total} mails at {rate}/s for {} s (submitted in {:.1} s) on {}, {} instance(s); {} committed",
+        a.seconds,
+        offered.as_secs_f64(),
+        a.store,
+        a.instances,
+        c.len()
+    );
+    println!(
+        "  delivered (SMTP accepted) -> committed request: {}",
+        percentiles(c)
+    );
+    println!(
+        "  delivered -> work-order post (local chat log; duplicates get none): {}",
+        percentiles(since(&posted))
+    );
+    for (_, r) in running {
+        r.shutdown().await;
+    }
+}

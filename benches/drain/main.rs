@@ -1,0 +1,212 @@
+//! Intake at scale through the real loopback Dovecot (and Postfix for `--rate`): prints figures, asserts none.
+//!
+//! Drain: a fresh mailbox pre-loaded with `--mails N` generated 311 mails (written into its Maildir, as a
+//! backlog after an outage), drained by `--instances K` services (K > 1 only on PostgreSQL) on `--store sqlite|
+//! postgres`; prints mails/s, the process's CPU per mail (getrusage, all instances together) and peak RSS.
+//! Latency: `--rate R --seconds S` submits R mails/s through Postfix and prints delivered→committed and
+//! →work-order (chat post) p50/p90/p99.
+//!
+//! `cargo bench --bench drain -- --mails 10000 --store sqlite --instances 1` (needs scripts/mailserver.sh, and
+//! scripts/postgres.sh for `--store postgres`; runs as root to write the Maildir).
+
+mod corpus;
+mod latency;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use connect311::desk::Desk;
+use connect311::outbox_worker::Deliverers;
+use connect311::store::Disposition;
+use mail::testkit;
+
+/// What to run, from the command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub mails: usize,
+    pub store: String,
+    pub instances: usize,
+    pub rate: Option<u32>,
+    pub seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        mails: 10_000,
+        store: "sqlite".into(),
+        instances: 1,
+        rate: None,
+        seconds: 60,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_default();
+        match flag.as_str() {
+            "--mails" => a.mails = value().parse().expect("--mails N"),
+            "--store" => a.store = value(),
+            "--instances" => a.instances = value().parse().expect("--instances K"),
+            "--rate" => a.rate = Some(value().parse().expect("--rate MAILS_PER_S")),
+            "--seconds" => a.seconds = value().parse().expect("--seconds S"),
+            // cargo bench passes --bench; anything else is a mistake worth seeing.
+            "--bench" => {}
+            other => panic!(
+                "unknown argument {other} (use --mails, --store, --instances, --rate, --seconds)"
+            ),
+        }
+    }
+    assert!(
+        a.store == "sqlite" || a.store == "postgres",
+        "--store sqlite|postgres"
+    );
+    assert!(
+        a.instances == 1 || a.store == "postgres",
+        "several instances share a PostgreSQL database; SQLite is one process"
+    );
+    a
+}
+
+/// A fresh database URL for this run.
+async fn database_url(store: &str, dir: &std::path::Path) -> String {
+    if store == "sqlite" {
+        return format!("sqlite://{}/bench.db", dir.display());
+    }
+    use sqlx::Connection;
+    let admin = std::env::var("CONNECT311_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL (scripts/postgres.sh)");
+    let name = testkit::unique_local("bench").replace('-', "_");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create bench database");
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.clone(), |(b, _)| b.to_string());
+    format!("{base}/{name}")
+}
+
+/// Opens one service instance (its own pool and data dir) on the shared database and inbox.
+async fn instance(
+    url: &str,
+    inbox: &str,
+    dir: &std::path::Path,
+    k: usize,
+) -> (Desk, connect311::serve::Running) {
+    let data = dir.join(format!("instance-{k}"));
+    let toml = format!(
+        "[database]\nurl = \"{url}\"\n[mail]\naddress = \"{inbox}\"\nreplies_per_sender_per_hour = 1000000\n\
+         [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"plain\"\nport = 143\nusername = \"{inbox}\"\npassword = \"test\"\n"
+    );
+    let mut settings = connect311::config::Settings::from_toml_str(&toml).expect("bench settings");
+    settings.data_dir = data;
+    let desk = connect311::app::open_with(settings, Arc::new(connect311::clock::SystemClock))
+        .await
+        .expect("open the desk");
+    let d = Deliverers {
+        mail: connect311::app::mail_sender(&desk).expect("mail sender"),
+        chat: connect311::app::local_chat(&desk),
+    };
+    let running = connect311::serve::start(desk.clone(), d, None).expect("service starts");
+    (desk, running)
+}
+
+/// CPU time (user + system) of this process so far, and its peak RSS in KiB.
+pub fn rusage() -> (Duration, u64) {
+    // SAFETY: getrusage only writes the struct we hand it.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_maxrss as u64)
+}
+
+pub async fn created(desk: &Desk) -> usize {
+    desk.store()
+        .count_inbound(Disposition::Created)
+        .await
+        .expect("count") as usize
+}
+
+async fn drain(a: &Args) {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = format!("{}@city.test", testkit::unique_local("drain"));
+    let run = testkit::unique_local("r");
+    let mut rng = corpus::Rng::new(0x311);
+    let mails: Vec<Vec<u8>> = (0..a.mails)
+        .map(|n| corpus::mail(&mut rng, &run, n, &inbox).raw)
+        .collect();
+    let t = Instant::now();
+    testkit::preload_inbox(&inbox, &mails)
+        .await
+        .expect("preload the inbox");
+    println!(
+        "preloaded {} mails into {inbox} in {:.1} s",
+        a.mails,
+        t.elapsed().as_secs_f64()
+    );
+    let url = database_url(&a.store, dir.path()).await;
+    let (cpu0, _) = rusage();
+    let t = Instant::now();
+    let mut running = Vec::new();
+    for k in 0..a.instances {
+        running.push(instance(&url, &inbox, dir.path(), k).await);
+    }
+    let desk = running[0].0.clone();
+    let mut last = (Instant::now(), 0usize);
+    loop {
+        let n = created(&desk).await;
+        if n >= a.mails {
+            break;
+        }
+        if n != last.1 {
+            last = (Instant::now(), n);
+        }
+        assert!(
+            last.0.elapsed() < Duration::from_secs(120),
+            "no progress for 2 minutes at {n} of {}",
+            a.mails
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let took = t.elapsed();
+    let (cpu1, rss) = rusage();
+    while testkit::maildir_count(&inbox, "INBOX") > 0
+        && t.elapsed() < took + Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let moved = t.elapsed();
+    println!(
+        "drain {} mails, {} on {}, {} instance(s): committed in {:.1} s = {:.0} mails/s (inbox empty after {:.1} s); \
+         CPU {:.2} ms/mail (this process, all instances, outbox included); peak RSS {} MiB",
+        a.mails,
+        a.store,
+        std::env::consts::ARCH,
+        a.instances,
+        took.as_secs_f64(),
+        a.mails as f64 / took.as_secs_f64(),
+        moved.as_secs_f64(),
+        (cpu1 - cpu0).as_secs_f64() * 1e3 / a.mails as f64,
+        rss / 1024
+    );
+    for (_, r) in running {
+        r.shutdown().await;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let a = args();
+    testkit::require_mail_servers();
+    println!(
+        "machine: {} cores ({}), shared with other work: figures are noisy",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::env::consts::ARCH
+    );
+    match a.rate {
+        Some(rate) => latency::run(&a, rate).await,
+        None => drain(&a).await,
+    }
+}
