@@ -1,6 +1,7 @@
 //! The store: all SQL lives here. One implementation over two concrete pools (SQLite embedded, PostgreSQL to
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
+mod import;
 mod inbound;
 mod model;
 mod outbox;
@@ -21,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
+pub use import::ImportedRequest;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use stats::{OutboxStats, RequestCount};
