@@ -5,6 +5,7 @@ use routing::{EventKind, RequestRef, Source};
 use serde_json::{json, Value};
 use sqlx::Row;
 
+use super::place_keys::place_key;
 use super::requests::to_ref;
 use super::{on_pool, Backend, Request, Store, StoreError};
 
@@ -25,14 +26,26 @@ const PG_RECORD: &str = "id bigint, status text, close_reason text, department t
     language text, priority text, emergency text, location_text text, location_norm text, lat float8, lon float8, \
     source text, requester text, requester_name text, subject text, description text, decision text, \
     linked_to bigint, created_at bigint, updated_at bigint, acknowledged_at bigint, closed_at bigint, \
-    response_due_at bigint, resolution_due_at bigint";
+    response_due_at bigint, resolution_due_at bigint, place_key text, reopened_count bigint, next_sweep_at bigint";
 
 const EVENT_COLUMNS: &str = "request_id, kind, actor, source, at, payload";
 const PG_EVENT_RECORD: &str =
     "request_id bigint, kind text, actor text, source text, at bigint, payload text";
 
-fn request_json(id: i64, r: &Request) -> Value {
+/// One row of `COLUMNS`. The maintained facts are derived as the migration that added them back-fills them.
+fn request_json(id: i64, imported: &ImportedRequest) -> Value {
+    let (r, events) = (&imported.request, &imported.events);
+    let reopened = events
+        .iter()
+        .filter(|(k, _)| *k == EventKind::Reopened)
+        .count();
+    let next_sweep = r.status.is_active().then(|| match r.emergency {
+        Some(_) => r.created_at,
+        None => r.response_due_at.min(r.resolution_due_at),
+    });
     json!({
+        "place_key": place_key(r.location_norm.as_deref()), "reopened_count": reopened,
+        "next_sweep_at": next_sweep,
         "id": id, "status": r.status.as_str(), "close_reason": r.close_reason.map(|c| c.as_str()),
         "department": r.department.as_str(), "category": r.category.as_ref().map(|c| c.as_str()),
         "language": r.language.as_str(), "priority": r.priority.as_str(),
@@ -82,7 +95,7 @@ impl Store {
             let mut events = Vec::new();
             for (i, imported) in batch.iter().enumerate() {
                 let id = top + 1 + i as i64;
-                rows.push(request_json(id, &imported.request));
+                rows.push(request_json(id, imported));
                 for &(kind, at) in &imported.events {
                     events.push(json!({
                         "request_id": id, "kind": kind.as_str(), "actor": "import",

@@ -97,7 +97,7 @@ impl Store {
     /// A subquery yielding the elements of the JSON array bound at `placeholder`, as `sql_type`. A list is one
     /// bound value however long it is, so the statement's text (what SQLite parses and sqlx logs) stays the
     /// same size and the cost stays linear in the list.
-    fn json_array(&self, placeholder: &str, sql_type: &str) -> String {
+    pub(super) fn json_array(&self, placeholder: &str, sql_type: &str) -> String {
         match self.backend {
             Backend::Sqlite(_) => format!("SELECT value FROM json_each({placeholder})"),
             Backend::Postgres(_) => format!(
