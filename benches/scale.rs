@@ -163,7 +163,8 @@ fn synthetic(desk: &Desk, i: usize, n: usize, now: i64, first_id: u64) -> Import
     ImportedRequest { request, events }
 }
 
-/// Loads `n` synthetic requests (only the open ones when `open_only`) in batches of `BATCH`.
+/// Loads `n` synthetic requests (only the open ones when `open_only`) in batches of `BATCH` into a fresh
+/// database (request `i` gets id `i + 1`).
 async fn load(desk: &Desk, n: usize, open_only: bool) {
     let now = desk.now();
     let t = Instant::now();
@@ -172,7 +173,7 @@ async fn load(desk: &Desk, n: usize, open_only: bool) {
     let indices = (0..n).map(|i| if open_only { i * 10 } else { i });
     let total = if open_only { n * 10 } else { n };
     for i in indices {
-        batch.push(synthetic(desk, i, total, now, done as u64 + 1));
+        batch.push(synthetic(desk, i, total, now, 1));
         if batch.len() == BATCH {
             done += desk.store().import_requests(&batch).await.unwrap().len();
             batch.clear();
