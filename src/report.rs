@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use routing::report::internal::InternalTable;
-use routing::report::{Report, ReportRequest};
-use routing::{CloseReason, DepartmentId};
+use routing::report::{Report, ReportTally};
+use routing::DepartmentId;
 
 use crate::desk::Desk;
 
@@ -27,51 +27,20 @@ pub async fn internal_table(
     ))
 }
 
-/// Builds the report for requests created in `[from, to)` (plus the open backlog), judged as of now.
+/// Builds the report for requests created in `[from, to)` (plus the open backlog), judged as of now. The rows
+/// are streamed into running totals: memory does not grow with the history.
 pub async fn build(
     desk: &Desk,
     from: i64,
     to: i64,
     department: Option<&DepartmentId>,
 ) -> Result<Report> {
-    let reopens = desk.store().reopen_counts().await?;
-    let rows: Vec<ReportRequest> = desk
-        .store()
-        .requests_for_report(from, to)
-        .await?
-        .into_iter()
-        .filter(|r| department.is_none_or(|d| &r.department == d))
-        .map(|r| {
-            let id = r.reference.number() as i64;
-            ReportRequest {
-                reference: r.reference,
-                department: r.department,
-                category: r.category,
-                language: r.language,
-                created_ms: r.created_at,
-                acknowledged_ms: r.acknowledged_at,
-                closed_ms: r.closed_at,
-                close_reason: r.close_reason,
-                status: r.status,
-                response_due_ms: r.response_due_at,
-                resolution_due_ms: r.resolution_due_at,
-                location_norm: r.location_norm,
-                duplicate_of: if r.close_reason == Some(CloseReason::Duplicate) {
-                    r.linked_to
-                } else {
-                    None
-                },
-                reopened_count: reopens.get(&id).copied().unwrap_or(0),
-            }
-        })
-        .collect();
-    Ok(Report::build(
-        &rows,
-        from,
-        to,
-        desk.now(),
-        &desk.city().calendar,
-    ))
+    let now = desk.now();
+    let mut tally = ReportTally::new(from, to, now, &desk.city().calendar);
+    desk.store()
+        .each_report_row(from, to, department, |row| tally.add(&row))
+        .await?;
+    Ok(tally.finish())
 }
 
 fn pct(met: u32, missed: u32) -> String {

@@ -12,7 +12,8 @@ use mail::outbound::AutoSubmitted;
 use routing::lifecycle::CloseReason;
 use routing::policy::{SweepAction, Target};
 use routing::sweep::{due_actions, followup_due, sweep_facts, RequestFacts};
-use routing::{DepartmentId, EventKind, Source};
+use routing::sweep_next::next_look;
+use routing::{DepartmentId, EventKind, RequestRef, Source};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -20,7 +21,7 @@ use tracing::info;
 use crate::desk::sla::event_facts;
 use crate::desk::Desk;
 use crate::effect::{ChatNote, Effect};
-use crate::store::{Change, NewEvent, NewOutbox, Request};
+use crate::store::{Change, NewEvent, NewOutbox, NextSweep, Request};
 
 mod digest;
 use digest::Digests;
@@ -28,13 +29,13 @@ use digest::Digests;
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepSummary {
+    /// Channel digests of overdue work queued (one per channel the sweep reminded or escalated in).
+    pub digests: usize,
     pub reminders: usize,
     pub escalations: usize,
     pub repages: usize,
     pub followups: usize,
     pub scorecards: usize,
-    /// Channel digests of overdue work queued (one per channel the sweep reminded or escalated in).
-    pub digests: usize,
 }
 
 /// Sweeps every `every` until cancelled. A failed sweep ends the run with its error, so that the supervisor
@@ -52,48 +53,88 @@ pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Resu
     }
 }
 
-/// One pass over open work and recent closures.
+/// How many requests one sweep reads at a time (with their events, in one query).
+const SWEEP_BATCH: i64 = 500;
+
+/// One pass over the requests owed something now (see `requests.next_sweep_at`) and recent closures.
 pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
     let now = desk.now();
     let mut summary = SweepSummary::default();
     let mut digests = Digests::default();
-    for req in desk.store().active_requests().await? {
-        let events = desk.store().events(req.reference).await?;
-        let city = &desk.city();
-        let history = event_facts(&events);
-        let (calendar, policy) = (&city.calendar, &city.accountability);
-        let facts = facts(&req)?;
-        let actions = due_actions(&facts, history.clone(), now, calendar, policy);
-        if actions.is_empty() {
-            digests.note(desk, &req, &sweep_facts(&facts, history, now), &[]);
-            continue;
-        }
-        let mut change = Change {
-            expect_status: Some(req.status),
-            expect_updated_at: Some(req.updated_at),
-            ..Change::default()
+    let mut cursor = None;
+    loop {
+        let batch = desk.store().sweep_due(now, cursor, SWEEP_BATCH).await?;
+        let Some(&(last, _)) = batch.last() else {
+            break;
         };
-        for &action in &actions {
-            record_action(desk, &req, action, &mut change);
-        }
-        match desk.store().apply_change(req.reference, &change, now).await {
-            // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
-            Err(crate::store::StoreError::Conflict(_)) => continue,
-            other => other?,
-        }
-        digests.note(desk, &req, &sweep_facts(&facts, history, now), &actions);
-        for action in actions {
-            match action {
-                SweepAction::Remind { .. } => summary.reminders += 1,
-                SweepAction::Escalate => summary.escalations += 1,
-                SweepAction::Repage => summary.repages += 1,
+        cursor = Some(last);
+        let refs: Vec<_> = batch.iter().map(|(_, r)| r.reference).collect();
+        let mut events = desk.store().events_of(&refs).await?;
+        let mut looks = Vec::with_capacity(batch.len());
+        for (_, req) in &batch {
+            let events = events.remove(&req.reference).unwrap_or_default();
+            if let Some(look) =
+                sweep_request(desk, req, &events, now, (&mut summary, &mut digests)).await?
+            {
+                looks.push(look);
             }
         }
+        desk.store().schedule_sweeps(&looks).await?;
     }
     summary.digests = digests.enqueue(desk, now).await?;
     summary.followups = followups(desk, now).await?;
     summary.scorecards = scorecard(desk, now).await?;
     Ok(summary)
+}
+
+/// Decides and records what one request is owed now. Returns when to look at it next if nothing was owed
+/// (when something was, the change itself records that).
+async fn sweep_request(
+    desk: &Desk,
+    req: &Request,
+    events: &[crate::store::Event],
+    now: i64,
+    (summary, digests): (&mut SweepSummary, &mut Digests),
+) -> Result<Option<(RequestRef, i64, Option<i64>)>> {
+    let city = &desk.city();
+    let (calendar, policy) = (&city.calendar, &city.accountability);
+    let row_facts = facts(req)?;
+    let mut history: Vec<_> = event_facts(events).collect();
+    let actions = due_actions(&row_facts, history.iter().copied(), now, calendar, policy);
+    let seen = sweep_facts(&row_facts, history.iter().copied(), now);
+    if actions.is_empty() {
+        digests.note(desk, req, &seen, &[]);
+        let next = next_look(&row_facts, history.iter().copied(), now, calendar, policy);
+        return Ok(Some((req.reference, req.updated_at, next)));
+    }
+    let mut change = Change {
+        expect_status: Some(req.status),
+        expect_updated_at: Some(req.updated_at),
+        ..Change::default()
+    };
+    for &action in &actions {
+        record_action(desk, req, action, &mut change);
+    }
+    history.extend(change.events.iter().map(|e| (e.kind, now)));
+    change.next_sweep = match next_look(&row_facts, history.iter().copied(), now, calendar, policy)
+    {
+        Some(t) => NextSweep::At(t),
+        None => NextSweep::Never,
+    };
+    match desk.store().apply_change(req.reference, &change, now).await {
+        // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
+        Err(crate::store::StoreError::Conflict(_)) => return Ok(None),
+        other => other?,
+    }
+    digests.note(desk, req, &seen, &actions);
+    for action in actions {
+        match action {
+            SweepAction::Remind { .. } => summary.reminders += 1,
+            SweepAction::Escalate => summary.escalations += 1,
+            SweepAction::Repage => summary.repages += 1,
+        }
+    }
+    Ok(None)
 }
 
 /// Writes one due action into `change`: its event and the note or page it sends.
@@ -147,25 +188,28 @@ async fn followups(desk: &Desk, now: i64) -> Result<usize> {
     }
     let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
     let mut sent = 0;
-    for req in desk.store().closed_since(since).await? {
-        if req.source != Source::Email || req.close_reason != Some(CloseReason::Resolved) {
-            continue;
+    let until = now - i64::from(policy.followup_after_days) * 86_400_000;
+    let closed = desk.store().followup_candidates(since, until).await?;
+    for chunk in closed.chunks(SWEEP_BATCH as usize) {
+        let refs: Vec<_> = chunk.iter().map(|r| r.reference).collect();
+        let mut events = desk.store().events_of(&refs).await?;
+        for req in chunk {
+            let Some(closed) = req.closed_at else {
+                continue;
+            };
+            let events = events.remove(&req.reference).unwrap_or_default();
+            let cal = &desk.city().calendar;
+            let history = event_facts(&events);
+            if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
+                continue;
+            }
+            let change = followup_change(desk, req).await?;
+            match desk.store().apply_change(req.reference, &change, now).await {
+                Err(crate::store::StoreError::Conflict(_)) => continue,
+                other => other?,
+            }
+            sent += 1;
         }
-        let Some(closed) = req.closed_at else {
-            continue;
-        };
-        let events = desk.store().events(req.reference).await?;
-        let history = event_facts(&events);
-        let cal = &desk.city().calendar;
-        if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
-            continue;
-        }
-        let change = followup_change(desk, &req).await?;
-        match desk.store().apply_change(req.reference, &change, now).await {
-            Err(crate::store::StoreError::Conflict(_)) => continue,
-            other => other?,
-        }
-        sent += 1;
     }
     Ok(sent)
 }
@@ -224,14 +268,10 @@ async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
         return Ok(0);
     }
     let report = crate::report::build(desk, now - 7 * 86_400_000, now, None).await?;
-    let internal = crate::report::internal_table(desk, now - 7 * 86_400_000, now, None).await?;
-    let mut text = format!(
+    let text = format!(
         "📊 Weekly 311 scorecard ({key})\n{}",
         crate::report::scorecard_text(&report)
     );
-    if !internal.pairs.is_empty() {
-        text.push_str(&internal.to_text());
-    }
     // Not about one request: an outbox row without a request.
     desk.store().enqueue(&note_to(&channel, text), now).await?;
     Ok(1)

@@ -39,6 +39,7 @@ pub mod sla;
 mod sql;
 pub mod staff_command;
 pub mod sweep;
+pub mod sweep_next;
 pub mod types;
 
 pub use calendar::Calendar;

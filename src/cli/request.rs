@@ -177,9 +177,10 @@ fn print_request(req: &Request) {
 /// `request list`: newest first, or the overdue ones oldest first.
 async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
     let reqs = if args.overdue {
-        let mut l = desk.overdue(args.department.as_ref()).await?;
-        l.truncate(args.limit.max(0) as usize);
-        l
+        let (now, department) = (desk.now(), args.department.as_ref());
+        desk.store()
+            .overdue_first(now, department, args.limit.max(0))
+            .await?
     } else {
         let f = RequestFilter {
             status: args.status,

@@ -1,13 +1,17 @@
 //! The store: all SQL lives here. One implementation over two concrete pools (SQLite embedded, PostgreSQL to
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
+mod due;
+mod import;
 mod inbound;
 mod intake_batch;
 mod internal;
 mod leadership;
 mod model;
 mod outbox;
+mod place_keys;
 mod public;
+mod report_rows;
 mod requests;
 mod schedule;
 mod stats;
@@ -25,6 +29,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
+pub use due::{CandidateQuery, SweepCursor};
+pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;
 pub use leadership::InboxLease;
 pub use model::*;
@@ -167,7 +173,12 @@ impl Store {
                 .context("migrating SQLite")?;
             Backend::Sqlite(pool)
         };
-        Ok(Store { backend })
+        let store = Store { backend };
+        store
+            .fill_place_keys()
+            .await
+            .context("filling the place keys of requests stored before them")?;
+        Ok(store)
     }
 
     /// `sqlite` or `postgres`.

@@ -260,6 +260,31 @@ pub struct Change {
     pub due: Option<(i64, i64)>,
     /// Who asked, when a new request is filed by one department for another.
     pub internal: Option<InternalOrigin>,
+    /// When the SLA sweeper should next look at the request; any change asks for a look at the next pass.
+    pub next_sweep: NextSweep,
+}
+
+/// When the SLA sweeper should next look at an active request (a closed one is never looked at).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NextSweep {
+    /// At the next pass: the change may have changed what is owed.
+    #[default]
+    Now,
+    /// Not before this instant (epoch ms): nothing can be owed earlier.
+    At(i64),
+    /// Not until the request changes again.
+    Never,
+}
+
+impl NextSweep {
+    /// The `next_sweep_at` column's value for a change made at `now`.
+    pub fn at(self, now: i64) -> Option<i64> {
+        match self {
+            NextSweep::Now => Some(now),
+            NextSweep::At(t) => Some(t),
+            NextSweep::Never => None,
+        }
+    }
 }
 
 /// Who asked for an internal request: the department, the person (an actor id such as `chat:123`), and where

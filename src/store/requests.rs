@@ -2,7 +2,7 @@
 
 use super::MailDirection;
 use anyhow::Context;
-use routing::{DepartmentId, RequestRef, Status};
+use routing::{DepartmentId, EventKind, RequestRef, Status};
 use sqlx::Row;
 
 use super::{
@@ -60,6 +60,33 @@ macro_rules! request_from_row {
     }};
 }
 
+pub(super) use request_from_row;
+
+/// Decodes one row of `id, kind, actor, source, at, payload` of request `$reference` as an `Event`; a value
+/// that does not read back is `StoreError::BadRow` naming the event.
+macro_rules! event_from_row {
+    ($row:expr, $reference:expr) => {{
+        let (row, reference) = ($row, $reference);
+        let id: i64 = row.try_get("id")?;
+        let decode = || -> anyhow::Result<Event> {
+            let payload: String = row.try_get("payload")?;
+            Ok(Event {
+                id,
+                reference,
+                kind: row.try_get("kind")?,
+                actor: row.try_get("actor")?,
+                source: row.try_get("source")?,
+                at: row.try_get("at")?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| anyhow::anyhow!("bad payload JSON: {e}"))?,
+            })
+        };
+        decode()
+            .map_err(|e| StoreError::bad_row(format!("event {id} of request {reference}"), e))?
+    }};
+}
+pub(super) use event_from_row;
+
 /// Runs a SELECT of `REQUEST_COLUMNS` with the given binds and decodes every row.
 macro_rules! fetch_requests {
     ($store:expr, $sql:expr $(, $bind:expr)* $(,)?) => {{
@@ -74,8 +101,7 @@ macro_rules! fetch_requests {
         })
     }};
 }
-
-pub(super) use {fetch_requests, request_from_row};
+pub(super) use fetch_requests;
 
 /// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`.
 macro_rules! write_change {
@@ -117,6 +143,10 @@ macro_rules! write_change {
                 .bind(ev.payload.to_string())
                 .execute(&mut *$tx)
                 .await?;
+            if ev.kind == EventKind::Reopened {
+                sqlx::query("UPDATE requests SET reopened_count = reopened_count + 1 WHERE id = $1")
+                    .bind(id).execute(&mut *$tx).await?;
+            }
         }
         for (mid, dir) in &change.thread_ids {
             sqlx::query("INSERT INTO mail_threads (message_id, request_id, direction) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING").bind(mid).bind(id).bind(dir.as_str()).execute(&mut *$tx).await?;
@@ -169,9 +199,12 @@ macro_rules! write_change {
             sqlx::query("UPDATE requests SET department = $2 WHERE id = $1")
                 .bind(id).bind(dept).execute(&mut *$tx).await?;
         }
-        sqlx::query("UPDATE requests SET updated_at = $2 WHERE id = $1")
+        // Any change may change what the sweeper owes: it looks again at its next pass, unless this change
+        // is the sweeper's own and says when.
+        sqlx::query("UPDATE requests SET updated_at = $2, next_sweep_at = CASE WHEN status = 'closed' THEN NULL ELSE $3 END WHERE id = $1")
             .bind(id)
             .bind(now)
+            .bind(change.next_sweep.at(now))
             .execute(&mut *$tx)
             .await?;
     }};
@@ -246,8 +279,8 @@ impl Store {
             let row = sqlx::query(
                 "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
                  location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
-                 created_at, updated_at, response_due_at, resolution_due_at) \
-                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) RETURNING id",
+                 created_at, updated_at, response_due_at, resolution_due_at, place_key) \
+                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21) RETURNING id",
             )
             .bind(&new.department)
             .bind(&new.category)
@@ -269,6 +302,7 @@ impl Store {
             .bind(new.response_due_at)
             .bind(new.resolution_due_at)
             .bind(Status::Open)
+            .bind(super::place_keys::place_key(new.location_norm.as_deref()))
             .fetch_one(&mut *tx)
             .await?;
             let id: i64 = row.try_get("id")?;
@@ -335,21 +369,7 @@ impl Store {
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {
-                let id: i64 = row.try_get("id")?;
-                let decode = || -> anyhow::Result<Event> {
-                    let payload: String = row.try_get("payload")?;
-                    Ok(Event {
-                        id,
-                        reference,
-                        kind: row.try_get("kind")?,
-                        actor: row.try_get("actor")?,
-                        source: row.try_get("source")?,
-                        at: row.try_get("at")?,
-                        payload: serde_json::from_str(&payload)
-                            .map_err(|e| anyhow::anyhow!("bad payload JSON: {e}"))?,
-                    })
-                };
-                out.push(decode().map_err(|e| StoreError::bad_row(format!("event {id} of request {reference}"), e))?);
+                out.push(event_from_row!(row, reference));
             }
             Ok(out)
         })

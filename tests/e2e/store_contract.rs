@@ -521,3 +521,6 @@ async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_row() {
         store.close().await;
     }
 }
+
+mod backfill;
+mod scale;

@@ -21,23 +21,25 @@
 //! - **Reopen rate**: of the period's requests closed at least once, the share reopened at least once.
 //! - **Weeks** are ISO weeks (`2026-W24`) of the creation date in the city's time zone; every week the period
 //!   touches is listed, empty ones as zero.
-//! - **Top locations**: the 10 most frequent places, compared as [`canonical_place`] forms.
+//! - **Top locations**: the 10 most frequent places, compared as [`crate::duplicates::canonical_place`] forms.
 
 pub mod internal;
 mod render;
 #[cfg(test)]
 mod render_tests;
 mod svg;
+mod tally;
 #[cfg(test)]
 mod tests;
+
+pub use tally::ReportTally;
 
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::calendar::{Calendar, DAY_MS, HOUR_MS};
-use crate::duplicates::canonical_place;
+use crate::calendar::{Calendar, HOUR_MS};
 use crate::lifecycle::{CloseReason, Status};
 use crate::reference::RequestRef;
 use crate::types::{CategoryId, DepartmentId, Language};
@@ -184,128 +186,22 @@ impl Report {
         now_ms: i64,
         cal: &Calendar,
     ) -> Report {
-        let period: Vec<Known> = rows
-            .iter()
-            .filter(|r| (from_ms..to_ms).contains(&r.created_ms))
-            .map(|r| Known::new(r, now_ms))
-            .collect();
-        let work: Vec<&Known> = period.iter().filter(|k| !k.duplicate).collect();
-
-        let mut weeks: BTreeMap<String, u32> =
-            iso_weeks(cal, from_ms, to_ms).map(|w| (w, 0)).collect();
-        for k in &period {
-            *weeks.entry(iso_week(cal, k.row.created_ms)).or_default() += 1;
+        let mut tally = ReportTally::new(from_ms, to_ms, now_ms, cal);
+        for row in rows {
+            tally.add(row);
         }
-        let by = |key: &dyn Fn(&ReportRequest) -> String| {
-            ranked(period.iter().map(|k| key(k.row)), usize::MAX)
-        };
-
-        let timing = |end: &dyn Fn(&Known) -> Option<i64>| {
-            let spans: Vec<(i64, i64)> = work
-                .iter()
-                .filter_map(|k| Some((k.row.created_ms, end(k)?)))
-                .collect();
-            Timing::of(cal, &spans)
-        };
-
-        let mut per_dept: BTreeMap<&DepartmentId, DepartmentSla> = BTreeMap::new();
-        let mut overall = DepartmentSla::new(DepartmentId::new("all"));
-        for k in &work {
-            let r = k.row;
-            let response = judge(k.acknowledged, r.response_due_ms, now_ms);
-            let resolution = judge(k.closed, r.resolution_due_ms, now_ms);
-            for s in [
-                per_dept
-                    .entry(&r.department)
-                    .or_insert_with(|| DepartmentSla::new(r.department.clone())),
-                &mut overall,
-            ] {
-                s.response.add(response);
-                s.resolution.add(resolution);
-            }
-        }
-
-        let mut backlog = [0u32; BUCKETS.len()];
-        for r in rows
-            .iter()
-            .filter(|r| r.status.is_active() && r.created_ms <= now_ms)
-        {
-            let age_days = (now_ms - r.created_ms) / DAY_MS;
-            let i = BUCKETS
-                .iter()
-                .rposition(|&(_, lower)| age_days >= lower)
-                .unwrap_or(0);
-            backlog[i] += 1;
-        }
-
-        let ever_closed: Vec<&&Known> = work
-            .iter()
-            .filter(|k| k.closed.is_some() || k.row.reopened_count > 0)
-            .collect();
-        let reopened = ever_closed
-            .iter()
-            .filter(|k| k.row.reopened_count > 0)
-            .count() as u32;
-
-        Report {
-            from_ms,
-            to_ms,
-            now_ms,
-            timezone: cal.timezone(),
-            total: period.len() as u32,
-            by_category: by(&|r| {
-                r.category
-                    .as_ref()
-                    .map_or("uncategorised".into(), |c| c.to_string())
-            }),
-            by_department: by(&|r| r.department.to_string()),
-            by_week: weeks
-                .into_iter()
-                .map(|(key, count)| Count { key, count })
-                .collect(),
-            by_language: by(&|r| r.language.code().to_string()),
-            acknowledge: timing(&|k| k.acknowledged),
-            close: timing(&|k| k.closed),
-            sla: per_dept.into_values().map(DepartmentSla::finish).collect(),
-            sla_overall: overall.finish(),
-            backlog: BUCKETS
-                .iter()
-                .zip(backlog)
-                .map(|(&(key, _), count)| Count {
-                    key: key.into(),
-                    count,
-                })
-                .collect(),
-            backlog_total: backlog.iter().sum(),
-            duplicates_merged: period.iter().filter(|k| k.duplicate).count() as u32,
-            reopens: Reopens {
-                closed: ever_closed.len() as u32,
-                reopened,
-                percent: percent(reopened, ever_closed.len() as u32),
-            },
-            top_locations: ranked(
-                period
-                    .iter()
-                    .filter_map(|k| k.row.location_norm.as_deref().map(canonical_place)),
-                TOP_LOCATIONS,
-            ),
-        }
+        tally.finish()
     }
 }
 
 impl Timing {
-    /// Percentiles of the `(start, end)` spans, in business and wall-clock hours.
-    fn of(cal: &Calendar, spans: &[(i64, i64)]) -> Timing {
-        let mut business: Vec<i64> = spans
-            .iter()
-            .map(|&(a, b)| cal.business_ms_between(a, b))
-            .collect();
-        let mut wall: Vec<i64> = spans.iter().map(|&(a, b)| (b - a).max(0)).collect();
+    /// Percentiles of durations in business and wall-clock milliseconds (one of each per span).
+    fn of_values(mut business: Vec<i64>, mut wall: Vec<i64>) -> Timing {
         business.sort_unstable();
         wall.sort_unstable();
         let hours = |v: &[i64], p| nearest_rank(v, p).map(|ms| ms as f64 / HOUR_MS as f64);
         Timing {
-            count: spans.len() as u32,
+            count: wall.len() as u32,
             median_business_hours: hours(&business, 50),
             p90_business_hours: hours(&business, 90),
             median_wall_hours: hours(&wall, 50),
@@ -370,11 +266,7 @@ fn percent(part: u32, whole: u32) -> Option<f64> {
 }
 
 /// Counts of each key, most frequent first (ties in key order), at most `limit` of them.
-fn ranked(keys: impl Iterator<Item = String>, limit: usize) -> Vec<Count> {
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    for k in keys {
-        *counts.entry(k).or_default() += 1;
-    }
+fn ranked_counts(counts: BTreeMap<String, u32>, limit: usize) -> Vec<Count> {
     let mut out: Vec<Count> = counts
         .into_iter()
         .map(|(key, count)| Count { key, count })

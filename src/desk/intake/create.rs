@@ -10,8 +10,8 @@ use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::{Desk, Filing};
 use crate::store::{
-    Change, Creation, InboundRecord, InternalOrigin, NewEvent, NewRequest, RelatedChange, Request,
-    StatusChange, StoreError,
+    CandidateQuery, Change, Creation, InboundRecord, InternalOrigin, NewEvent, NewRequest,
+    RelatedChange, Request, StatusChange, StoreError,
 };
 
 /// Why a mail starts a new request.
@@ -231,7 +231,31 @@ impl NewFromMail<'_> {
     }
 }
 
-/// An open request with the same category at the same place, reported within the window.
+/// At most this many candidates are read, oldest first: the oldest match wins, and a place rarely has more.
+const DUPLICATE_CANDIDATES: i64 = 500;
+
+/// Metres per degree of latitude (mean Earth radius), with a margin so the box never cuts off the circle.
+const METRES_PER_DEGREE: f64 = 111_000.0;
+
+/// A (south, west, north, east) box that contains every point within `radius_m` of `(lat, lon)`; `None` for a
+/// point that is not one. Near a pole or the antimeridian the box takes every longitude.
+fn bounding_box((lat, lon): (f64, f64), radius_m: f64) -> Option<[f64; 4]> {
+    if !(lat.is_finite() && lon.is_finite()) {
+        return None;
+    }
+    let dlat = radius_m / METRES_PER_DEGREE;
+    let cos = (lat.abs() + dlat).min(90.0).to_radians().cos();
+    let dlon = if cos > 1e-6 { dlat / cos } else { 360.0 };
+    let (west, east) = if lon - dlon < -180.0 || lon + dlon > 180.0 {
+        (-180.0, 180.0)
+    } else {
+        (lon - dlon, lon + dlon)
+    };
+    Some([lat - dlat, west, lat + dlat, east])
+}
+
+/// An open request with the same category at the same place, reported within the window; only the few
+/// candidates the indexes find are read, whatever the backlog.
 pub(in crate::desk) async fn find_duplicate(
     desk: &Desk,
     new: &NewRequest,
@@ -243,21 +267,23 @@ pub(in crate::desk) async fn find_duplicate(
     if new.location_norm.is_none() && new.lat.is_none() {
         return Ok(None);
     }
-    let open: Vec<_> = desk
-        .store
-        .active_requests()
-        .await?
-        .into_iter()
-        .filter(|r| r.category.as_ref() == Some(category))
-        .map(|r| routing::duplicates::Candidate {
-            reference: r.reference,
-            category: r.category,
-            location_norm: r.location_norm,
-            lat: r.lat,
-            lon: r.lon,
-            created_ms: r.created_at,
-        })
-        .collect();
+    let policy = &desk.city.accountability;
+    let query = CandidateQuery {
+        category: category.clone(),
+        place_key: new
+            .location_norm
+            .as_deref()
+            .map(routing::duplicates::canonical_place)
+            .filter(|k| !k.is_empty()),
+        bbox: new
+            .lat
+            .zip(new.lon)
+            .and_then(|p| bounding_box(p, policy.duplicate_radius_m)),
+        since: now - policy.duplicate_window_ms(),
+        until: now,
+        limit: DUPLICATE_CANDIDATES,
+    };
+    let open = desk.store.duplicate_candidates(&query).await?;
     if open.is_empty() {
         return Ok(None);
     }
@@ -269,7 +295,6 @@ pub(in crate::desk) async fn find_duplicate(
         lon: new.lon,
         created_ms: now,
     };
-    let policy = &desk.city.accountability;
     Ok(routing::duplicates::find_duplicate(
         &me,
         &open,

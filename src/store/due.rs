@@ -1,0 +1,178 @@
+//! Indexed reads whose cost does not grow with the backlog: the duplicate candidates of a new report, the
+//! requests the SLA sweeper owes something now (with their events, one query per batch), when each should be
+//! looked at next, and the first overdue requests.
+
+use std::collections::HashMap;
+
+use routing::duplicates::Candidate;
+use routing::{CategoryId, DepartmentId, RequestRef};
+use sqlx::Row;
+
+use super::requests::{
+    event_from_row, fetch_requests, ref_id, request_from_row, to_ref, OVERDUE, REQUEST_COLUMNS,
+};
+use super::{on_pool, Backend, Event, Request, Store, StoreError};
+
+/// Where a new report is, as the duplicate search asks: its canonical place key and/or a bounding box
+/// (south, west, north, east in degrees) around its point.
+#[derive(Debug, Clone)]
+pub struct CandidateQuery {
+    pub category: CategoryId,
+    pub place_key: Option<String>,
+    pub bbox: Option<[f64; 4]>,
+    /// Created in `since..=until` (epoch ms).
+    pub since: i64,
+    pub until: i64,
+    pub limit: i64,
+}
+
+/// Where a sweep has got to: the `(next_sweep_at, id)` of the last request it read.
+pub type SweepCursor = (i64, i64);
+
+impl Store {
+    /// Open requests of the category, created in the window, at the same place key or inside the box; oldest
+    /// first, at most `limit`.
+    pub async fn duplicate_candidates(
+        &self,
+        q: &CandidateQuery,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let [south, west, north, east] = q.bbox.map_or([None; 4], |b| b.map(Some));
+        on_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+                 WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
+                 AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
+                 ORDER BY created_at, id LIMIT $9",
+            )
+            .bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key)
+            .bind(south).bind(north).bind(west).bind(east).bind(q.limit)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let reference = to_ref(r.try_get("id")?)?;
+                let decode = || -> Result<Candidate, sqlx::Error> {
+                    Ok(Candidate {
+                        reference,
+                        category: r.try_get("category")?,
+                        location_norm: r.try_get("location_norm")?,
+                        lat: r.try_get("lat")?,
+                        lon: r.try_get("lon")?,
+                        created_ms: r.try_get("created_at")?,
+                    })
+                };
+                out.push(decode().map_err(|e| StoreError::bad_row(format!("request {reference}"), e.into()))?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Up to `limit` active requests whose next sweep is due at `now`, after `cursor`, in `(next_sweep_at, id)`
+    /// order, each with its place in that order (pass the last one back to read on).
+    pub async fn sweep_due(
+        &self,
+        now: i64,
+        cursor: Option<SweepCursor>,
+        limit: i64,
+    ) -> Result<Vec<(SweepCursor, Request)>, StoreError> {
+        let (at, id) = cursor.unwrap_or((i64::MIN, 0));
+        let sql = format!(
+            "SELECT next_sweep_at, {REQUEST_COLUMNS} FROM requests WHERE next_sweep_at IS NOT NULL \
+             AND next_sweep_at <= $1 AND (next_sweep_at > $2 OR (next_sweep_at = $2 AND id > $3)) \
+             AND status <> 'closed' ORDER BY next_sweep_at, id LIMIT $4"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(at).bind(id).bind(limit).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let next: i64 = row.try_get("next_sweep_at")?;
+                let req = request_from_row!(row);
+                out.push(((next, ref_id(req.reference)), req));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The events of each of `references`, oldest first, in one query.
+    pub async fn events_of(
+        &self,
+        references: &[RequestRef],
+    ) -> Result<HashMap<RequestRef, Vec<Event>>, StoreError> {
+        let ids: Vec<i64> = references.iter().map(|r| ref_id(*r)).collect();
+        let sql = format!(
+            "SELECT id, request_id, kind, actor, source, at, payload FROM events \
+             WHERE request_id IN ({}) ORDER BY request_id, id",
+            self.json_array("$1", "bigint")
+        );
+        let ids = serde_json::Value::from(ids).to_string();
+        on_pool!(self, p => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(p).await?;
+            let mut out: HashMap<RequestRef, Vec<Event>> = HashMap::with_capacity(references.len());
+            for row in &rows {
+                let reference = to_ref(row.try_get("request_id")?)?;
+                out.entry(reference).or_default().push(event_from_row!(row, reference));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records when the sweeper should next look at each request (`None`: not until it changes), for those
+    /// still at the `updated_at` the sweep read: a request changed meanwhile is looked at again anyway.
+    pub async fn schedule_sweeps(
+        &self,
+        looks: &[(RequestRef, i64, Option<i64>)],
+    ) -> Result<(), StoreError> {
+        if looks.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<serde_json::Value> = looks
+            .iter()
+            .map(|&(r, updated, next)| serde_json::json!({ "id": ref_id(r), "updated": updated, "next_at": next }))
+            .collect();
+        let sql = match self.backend {
+            Backend::Sqlite(_) => {
+                "UPDATE requests SET next_sweep_at = j.next_at FROM (SELECT json_extract(value, '$.id') AS id, \
+                 json_extract(value, '$.updated') AS updated, json_extract(value, '$.next_at') AS next_at \
+                 FROM json_each($1)) AS j WHERE requests.id = j.id AND requests.updated_at = j.updated"
+            }
+            Backend::Postgres(_) => {
+                "UPDATE requests SET next_sweep_at = j.next_at FROM jsonb_to_recordset($1::jsonb) \
+                 AS j(id bigint, updated bigint, next_at bigint) WHERE requests.id = j.id AND requests.updated_at = j.updated"
+            }
+        };
+        let rows = serde_json::Value::from(rows).to_string();
+        on_pool!(self, p => {
+            sqlx::query(sql).bind(rows).execute(p).await?;
+            Ok(())
+        })
+    }
+
+    /// Requests from email closed as resolved in `[since, until]` and not asked "Was it fixed?" since, oldest
+    /// first: those a follow-up may be due for.
+    pub async fn followup_candidates(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<Request>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE status = 'closed' AND closed_at >= $1 AND closed_at <= $2 \
+             AND close_reason = 'resolved' AND source = 'email' AND NOT EXISTS (SELECT 1 FROM events e \
+             WHERE e.request_id = requests.id AND e.kind = 'followup_sent' AND e.at >= requests.closed_at) ORDER BY id"
+        );
+        fetch_requests!(self, sql, since, until)
+    }
+
+    /// The first `limit` overdue requests (see `OVERDUE`), optionally of one department, oldest first.
+    pub async fn overdue_first(
+        &self,
+        now: i64,
+        department: Option<&DepartmentId>,
+        limit: i64,
+    ) -> Result<Vec<Request>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE {OVERDUE} AND ($2 IS NULL OR department = $2) \
+             ORDER BY created_at, id LIMIT $3"
+        );
+        fetch_requests!(self, sql, now, department, limit)
+    }
+}
