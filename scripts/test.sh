@@ -20,4 +20,4 @@ echo "== lints"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 echo "== tests"
-cargo test --workspace --all-features --locked -- --test-threads=2
+cargo test --workspace --all-features --locked --no-fail-fast -- --test-threads=2

@@ -268,10 +268,14 @@ async fn scorecard(desk: &Desk, now: i64) -> Result<usize> {
         return Ok(0);
     }
     let report = crate::report::build(desk, now - 7 * 86_400_000, now, None).await?;
-    let text = format!(
+    let internal = crate::report::internal_table(desk, now - 7 * 86_400_000, now, None).await?;
+    let mut text = format!(
         "📊 Weekly 311 scorecard ({key})\n{}",
         crate::report::scorecard_text(&report)
     );
+    if !internal.pairs.is_empty() {
+        text.push_str(&internal.to_text());
+    }
     // Not about one request: an outbox row without a request.
     desk.store().enqueue(&note_to(&channel, text), now).await?;
     Ok(1)
