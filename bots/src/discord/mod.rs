@@ -2,6 +2,7 @@
 //! turns Discord events into [`ChatEvent`](crate::chat::ChatEvent)s.
 
 mod attachments;
+mod buckets;
 mod card;
 mod command;
 mod digest_card;

@@ -3,13 +3,14 @@
 //! becomes [`SendError::RateLimited`] with Discord's `retry_after`, for the outbox to wait exactly that
 //! long; other failures are classified as permanent (a 4xx: Discord refused this request) or transient.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use reqwest::{Method, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::buckets::Buckets;
 use super::outbound::status_is_transient;
 use super::DiscordConfig;
 use crate::chat::SendError;
@@ -32,6 +33,7 @@ pub(crate) struct Rest {
     client: reqwest::Client,
     base: String,
     authorization: String,
+    buckets: Buckets,
 }
 
 /// A request body: JSON, or multipart (`payload_json` + `files[n]`) when it carries files.
@@ -58,6 +60,7 @@ impl Rest {
             client,
             base: base.trim_end_matches('/').to_string(),
             authorization,
+            buckets: Buckets::default(),
         }
     }
 
@@ -79,6 +82,14 @@ impl Rest {
         path: &str,
         body: Body,
     ) -> Result<Value, SendError> {
+        if let Some(wait) = self.buckets.wait_for(path, Instant::now()) {
+            return Err(SendError::RateLimited {
+                retry_after: wait,
+                source: anyhow!(
+                    "{method} {path}: not sent, Discord's rate limit for it resets in {wait:?}"
+                ),
+            });
+        }
         let url = format!("{}{API}{path}", self.base);
         let request = self
             .client
@@ -94,9 +105,14 @@ impl Rest {
             .send()
             .await
             .map_err(|e| SendError::Transient(anyhow!(e).context(format!("{method} {path}"))))?;
-        answer(response)
-            .await
-            .map_err(|e| e.context(format!("{method} {path}")))
+        let now = Instant::now();
+        self.buckets.observe(path, response.headers(), now);
+        let global = response.headers().contains_key("x-ratelimit-global");
+        let answer = answer(response).await;
+        if let Err(SendError::RateLimited { retry_after, .. }) = &answer {
+            self.buckets.limited(path, global, *retry_after, now);
+        }
+        answer.map_err(|e| e.context(format!("{method} {path}")))
     }
 }
 
