@@ -1,6 +1,7 @@
 //! The `connect311` binary: parse the command line, set up logging, run.
 
 use clap::Parser;
+use connect311::cli::{logging, Cli, Command};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -15,27 +16,24 @@ fn main() {
 }
 
 async fn run() -> i32 {
-    let cli = connect311::cli::Cli::parse();
+    let cli = Cli::parse();
     // Long-running commands log what they do; one-shot commands keep their output clean.
     let default = match cli.command {
-        connect311::cli::Command::Serve | connect311::cli::Command::Ingest(_) => {
-            "warn,connect311=info"
-        }
+        Command::Serve | Command::Ingest(_) => "warn,connect311=info",
         _ => "warn",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CONNECT311_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init(cli.log_format, default);
     match connect311::cli::run(cli).await {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("connect311: error: {e:#}");
-            1
-        }
+        Err(e) => match e.downcast_ref::<connect311::cli::Refusal>() {
+            Some(refusal) => {
+                eprintln!("connect311: {refusal}");
+                refusal.exit_code()
+            }
+            None => {
+                eprintln!("connect311: error: {e:#}");
+                1
+            }
+        },
     }
 }

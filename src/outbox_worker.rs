@@ -156,7 +156,7 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
     match result {
         Ok(()) => {
             desk.store().complete_outbox(job.id, desk.now()).await?;
-            info!(job = job.id, kind = job.kind(), request_ref = ?job.reference.map(|r| r.to_string()), "delivered");
+            info!(job = job.id, kind = job.kind(), request_ref = %job.reference.map_or_else(String::new, |r| r.to_string()), "delivered");
             monitor.count_delivery(kind, "sent");
             if kind == "mail" {
                 monitor.mail_sent();
@@ -350,7 +350,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
                 "{} by {} at {}",
                 e.kind.as_str().replace('_', " "),
                 e.actor,
-                crate::clock::human(e.at)
+                desk.human_time(e.at)
             )
         });
     let attachments = events
@@ -387,7 +387,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
         location: req.location_text.clone(),
         language: req.language.to_string(),
         priority: req.priority.to_string(),
-        due: Some(crate::clock::human(req.resolution_due_at)),
+        due: Some(desk.human_time(req.resolution_due_at)),
         requester,
         text: truncate(&req.description, 1500),
         attachments,

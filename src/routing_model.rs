@@ -93,7 +93,7 @@ pub async fn reload_on_hangup(
         }
         match router.reload(&settings) {
             Ok(()) => tracing::info!(
-                model = ?settings.routing.model,
+                model = %settings.routing.model.as_ref().map_or_else(|| "none".into(), |p| p.display().to_string()),
                 "SIGHUP: routing model reloaded"
             ),
             Err(e) => tracing::error!(

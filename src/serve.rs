@@ -185,65 +185,75 @@ pub async fn run(config: Option<&Path>) -> Result<()> {
 
 fn print_banner(desk: &Desk, http: Option<SocketAddr>) {
     let s = &desk.settings();
-    eprintln!(
+    let mut out = Vec::new();
+    out.push(format!(
         "connect311 serving {} ({} departments, {} categories)",
         desk.city().city.name,
         desk.city().departments.len(),
         desk.city().categories.len()
-    );
-    eprintln!(
+    ));
+    out.push(format!(
         "  database: {}",
         if s.database.url.is_some() {
             desk.store().dialect().to_string()
         } else {
             s.database_url()
         }
-    );
+    ));
     match &s.mail.imap {
-        Some(i) => eprintln!(
-            "  inbox:    imap ({:?}) {}@{}:{}/{}",
-            i.security,
+        Some(i) => out.push(format!(
+            "  inbox:    imap ({}) {}@{}:{}/{}",
+            setting(&i.security),
             i.username,
             i.host,
             i.effective_port(),
             i.mailbox
-        ),
-        None => eprintln!(
+        )),
+        None => out.push(format!(
             "  inbox:    Maildir {} (drop .eml files into new/)",
             s.data_dir.join("inbox").display()
-        ),
+        )),
     }
     match &s.mail.smtp {
-        Some(m) => eprintln!(
-            "  mail out: smtp ({:?}, auth {:?}) {}:{}",
-            m.security,
-            m.auth,
+        Some(m) => out.push(format!(
+            "  mail out: smtp ({}, auth {}) {}:{}",
+            setting(&m.security),
+            setting(&m.auth),
             m.host,
             m.effective_port()
-        ),
-        None => eprintln!(
+        )),
+        None => out.push(format!(
             "  mail out: {} (one .eml per message)",
             s.data_dir.join("outgoing-mail").display()
-        ),
+        )),
     }
     match &s.routing.model {
-        Some(m) => eprintln!(
+        Some(m) => out.push(format!(
             "  routing:  rules + model {} (kill -HUP to reload)",
             m.display()
-        ),
-        None => eprintln!(
+        )),
+        None => out.push(
             "  routing:  rules (add [routing] model = \"FILE\" from `connect311 train-routing`)"
+                .into(),
         ),
     }
-    eprintln!(
+    out.push(format!(
         "  chat:     {} (one .jsonl per channel)",
         s.data_dir.join("chat").display()
-    );
+    ));
     match http {
-        Some(a) => eprintln!("  http:     http://{a}/health/ready, /metrics, /open311/v2/services.json"),
-        None => eprintln!("  http:     off (add [http] bind = \"127.0.0.1:8311\" to serve health, metrics, Open311)"),
+        Some(a) => out.push(format!("  http:     http://{a}/health/ready, /metrics, /open311/v2/services.json")),
+        None => out.push(
+            "  http:     off (add [http] bind = \"127.0.0.1:8311\" to serve health, metrics, Open311)".into(),
+        ),
     }
-    eprintln!("  Ctrl-C to stop.");
+    out.push("  Ctrl-C to stop.".into());
+    crate::cli::logging::banner(&out);
+}
+
+/// A settings enum's value as written in the settings file (its variants are the file's lowercase words).
+fn setting(value: &impl std::fmt::Debug) -> String {
+    format!("{value:?}").to_ascii_lowercase()
 }
 
 async fn shutdown_signal() {

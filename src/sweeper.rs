@@ -38,13 +38,32 @@ pub struct SweepSummary {
     pub scorecards: usize,
 }
 
+impl std::fmt::Display for SweepSummary {
+    /// `2 reminders, 1 escalation, 0 re-pages, 0 follow-ups, 1 digest, 0 scorecards`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} reminder(s), {} escalation(s), {} re-page(s), {} follow-up(s), {} digest(s), {} scorecard(s)",
+            self.reminders, self.escalations, self.repages, self.followups, self.digests, self.scorecards
+        )
+    }
+}
+
 /// Sweeps every `every` until cancelled. A failed sweep ends the run with its error, so that the supervisor
 /// records it (readiness shows it), backs off and starts again; the new run sweeps at once.
 pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Result<()> {
     loop {
         let s = sweep_once(&desk).await.context("SLA sweep failed")?;
         if s != SweepSummary::default() {
-            info!(?s, "sweep");
+            info!(
+                digests = s.digests,
+                reminders = s.reminders,
+                escalations = s.escalations,
+                repages = s.repages,
+                followups = s.followups,
+                scorecards = s.scorecards,
+                "sweep: {s}"
+            );
         }
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),

@@ -40,6 +40,10 @@ text_enum! {
         Bounce = "bounce",
         /// The outbox gave up delivering something for this request.
         DeliveryFailed = "delivery_failed",
+        /// An operator put a delivery the outbox had given up on back in the queue.
+        DeliveryRetried = "delivery_retried",
+        /// An operator released a quarantined message and it was processed again, here.
+        ReleasedFromQuarantine = "released_from_quarantine",
     }
 }
 

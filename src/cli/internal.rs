@@ -11,16 +11,16 @@ use crate::desk::{Actor, Desk, InternalFiling, ListKind};
 pub struct NewArgs {
     /// The department asking (e.g. parks).
     #[arg(long = "on-behalf-of")]
-    on_behalf_of: DepartmentId,
+    pub(super) on_behalf_of: DepartmentId,
     /// The person asking (default: the operator).
     #[arg(long)]
-    by: Option<String>,
+    pub(super) by: Option<String>,
     /// Where the person hears of each step: a chat channel or thread id.
     #[arg(long)]
-    notify_chat: Option<String>,
+    pub(super) notify_chat: Option<String>,
     /// What is wrong, and where.
     #[arg(required = true)]
-    text: Vec<String>,
+    pub(super) text: Vec<String>,
 }
 
 /// Files the request, delivers what it sends (work order post), prints the reference.
@@ -42,7 +42,7 @@ pub async fn new(desk: &Desk, actor: &Actor, args: NewArgs) -> Result<()> {
             "{reference} filed for {} → {} (due {})",
             filing.department,
             r.department,
-            crate::clock::human(r.resolution_due_at)
+            desk.human_time(r.resolution_due_at)
         ),
         None => bail!("{reference} vanished after filing"),
     }

@@ -31,10 +31,20 @@ pub async fn run(config: Option<&Path>, args: Args) -> Result<()> {
     if !matches!(args.format.as_str(), "text" | "csv" | "json") {
         bail!("--format must be text, csv or json (got `{}`)", args.format);
     }
-    let desk = crate::app::open(config).await?;
+    let desk = super::open::open_existing(config).await?;
     if let Some(d) = &args.department {
         if desk.city().departments.iter().all(|x| &x.id != d) {
-            bail!("unknown department `{d}`");
+            let valid: Vec<&str> = desk
+                .city()
+                .departments
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect();
+            return Err(super::Refusal::usage(format!(
+                "unknown department `{d}` (valid: {})",
+                valid.join(", ")
+            ))
+            .into());
         }
     }
     let now = desk.now();

@@ -1,12 +1,13 @@
-//! `connect311 request show|list|ack|close|reassign|reopen|new|asked|owed`: look at requests and their
+//! `connect311 request show|list|ack|close|reassign|reopen|merge|new|asked|owed`: look at requests and their
 //! history, and act on them as a trusted operator.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use routing::{CloseReason, DepartmentId, RequestRef, Source, Status};
 
-use crate::clock::human;
+use super::open::{open_existing, Refusal};
+use super::{one_line, refused};
 use crate::desk::{Actor, Desk, ListKind, StaffAction};
 use crate::store::{Request, RequestFilter};
 
@@ -44,10 +45,18 @@ pub enum Cmd {
         #[arg(long)]
         why: String,
     },
+    /// Close a request as a duplicate of another (both timelines show it; the resident is told).
+    Merge {
+        /// The duplicate, e.g. 311-000124.
+        duplicate: RequestRef,
+        /// The request it repeats.
+        #[arg(long)]
+        into: RequestRef,
+    },
     /// Requests, newest first.
     List(ListArgs),
-    /// File an internal request asked for by a department.
-    New(super::internal::NewArgs),
+    /// File a report taken by phone or at the counter; or, with --on-behalf-of, an internal request.
+    New(super::counter::NewArgs),
     /// Open internal requests a department asked for.
     Asked { department: DepartmentId },
     /// Open internal requests a department owes others.
@@ -59,8 +68,10 @@ pub struct ListArgs {
     /// Only requests past their response or resolution target.
     #[arg(long)]
     overdue: bool,
-    #[arg(long)]
+    /// open, acknowledged, closed or reopened.
+    #[arg(long, value_parser = parse_status)]
     status: Option<Status>,
+    /// A department id of the city (e.g. streets).
     #[arg(long)]
     department: Option<DepartmentId>,
     #[arg(long, default_value_t = 50)]
@@ -69,8 +80,20 @@ pub struct ListArgs {
     json: bool,
 }
 
+/// A status, or the list of valid ones.
+fn parse_status(s: &str) -> Result<Status, String> {
+    s.parse::<Status>().map_err(|_| {
+        let valid: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown status `{s}` (valid: {})", valid.join(", "))
+    })
+}
+
 pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
-    let desk = crate::app::open(config).await?;
+    // Filing may start a fresh installation; everything else works on requests that must already exist.
+    let desk = match &cmd {
+        Cmd::New(_) => crate::app::open(config).await?,
+        _ => open_existing(config).await?,
+    };
     match cmd {
         Cmd::Show { reference, json } => show(&desk, reference, json).await?,
         Cmd::Ack { reference } => act(&desk, reference, StaffAction::Acknowledge).await?,
@@ -93,10 +116,11 @@ pub async fn run(config: Option<&Path>, cmd: Cmd) -> Result<()> {
         Cmd::Reopen { reference, why } => {
             act(&desk, reference, StaffAction::Reopen { why }).await?
         }
+        Cmd::Merge { duplicate, into } => merge(&desk, duplicate, into).await?,
         Cmd::List(args) => list(&desk, args).await?,
         Cmd::New(args) => {
             let deliverers = crate::app::embedded_deliverers(&desk)?;
-            super::internal::new(&desk, &operator(), args).await?;
+            super::counter::new(&desk, &operator(), args).await?;
             crate::outbox_worker::drain(&desk, &deliverers).await?;
         }
         Cmd::Asked { department } => {
@@ -116,7 +140,7 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
         .store()
         .request(reference)
         .await?
-        .with_context(|| format!("no request {reference}"))?;
+        .ok_or_else(|| Refusal::usage(format!("no request {reference}")))?;
     let events = desk.store().events(reference).await?;
     let origin = desk.store().internal_origin(reference).await?;
     if json {
@@ -124,7 +148,7 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&both)?);
         return Ok(());
     }
-    print_request(&req);
+    print_request(desk, &req);
     if let Some(o) = &origin {
         println!(
             "  asked by:   {} (internal request)",
@@ -135,7 +159,7 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
     for e in events {
         println!(
             "    {}  {:<18} by {:<28} via {:<6} {}",
-            human(e.at),
+            desk.human_time(e.at),
             e.kind,
             e.actor,
             e.source,
@@ -145,7 +169,7 @@ async fn show(desk: &Desk, reference: RequestRef, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn print_request(req: &Request) {
+fn print_request(desk: &Desk, req: &Request) {
     println!("{}  [{}]  {}", req.reference, req.status, req.subject);
     println!(
         "  department: {}   category: {}   priority: {}   language: {}",
@@ -164,9 +188,9 @@ fn print_request(req: &Request) {
     println!("  requester:  {} (via {})", req.requester, req.source);
     println!(
         "  created:    {}   respond by {}   resolve by {}",
-        human(req.created_at),
-        human(req.response_due_at),
-        human(req.resolution_due_at)
+        desk.human_time(req.created_at),
+        desk.human_time(req.response_due_at),
+        desk.human_time(req.resolution_due_at)
     );
     if let Some(l) = req.linked_to {
         println!("  linked to:  {l}");
@@ -176,6 +200,21 @@ fn print_request(req: &Request) {
 
 /// `request list`: newest first, or the overdue ones oldest first.
 async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
+    if let Some(d) = &args.department {
+        if desk.city().department(d).is_none() {
+            let valid: Vec<&str> = desk
+                .city()
+                .departments
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect();
+            return Err(Refusal::usage(format!(
+                "unknown department `{d}` (valid: {})",
+                valid.join(", ")
+            ))
+            .into());
+        }
+    }
     let reqs = if args.overdue {
         let (now, department) = (desk.now(), args.department.as_ref());
         desk.store()
@@ -204,7 +243,7 @@ async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
             r.status,
             r.department,
             r.category.as_ref().map_or("-", |c| c.as_str()),
-            human(r.created_at),
+            desk.human_time(r.created_at),
             one_line(&r.subject, 50)
         );
     }
@@ -215,10 +254,7 @@ async fn list(desk: &Desk, args: ListArgs) -> Result<()> {
 async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<()> {
     let actor = operator();
     let deliverers = crate::app::embedded_deliverers(desk)?;
-    let req = desk
-        .act(reference, &actor, action)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let req = desk.act(reference, &actor, action).await.map_err(refused)?;
     println!(
         "{} is now {} ({})",
         req.reference, req.status, req.department
@@ -227,8 +263,23 @@ async fn act(desk: &Desk, reference: RequestRef, action: StaffAction) -> Result<
     Ok(())
 }
 
+/// `request merge`: the duplicate closed and linked, the original's card counting one more reporter.
+async fn merge(desk: &Desk, duplicate: RequestRef, into: RequestRef) -> Result<()> {
+    let deliverers = crate::app::embedded_deliverers(desk)?;
+    let req = desk
+        .merge_duplicate(duplicate, into, &operator())
+        .await
+        .map_err(refused)?;
+    println!(
+        "{} is now {} as a duplicate of {into}",
+        req.reference, req.status
+    );
+    crate::outbox_worker::drain(desk, &deliverers).await?;
+    Ok(())
+}
+
 /// The shell's user, acting as trusted staff.
-fn operator() -> Actor {
+pub(super) fn operator() -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     Actor {
         id: format!("cli:{user}"),
@@ -236,14 +287,5 @@ fn operator() -> Actor {
         source: Source::Cli,
         roles: Vec::new(),
         trusted_staff: true,
-    }
-}
-
-fn one_line(s: &str, max: usize) -> String {
-    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max {
-        format!("{}…", s.chars().take(max).collect::<String>())
-    } else {
-        s
     }
 }

@@ -2,9 +2,13 @@
 //! rows, using the pure routing crate for decisions and the store for one-transaction persistence.
 
 mod compose;
+mod counter;
 mod intake;
 mod internal;
+mod journal;
+mod merge;
 mod open311;
+mod release;
 pub mod sla;
 pub mod staff;
 
@@ -21,9 +25,11 @@ use crate::store::Store;
 use crate::templates::Templates;
 
 pub use compose::mask_email;
+pub use counter::{CounterFiled, CounterReport};
 pub use intake::{IngestOutcome, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
 pub use open311::{Open311Filed, Open311Submission};
+pub use release::Released;
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.
@@ -151,7 +157,14 @@ impl Desk {
         }
     }
 
-    /// A due time as a resident reads it, in the city's time zone and the resident's language.
+    /// An instant as staff and residents read it: the city's time zone, with its abbreviation
+    /// (`2026-03-02 09:00 EST`).
+    pub fn human_time(&self, ms: i64) -> String {
+        crate::clock::human(&self.city.calendar, ms)
+    }
+
+    /// A due time as a resident reads it, in the city's time zone (with its abbreviation) and the resident's
+    /// language.
     pub fn human_due(&self, ms: i64, lang: routing::Language) -> String {
         use chrono::{Datelike, Timelike};
         let t = self.city.calendar.local(ms);
@@ -182,7 +195,13 @@ impl Desk {
                 "noviembre",
                 "diciembre",
             ];
-            format!("el {} {} de {} a las {h:02}:{m:02}", D[wd], t.day(), M[mo])
+            format!(
+                "el {} {} de {} a las {h:02}:{m:02} ({})",
+                D[wd],
+                t.day(),
+                M[mo],
+                t.format("%Z")
+            )
         } else {
             const D: [&str; 7] = [
                 "Monday",
@@ -213,7 +232,13 @@ impl Desk {
                 12 => (12, "PM"),
                 _ => (h - 12, "PM"),
             };
-            format!("by {}, {} {} at {h12}:{m:02} {ampm}", D[wd], M[mo], t.day())
+            format!(
+                "by {}, {} {} at {h12}:{m:02} {ampm} {}",
+                D[wd],
+                M[mo],
+                t.day(),
+                t.format("%Z")
+            )
         }
     }
 

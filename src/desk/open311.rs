@@ -99,6 +99,14 @@ impl Desk {
                 }
             })
             .await?;
+        let duplicate_of = duplicate.as_ref().map(|(r, _)| *r);
+        self.log_intake(
+            reference,
+            Source::Open311,
+            &decision,
+            &new.department,
+            duplicate_of,
+        );
         Ok(Open311Filed {
             reference,
             emergency: decision.emergency.is_some(),

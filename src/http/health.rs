@@ -59,7 +59,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             .filter(|(_, v)| !v.ok)
             .map(|(n, _)| *n)
             .collect();
-        tracing::warn!(?failing, "readiness: unavailable");
+        tracing::warn!(failing = %failing.join(", "), "readiness: unavailable");
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
     (

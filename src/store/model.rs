@@ -120,6 +120,9 @@ pub enum Disposition {
     Automated,
     /// Not usable, or it kept failing: kept raw and set aside.
     Quarantined,
+    /// Was quarantined; an operator released it to be processed again (the row keeps who, when and what
+    /// became of it).
+    Released,
 }
 
 impl Disposition {
@@ -130,6 +133,7 @@ impl Disposition {
             Disposition::Bounce => "bounce",
             Disposition::Automated => "automated",
             Disposition::Quarantined => "quarantined",
+            Disposition::Released => "released",
         }
     }
 }
@@ -149,6 +153,7 @@ impl std::str::FromStr for Disposition {
             Disposition::Bounce,
             Disposition::Automated,
             Disposition::Quarantined,
+            Disposition::Released,
         ]
         .into_iter()
         .find(|d| d.as_str() == s)
@@ -262,6 +267,8 @@ pub struct Change {
     pub internal: Option<InternalOrigin>,
     /// When the SLA sweeper should next look at the request; any change asks for a look at the next pass.
     pub next_sweep: NextSweep,
+    /// The request this one is now a duplicate of (an operator's merge).
+    pub linked_to: Option<RequestRef>,
 }
 
 /// When the SLA sweeper should next look at an active request (a closed one is never looked at).

@@ -199,6 +199,10 @@ macro_rules! write_change {
             sqlx::query("UPDATE requests SET department = $2 WHERE id = $1")
                 .bind(id).bind(dept).execute(&mut *$tx).await?;
         }
+        if let Some(original) = change.linked_to {
+            sqlx::query("UPDATE requests SET linked_to = $2 WHERE id = $1")
+                .bind(id).bind(ref_id(original)).execute(&mut *$tx).await?;
+        }
         // Any change may change what the sweeper owes: it looks again at its next pass, unless this change
         // is the sweeper's own and says when.
         sqlx::query("UPDATE requests SET updated_at = $2, next_sweep_at = CASE WHEN status = 'closed' THEN NULL ELSE $3 END WHERE id = $1")
@@ -327,6 +331,23 @@ impl Store {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             write_guarded_change!(tx, reference, change, now);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Applies changes to several existing requests in ONE transaction (each guarded like
+    /// [`Store::apply_change`]): all of them or none.
+    pub async fn apply_changes(
+        &self,
+        changes: &[(RequestRef, Change)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for (reference, change) in changes {
+                write_guarded_change!(tx, *reference, change, now);
+            }
             tx.commit().await?;
             Ok(())
         })

@@ -4,6 +4,12 @@
 mod support;
 
 mod cli;
+mod cli_city_time;
+mod cli_logs;
+mod cli_ops;
+mod cli_outbox;
+mod cli_quarantine;
+mod cli_requests;
 mod cli_routing;
 #[macro_use]
 mod desk;

@@ -184,7 +184,7 @@ async fn lookup_gateway_url(
             result = http.get_gateway() => match result {
                 Ok(gateway) => return Some(gateway.url),
                 Err(err) => {
-                    tracing::warn!(error = %err, ?backoff, "cannot look up the Discord gateway yet");
+                    tracing::warn!(error = %err, retry_in_ms = backoff.as_millis() as u64, "cannot look up the Discord gateway yet");
                     observer.disconnected(&format!("cannot look up the Discord gateway: {err}"));
                 }
             },

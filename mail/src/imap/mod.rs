@@ -39,7 +39,7 @@ pub enum ImapAuth {
     },
 }
 
-/// How the IMAP connection is protected.
+/// How the IMAP connection is protected (`plain`, `starttls` or `tls` in logs, as in the settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImapSecurity {
     /// No TLS at all: only for loopback test servers, and only when configured explicitly.
@@ -50,6 +50,16 @@ pub enum ImapSecurity {
     StartTls,
     /// Implicit TLS from the first byte (IMAPS, usually port 993).
     Tls,
+}
+
+impl std::fmt::Display for ImapSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ImapSecurity::Plain => "plain",
+            ImapSecurity::StartTls => "starttls",
+            ImapSecurity::Tls => "tls",
+        })
+    }
 }
 
 /// Where and how to watch a mailbox.
@@ -282,7 +292,7 @@ pub async fn run(
                 tracing::warn!(
                     host = %cfg.host,
                     port = cfg.port,
-                    security = ?cfg.security,
+                    security = %cfg.security,
                     user = %cfg.username,
                     error = %format!("{e:#}"),
                     retry_in_ms = delay.as_millis() as u64,

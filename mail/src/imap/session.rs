@@ -152,7 +152,7 @@ pub(super) async fn serve(
         state.failures.clear();
         state.uid_validity = mailbox.uid_validity;
     }
-    tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = ?cfg.security, "IMAP intake connected");
+    tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = %cfg.security, "IMAP intake connected");
     cfg.observer.connected();
 
     loop {

@@ -4,13 +4,13 @@ use std::fmt::{self, Write as _};
 
 use super::{Count, DepartmentSla, Report, SlaCounts, Timing};
 
-/// A local date-time for headings, in the report's time zone.
+/// A local date-time for headings, in the report's time zone with its abbreviation (`2026-06-01 00:00 EDT`).
 pub(super) fn when(report: &Report, ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
         || ms.to_string(),
         |t| {
             t.with_timezone(&report.timezone)
-                .format("%Y-%m-%d %H:%M")
+                .format("%Y-%m-%d %H:%M %Z")
                 .to_string()
         },
     )

@@ -9,7 +9,7 @@ fn renders_text_csv_json_and_svg() {
     let r = report();
     let text = r.to_string();
     for needle in [
-        "311 report: 2026-06-01 00:00 to 2026-06-15 00:00 (America/New_York), as of 2026-06-16 12:00",
+        "311 report: 2026-06-01 00:00 EDT to 2026-06-15 00:00 EDT (America/New_York), as of 2026-06-16 12:00 EDT",
         "Requests received: 8 (1 duplicates merged)",
         "2026-W24",
         "n=6",

@@ -55,6 +55,15 @@ pub(super) async fn from_mail(
             related: filing.duplicate_link(reference).into_iter().collect(),
         })
         .await?;
+    let duplicate_of = filing.duplicate.as_ref().map(|(r, _)| *r);
+    let decision = &filing.decision;
+    (mail.desk).log_intake(
+        reference,
+        SOURCE,
+        decision,
+        &filing.new.department,
+        duplicate_of,
+    );
     Ok(IngestOutcome::Created {
         reference,
         emergency: filing.decision.emergency.is_some(),

@@ -78,6 +78,33 @@ impl std::fmt::Display for ReplyAction {
     }
 }
 
+impl std::fmt::Display for IngestOutcome {
+    /// What became of the message, for the operator's log (`appended to 311-000012 (comment)`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let on = |r: &Option<RequestRef>| r.map(|r| format!(" on {r}")).unwrap_or_default();
+        match self {
+            IngestOutcome::Created { reference, .. } => write!(f, "created {reference}"),
+            IngestOutcome::Appended { reference, action } => {
+                write!(f, "appended to {reference} ({action})")
+            }
+            IngestOutcome::Duplicate { reference } => {
+                write!(f, "already processed{}", on(reference))
+            }
+            IngestOutcome::Automated { reference, reason } => {
+                write!(f, "automated mail{}: {reason}", on(reference))
+            }
+            IngestOutcome::Bounce {
+                reference,
+                permanent,
+            } => {
+                let kind = if *permanent { "permanent" } else { "temporary" };
+                write!(f, "delivery report ({kind}){}", on(reference))
+            }
+            IngestOutcome::Quarantined { reason } => write!(f, "quarantined: {reason}"),
+        }
+    }
+}
+
 impl IngestOutcome {
     /// The request involved, if any.
     pub fn reference(&self) -> Option<RequestRef> {
@@ -285,7 +312,10 @@ async fn handle(attempt: &Attempt<'_>, parsed: Parsed) -> Result<IngestOutcome, 
             if let Some(r) = outcome.reference() {
                 tracing::Span::current().record("request_ref", r.to_string().as_str());
             }
-            info!(?outcome, "email ingested");
+            // A new request has its own intake line (`Desk::log_intake`); this says what else happened.
+            if !matches!(outcome, IngestOutcome::Created { .. }) {
+                info!(outcome = %outcome, "email handled");
+            }
             Ok(outcome)
         }
         Err(e) => Err(e),

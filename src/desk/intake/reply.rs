@@ -206,7 +206,7 @@ impl Reply<'_> {
             "status",
             desk.templates.status_word(req.status, req.language),
         ));
-        vars.push(("updated", crate::clock::human(req.updated_at)));
+        vars.push(("updated", desk.human_time(req.updated_at)));
         vars.push(("last_note", last_note));
         self.answer_by_email(change, "status", &vars);
     }

@@ -83,6 +83,8 @@ impl Desk {
         change
             .outbox
             .extend(self.work_order_job(&new.department, decision.emergency.is_some()));
-        Ok(self.store.create_request(&new, now, |_| change).await?)
+        let reference = self.store.create_request(&new, now, |_| change).await?;
+        self.log_intake(reference, actor.source, &decision, &new.department, None);
+        Ok(reference)
     }
 }

@@ -4,7 +4,6 @@
 
 use routing::{DepartmentId, Language, Status};
 
-use crate::clock::human;
 use crate::desk::Desk;
 use crate::store::{Request, StoreError};
 
@@ -71,7 +70,7 @@ impl Desk {
         Ok(InternalList { title, lines })
     }
 
-    /// `311-000012 · Parks → Streets · acknowledged · Pothole · due 2026-06-02 17:00 UTC · ⚠️ OVERDUE`.
+    /// `311-000012 · Parks → Streets · acknowledged · Pothole · due 2026-06-02 17:00 EDT · ⚠️ OVERDUE`.
     async fn list_line(&self, req: &Request, now: i64) -> Result<String, StoreError> {
         let from = match self.store.internal_origin(req.reference).await? {
             Some(o) => self.department_name(&o.department, Language::En),
@@ -88,7 +87,7 @@ impl Desk {
             self.department_name(&req.department, Language::En),
             req.status,
             self.category_name(req.category.as_ref(), Language::En),
-            human(req.resolution_due_at),
+            self.human_time(req.resolution_due_at),
         ))
     }
 }

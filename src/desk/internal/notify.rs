@@ -100,7 +100,7 @@ impl Desk {
         match step {
             Step::Acknowledged => format!(
                 "👀 {r} acknowledged by {dept} ({who}); due {}.",
-                crate::clock::human(req.resolution_due_at)
+                self.human_time(req.resolution_due_at)
             ),
             Step::Reassigned { to } => format!(
                 "↪️ {r} moved from {dept} to {} by {who}.",

@@ -11,7 +11,6 @@ mod filing;
 mod internal;
 
 use super::{ActionError, Actor, StaffAction};
-use crate::clock::human;
 use crate::desk::Desk;
 use crate::store::{Request, StoreError};
 
@@ -318,7 +317,7 @@ impl ChatDesk {
                     r.reference,
                     r.department,
                     r.status,
-                    human(r.resolution_due_at)
+                    self.0.human_time(r.resolution_due_at)
                 )
             })
             .collect();
@@ -428,7 +427,7 @@ impl ChatDesk {
         let events = desk.store.events(req.reference).await?;
         let last = events
             .last()
-            .map(|e| format!("{} by {} at {}", e.kind, e.actor, human(e.at)))
+            .map(|e| format!("{} by {} at {}", e.kind, e.actor, desk.human_time(e.at)))
             .unwrap_or_default();
         Ok(format!(
             "{} · {} · {} · {}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
@@ -437,9 +436,9 @@ impl ChatDesk {
             desk.department_name(&req.department, Language::En),
             desk.category_name(req.category.as_ref(), Language::En),
             req.location_text.as_deref().unwrap_or("-"),
-            human(req.created_at),
-            human(req.response_due_at),
-            human(req.resolution_due_at),
+            desk.human_time(req.created_at),
+            desk.human_time(req.response_due_at),
+            desk.human_time(req.resolution_due_at),
             last
         ))
     }

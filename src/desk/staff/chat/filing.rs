@@ -10,7 +10,6 @@ use routing::{DepartmentId, EventKind, Language, RequestRef, Source};
 use serde_json::json;
 
 use super::{actor, private};
-use crate::clock::human;
 use crate::desk::staff::ActionError;
 use crate::desk::{Desk, Filing};
 use crate::store::{Change, InboundRecord, InternalOrigin, NewEvent, NewRequest, StoreError};
@@ -122,6 +121,7 @@ pub(super) async fn file(
         .await;
     match result {
         Ok(r) => {
+            desk.log_intake(r, Source::Chat, &decision, &new.department, None);
             let shown = Shown {
                 new: &new,
                 decision: &decision,
@@ -151,7 +151,7 @@ fn filed_reply(desk: &Desk, r: RequestRef, shown: &Shown<'_>) -> ChatReply {
         desk.department_name(&new.department, Language::En),
         desk.category_name(new.category.as_ref(), Language::En),
         new.priority,
-        human(new.resolution_due_at)
+        desk.human_time(new.resolution_due_at)
     ));
     if decision.emergency.is_some() {
         text.push_bot("\n⚠️ Looks like an **EMERGENCY**: routed to dispatch. If anyone is in danger, call 911 now.");
