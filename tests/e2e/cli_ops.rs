@@ -158,3 +158,34 @@ fn request_list_names_the_valid_statuses_and_departments_when_given_an_unknown_o
         text(&ok.stdout)
     );
 }
+
+#[test]
+fn the_packaged_settings_file_passes_check_config_with_its_paths_in_place() {
+    // The Debian package's settings name /etc/connect311 and /var/lib/connect311; here those are a temporary
+    // data directory and the repository's config directory (the files the package installs there).
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = std::fs::read_to_string(root.join("packaging/connect311.toml")).unwrap();
+    assert!(
+        shipped.contains("/etc/connect311/city.toml") && shipped.contains("/var/lib/connect311")
+    );
+    let settings = shipped
+        .replace(
+            "/etc/connect311",
+            &root.join("config").display().to_string(),
+        )
+        .replace("/var/lib/connect311", &dir.path().display().to_string());
+    let file = dir.path().join("connect311.toml");
+    std::fs::write(&file, settings).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_connect311"))
+        .arg("check-config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
