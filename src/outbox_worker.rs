@@ -24,6 +24,8 @@ use crate::monitor::{Component, Monitor};
 use crate::store::{Change, NewEvent, OutboxJob, Request, StoreError, WorkOrderRow};
 use crate::supervise::panic_text;
 
+mod photos;
+
 /// Where outbox rows go.
 #[derive(Clone)]
 pub struct Deliverers {
@@ -250,7 +252,8 @@ async fn request(desk: &Desk, reference: RequestRef) -> Result<Request, Failure>
         .with_context(|| format!("request {reference} vanished"))?)
 }
 
-/// Posts the card and records where it landed (so updates and notes can find it).
+/// Posts the card with the request's photos and records where it landed (so updates and notes can find it)
+/// and which photos went with it.
 async fn post_work_order(
     desk: &Desk,
     d: &Deliverers,
@@ -259,9 +262,10 @@ async fn post_work_order(
 ) -> Result<(), Failure> {
     let reference = reference_of(job)?;
     let card = card_for(desk, &request(desk, reference).await?).await?;
-    let posted = d
-        .chat
-        .post_work_order(&post.channel, &card, post.page_role.as_deref())
+    let images = desk.store().images_of(reference).await?;
+    let (posted, photos) = photos::post_with_photos(d.chat.as_ref(), post, &card, images).await?;
+    desk.store()
+        .record_card_photos(&posted.message_id, &photos)
         .await?;
     let row = WorkOrderRow {
         reference,
@@ -280,6 +284,7 @@ async fn update_work_order(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Resu
     let reference = reference_of(job)?;
     let wo = posted_work_order(desk, reference).await?;
     let card = card_for(desk, &request(desk, reference).await?).await?;
+    let card = photos::as_posted(desk, card, &wo.message_id).await?;
     let posted = Posted {
         channel_id: wo.channel_id,
         message_id: wo.message_id,
@@ -391,6 +396,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
         requester,
         text: truncate(&req.description, 1500),
         attachments,
+        photo: None,
         status: req.status.to_string(),
         last_action,
         emergency: req.emergency.is_some(),

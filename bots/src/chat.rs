@@ -30,7 +30,11 @@ pub struct WorkOrderCard {
     pub requester: String,
     /// Untrusted resident text: always escaped before posting.
     pub text: String,
+    /// Files named on the card (those not posted with it).
     pub attachments: Vec<String>,
+    /// The name of the photo the card shows, one of the files posted with it (kept through edits).
+    #[serde(default)]
+    pub photo: Option<String>,
     pub status: String,
     pub last_action: Option<String>,
     pub emergency: bool,
@@ -57,6 +61,52 @@ pub struct ChatFile {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
+}
+
+/// How many files, and how large, one chat post may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimits {
+    pub max_files: usize,
+    pub max_file_bytes: usize,
+    pub max_total_bytes: usize,
+}
+
+impl FileLimits {
+    /// Discord's: up to 10 files a message, 10 MiB each (a server without boosts), 25 MiB a request.
+    pub const DISCORD: FileLimits = FileLimits {
+        max_files: 10,
+        max_file_bytes: 10 * 1024 * 1024,
+        max_total_bytes: 25 * 1024 * 1024,
+    };
+
+    /// Which of files of these sizes one post carries: in order, each while it fits.
+    pub fn fits(&self, sizes: impl IntoIterator<Item = usize>) -> Vec<bool> {
+        let (mut count, mut total) = (0, 0);
+        sizes
+            .into_iter()
+            .map(|size| {
+                let fits = count < self.max_files
+                    && size <= self.max_file_bytes
+                    && total + size <= self.max_total_bytes;
+                if fits {
+                    count += 1;
+                    total += size;
+                }
+                fits
+            })
+            .collect()
+    }
+
+    /// Splits `files` into those one post carries (see [`Self::fits`]) and the rest.
+    pub fn fit(&self, files: Vec<ChatFile>) -> (Vec<ChatFile>, Vec<ChatFile>) {
+        let fits = self.fits(files.iter().map(|f| f.data.len()));
+        let (kept, left): (Vec<_>, Vec<_>) =
+            files.into_iter().zip(fits).partition(|(_, fits)| *fits);
+        (
+            kept.into_iter().map(|(f, _)| f).collect(),
+            left.into_iter().map(|(f, _)| f).collect(),
+        )
+    }
 }
 
 /// Where a work order card landed, so it can be edited later.
@@ -115,6 +165,40 @@ impl SendError {
     }
 }
 
+#[cfg(test)]
+mod file_limit_tests {
+    use super::*;
+
+    fn file(name: &str, size: usize) -> ChatFile {
+        ChatFile {
+            filename: name.into(),
+            content_type: "image/jpeg".into(),
+            data: vec![0; size],
+        }
+    }
+
+    #[test]
+    fn files_fit_in_order_up_to_every_limit() {
+        let limits = FileLimits {
+            max_files: 3,
+            max_file_bytes: 10,
+            max_total_bytes: 20,
+        };
+        let names = |v: &[ChatFile]| v.iter().map(|f| f.filename.clone()).collect::<Vec<_>>();
+        let (kept, left) = limits.fit(vec![
+            file("a", 8),
+            file("huge", 11),
+            file("b", 8),
+            file("c", 5),
+            file("d", 4),
+            file("e", 1),
+        ]);
+        assert_eq!(names(&kept), ["a", "b", "d"]);
+        assert_eq!(names(&left), ["huge", "c", "e"]);
+        assert_eq!(FileLimits::DISCORD.max_files, 10);
+    }
+}
+
 /// Posting to chat. Implementations never ping anyone except an explicit page role.
 #[async_trait]
 pub trait ChatOutbound: Send + Sync {
@@ -140,6 +224,12 @@ pub trait ChatOutbound: Send + Sync {
     ) -> Result<Posted, SendError> {
         let _ = files;
         self.post_work_order(channel_id, card, page_role).await
+    }
+
+    /// How many files, and how large, [`Self::post_work_order_with_files`] takes; `None` when the platform
+    /// takes none (the card then names the files).
+    fn file_limits(&self) -> Option<FileLimits> {
+        None
     }
 
     /// Edits the embed (status, who, when); the buttons go once the card is closed.

@@ -16,6 +16,7 @@ pub mod maildir;
 pub mod oauth;
 pub mod observe;
 pub mod outbound;
+pub mod photo;
 pub mod strip;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -23,6 +23,7 @@ pub mod location;
 pub mod model;
 pub mod normalize;
 mod patterns;
+pub mod photo_place;
 mod place_crossings;
 mod place_forms;
 mod place_key;

@@ -26,6 +26,8 @@ pub enum LocationKind {
     Landmark,
     Coordinates,
     MapLink,
+    /// Where a resident's photo was taken, from its EXIF GPS (see [`crate::photo_place`]).
+    PhotoGps,
 }
 
 impl std::fmt::Display for LocationKind {
@@ -38,6 +40,7 @@ impl std::fmt::Display for LocationKind {
             LocationKind::Landmark => "landmark",
             LocationKind::Coordinates => "coordinates",
             LocationKind::MapLink => "map_link",
+            LocationKind::PhotoGps => "photo_gps",
         })
     }
 }

@@ -66,6 +66,8 @@ impl Found {
             (LocationKind::Landmark, _) => 5,
             (LocationKind::MapLink, _) => 6,
             (LocationKind::Neighborhood, _) => 7,
+            // Never found in text; ranked with coordinates should it ever be.
+            (LocationKind::PhotoGps, _) => 1,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
-//! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
-//! key). Served next to the workers and stopped with them.
+//! `GET /metrics` (Prometheus), the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
+//! key) and the signed photo links it publishes (`/media/…`). Served next to the workers and stopped with them.
 
 mod attributes;
 mod format;
 mod georeport;
 mod health;
+pub mod media;
 mod metrics;
 mod open311;
 mod post;
@@ -43,6 +44,7 @@ impl FromRef<AppState> for Desk {
 /// Every route.
 pub fn router(state: AppState) -> Router {
     let open311 = open311::routes(state.desk.clone()).with_state(state.desk.clone());
+    let media = media::routes().with_state(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .with_state(state)
         .merge(open311)
+        .merge(media)
 }
 
 /// Binds `addr` now (port 0 picks a free port), so that a taken port fails start-up with a clear message.

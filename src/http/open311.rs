@@ -258,7 +258,10 @@ async fn document(
             "services",
             json!(georeport::services(&desk)),
         )),
-        "requests" => requests(&desk, format, query.as_deref().unwrap_or("")).await,
+        "requests" => {
+            let base = super::media::public_base(&desk, &headers);
+            requests(&desk, format, query.as_deref().unwrap_or(""), &base).await
+        }
         "discovery" => return discovery(State(desk), Path(document), headers).await,
         _ => Err(Open311Error::not_found(format!(
             "no such resource: {document}"
@@ -267,7 +270,12 @@ async fn document(
     doc.map_err(|e| e.in_format(format))
 }
 
-async fn requests(desk: &Desk, format: Format, query: &str) -> Result<Document, Open311Error> {
+async fn requests(
+    desk: &Desk,
+    format: Format,
+    query: &str,
+    base: &str,
+) -> Result<Document, Open311Error> {
     let q: RequestsQuery = serde_urlencoded::from_str(query)
         .map_err(|e| Open311Error::bad_request(format!("query string: {e}")))?;
     let mut f = filter(&q, desk.now())?;
@@ -277,7 +285,8 @@ async fn requests(desk: &Desk, format: Format, query: &str) -> Result<Document, 
     let mut rows = desk.store().public_requests(&f).await?;
     let more = rows.len() > page_size;
     rows.truncate(page_size);
-    let mut doc = Document::new(format, "service_requests", published(desk, &rows).await?);
+    let doc = published(desk, &rows, base).await?;
+    let mut doc = Document::new(format, "service_requests", doc);
     if more {
         let next = f.offset / page_size as i64 + 2;
         doc.headers.push((header::LINK, next_link(query, next)));
@@ -294,10 +303,21 @@ fn next_link(query: &str, page: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("<?{q}>; rel=\"next\"")).unwrap_or(HeaderValue::from_static(""))
 }
 
-/// Rows as published service requests, with the photo links their applications filed.
-async fn published(desk: &Desk, rows: &[PublicRequest]) -> Result<serde_json::Value, Open311Error> {
+/// Rows as published service requests, with the photo links their applications filed, or else a signed,
+/// expiring link to the first photo a resident emailed (its metadata removed).
+async fn published(
+    desk: &Desk,
+    rows: &[PublicRequest],
+    base: &str,
+) -> Result<serde_json::Value, Open311Error> {
     let refs: Vec<RequestRef> = rows.iter().map(|r| r.reference).collect();
-    let media = desk.store().media_urls(&refs).await?;
+    let mut media = desk.store().media_urls(&refs).await?;
+    let now = desk.now();
+    for (reference, photo) in desk.store().first_images(&refs).await? {
+        media
+            .entry(reference)
+            .or_insert_with(|| super::media::signed_media_url(desk, base, photo, now));
+    }
     Ok(json!(rows
         .iter()
         .map(|r| georeport::service_request(desk, r, media.get(&r.reference)))
@@ -326,6 +346,7 @@ async fn service_definition(
 async fn one_request(
     State(desk): State<Desk>,
     Path(document): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Document, Open311Error> {
     let (id, format) = document_name(&document)?;
     let found = async {
@@ -347,7 +368,7 @@ async fn one_request(
         Ok(Document::new(
             format,
             "service_requests",
-            published(&desk, &rows).await?,
+            published(&desk, &rows, &super::media::public_base(&desk, &headers)).await?,
         ))
     };
     found.await.map_err(|e| e.in_format(format))

@@ -1,6 +1,7 @@
 //! The store: all SQL lives here. One implementation over two concrete pools (SQLite embedded, PostgreSQL to
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
+mod attachments;
 mod due;
 mod import;
 mod inbound;
@@ -30,6 +31,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
+pub use attachments::{Attachment, AttachmentId};
 pub use due::{CandidateQuery, SweepCursor};
 pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;

@@ -214,6 +214,9 @@ pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// For a photo stored with its metadata removed (see [`NewAttachment::from_mail`]), its format: it may be
+    /// shown to staff and the public. `None` for anything else, which is only named.
+    pub image: Option<mail::photo::ImageFormat>,
 }
 
 /// Which way a Message-ID remembered for threading went (stored as `in` / `out`).

@@ -152,12 +152,13 @@ macro_rules! write_change {
             sqlx::query("INSERT INTO mail_threads (message_id, request_id, direction) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING").bind(mid).bind(id).bind(dir.as_str()).execute(&mut *$tx).await?;
         }
         for a in &change.attachments {
-            sqlx::query("INSERT INTO attachments (request_id, filename, content_type, size, data) VALUES ($1, $2, $3, $4, $5)")
+            sqlx::query("INSERT INTO attachments (request_id, filename, content_type, size, data, image) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
                 .bind(&a.filename)
                 .bind(&a.content_type)
                 .bind(a.data.len() as i64)
                 .bind(&a.data)
+                .bind(a.image.map(|f| f.as_str()))
                 .execute(&mut *$tx)
                 .await?;
         }

@@ -28,6 +28,7 @@ mod mail_providers;
 mod malformed_mail;
 mod open311;
 mod outbox_delivery;
+mod photos;
 mod readiness;
 mod report_figures;
 mod serve_embedded;

@@ -120,7 +120,12 @@ pub(crate) fn embed(card: &WorkOrderCard) -> CreateEmbed {
         fields.push(("Reporters", card.reporters.to_string()));
     }
     if !card.attachments.is_empty() {
-        fields.push(("Attachments", card.attachments.join(", ")));
+        let name = if card.photo.is_some() {
+            "Other attachments"
+        } else {
+            "Attachments"
+        };
+        fields.push((name, card.attachments.join(", ")));
     }
     if let Some(last) = &card.last_action {
         fields.push(("Last action", last.clone()));
@@ -140,7 +145,15 @@ pub(crate) fn embed(card: &WorkOrderCard) -> CreateEmbed {
         footer: card.reference.clone(),
     }
     .fit(EMBED_TOTAL_MAX);
-    CreateEmbed::new()
+    let embed = match &card.photo {
+        // The posted file of that name (the adapter posts files under their safe names), through every edit.
+        Some(photo) => CreateEmbed::new().image(format!(
+            "attachment://{}",
+            super::attachments::safe_name(photo)
+        )),
+        None => CreateEmbed::new(),
+    };
+    embed
         .title(text.title)
         .description(text.description)
         .colour(colour)
@@ -457,6 +470,7 @@ mod tests {
             requester: "r".into(),
             text: "x".into(),
             attachments: Vec::new(),
+            photo: None,
             status: "open".into(),
             last_action: None,
             emergency: false,

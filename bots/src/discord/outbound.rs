@@ -13,7 +13,7 @@ use serenity::all::{
 use super::rest::{id_of, Rest};
 use super::DiscordConfig;
 use super::{attachments, card, digest_card};
-use crate::chat::{ChatFile, ChatOutbound, Digest, Posted, SendError, WorkOrderCard};
+use crate::chat::{ChatFile, ChatOutbound, Digest, FileLimits, Posted, SendError, WorkOrderCard};
 use crate::markdown::{escape_markdown, truncate};
 
 /// Discord's limit for a message's content.
@@ -108,6 +108,10 @@ impl ChatOutbound for DiscordOutbound {
         self.post_card(channel_id, card, page_role, files).await
     }
 
+    fn file_limits(&self) -> Option<FileLimits> {
+        Some(FileLimits::DISCORD)
+    }
+
     #[tracing::instrument(skip_all, fields(request_ref = %card.reference))]
     async fn update_work_order(
         &self,
@@ -173,8 +177,10 @@ impl DiscordOutbound {
             .map(|f| attachments::safe_name(&f.filename))
             .collect();
         let mut embed = card::embed(card);
-        if let Some(image) = attachments::first_image(files, &names) {
-            embed = embed.image(format!("attachment://{image}"));
+        if card.photo.is_none() {
+            if let Some(image) = attachments::first_image(files, &names) {
+                embed = embed.image(format!("attachment://{image}"));
+            }
         }
         let mut message = CreateMessage::new()
             .embed(embed)

@@ -163,6 +163,7 @@ pub fn card(reference: &str, text: &str) -> WorkOrderCard {
         requester: "a***@example.org".into(),
         text: text.into(),
         attachments: vec![],
+        photo: None,
         status: "open".into(),
         last_action: None,
         emergency: false,

@@ -3,6 +3,7 @@
 //! request, so that a failure leaves neither and the redelivered mail decides again.
 
 use mail::outbound::AutoSubmitted;
+use routing::photo_place::PhotoPosition;
 use routing::{CloseReason, Decision, EventKind, RequestRef, Status};
 use serde_json::json;
 
@@ -79,7 +80,8 @@ async fn decide<'m>(
 ) -> Result<NewFromMail<'m>, StoreError> {
     let (desk, inb, now) = (mail.desk, mail.inb, mail.now);
     let body = mail::strip::visible_reply(&inb.text);
-    let decision = desk.router.classify(&format!("{}\n{}", inb.subject, body));
+    let mut decision = desk.router.classify(&format!("{}\n{}", inb.subject, body));
+    routing::photo_place::apply_photo_position(&mut decision, &photo_positions(inb));
     let filing = Filing {
         source: SOURCE,
         requester: sender.to_string(),
@@ -114,6 +116,21 @@ async fn decide<'m>(
         internal,
         rate_limited: over_rate_limit(desk, sender, now).await?,
     })
+}
+
+/// Where the mail's photos were taken, from their EXIF GPS, in attachment order.
+fn photo_positions(inb: &mail::Inbound) -> Vec<PhotoPosition> {
+    inb.attachments
+        .iter()
+        .filter_map(|a| {
+            let p = mail::photo::gps_position(&a.data)?;
+            Some(PhotoPosition {
+                filename: a.filename.clone(),
+                lat: p.lat,
+                lon: p.lon,
+            })
+        })
+        .collect()
 }
 
 impl NewFromMail<'_> {

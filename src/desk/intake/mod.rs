@@ -394,14 +394,11 @@ async fn over_rate_limit(desk: &Desk, sender: &str, now: i64) -> Result<bool, St
         >= limit)
 }
 
+/// The mail's attachments as stored: photos with their metadata removed (the original stays in the raw mail).
 fn attachments_of(inb: &Inbound) -> Vec<NewAttachment> {
     inb.attachments
         .iter()
-        .map(|a| NewAttachment {
-            filename: a.filename.clone(),
-            content_type: a.content_type.clone(),
-            data: a.data.clone(),
-        })
+        .map(NewAttachment::from_mail)
         .collect()
 }
 
