@@ -23,7 +23,7 @@ use crate::templates::Templates;
 pub use compose::mask_email;
 pub use intake::{IngestOutcome, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
-pub use open311::{Open311Filed, Open311Submission};
+pub use open311::{Open311Filed, Open311Once, Open311Submission};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.

@@ -1,11 +1,13 @@
 //! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
 //! `GET /metrics` (Prometheus) and the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
-//! key). Served next to the workers and stopped with them.
+//! key), and the public web pages (`crate::web`: the dashboard at `/`). Served next to the workers and stopped
+//! with them.
 
 mod attributes;
 mod format;
-mod georeport;
+pub(crate) mod georeport;
 mod health;
+mod idempotency;
 mod metrics;
 mod open311;
 mod post;
@@ -43,6 +45,7 @@ impl FromRef<AppState> for Desk {
 /// Every route.
 pub fn router(state: AppState) -> Router {
     let open311 = open311::routes(state.desk.clone()).with_state(state.desk.clone());
+    let pages = crate::web::routes(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
@@ -50,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .with_state(state)
         .merge(open311)
+        .merge(pages)
 }
 
 /// Binds `addr` now (port 0 picks a free port), so that a taken port fails start-up with a clear message.

@@ -1,7 +1,9 @@
 //! The store: all SQL lives here. One implementation over two concrete pools (SQLite embedded, PostgreSQL to
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
+mod dashboard;
 mod due;
+mod idempotency;
 mod import;
 mod inbound;
 mod intake_batch;
@@ -29,12 +31,18 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
+pub use dashboard::{
+    BacklogRow, DashboardScope, GroupFigures, MedianBy, MedianFigure, Milestone, SlaTally,
+    WeekFigures, BACKLOG_BUCKET_DAYS,
+};
 pub use due::{CandidateQuery, SweepCursor};
+pub use idempotency::{ExistingClaim, IdempotencyClaim};
 pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
+pub use requests::Claimed;
 pub use stats::{OutboxStats, RequestCount};
 pub use training::TrainingExample;
 
