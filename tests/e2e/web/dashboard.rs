@@ -130,18 +130,55 @@ async fn the_figures_match_the_hand_computed_fixture(backend: Backend) {
     assert_eq!(fig("parks:age3"), "1");
 
     // The charts are inline SVG with a title and description, and carry the same numbers.
+    let svg = |chart: &str| {
+        let at = page
+            .find(&format!("id=\"{chart}\""))
+            .unwrap_or_else(|| panic!("no {chart}"));
+        let start = page[..at].rfind("<svg").unwrap();
+        let end = at + page[at..].find("</svg>").unwrap();
+        page[start..end].to_string()
+    };
+    assert_eq!(
+        page.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"")
+            .count(),
+        3
+    );
     for chart in ["chart-weekly", "chart-backlog", "chart-sla"] {
+        let s = svg(chart);
         assert!(
-            page.contains(&format!(
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""
-            )),
-            "{chart}"
+            s.contains(&format!("aria-labelledby=\"{chart}-title {chart}-desc\"")),
+            "{s}"
         );
-        assert!(
-            page.contains(&format!("aria-labelledby=\"{chart}-title {chart}-desc\"")),
-            "{chart}"
-        );
+        assert!(s.contains(&format!("<title id=\"{chart}-title\">")), "{s}");
     }
+    // Weekly bars: 0 then 7; backlog bars: 1, 2, 0, 1, 0; police answered 0% on time, streets 100%.
+    let texts = |s: &str| -> Vec<String> {
+        s.match_indices("\">")
+            .filter_map(|(i, _)| {
+                let rest = &s[i + 2..];
+                let t = &rest[..rest.find('<')?];
+                (!t.is_empty()).then(|| t.to_string())
+            })
+            .collect()
+    };
+    let weekly = texts(&svg("chart-weekly"));
+    assert!(
+        weekly.ends_with(&["0".into(), "09-28".into(), "7".into(), "10-05".into()]),
+        "{weekly:?}"
+    );
+    let backlog = texts(&svg("chart-backlog"));
+    let counts: Vec<&str> = backlog
+        .iter()
+        .step_by(2)
+        .map(String::as_str)
+        .skip(1)
+        .collect();
+    assert_eq!(counts, ["1", "2", "0", "1", "0"], "{backlog:?}");
+    let sla = svg("chart-sla");
+    assert!(
+        sla.contains(">Police (non-emergency)</text>") && sla.contains(">0%</text>"),
+        "{sla}"
+    );
     // Emergencies go to dispatch and internal work orders stay internal: neither department line nor figure
     // mentions them.
     assert!(
