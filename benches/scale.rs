@@ -1,7 +1,7 @@
 //! Scale benchmark: a city with a large history (default 1,000,000 requests, about 100,000 of them open) bulk
 //! loaded into a fresh SQLite file (and a fresh PostgreSQL database when `CONNECT311_TEST_PG` is set), then the
 //! operations that must not grow with the backlog, each with its time and the process's peak RSS while it ran:
-//! `report` (28 days), two SLA sweeps (the catch-up after loading, then a steady one), `request list --overdue`,
+//! `report` (28 days), the public dashboard's figures (90 days), two SLA sweeps (the catch-up after loading, then a steady one), `request list --overdue`,
 //! the Open311 list, and the desk's cost per email (parse, classify, duplicate search, commit; no IMAP) with 0,
 //! 10,000 and the whole backlog open. Prints figures; asserts nothing about speed.
 //!
@@ -235,6 +235,12 @@ async fn operations(desk: &Desk) {
     let now = desk.now();
     measure("report (last 28 days)", async {
         connect311::report::build(desk, now - 28 * DAY, now, None)
+            .await
+            .unwrap()
+    })
+    .await;
+    measure("public dashboard figures (last 90 days)", async {
+        connect311::web::dashboard::figures::build(desk, Language::En, 90)
             .await
             .unwrap()
     })

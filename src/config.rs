@@ -1,5 +1,6 @@
 //! Service settings: typed TOML with environment overrides (`CONNECT311__SECTION__KEY`), secrets kept secret.
 
+mod dashboard;
 mod mail_transport;
 mod open311;
 mod validate;
@@ -9,6 +10,7 @@ mod validate_transport;
 #[cfg(test)]
 mod validate_transport_tests;
 
+pub use dashboard::DashboardSettings;
 pub use mail_transport::{
     ImapAuthKind, ImapSecurity, ImapSettings, OAuth2Settings, OAuthProviderKind, SmtpAuthKind,
     SmtpSecurity, SmtpSettings,
@@ -82,6 +84,9 @@ pub struct HttpSettings {
     /// `[http.open311]`: API keys for creating requests, the jurisdiction, the published address.
     #[serde(default)]
     pub open311: Open311Settings,
+    /// `[http.dashboard]`: the public dashboard's period and page size.
+    #[serde(default)]
+    pub dashboard: DashboardSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

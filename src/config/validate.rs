@@ -33,6 +33,7 @@ impl Settings {
         }
         if let Some(h) = &self.http {
             h.open311.validate()?;
+            h.dashboard.validate()?;
         }
         if let Some(url) = &self.database.url {
             if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {

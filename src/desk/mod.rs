@@ -28,7 +28,7 @@ pub use compose::mask_email;
 pub use counter::{CounterFiled, CounterReport};
 pub use intake::{IngestOutcome, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
-pub use open311::{Open311Filed, Open311Submission};
+pub use open311::{Open311Filed, Open311Once, Open311Submission};
 pub use release::Released;
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 

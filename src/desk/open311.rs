@@ -9,7 +9,10 @@ use serde_json::json;
 use super::compose::ReplyTo;
 use super::intake::{find_duplicate, request_view};
 use super::{Desk, Filing};
-use crate::store::{Change, Creation, NewEvent, RelatedChange, Request, StatusChange, StoreError};
+use crate::store::{
+    Change, Claimed, Creation, IdempotencyClaim, NewEvent, RelatedChange, Request, StatusChange,
+    StoreError,
+};
 
 /// What an application sent, already checked by the HTTP side.
 #[derive(Debug, Clone, Default)]
@@ -38,9 +41,77 @@ pub struct Open311Filed {
     pub duplicate_of: Option<RequestRef>,
 }
 
+/// What a POST under an idempotency claim came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open311Once {
+    /// Filed now.
+    Filed(Open311Filed),
+    /// The same form was filed before under this key: that request, nothing new.
+    Replayed(Open311Filed),
+    /// The key was used before for a different form (the request it filed): nothing filed.
+    KeyReused(RequestRef),
+}
+
 impl Desk {
     /// Files `s` as a new request and commits it with its events and outbox rows.
     pub async fn file_open311(&self, s: &Open311Submission) -> Result<Open311Filed, StoreError> {
+        self.file_open311_under(s, None)
+            .await?
+            .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("no claim, yet taken")))
+    }
+
+    /// Files `s` once per claim: a retry of the same form under the same key answers with the request the
+    /// first filed (even when both arrive together: the claim is written with the request, and the second
+    /// writer finds it taken); a key reused for another form files nothing.
+    pub async fn file_open311_once(
+        &self,
+        s: &Open311Submission,
+        claim: &IdempotencyClaim,
+    ) -> Result<Open311Once, StoreError> {
+        if let Some(answer) = self.open311_replay(claim).await? {
+            return Ok(answer);
+        }
+        match self.file_open311_under(s, Some(claim)).await? {
+            Some(filed) => Ok(Open311Once::Filed(filed)),
+            None => self.open311_replay(claim).await?.ok_or_else(|| {
+                StoreError::Unexpected(anyhow::anyhow!("claim {} taken but not found", claim.key))
+            }),
+        }
+    }
+
+    /// The answer a committed claim on `claim`'s key gives, if there is one.
+    async fn open311_replay(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<Option<Open311Once>, StoreError> {
+        let found = self
+            .store
+            .idempotency_claim(&claim.application, &claim.key, self.now())
+            .await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        if found.fingerprint != claim.fingerprint {
+            return Ok(Some(Open311Once::KeyReused(found.reference)));
+        }
+        let req = self
+            .store
+            .request(found.reference)
+            .await?
+            .ok_or(StoreError::NotFound(found.reference))?;
+        Ok(Some(Open311Once::Replayed(Open311Filed {
+            reference: req.reference,
+            emergency: req.emergency.is_some(),
+            duplicate_of: req.linked_to,
+        })))
+    }
+
+    /// Files `s` (under `claim` when given); `None` when the claim was taken meanwhile and nothing was written.
+    async fn file_open311_under(
+        &self,
+        s: &Open311Submission,
+        claim: Option<&IdempotencyClaim>,
+    ) -> Result<Option<Open311Filed>, StoreError> {
         let now = self.now();
         let decision = self.decide_open311(s);
         let filing = Filing {
@@ -79,9 +150,9 @@ impl Desk {
             }
             None => false,
         };
-        let reference = self
+        let claimed = self
             .store
-            .create_request_with(&new, now, |reference| {
+            .create_request_claimed(&new, now, claim, |reference| {
                 let view = request_view(reference, &new, now);
                 let mut change = Change::default();
                 change.events.push(NewEvent::new(
@@ -99,6 +170,9 @@ impl Desk {
                 }
             })
             .await?;
+        let Claimed::Created(reference) = claimed else {
+            return Ok(None);
+        };
         let duplicate_of = duplicate.as_ref().map(|(r, _)| *r);
         self.log_intake(
             reference,
@@ -107,11 +181,11 @@ impl Desk {
             &new.department,
             duplicate_of,
         );
-        Ok(Open311Filed {
+        Ok(Some(Open311Filed {
             reference,
             emergency: decision.emergency.is_some(),
             duplicate_of: duplicate.map(|(r, _)| r),
-        })
+        }))
     }
 
     /// The classifier's decision on the text (and the address, so that the place is found), with the

@@ -1,11 +1,13 @@
 //! The service's small HTTP side: `GET /health` (database), `/health/live`, `/health/ready` (every component),
 //! `GET /metrics` (Prometheus), the Open311 GeoReport v2 API under `/open311/` (read, and filing with an API
-//! key) and the signed photo links it publishes (`/media/…`). Served next to the workers and stopped with them.
+//! key), the signed photo links it publishes (`/media/…`) and the public web pages (`crate::web`: the dashboard
+//! at `/`). Served next to the workers and stopped with them.
 
 mod attributes;
 mod format;
-mod georeport;
+pub(crate) mod georeport;
 mod health;
+mod idempotency;
 pub mod media;
 mod metrics;
 mod open311;
@@ -45,6 +47,7 @@ impl FromRef<AppState> for Desk {
 pub fn router(state: AppState) -> Router {
     let open311 = open311::routes(state.desk.clone()).with_state(state.desk.clone());
     let media = media::routes().with_state(state.desk.clone());
+    let pages = crate::web::routes(state.desk.clone());
     Router::new()
         .route("/health", get(health::health))
         .route("/health/live", get(health::live))
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .merge(open311)
         .merge(media)
+        .merge(pages)
 }
 
 /// Binds `addr` now (port 0 picks a free port), so that a taken port fails start-up with a clear message.

@@ -1,15 +1,17 @@
 //! `POST /open311/v2/requests.{json,xml}`: an application files a service request with its API key. The form
-//! is checked against GeoReport's field rules, then the desk files it the way it files a mail.
+//! is checked against GeoReport's field rules, then the desk files it the way it files a mail — once: a retry
+//! (same `Idempotency-Key`, or the same form soon after) answers with the request already filed.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 
 use super::format::{Document, Format};
 use super::georeport::{MAX_DESCRIPTION_CHARS, OTHER_SERVICE_CODE};
+use super::idempotency;
 use super::open311::{check_jurisdiction_value, document_name, Open311Error};
-use crate::desk::{Desk, Open311Filed, Open311Submission};
+use crate::desk::{Desk, Open311Filed, Open311Once, Open311Submission};
 use routing::CategoryId;
 
 /// Longest accepted `media_url`.
@@ -43,6 +45,7 @@ impl Form {
 pub(super) async fn create(
     State(desk): State<Desk>,
     Path(document): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Document, Open311Error> {
     let (name, format) = document_name(&document)?;
@@ -58,8 +61,16 @@ pub(super) async fn create(
                 .map_err(|e| Open311Error::bad_request(format!("the form does not parse: {e}")))?,
         );
         let submission = submission(&desk, &form)?;
-        let filed = desk.file_open311(&submission).await?;
-        Ok(created(format, &filed))
+        let claim = idempotency::claim(&submission.application, &headers, &form.0, desk.now())?;
+        match desk.file_open311_once(&submission, &claim).await? {
+            Open311Once::Filed(filed) => Ok(created(format, &filed)),
+            Open311Once::Replayed(filed) => {
+                let mut doc = created(format, &filed);
+                doc.headers.push(idempotency::replayed_header());
+                Ok(doc)
+            }
+            Open311Once::KeyReused(_) => Err(idempotency::key_reused()),
+        }
     };
     answer.await.map_err(|e| e.in_format(format))
 }

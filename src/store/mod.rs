@@ -2,7 +2,9 @@
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
 mod attachments;
+mod dashboard;
 mod due;
+mod idempotency;
 mod import;
 mod inbound;
 mod intake_batch;
@@ -32,13 +34,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::ConnectOptions;
 
 pub use attachments::{Attachment, AttachmentId};
+pub use dashboard::{
+    BacklogRow, DashboardScope, GroupFigures, MedianBy, MedianFigure, Milestone, SlaTally,
+    WeekFigures, BACKLOG_BUCKET_DAYS,
+};
 pub use due::{CandidateQuery, SweepCursor};
+pub use idempotency::{ExistingClaim, IdempotencyClaim};
 pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
+pub use requests::Claimed;
 pub use stats::{OutboxStats, RequestCount};
 pub use training::TrainingExample;
 

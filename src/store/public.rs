@@ -21,6 +21,8 @@ pub enum PublicStatus {
 pub struct PublicFilter {
     pub references: Vec<RequestRef>,
     pub categories: Vec<CategoryId>,
+    /// The responsible departments (any of them); empty for every department.
+    pub departments: Vec<DepartmentId>,
     /// Created at or after (epoch ms).
     pub created_from: Option<i64>,
     /// Created at or before (epoch ms).
@@ -161,6 +163,14 @@ impl Store {
             let p = q.bind(Bind::Text(codes));
             q.sql.push_str(&format!(
                 " AND r.category IN ({})",
+                self.json_array(&p, "text")
+            ));
+        }
+        if !f.departments.is_empty() {
+            let ids = serde_json::to_string(&f.departments).context("departments")?;
+            let p = q.bind(Bind::Text(ids));
+            q.sql.push_str(&format!(
+                " AND r.department IN ({})",
                 self.json_array(&p, "text")
             ));
         }

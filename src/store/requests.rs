@@ -5,10 +5,19 @@ use anyhow::Context;
 use routing::{DepartmentId, EventKind, RequestRef, Status};
 use sqlx::Row;
 
+use super::idempotency::IdempotencyClaim;
 use super::{
     on_pool, Change, Creation, Event, NewRequest, Request, RequestFilter, StatusChange, Store,
     StoreError,
 };
+
+/// What became of a creation under an idempotency claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    Created(RequestRef),
+    /// Another request holds the claim: nothing was written.
+    Taken,
+}
 
 /// A request is overdue when it is still open past its resolution target, or unacknowledged past its response
 /// target. `$1` is now. The one definition used by chat, the CLI and the metrics.
@@ -279,8 +288,51 @@ impl Store {
         now: i64,
         creation: impl FnOnce(RequestRef) -> Creation,
     ) -> Result<RequestRef, StoreError> {
+        match self
+            .create_request_claimed(new, now, None, creation)
+            .await?
+        {
+            Claimed::Created(reference) => Ok(reference),
+            Claimed::Taken => Err(StoreError::Unexpected(anyhow::anyhow!(
+                "a creation without a claim found its claim taken"
+            ))),
+        }
+    }
+
+    /// [`Store::create_request_with`] under an idempotency claim: the claim is written first, in the same
+    /// transaction, and when another request already holds it (a retried POST racing the first) nothing is
+    /// written and the answer is [`Claimed::Taken`]. Expired claims are dropped on the way.
+    pub async fn create_request_claimed(
+        &self,
+        new: &NewRequest,
+        now: i64,
+        claim: Option<&IdempotencyClaim>,
+        creation: impl FnOnce(RequestRef) -> Creation,
+    ) -> Result<Claimed, StoreError> {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
+            if let Some(c) = claim {
+                sqlx::query("DELETE FROM open311_idempotency WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let taken = sqlx::query(
+                    "INSERT INTO open311_idempotency (application, idem_key, fingerprint, request_id, created_at, \
+                     expires_at) VALUES ($1, $2, $3, NULL, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&c.application)
+                .bind(&c.key)
+                .bind(&c.fingerprint)
+                .bind(now)
+                .bind(c.expires_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 0;
+                if taken {
+                    return Ok(Claimed::Taken);
+                }
+            }
             let row = sqlx::query(
                 "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
                  location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
@@ -317,8 +369,18 @@ impl Store {
             for related in &creation.related {
                 write_guarded_change!(tx, related.reference, &related.change, now);
             }
+            if let Some(c) = claim {
+                sqlx::query(
+                    "UPDATE open311_idempotency SET request_id = $3 WHERE application = $1 AND idem_key = $2",
+                )
+                .bind(&c.application)
+                .bind(&c.key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
-            Ok(reference)
+            Ok(Claimed::Created(reference))
         })
     }
 

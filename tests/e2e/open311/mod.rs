@@ -2,6 +2,7 @@
 //! specification's field rules (`routes`), and filing requests with an API key (`post`), through real
 //! Postfix/Dovecot and the Discord stand-in for the acknowledgement and the work order.
 
+mod idempotency;
 mod post;
 mod routes;
 

@@ -55,8 +55,39 @@ pub async fn post_form(addr: SocketAddr, path: &str, fields: &[(&str, &str)]) ->
 
 /// `METHOD path`, with a body of the given content type.
 pub async fn send(addr: SocketAddr, method: &str, path: &str, body: Option<(&str, &str)>) -> Reply {
+    send_with_headers(addr, method, path, &[], body).await
+}
+
+/// `GET path` with extra request headers (`Accept-Language`, ...).
+pub async fn get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
+    send_with_headers(addr, "GET", path, headers, None).await
+}
+
+/// `POST path` with a form body and extra request headers (`Idempotency-Key`, ...).
+pub async fn post_form_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    fields: &[(&str, &str)],
+) -> Reply {
+    let body = serde_urlencoded::to_string(fields).unwrap();
+    let form = ("application/x-www-form-urlencoded", body.as_str());
+    send_with_headers(addr, "POST", path, headers, Some(form)).await
+}
+
+/// `METHOD path` with extra request headers, and a body of the given content type.
+pub async fn send_with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> Reply {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
     match body {
         Some((content_type, body)) => req.push_str(&format!(
             "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
