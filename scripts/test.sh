@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs and starts what the tests talk to (Postfix + Dovecot on
-# loopback, PostgreSQL), checks formatting and lints, then runs every test of every crate.
+# loopback, PostgreSQL, headless chromium for the page tests), checks formatting and lints, then runs every test
+# of every crate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== services"
 bash scripts/mailserver.sh
 bash scripts/postgres.sh
+bash scripts/browser.sh
 export CONNECT311_TEST_PG="${CONNECT311_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 # Two cores: keep the build and the tests from starving the mail servers.

@@ -2,6 +2,7 @@
 
 mod mail_transport;
 mod open311;
+pub mod public_url;
 mod validate;
 #[cfg(test)]
 mod validate_tests;
@@ -82,6 +83,11 @@ pub struct HttpSettings {
     /// `[http.open311]`: API keys for creating requests, the jurisdiction, the published address.
     #[serde(default)]
     pub open311: Open311Settings,
+    /// Where residents reach the pages (`https://311.riverton.gov`): every email to a resident links to its
+    /// request's status page under it. Without it, emails carry no link. Checked at load
+    /// ([`public_url::check_public_base_url`]).
+    #[serde(default)]
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

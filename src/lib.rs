@@ -20,3 +20,4 @@ pub mod sweeper;
 pub mod templates;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
+pub mod web;

@@ -5,6 +5,7 @@ mod compose;
 mod intake;
 mod internal;
 mod open311;
+mod resident;
 pub mod sla;
 pub mod staff;
 
@@ -24,6 +25,7 @@ pub use compose::mask_email;
 pub use intake::{IngestOutcome, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
 pub use open311::{Open311Filed, Open311Submission};
+pub use resident::{ResidentAction, ResidentError, ResidentOutcome};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.

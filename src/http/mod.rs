@@ -48,8 +48,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .with_state(state)
+        .with_state(state.clone())
         .merge(open311)
+        .merge(crate::web::routes(state.desk))
 }
 
 /// Binds `addr` now (port 0 picks a free port), so that a taken port fails start-up with a clear message.

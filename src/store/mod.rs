@@ -15,6 +15,7 @@ mod report_rows;
 mod requests;
 mod schedule;
 mod stats;
+mod status_page;
 mod training;
 mod web;
 mod work_orders;
@@ -36,6 +37,7 @@ pub use leadership::InboxLease;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use stats::{OutboxStats, RequestCount};
+pub use status_page::AttachmentInfo;
 pub use training::TrainingExample;
 
 /// Runs the same block against whichever pool backs the store; `$p` is bound to that pool.

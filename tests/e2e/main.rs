@@ -28,3 +28,4 @@ mod serve_embedded;
 mod shipped_config;
 mod store_contract;
 mod supervision;
+mod web;
