@@ -8,13 +8,13 @@ use anyhow::{bail, Result};
 /// links must not travel in clear text across the internet).
 pub fn check_public_base_url(url: &str) -> Result<String> {
     const KEY: &str = "http.public_base_url";
-    let trimmed = url.trim().trim_end_matches('/');
-    let (scheme, rest) = match trimmed.split_once("://") {
+    let (scheme, rest) = match url.trim().split_once("://") {
         Some((s, rest)) if s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http") => {
             (s.to_ascii_lowercase(), rest)
         }
         _ => bail!("{KEY}: `{url}` must start with https:// (or http:// for a loopback host)"),
     };
+    let rest = rest.trim_end_matches('/');
     if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
         bail!("{KEY}: `{url}` contains spaces or control characters");
     }
