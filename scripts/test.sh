@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs and starts what the tests talk to (Postfix + Dovecot on
-# loopback, PostgreSQL, a headless chromium), checks formatting and lints, then runs every test of every crate.
+# loopback, PostgreSQL, headless chromium for the page tests), checks formatting and lints, then runs every test
+# of every crate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

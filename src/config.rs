@@ -3,6 +3,7 @@
 mod dashboard;
 mod mail_transport;
 mod open311;
+pub mod public_url;
 mod validate;
 #[cfg(test)]
 mod validate_tests;
@@ -87,6 +88,11 @@ pub struct HttpSettings {
     /// `[http.dashboard]`: the public dashboard's period and page size.
     #[serde(default)]
     pub dashboard: DashboardSettings,
+    /// Where residents reach the pages (`https://311.riverton.gov`): every email to a resident links to its
+    /// request's status page under it. Without it, emails carry no link. Checked at load
+    /// ([`public_url::check_public_base_url`]).
+    #[serde(default)]
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

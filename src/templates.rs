@@ -21,9 +21,10 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "location",
             "response_time",
             "resolution_time",
+            "status_url",
         ],
     ),
-    ("emergency", &["reference", "city"]),
+    ("emergency", &["reference", "city", "status_url"]),
     (
         "status",
         &[
@@ -34,6 +35,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "status",
             "updated",
             "last_note",
+            "status_url",
         ],
     ),
     (
@@ -45,15 +47,33 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "outcome",
             "note",
             "reopen_days",
+            "status_url",
         ],
     ),
-    ("reopened", &["reference", "city", "department"]),
-    ("oversize", &["reference", "city", "limit", "files"]),
-    ("public_message", &["reference", "city", "text"]),
-    ("followup", &["reference", "city", "category"]),
-    ("duplicate", &["reference", "city", "category", "original"]),
+    (
+        "reopened",
+        &["reference", "city", "department", "status_url"],
+    ),
+    (
+        "oversize",
+        &["reference", "city", "limit", "files", "status_url"],
+    ),
+    (
+        "public_message",
+        &["reference", "city", "text", "status_url"],
+    ),
+    ("followup", &["reference", "city", "category", "status_url"]),
+    (
+        "duplicate",
+        &["reference", "city", "category", "original", "status_url"],
+    ),
     ("staff_refused", &["reference", "city", "reason"]),
 ];
+
+/// The placeholder for the link to the request's status page. A line that uses it is left out when the city has
+/// no public web address (`http.public_base_url`); a resident's template that does not use it gets the link
+/// on a line of its own at the end, so that every email to a resident carries it.
+pub const STATUS_URL: &str = "status_url";
 
 /// The languages every template must exist in.
 pub const LANGUAGES: &[&str] = &["en", "es"];
@@ -238,14 +258,52 @@ impl Templates {
             .of(reason)
     }
 
-    /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
-    pub fn render(&self, lang: &str, kind: &str, vars: &[(&str, String)]) -> Rendered {
-        let t = self
-            .by_lang
+    /// Renders `kind` as [`Templates::render`] does, with the status page's link (see [`STATUS_URL`]).
+    pub fn render_linked(
+        &self,
+        lang: &str,
+        kind: &str,
+        vars: &[(&str, String)],
+        status_url: Option<&str>,
+    ) -> Rendered {
+        let t = self.template(lang, kind);
+        let Some(url) = status_url else {
+            let without = |text: &str| {
+                let kept: String = text
+                    .split_inclusive('\n')
+                    .filter(|line| !line.contains("{status_url}"))
+                    .collect();
+                tidy_blank_lines(&kept)
+            };
+            return Rendered {
+                subject: fill(&without(&t.subject), vars),
+                body: fill(without(&t.body).trim_start_matches('\n'), vars),
+            };
+        };
+        let mut vars = vars.to_vec();
+        vars.push((STATUS_URL, url.to_string()));
+        let mut rendered = Rendered {
+            subject: fill(&t.subject, &vars),
+            body: fill(t.body.trim_start_matches('\n'), &vars),
+        };
+        if !rendered.body.contains(url) {
+            let body = rendered.body.trim_end();
+            rendered.body = format!("{body}\n\n{url}\n");
+        }
+        rendered
+    }
+
+    fn template(&self, lang: &str, kind: &str) -> &Template {
+        self.by_lang
             .get(lang)
             .and_then(|k| k.get(kind))
             .or_else(|| self.by_lang.get("en").and_then(|k| k.get(kind)))
-            .unwrap_or_else(|| panic!("template {kind} checked at load"));
+            .unwrap_or_else(|| panic!("template {kind} checked at load"))
+    }
+
+    /// Renders `kind` in `lang` (falling back to English), filling placeholders from `vars`.
+    pub fn render(&self, lang: &str, kind: &str, vars: &[(&str, String)]) -> Rendered {
+        let t = self.template(lang, kind);
         Rendered {
             subject: fill(&t.subject, vars),
             body: fill(t.body.trim_start_matches('\n'), vars),
@@ -303,6 +361,18 @@ fn check_close_outcomes(words: &Words, origin: &str) -> Result<()> {
         bail!("{origin}: words.close_outcome.{lang}: missing");
     }
     Ok(())
+}
+
+/// No run of blank lines longer than one, and no blank line at the end (where a left-out line leaves them).
+fn tidy_blank_lines(text: &str) -> String {
+    let mut out = text.to_string();
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
 }
 
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {

@@ -39,6 +39,9 @@ pub struct Accountability {
     pub scorecard_channel: Option<String>,
     /// The day the weekly scorecard is posted (`mon`..`sun`).
     pub scorecard_weekday: Weekday,
+    /// Whether a resident's status page names the staff who acknowledged, reassigned or closed their request
+    /// (off by default: the page names the department only).
+    pub staff_names_public: bool,
 }
 
 impl Default for Accountability {
@@ -55,6 +58,7 @@ impl Default for Accountability {
             duplicate_radius_m: 50.0,
             scorecard_channel: None,
             scorecard_weekday: Weekday::Mon,
+            staff_names_public: false,
         }
     }
 }

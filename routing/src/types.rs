@@ -211,6 +211,8 @@ text_enum! {
         Outbox = "outbox",
         /// An application using the Open311 GeoReport v2 API (`POST requests`).
         Open311 = "open311",
+        /// A resident on their request's status page (`/r/<reference>/<token>`).
+        Web = "web",
     }
 }
 

@@ -34,6 +34,9 @@ impl Settings {
         if let Some(h) = &self.http {
             h.open311.validate()?;
             h.dashboard.validate()?;
+            if let Some(url) = &h.public_base_url {
+                super::public_url::check_public_base_url(url)?;
+            }
         }
         if let Some(url) = &self.database.url {
             if !(url.starts_with("sqlite:") || url.starts_with("postgres")) {

@@ -29,7 +29,13 @@ impl Desk {
         reply_to: &ReplyTo,
         auto: AutoSubmitted,
     ) -> (NewOutbox, String) {
-        let rendered = self.templates.render(lang.as_str(), kind, vars);
+        // Every email to a resident links to their request's page; a staff member's refusal notice does not.
+        let link = (kind != "staff_refused")
+            .then(|| self.status_url(reference))
+            .flatten();
+        let rendered = self
+            .templates
+            .render_linked(lang.as_str(), kind, vars, link.as_deref());
         let message_id = self.new_message_id(reference);
         let mut references = reply_to.references.clone();
         if let Some(id) = &reply_to.message_id {
@@ -60,6 +66,14 @@ impl Desk {
             language: Some(lang.to_string()),
         };
         (Effect::Email(mail).into(), message_id)
+    }
+
+    /// The request's status page, `{public_base_url}/r/<reference>/<key>`, when the city has a public address.
+    pub fn status_url(&self, reference: RequestRef) -> Option<String> {
+        let base = self.settings.http.as_ref()?.public_base_url.as_deref()?;
+        let base = crate::config::public_url::check_public_base_url(base).ok()?;
+        let key = crate::web::token::status_key(self.reply_secret(), reference);
+        Some(format!("{base}/r/{reference}/{key}"))
     }
 
     /// A fresh Message-ID in our domain that names the request.

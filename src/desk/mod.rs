@@ -9,6 +9,7 @@ mod journal;
 mod merge;
 mod open311;
 mod release;
+mod resident;
 pub mod sla;
 pub mod staff;
 
@@ -30,6 +31,7 @@ pub use intake::{IngestOutcome, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
 pub use open311::{Open311Filed, Open311Once, Open311Submission};
 pub use release::Released;
+pub use resident::{ResidentAction, ResidentError, ResidentOutcome};
 pub use staff::{ActionError, Actor, ChatDesk, StaffAction};
 
 /// Everything the desk needs, shared by the workers. Cheap to clone.

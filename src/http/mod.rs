@@ -53,7 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .with_state(state)
+        .with_state(state.clone())
         .merge(open311)
         .merge(media)
         .merge(pages)

@@ -19,6 +19,7 @@ mod report_rows;
 mod requests;
 mod schedule;
 mod stats;
+mod status_page;
 mod training;
 mod web;
 mod work_orders;
@@ -48,6 +49,7 @@ pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use requests::Claimed;
 pub use stats::{OutboxStats, RequestCount};
+pub use status_page::AttachmentInfo;
 pub use training::TrainingExample;
 
 /// Runs the same block against whichever pool backs the store; `$p` is bound to that pool.

@@ -249,3 +249,54 @@ fn word_errors_name_the_key() {
 fn fill_leaves_unknown_braces_harmless() {
     assert_eq!(fill("a {x} b {", &[("x", "1".into())]), "a 1 b {");
 }
+
+#[test]
+fn every_residents_template_links_the_status_page_and_drops_the_line_without_one() {
+    let t = Templates::from_toml_str(EXAMPLE_TEMPLATES, "config/templates.toml").unwrap();
+    let url = "https://311.riverton.test/r/311-000042/0123456789abcdef0123456789abcdef";
+    for lang in LANGUAGES {
+        for (kind, allowed) in KINDS {
+            if !allowed.contains(&STATUS_URL) {
+                continue;
+            }
+            let linked = t.render_linked(lang, kind, &[], Some(url));
+            assert_eq!(
+                linked.body.matches(url).count(),
+                1,
+                "{lang}.{kind}: {}",
+                linked.body
+            );
+            let bare = t.render_linked(lang, kind, &[], None);
+            assert!(!bare.body.contains("/r/"), "{lang}.{kind}: {}", bare.body);
+            assert!(
+                !bare.body.contains("\n\n\n") && !bare.body.ends_with("\n\n"),
+                "{lang}.{kind}"
+            );
+            for line in linked
+                .body
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.contains(url))
+            {
+                assert!(
+                    bare.body.contains(line),
+                    "{lang}.{kind}: {line:?} went with the link"
+                );
+            }
+        }
+    }
+    assert!(!KINDS
+        .iter()
+        .any(|(k, a)| *k == "staff_refused" && a.contains(&STATUS_URL)));
+}
+
+#[test]
+fn a_residents_template_without_the_link_gets_it_at_the_end() {
+    let text = EXAMPLE_TEMPLATES.replacen("\nFollow your request online: {status_url}\n", "\n", 1);
+    let t = Templates::from_toml_str(&text, "t.toml").unwrap();
+    let url = "https://311.riverton.test/r/311-000042/0123456789abcdef0123456789abcdef";
+    let body = t
+        .render_linked("en", "acknowledgement", &[], Some(url))
+        .body;
+    assert!(body.ends_with(&format!("\n\n{url}\n")), "{body}");
+    assert_eq!(body.matches(url).count(), 1);
+}

@@ -1,31 +1,24 @@
-//! The public web pages, server-rendered HTML (maud) without JavaScript: the performance dashboard at `/` and
-//! the stylesheet they share, embedded in the binary.
+//! The service's web pages, server-rendered HTML (maud) without JavaScript: the public performance dashboard at
+//! `/` ([`dashboard`]), the resident's status page (`/r/<reference>/<key>`, [`status`]) and the shared chrome
+//! and stylesheet ([`layout`]), embedded in the binary.
 
 pub mod dashboard;
 pub mod layout;
+mod status;
+pub mod token;
 
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
 use crate::desk::Desk;
 
-/// Every page's route, to be merged into the service's router.
+pub use status::photo_url;
+
+/// Every page's route, merged into the HTTP side's router.
 pub fn routes(desk: Desk) -> Router {
     Router::new()
-        .route("/assets/site.css", get(stylesheet))
+        .route(layout::STYLESHEET_PATH, get(layout::stylesheet))
         .merge(dashboard::routes())
+        .merge(status::routes())
         .with_state(desk)
-}
-
-/// The shared stylesheet (cached for an hour: it only changes with a release).
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        layout::STYLESHEET,
-    )
 }

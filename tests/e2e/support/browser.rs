@@ -1,39 +1,140 @@
-//! A real headless chromium for the web pages' tests, driven over WebDriver: chromedriver on a free loopback
-//! port, chromium headless with `--no-sandbox` (the tests run as root), and the browser's console log read
-//! back through chromedriver's log endpoint. A missing chromium or chromedriver fails the test loudly
-//! (`scripts/test.sh` installs Debian's `chromium` and `chromium-driver` through `scripts/browser.sh`).
+//! A real browser for the page tests: Debian's headless chromium, driven through its own chromedriver
+//! (WebDriver) with fantoccini. A missing chromium or chromedriver fails the test loudly; `scripts/browser.sh`
+//! (run by `scripts/test.sh`) installs them.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-/// One browser session and the chromedriver behind it.
+/// How long chromedriver may take to answer, and a page to load.
+const START: Duration = Duration::from_secs(30);
+
+/// One headless chromium session; close it with [`Browser::close`] (dropping it kills the driver too).
 pub struct Browser {
     client: fantoccini::Client,
     driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free loopback port and opens a headless chromium session that records the
+    /// browser's console (`goog:loggingPrefs`).
+    pub async fn start() -> Browser {
+        for tool in ["chromium", "chromedriver"] {
+            let found = std::process::Command::new(tool)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            assert!(
+                found.is_ok_and(|s| s.success()),
+                "`{tool}` is required for the page tests: run scripts/browser.sh (scripts/test.sh does), \
+                 which installs Debian's chromium and chromium-driver"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let client = connect(port, &profile).await;
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    pub fn client(&self) -> &fantoccini::Client {
+        &self.client
+    }
+
+    /// Every console message at level SEVERE (script errors, failed loads, CSP violations) since the last
+    /// call, read from chromedriver's browser log.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let log = self
+            .client
+            .issue_cmd(BrowserLog { session })
+            .await
+            .expect("the browser log");
+        log.as_array()
+            .unwrap_or_else(|| panic!("a log is a list: {log}"))
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// A session on chromedriver at `port`, retried while the driver starts.
+async fn connect(port: u16, profile: &tempfile::TempDir) -> fantoccini::Client {
+    let caps = json!({
+        "goog:chromeOptions": {
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--window-size=1024,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        },
+        "goog:loggingPrefs": { "browser": "ALL" },
+    });
+    let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = tokio::time::Instant::now() + START;
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let attempt = fantoccini::ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await;
+        match attempt {
+            Ok(c) => return c,
+            Err(e) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "no chromium session from chromedriver on {url}: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// chromedriver's `POST /session/{id}/se/log {"type":"browser"}`: the console messages since the last read.
 #[derive(Debug)]
-struct BrowserLog;
+struct BrowserLog {
+    session: String,
+}
 
 impl WebDriverCompatibleCommand for BrowserLog {
     fn endpoint(
         &self,
-        base: &url::Url,
-        session: Option<&str>,
+        base_url: &url::Url,
+        _session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+        base_url.join(&format!("session/{}/se/log", self.session))
     }
 
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({ "type": "browser" }).to_string()),
-        )
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
     }
 }
 
@@ -42,83 +143,4 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port()
-}
-
-fn chromium_binary() -> String {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or_else(|| {
-            panic!("chromium is required for the browser tests: run scripts/browser.sh (scripts/test.sh does)")
-        })
-        .to_string()
-}
-
-impl Browser {
-    /// Starts chromedriver and opens a headless chromium session; panics with the reason when either is missing.
-    pub async fn start() -> Browser {
-        // Two crypto providers are compiled in (ring for the service, aws-lc-rs for fantoccini): choose one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let binary = chromium_binary();
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("chromedriver is required for the browser tests ({e}): run scripts/browser.sh (scripts/test.sh does)")
-            });
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": binary, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--disable-dev-shm-usage", "--window-size=1280,900"] }),
-        );
-        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-        let url = format!("http://127.0.0.1:{port}");
-        let mut last = String::new();
-        for _ in 0..100 {
-            match fantoccini::ClientBuilder::rustls()
-                .expect("TLS roots")
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => return Browser { client, driver },
-                Err(e) => last = e.to_string(),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver on {url} did not open a chromium session: {last}");
-    }
-
-    pub fn client(&self) -> &fantoccini::Client {
-        &self.client
-    }
-
-    /// The console's error messages (level SEVERE) logged since the last call.
-    pub async fn console_errors(&self) -> Vec<String> {
-        let log = self
-            .client
-            .issue_cmd(BrowserLog)
-            .await
-            .expect("the browser log");
-        log.as_array()
-            .map(|entries| {
-                entries
-                    .iter()
-                    .filter(|e| e["level"] == "SEVERE")
-                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Ends the session and stops chromedriver.
-    pub async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill().await;
-    }
 }

@@ -73,13 +73,14 @@ impl Town {
         let inbox = format!("{}@city.test", testkit::unique_local("inbox"));
         let ca = testkit::TEST_CA;
         let toml = format!(
-            "city_file = \"{city}\"\n[http]\nbind = \"127.0.0.1:0\"\n[database]\nurl = \"{db}\"\n[mail]\naddress = \"{inbox}\"\n{mail_extra}\n\
+            "city_file = \"{city}\"\n[http]\nbind = \"127.0.0.1:{port}\"\npublic_base_url = \"http://127.0.0.1:{port}\"\n[database]\nurl = \"{db}\"\n[mail]\naddress = \"{inbox}\"\n{mail_extra}\n\
              [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"plain\"\n\
              [discord]\ntoken = \"standin-token\"\nguild_id = {guild}\nintake_channel = \"{intake}\"\noncall_role = \"{oncall}\"\n\
              supervisor_role = \"{supervisor_role}\"\napi_proxy = \"{api}\"\n\
              [outbox]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\npoll_ms = 100\n",
             city = city_file.display(),
+            port = free_port(),
             db = super::fresh_sqlite_url(dir.path()),
             guild = standin.guild_id(),
             api = standin.api_url(),
@@ -382,6 +383,15 @@ async fn send_on(port: u16, from: &str, to: &str, subject: &str, headers: &str, 
     testkit::smtp_send_raw_on(port, from, &[to], &raw)
         .await
         .unwrap();
+}
+
+/// A loopback port free right now: the town's HTTP side listens there, and the links in its emails name it
+/// (`http.public_base_url` must be known before the service binds).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
 }
 
 pub fn resident() -> String {
