@@ -40,6 +40,9 @@ text_enum! {
         Bounce = "bounce",
         /// The outbox gave up delivering something for this request.
         DeliveryFailed = "delivery_failed",
+        /// A notice could not reach the requester the way they asked (their Discord DMs are closed) and was
+        /// posted in the thread they filed from instead.
+        NoticeRedirected = "notice_redirected",
     }
 }
 

@@ -32,6 +32,7 @@ use sqlx::ConnectOptions;
 pub use due::{CandidateQuery, SweepCursor};
 pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;
+pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
