@@ -209,6 +209,10 @@ pub struct DiscordSettings {
     /// Role that may work every department's items.
     #[serde(default)]
     pub supervisor_role: Option<String>,
+    /// The staff member who filed an internal request from chat hears of each step by direct message (in the
+    /// thread they filed from when their DMs are closed). Off by default: the notices go to that thread.
+    #[serde(default)]
+    pub requester_dm: bool,
     /// Role paged (the only mention the bot makes) when an emergency is posted to dispatch.
     #[serde(default)]
     pub oncall_role: Option<String>,

@@ -26,6 +26,21 @@ pub enum Effect {
     /// The sweeper's digest of a channel's overdue work: posted once, then edited in place.
     #[serde(rename = "chat_digest")]
     ChatDigest(DigestPost),
+    /// A direct message to a chat member, posted in `fallback` if they do not take direct messages.
+    #[serde(rename = "chat_dm")]
+    ChatDm(ChatDm),
+}
+
+/// A direct message to one chat member (the requester of an internal request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatDm {
+    /// The member's chat id.
+    pub user: String,
+    /// Where the text goes instead when the member's direct messages are closed (the thread they filed from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// Plain text; the chat adapter escapes it.
+    pub text: String,
 }
 
 /// A digest for one chat channel, as decided by one sweep.
@@ -81,6 +96,7 @@ impl Effect {
             Effect::UpdateWorkOrder(_) => "chat_update",
             Effect::ChatNote(_) => "chat_note",
             Effect::ChatDigest(_) => "chat_digest",
+            Effect::ChatDm(_) => "chat_dm",
         }
     }
 
@@ -92,6 +108,7 @@ impl Effect {
             Effect::UpdateWorkOrder(_) => None,
             Effect::ChatNote(n) => n.channel.clone(),
             Effect::ChatDigest(d) => Some(d.channel.clone()),
+            Effect::ChatDm(m) => Some(format!("dm:{}", m.user)),
         }
     }
 
@@ -107,6 +124,7 @@ impl Effect {
             }
             (Effect::PostWorkOrder(p), _) => Some(chat_lane(&p.channel)),
             (Effect::ChatDigest(d), _) => Some(chat_lane(&d.channel)),
+            (Effect::ChatDm(m), _) => Some(chat_lane(&format!("dm:{}", m.user))),
             (
                 Effect::ChatNote(ChatNote {
                     channel: Some(c), ..

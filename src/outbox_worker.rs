@@ -230,6 +230,7 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
         Ok(Effect::UpdateWorkOrder(_)) => update_work_order(desk, d, job).await,
         Ok(Effect::ChatNote(note)) => post_note(desk, d, job, note).await,
         Ok(Effect::ChatDigest(post)) => post_digest(desk, d, post).await,
+        Ok(Effect::ChatDm(dm)) => Ok(desk.deliver_dm(d.chat.as_ref(), job.reference, dm).await?),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use routing::report::internal::InternalTable;
-use routing::report::{Report, ReportTally};
+use routing::report::{Origin, Report, ReportTally};
 use routing::DepartmentId;
 
 use crate::desk::Desk;
@@ -51,7 +51,7 @@ fn pct(met: u32, missed: u32) -> String {
     }
 }
 
-/// A few lines for chat: volume, SLA compliance per department, backlog.
+/// A few lines for chat: volume, residents' and internal requests apart, SLA compliance per department, backlog.
 pub fn scorecard_text(r: &Report) -> String {
     let mut out =
         format!(
@@ -62,6 +62,23 @@ pub fn scorecard_text(r: &Report) -> String {
         pct(r.sla_overall.response.met, r.sla_overall.response.missed),
         pct(r.sla_overall.resolution.met, r.sla_overall.resolution.missed)
     );
+    for o in &r.by_origin {
+        out.push_str(&format!(
+            "\n{} {}: {} new · open {} · on-time response {} / resolution {}",
+            match o.origin {
+                Origin::Public => "👥",
+                Origin::Internal => "🏛️",
+            },
+            match o.origin {
+                Origin::Public => "Residents",
+                Origin::Internal => "Internal (department to department)",
+            },
+            o.total,
+            o.backlog,
+            pct(o.response.met, o.response.missed),
+            pct(o.resolution.met, o.resolution.missed)
+        ));
+    }
     for d in &r.sla {
         out.push_str(&format!(
             "\n• {}: response {} · resolution {}",

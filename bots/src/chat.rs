@@ -242,6 +242,14 @@ pub trait ChatOutbound: Send + Sync {
     /// Posts `text` (plain; escaped here) with mentions disabled; returns the message id.
     async fn post_message(&self, channel_id: &str, text: &str) -> Result<String, SendError>;
 
+    /// Sends `text` (plain; escaped here) to member `user_id` as a direct message, with mentions disabled. A
+    /// member who does not take direct messages is [`DmOutcome::Closed`], not an error; by default (a platform
+    /// without direct messages) every member is.
+    async fn send_dm(&self, user_id: &str, text: &str) -> Result<DmOutcome, SendError> {
+        let _ = (user_id, text);
+        Ok(DmOutcome::Closed)
+    }
+
     /// Posts a channel's digest of overdue work; returns its message id. By default, as a plain message.
     async fn post_digest(&self, channel_id: &str, digest: &Digest) -> Result<String, SendError> {
         self.post_message(channel_id, &digest_text(digest)).await
@@ -257,6 +265,16 @@ pub trait ChatOutbound: Send + Sync {
     ) -> Result<(), SendError> {
         self.post_digest(channel_id, digest).await.map(drop)
     }
+}
+
+/// How a direct message to a member went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DmOutcome {
+    /// Delivered; the message's id.
+    Sent(String),
+    /// The member does not take direct messages from the bot (Discord's 50007 "Cannot send messages to this
+    /// user": DMs closed, or no server in common), or the platform has none: send it elsewhere.
+    Closed,
 }
 
 /// A digest as one plain message.
@@ -332,6 +350,13 @@ pub enum ChatEvent {
         member: Member,
         command: Command,
     },
+    /// The adapter opened thread `thread_id` (in `channel_id`) for a [`ChatReply::Thread`] that answered an
+    /// event; `about` is the reply's own `about`, handed back so the service knows which thread is whose.
+    ThreadOpened {
+        channel_id: String,
+        thread_id: String,
+        about: String,
+    },
     /// A work order card's button; `message_id` is the card's message.
     Button {
         channel_id: String,
@@ -354,10 +379,13 @@ pub enum ChatReply {
         text: Markdown,
         ephemeral: bool,
     },
-    /// Answer in a new thread opened on the member's message.
+    /// Answer in a new thread opened on the member's message (for a slash command: on the answer). With
+    /// `about`, the adapter reports the thread it opened as [`ChatEvent::ThreadOpened`].
     Thread {
         name: String,
         text: Markdown,
+        #[serde(default)]
+        about: Option<String>,
     },
 }
 

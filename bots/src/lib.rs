@@ -9,6 +9,6 @@ mod markdown;
 pub mod standin;
 
 pub use chat::{
-    ButtonAction, ChatEvent, ChatHandler, ChatOutbound, ChatReply, Command, Member, Posted,
-    SendError, WorkOrderCard,
+    ButtonAction, ChatEvent, ChatHandler, ChatOutbound, ChatReply, Command, DmOutcome, Member,
+    Posted, SendError, WorkOrderCard,
 };

@@ -44,6 +44,9 @@ text_enum! {
         DeliveryRetried = "delivery_retried",
         /// An operator released a quarantined message and it was processed again, here.
         ReleasedFromQuarantine = "released_from_quarantine",
+        /// A notice could not reach the requester the way they asked (their Discord DMs are closed) and was
+        /// posted in the thread they filed from instead.
+        NoticeRedirected = "notice_redirected",
     }
 }
 

@@ -119,3 +119,83 @@ impl Store {
         })
     }
 }
+
+/// A staff message held until its author says which of their departments is asking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldFiling {
+    pub message_id: String,
+    /// The author, as an actor id (`chat:123`).
+    pub person: String,
+    pub channel_id: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Holds `held` until answered; false when that message is already held (a redelivery).
+    pub async fn hold_filing(&self, held: &HeldFiling) -> Result<bool, StoreError> {
+        on_pool!(self, p => {
+            let done = sqlx::query(
+                "INSERT INTO held_filings (message_id, person, channel_id, text, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (message_id) DO NOTHING",
+            )
+            .bind(&held.message_id)
+            .bind(&held.person)
+            .bind(&held.channel_id)
+            .bind(&held.text)
+            .bind(held.created_at)
+            .execute(p)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// The filing held for message `message_id`, if any.
+    pub async fn held_filing(&self, message_id: &str) -> Result<Option<HeldFiling>, StoreError> {
+        on_pool!(self, p => {
+            let row = sqlx::query("SELECT message_id, person, channel_id, text, created_at FROM held_filings WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_optional(p)
+                .await?;
+            let Some(r) = row else { return Ok(None) };
+            Ok(Some(HeldFiling {
+                message_id: r.try_get("message_id")?,
+                person: r.try_get("person")?,
+                channel_id: r.try_get("channel_id")?,
+                text: r.try_get("text")?,
+                created_at: r.try_get("created_at")?,
+            }))
+        })
+    }
+
+    /// Forgets a held filing once it is filed.
+    pub async fn release_filing(&self, message_id: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("DELETE FROM held_filings WHERE message_id = $1")
+                .bind(message_id)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Moves where the requester of `reference` hears back from `from` (the channel a slash command was typed
+    /// in) to `to` (the thread the chat adapter opened for its answer). Only a request still pointing at
+    /// `from` moves; true when it did.
+    pub async fn move_requester_chat(
+        &self,
+        reference: RequestRef,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, p => {
+            let done = sqlx::query("UPDATE internal_origins SET notify_chat = $3 WHERE request_id = $1 AND notify_chat = $2")
+                .bind(ref_id(reference))
+                .bind(from)
+                .bind(to)
+                .execute(p)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}

@@ -43,6 +43,7 @@ pub use due::{CandidateQuery, SweepCursor};
 pub use idempotency::{ExistingClaim, IdempotencyClaim};
 pub use import::ImportedRequest;
 pub use intake_batch::AttemptCount;
+pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};

@@ -10,7 +10,8 @@ use super::requests::to_ref;
 use super::{on_pool, Store, StoreError};
 
 const REPORT_COLUMNS: &str = "id, department, category, language, created_at, acknowledged_at, closed_at, \
-    close_reason, status, response_due_at, resolution_due_at, location_norm, linked_to, reopened_count";
+    close_reason, status, response_due_at, resolution_due_at, location_norm, linked_to, reopened_count, \
+    EXISTS (SELECT 1 FROM internal_origins o WHERE o.request_id = requests.id) AS internal";
 
 /// The two sets a report reads, each once: the period's requests (created in `[$1, $2)`), then the open
 /// requests created outside the period (for the backlog). Both use an index on `created_at`.
@@ -46,6 +47,7 @@ macro_rules! report_row {
                     None
                 },
                 reopened_count: u32::try_from(reopened)?,
+                internal: row.try_get("internal")?,
             })
         };
         decode().map_err(|e| StoreError::bad_row(format!("request {reference}"), e))?

@@ -158,3 +158,96 @@ async fn one_digest_per_channel_per_sweep_edited_in_place_on_the_next() {
     assert_eq!(s.digests, 0, "{s:?}");
     town.svc.shutdown().await;
 }
+
+/// The digest titled `heading` in `channel`, once its text mentions `needle`.
+async fn digest_with(town: &Town, channel: &str, heading: &str, needle: &str) -> Value {
+    let (ch, h, n) = (channel.to_string(), heading.to_string(), needle.to_string());
+    town.standin
+        .wait_for_value(
+            move |s| {
+                s.messages(&ch).into_iter().find(|m| {
+                    m["embeds"][0]["title"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with(&h))
+                        && m["embeds"][0]["description"]
+                            .as_str()
+                            .is_some_and(|d| d.contains(&n))
+                })
+            },
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no {heading:?} digest mentioning {needle} in {channel}: {e}"))
+}
+
+/// Sweeps are scheduled: a request reminded in one sweep is not looked at again until its next reminder or
+/// escalation. The department's digest, edited by a later sweep that reminded only another request, still
+/// lists the first one: it is filled from the overdue query, not from what that sweep happened to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_sweeps_digest_still_lists_work_reminded_earlier() {
+    let clock = ManualClock::new(SystemClock.now_ms());
+    let town = Town::start_with(Some(clock.clone()), "").await;
+    let cal = town.desk().city().calendar.clone();
+    // 09:00 and 10:00 on the next working day: their targets fall an hour apart.
+    let mut day = cal.local_date(clock.now_ms()).succ_opt().unwrap();
+    while cal.working_interval(day).is_none() {
+        day = day.succ_opt().unwrap();
+    }
+    let opens = cal.working_interval(day).unwrap().0;
+    let mut refs = Vec::new();
+    for (n, at) in [(1, opens + 60 * MINUTE), (2, opens + 120 * MINUTE)] {
+        set_clock(&clock, at);
+        let text = format!("Deep pothole number {n} in the road, cars swerve around it");
+        let outcome = town
+            .desk()
+            .ingest_email(&raw(&resident(), &town.inbox, &text))
+            .await
+            .unwrap();
+        refs.push(support::created(&outcome));
+    }
+    let store = town.desk().store().clone();
+    let (a, b) = (
+        store.request(refs[0]).await.unwrap().unwrap(),
+        store.request(refs[1]).await.unwrap().unwrap(),
+    );
+    assert_eq!(
+        (a.department.as_str(), b.department.as_str()),
+        ("streets", "streets")
+    );
+    assert!(a.response_due_at < b.response_due_at, "{a:?} {b:?}");
+    drained(&town).await;
+    let streets = town.channels["streets"].clone();
+
+    // First sweep: only A is overdue, and is reminded.
+    set_clock(&clock, cal.next_open(a.response_due_at) + MINUTE);
+    let s = sweep_once(town.desk()).await.unwrap();
+    assert_eq!((s.reminders, s.escalations, s.digests), (1, 0, 1), "{s:?}");
+    drained(&town).await;
+    let first = digest_with(&town, &streets, "Overdue work: ", &a.reference.to_string()).await;
+
+    // Second sweep: B is overdue and reminded; A is still overdue but owed nothing new, so this sweep does not
+    // look at it.
+    set_clock(&clock, cal.next_open(b.response_due_at) + MINUTE);
+    let s = sweep_once(town.desk()).await.unwrap();
+    assert_eq!((s.reminders, s.escalations, s.digests), (1, 0, 1), "{s:?}");
+    drained(&town).await;
+    let edited = digest_with(&town, &streets, "Overdue work: ", &b.reference.to_string()).await;
+    assert_eq!(edited["id"], first["id"], "the same message, edited");
+    assert!(!edited["edited_timestamp"].is_null(), "{edited}");
+    let embed = &edited["embeds"][0];
+    let description = embed["description"].as_str().unwrap();
+    assert!(
+        description.contains(&a.reference.to_string()),
+        "the request reminded earlier is gone from the edited digest:\n{description}"
+    );
+    assert!(embed["title"].as_str().unwrap().ends_with("(2)"), "{embed}");
+    let reminders = store
+        .events(a.reference)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EventKind::OverdueReminder)
+        .count();
+    assert_eq!(reminders, 1, "A was reminded once, in the first sweep");
+    town.svc.shutdown().await;
+}

@@ -323,6 +323,39 @@ async fn report_matches_the_hand_computed_fixture(store: Backend) {
     assert_eq!((sp.response.met, sp.resolution.met), (1, 1));
     let text = table.to_text();
     assert!(text.contains("parks → streets"), "{text}");
+
+    // The main report tells the two origins apart (the internal flag read from the store on either backend).
+    // Internal: r1, r2, r3, with r2 still open; all three acknowledged in time (r3 by its close); r1 and r3
+    // closed in time, r2 pending. Public: the resident's pothole, open, both targets still pending.
+    let report = connect311::report::build(&desk, t0 - HOUR, t0 + 8 * HOUR, None)
+        .await
+        .unwrap();
+    let origins: Vec<_> = report
+        .by_origin
+        .iter()
+        .map(|o| {
+            (
+                o.origin.as_str(),
+                o.total,
+                o.backlog,
+                (o.response.met, o.response.missed, o.response.pending),
+                (o.resolution.met, o.resolution.missed, o.resolution.pending),
+            )
+        })
+        .collect();
+    assert_eq!(
+        origins,
+        [
+            ("public", 1, 1, (0, 0, 1), (0, 0, 1)),
+            ("internal", 3, 1, (3, 0, 0), (2, 0, 1)),
+        ]
+    );
+    assert_eq!(report.total, 4);
+    let csv = report.to_csv();
+    assert!(
+        csv.contains("\ninternal,3,0,1,3,0,0,100.00,2,0,1,100.00\n"),
+        "{csv}"
+    );
 }
 
 mod report_fixture {
@@ -379,15 +412,51 @@ async fn verified_staff_mail_files_for_its_department(store: Backend) {
     let f = support::created(&desk.ingest_email(&forged).await.unwrap());
     assert_eq!(desk.store().internal_origin(f).await.unwrap(), None);
 
+    // Each step reaches the person by email, through the outbox: acknowledged, reassigned, a public update,
+    // closed with the note.
     let sam = member_of(&desk, "streets", "sam");
+    let lee = member_of(&desk, "parks", "lee");
     desk.act(r, &sam, StaffAction::Acknowledge).await.unwrap();
+    desk.act(
+        r,
+        &sam,
+        StaffAction::Reassign {
+            to: DepartmentId::new("parks"),
+            why: Some("it is inside the park".into()),
+        },
+    )
+    .await
+    .unwrap();
+    desk.act(
+        r,
+        &lee,
+        StaffAction::Public {
+            text: "Our crew patches it on Friday".into(),
+        },
+    )
+    .await
+    .unwrap();
+    desk.act(
+        r,
+        &lee,
+        StaffAction::Close {
+            reason: CloseReason::Resolved,
+            note: "patched and rolled by the park crew".into(),
+        },
+    )
+    .await
+    .unwrap();
     let mails = support::emails_to(&desk, &staff.to_ascii_lowercase()).await;
-    assert!(
-        mails
-            .iter()
-            .any(|m| m.payload.to_string().contains("acknowledged by Streets")),
-        "{mails:#?}"
-    );
+    let texts: Vec<String> = mails.iter().map(|m| m.payload.to_string()).collect();
+    for step in [
+        "acknowledged by Streets",
+        "moved from Streets to Parks",
+        "Our crew patches it on Friday",
+        "patched and rolled by the park crew",
+    ] {
+        let sent: Vec<_> = texts.iter().filter(|t| t.contains(step)).collect();
+        assert_eq!(sent.len(), 1, "{step:?} mailed once: {texts:#?}");
+    }
 }
 
 mod staff_mail {
@@ -496,4 +565,257 @@ async fn the_weekly_scorecard_gains_the_department_to_department_table() {
         text.contains("Department to department") && text.contains("parks → streets"),
         "{text}"
     );
+    // The headline figures tell residents' requests from internal ones.
+    assert!(
+        text.contains("Residents: 0 new")
+            && text.contains("Internal (department to department): 1 new"),
+        "{text}"
+    );
+}
+
+/// The thread the bot opened in `parent` whose name starts with `prefix` (waits for it).
+async fn thread_named(town: &Town, parent: &str, prefix: &str) -> String {
+    let (p, n) = (parent.to_string(), prefix.to_string());
+    let thread = town
+        .standin
+        .wait_for_value(
+            move |s| {
+                s.threads().into_iter().find(|t| {
+                    t["parent_id"] == p.as_str()
+                        && t["name"].as_str().is_some_and(|name| name.starts_with(&n))
+                })
+            },
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("no thread {prefix:?} in {parent}: {e}"));
+    thread["id"].as_str().unwrap().to_string()
+}
+
+/// Waits until the requester of `r` hears back in `chat`.
+async fn notified_in(town: &Town, r: RequestRef, chat: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let origin = town.desk().store().internal_origin(r).await.unwrap();
+        if origin.as_ref().and_then(|o| o.notify_chat.as_deref()) == Some(chat) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{r}'s requester never moved to {chat}: {origin:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// `/311 new` typed in the intake channel (not in a thread): the adapter opens a thread on its answer and says
+/// which; the requester's notices go to that thread, not to the channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_new_outside_a_thread_keeps_the_requester_informed_in_the_thread_it_opened() {
+    let town = Town::start().await;
+    let pat = town.member("Pat (Parks)", Some("parks"));
+    let sam = town.member("Sam (Streets)", Some("streets"));
+    let i = town.standin.slash(
+        &pat,
+        &town.intake,
+        "new",
+        &[(
+            "text",
+            "Big pothole at 14 Pine St, our crew trucks keep hitting it",
+        )],
+    );
+    town.answer(&i, &town.intake, "Filed as").await;
+    let req = town.request_from(&format!("chat:{}", pat.id)).await;
+    let r = req.reference;
+    let thread = thread_named(&town, &town.intake, &r.to_string()).await;
+    notified_in(&town, r, &thread).await;
+
+    let card = town.card("streets", &r.to_string()).await;
+    let card_id = card["id"].as_str().unwrap().to_string();
+    town.standin
+        .click(&sam, &card_id, &format!("wo:ack:{r}"))
+        .unwrap();
+    said(&town, &thread, "acknowledged by Streets").await;
+    // The channel itself got the filing's answer only: the notice (delivered above) is not there.
+    assert!(
+        !texts(&town, &town.intake)
+            .iter()
+            .any(|t| t.contains("acknowledged by Streets")),
+        "the notice went to the channel"
+    );
+    // The requester's own thread works as for a message filed there: "not done" after a close reopens it.
+    let wo_thread = town.thread_of(&card).await;
+    town.standin.say(&sam, &wo_thread, "fixed, filled the hole");
+    town.wait_status(r, Status::Closed).await;
+    said(&town, &thread, "closed by Streets").await;
+    town.standin
+        .say(&pat, &thread, "not done, it is still there");
+    town.wait_status(r, Status::Reopened).await;
+    town.svc.shutdown().await;
+}
+
+/// A message in the intake channel from a member of two departments files nothing until they say, in the
+/// thread the bot opens on it, which department is asking; an answer naming neither asks again; naming one
+/// files it for that department, its notices in that thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intake_message_from_a_member_of_two_departments_waits_for_which_one_asks() {
+    let town = Town::start().await;
+    let roles = [town.roles["parks"].as_str(), town.roles["streets"].as_str()];
+    let both = town.standin.add_member("Alex (two hats)", &roles);
+    let sam = town.member("Sam (Streets)", Some("streets"));
+    let msg = town.standin.say(
+        &both,
+        &town.intake,
+        "Big pothole at 14 Pine St by the depot gate",
+    );
+    // The question, in a thread on the message (whose id is the message's).
+    let thread = msg.clone();
+    let asked = said(&town, &thread, "which department is this request from?").await;
+    let asked = asked["content"].as_str().unwrap().to_string();
+    assert!(
+        asked.contains("Parks") && asked.contains("Streets"),
+        "{asked}"
+    );
+    let mine = connect311::store::RequestFilter {
+        requester: Some(format!("chat:{}", both.id)),
+        ..Default::default()
+    };
+    let store = town.desk().store().clone();
+    // The question was asked after the message was handled: nothing was filed for it.
+    assert!(store.list_requests(&mine).await.unwrap().is_empty());
+
+    // Someone else's word in the thread is not an answer; nor is one naming no department of theirs.
+    town.standin.say(&sam, &thread, "streets");
+    town.standin.say(&both, &thread, "the one with the trucks");
+    said(&town, &thread, "Answer with one of:").await;
+    assert!(store.list_requests(&mine).await.unwrap().is_empty());
+
+    town.standin.say(&both, &thread, "Parks");
+    said(&town, &thread, "Filed as").await;
+    let filed = store.list_requests(&mine).await.unwrap();
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    let r = filed[0].reference;
+    let origin = store.internal_origin(r).await.unwrap().expect("internal");
+    assert_eq!(origin.department.as_str(), "parks");
+    assert_eq!(origin.notify_chat.as_deref(), Some(thread.as_str()));
+    assert_eq!(
+        store.held_filing(&msg).await.unwrap(),
+        None,
+        "the held message is released once filed"
+    );
+    // Answering again files nothing more.
+    town.standin.say(&both, &thread, "parks");
+    let card = town.card("streets", &r.to_string()).await;
+    town.standin
+        .click(&sam, card["id"].as_str().unwrap(), &format!("wo:ack:{r}"))
+        .unwrap();
+    said(&town, &thread, "acknowledged by Streets").await;
+    assert_eq!(store.list_requests(&mine).await.unwrap().len(), 1);
+    town.svc.shutdown().await;
+}
+
+/// With `[discord] requester_dm = true` the requester hears of each step by direct message (Discord's flow:
+/// open the DM channel, post to it); once they close their DMs (Discord answers 50007), the notice lands in
+/// the thread they filed from and the request records the detour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requesters_can_be_told_by_direct_message_and_fall_back_to_their_thread() {
+    let town = Town::start_full(None, "", "requester_dm = true").await;
+    let pat = town.member("Pat (Parks)", Some("parks"));
+    let sam = town.member("Sam (Streets)", Some("streets"));
+    let thread = town.standin.say(
+        &pat,
+        &town.intake,
+        "Big pothole at 14 Pine St, our crew trucks keep hitting it",
+    );
+    let req = town.request_from(&format!("chat:{}", pat.id)).await;
+    let r = req.reference;
+    said(&town, &thread, &r.to_string()).await;
+    let card = town.card("streets", &r.to_string()).await;
+    town.standin
+        .click(&sam, card["id"].as_str().unwrap(), &format!("wo:ack:{r}"))
+        .unwrap();
+    let dm = town
+        .standin
+        .wait_for_value(
+            {
+                let pat = pat.clone();
+                move |s| {
+                    s.dms(&pat).into_iter().find(|m| {
+                        m["content"]
+                            .as_str()
+                            .is_some_and(|c| c.contains("acknowledged by Streets"))
+                    })
+                }
+            },
+            WAIT,
+        )
+        .await
+        .expect("the acknowledgement arrives by DM");
+    assert!(dm.get("guild_id").is_none(), "{dm}");
+    assert!(
+        town.standin
+            .requests()
+            .iter()
+            .any(|l| l == "POST /api/v10/users/@me/channels"),
+        "the DM channel is opened the way Discord does it"
+    );
+
+    // Pat closes their DMs: the public update is refused by Discord and posted in their thread instead.
+    town.standin.close_dms(&pat, true);
+    let wo_thread = town.thread_of(&card).await;
+    let i = town.standin.slash(
+        &sam,
+        &wo_thread,
+        "public",
+        &[("text", "Crew booked for Thursday morning")],
+    );
+    town.answer(&i, &wo_thread, "Sent to the requester").await;
+    said(&town, &thread, "Crew booked for Thursday morning").await;
+    let redirected = town.wait_event(r, EventKind::NoticeRedirected).await;
+    assert_eq!(redirected.payload["posted_in"], thread.as_str());
+    // The acknowledgement went by DM only: the thread, which has the later update, never had it.
+    // Everything queued so far is delivered: the acknowledgement went by DM only, never to the thread.
+    town.outbox_drained().await;
+    assert!(
+        !texts(&town, &thread)
+            .iter()
+            .any(|t| t.contains("acknowledged by Streets")),
+        "the DM'd notice was also posted in the thread"
+    );
+    assert!(!town
+        .standin
+        .dms(&pat)
+        .iter()
+        .any(|m| m.to_string().contains("Crew booked")));
+
+    // DMs open again: the close arrives by DM, pointing to the thread for "not done".
+    town.standin.close_dms(&pat, false);
+    town.standin.say(&sam, &wo_thread, "fixed, filled the hole");
+    town.wait_status(r, Status::Closed).await;
+    let closed = town
+        .standin
+        .wait_for_value(
+            {
+                let pat = pat.clone();
+                move |s| {
+                    s.dms(&pat).into_iter().find(|m| {
+                        m["content"]
+                            .as_str()
+                            .is_some_and(|c| c.contains("closed by Streets"))
+                    })
+                }
+            },
+            WAIT,
+        )
+        .await
+        .expect("the close arrives by DM");
+    assert!(
+        closed
+            .to_string()
+            .contains("in the thread you filed it from"),
+        "{closed}"
+    );
+    town.standin.say(&pat, &thread, "not done, still there");
+    town.wait_status(r, Status::Reopened).await;
+    town.svc.shutdown().await;
 }

@@ -196,7 +196,7 @@ async fn reply_to_message(
                 .context("replying")?;
             Ok(())
         }
-        ChatReply::Thread { name, text } => {
+        ChatReply::Thread { name, text, .. } => {
             let target = if in_thread {
                 msg.channel_id
             } else {

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serenity::all::{
-    ActionRowComponent, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    ActionRowComponent, AutocompleteChoice, ChannelId, CommandInteraction, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateAutocompleteResponse, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateModal, CreateThread, EditInteractionResponse, Http,
-    Interaction, InteractionId, ModalInteraction,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, CreateThread,
+    EditInteractionResponse, Http, Interaction, InteractionId, ModalInteraction,
 };
 
 use super::card::{self, CardAction, DepartmentPick, NOTE_INPUT};
@@ -48,6 +48,9 @@ enum Origin {
 }
 
 struct Target<'a> {
+    bridge: &'a Bridge,
+    /// Where the interaction happened.
+    channel: ChannelId,
     http: &'a Http,
     id: InteractionId,
     token: &'a str,
@@ -86,6 +89,13 @@ impl Target<'_> {
                 self.send(defer).await?;
                 let text = match pending.await {
                     ChatReply::Nothing => "Done.".to_string(),
+                    ChatReply::Thread { name, text, about }
+                        if self.origin == Origin::Command && !self.in_thread =>
+                    {
+                        self.late_thread(&name, text.as_str(), about.as_deref())
+                            .await?;
+                        "Answered below, in its own thread.".to_string()
+                    }
                     ChatReply::Reply { text, .. } | ChatReply::Thread { text, .. } => {
                         text.as_str().to_string()
                     }
@@ -125,7 +135,7 @@ impl Target<'_> {
             }
         };
         self.send(response).await?;
-        if let (ChatReply::Thread { name, .. }, false, false) =
+        if let (ChatReply::Thread { name, about, .. }, false, false) =
             (&reply, self.origin == Origin::Select, self.in_thread)
         {
             let answer = self
@@ -133,7 +143,7 @@ impl Target<'_> {
                 .get_original_interaction_response(self.token)
                 .await
                 .context("fetching the answer to open its thread")?;
-            answer
+            let thread = answer
                 .channel_id
                 .create_thread_from_message(
                     self.http,
@@ -142,8 +152,52 @@ impl Target<'_> {
                 )
                 .await
                 .context("opening a thread on the answer")?;
+            if let Some(about) = about {
+                self.thread_opened(answer.channel_id, thread.id, about)
+                    .await;
+            }
         }
         Ok(())
+    }
+
+    /// A thread answer that came after the deferral (whose message is private, so no thread can hang on it):
+    /// posted in the channel, with its thread opened on it.
+    async fn late_thread(&self, name: &str, text: &str, about: Option<&str>) -> anyhow::Result<()> {
+        let answer = self
+            .channel
+            .send_message(
+                self.http,
+                CreateMessage::new()
+                    .content(reply_text(text))
+                    .allowed_mentions(no_mentions()),
+            )
+            .await
+            .context("posting the late answer")?;
+        let thread = self
+            .channel
+            .create_thread_from_message(
+                self.http,
+                answer.id,
+                CreateThread::new(card::thread_name(name, "")),
+            )
+            .await
+            .context("opening a thread on the late answer")?;
+        if let Some(about) = about {
+            self.thread_opened(self.channel, thread.id, about).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the handler which thread it got, so that what it posts later for `about` lands there.
+    async fn thread_opened(&self, channel: ChannelId, thread: ChannelId, about: &str) {
+        let event = ChatEvent::ThreadOpened {
+            channel_id: channel.to_string(),
+            thread_id: thread.to_string(),
+            about: about.to_string(),
+        };
+        if let ChatReply::Reply { text, .. } = self.bridge.handler.handle(event).await {
+            tracing::warn!(thread = %thread, answer = %text.as_str(), "the handler did not take the opened thread");
+        }
     }
 }
 
@@ -159,6 +213,8 @@ async fn on_command(
     command: &CommandInteraction,
 ) -> anyhow::Result<()> {
     let mut target = Target {
+        bridge,
+        channel: command.channel_id,
         http: &ctx.http,
         id: command.id,
         token: &command.token,
@@ -231,6 +287,8 @@ async fn on_component(
         ComponentInteractionDataKind::StringSelect { .. }
     );
     let target = Target {
+        bridge,
+        channel: component.channel_id,
         http: &ctx.http,
         id: component.id,
         token: &component.token,
@@ -374,6 +432,8 @@ async fn close_note_modal(
 
 async fn on_modal(bridge: &Bridge, ctx: &Context, modal: &ModalInteraction) -> anyhow::Result<()> {
     let target = Target {
+        bridge,
+        channel: modal.channel_id,
         http: &ctx.http,
         id: modal.id,
         token: &modal.token,

@@ -10,11 +10,17 @@ use serenity::all::{
     RoleId,
 };
 
-use super::rest::{id_of, Rest};
+use super::rest::{id_of, Refusal, Rest};
 use super::DiscordConfig;
 use super::{attachments, card, digest_card};
-use crate::chat::{ChatFile, ChatOutbound, Digest, FileLimits, Posted, SendError, WorkOrderCard};
+use crate::chat::{
+    ChatFile, ChatOutbound, Digest, DmOutcome, FileLimits, Posted, SendError, WorkOrderCard,
+};
 use crate::markdown::{escape_markdown, truncate};
+
+/// Discord's "Cannot send messages to this user": the member closed DMs from server members, blocked the bot,
+/// or shares no server with it.
+pub(crate) const CANNOT_MESSAGE_USER: u64 = 50007;
 
 /// Discord's limit for a message's content.
 pub(crate) const CONTENT_MAX: usize = 2000;
@@ -138,6 +144,34 @@ impl ChatOutbound for DiscordOutbound {
             .content(truncate(&escape_markdown(text), CONTENT_MAX))
             .allowed_mentions(no_mentions());
         self.post(channel_id, &message).await
+    }
+
+    /// Discord's DM flow: open (or find) the DM channel with `POST /users/@me/channels {recipient_id}`, then
+    /// post to it. Discord opens the channel even when the member's DMs are closed and refuses the post with
+    /// 50007; that is [`DmOutcome::Closed`].
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    async fn send_dm(&self, user_id: &str, text: &str) -> Result<DmOutcome, SendError> {
+        let user: u64 = user_id
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&id| id != 0)
+            .ok_or_else(|| invalid(anyhow::anyhow!("`{user_id}` is not a Discord user id")))?;
+        let body = serde_json::json!({ "recipient_id": user.to_string() });
+        let dm = self
+            .rest
+            .json(Method::POST, "/users/@me/channels", &body)
+            .await
+            .and_then(|answer| id_of(&answer))
+            .map_err(|e| e.context(format!("opening a DM channel with {user}")))?;
+        match self.post_message(&dm, text).await {
+            Ok(id) => Ok(DmOutcome::Sent(id)),
+            Err(e) if Refusal::of(&e).and_then(Refusal::code) == Some(CANNOT_MESSAGE_USER) => {
+                tracing::info!("the member does not take direct messages");
+                Ok(DmOutcome::Closed)
+            }
+            Err(e) => Err(e.context(format!("sending a direct message to {user}"))),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(channel_id = %channel_id))]

@@ -140,9 +140,37 @@ async fn answer(response: Response) -> Result<Value, SendError> {
     Err(failure(status, header_retry, &body))
 }
 
+/// Discord's refusal of one call: its HTTP status and JSON error code (e.g. 50007 "Cannot send messages to
+/// this user"), kept typed under the failure's context so a caller can tell one refusal from another.
+#[derive(Debug, thiserror::Error)]
+#[error("Discord answered {status}: {body}")]
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Refusal {
+    /// Discord's JSON error code, when the body has one.
+    pub(crate) fn code(&self) -> Option<u64> {
+        self.body["code"].as_u64()
+    }
+
+    /// The refusal inside a failure, if the failure is one.
+    pub(crate) fn of(e: &SendError) -> Option<&Refusal> {
+        let cause = match e {
+            SendError::Permanent(e) | SendError::Transient(e) => e,
+            SendError::RateLimited { source, .. } => source,
+        };
+        cause.downcast_ref::<Refusal>()
+    }
+}
+
 /// Classifies an unsuccessful answer; a 429 carries Discord's `retry_after` (body, else header).
 fn failure(status: StatusCode, header_retry: Option<f64>, body: &Value) -> SendError {
-    let error = anyhow!("Discord answered {status}: {body}");
+    let error = anyhow::Error::new(Refusal {
+        status,
+        body: body.clone(),
+    });
     if status == StatusCode::TOO_MANY_REQUESTS {
         let seconds = body["retry_after"].as_f64().or(header_retry);
         if let Some(seconds) = seconds.filter(|s| s.is_finite() && *s >= 0.0) {
@@ -189,6 +217,15 @@ mod tests {
     fn refusals_are_permanent_and_server_errors_transient() {
         let invalid = json!({"code": 50035, "message": "Invalid Form Body"});
         assert!(failure(StatusCode::BAD_REQUEST, None, &invalid).is_permanent());
+        let closed = json!({"code": 50007, "message": "Cannot send messages to this user"});
+        let e = failure(StatusCode::FORBIDDEN, None, &closed).context("POST /channels/1/messages");
+        assert!(e.is_permanent());
+        assert_eq!(Refusal::of(&e).and_then(Refusal::code), Some(50007));
+        let refusal = Refusal::of(&e).unwrap().to_string();
+        assert!(
+            refusal.starts_with("Discord answered 403 Forbidden: "),
+            "{refusal}"
+        );
         assert!(!failure(StatusCode::BAD_GATEWAY, None, &Value::Null).is_permanent());
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use serenity::all::{
     ButtonStyle, Command, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateMessage, CurrentUser, GuildChannel, Message,
+    CreateMessage, CurrentUser, GuildChannel, Message, PrivateChannel,
 };
 use serenity::model::event::{Event, GatewayEvent};
 
@@ -206,4 +206,18 @@ fn rest_objects_parse_as_serenity_types() {
     assert!(state
         .interaction_callback("9", "t", json!({"type": 4, "data": {}}))
         .is_err());
+}
+
+#[test]
+fn a_dm_channel_and_its_messages_parse_as_serenity_types() {
+    let (mut state, member, _channel) = world();
+    let dm: PrivateChannel =
+        serde_json::from_value(super::dm::open(&mut state, &member.id).unwrap()).unwrap();
+    assert_eq!(dm.recipient.id.to_string(), member.id);
+    let again = super::dm::open(&mut state, &member.id).unwrap();
+    assert_eq!(again["id"], dm.id.to_string(), "one DM channel per member");
+    let posted = state.bot_message(&dm.id.to_string(), &json!({"content": "x"}), 0);
+    let message: Message = serde_json::from_value(posted).unwrap();
+    assert_eq!(message.guild_id, None);
+    assert!(super::dm::open(&mut state, "42").is_none(), "not a member");
 }

@@ -77,6 +77,9 @@ pub(super) async fn create_message(
         if state.channel(&channel).is_none() {
             return unknown("Channel");
         }
+        if super::dm::refused(&state, &channel) {
+            return super::dm::cannot_message_user();
+        }
         let content_empty = body["content"].as_str().is_none_or(str::is_empty);
         let embeds_empty = body["embeds"].as_array().is_none_or(Vec::is_empty);
         let components_empty = body["components"].as_array().is_none_or(Vec::is_empty);

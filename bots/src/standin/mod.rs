@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod conformance;
+mod dm;
 mod drive;
 mod files;
 mod gateway;
@@ -165,6 +166,31 @@ impl StandIn {
             .filter(|m| m["channel_id"] == channel_id)
             .cloned()
             .collect()
+    }
+
+    /// The bot's direct messages to `member`, in posting order (none before a DM channel was opened).
+    pub fn dms(&self, member: &crate::chat::Member) -> Vec<Value> {
+        let state = self.shared.lock();
+        let Some(channel) = dm::dm_channel_of(&state, &member.id) else {
+            return Vec::new();
+        };
+        state
+            .messages
+            .iter()
+            .filter(|m| m["channel_id"] == channel.as_str())
+            .cloned()
+            .collect()
+    }
+
+    /// `member` closes (or, with `false`, opens) their direct messages: posts to their DM channel are refused
+    /// with 50007, as Discord refuses them.
+    pub fn close_dms(&self, member: &crate::chat::Member, closed: bool) {
+        let mut state = self.shared.lock();
+        if closed {
+            state.dms_closed.insert(member.id.clone());
+        } else {
+            state.dms_closed.remove(&member.id);
+        }
     }
 
     /// One message by id, wherever it is.

@@ -11,6 +11,8 @@ pub(crate) fn now() -> String {
 /// Discord's text channel and public thread channel types.
 pub(crate) const TEXT_CHANNEL: u8 = 0;
 pub(crate) const PUBLIC_THREAD: u8 = 11;
+/// A direct message channel between the bot and one member.
+pub(crate) const DM_CHANNEL: u8 = 1;
 /// The message flag Discord uses for ephemeral messages.
 pub(crate) const EPHEMERAL: u64 = 64;
 
@@ -20,6 +22,7 @@ pub(crate) struct ChannelRec {
     pub name: String,
     pub kind: u8,
     pub parent_id: Option<String>,
+    /// A thread's creator; a DM channel's recipient.
     pub owner_id: Option<String>,
 }
 
@@ -55,6 +58,12 @@ pub(crate) fn guild_member(member: &Member, guild_id: &str) -> Value {
 }
 
 pub(crate) fn channel(rec: &ChannelRec, guild_id: &str) -> Value {
+    if rec.kind == DM_CHANNEL {
+        let recipient = user(rec.owner_id.as_deref().unwrap_or_default(), "member", false);
+        return json!({
+            "id": rec.id, "type": DM_CHANNEL, "last_message_id": null, "flags": 0, "recipients": [recipient],
+        });
+    }
     let mut out = json!({
         "id": rec.id, "type": rec.kind, "guild_id": guild_id, "name": rec.name, "position": 0,
         "permission_overwrites": [], "nsfw": false, "topic": null, "last_message_id": null,

@@ -24,6 +24,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/gateway", get(gateway))
         .route("/gateway/bot", get(gateway_bot))
         .route("/users/@me", get(current_user))
+        .route("/users/@me/channels", post(super::dm::open_dm))
         .route(
             "/applications/{app}/guilds/{guild}/commands",
             get(list_commands).put(put_commands).post(post_command),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::model::{self, ChannelRec, EPHEMERAL, PUBLIC_THREAD};
+use super::model::{self, ChannelRec, DM_CHANNEL, EPHEMERAL, PUBLIC_THREAD};
 use super::ratelimit::Limiter;
 use crate::chat::Member;
 
@@ -70,6 +70,8 @@ pub(crate) struct State {
     pub limits: Limiter,
     /// Uploaded files' bytes by attachment id.
     pub files: HashMap<String, Vec<u8>>,
+    /// Members who do not take direct messages from the bot.
+    pub dms_closed: std::collections::HashSet<String>,
 }
 
 impl State {
@@ -90,6 +92,7 @@ impl State {
             requests: Vec::new(),
             limits: Limiter::new(),
             files: HashMap::new(),
+            dms_closed: Default::default(),
         };
         state.guild_id = state.snowflake();
         state.app_id = state.snowflake();
@@ -131,8 +134,11 @@ impl State {
     }
 
     pub(crate) fn guild_create(&self) -> Value {
-        let (threads, channels): (Vec<_>, Vec<_>) =
-            self.channels.iter().partition(|c| c.kind == PUBLIC_THREAD);
+        let (threads, channels): (Vec<_>, Vec<_>) = self
+            .channels
+            .iter()
+            .filter(|c| c.kind != DM_CHANNEL)
+            .partition(|c| c.kind == PUBLIC_THREAD);
         let mut roles = vec![model::role(&self.guild_id, "@everyone", 0)];
         roles.extend(self.roles.iter().map(|(id, name)| model::role(id, name, 1)));
         let bot = Member {
@@ -185,6 +191,15 @@ impl State {
             extra["type"] = json!(19);
         }
         let mut message = model::message(&id, channel_id, &self.guild_id, self.bot_user(), &extra);
+        if self
+            .channel(channel_id)
+            .is_some_and(|c| c.kind == DM_CHANNEL)
+        {
+            // A DM is in no guild.
+            if let Some(fields) = message.as_object_mut() {
+                fields.remove("guild_id");
+            }
+        }
         self.resolve_pings(&mut message);
         self.messages.push(message.clone());
         if flags & EPHEMERAL == 0 {

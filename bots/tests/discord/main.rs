@@ -4,6 +4,7 @@
 
 mod cards;
 mod deadlines;
+mod dms;
 mod files;
 mod harness;
 mod history;

@@ -71,6 +71,7 @@ async fn a_message_can_be_answered_in_a_new_thread() {
         let h = Harness::start(|_| ChatReply::Thread {
             name: "311-000200 New request".into(),
             text: "Filed as 311-000200".into(),
+            about: None,
         })
         .await;
         let ana = h.standin.add_member("Ana", &[]);

@@ -22,6 +22,9 @@
 //! - **Weeks** are ISO weeks (`2026-W24`) of the creation date in the city's time zone; every week the period
 //!   touches is listed, empty ones as zero.
 //! - **Top locations**: the 10 most frequent places, compared as [`crate::duplicates::canonical_place`] forms.
+//! - **By origin**: the same volume, duplicate, backlog and SLA counts split between residents' (`public`)
+//!   requests and internal work orders one department filed for another (`internal`); the two add up to the
+//!   report's totals.
 
 pub mod internal;
 mod render;
@@ -62,6 +65,8 @@ pub struct ReportRequest {
     pub location_norm: Option<String>,
     pub duplicate_of: Option<RequestRef>,
     pub reopened_count: u32,
+    /// Filed by one department for another (an internal work order), not by a resident.
+    pub internal: bool,
 }
 
 /// A labelled count in one of the report's tables.
@@ -94,6 +99,45 @@ pub struct SlaCounts {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DepartmentSla {
     pub department: DepartmentId,
+    pub response: SlaCounts,
+    pub resolution: SlaCounts,
+}
+
+/// Where requests came from: residents (`public`) or one department asking another (`internal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Public,
+    Internal,
+}
+
+impl Origin {
+    /// The origin of a row.
+    pub fn of(row: &ReportRequest) -> Origin {
+        if row.internal {
+            Origin::Internal
+        } else {
+            Origin::Public
+        }
+    }
+
+    /// `public` or `internal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Public => "public",
+            Origin::Internal => "internal",
+        }
+    }
+}
+
+/// One origin's share of the report: the period's requests, duplicates among them, the open backlog, and SLA
+/// compliance (duplicates left out, as everywhere).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OriginFigures {
+    pub origin: Origin,
+    pub total: u32,
+    pub duplicates_merged: u32,
+    pub backlog: u32,
     pub response: SlaCounts,
     pub resolution: SlaCounts,
 }
@@ -136,6 +180,8 @@ pub struct Report {
     pub duplicates_merged: u32,
     pub reopens: Reopens,
     pub top_locations: Vec<Count>,
+    /// Public then internal requests, always both (zeros when there are none).
+    pub by_origin: Vec<OriginFigures>,
 }
 
 /// Backlog buckets: label and lower bound in days.

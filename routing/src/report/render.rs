@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{Count, DepartmentSla, Report, SlaCounts, Timing};
+use super::{Count, DepartmentSla, OriginFigures, Report, SlaCounts, Timing};
 
 /// A local date-time for headings, in the report's time zone with its abbreviation (`2026-06-01 00:00 EDT`).
 pub(super) fn when(report: &Report, ms: i64) -> String {
@@ -75,6 +75,7 @@ impl fmt::Display for Report {
             "Requests received: {} ({} duplicates merged)",
             self.total, self.duplicates_merged
         )?;
+        origin_lines(f, &self.by_origin)?;
         table(f, "By category", &self.by_category)?;
         table(f, "By department", &self.by_department)?;
         table(f, "By ISO week", &self.by_week)?;
@@ -125,6 +126,27 @@ impl fmt::Display for Report {
     }
 }
 
+/// Public and internal requests side by side: volume, backlog and SLA compliance.
+fn origin_lines(f: &mut fmt::Formatter<'_>, origins: &[OriginFigures]) -> fmt::Result {
+    writeln!(
+        f,
+        "\nBy origin (residents' requests vs internal work orders)"
+    )?;
+    for o in origins {
+        writeln!(
+            f,
+            "  {:<8}  received {:>5} ({} duplicates)  open {:>5}  acknowledged on time {:<26} closed on time {}",
+            o.origin.as_str(),
+            o.total,
+            o.duplicates_merged,
+            o.backlog,
+            sla_cell(&o.response),
+            sla_cell(&o.resolution)
+        )?;
+    }
+    Ok(())
+}
+
 /// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -151,6 +173,9 @@ impl Report {
     /// - `sla_by_department`: `department,response_met,response_missed,response_pending,response_percent,
     ///   resolution_met,resolution_missed,resolution_pending,resolution_percent`, then a row `all`
     /// - `backlog`: `age,count`; `top_locations`: `location,count`
+    /// - `by_origin`: `origin,total,duplicates_merged,backlog,response_met,response_missed,response_pending,
+    ///   response_percent,resolution_met,resolution_missed,resolution_pending,resolution_percent` with rows
+    ///   `public` and `internal`
     ///
     /// Hours and percentages have two decimals; a figure without data is an empty field.
     pub fn to_csv(&self) -> String {
@@ -178,6 +203,12 @@ impl Report {
             ),
             ("backlog", "age,count", pairs(&self.backlog)),
             ("top_locations", "location,count", pairs(&self.top_locations)),
+            (
+                "by_origin",
+                "origin,total,duplicates_merged,backlog,response_met,response_missed,response_pending,\
+                 response_percent,resolution_met,resolution_missed,resolution_pending,resolution_percent",
+                self.origin_rows(),
+            ),
         ];
         let mut out = String::new();
         for (name, header, rows) in sections {
@@ -227,6 +258,30 @@ impl Report {
             timing("acknowledge", &self.acknowledge),
             timing("close", &self.close),
         ]
+    }
+
+    /// The `by_origin` section: public, then internal.
+    fn origin_rows(&self) -> Vec<Vec<String>> {
+        self.by_origin
+            .iter()
+            .map(|o| {
+                let mut row = vec![
+                    o.origin.as_str().to_string(),
+                    o.total.to_string(),
+                    o.duplicates_merged.to_string(),
+                    o.backlog.to_string(),
+                ];
+                for c in [&o.response, &o.resolution] {
+                    row.extend([
+                        c.met.to_string(),
+                        c.missed.to_string(),
+                        c.pending.to_string(),
+                        num(c.percent),
+                    ]);
+                }
+                row
+            })
+            .collect()
     }
 
     /// The `sla_by_department` section: one row per department, then `all`.

@@ -20,6 +20,9 @@ fn renders_text_csv_json_and_svg() {
         "Open backlog: 6 (<1d 1, 1-3d 1, 3-7d 2, 7-30d 1, >30d 1)",
         "Reopened: 1 of 3 closed (33.3%)",
         "5th & main",
+        "By origin (residents' requests vs internal work orders)",
+        "public    received     6 (1 duplicates)  open     4  acknowledged on time 4/5 80.0%",
+        "internal  received     2 (0 duplicates)  open     2  acknowledged on time 2/2 100.0%",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
@@ -38,8 +41,15 @@ fn renders_text_csv_json_and_svg() {
             "timing",
             "sla_by_department",
             "backlog",
-            "top_locations"
+            "top_locations",
+            "by_origin"
         ]
+    );
+    assert!(
+        csv.contains(
+            "\npublic,6,1,4,4,1,0,80.00,1,3,1,25.00\ninternal,2,0,2,2,0,0,100.00,1,0,1,100.00\n"
+        ),
+        "{csv}"
     );
     assert!(csv.contains("\ntiming\nmeasure,count,median_business_hours,p90_business_hours,median_wall_hours,p90_wall_hours\nacknowledge,6,2.00,4.00,4.00,65.00\nclose,3,19.00,31.00,65.00,122.00\n"));
     assert!(

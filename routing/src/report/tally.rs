@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    iso_week, iso_weeks, judge, percent, ranked_counts, Count, DepartmentSla, Known, Reopens,
-    Report, ReportRequest, Timing, BUCKETS, TOP_LOCATIONS,
+    iso_week, iso_weeks, judge, percent, ranked_counts, Count, DepartmentSla, Known, Origin,
+    OriginFigures, Reopens, Report, ReportRequest, SlaCounts, Timing, BUCKETS, TOP_LOCATIONS,
 };
 use crate::calendar::{Calendar, DAY_MS};
 use crate::duplicates::canonical_place;
@@ -45,6 +45,19 @@ pub struct ReportTally<'c> {
     ever_closed: u32,
     reopened: u32,
     places: BTreeMap<String, u32>,
+    /// Public, then internal.
+    origins: [OriginFigures; 2],
+}
+
+fn origin_figures(origin: Origin) -> OriginFigures {
+    OriginFigures {
+        origin,
+        total: 0,
+        duplicates_merged: 0,
+        backlog: 0,
+        response: SlaCounts::default(),
+        resolution: SlaCounts::default(),
+    }
 }
 
 fn bump(map: &mut BTreeMap<String, u32>, key: String) {
@@ -73,7 +86,15 @@ impl<'c> ReportTally<'c> {
             ever_closed: 0,
             reopened: 0,
             places: BTreeMap::new(),
+            origins: [
+                origin_figures(Origin::Public),
+                origin_figures(Origin::Internal),
+            ],
         }
+    }
+
+    fn origin(&mut self, row: &ReportRequest) -> &mut OriginFigures {
+        &mut self.origins[usize::from(row.internal)]
     }
 
     /// Counts one row: in the period's figures if created in the period, in the backlog if open now. Each
@@ -86,6 +107,7 @@ impl<'c> ReportTally<'c> {
                 .rposition(|&(_, lower)| age_days >= lower)
                 .unwrap_or(0);
             self.backlog[i] += 1;
+            self.origin(row).backlog += 1;
         }
         if (self.from_ms..self.to_ms).contains(&row.created_ms) {
             self.add_to_period(&Known::new(row, self.now_ms));
@@ -95,6 +117,7 @@ impl<'c> ReportTally<'c> {
     fn add_to_period(&mut self, k: &Known) {
         let r = k.row;
         self.total += 1;
+        self.origin(r).total += 1;
         bump(&mut self.weeks, iso_week(self.cal, r.created_ms));
         let category = r.category.as_ref();
         bump(
@@ -108,6 +131,7 @@ impl<'c> ReportTally<'c> {
         }
         if k.duplicate {
             self.duplicates += 1;
+            self.origin(r).duplicates_merged += 1;
             return;
         }
         if let Some(t) = k.acknowledged {
@@ -126,6 +150,9 @@ impl<'c> ReportTally<'c> {
             s.response.add(response);
             s.resolution.add(resolution);
         }
+        let origin = &mut self.origins[usize::from(r.internal)];
+        origin.response.add(response);
+        origin.resolution.add(resolution);
         if k.closed.is_some() || r.reopened_count > 0 {
             self.ever_closed += 1;
             self.reopened += u32::from(r.reopened_count > 0);
@@ -173,6 +200,16 @@ impl<'c> ReportTally<'c> {
                 percent: percent(self.reopened, self.ever_closed),
             },
             top_locations: ranked_counts(self.places, TOP_LOCATIONS),
+            by_origin: self
+                .origins
+                .into_iter()
+                .map(|mut o| {
+                    for s in [&mut o.response, &mut o.resolution] {
+                        s.percent = percent(s.met, s.met + s.missed);
+                    }
+                    o
+                })
+                .collect(),
         }
     }
 }

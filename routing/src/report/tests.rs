@@ -18,6 +18,8 @@ struct Row {
     place: Option<&'static str>,
     duplicate_of: Option<u64>,
     reopened: u32,
+    /// An internal work order (one department asking another).
+    internal: bool,
 }
 
 fn row(r: Row) -> ReportRequest {
@@ -36,6 +38,7 @@ fn row(r: Row) -> ReportRequest {
         location_norm: r.place.map(String::from),
         duplicate_of: r.duplicate_of.and_then(RequestRef::new),
         reopened_count: r.reopened,
+        internal: r.internal,
     }
 }
 
@@ -59,6 +62,7 @@ pub(super) fn fixture() -> Vec<ReportRequest> {
         place: None,
         duplicate_of: None,
         reopened: 0,
+        internal: false,
     };
     [
         // R1 Mon 09:00 → ack Mon 11:00 (2 bh, 2 h) → closed Wed 10:00 (8+9+2 = 19 bh; 49 h). Both targets met.
@@ -127,10 +131,12 @@ pub(super) fn fixture() -> Vec<ReportRequest> {
             place: Some("123 Elm St"),
             ..base
         },
+        // R6, R7 and R8 are internal work orders (one department asking another); the rest are residents'.
         // R6 Fri 16:00, closed Mon 06-15 09:00 (after the period, before now) without an acknowledgement: the
         // close acknowledges. Both 1+1 = 2 bh and 8+48+9 = 65 h; both targets met.
         Row {
             n: 6,
+            internal: true,
             dept: "parks",
             cat: Some("tree_down"),
             created: "2026-06-12 16:00",
@@ -144,6 +150,7 @@ pub(super) fn fixture() -> Vec<ReportRequest> {
         // 12.5 h, met); resolution pending. Backlog age 1 d 16 h: 1-3d.
         Row {
             n: 7,
+            internal: true,
             dept: "parks",
             cat: None,
             created: "2026-06-14 20:00",
@@ -156,6 +163,7 @@ pub(super) fn fixture() -> Vec<ReportRequest> {
         // R8 created before the period, reopened and open: backlog only, age 41 d: >30d.
         Row {
             n: 8,
+            internal: true,
             created: "2026-05-06 10:00",
             status: Reopened,
             response_due: "2026-05-07 10:00",
@@ -331,6 +339,41 @@ fn hand_computed_report() {
         r.top_locations,
         counts(&[("5th & main", 3), ("123 elm", 2), ("3rd & oak", 1)])
     );
+
+    // By origin. Internal: R6 and R7 in the period (no duplicate); open R7 and R8; both acknowledged on time;
+    // R6 closed on time, R7 pending → 1/1. Public: R1–R5 and R9 (R3 the duplicate); open R4, R5, R9, R10;
+    // acks R1, R2, R4, R9 met and R5 missed → 4/5 = 80%; closes R1 met, R2, R4, R9 missed, R5 pending → 25%.
+    // Together they are the overall figures above.
+    let origin = |origin, total, duplicates_merged, backlog, response, resolution| OriginFigures {
+        origin,
+        total,
+        duplicates_merged,
+        backlog,
+        response,
+        resolution,
+    };
+    assert_eq!(
+        r.by_origin,
+        vec![
+            origin(
+                Origin::Public,
+                6,
+                1,
+                4,
+                sla(4, 1, 0, Some(80.0)),
+                sla(1, 3, 1, Some(25.0))
+            ),
+            origin(
+                Origin::Internal,
+                2,
+                0,
+                2,
+                sla(2, 0, 0, Some(100.0)),
+                sla(1, 0, 1, Some(100.0))
+            ),
+        ]
+    );
+    assert_eq!(json["by_origin"][1]["origin"], "internal");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! SLA, what the requesting person is told at each step (`notify`), their own messages in the thread they filed
 //! from (`requester`), and the lists of what departments asked for and owe (`lists`).
 
+mod dm;
 mod file;
 mod lists;
 mod notify;

@@ -49,9 +49,12 @@ impl Desk {
         let step = step(action, actor, origin);
         let told = audience(&step);
         if told.requester {
-            let text = self.requester_text(req, actor, &step);
+            let by_dm = origin.notify_chat.is_some() && self.dm_user(origin).is_some();
+            let text = self.requester_text(req, actor, &step, by_dm);
             if let Some(chat) = &origin.notify_chat {
-                change.outbox.push(self.chat_note_to(chat, &text));
+                change
+                    .outbox
+                    .push(self.requester_chat_notice(origin, chat, &text));
             }
             if let Some(email) = origin.notify_email.as_deref() {
                 if !emailed_already(req, email, &step) {
@@ -92,8 +95,14 @@ impl Desk {
         Ok(())
     }
 
-    /// The requester's note for a step, naming who acted and for which department.
-    fn requester_text(&self, req: &Request, actor: &Actor, step: &Step<'_>) -> String {
+    /// The requester's note for a step, naming who acted and for which department; `by_dm`: it is a direct
+    /// message, so answers go to the thread they filed from, not "here".
+    fn requester_text(&self, req: &Request, actor: &Actor, step: &Step<'_>, by_dm: bool) -> String {
+        let here = if by_dm {
+            "in the thread you filed it from"
+        } else {
+            "here"
+        };
         let r = req.reference;
         let dept = self.department_name(&req.department, Language::En);
         let who = &actor.name;
@@ -108,7 +117,7 @@ impl Desk {
             ),
             Step::PublicUpdate { text } => format!("💬 Update on {r} from {dept} ({who}): {text}"),
             Step::Closed { reason, note } => format!(
-                "✅ {r} closed by {dept} ({who}), {}: {note}\nNot done? Reply \"not done\" here within {} days to reopen it; anything else you write here reaches {dept}.",
+                "✅ {r} closed by {dept} ({who}), {}: {note}\nNot done? Reply \"not done\" {here} within {} days to reopen it; anything else you write there reaches {dept}.",
                 self.templates.close_outcome("en", *reason),
                 self.city.accountability.reopen_window_days
             ),

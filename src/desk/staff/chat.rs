@@ -107,6 +107,11 @@ impl ChatDesk {
                 action,
                 ..
             } => self.button(&member, &reference, action).await,
+            ChatEvent::ThreadOpened {
+                channel_id,
+                thread_id,
+                about,
+            } => self.thread_opened(&channel_id, &thread_id, &about).await,
         }
     }
 
@@ -121,6 +126,9 @@ impl ChatDesk {
         if let Some(parent) = &at.thread_parent {
             if let Some(wo) = self.work_order_in(&at.channel_id, parent).await? {
                 return self.thread_reply(wo.reference, author, text).await;
+            }
+            if let Some(answered) = self.held_answer(&at.channel_id, author, text).await? {
+                return Ok(answered);
             }
             return self.requester_reply(&at.channel_id, author, text).await;
         }
@@ -429,8 +437,12 @@ impl ChatDesk {
             .last()
             .map(|e| format!("{} by {} at {}", e.kind, e.actor, desk.human_time(e.at)))
             .unwrap_or_default();
+        let asked = match desk.store.internal_origin(req.reference).await? {
+            Some(o) => format!("\n🏛️ internal · asked by {}", desk.asked_by_label(&o)),
+            None => String::new(),
+        };
         Ok(format!(
-            "{} · {} · {} · {}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
+            "{} · {} · {} · {}{asked}\nlocation: {}\ncreated {} · respond by {} · resolve by {}\nlast: {}",
             req.reference,
             req.status,
             desk.department_name(&req.department, Language::En),

@@ -36,6 +36,15 @@ impl Town {
 
     /// `clock`: a hand-moved clock for timers; `mail_extra`: more `[mail]` keys.
     pub async fn start_with(clock: Option<ManualClock>, mail_extra: &str) -> Town {
+        Self::start_full(clock, mail_extra, "").await
+    }
+
+    /// As [`Town::start_with`], with more `[discord]` keys (`discord_extra`).
+    pub async fn start_full(
+        clock: Option<ManualClock>,
+        mail_extra: &str,
+        discord_extra: &str,
+    ) -> Town {
         testkit::require_mail_servers();
         let standin = StandIn::start().await.expect("stand-in starts");
         let city = routing::CityConfig::from_toml_str(connect311::config::EXAMPLE_CITY).unwrap();
@@ -77,7 +86,7 @@ impl Town {
              [mail.imap]\nhost = \"127.0.0.1\"\nsecurity = \"tls\"\nca_file = \"{ca}\"\nusername = \"{inbox}\"\npassword = \"test\"\n\
              [mail.smtp]\nhost = \"127.0.0.1\"\nsecurity = \"plain\"\n\
              [discord]\ntoken = \"standin-token\"\nguild_id = {guild}\nintake_channel = \"{intake}\"\noncall_role = \"{oncall}\"\n\
-             supervisor_role = \"{supervisor_role}\"\napi_proxy = \"{api}\"\n\
+             supervisor_role = \"{supervisor_role}\"\napi_proxy = \"{api}\"\n{discord_extra}\n\
              [outbox]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\npoll_ms = 100\n",
             city = city_file.display(),
             port = free_port(),

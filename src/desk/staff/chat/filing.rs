@@ -1,7 +1,8 @@
 //! A staff member files an internal request from chat (the intake channel or `/311 new`): classified like a
 //! resident's mail, recorded with its message so that a redelivery files nothing twice, and — when the member
 //! holds a department's role — recorded as asked for by that department, its person told of each step in the
-//! thread they filed from.
+//! thread they filed from. A member of several departments is asked which one is asking: `/311 new` without
+//! `for` is refused with the question, an intake message is held (filing nothing) until answered in its thread.
 
 use crate::store::Disposition;
 use bots::chat::{ChatReply, Markdown, Member};
@@ -12,7 +13,9 @@ use serde_json::json;
 use super::{actor, private};
 use crate::desk::staff::ActionError;
 use crate::desk::{Desk, Filing};
-use crate::store::{Change, InboundRecord, InternalOrigin, NewEvent, NewRequest, StoreError};
+use crate::store::{
+    Change, HeldFiling, InboundRecord, InternalOrigin, NewEvent, NewRequest, StoreError,
+};
 
 /// Where a chat filing came from and what the member chose.
 pub(super) struct FiledFrom {
@@ -24,37 +27,90 @@ pub(super) struct FiledFrom {
     pub can_ask: bool,
 }
 
-/// The department a filing is asked for, and a remark on how it was chosen; `Err` is the answer to give
-/// instead of filing.
+/// Why a filing does not go ahead now.
+enum NotYet {
+    /// Answer this instead of filing.
+    Answer(ChatReply),
+    /// The member works for these departments and must say which one asks (a message cannot be sent again
+    /// with `for`, so it is held and the question asked in a thread on it).
+    Ask(Vec<DepartmentId>),
+}
+
+/// The department a filing is asked for, and a remark on how it was chosen.
 fn asking_department(
     desk: &Desk,
     member: &Member,
     from: &FiledFrom,
-) -> Result<(Option<DepartmentId>, Option<String>), ChatReply> {
+) -> Result<(Option<DepartmentId>, Option<String>), NotYet> {
     let name = |d: &DepartmentId| desk.department_name(d, Language::En);
     match desk.filing_for(&actor(member), from.named.as_ref()) {
         FilingFor::One(d) => Ok((Some(d), None)),
         FilingFor::None => Ok((None, None)),
-        FilingFor::NotMember(d) => Err(private(format!(
+        FilingFor::NotMember(d) => Err(NotYet::Answer(private(format!(
             "You do not hold the {} role, so you cannot file for it; leave `for` empty to file for your own department.",
             name(&d)
-        ))),
-        FilingFor::Ambiguous(list) => {
+        )))),
+        FilingFor::Ambiguous(list) if from.can_ask => {
             let names: Vec<String> = list.iter().map(name).collect();
-            if from.can_ask {
-                return Err(private(format!(
-                    "You work for {}: run `/311 new` again with `for` set to the department this request is from.",
-                    names.join(" and ")
-                )));
-            }
-            let remark = format!(
-                "Filed for {} (you also work for {}; use `/311 new` with `for` to choose).",
-                names[0],
-                names[1..].join(", ")
-            );
-            Ok((list.into_iter().next(), Some(remark)))
+            Err(NotYet::Answer(private(format!(
+                "You work for {}: run `/311 new` again with `for` set to the department this request is from.",
+                names.join(" and ")
+            ))))
         }
+        FilingFor::Ambiguous(list) => Err(NotYet::Ask(list)),
     }
+}
+
+/// Holds an intake message whose author works for several departments and asks, in a thread on it, which one
+/// is asking; nothing is filed until they answer there (see `ChatDesk::held_answer`).
+async fn hold(
+    desk: &Desk,
+    member: &Member,
+    message_id: &str,
+    text: &str,
+    departments: &[DepartmentId],
+) -> Result<ChatReply, ActionError> {
+    let held = HeldFiling {
+        message_id: message_id.to_string(),
+        person: format!("chat:{}", member.id),
+        channel_id: from_channel(desk),
+        text: text.to_string(),
+        created_at: desk.now(),
+    };
+    if !desk.store.hold_filing(&held).await? {
+        // Delivered again (a replay after an outage): the question is already asked.
+        return Ok(ChatReply::Nothing);
+    }
+    let choices: Vec<String> = departments
+        .iter()
+        .map(|d| format!("{} (`{d}`)", desk.department_name(d, Language::En)))
+        .collect();
+    let mut answer = Markdown::bot("You work for ");
+    answer.push_plain(&choices.join(" and "));
+    answer.push_bot(
+        ": **which department is this request from?** Answer here with its name; nothing is filed until you do.",
+    );
+    let title: String = text
+        .lines()
+        .next()
+        .unwrap_or(text)
+        .chars()
+        .take(60)
+        .collect();
+    Ok(ChatReply::Thread {
+        name: format!("Which department? {title}"),
+        text: answer,
+        about: None,
+    })
+}
+
+/// The intake channel's id (where held messages are).
+fn from_channel(desk: &Desk) -> String {
+    desk.settings
+        .discord
+        .as_ref()
+        .and_then(|d| d.intake_channel.clone())
+        .unwrap_or_default()
 }
 
 /// A staff member files a request from chat.
@@ -74,7 +130,10 @@ pub(super) async fn file(
     }
     let (asking, remark) = match asking_department(desk, member, &from) {
         Ok(found) => found,
-        Err(answer) => return Ok(answer),
+        Err(NotYet::Answer(answer)) => return Ok(answer),
+        Err(NotYet::Ask(departments)) => {
+            return hold(desk, member, message_id, text, &departments).await
+        }
     };
     let decision = desk.router.classify(text);
     let title: String = text
@@ -173,6 +232,9 @@ fn filed_reply(desk: &Desk, r: RequestRef, shown: &Shown<'_>) -> ChatReply {
     ChatReply::Thread {
         name: format!("{r} {title}").chars().take(90).collect(),
         text,
+        // For a slash command the thread opens on the answer: the adapter says which, and the requester's
+        // notices move there (see `ChatDesk::thread_opened`).
+        about: shown.origin.map(|_| r.to_string()),
     }
 }
 

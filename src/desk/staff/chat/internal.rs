@@ -1,11 +1,13 @@
 //! Chat for internal requests between departments: the requester's messages in the thread they filed from,
-//! and `/311 mine`, `/311 asked [dept]`, `/311 owed [dept]`.
+//! the answer to "which department is asking?" for a held intake message, the thread the adapter opened for a
+//! `/311 new` answer, and `/311 mine`, `/311 asked [dept]`, `/311 owed [dept]`.
 
 use bots::chat::{ChatReply, Member};
-use routing::{DepartmentId, Source};
+use routing::{DepartmentId, Language, RequestRef, Source};
 
 use crate::store::Request;
 
+use super::filing::{self, FiledFrom};
 use super::{actor, private, reply, ChatDesk};
 use crate::desk::internal::{ListKind, RequesterOutcome};
 use crate::desk::staff::ActionError;
@@ -35,6 +37,67 @@ impl ChatDesk {
                 desk.city.accountability.reopen_window_days
             )),
         })
+    }
+
+    /// The adapter opened `thread` (in `channel`) for the answer to the filing of `about`: the requester's
+    /// notices, so far aimed at the channel the command was typed in, go to that thread from now on.
+    pub(super) async fn thread_opened(
+        &self,
+        channel: &str,
+        thread: &str,
+        about: &str,
+    ) -> Result<ChatReply, ActionError> {
+        let Ok(r) = about.parse::<RequestRef>() else {
+            return Ok(ChatReply::Nothing);
+        };
+        if !self.0.store.move_requester_chat(r, channel, thread).await? {
+            tracing::debug!(request_ref = %r, thread, "the requester's thread was already recorded");
+        }
+        Ok(ChatReply::Nothing)
+    }
+
+    /// A message in the thread of a held intake message, by its author: naming one of their departments files
+    /// the held request for it (in this thread); anything else asks again. `None`: not a held message's thread.
+    pub(super) async fn held_answer(
+        &self,
+        thread: &str,
+        author: &Member,
+        text: &str,
+    ) -> Result<Option<ChatReply>, ActionError> {
+        let desk = &self.0;
+        // A thread opened on a message has the message's id.
+        let Some(held) = desk.store.held_filing(thread).await? else {
+            return Ok(None);
+        };
+        if held.person != actor(author).id {
+            return Ok(None);
+        }
+        let mine = routing::internal::departments_of(&desk.city, &author.roles);
+        let Some(department) = named_department(desk, &mine, text) else {
+            let names: Vec<String> = mine
+                .iter()
+                .map(|d| format!("{} (`{d}`)", desk.department_name(d, Language::En)))
+                .collect();
+            return Ok(Some(reply(format!(
+                "Which department is this request from? Answer with one of: {}. Nothing is filed yet.",
+                names.join(", ")
+            ))));
+        };
+        let from = FiledFrom {
+            notify_chat: thread.to_string(),
+            named: Some(department),
+            can_ask: false,
+        };
+        let answer = filing::file(desk, author, &held.message_id, &held.text, from).await?;
+        desk.store.release_filing(&held.message_id).await?;
+        // The question's thread is the request's thread now: the answer goes in it as a plain reply.
+        Ok(Some(match answer {
+            ChatReply::Thread { text, .. } => ChatReply::Reply {
+                text,
+                ephemeral: false,
+            },
+            other => other,
+        }))
     }
 
     /// How the requester hears of a close: by email, in the thread an internal request was filed from, or not.
@@ -89,5 +152,30 @@ impl ChatDesk {
                         .into(),
                 )
             })
+    }
+}
+
+/// The one department among `mine` that `text` names, by id or display name (e.g. "streets", "Parks",
+/// "for parks please"); `None` when it names none or several.
+fn named_department(
+    desk: &crate::desk::Desk,
+    mine: &[DepartmentId],
+    text: &str,
+) -> Option<DepartmentId> {
+    let said = text.trim().to_lowercase();
+    let words: Vec<&str> = said
+        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let named: Vec<&DepartmentId> = mine
+        .iter()
+        .filter(|d| {
+            let name = desk.department_name(d, Language::En).to_lowercase();
+            words.contains(&d.as_str()) || said == name || said.contains(&name)
+        })
+        .collect();
+    match named.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
     }
 }
