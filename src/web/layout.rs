@@ -30,7 +30,7 @@ pub fn page(lang: Language, title: &str, body: Markup) -> Markup {
                 link rel="stylesheet" href=(STYLESHEET_PATH);
             }
             body {
-                a class="skip" href="#main" { (skip) }
+                a class="skip-link" href="#main" { (skip) }
                 main id="main" tabindex="-1" { (body) }
             }
         }

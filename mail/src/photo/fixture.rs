@@ -6,11 +6,11 @@ use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
 
 /// The 16×12 baseline JPEG every fixture starts from (no metadata of its own).
-pub const PLAIN_JPEG: &[u8] = include_bytes!("../../tests/fixtures/pothole.jpg");
+pub const PLAIN_JPEG: &[u8] = include_bytes!("../../tests/photos/pothole.jpg");
 /// The same picture, progressive (several scans with tables between them).
-pub const PROGRESSIVE_JPEG: &[u8] = include_bytes!("../../tests/fixtures/pothole-progressive.jpg");
+pub const PROGRESSIVE_JPEG: &[u8] = include_bytes!("../../tests/photos/pothole-progressive.jpg");
 /// A 16×12 lossless WebP without metadata.
-pub const PLAIN_WEBP: &[u8] = include_bytes!("../../tests/fixtures/pothole.webp");
+pub const PLAIN_WEBP: &[u8] = include_bytes!("../../tests/photos/pothole.webp");
 
 /// Text every metadata block of a fixture carries, so a test can look for any trace of it.
 pub const SECRET: &str = "Ana's iPhone";
