@@ -14,6 +14,8 @@ pub struct AttachmentInfo {
     pub filename: String,
     pub content_type: String,
     pub size: i64,
+    /// A photo kept without its metadata, so it can be shown through a signed link.
+    pub shown: bool,
 }
 
 impl Store {
@@ -24,7 +26,8 @@ impl Store {
     ) -> Result<Vec<AttachmentInfo>, StoreError> {
         on_pool!(self, p => {
             let rows = sqlx::query(
-                "SELECT id, filename, content_type, size FROM attachments WHERE request_id = $1 ORDER BY id",
+                "SELECT id, filename, content_type, size, CASE WHEN image IS NULL THEN 0 ELSE 1 END AS shown \
+                 FROM attachments WHERE request_id = $1 ORDER BY id",
             )
             .bind(ref_id(reference))
             .fetch_all(p)
@@ -36,6 +39,7 @@ impl Store {
                         filename: r.try_get("filename")?,
                         content_type: r.try_get("content_type")?,
                         size: r.try_get("size")?,
+                        shown: r.try_get::<i32, _>("shown")? == 1,
                     })
                 })
                 .collect()

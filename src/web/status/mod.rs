@@ -18,7 +18,7 @@ use maud::Markup;
 use routing::{Language, RequestRef, Source};
 
 use crate::desk::{Desk, ResidentAction, ResidentError, ResidentOutcome};
-use crate::store::{AttachmentInfo, Event, Request};
+use crate::store::{AttachmentId, AttachmentInfo, Event, Request};
 use crate::web::token::{self, FormRefusal};
 use render::{FileView, View};
 use text::text;
@@ -41,10 +41,11 @@ pub(super) fn routes() -> Router<Desk> {
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
-/// HOOK(signed image URLs): where the resident's page links one of their files, or `None` to list its name
-/// alone. The signed image URLs of the media helper plug in here; until then every file is listed by name.
-pub fn photo_url(_desk: &Desk, _reference: RequestRef, _file: &AttachmentInfo) -> Option<String> {
-    None
+/// Where the resident's page links one of their files: a photo kept without its metadata opens through a
+/// signed, expiring link (`/media/…`, on the page's own host); any other file is listed by name alone.
+pub fn photo_url(desk: &Desk, file: &AttachmentInfo, now: i64) -> Option<String> {
+    let id = AttachmentId::new(file.id).filter(|_| file.shown)?;
+    Some(crate::http::media::signed_media_url(desk, "", id, now))
 }
 
 /// A request whose page link checked out, with its history.
@@ -136,7 +137,7 @@ async fn page(
         req,
         lang,
         entries: timeline::timeline(req, &o.events, staff_names),
-        files: files(desk, req, &o.events).await?,
+        files: files(desk, req, &o.events, now).await?,
         base: o.base.clone(),
         notice,
         alert,
@@ -150,7 +151,12 @@ async fn page(
 }
 
 /// The files the resident sent, with their links when those are wired.
-async fn files(desk: &Desk, req: &Request, events: &[Event]) -> Result<Vec<FileView>, Response> {
+async fn files(
+    desk: &Desk,
+    req: &Request,
+    events: &[Event],
+    now: i64,
+) -> Result<Vec<FileView>, Response> {
     let mut names = timeline::resident_files(req, events);
     let kept = desk
         .store()
@@ -162,7 +168,7 @@ async fn files(desk: &Desk, req: &Request, events: &[Event]) -> Result<Vec<FileV
         if let Some(i) = names.iter().position(|n| *n == file.filename) {
             names.remove(i);
             out.push(FileView {
-                url: photo_url(desk, req.reference, &file),
+                url: photo_url(desk, &file, now),
                 name: file.filename,
             });
         }

@@ -106,7 +106,12 @@ async fn an_emailed_photo_is_published_through_a_signed_expiring_link_without_it
     backend: Backend,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let (desk, clock) = backend.desk(dir.path(), OPEN311).await;
+    let settings = OPEN311.replacen(
+        "[http]\n",
+        "[http]\npublic_base_url = \"http://127.0.0.1\"\n",
+        1,
+    );
+    let (desk, clock) = backend.desk(dir.path(), &settings).await;
     let svc = serve(desk, None);
     let (addr, desk) = (svc.http_addr.unwrap(), svc.desk.clone());
     let photo = phone_photo();
@@ -168,6 +173,27 @@ async fn an_emailed_photo_is_published_through_a_signed_expiring_link_without_it
     }
     assert_eq!(fetch(addr, "/media/1/99999999999/00").await.status, 404);
     assert_eq!(fetch(addr, "/media/x/y/z").await.status, 404);
+
+    // The resident's status page links the photo through a signed link of its own; the PDF is named only.
+    let page_url = desk.status_url(r).expect("a status page");
+    let page = get(addr, page_url.strip_prefix("http://127.0.0.1").unwrap()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let href = page
+        .body
+        .split("href=\"")
+        .filter_map(|h| h.split('"').next())
+        .find(|h| h.starts_with("/media/"))
+        .unwrap_or_else(|| panic!("the page links the photo: {}", page.body));
+    assert_eq!(
+        fetch(addr, href).await.body,
+        strip_metadata(&photo).unwrap()
+    );
+    assert!(page.body.contains("plan.pdf"), "{}", page.body);
+    assert_eq!(
+        page.body.matches("href=\"/media/").count(),
+        1,
+        "only the photo is linked"
+    );
 
     // After its expiry (at least a week), the link is gone; Open311 then publishes a fresh one.
     let expiry: i64 = path.split('/').nth(3).unwrap().parse().unwrap();
