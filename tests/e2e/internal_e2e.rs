@@ -450,7 +450,7 @@ async fn verified_staff_mail_files_for_its_department(store: Backend) {
     let texts: Vec<String> = mails.iter().map(|m| m.payload.to_string()).collect();
     for step in [
         "acknowledged by Streets",
-        "moved from Streets to Parks",
+        "moved from Streets and Transportation to Parks and Forestry",
         "Our crew patches it on Friday",
         "patched and rolled by the park crew",
     ] {
