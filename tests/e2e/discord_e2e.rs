@@ -47,12 +47,10 @@ async fn an_email_becomes_a_work_order_and_fixed_it_in_the_thread_closes_it_with
         .say(&crew, &thread, "Need the big truck, going tomorrow");
     town.standin.say(&crew, &thread, "arreglado, ya quedó");
     town.wait_status(req.reference, Status::Closed).await;
-    let events = town.svc.desk.store().events(req.reference).await.unwrap();
-    let comment = events
-        .iter()
-        .find(|e| e.kind == EventKind::Comment)
-        .expect("internal comment");
+    // The gateway hands each message to its own task, so the two may be applied in either order.
+    let comment = town.wait_event(req.reference, EventKind::Comment).await;
     assert_eq!(comment.actor, format!("chat:{}", crew.id));
+    let events = town.svc.desk.store().events(req.reference).await.unwrap();
     let closed = events.iter().find(|e| e.kind == EventKind::Closed).unwrap();
     assert_eq!(closed.payload["note"], "arreglado, ya quedó");
 

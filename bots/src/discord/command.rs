@@ -12,26 +12,24 @@ const CHOICES_MAX: usize = 25;
 /// `/311` and its subcommands. Department options offer the handler's departments as choices when they all
 /// fit, else autocomplete them from what the member types (see [`department_matches`]).
 pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateCommand {
-    let text = |name: &str, description: &str, required: bool| {
-        CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
-    };
-    let department_option = |name: &str, description: &str, required: bool| {
-        let option = text(name, description, required);
-        if departments.len() > CHOICES_MAX {
-            return option.set_autocomplete(true);
-        }
-        departments.iter().fold(option, |option, (id, name)| {
-            option.add_string_choice(truncate(name, 100), id.clone())
-        })
-    };
-    let department = |required: bool| department_option("department", "Department", required);
-    let filing_for = || {
-        department_option(
-            "for",
-            "The department you file for (when you work for several)",
-            false,
-        )
-    };
+    subcommands(departments).into_iter().fold(
+        CreateCommand::new("311")
+            .description("City 311 desk")
+            .dm_permission(false),
+        CreateCommand::add_option,
+    )
+}
+
+/// The subcommands of `/311`, in the order Discord lists them.
+fn subcommands(departments: &[(String, String)]) -> Vec<CreateCommandOption> {
+    let department =
+        |required: bool| department_option(departments, "department", "Department", required);
+    let filing_for = department_option(
+        departments,
+        "for",
+        "The department you file for (when you work for several)",
+        false,
+    );
     let reference = || {
         text(
             "reference",
@@ -39,64 +37,86 @@ pub(crate) fn command_definition(departments: &[(String, String)]) -> CreateComm
             false,
         )
     };
-    let sub = |name: &str, description: &str, options: Vec<CreateCommandOption>| {
-        options.into_iter().fold(
-            CreateCommandOption::new(CommandOptionType::SubCommand, name, description),
-            CreateCommandOption::add_sub_option,
-        )
-    };
-    CreateCommand::new("311")
-        .description("City 311 desk")
-        .dm_permission(false)
-        .add_option(sub(
+    vec![
+        sub(
             "new",
             "File a new request",
-            vec![text("text", "What is wrong, and where", true), filing_for()],
-        ))
-        .add_option(sub(
+            vec![text("text", "What is wrong, and where", true), filing_for],
+        ),
+        sub(
             "close",
             "Close a work order (the resident reads the note)",
             vec![
                 text("note", "Closing note for the resident", true),
                 reference(),
             ],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "reassign",
             "Move a work order to another department",
             vec![department(true), reference(), text("reason", "Why", false)],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "status",
             "Show a work order",
             vec![text("reference", "Work order reference", true)],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "find",
             "Search work orders",
             vec![text("query", "Words to look for", true)],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "public",
             "Send a public update to the requester",
             vec![text("text", "Update for the resident", true), reference()],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "overdue",
             "List overdue work orders",
             vec![department(false)],
-        ))
-        .add_option(sub("mine", "Your open internal requests", Vec::new()))
-        .add_option(sub(
+        ),
+        sub("mine", "Your open internal requests", Vec::new()),
+        sub(
             "asked",
             "Open requests a department asked other departments for",
             vec![department(false)],
-        ))
-        .add_option(sub(
+        ),
+        sub(
             "owed",
             "Open internal requests a department owes others",
             vec![department(false)],
-        ))
+        ),
+    ]
+}
+
+/// A text option.
+fn text(name: &str, description: &str, required: bool) -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::String, name, description).required(required)
+}
+
+/// A department option: the departments as choices when they fit, else autocompleted.
+fn department_option(
+    departments: &[(String, String)],
+    name: &str,
+    description: &str,
+    required: bool,
+) -> CreateCommandOption {
+    let option = text(name, description, required);
+    if departments.len() > CHOICES_MAX {
+        return option.set_autocomplete(true);
+    }
+    departments.iter().fold(option, |option, (id, name)| {
+        option.add_string_choice(truncate(name, 100), id.clone())
+    })
+}
+
+/// A subcommand with its options.
+fn sub(name: &str, description: &str, options: Vec<CreateCommandOption>) -> CreateCommandOption {
+    options.into_iter().fold(
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, description),
+        CreateCommandOption::add_sub_option,
+    )
 }
 
 /// The departments whose id or name contains `typed` (case-insensitive), at most as many as Discord shows.

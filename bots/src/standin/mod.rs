@@ -3,7 +3,7 @@
 //! selects) or take Discord down for a while.
 
 #[cfg(test)]
-mod conformance;
+mod conformance_tests;
 mod dm;
 mod drive;
 mod files;

@@ -8,8 +8,8 @@ use routing::{CategoryId, DepartmentId, Language};
 
 use crate::desk::Desk;
 use crate::store::{
-    DashboardScope, GroupFigures, MedianBy, MedianFigure, Milestone, SlaTally, StoreError,
-    BACKLOG_BUCKET_DAYS,
+    BacklogRow, DashboardScope, GroupFigures, MedianBy, MedianFigure, Milestone, SlaTally,
+    StoreError, WeekFigures, BACKLOG_BUCKET_DAYS,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -78,21 +78,7 @@ pub async fn build(desk: &Desk, lang: Language, window_days: u32) -> Result<Dash
     let s = scope(desk, window_days);
     let store = desk.store();
     let groups = store.dashboard_groups(&s).await?;
-    let mut medians = BTreeMap::new();
-    for by in [MedianBy::Department, MedianBy::Category, MedianBy::All] {
-        for m in [Milestone::Acknowledged, Milestone::Closed] {
-            medians.insert(
-                (by as u8, m as u8),
-                store.dashboard_medians(&s, by, m).await?,
-            );
-        }
-    }
-    let median = |by: MedianBy, m: Milestone, key: Option<&str>| {
-        medians[&(by as u8, m as u8)]
-            .iter()
-            .find(|f: &&MedianFigure| f.key.as_deref() == key)
-            .map(|f| (f.count, f.median_ms))
-    };
+    let medians = Medians::read(desk, &s).await?;
     let backlog_rows = store.dashboard_backlog(&s).await?;
     let week_bounds = weeks_of(desk, s.from, s.to);
     let bounds: Vec<(i64, i64)> = week_bounds.iter().map(|w| (w.1, w.2)).collect();
@@ -103,14 +89,63 @@ pub async fn build(desk: &Desk, lang: Language, window_days: u32) -> Result<Dash
         name: super::labels::labels(lang).all.into(),
         ..Line::default()
     };
-    let mut by_dept: BTreeMap<DepartmentId, Line> = BTreeMap::new();
-    let mut by_cat: BTreeMap<Option<CategoryId>, Line> = BTreeMap::new();
-    for g in &groups {
-        add(&mut overall, g);
-        add(by_dept.entry(g.department.clone()).or_default(), g);
-        add(by_cat.entry(g.category.clone()).or_default(), g);
+    groups.iter().for_each(|g| add(&mut overall, g));
+    overall.median_ack = medians.of(MedianBy::All, Milestone::Acknowledged, None);
+    overall.median_close = medians.of(MedianBy::All, Milestone::Closed, None);
+    let departments = department_lines(desk, lang, &groups, &backlog_rows, &medians);
+    let categories = category_lines(desk, lang, &groups, &medians);
+    let (backlog, backlog_total) = backlog_of(&departments, &backlog_rows);
+    overall.open = Some(backlog_total.iter().sum());
+    Ok(Dashboard {
+        from: s.from,
+        to: s.to,
+        window_days,
+        overall,
+        departments,
+        categories,
+        weeks: weeks_from(week_bounds, &week_figures),
+        backlog,
+        backlog_total,
+    })
+}
+
+/// The six median figures (by department, service and overall; to acknowledge and to close).
+struct Medians(BTreeMap<(u8, u8), Vec<MedianFigure>>);
+
+impl Medians {
+    async fn read(desk: &Desk, s: &DashboardScope) -> Result<Self, StoreError> {
+        let mut medians = BTreeMap::new();
+        for by in [MedianBy::Department, MedianBy::Category, MedianBy::All] {
+            for m in [Milestone::Acknowledged, Milestone::Closed] {
+                let figures = desk.store().dashboard_medians(s, by, m).await?;
+                medians.insert((by as u8, m as u8), figures);
+            }
+        }
+        Ok(Medians(medians))
     }
-    for b in &backlog_rows {
+
+    /// `(count, median ms)` of one group (`None` key: overall, or requests without a category).
+    fn of(&self, by: MedianBy, m: Milestone, key: Option<&str>) -> Option<(i64, i64)> {
+        self.0[&(by as u8, m as u8)]
+            .iter()
+            .find(|f| f.key.as_deref() == key)
+            .map(|f| (f.count, f.median_ms))
+    }
+}
+
+/// One line per department with requests in the window or open now, in the city file's order.
+fn department_lines(
+    desk: &Desk,
+    lang: Language,
+    groups: &[GroupFigures],
+    backlog_rows: &[BacklogRow],
+    medians: &Medians,
+) -> Vec<Line> {
+    let mut by_dept: BTreeMap<DepartmentId, Line> = BTreeMap::new();
+    for g in groups {
+        add(by_dept.entry(g.department.clone()).or_default(), g);
+    }
+    for b in backlog_rows {
         by_dept.entry(b.department.clone()).or_default();
     }
     let open_of = |d: &DepartmentId| {
@@ -119,52 +154,64 @@ pub async fn build(desk: &Desk, lang: Language, window_days: u32) -> Result<Dash
             .find(|b| &b.department == d)
             .map_or(0, |b| b.buckets.iter().sum())
     };
-    let mut departments: Vec<Line> = by_dept
+    let mut lines: Vec<Line> = by_dept
         .into_iter()
         .map(|(id, mut l)| {
-            l.median_ack = median(
-                MedianBy::Department,
-                Milestone::Acknowledged,
-                Some(id.as_str()),
-            );
-            l.median_close = median(MedianBy::Department, Milestone::Closed, Some(id.as_str()));
+            let key = Some(id.as_str());
+            l.median_ack = medians.of(MedianBy::Department, Milestone::Acknowledged, key);
+            l.median_close = medians.of(MedianBy::Department, Milestone::Closed, key);
             l.open = Some(open_of(&id));
             l.name = desk.department_name(&id, lang);
             l.key = id.to_string();
             l
         })
         .collect();
-    sort_in_city_order(
-        &mut departments,
-        desk.city().departments.iter().map(|d| d.id.as_str()),
-    );
-    let mut categories: Vec<Line> = by_cat
+    let order = desk.city().departments.iter().map(|d| d.id.as_str());
+    sort_in_city_order(&mut lines, order);
+    lines
+}
+
+/// One line per service (category) with requests in the window, in the city file's order.
+fn category_lines(
+    desk: &Desk,
+    lang: Language,
+    groups: &[GroupFigures],
+    medians: &Medians,
+) -> Vec<Line> {
+    let mut by_cat: BTreeMap<Option<CategoryId>, Line> = BTreeMap::new();
+    for g in groups {
+        add(by_cat.entry(g.category.clone()).or_default(), g);
+    }
+    let mut lines: Vec<Line> = by_cat
         .into_iter()
         .map(|(id, mut l)| {
             let key = id.as_ref().map(|c| c.as_str());
-            l.median_ack = median(MedianBy::Category, Milestone::Acknowledged, key);
-            l.median_close = median(MedianBy::Category, Milestone::Closed, key);
+            l.median_ack = medians.of(MedianBy::Category, Milestone::Acknowledged, key);
+            l.median_close = medians.of(MedianBy::Category, Milestone::Closed, key);
             l.name = desk.category_name(id.as_ref(), lang);
             l.key = key.unwrap_or("other").to_string();
             l
         })
         .collect();
-    sort_in_city_order(
-        &mut categories,
-        desk.city().categories.iter().map(|c| c.id.as_str()),
-    );
-    overall.median_ack = median(MedianBy::All, Milestone::Acknowledged, None);
-    overall.median_close = median(MedianBy::All, Milestone::Closed, None);
+    let order = desk.city().categories.iter().map(|c| c.id.as_str());
+    sort_in_city_order(&mut lines, order);
+    lines
+}
 
-    let mut backlog_total = [0; BACKLOG_BUCKET_DAYS.len()];
-    let backlog: Vec<Backlog> = departments
+/// The open backlog of each department line by age bucket, and the buckets' totals.
+fn backlog_of(
+    departments: &[Line],
+    backlog_rows: &[BacklogRow],
+) -> (Vec<Backlog>, [i64; BACKLOG_BUCKET_DAYS.len()]) {
+    let mut total = [0; BACKLOG_BUCKET_DAYS.len()];
+    let backlog = departments
         .iter()
         .map(|d| {
             let buckets = backlog_rows
                 .iter()
                 .find(|b| b.department.as_str() == d.key)
                 .map_or([0; BACKLOG_BUCKET_DAYS.len()], |b| b.buckets);
-            for (t, n) in backlog_total.iter_mut().zip(buckets) {
+            for (t, n) in total.iter_mut().zip(buckets) {
                 *t += n;
             }
             Backlog {
@@ -174,11 +221,15 @@ pub async fn build(desk: &Desk, lang: Language, window_days: u32) -> Result<Dash
             }
         })
         .collect();
-    overall.open = Some(backlog_total.iter().sum());
-    let weeks = week_bounds
+    (backlog, total)
+}
+
+/// Every week of the window, with its figures (zero when nothing came in that week).
+fn weeks_from(bounds: Vec<(chrono::NaiveDate, i64, i64)>, figures: &[WeekFigures]) -> Vec<Week> {
+    bounds
         .into_iter()
         .map(|(first_day, lo, _)| {
-            let f = week_figures.iter().find(|w| w.start == lo);
+            let f = figures.iter().find(|w| w.start == lo);
             let w = first_day.iso_week();
             Week {
                 iso: format!("{}-W{:02}", w.year(), w.week()),
@@ -187,18 +238,7 @@ pub async fn build(desk: &Desk, lang: Language, window_days: u32) -> Result<Dash
                 response: f.map_or_else(SlaTally::default, |f| f.response),
             }
         })
-        .collect();
-    Ok(Dashboard {
-        from: s.from,
-        to: s.to,
-        window_days,
-        overall,
-        departments,
-        categories,
-        weeks,
-        backlog,
-        backlog_total,
-    })
+        .collect()
 }
 
 fn add(line: &mut Line, g: &GroupFigures) {

@@ -46,89 +46,115 @@ pub type FieldError = (&'static str, String);
 
 /// Checks every filter; all problems are reported together.
 pub fn parse(desk: &Desk, q: &RawQuery, es: bool) -> Result<ListFilter, Vec<FieldError>> {
-    let say = |en: String, sp: String| if es { sp } else { en };
-    let mut errors = Vec::new();
-    let mut f = ListFilter {
-        page: 1,
-        ..ListFilter::default()
+    let mut c = Checks {
+        es,
+        errors: Vec::new(),
     };
-    if let Some(d) = RawQuery::field(&q.department) {
-        match desk.city().departments.iter().find(|x| x.id.as_str() == d) {
-            Some(x) => f.department = Some(x.id.clone()),
-            None => errors.push((
+    let mut f = ListFilter {
+        department: c.department(desk, &q.department),
+        category: c.category(desk, &q.category),
+        status: c.status(&q.status),
+        from: c.date("from", &q.from),
+        to: c.date("to", &q.to),
+        page: 1,
+    };
+    if let (Some(a), Some(b)) = (f.from, f.to) {
+        if a > b {
+            c.fail(
+                "to",
+                "the end date is before the start date".into(),
+                "la fecha final es anterior a la inicial".into(),
+            );
+        }
+    }
+    f.page = c.page(&q.page);
+    if c.errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(c.errors)
+    }
+}
+
+/// The field checks of one query, gathering every problem in the visitor's language.
+struct Checks {
+    es: bool,
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    fn fail(&mut self, field: &'static str, en: String, sp: String) {
+        self.errors.push((field, if self.es { sp } else { en }));
+    }
+
+    fn department(&mut self, desk: &Desk, raw: &Option<String>) -> Option<DepartmentId> {
+        let d = RawQuery::field(raw)?;
+        let found = desk.city().departments.iter().find(|x| x.id.as_str() == d);
+        if found.is_none() {
+            self.fail(
                 "department",
-                say(
-                    format!("no department `{d}`"),
-                    format!("no existe el departamento «{d}»"),
-                ),
-            )),
+                format!("no department `{d}`"),
+                format!("no existe el departamento «{d}»"),
+            );
         }
+        found.map(|x| x.id.clone())
     }
-    if let Some(c) = RawQuery::field(&q.category) {
-        match desk.city().categories.iter().find(|x| x.id.as_str() == c) {
-            Some(x) => f.category = Some(x.id.clone()),
-            None => errors.push((
+
+    fn category(&mut self, desk: &Desk, raw: &Option<String>) -> Option<CategoryId> {
+        let c = RawQuery::field(raw)?;
+        let found = desk.city().categories.iter().find(|x| x.id.as_str() == c);
+        if found.is_none() {
+            self.fail(
                 "category",
-                say(
-                    format!("no service `{c}`"),
-                    format!("no existe el servicio «{c}»"),
-                ),
-            )),
+                format!("no service `{c}`"),
+                format!("no existe el servicio «{c}»"),
+            );
         }
+        found.map(|x| x.id.clone())
     }
-    match RawQuery::field(&q.status) {
-        None => {}
-        Some("open") => f.status = Some(PublicStatus::Open),
-        Some("closed") => f.status = Some(PublicStatus::Closed),
-        Some(s) => errors.push((
-            "status",
-            say(
-                format!("`{s}` is not open or closed"),
-                format!("«{s}» no es abierta ni cerrada"),
-            ),
-        )),
-    }
-    for (name, raw, slot) in [("from", &q.from, &mut f.from), ("to", &q.to, &mut f.to)] {
-        if let Some(v) = RawQuery::field(raw) {
-            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                Ok(d) => *slot = Some(d),
-                Err(_) => errors.push((
-                    name,
-                    say(
-                        format!("`{v}` is not a date (YYYY-MM-DD)"),
-                        format!("«{v}» no es una fecha (AAAA-MM-DD)"),
-                    ),
-                )),
+
+    fn status(&mut self, raw: &Option<String>) -> Option<PublicStatus> {
+        match RawQuery::field(raw)? {
+            "open" => Some(PublicStatus::Open),
+            "closed" => Some(PublicStatus::Closed),
+            s => {
+                self.fail(
+                    "status",
+                    format!("`{s}` is not open or closed"),
+                    format!("«{s}» no es abierta ni cerrada"),
+                );
+                None
             }
         }
     }
-    if let (Some(a), Some(b)) = (f.from, f.to) {
-        if a > b {
-            errors.push((
-                "to",
-                say(
-                    "the end date is before the start date".into(),
-                    "la fecha final es anterior a la inicial".into(),
-                ),
-            ));
+
+    fn date(&mut self, field: &'static str, raw: &Option<String>) -> Option<NaiveDate> {
+        let v = RawQuery::field(raw)?;
+        let parsed = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            self.fail(
+                field,
+                format!("`{v}` is not a date (YYYY-MM-DD)"),
+                format!("«{v}» no es una fecha (AAAA-MM-DD)"),
+            );
         }
+        parsed
     }
-    if let Some(p) = RawQuery::field(&q.page) {
+
+    fn page(&mut self, raw: &Option<String>) -> u32 {
+        let Some(p) = RawQuery::field(raw) else {
+            return 1;
+        };
         match p.parse::<u32>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => f.page = n,
-            _ => errors.push((
-                "page",
-                say(
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                self.fail(
+                    "page",
                     format!("pages go from 1 to {MAX_PAGE}"),
                     format!("las páginas van de 1 a {MAX_PAGE}"),
-                ),
-            )),
+                );
+                1
+            }
         }
-    }
-    if errors.is_empty() {
-        Ok(f)
-    } else {
-        Err(errors)
     }
 }
 
