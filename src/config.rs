@@ -150,6 +150,10 @@ pub struct MailSettings {
     /// How long parsing one message (MIME, HTML → text) may take before the attempt counts as failed.
     #[serde(default = "default_processing_timeout_ms")]
     pub processing_timeout_ms: u64,
+    /// More time for each whole MiB of the message, so a large, honest mail (photos, long threads) is not
+    /// quarantined on a loaded machine while a small pathological one still fails fast.
+    #[serde(default = "default_processing_timeout_per_mib_ms")]
+    pub processing_timeout_per_mib_ms: u64,
     /// The inbox to watch; without it a local Maildir under the data dir is watched.
     #[serde(default)]
     pub imap: Option<ImapSettings>,
@@ -167,6 +171,10 @@ fn default_max_processing_attempts() -> u32 {
 
 fn default_processing_timeout_ms() -> u64 {
     4_000
+}
+
+fn default_processing_timeout_per_mib_ms() -> u64 {
+    1_000
 }
 
 fn default_trusted_received_hops() -> usize {
@@ -191,10 +199,24 @@ impl Default for MailSettings {
             max_total_attachment_bytes: default_max_total_attachment(),
             max_processing_attempts: default_max_processing_attempts(),
             processing_timeout_ms: default_processing_timeout_ms(),
+            processing_timeout_per_mib_ms: default_processing_timeout_per_mib_ms(),
             imap: None,
             smtp: None,
             oauth2: None,
         }
+    }
+}
+
+impl MailSettings {
+    /// How long parsing a message of `bytes` may take: the base allowance, more for each whole MiB, never
+    /// over the ten-minute ceiling.
+    pub fn parse_deadline(&self, bytes: usize) -> std::time::Duration {
+        let mib = u64::try_from(bytes >> 20).unwrap_or(u64::MAX);
+        let ms = self
+            .processing_timeout_ms
+            .saturating_add(self.processing_timeout_per_mib_ms.saturating_mul(mib))
+            .clamp(1, *validate::PROCESSING_TIMEOUT_MS.end());
+        std::time::Duration::from_millis(ms)
     }
 }
 

@@ -22,6 +22,8 @@ pub const TRUSTED_RECEIVED_HOPS: RangeInclusive<usize> = 1..=20;
 pub const MAX_PROCESSING_ATTEMPTS: RangeInclusive<u32> = 1..=100;
 /// `mail.processing_timeout_ms`: how long one message's parse may take (at most 10 minutes).
 pub const PROCESSING_TIMEOUT_MS: RangeInclusive<u64> = 1..=600_000;
+/// `mail.processing_timeout_per_mib_ms`: the extra allowance per MiB (at most a minute).
+pub const PROCESSING_TIMEOUT_PER_MIB_MS: RangeInclusive<u64> = 0..=60_000;
 
 impl Settings {
     /// Checks what serde can't, without touching the disk; each error names its key.
@@ -127,6 +129,13 @@ fn check_mail(m: &MailSettings) -> Result<()> {
             "mail.processing_timeout_ms: must be {}..={} (0 would fail every message)",
             PROCESSING_TIMEOUT_MS.start(),
             PROCESSING_TIMEOUT_MS.end()
+        );
+    }
+    if !PROCESSING_TIMEOUT_PER_MIB_MS.contains(&m.processing_timeout_per_mib_ms) {
+        bail!(
+            "mail.processing_timeout_per_mib_ms: must be {}..={}",
+            PROCESSING_TIMEOUT_PER_MIB_MS.start(),
+            PROCESSING_TIMEOUT_PER_MIB_MS.end()
         );
     }
     super::validate_transport::check_transports(m)

@@ -295,7 +295,27 @@ fn intake_trust_and_poison_bounds_are_refused_out_of_range() {
             "[mail]\nprocessing_timeout_ms = 0\n",
             &["mail.processing_timeout_ms"],
         ),
+        (
+            "[mail]\nprocessing_timeout_per_mib_ms = 60001\n",
+            &["mail.processing_timeout_per_mib_ms"],
+        ),
     ]);
     let s = Settings::from_toml_str("[mail]\ntrusted_received_hops = 2\n").unwrap();
     assert_eq!(s.mail.trusted_received_hops, 2);
+}
+
+#[test]
+fn the_parse_deadline_grows_with_the_message_and_stops_at_ten_minutes() {
+    let s = Settings::from_toml_str(
+        "[mail]\nprocessing_timeout_ms = 4000\nprocessing_timeout_per_mib_ms = 1500\n",
+    )
+    .unwrap();
+    let ms = |bytes: usize| s.mail.parse_deadline(bytes).as_millis();
+    assert_eq!(ms(0), 4_000);
+    assert_eq!(ms((1 << 20) - 1), 4_000, "a part of a MiB earns nothing");
+    assert_eq!(ms(1 << 20), 5_500);
+    assert_eq!(ms(40 << 20), 64_000);
+    assert_eq!(ms(usize::MAX), 600_000, "never over the ceiling");
+    let flat = Settings::from_toml_str("[mail]\nprocessing_timeout_per_mib_ms = 0\n").unwrap();
+    assert_eq!(flat.mail.parse_deadline(40 << 20).as_millis(), 4_000);
 }

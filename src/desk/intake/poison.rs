@@ -156,12 +156,13 @@ fn parse_limits(desk: &Desk) -> Limits {
     }
 }
 
-/// Parses on a blocking thread within `mail.processing_timeout_ms`, with the copy of the message to keep
+/// Parses on a blocking thread within the message's deadline (`mail.processing_timeout_ms`, plus
+/// `processing_timeout_per_mib_ms` for each MiB), with the copy of the message to keep
 /// (refused attachments and cut text replaced by placeholders). A parse that overruns keeps running in the
 /// background (a thread cannot be killed) but no longer holds the inbox.
 async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
     let limits = parse_limits(desk);
-    let deadline = Duration::from_millis(desk.settings.mail.processing_timeout_ms.max(1));
+    let deadline = desk.settings.mail.parse_deadline(raw.len());
     let owned = raw.to_vec();
     let task = tokio::task::spawn_blocking(move || Parsed {
         inbound: mail::inbound::parse(&owned, &limits),
