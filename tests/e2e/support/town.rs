@@ -52,7 +52,9 @@ impl Town {
         let (mut channels, mut roles) = (HashMap::new(), HashMap::new());
         for d in &city.departments {
             let ch = standin.add_channel(d.id.as_str());
-            text = text.replace(&format!("\"{}\"", d.chat_channel), &format!("\"{ch}\""));
+            if let Some(old) = &d.chat_channel {
+                text = text.replace(&format!("\"{old}\""), &format!("\"{ch}\""));
+            }
             channels.insert(d.id.to_string(), ch);
             if let Some(old) = &d.chat_role {
                 let role = standin.add_role(&format!("{}-staff", d.id));
