@@ -1,0 +1,105 @@
+//! Where work orders go: a department reassigns by email to another email department, which receives the
+//! work order while the first is told it moved, and closes it; a department with both chat and email gets the
+//! card and the email.
+
+use routing::{EventKind, Status};
+
+use super::{department_mails, email_town, reply_verified};
+use crate::support::town::{resident, send};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassignment_by_email_sends_the_order_to_the_new_department_and_tells_the_old() {
+    let (town, boxes) = email_town(&[("streets", "[\"email\"]"), ("parks", "")], None).await;
+    let (streets, parks) = (&boxes[0], &boxes[1]);
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Pothole",
+        "Deep pothole in front of 210 Elm St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let (order, _) = department_mails(streets, 1).await.remove(0);
+
+    reply_verified(streets, &order, "reassign: parks").await;
+    let moved = town.wait_event(req.reference, EventKind::Reassigned).await;
+    assert_eq!(
+        (moved.actor.as_str(), moved.payload["to"].as_str()),
+        (streets.as_str(), Some("parks"))
+    );
+    let (parks_order, _) = department_mails(parks, 1).await.remove(0);
+    assert!(
+        parks_order.subject.contains(&format!("[{r}]")),
+        "{}",
+        parks_order.subject
+    );
+    assert!(
+        parks_order.text.contains("New work order"),
+        "{}",
+        parks_order.text
+    );
+    assert!(
+        parks_order.text.contains("Department:  Parks and Forestry"),
+        "{}",
+        parks_order.text
+    );
+    let told = department_mails(streets, 2).await;
+    let notice = &told[1].0;
+    assert!(
+        notice.text.contains("reassigned to Parks and Forestry")
+            && notice.subject.starts_with("Re: "),
+        "{} / {}",
+        notice.subject,
+        notice.text
+    );
+    assert_eq!(
+        notice.references, order.references,
+        "one conversation in the old department's mailbox"
+    );
+
+    // The new department works it from its own mailbox; the old one no longer may.
+    reply_verified(streets, &parks_order, "close: done by streets").await;
+    town.wait_event(req.reference, EventKind::StaffCommandRefused)
+        .await;
+    reply_verified(parks, &parks_order, "close: filled it with gravel").await;
+    town.wait_status(req.reference, Status::Closed).await;
+    let closed = town.wait_event(req.reference, EventKind::Closed).await;
+    assert_eq!(closed.actor, *parks);
+    let mails = town.resident_mails(&res, 2).await;
+    assert!(
+        mails[1].text.contains("filled it with gravel"),
+        "{}",
+        mails[1].text
+    );
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_with_chat_and_email_gets_both() {
+    let (town, boxes) = email_town(&[("streets", "[\"chat\", \"email\"]")], None).await;
+    let res = resident();
+    send(
+        &res,
+        &town.inbox,
+        "Pothole",
+        "Deep pothole in front of 210 Elm St",
+    )
+    .await;
+    let req = town.request_from(&res).await;
+    let r = req.reference.to_string();
+    let card = town.card("streets", &r).await;
+    assert!(card["embeds"].to_string().contains(&r), "{card}");
+    let (order, _) = department_mails(&boxes[0], 1).await.remove(0);
+    assert!(
+        order.subject.contains(&format!("[{r}]")),
+        "{}",
+        order.subject
+    );
+    // Its mailbox works it as well as its channel would.
+    reply_verified(&boxes[0], &order, "ack").await;
+    town.wait_status(req.reference, Status::Acknowledged).await;
+    town.outbox_drained().await;
+    town.svc.shutdown().await;
+}
