@@ -160,7 +160,8 @@ async fn sweep_request(
 fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut Change) {
     let event = |kind, payload| NewEvent::new(kind, "system", Source::Sweeper, payload);
     match action {
-        // The department hears of it in its channel's digest (see `digest`), not one message per request.
+        // The department hears of it in its channel's digest (see `digest`), not one message per request;
+        // one working by email, in the work order's conversation.
         SweepAction::Remind { which } => {
             let (what, due) = match which {
                 Target::Response => ("acknowledgement", req.response_due_at),
@@ -170,6 +171,13 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
                 EventKind::OverdueReminder,
                 json!({ "target": what, "due": due }),
             ));
+            let text = format!(
+                "Reminder: the {what} target passed at {}.",
+                desk.human_time(due)
+            );
+            change.outbox.extend(
+                desk.department_email_job(&req.department, DepartmentMailKind::Note { text }),
+            );
         }
         SweepAction::Escalate => {
             change.events.push(event(

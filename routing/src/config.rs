@@ -311,4 +311,4 @@ fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
-mod tests;
+pub(crate) mod tests;

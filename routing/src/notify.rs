@@ -99,55 +99,16 @@ fn is_address(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::config::tests::MINI;
     use crate::config::CityConfig;
 
-    const CITY: &str = r#"
-[city]
-name = "Testville"
-timezone = "America/Chicago"
-default_language = "en"
-
-[[departments]]
-id = "streets"
-name = "Streets"
-name_es = "Calles"
-email = "streets@city.test"
-DELIVERY
-response_hours = 1
-resolution_hours = 2
-
-[[departments]]
-id = "triage"
-name = "Triage"
-name_es = "Triage"
-email = "triage@city.test"
-chat_channel = "2"
-response_hours = 1
-resolution_hours = 2
-
-[[departments]]
-id = "dispatch"
-name = "Dispatch"
-name_es = "Despacho"
-email = "dispatch@city.test"
-chat_channel = "3"
-response_hours = 1
-resolution_hours = 2
-
-[[categories]]
-id = "pothole"
-name = "Pothole"
-name_es = "Bache"
-department = "streets"
-priority = "normal"
-response_hours = 1
-resolution_hours = 2
-en = ["pothole^3"]
-es = ["bache^3"]
-"#;
+    /// The small test city with the first department's `chat_channel = "1"` line replaced by `delivery`.
+    fn edited(delivery: &str) -> String {
+        MINI.replacen("chat_channel = \"1\"\n", &format!("{delivery}\n"), 1)
+    }
 
     fn city(delivery: &str) -> Result<CityConfig, String> {
-        CityConfig::from_toml_str(&CITY.replace("DELIVERY", delivery)).map_err(|e| e.to_string())
+        CityConfig::from_toml_str(&edited(delivery)).map_err(|e| e.to_string())
     }
 
     fn ways(delivery: &str) -> Vec<&'static str> {
@@ -203,7 +164,7 @@ es = ["bache^3"]
             let err = city(delivery).expect_err(delivery);
             assert!(err.contains(needle), "{delivery}: {err}");
         }
-        let err = CityConfig::from_toml_str(&CITY.replace("DELIVERY", "").replace(
+        let err = CityConfig::from_toml_str(&edited("").replace(
             "email = \"streets@city.test\"",
             "email = \"streets at city\"",
         ))

@@ -5,24 +5,14 @@
 
 use routing::{EventKind, Status};
 
-use super::{department_mails, email_town, reply_verified};
-use crate::support::town::{resident, send, send_verified};
+use super::{department_mails, email_town, pothole_reported, reply_verified};
+use crate::support::town::{send, send_verified};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spoofed_or_foreign_department_reply_changes_nothing() {
     let (town, boxes) = email_town(&[("streets", ""), ("parks", "[\"email\"]")], None).await;
     let (streets, parks) = (&boxes[0], &boxes[1]);
-    let res = resident();
-    send(
-        &res,
-        &town.inbox,
-        "Pothole",
-        "Deep pothole in front of 210 Elm St",
-    )
-    .await;
-    let req = town.request_from(&res).await;
-    assert_eq!(req.department.as_str(), "streets");
-    let (order, _) = department_mails(streets, 1).await.remove(0);
+    let (_, req, order) = pothole_reported(&town, streets).await;
     let to = order.reply_to.as_ref().unwrap().email.clone();
     let subject = format!("Re: {}", order.subject);
 

@@ -10,7 +10,7 @@ use routing::{EventKind, Language, Status};
 
 use super::{department_mails, email_town, reply_verified};
 use crate::photos::{contains, mail_with_files, phone_photo};
-use crate::support::town::resident;
+use crate::support::town::{resident, send};
 use crate::support::{self, fresh_pg_url, Backend};
 
 on_both_stores!(an_email_only_department_works_its_order_by_replying);
@@ -118,6 +118,23 @@ async fn an_email_only_department_works_its_order_by_replying(backend: Backend) 
         "{}",
         completion.text
     );
+
+    // The resident says it is not fixed: the department reads that it is back. Its own ack and close were not
+    // echoed to it, or this would not be the next message in its mailbox.
+    let back = &completion.reply_to.as_ref().unwrap().email;
+    let again = format!("Re: {}", completion.subject);
+    send(&res, back, &again, "Sigue roto, el bache volvió a abrirse.").await;
+    town.wait_status(req.reference, Status::Reopened).await;
+    let told = department_mails(streets, 2).await;
+    let (reopened, _) = &told[1];
+    assert!(reopened.text.contains("REOPENED"), "{}", reopened.text);
+    assert!(
+        reopened.text.contains("volvió a abrirse"),
+        "{}",
+        reopened.text
+    );
+    assert!(reopened.subject.starts_with("Re: ") && reopened.subject.contains(&r));
+    assert_eq!(reopened.references, order.references, "one conversation");
     town.outbox_drained().await;
     // Everything was delivered; no card was ever posted for a department without a channel.
     let channel = &town.channels["streets"];

@@ -9,7 +9,7 @@ mod routing_e2e;
 
 use mail::testkit;
 
-use crate::support::town::{send_verified, Town, TownEdit, WAIT};
+use crate::support::town::{resident, send, send_verified, Town, TownEdit, WAIT};
 
 /// A town whose departments in `email` (id, `notify` line or "" for the default) work by email from a
 /// mailbox of their own; an empty `notify` also drops the chat channel, so the default (email) applies.
@@ -65,8 +65,9 @@ fn department_by_email(text: &str, id: &str, notify: &str, mailbox: &str) -> Str
             .expect("the department's block ends");
     let block: Vec<String> = text[start..end]
         .lines()
+        // The old `notify` goes; so does the channel when the default (email) is wanted.
         .filter(|l| {
-            !l.starts_with("notify") && !(notify.is_empty() && l.starts_with("chat_channel"))
+            !(l.starts_with("notify") || notify.is_empty() && l.starts_with("chat_channel"))
         })
         .map(|l| {
             if l.starts_with("email = ") {
@@ -90,6 +91,26 @@ pub async fn department_mails(mailbox: &str, n: usize) -> Vec<(mail::Inbound, Ve
             (inb, raw)
         })
         .collect()
+}
+
+/// A fresh resident reports a pothole (a streets matter); returns them, their request and the work order in
+/// the department's `mailbox`.
+pub async fn pothole_reported(
+    town: &Town,
+    mailbox: &str,
+) -> (String, connect311::store::Request, mail::Inbound) {
+    let res = resident();
+    let text = "Deep pothole in front of 210 Elm St";
+    send(&res, &town.inbox, "Pothole", text).await;
+    let req = town.request_from(&res).await;
+    assert_eq!(req.department.as_str(), "streets");
+    let (order, _) = department_mails(mailbox, 1).await.remove(0);
+    assert!(
+        order.subject.contains(&format!("[{}]", req.reference)),
+        "{}",
+        order.subject
+    );
+    (res, req, order)
 }
 
 /// The department answers a work order the way a mail client does: to its Reply-To, under its subject,
