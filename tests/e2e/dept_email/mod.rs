@@ -1,10 +1,12 @@
 //! Departments by email, end to end through the real Postfix and Dovecot: an email-only department receives
 //! its work order (photo attached, due dates in city time, a signed reply address) and works it by replying
 //! (`journey`, on SQLite and PostgreSQL); a spoofed or another department's reply changes nothing (`authority`);
-//! reassignment and a department with both chat and email (`routing`).
+//! reassignment and a department with both chat and email (`routing_e2e`); overdue reminders and escalation
+//! reach its mailbox (`overdue`).
 
 mod authority;
 mod journey;
+mod overdue;
 mod routing_e2e;
 
 use mail::testkit;
@@ -15,6 +17,15 @@ use crate::support::town::{resident, send, send_verified, Town, TownEdit, WAIT};
 /// mailbox of their own; an empty `notify` also drops the chat channel, so the default (email) applies.
 /// Staff mail is believed only through the city's authenticating MX. Returns the town and each mailbox.
 pub async fn email_town(
+    email: &[(&str, &str)],
+    database_url: Option<String>,
+) -> (Town, Vec<String>) {
+    email_town_at(None, email, database_url).await
+}
+
+/// As [`email_town`], on a hand-moved `clock` when given.
+pub async fn email_town_at(
+    clock: Option<connect311::clock::ManualClock>,
     email: &[(&str, &str)],
     database_url: Option<String>,
 ) -> (Town, Vec<String>) {
@@ -31,7 +42,7 @@ pub async fn email_town(
             })
     };
     let town = Town::start_edited(
-        None,
+        clock,
         "authserv_ids = [\"mx.city.test\"]\ntrusted_received_hops = 2",
         "",
         TownEdit {
