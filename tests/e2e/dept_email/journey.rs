@@ -10,8 +10,9 @@ use routing::{EventKind, Language, Status};
 
 use super::{department_mails, email_town, reply_verified};
 use crate::photos::{contains, mail_with_files, phone_photo};
-use crate::support::town::{resident, send};
+use crate::support::town::{resident, send, Town};
 use crate::support::{self, fresh_pg_url, Backend};
+use connect311::store::Request;
 
 on_both_stores!(an_email_only_department_works_its_order_by_replying);
 
@@ -41,58 +42,7 @@ async fn an_email_only_department_works_its_order_by_replying(backend: Backend) 
     );
     let r = req.reference.to_string();
 
-    let (order, raw_order) = department_mails(streets, 1).await.remove(0);
-    assert!(
-        order.subject.contains(&format!("[{r}]")),
-        "{}",
-        order.subject
-    );
-    let head = String::from_utf8_lossy(&raw_order);
-    assert!(
-        head.contains("Auto-Submitted: auto-generated\r\n"),
-        "{head}"
-    );
-    assert!(
-        head.contains(&format!("References: <{r}.work-order.streets@")),
-        "{head}"
-    );
-    let reply_to = order.reply_to.as_ref().unwrap().email.clone();
-    let inbox_local = town.inbox.split('@').next().unwrap();
-    assert!(
-        reply_to.starts_with(&format!("{inbox_local}+{r}-")) && reply_to.ends_with("@city.test"),
-        "signed per-request reply address: {reply_to}"
-    );
-    let city = town.desk().city().clone();
-    for due in [req.response_due_at, req.resolution_due_at] {
-        let local = connect311::clock::human(&city.calendar, due);
-        assert!(local.ends_with("EST"), "city time, not UTC: {local}");
-        assert!(order.text.contains(&local), "{local} in\n{}", order.text);
-    }
-    for shown in [
-        "Hay un bache enorme",
-        "Category:    Pothole",
-        "ack",
-        "close: <what was done>",
-    ] {
-        assert!(order.text.contains(shown), "{shown:?} in\n{}", order.text);
-    }
-    assert!(
-        !order.text.contains(&res),
-        "the resident's address is masked"
-    );
-    assert_eq!(order.attachments.len(), 1, "{:?}", order.attachments);
-    let sent = &order.attachments[0];
-    assert_eq!(
-        (sent.filename.as_str(), sent.content_type.as_str()),
-        ("IMG 4512.jpeg", "image/jpeg")
-    );
-    assert_eq!(
-        sent.data,
-        strip_metadata(&photo).unwrap(),
-        "the stored, stripped photo"
-    );
-    assert!(sent.data.starts_with(&[0xFF, 0xD8]), "a JPEG");
-    assert!(gps_position(&sent.data).is_none() && !contains(&sent.data, SECRET.as_bytes()));
+    let order = the_work_order_arrives(&town, &req, streets, &res, &photo).await;
 
     reply_verified(streets, &order, "ack").await;
     town.wait_status(req.reference, Status::Acknowledged).await;
@@ -152,4 +102,69 @@ async fn an_email_only_department_works_its_order_by_replying(backend: Backend) 
         "{failed:?}"
     );
     town.svc.shutdown().await;
+}
+
+/// The work order in the department's mailbox: tagged, auto-generated, threaded, with a signed reply address,
+/// the due times in city time, the resident's words (their address masked) and the stripped photo attached.
+async fn the_work_order_arrives(
+    town: &Town,
+    req: &Request,
+    streets: &str,
+    res: &str,
+    photo: &[u8],
+) -> mail::Inbound {
+    let r = req.reference.to_string();
+    let (order, raw_order) = department_mails(streets, 1).await.remove(0);
+    assert!(
+        order.subject.contains(&format!("[{r}]")),
+        "{}",
+        order.subject
+    );
+    let head = String::from_utf8_lossy(&raw_order);
+    assert!(
+        head.contains("Auto-Submitted: auto-generated\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains(&format!("References: <{r}.work-order.streets@")),
+        "{head}"
+    );
+    let reply_to = order.reply_to.as_ref().unwrap().email.clone();
+    let inbox_local = town.inbox.split('@').next().unwrap();
+    assert!(
+        reply_to.starts_with(&format!("{inbox_local}+{r}-")) && reply_to.ends_with("@city.test"),
+        "signed per-request reply address: {reply_to}"
+    );
+    let city = town.desk().city().clone();
+    for due in [req.response_due_at, req.resolution_due_at] {
+        let local = connect311::clock::human(&city.calendar, due);
+        assert!(local.ends_with("EST"), "city time, not UTC: {local}");
+        assert!(order.text.contains(&local), "{local} in\n{}", order.text);
+    }
+    for shown in [
+        "Hay un bache enorme",
+        "Category:    Pothole",
+        "ack",
+        "close: <what was done>",
+    ] {
+        assert!(order.text.contains(shown), "{shown:?} in\n{}", order.text);
+    }
+    assert!(
+        !order.text.contains(res),
+        "the resident's address is masked"
+    );
+    assert_eq!(order.attachments.len(), 1, "{:?}", order.attachments);
+    let sent = &order.attachments[0];
+    assert_eq!(
+        (sent.filename.as_str(), sent.content_type.as_str()),
+        ("IMG 4512.jpeg", "image/jpeg")
+    );
+    assert_eq!(
+        sent.data,
+        strip_metadata(photo).unwrap(),
+        "the stored, stripped photo"
+    );
+    assert!(sent.data.starts_with(&[0xFF, 0xD8]), "a JPEG");
+    assert!(gps_position(&sent.data).is_none() && !contains(&sent.data, SECRET.as_bytes()));
+    order
 }
