@@ -79,3 +79,24 @@ async fn a_department_with_chat_and_email_gets_both() {
     town.outbox_drained().await;
     town.svc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_reaches_dispatch_by_chat_and_by_an_email_marked_emergency() {
+    let (town, boxes) = email_town(&[("dispatch", "[\"chat\", \"email\"]")], None).await;
+    let res = crate::support::town::resident();
+    let text = "Flames and thick smoke coming from the garage at 12 Birch Rd";
+    crate::support::town::send(&res, &town.inbox, "fire", text).await;
+    let req = town.request_from(&res).await;
+    assert_eq!(req.department.as_str(), "dispatch");
+    let r = req.reference.to_string();
+    town.card("dispatch", &r).await;
+    let (order, _) = department_mails(&boxes[0], 1).await.remove(0);
+    assert!(order.subject.starts_with("EMERGENCY "), "{}", order.subject);
+    assert!(
+        order.text.starts_with("EMERGENCY — new work order"),
+        "{}",
+        order.text
+    );
+    assert!(order.text.contains(" — EMERGENCY"), "{}", order.text);
+    town.svc.shutdown().await;
+}
