@@ -1,6 +1,7 @@
 //! Where work orders go: a department reassigns by email to another email department, which receives the
 //! work order while the first is told it moved, and closes it; a department with both chat and email gets the
-//! card and the email.
+//! card and the email (an emergency's marked as one); what someone else does (a comment, a close, a reopening)
+//! reaches the department in the work order's conversation.
 
 use routing::{EventKind, Status};
 
@@ -98,5 +99,45 @@ async fn an_emergency_reaches_dispatch_by_chat_and_by_an_email_marked_emergency(
         order.text
     );
     assert!(order.text.contains(" — EMERGENCY"), "{}", order.text);
+    town.svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_someone_else_does_to_the_order_reaches_the_department_in_its_conversation() {
+    use connect311::desk::StaffAction;
+    let (town, boxes) = email_town(&[("streets", "")], None).await;
+    let streets = &boxes[0];
+    let (_, req, order) = pothole_reported(&town, streets).await;
+    let desk = town.desk();
+    let who = crate::support::operator();
+    let comment = StaffAction::Comment {
+        text: "Crew 4 has the cold patch".into(),
+    };
+    desk.act(req.reference, &who, comment).await.unwrap();
+    crate::support::close(desk, req.reference, "patched from the depot").await;
+    let why = "the patch sank".to_string();
+    desk.act(req.reference, &who, StaffAction::Reopen { why })
+        .await
+        .unwrap();
+    let mails = department_mails(streets, 4).await;
+    let texts: Vec<&str> = mails[1..].iter().map(|(m, _)| m.text.as_str()).collect();
+    assert!(
+        texts[0].contains("Operator wrote: Crew 4 has the cold patch"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("Closed by Operator: patched from the depot"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("REOPENED") && texts[2].contains("Reopened by Operator: the patch sank"),
+        "{}",
+        texts[2]
+    );
+    assert!(mails[1..]
+        .iter()
+        .all(|(m, _)| m.references == order.references));
     town.svc.shutdown().await;
 }
