@@ -63,7 +63,9 @@ impl Desk {
         let reference = req.reference.to_string();
         let domain = self.mail_domain().to_string();
         let anchor = thread_anchor(req.reference, &job.department, &domain);
-        let (attachments, left_out) = self.photos_within_limits(photos);
+        let m = &self.settings.mail;
+        let (attachments, left_out) =
+            within_limits(photos, m.max_attachment_bytes, m.max_total_attachment_bytes);
         let base = mail::address::tag_subject(
             &format!("Work order: {} — {}", card.category, card.title),
             &reference,
@@ -104,27 +106,30 @@ impl Desk {
             attachments,
         }
     }
+}
 
-    /// The photos within `mail.max_attachment_bytes` each and `mail.max_total_attachment_bytes` together, in
-    /// the order they came; the names of the rest.
-    fn photos_within_limits(&self, photos: Vec<Attachment>) -> (Vec<MailAttachment>, Vec<String>) {
-        let m = &self.settings.mail;
-        let (mut sent, mut left_out, mut total) = (Vec::new(), Vec::new(), 0usize);
-        for p in photos {
-            let size = p.data.len();
-            if size > m.max_attachment_bytes || total + size > m.max_total_attachment_bytes {
-                left_out.push(p.filename.clone());
-                continue;
-            }
-            total += size;
-            sent.push(MailAttachment {
-                filename: p.filename.clone(),
-                content_type: p.content_type().to_string(),
-                data: p.data,
-            });
+/// The photos within `max_each` bytes each and `max_total` together (`mail.max_attachment_bytes`,
+/// `mail.max_total_attachment_bytes`), in the order they came; the names of the rest.
+fn within_limits(
+    photos: Vec<Attachment>,
+    max_each: usize,
+    max_total: usize,
+) -> (Vec<MailAttachment>, Vec<String>) {
+    let (mut sent, mut left_out, mut total) = (Vec::new(), Vec::new(), 0usize);
+    for p in photos {
+        let size = p.data.len();
+        if size > max_each || total + size > max_total {
+            left_out.push(p.filename.clone());
+            continue;
         }
-        (sent, left_out)
+        total += size;
+        sent.push(MailAttachment {
+            filename: p.filename.clone(),
+            content_type: p.content_type().to_string(),
+            data: p.data,
+        });
     }
+    (sent, left_out)
 }
 
 /// The addresses whose verified mail works a department: its mailbox (when it works by email) and its staff.
@@ -259,5 +264,55 @@ impl BodyParts<'_> {
              address or its staff addresses, verified by the city's mail server, change the work order.\n",
             ids.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AttachmentId;
+    use mail::photo::ImageFormat;
+
+    fn photo(id: i64, name: &str, size: usize) -> Attachment {
+        Attachment {
+            id: AttachmentId::new(id).unwrap(),
+            reference: "311-000001".parse().unwrap(),
+            filename: name.into(),
+            format: ImageFormat::Jpeg,
+            data: vec![0xFF; size],
+        }
+    }
+
+    #[test]
+    fn photos_go_in_order_while_each_and_all_fit() {
+        let photos = vec![
+            photo(1, "a.jpg", 40),
+            photo(2, "huge.jpg", 120),
+            photo(3, "b.jpg", 50),
+            photo(4, "c.jpg", 20),
+            photo(5, "d.jpg", 10),
+        ];
+        let (sent, left_out) = within_limits(photos, 100, 100);
+        let names: Vec<&str> = sent.iter().map(|a| a.filename.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a.jpg", "b.jpg", "d.jpg"],
+            "c.jpg would pass the total"
+        );
+        assert_eq!(left_out, ["huge.jpg", "c.jpg"]);
+        assert!(sent.iter().all(|a| a.content_type == "image/jpeg"));
+        assert_eq!(sent[1].data.len(), 50);
+        assert_eq!(within_limits(Vec::new(), 1, 1), (Vec::new(), Vec::new()));
+    }
+
+    #[test]
+    fn every_order_of_one_request_and_department_shares_one_thread() {
+        let r: RequestRef = "311-000042".parse().unwrap();
+        let a = thread_anchor(r, &DepartmentId::new("streets"), "city.test");
+        assert_eq!(a, "311-000042.work-order.streets@city.test");
+        assert_ne!(
+            a,
+            thread_anchor(r, &DepartmentId::new("parks"), "city.test")
+        );
     }
 }
