@@ -62,7 +62,7 @@ pub fn local_chat(desk: &Desk) -> Arc<dyn ChatOutbound> {
         .city()
         .departments
         .iter()
-        .map(|d| (d.chat_channel.clone(), d.id.to_string()))
+        .filter_map(|d| Some((d.chat_channel.clone()?, d.id.to_string())))
         .collect();
     let policy = &desk.city().accountability;
     for (channel, name) in [

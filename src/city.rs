@@ -15,6 +15,8 @@ pub const EXAMPLE_STREETS: &str = include_str!("../config/streets.csv");
 pub fn load(settings: &Settings) -> Result<(CityConfig, String)> {
     let (text, origin) = settings.city_toml()?;
     let mut city = CityConfig::from_toml_str(&text).map_err(|e| anyhow!("{origin}: {e}"))?;
+    crate::config::check_department_mail(&city, &settings.mail)
+        .map_err(|e| anyhow!("{origin}: {e:#}"))?;
     attach_streets(&mut city, settings.city_file.as_deref())?;
     Ok((city, origin))
 }

@@ -4,7 +4,9 @@ mod dashboard;
 mod mail_transport;
 mod open311;
 pub mod public_url;
+pub use validate_departments::check_department_mail;
 mod validate;
+mod validate_departments;
 #[cfg(test)]
 mod validate_tests;
 mod validate_transport;

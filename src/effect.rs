@@ -29,6 +29,36 @@ pub enum Effect {
     /// A direct message to a chat member, posted in `fallback` if they do not take direct messages.
     #[serde(rename = "chat_dm")]
     ChatDm(ChatDm),
+    /// A work-order email to a department that works by email, composed from the request when delivered
+    /// (so it shows the current state and carries the current photos).
+    #[serde(rename = "department_email")]
+    DepartmentEmail(DepartmentEmail),
+}
+
+/// A work-order email: to whom, and which step of the work order it tells of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentEmail {
+    pub department: DepartmentId,
+    /// The department's address when it was queued.
+    pub to: String,
+    pub kind: DepartmentMailKind,
+}
+
+/// Which step of a work order a department email tells of; chat has a card post, a card edit or a thread
+/// note for each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum DepartmentMailKind {
+    /// The work order is the department's (routed, reassigned to it, filed for it, or paged again).
+    New,
+    /// Reassigned away: the department need do nothing more.
+    Moved { to: DepartmentId },
+    /// Back to work: the requester (or staff) reopened it.
+    Reopened { why: String },
+    /// Overdue and escalated to the supervisors.
+    Escalated,
+    /// Something the department should read (the resident wrote again, say).
+    Note { text: String },
 }
 
 /// A direct message to one chat member (the requester of an internal request).
@@ -97,6 +127,7 @@ impl Effect {
             Effect::ChatNote(_) => "chat_note",
             Effect::ChatDigest(_) => "chat_digest",
             Effect::ChatDm(_) => "chat_dm",
+            Effect::DepartmentEmail(_) => "department_email",
         }
     }
 
@@ -109,18 +140,24 @@ impl Effect {
             Effect::ChatNote(n) => n.channel.clone(),
             Effect::ChatDigest(d) => Some(d.channel.clone()),
             Effect::ChatDm(m) => Some(format!("dm:{}", m.user)),
+            Effect::DepartmentEmail(e) => Some(e.to.to_ascii_lowercase()),
         }
     }
 
     /// The `lane` column's value: effects in one lane are delivered one after another, in the order they were
-    /// queued. A chat post is in its channel's lane; an email in its request's (or, without one, its
-    /// recipient's). `None` for effects that follow the request's work-order card (its edits, notes in its
+    /// queued. A chat post is in its channel's lane; an email (a department's work-order email too) in its
+    /// request's (or, without one, its recipient's). `None` for effects that follow the request's work-order card (its edits, notes in its
     /// thread): the store puts them in the lane of the card's latest post, so they stay behind it.
     pub fn lane(&self, request_id: Option<i64>) -> Option<String> {
         match (self, request_id) {
-            (Effect::Email(_), Some(id)) => Some(format!("mail:request:{id}")),
+            (Effect::Email(_) | Effect::DepartmentEmail(_), Some(id)) => {
+                Some(format!("mail:request:{id}"))
+            }
             (Effect::Email(m), None) => {
                 Some(format!("mail:to:{}", m.to.email.to_ascii_lowercase()))
+            }
+            (Effect::DepartmentEmail(e), None) => {
+                Some(format!("mail:to:{}", e.to.to_ascii_lowercase()))
             }
             (Effect::PostWorkOrder(p), _) => Some(chat_lane(&p.channel)),
             (Effect::ChatDigest(d), _) => Some(chat_lane(&d.channel)),

@@ -24,6 +24,7 @@ use crate::monitor::{Component, Monitor};
 use crate::store::{Change, NewEvent, OutboxJob, Request, StoreError, WorkOrderRow};
 use crate::supervise::panic_text;
 
+mod dept_email;
 mod photos;
 
 /// Where outbox rows go.
@@ -150,7 +151,7 @@ async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<b
             )))
         }
     };
-    let kind = if job.kind() == "email" {
+    let kind = if matches!(job.kind(), "email" | "department_email") {
         "mail"
     } else {
         "chat"
@@ -227,8 +228,14 @@ async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Fai
         Err(undecodable) => Err(Failure::Permanent(undecodable.clone().into())),
         Ok(Effect::Email(mail)) => Ok(d.mail.send(mail).await?),
         Ok(Effect::PostWorkOrder(post)) => post_work_order(desk, d, job, post).await,
+        Ok(Effect::UpdateWorkOrder(_) | Effect::ChatNote(ChatNote { channel: None, .. }))
+            if dept_email::without_card(desk, job).await? =>
+        {
+            Ok(())
+        }
         Ok(Effect::UpdateWorkOrder(_)) => update_work_order(desk, d, job).await,
         Ok(Effect::ChatNote(note)) => post_note(desk, d, job, note).await,
+        Ok(Effect::DepartmentEmail(email)) => dept_email::deliver(desk, d, job, email).await,
         Ok(Effect::ChatDigest(post)) => post_digest(desk, d, post).await,
         Ok(Effect::ChatDm(dm)) => Ok(desk.deliver_dm(d.chat.as_ref(), job.reference, dm).await?),
     }

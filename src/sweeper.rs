@@ -20,7 +20,7 @@ use tracing::info;
 
 use crate::desk::sla::event_facts;
 use crate::desk::Desk;
-use crate::effect::{ChatNote, Effect};
+use crate::effect::{ChatNote, DepartmentMailKind, Effect};
 use crate::store::{Change, NewEvent, NewOutbox, NextSweep, Request};
 
 mod digest;
@@ -160,7 +160,8 @@ async fn sweep_request(
 fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut Change) {
     let event = |kind, payload| NewEvent::new(kind, "system", Source::Sweeper, payload);
     match action {
-        // The department hears of it in its channel's digest (see `digest`), not one message per request.
+        // The department hears of it in its channel's digest (see `digest`), not one message per request;
+        // one working by email, in the work order's conversation.
         SweepAction::Remind { which } => {
             let (what, due) = match which {
                 Target::Response => ("acknowledgement", req.response_due_at),
@@ -170,18 +171,29 @@ fn record_action(desk: &Desk, req: &Request, action: SweepAction, change: &mut C
                 EventKind::OverdueReminder,
                 json!({ "target": what, "due": due }),
             ));
+            let text = format!(
+                "Reminder: the {what} target passed at {}.",
+                desk.human_time(due)
+            );
+            change.outbox.extend(
+                desk.department_email_job(&req.department, DepartmentMailKind::Note { text }),
+            );
         }
         SweepAction::Escalate => {
             change.events.push(event(
                 EventKind::Escalated,
                 json!({ "department": req.department }),
             ));
+            // A department working by email has no digest to read it in: it is told by email.
+            change
+                .outbox
+                .extend(desk.department_email_job(&req.department, DepartmentMailKind::Escalated));
         }
         SweepAction::Repage => {
             change.events.push(event(EventKind::Repaged, json!({})));
-            if let Some(job) = desk.work_order_job(&req.department, true) {
-                change.outbox.push(job);
-            }
+            change
+                .outbox
+                .extend(desk.work_order_job(&req.department, true));
         }
     }
 }
@@ -305,7 +317,7 @@ fn department_channel(desk: &Desk, department: &DepartmentId) -> Option<String> 
         .departments
         .iter()
         .find(|d| &d.id == department)
-        .map(|d| d.chat_channel.clone())
+        .and_then(|d| d.card_channel().map(String::from))
 }
 
 fn note_to(channel: &str, text: String) -> NewOutbox {

@@ -403,6 +403,7 @@ fn outgoing(from: &str, to: &str) -> OutgoingMail {
         references: vec!["orig-1@example.test".into()],
         auto_submitted: AutoSubmitted::AutoReplied,
         language: Some("es".into()),
+        attachments: Vec::new(),
     }
 }
 

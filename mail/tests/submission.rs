@@ -37,6 +37,7 @@ fn mail_to(from: &str, to: &str, subject: &str) -> OutgoingMail {
         references: Vec::new(),
         auto_submitted: AutoSubmitted::AutoReplied,
         language: Some("en".into()),
+        attachments: Vec::new(),
     }
 }
 

@@ -56,9 +56,16 @@ pub struct Department {
     pub id: DepartmentId,
     pub name: String,
     pub name_es: String,
+    /// The department's mailbox: email work orders go here (with `notify` naming `email`), and its replies
+    /// from here work them.
     pub email: String,
-    /// The chat channel id, as a string (Discord snowflakes overflow JavaScript numbers).
-    pub chat_channel: String,
+    /// The chat channel id, as a string (Discord snowflakes overflow JavaScript numbers); none for a
+    /// department that works by email only.
+    #[serde(default)]
+    pub chat_channel: Option<String>,
+    /// Where its work orders go: `["chat"]`, `["email"]` or both; see [`Department::notify`] for the default.
+    #[serde(default)]
+    pub notify: Option<Vec<crate::notify::Notify>>,
     /// The chat role whose members may work this department's items.
     #[serde(default)]
     pub chat_role: Option<String>,
@@ -185,18 +192,7 @@ impl CityConfig {
                     id: d.id.to_string(),
                 });
             }
-            if !d.email.contains('@') {
-                return Err(invalid(
-                    format!("departments[{i}].email"),
-                    "not an email address",
-                ));
-            }
-            if d.chat_channel.is_empty() || !d.chat_channel.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid(
-                    format!("departments[{i}].chat_channel"),
-                    "expected a numeric channel id in a string",
-                ));
-            }
+            crate::notify::check_delivery(d, i)?;
             if let Some(j) = d.staff_emails.iter().position(|a| !a.contains('@')) {
                 return Err(invalid(
                     format!("departments[{i}].staff_emails[{j}]"),
@@ -315,4 +311,4 @@ fn check_id(id: &str, key: impl Fn() -> String) -> Result<(), ConfigError> {
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
-mod tests;
+pub(crate) mod tests;

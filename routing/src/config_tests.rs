@@ -37,7 +37,7 @@ fn shipped_city_config_is_valid() {
     crate::Router::new(&cfg).expect("router compiles");
 }
 
-const MINI: &str = r#"
+pub(crate) const MINI: &str = r#"
 [city]
 name = "Testville"
 timezone = "America/Chicago"

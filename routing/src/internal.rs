@@ -50,13 +50,16 @@ pub fn filing_for(
     }
 }
 
-/// The department a staff address files for: the one whose `staff_emails` names it (any case). A department's
-/// own `email` is one of the city's own addresses, whose mail is never taken as a request.
+/// The department a staff address files for: the one whose `staff_emails` names it (any case), or whose mailbox
+/// it is when the department works by email. A chat department's own `email` is one of the city's own
+/// addresses, whose mail is never taken as a request.
 pub fn department_of_address(city: &CityConfig, address: &str) -> Option<DepartmentId> {
     let same = |a: &String| a.eq_ignore_ascii_case(address.trim());
     city.departments
         .iter()
-        .find(|d| d.staff_emails.iter().any(same))
+        .find(|d| {
+            d.staff_emails.iter().any(same) || (d.notifies(crate::Notify::Email) && same(&d.email))
+        })
         .map(|d| d.id.clone())
 }
 
@@ -206,6 +209,14 @@ mod tests {
             );
         }
         assert_eq!(department_of_address(&city, &parks.email), None);
+        let mut by_email = city.clone();
+        by_email.departments[3].notify = Some(vec![crate::Notify::Email]);
+        assert_eq!(by_email.departments[3].id, parks.id);
+        assert_eq!(
+            department_of_address(&by_email, &parks.email.to_uppercase()),
+            Some(parks.id.clone()),
+            "an email department's mailbox files for it"
+        );
         assert!(
             !parks.staff_emails.is_empty(),
             "the shipped city lists a parks staff address"

@@ -32,9 +32,14 @@ const ACKNOWLEDGED_STATES: &[&str] = &[
 const ACKNOWLEDGE_VERBS: &[&str] = &["ack", "acknowledge"];
 const REASSIGN_VERBS: &[&str] = &["reassign", "reasignar"];
 
-/// The command on the first non-empty line of `text` (`verb: rest`), or `None` when it carries none.
+/// The command on the first non-empty line of `text` (`verb: rest`, or a bare `ack` as a work-order email
+/// teaches), or `None` when it carries none.
 pub fn parse_command(text: &str) -> Option<StaffCommand> {
     let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let bare = first.trim_end_matches(['.', '!']).trim().to_lowercase();
+    if ACKNOWLEDGE_VERBS.contains(&bare.as_str()) || ACKNOWLEDGED_STATES.contains(&bare.as_str()) {
+        return Some(StaffCommand::Acknowledge);
+    }
     let (verb, rest) = first.split_once(':')?;
     let rest = rest.trim();
     let verb = verb.trim().to_lowercase();
@@ -129,6 +134,11 @@ mod tests {
             ("estado: En Atencion", ack.clone()),
             ("ack: on it", ack.clone()),
             ("acknowledge:", ack.clone()),
+            ("ack", ack.clone()),
+            ("Ack.\nOn our list for Thursday", ack.clone()),
+            ("  Acknowledged!  ", ack.clone()),
+            ("recibido", ack.clone()),
+            ("ack the pothole", None),
             ("reassign: parks", reassign("parks")),
             ("reasignar: PARKS por favor", reassign("parks")),
             ("status: closed", None),

@@ -138,7 +138,7 @@ pub async fn run(args: Args) -> Result<()> {
         .city()
         .departments
         .iter()
-        .map(|d| (d.chat_channel.clone(), d.id.to_string()))
+        .filter_map(|d| Some((d.chat_channel.clone()?, d.id.to_string())))
         .collect();
     let d = Deliverers {
         mail: Arc::new(PrintMail),

@@ -193,7 +193,7 @@ fn overlap(a: &str, b: &str) -> Option<&'static str> {
 }
 
 /// A domain as the guard compares it: lowercase, without a leading `@` or a trailing dot.
-fn domain(d: &str) -> String {
+pub(super) fn domain(d: &str) -> String {
     d.trim()
         .trim_start_matches('@')
         .trim_end_matches('.')
@@ -201,7 +201,7 @@ fn domain(d: &str) -> String {
 }
 
 /// An address as the guard compares it: lowercase, without `+detail`.
-fn base_address(a: &str) -> String {
+pub(super) fn base_address(a: &str) -> String {
     let a = a.trim().to_ascii_lowercase();
     match a.rsplit_once('@') {
         Some((local, d)) => format!("{}@{d}", local.split('+').next().unwrap_or(local)),

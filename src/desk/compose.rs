@@ -4,7 +4,7 @@ use mail::outbound::{AutoSubmitted, OutgoingMail};
 use routing::{CategoryId, DepartmentId, Language, RequestRef};
 
 use super::Desk;
-use crate::effect::{ChatNote, Effect, WorkOrderPost, WorkOrderUpdate};
+use crate::effect::{ChatNote, DepartmentMailKind, Effect, WorkOrderPost, WorkOrderUpdate};
 use crate::store::{NewOutbox, Request};
 
 /// Threading context for a reply: the message we answer and its references.
@@ -64,6 +64,7 @@ impl Desk {
             references,
             auto_submitted: auto,
             language: Some(lang.to_string()),
+            attachments: Vec::new(),
         };
         (Effect::Email(mail).into(), message_id)
     }
@@ -92,30 +93,38 @@ impl Desk {
         )
     }
 
-    /// Post (or re-post after reassignment) the request's work order to its department's channel.
+    /// Tell `department` of its new work order (routed, reassigned to it, or paged again): a card in its
+    /// channel and/or an email to its mailbox, as its `notify` says.
     pub(crate) fn work_order_job(
         &self,
         department: &DepartmentId,
         emergency: bool,
-    ) -> Option<NewOutbox> {
-        let dept = self.city.departments.iter().find(|d| &d.id == department)?;
-        let page_role = if emergency {
-            self.settings
-                .discord
-                .as_ref()
-                .and_then(|d| d.oncall_role.clone())
-                .or_else(|| dept.chat_role.clone())
-        } else {
-            None
+    ) -> Vec<NewOutbox> {
+        let Some(dept) = self.city.departments.iter().find(|d| &d.id == department) else {
+            return Vec::new();
         };
-        Some(
-            Effect::PostWorkOrder(WorkOrderPost {
-                channel: dept.chat_channel.clone(),
-                department: dept.id.clone(),
-                page_role,
-            })
-            .into(),
-        )
+        let mut jobs = Vec::new();
+        if let Some(channel) = dept.card_channel() {
+            let page_role = if emergency {
+                self.settings
+                    .discord
+                    .as_ref()
+                    .and_then(|d| d.oncall_role.clone())
+                    .or_else(|| dept.chat_role.clone())
+            } else {
+                None
+            };
+            jobs.push(
+                Effect::PostWorkOrder(WorkOrderPost {
+                    channel: channel.to_string(),
+                    department: dept.id.clone(),
+                    page_role,
+                })
+                .into(),
+            );
+        }
+        jobs.extend(self.department_email_job(department, DepartmentMailKind::New));
+        jobs
     }
 
     /// Refresh the posted work order card from the request's current state.

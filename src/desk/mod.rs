@@ -12,6 +12,7 @@ mod release;
 mod resident;
 pub mod sla;
 pub mod staff;
+mod work_order_mail;
 
 use std::sync::Arc;
 
@@ -254,8 +255,14 @@ impl Desk {
             .unwrap_or("localhost")
     }
 
-    /// Whether an address belongs to city staff (by list or domain).
+    /// Whether an address belongs to city staff: by list or domain (staff of every department), or a
+    /// department's own (its staff addresses, its mailbox when it works by email).
     pub fn is_staff_address(&self, email: &str) -> bool {
+        self.is_city_staff_address(email) || self.is_any_department_address(email)
+    }
+
+    /// Whether an address is staff of every department (`mail.staff_addresses`, `mail.staff_domains`).
+    pub fn is_city_staff_address(&self, email: &str) -> bool {
         let email = email.to_ascii_lowercase();
         let m = &self.settings.mail;
         m.staff_addresses
@@ -266,17 +273,20 @@ impl Desk {
                 .is_some_and(|(_, d)| m.staff_domains.iter().any(|s| s.eq_ignore_ascii_case(d)))
     }
 
-    /// The city's own addresses and domains: never auto-replied to. Exact addresses (the 311 address, the
-    /// departments', `mail.own_addresses`) plus only the domains configured in `mail.own_domains`: the 311
-    /// address's domain is not implicitly ours, since staff and departments write from it.
+    /// The city's own addresses and domains: never auto-replied to. Exact addresses (the 311 address, those of
+    /// departments working by chat only, `mail.own_addresses`) plus only the domains configured in
+    /// `mail.own_domains`: the 311 address's domain is not implicitly ours, since staff and departments write
+    /// from it.
     pub fn own_addresses(&self) -> mail::guard::OwnAddresses {
         let m = &self.settings.mail;
         let mut addresses = vec![m.address.to_ascii_lowercase()];
         addresses.extend(m.own_addresses.iter().map(|a| a.to_ascii_lowercase()));
         addresses.extend(
+            // A department working by email writes to us from its mailbox: it is staff, not us.
             self.city
                 .departments
                 .iter()
+                .filter(|d| !d.notifies(routing::Notify::Email))
                 .map(|d| d.email.to_ascii_lowercase()),
         );
         let domains = m

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::sla;
 use super::Desk;
+use crate::effect::DepartmentMailKind;
 use crate::store::{
     Change, Disposition, Event, InboundRecord, NewEvent, Request, StatusChange, StoreError,
 };
@@ -160,9 +161,11 @@ impl Desk {
             Source::Web,
             json!({ "text": text, "staff": false, "via": "status_page" }),
         ));
-        change
-            .outbox
-            .push(self.chat_note_job(&format!("Requester wrote on the status page: {text}")));
+        let note = format!("Requester wrote on the status page: {text}");
+        change.outbox.push(self.chat_note_job(&note));
+        change.outbox.extend(
+            self.department_email_job(&req.department, DepartmentMailKind::Note { text: note }),
+        );
         sla::resume(&self.city.calendar, req, events, change, now);
     }
 
@@ -198,9 +201,13 @@ impl Desk {
         ));
         change.status = Some(StatusChange::Reopened);
         let words = if text.is_empty() { "(none)" } else { text };
-        change.outbox.push(self.chat_note_job(&format!(
+        let note = format!(
             "The resident says it is NOT fixed (status page); reopened. Their words: {words}"
-        )));
+        );
+        change.outbox.push(self.chat_note_job(&note));
+        change.outbox.extend(
+            self.department_email_job(&req.department, DepartmentMailKind::Reopened { why: note }),
+        );
         change.outbox.push(self.work_order_update_job());
         if req.requester.contains('@') {
             let mut vars = self.request_vars(req);

@@ -101,3 +101,41 @@ fn a_row_that_is_no_effect_names_its_job() {
         assert!(text.contains(says), "{kind}: {text}");
     }
 }
+
+#[test]
+fn a_department_email_keeps_its_step_and_rides_in_its_request_lane() {
+    let rows = [
+        json!({"department": "streets", "to": "Streets@City.test", "kind": {"step": "new"}}),
+        json!({"department": "streets", "to": "streets@city.test", "kind": {"step": "moved", "to": "parks"}}),
+        json!({"department": "parks", "to": "parks@city.test", "kind": {"step": "reopened", "why": "still broken"}}),
+        json!({"department": "parks", "to": "parks@city.test", "kind": {"step": "escalated"}}),
+        json!({"department": "parks", "to": "parks@city.test", "kind": {"step": "note", "text": "more"}}),
+    ];
+    for payload in rows {
+        let effect = Effect::decode(3, "department_email", &payload.to_string()).unwrap();
+        assert_eq!(effect.kind(), "department_email");
+        let again: serde_json::Value = serde_json::from_str(&effect.payload()).unwrap();
+        assert_eq!(again, payload);
+        assert_eq!(effect.lane(Some(12)).as_deref(), Some("mail:request:12"));
+    }
+    let first = Effect::decode(3, "department_email", &rows_first()).unwrap();
+    assert_eq!(first.recipient().as_deref(), Some("streets@city.test"));
+    assert_eq!(
+        first.lane(None).as_deref(),
+        Some("mail:to:streets@city.test")
+    );
+    let Effect::DepartmentEmail(e) = first else {
+        panic!("not a department email")
+    };
+    assert_eq!(e.kind, DepartmentMailKind::New);
+    let bad = Effect::decode(
+        4,
+        "department_email",
+        r#"{"department": "x", "to": "x@y", "kind": {"step": "fax"}}"#,
+    );
+    assert!(bad.unwrap_err().to_string().contains("fax"));
+}
+
+fn rows_first() -> String {
+    json!({"department": "streets", "to": "Streets@City.test", "kind": {"step": "new"}}).to_string()
+}

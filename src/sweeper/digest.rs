@@ -153,7 +153,7 @@ async fn fill(desk: &Desk, channel: &str, pending: &mut Pending, now: i64) -> Re
         .city()
         .departments
         .iter()
-        .filter(|d| d.chat_channel == channel)
+        .filter(|d| d.card_channel() == Some(channel))
         .map(|d| d.id.clone());
     pending.departments.extend(sharing);
     let mut listed: BTreeSet<String> = pending

@@ -44,6 +44,7 @@ fn mail(to: &str) -> NewOutbox {
         references: Vec::new(),
         auto_submitted: mail::outbound::AutoSubmitted::AutoReplied,
         language: None,
+        attachments: Vec::new(),
     })
     .into()
 }

@@ -13,6 +13,7 @@ mod cli_requests;
 mod cli_routing;
 #[macro_use]
 mod desk;
+mod dept_email;
 mod desk_atomic;
 mod discord_digest;
 mod discord_e2e;

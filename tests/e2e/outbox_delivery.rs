@@ -75,7 +75,11 @@ fn deliverers(desk: &Desk) -> Deliverers {
 async fn channel_of(desk: &Desk, r: RequestRef) -> String {
     let dept = desk.store().request(r).await.unwrap().unwrap().department;
     let found = desk.city().departments.iter().find(|d| d.id == dept);
-    found.expect("a configured department").chat_channel.clone()
+    found
+        .expect("a configured department")
+        .chat_channel
+        .clone()
+        .expect("a chat channel")
 }
 
 async fn work_order_row(desk: &Desk, r: RequestRef) -> OutboxRow {

@@ -60,6 +60,7 @@ fn mail_to(to: &str) -> OutgoingMail {
         references: Vec::new(),
         auto_submitted: AutoSubmitted::AutoReplied,
         language: Some("en".into()),
+        attachments: Vec::new(),
     }
 }
 

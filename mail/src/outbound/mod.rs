@@ -11,7 +11,7 @@ mod send;
 mod smtp;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,30 @@ pub struct OutgoingMail {
     pub auto_submitted: AutoSubmitted,
     /// BCP 47 tag for `Content-Language` ("en", "es").
     pub language: Option<String>,
+    /// Files sent with the text (the message becomes `multipart/mixed`); none for most mail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file attached to an [`OutgoingMail`], sent as it is (base64).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    /// The name the recipient sees; quotes and line breaks are replaced when it is written.
+    pub filename: String,
+    /// Its MIME type (`image/jpeg`); anything unparsable is sent as `application/octet-stream`.
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for MailAttachment {
+    // The bytes would flood any log line that shows a mail.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailAttachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
 }
 
 fn mailbox(a: &Address) -> Result<Mailbox, SendError> {
@@ -105,9 +129,29 @@ pub fn build(mail: &OutgoingMail, loop_id: &str) -> Result<Message, SendError> {
     if let Some(lang) = mail.language.as_deref().filter(|l| is_language_tag(l)) {
         b = b.raw_header(raw("Content-Language", lang));
     }
-    b.header(ContentType::TEXT_PLAIN)
-        .body(mail.text.clone())
-        .map_err(|e| SendError::Permanent(anyhow::anyhow!("cannot build message: {e}")))
+    let built = if mail.attachments.is_empty() {
+        b.header(ContentType::TEXT_PLAIN).body(mail.text.clone())
+    } else {
+        b.multipart(with_attachments(&mail.text, &mail.attachments))
+    };
+    built.map_err(|e| SendError::Permanent(anyhow::anyhow!("cannot build message: {e}")))
+}
+
+/// `multipart/mixed`: the text first, then each file.
+fn with_attachments(text: &str, files: &[MailAttachment]) -> MultiPart {
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.to_string()));
+    for f in files {
+        let ct = ContentType::parse(&f.content_type).unwrap_or_else(|_| {
+            ContentType::parse("application/octet-stream").expect("static type")
+        });
+        let name: String = f
+            .filename
+            .chars()
+            .map(|c| if c.is_control() || c == '"' { '_' } else { c })
+            .collect();
+        parts = parts.singlepart(Attachment::new(name).body(f.data.clone(), ct));
+    }
+    parts
 }
 
 fn is_language_tag(tag: &str) -> bool {

@@ -16,6 +16,7 @@ pub(super) fn sample() -> OutgoingMail {
         references: vec!["orig@example.test".into()],
         auto_submitted: AutoSubmitted::AutoReplied,
         language: Some("es".into()),
+        attachments: Vec::new(),
     }
 }
 
@@ -80,4 +81,41 @@ async fn file_sender_writes_eml() {
     let path = sender.path_for("ack-311-000123@city.test");
     let inb = parse(&std::fs::read(path).unwrap(), &Limits::default()).unwrap();
     assert_eq!(inb.loop_header.as_deref(), Some("311@city.test"));
+}
+
+#[test]
+fn attachments_make_a_mixed_message_whose_files_decode_as_sent() {
+    let jpeg: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0]
+        .into_iter()
+        .chain(0..=255u8)
+        .collect();
+    let mut mail = sample();
+    mail.attachments = vec![
+        MailAttachment {
+            filename: "IMG \"1\".jpeg".into(),
+            content_type: "image/jpeg".into(),
+            data: jpeg.clone(),
+        },
+        MailAttachment {
+            filename: "notes.bin".into(),
+            content_type: "not a type".into(),
+            data: vec![1, 2, 3],
+        },
+    ];
+    let bytes = build(&mail, "311@city.test").unwrap().formatted();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("multipart/mixed"), "{text}");
+    assert!(text.contains("Auto-Submitted: auto-replied\r\n"));
+    let inb = parse(&bytes, &Limits::default()).unwrap();
+    assert!(inb.text.contains("Gracias por su reporte."), "{}", inb.text);
+    assert_eq!(inb.attachments.len(), 2, "{:?}", inb.attachments);
+    assert_eq!(inb.attachments[0].filename, "IMG _1_.jpeg");
+    assert_eq!(inb.attachments[0].content_type, "image/jpeg");
+    assert_eq!(inb.attachments[0].data, jpeg);
+    assert_eq!(inb.attachments[1].content_type, "application/octet-stream");
+    assert_eq!(inb.attachments[1].data, [1, 2, 3]);
+    assert!(
+        !format!("{:?}", mail.attachments[0]).contains("255"),
+        "Debug shows the size, not the bytes"
+    );
 }

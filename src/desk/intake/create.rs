@@ -169,10 +169,10 @@ impl NewFromMail<'_> {
                 SOURCE,
                 json!({ "reason": "duplicate", "duplicate_of": orig.to_string(), "note": format!("Already reported as {orig} ({why})") }),
             ));
-        } else if let Some(job) =
-            desk.work_order_job(&self.new.department, self.decision.emergency.is_some())
-        {
-            change.outbox.push(job);
+        } else {
+            change.outbox.extend(
+                desk.work_order_job(&self.new.department, self.decision.emergency.is_some()),
+            );
         }
         if self.rate_limited {
             change.events.push(NewEvent::new(

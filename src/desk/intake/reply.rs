@@ -14,6 +14,7 @@ use super::threading::ThreadMatch;
 use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::sla;
+use crate::effect::DepartmentMailKind;
 use crate::store::{Change, Event, NewEvent, Request, StatusChange, StoreError};
 
 /// A reply being handled: the request it answers and what is known about it.
@@ -182,6 +183,10 @@ impl Reply<'_> {
         let (desk, req) = (self.mail.desk, self.req);
         change.status = Some(StatusChange::Reopened);
         change.outbox.push(desk.chat_note_job(note));
+        let why = note.to_string();
+        change.outbox.extend(
+            desk.department_email_job(&req.department, DepartmentMailKind::Reopened { why }),
+        );
         change.outbox.push(desk.work_order_update_job());
         if self.rate_limited {
             return;
@@ -229,10 +234,15 @@ impl Reply<'_> {
             (true, true) => "Staff",
             (true, false) => "Staff (sender NOT verified)",
         };
-        let text = &self.text;
-        change
-            .outbox
-            .push(desk.chat_note_job(&format!("{who} replied by email: {text}")));
+        let note = format!("{who} replied by email: {}", self.text);
+        change.outbox.push(desk.chat_note_job(&note));
+        // The department's own reply is not sent back to it.
+        if !desk.is_department_address(&self.req.department, sender) {
+            let kind = DepartmentMailKind::Note { text: note };
+            change
+                .outbox
+                .extend(desk.department_email_job(&self.req.department, kind));
+        }
         if !internal {
             sla::resume(
                 &desk.city.calendar,

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{ActionError, Actor, StaffAction};
 use crate::desk::compose::ReplyTo;
 use crate::desk::Desk;
+use crate::effect::DepartmentMailKind;
 use crate::store::{
     Change, InboundRecord, InternalOrigin, NewEvent, NewOutbox, Request, StatusChange,
 };
@@ -159,6 +160,7 @@ impl Plan<'_> {
         if let Some(note) = self.chat_note(action) {
             change.outbox.push(self.desk.chat_note_job(&note));
         }
+        change.outbox.extend(self.department_mail(action));
         if let StaffAction::Reassign { to, .. } = action {
             change
                 .outbox
@@ -219,6 +221,35 @@ impl Plan<'_> {
             }
             _ => None,
         }
+    }
+
+    /// The email a department working by email reads about the action, as its chat thread would: the
+    /// reassignment away, the reopening, and what someone else (not the department's own mail) did or wrote.
+    fn department_mail(&self, action: &StaffAction) -> Option<NewOutbox> {
+        let (desk, dept) = (self.desk, &self.req.department);
+        let kind = match action {
+            StaffAction::Reassign { to, .. } => DepartmentMailKind::Moved { to: to.clone() },
+            StaffAction::Reopen { why } => DepartmentMailKind::Reopened {
+                why: format!("Reopened by {}: {why}", self.actor.name),
+            },
+            _ if self.actor.source == Source::Email
+                && desk.is_department_address(dept, &self.actor.id) =>
+            {
+                return None;
+            }
+            StaffAction::Acknowledge => DepartmentMailKind::Note {
+                text: format!("Acknowledged by {}.", self.actor.name),
+            },
+            StaffAction::Close { note, .. } => DepartmentMailKind::Note {
+                text: format!("Closed by {}: {note}", self.actor.name),
+            },
+            StaffAction::Comment { text } | StaffAction::Public { text } => {
+                DepartmentMailKind::Note {
+                    text: format!("{} wrote: {text}", self.actor.name),
+                }
+            }
+        };
+        desk.department_email_job(dept, kind)
     }
 
     /// The completion email to the requester, and to everyone who reported the same problem (under their own

@@ -373,7 +373,7 @@ impl ChatDesk {
             .city
             .departments
             .iter()
-            .any(|d| d.chat_channel == parent);
+            .any(|d| d.card_channel() == Some(parent));
         let tries = if department_channel { 10 } else { 1 };
         for attempt in 0..tries {
             if let Some(wo) = self.0.store.work_order_by_chat(id).await? {

@@ -79,7 +79,9 @@ impl StaffMail<'_> {
             name: self.sender.to_string(),
             source: Source::Email,
             roles: Vec::new(),
-            trusted_staff: true,
+            // Staff of every department may work any request; a department's own addresses only its own
+            // (`may_work`).
+            trusted_staff: self.desk.is_city_staff_address(self.sender),
         };
         let applied = self
             .desk

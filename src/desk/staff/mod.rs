@@ -107,6 +107,10 @@ impl Desk {
         if self.is_supervisor(actor) {
             return true;
         }
+        // Only a verified sender's email command gets this far (`email::StaffMail`).
+        if actor.source == Source::Email && self.is_department_address(department, &actor.id) {
+            return true;
+        }
         self.city
             .departments
             .iter()

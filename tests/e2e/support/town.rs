@@ -45,14 +45,30 @@ impl Town {
         mail_extra: &str,
         discord_extra: &str,
     ) -> Town {
+        let plain = TownEdit {
+            city: &|text| text,
+            database_url: None,
+        };
+        Self::start_edited(clock, mail_extra, discord_extra, plain).await
+    }
+
+    /// As [`Town::start_full`], on the example city as `edit` changes it.
+    pub async fn start_edited(
+        clock: Option<ManualClock>,
+        mail_extra: &str,
+        discord_extra: &str,
+        edit: TownEdit<'_>,
+    ) -> Town {
         testkit::require_mail_servers();
         let standin = StandIn::start().await.expect("stand-in starts");
         let city = routing::CityConfig::from_toml_str(connect311::config::EXAMPLE_CITY).unwrap();
-        let mut text = connect311::config::EXAMPLE_CITY.to_string();
+        let mut text = (edit.city)(connect311::config::EXAMPLE_CITY.to_string());
         let (mut channels, mut roles) = (HashMap::new(), HashMap::new());
         for d in &city.departments {
             let ch = standin.add_channel(d.id.as_str());
-            text = text.replace(&format!("\"{}\"", d.chat_channel), &format!("\"{ch}\""));
+            if let Some(old) = &d.chat_channel {
+                text = text.replace(&format!("\"{old}\""), &format!("\"{ch}\""));
+            }
             channels.insert(d.id.to_string(), ch);
             if let Some(old) = &d.chat_role {
                 let role = standin.add_role(&format!("{}-staff", d.id));
@@ -90,7 +106,9 @@ impl Town {
              [outbox]\nbackoff_base_ms = 200\nbackoff_max_ms = 1000\npoll_ms = 100\n",
             city = city_file.display(),
             port = free_port(),
-            db = super::fresh_sqlite_url(dir.path()),
+            db = edit
+                .database_url
+                .unwrap_or_else(|| super::fresh_sqlite_url(dir.path())),
             guild = standin.guild_id(),
             api = standin.api_url(),
         );
@@ -354,6 +372,13 @@ impl Town {
             .map(|m| mail::inbound::parse(m, &mail::Limits::default()).unwrap())
             .collect()
     }
+}
+
+/// How a town differs from the example: the city file's text (edited before the town gives departments their
+/// stand-in channels), and the database (a fresh SQLite one when `None`).
+pub struct TownEdit<'a> {
+    pub city: &'a dyn Fn(String) -> String,
+    pub database_url: Option<String>,
 }
 
 /// What `Town::resident_reports` set up.
