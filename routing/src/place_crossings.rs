@@ -6,6 +6,7 @@ use regex::{Captures, Regex};
 
 use crate::gazetteer::Gazetteer;
 use crate::location::LocationKind;
+use crate::normalize::lowercase;
 use crate::place_forms::{
     group, named, re, scan, Found, Place, NAME_ES, ORDINAL, RISK_ORDINAL, RISK_SUFFIX, SUFFIX,
     TYPE_ES,
@@ -288,7 +289,7 @@ fn side(s: &str, g: Option<&Gazetteer>) -> Side {
     if strong_street(s) {
         return Side::Street;
     }
-    let word = !s.contains(' ') && common_word(&s.to_lowercase()).is_none();
+    let word = !s.contains(' ') && common_word(&crate::normalize::lowercase(s)).is_none();
     match g {
         Some(g) if g.recognizes(s) => Side::Named,
         None if bare_name(s) => Side::Named,
@@ -348,7 +349,7 @@ fn corner(text: &str, start: usize, end: usize, a: &str, b: &str) -> Found {
 }
 
 fn is_particle(s: &str) -> bool {
-    PARTICLES.contains(&s.trim().to_lowercase().as_str())
+    PARTICLES.contains(&&*lowercase(s.trim()))
 }
 
 fn starts_with_particle(s: &str) -> bool {

@@ -133,6 +133,17 @@ const PIECES: &[&str] = &[
     "bache",
     "is",
     "Pothole at",
+    // Whole phrases with the risky spot inside: a Kelvin sign and a long s ending a noun, a wide character
+    // after a landmark or a unit number or before a street type, a capital with an accent, "cruce con".
+    "near the par\u{212A}",
+    "frente al jardín de niñoſ",
+    "near the parkó",
+    "cerca del parqueé",
+    "next to the schoolñ",
+    "Álamo neighborhood",
+    "12 Oak St apt 4ñ",
+    "ñcalle Juárez 45",
+    "Reforma cruce con Sonora",
 ];
 
 /// A small deterministic generator (xorshift), so that a failure names a text that can be rerun.
