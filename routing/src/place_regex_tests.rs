@@ -142,6 +142,7 @@ const PIECES: &[&str] = &[
     "next to the schoolñ",
     "Álamo neighborhood",
     "12 Oak St apt 4ñ",
+    "12 Oak St apt Bñ",
     "ñcalle Juárez 45",
     "Reforma cruce con Sonora",
 ];
