@@ -4,6 +4,7 @@
 //! ("C. REPORTA BACHE EN CALLE ..."). Reports are short, so a weighted word list does better, in microseconds.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::Language;
 use crate::normalize::Folded;
@@ -242,17 +243,42 @@ const ENGLISH: &[(&str, f32)] = &[
     ("because", 1.5),
 ];
 
+/// FNV-1a for the word table: every word of every message is looked up, and the keys are this file's own
+/// constants, so a fast hash without flood protection is enough.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type WordTable = HashMap<&'static str, (f32, f32), BuildHasherDefault<WordHasher>>;
+
 /// Detects the language of a report, with a short reason naming the evidence.
 #[derive(Debug, Clone)]
 pub struct LanguageDetector {
-    weights: HashMap<&'static str, (f32, f32)>,
+    weights: WordTable,
     default: Language,
 }
 
 impl LanguageDetector {
     /// A detector that answers `default` when a text gives no evidence (e.g. "Red sofa" or "Null").
     pub fn new(default: Language) -> LanguageDetector {
-        let mut weights: HashMap<&'static str, (f32, f32)> = HashMap::new();
+        let mut weights = WordTable::default();
         for &(w, s) in SPANISH {
             weights.entry(w).or_default().0 = s;
         }
@@ -284,7 +310,7 @@ impl LanguageDetector {
         // Spanish spelling: ñ, ¿ ¡ and written accents are strong evidence, capped so one name can't decide.
         let marks = original
             .chars()
-            .filter(|c| "ñÑ¿¡áéíóúÁÉÍÓÚ".contains(*c))
+            .filter(|c| !c.is_ascii() && "ñÑ¿¡áéíóúÁÉÍÓÚ".contains(*c))
             .count();
         es += (marks as f32 * 0.75).min(2.0);
         let lang = if es > en {

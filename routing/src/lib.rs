@@ -30,6 +30,7 @@ mod place_forms;
 mod place_key;
 mod place_landmarks;
 mod place_names;
+mod place_regex;
 mod place_resolve;
 mod place_words;
 pub mod policy;

@@ -171,5 +171,9 @@ fn locate(text: &str, f: Found, g: Option<&Gazetteer>) -> Location {
 mod tests;
 
 #[cfg(test)]
+#[path = "place_regex_tests.rs"]
+mod twin_tests;
+
+#[cfg(test)]
 #[path = "location_gazetteer_tests.rs"]
 mod gazetteer_tests;

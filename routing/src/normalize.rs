@@ -1,5 +1,7 @@
 //! Folds free text into the form every rule matches against: lowercase, accents removed, punctuation as spaces.
 
+use std::borrow::Cow;
+
 /// Text folded for matching, with a map back to byte offsets in the original.
 #[derive(Debug, Clone)]
 pub struct Folded {
@@ -82,7 +84,30 @@ impl Folded {
 
 /// Folds a pattern or phrase the same way as the text, without the surrounding spaces.
 pub fn fold_phrase(s: &str) -> String {
-    Folded::new(s).text.trim().to_string()
+    fold_word(s).into_owned()
+}
+
+/// [`fold_phrase`], borrowing `s` when it is already folded (lowercase ASCII letters and digits): the street
+/// heuristics fold every word they look at.
+pub fn fold_word(s: &str) -> Cow<'_, str> {
+    if s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Cow::Borrowed(s)
+    } else if s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Owned(Folded::new(s).text.trim().to_string())
+    }
+}
+
+/// `word` in lowercase, borrowed when it has no capital: `to_lowercase` without the allocation.
+pub fn lowercase(word: &str) -> Cow<'_, str> {
+    if word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
 }
 
 /// Maps a lowercase letter to its unaccented form; other characters pass through.
@@ -108,6 +133,12 @@ mod tests {
         let f = Folded::new("Huele a GAS en la  Calle Juárez, ¡rápido! Don't");
         assert_eq!(f.text, " huele a gas en la calle juarez rapido dont ");
         assert_eq!(fold_phrase("Año-Nuevo"), "ano nuevo");
+        for word in [
+            "", "main", "Main", "5TH", "Juárez", "don't", "St.", "a-b", "ÑU", "K",
+        ] {
+            assert_eq!(fold_word(word), Folded::new(word).text.trim(), "{word:?}");
+            assert_eq!(lowercase(word), word.to_lowercase(), "{word:?}");
+        }
     }
 
     #[test]

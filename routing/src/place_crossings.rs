@@ -6,23 +6,28 @@ use regex::{Captures, Regex};
 
 use crate::gazetteer::Gazetteer;
 use crate::location::LocationKind;
-use crate::place_forms::{group, named, re, Found, Place, NAME_ES, ORDINAL, SUFFIX, TYPE_ES};
+use crate::normalize::lowercase;
+use crate::place_forms::{
+    group, named, re, scan, Found, Place, NAME_ES, ORDINAL, RISK_ORDINAL, RISK_SUFFIX, SUFFIX,
+    TYPE_ES,
+};
 use crate::place_key::{Source, StreetName};
 use crate::place_names::{
     bare_name, common_word, cue_before, is_time, name_start, plausible_street, skip_lowercase_lead,
     strong_street, trim_end, trim_name,
 };
+use crate::place_regex::PlaceRegex;
 use crate::place_words::PARTICLES;
 
 /// The recognisers of this module.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossingForms {
     corner_of: Regex,
-    at_corner: Regex,
-    crossing: Regex,
-    crossing_es: Regex,
+    at_corner: PlaceRegex,
+    crossing: PlaceRegex,
+    crossing_es: PlaceRegex,
     crosses: Regex,
-    esquina: Regex,
+    esquina: PlaceRegex,
     between: Regex,
     street_before: Regex,
 }
@@ -47,30 +52,57 @@ impl CrossingForms {
         let street_any = street_pattern(r"\p{L}[\w'-]+");
         let es = format!(r"(?:{ORDINAL}|{NAME_ES})");
         let lead = r"(?:(?i:la\s+calle|calle|la\s+avenida|avenida|the|la|el)\s+)?";
+        // A street's `\b`s are those of its ordinal and its suffix.
+        let streets: [&str; 2] = [&RISK_ORDINAL, &RISK_SUFFIX];
         CrossingForms {
             corner_of: re(&format!(
                 r"(?i:corner\s+of|intersection\s+(?:of|at)|esquina\s+de|cruce(?:ro)?\s+de)\s+(?P<a>[^\s,;:!?()&/]+(?:\s+[^\s,;:!?()&/]+){{0,4}}?)(?:\s+(?i:and|y|e|con|with)\s+|\s*[&/]\s*)(?P<b>{LOOSE})"
             )),
-            at_corner: re(&format!(
-                r"(?P<a>{street})\s+(?i:(?:at|on|near|by)\s+(?:the\s+)?(?:corner|intersection)\s+(?:of|with)|corner\s+of)\s+(?P<b>{street})"
-            )),
-            crossing: re(&format!(
-                r"(?P<a>{street_any})(?P<op>\s+(?i:and|at|by|y|x)\s+(?:(?i:la|el)\s+)?|\s*[&/]\s*)(?P<b>{street_any})"
-            )),
-            crossing_es: re(&format!(
-                r"(?P<a>(?:{TYPE_ES}\s+)?{es})\s+(?P<op>(?i:y|e))\s+{lead}(?P<b>(?:{TYPE_ES}\s+)?{es})"
-            )),
+            at_corner: PlaceRegex::new(
+                &format!(
+                    r"(?P<a>{street})\s+(?i:(?:at|on|near|by)\s+(?:the\s+)?(?:corner|intersection)\s+(?:of|with)|corner\s+of)\s+(?P<b>{street})"
+                ),
+                &streets,
+            )
+            .needing("(?i:corner|intersection)"),
+            crossing: PlaceRegex::new(
+                &format!(
+                    r"(?P<a>{street_any})(?P<op>\s+(?i:and|at|by|y|x)\s+(?:(?i:la|el)\s+)?|\s*[&/]\s*)(?P<b>{street_any})"
+                ),
+                &streets,
+            ),
+            crossing_es: PlaceRegex::new(
+                &format!(
+                    r"(?P<a>(?:{TYPE_ES}\s+)?{es})\s+(?P<op>(?i:y|e))\s+{lead}(?P<b>(?:{TYPE_ES}\s+)?{es})"
+                ),
+                &[&RISK_ORDINAL],
+            ),
             crosses: re(&format!(
                 r"\b(?i:where|donde)\s+{lead}(?P<a>{street}|{es})\s+(?i:crosses|meets|intersects|se\s+cruza\s+con|cruza\s+con|cruza)\s+{lead}(?P<b>{street}|{es})"
             )),
-            esquina: re(&format!(
-                r"(?P<a>(?:{TYPE_ES}\s+)?{es})\s+(?i:(?:casi\s+)?(?:esq\.?|esquina)(?:\s+con)?|cruce\s+con)\s+{lead}(?P<b>{es})"
-            )),
+            esquina: PlaceRegex::new(
+                &format!(
+                    r"(?P<a>(?:{TYPE_ES}\s+)?{es})\s+(?i:(?:casi\s+)?(?:esq\.?|esquina)(?:\s+con)?|cruce\s+con)\s+{lead}(?P<b>{es})"
+                ),
+                &[&RISK_ORDINAL],
+            )
+            .needing("(?i:esq|cruce)"),
             between: re(&format!(
                 r"(?i:\bbetween\b|\bbtwn\b|\bb/w\b|\bentre\b)\s+(?:(?i:las\s+calles|calles|the\s+streets)\s+)?(?P<a>[^\s,;:!?()]+(?:\s+[^\s,;:!?()]+){{0,3}}?)\s+(?i:and|&|y)\s+(?P<b>{LOOSE})"
             )),
             street_before: re(&format!(r"(?P<s>{street}|{es})\s*,?\s*$")),
         }
+    }
+
+    /// The recognisers with fast twins, by name (see `PlaceForms::twins`).
+    #[cfg(test)]
+    pub fn twins(&self) -> Vec<(&'static str, &PlaceRegex)> {
+        vec![
+            ("at_corner", &self.at_corner),
+            ("crossing", &self.crossing),
+            ("crossing_es", &self.crossing_es),
+            ("esquina", &self.esquina),
+        ]
     }
 
     /// Every intersection and "between" candidate in `text`.
@@ -103,7 +135,7 @@ impl CrossingForms {
     }
 
     fn at_corners(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.at_corner.captures_iter(text) {
+        for c in scan(&self.at_corner, text) {
             let Some(a) = street_start(text, &c) else {
                 continue;
             };
@@ -119,7 +151,16 @@ impl CrossingForms {
 
     /// `X op Y` by `form`: the English one (one word or a street with its suffix each side) or the Spanish one
     /// (names of several words: `Revolución y Luis Orci`).
-    fn crossings(&self, form: &Regex, text: &str, g: Option<&Gazetteer>, out: &mut Vec<Found>) {
+    fn crossings(
+        &self,
+        form: &PlaceRegex,
+        text: &str,
+        g: Option<&Gazetteer>,
+        out: &mut Vec<Found>,
+    ) {
+        let Some(form) = form.on(text) else {
+            return;
+        };
         // Matches are tried from every word, not just after the previous match: in "Pothole at 5th and Main"
         // the rejected "Pothole at 5th" must not hide "5th and Main".
         let mut from = 0;
@@ -156,7 +197,7 @@ impl CrossingForms {
     }
 
     fn esquinas(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.esquina.captures_iter(text) {
+        for c in scan(&self.esquina, text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let Some(start) = name_start(text, a.start(), a.end()) else {
                 continue;
@@ -248,7 +289,7 @@ fn side(s: &str, g: Option<&Gazetteer>) -> Side {
     if strong_street(s) {
         return Side::Street;
     }
-    let word = !s.contains(' ') && common_word(&s.to_lowercase()).is_none();
+    let word = !s.contains(' ') && common_word(&crate::normalize::lowercase(s)).is_none();
     match g {
         Some(g) if g.recognizes(s) => Side::Named,
         None if bare_name(s) => Side::Named,
@@ -308,7 +349,7 @@ fn corner(text: &str, start: usize, end: usize, a: &str, b: &str) -> Found {
 }
 
 fn is_particle(s: &str) -> bool {
-    PARTICLES.contains(&s.trim().to_lowercase().as_str())
+    PARTICLES.contains(&&*lowercase(s.trim()))
 }
 
 fn starts_with_particle(s: &str) -> bool {
@@ -316,7 +357,7 @@ fn starts_with_particle(s: &str) -> bool {
 }
 
 /// The byte offset of the word after the one at `at`.
-fn next_word(text: &str, at: usize) -> usize {
+pub(crate) fn next_word(text: &str, at: usize) -> usize {
     let rest = &text[at..];
     let word = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let gap = rest[word..]

@@ -2,6 +2,8 @@
 //! Mexican order), and neighbourhoods. Intersections and "between" spans are in `place_crossings`. Each
 //! recogniser offers candidates; the finder picks among them.
 
+use std::sync::LazyLock;
+
 use regex::{Captures, Regex};
 
 use crate::gazetteer::{Gazetteer, GeoPoint};
@@ -9,6 +11,7 @@ use crate::location::LocationKind;
 use crate::place_names::{
     bare_name, cue_before, name_start, plausible_street, trim_end, trim_name,
 };
+use crate::place_regex::{risk_after, risk_before, PlaceRegex, RISK_DIGIT, WIDE_WORD};
 
 /// A place found in the text, before it is keyed: its kind, span and parts as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,10 +75,27 @@ impl Found {
     }
 }
 
+/// The words of [`SUFFIX`], without its boundary.
+macro_rules! suffix_words {
+    () => {
+        r"(?i:street|st|str|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|place|pl|court|ct|terrace|ter|way|parkway|pkwy|highway|hwy|square|sq|circle|cir|plaza|plz|expressway|expy|turnpike|tpke|trail|trl)"
+    };
+}
+/// The words of [`ORDINAL`], without its boundary.
+macro_rules! ordinal_words {
+    () => {
+        r"(?:\d{1,4}(?i:st|nd|rd|th)|(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth))"
+    };
+}
 /// Street suffixes as written (`St.`, `Avenue`).
-pub(crate) const SUFFIX: &str = r"(?i:street|st|str|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|place|pl|court|ct|terrace|ter|way|parkway|pkwy|highway|hwy|square|sq|circle|cir|plaza|plz|expressway|expy|turnpike|tpke|trail|trl)\b\.?";
+pub(crate) const SUFFIX: &str = concat!(suffix_words!(), r"\b\.?");
 /// A numbered street: `5th`, `Third`.
-pub(crate) const ORDINAL: &str = r"(?:\d{1,4}(?i:st|nd|rd|th)|(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth))\b";
+pub(crate) const ORDINAL: &str = concat!(ordinal_words!(), r"\b");
+/// Where the `\b` of a [`SUFFIX`] (always written after a space) may sit beside a non-ASCII word character.
+pub(crate) static RISK_SUFFIX: LazyLock<String> =
+    LazyLock::new(|| risk_after(concat!(r"\s", suffix_words!())));
+/// Where the `\b` of an [`ORDINAL`] may sit beside a non-ASCII word character.
+pub(crate) static RISK_ORDINAL: LazyLock<String> = LazyLock::new(|| risk_after(ordinal_words!()));
 /// A compass direction after a house number (`S.`, `south`).
 const DIRECTION: &str = r"(?i:north|south|east|west|[nsew]\.?)";
 /// A Spanish street name: capitalised words, with `de`/`del`/`la` between them (`Jesús García`).
@@ -84,10 +104,23 @@ pub(crate) const NAME_ES: &str =
 /// Spanish street-type words written before the name.
 pub(crate) const TYPE_ES: &str = r"(?i:calle|c\.|av\.?|avenida|avda\.?|blvd\.?|boulevard|bulevar|paseo|privada|cerrada|calzada|callej[oó]n|carretera|prolongaci[oó]n|retorno|circuito)";
 
+/// Where the closing `\b` of an apartment or unit number (any word characters) may meet a wide one.
+static RISK_UNIT: LazyLock<String> = LazyLock::new(|| {
+    format!(r"(?:(?i:apt|apartment|unit|suite|ste)\.?\s*#?|#\s?)[\w-]{{0,6}}{WIDE_WORD}")
+});
+
 pub(crate) fn re(src: &str) -> Regex {
     // Built-in constants covered by tests: failing to compile is a programming error.
-    Regex::new(src).expect("built-in location regex compiles")
+    regex::RegexBuilder::new(src)
+        .dfa_size_limit(DFA_CACHE)
+        .build()
+        .expect("built-in location regex compiles")
 }
+
+/// The lazy DFA's cache per location regex, in bytes. The street forms are large Unicode automata: with the
+/// crate's default of 2 MiB the cache fills on varied real reports, is cleared again and again, and the engine
+/// falls back to its NFA — classification on real 311 texts ran about three times slower.
+const DFA_CACHE: usize = 8 << 20;
 
 /// The recognisers of this module.
 #[derive(Debug, Clone)]
@@ -98,15 +131,15 @@ pub(crate) struct PlaceForms {
     osm_map: Regex,
     osm_marker: Regex,
     coords: Regex,
-    address: Regex,
-    address_dir: Regex,
-    address_bare: Regex,
+    address: PlaceRegex,
+    address_dir: PlaceRegex,
+    address_bare: PlaceRegex,
     block_of: Regex,
-    address_es: Regex,
+    address_es: PlaceRegex,
     address_hash: Regex,
     number_of_street: Regex,
     colonia: Regex,
-    neighborhood: Regex,
+    neighborhood: PlaceRegex,
 }
 
 impl PlaceForms {
@@ -119,19 +152,32 @@ impl PlaceForms {
             osm_map: re(r"#map=\d+/(-?\d{1,2}\.\d+)/(-?\d{1,3}\.\d+)"),
             osm_marker: re(r"mlat=(-?\d{1,2}\.\d+)&(?:amp;)?mlon=(-?\d{1,3}\.\d+)"),
             coords: re(r"(?:^|[^\w.])(-?\d{1,2}\.\d{3,})\s*,\s*(-?\d{1,3}\.\d{3,})\b"),
-            address: re(&format!(
-                r"\b(?P<num>\d{{1,6}}[A-Za-z]?(?:-\d{{1,5}})?)\s+(?P<street>(?:{DIRECTION}\s+)?{words}{SUFFIX})(?:,?\s*(?i:apt|apartment|unit|suite|ste)\.?\s*#?[\w-]{{1,6}}\b|\s*#\s?[\w-]{{1,6}}\b)?"
-            )),
-            address_dir: re(&format!(
-                r"\b(?P<num>\d{{1,6}}[A-Za-z]?)\s+(?P<street>{DIRECTION}\s+(?:\p{{Lu}}[\w'-]+|{ORDINAL}))"
-            )),
-            address_bare: re(r"\b(?P<num>\d{1,6})\s+(?P<street>\p{Lu}[\w'-]+)\b"),
+            address: PlaceRegex::new(
+                &format!(
+                    r"\b(?P<num>\d{{1,6}}[A-Za-z]?(?:-\d{{1,5}})?)\s+(?P<street>(?:{DIRECTION}\s+)?{words}{SUFFIX})(?:,?\s*(?i:apt|apartment|unit|suite|ste)\.?\s*#?[\w-]{{1,6}}\b|\s*#\s?[\w-]{{1,6}}\b)?"
+                ),
+                &[RISK_DIGIT, &RISK_SUFFIX, &RISK_UNIT],
+            ),
+            address_dir: PlaceRegex::new(
+                &format!(
+                    r"\b(?P<num>\d{{1,6}}[A-Za-z]?)\s+(?P<street>{DIRECTION}\s+(?:\p{{Lu}}[\w'-]+|{ORDINAL}))"
+                ),
+                &[RISK_DIGIT, &RISK_ORDINAL],
+            ),
+            // The closing `\b` follows any word character: risky wherever the name holds or meets a wide one.
+            address_bare: PlaceRegex::new(
+                r"\b(?P<num>\d{1,6})\s+(?P<street>\p{Lu}[\w'-]+)\b",
+                &[RISK_DIGIT, &format!(r"\d\s+\p{{Lu}}[\w'-]*{WIDE_WORD}")],
+            ),
             block_of: re(&format!(
                 r"\b(?P<num>\d{{1,6}})\s+(?i:block\s+of)\s+(?P<street>(?:{DIRECTION}\s+)?(?:{words}{SUFFIX}|\p{{Lu}}[\w'-]+))"
             )),
-            address_es: re(&format!(
-                r"\b(?P<street>{TYPE_ES}\s+(?:\d{{1,2}}\s+de\s+)?{NAME_ES})(?:\s*#\s*|\s+(?:(?i:n[uú]mero|n[uú]m\.?|no\.)\s*)?)(?P<num>\d{{1,5}})\b"
-            )),
+            address_es: PlaceRegex::new(
+                &format!(
+                    r"\b(?P<street>{TYPE_ES}\s+(?:\d{{1,2}}\s+de\s+)?{NAME_ES})(?:\s*#\s*|\s+(?:(?i:n[uú]mero|n[uú]m\.?|no\.)\s*)?)(?P<num>\d{{1,5}})\b"
+                ),
+                &[RISK_DIGIT, &risk_before(TYPE_ES)],
+            ),
             address_hash: re(&format!(
                 r"(?P<street>{NAME_ES})\s*#\s?(?P<num>\d{{1,5}})\b"
             )),
@@ -141,10 +187,29 @@ impl PlaceForms {
             colonia: re(
                 r"\b(?i:col\.|colonia|fracc\.|fraccionamiento|barrio)\s+([^\s,;:!?()]+(?:\s+[^\s,;:!?()]+){0,3})",
             ),
-            neighborhood: re(
+            // The opening `\b` is before a capital, which may itself be a wide word character.
+            neighborhood: PlaceRegex::new(
                 r"\b(\p{Lu}[\w'-]+(?:\s+\p{Lu}[\w'-]+){0,2})\s+(?i:neighborhood|neighbourhood)\b",
-            ),
+                &[
+                    r"[\p{Lu}&&[^A-Z]]",
+                    &risk_before(r"\p{Lu}"),
+                    &risk_after("(?i:neighborhood|neighbourhood)"),
+                ],
+            )
+            .needing("(?i:neighbo)"),
         }
+    }
+
+    /// The recognisers with fast twins, by name, for the tests that compare the twins with the exact regexes.
+    #[cfg(test)]
+    pub fn twins(&self) -> Vec<(&'static str, &PlaceRegex)> {
+        vec![
+            ("address", &self.address),
+            ("address_dir", &self.address_dir),
+            ("address_bare", &self.address_bare),
+            ("address_es", &self.address_es),
+            ("neighborhood", &self.neighborhood),
+        ]
     }
 
     /// Every candidate of this module's kinds in `text`; the gazetteer lets bare `600 Hopkins` through.
@@ -224,13 +289,13 @@ impl PlaceForms {
         gazetteer: Option<&Gazetteer>,
         out: &mut Vec<Found>,
     ) {
-        for c in self.address.captures_iter(text) {
+        for c in scan(&self.address, text) {
             let street = named(&c, "street");
             if !inside(urls, street.start()) && plausible_after_direction(street.as_str(), true) {
                 out.push(address(text, &c, street.as_str()));
             }
         }
-        for c in self.address_dir.captures_iter(text) {
+        for c in scan(&self.address_dir, text) {
             let street = named(&c, "street");
             if !inside(urls, street.start()) && plausible_after_direction(street.as_str(), false) {
                 out.push(address(text, &c, street.as_str()));
@@ -240,7 +305,7 @@ impl PlaceForms {
             out.push(address(text, &c, named(&c, "street").as_str()));
         }
         // `1402 Walnut`: one of the city's streets, or without a gazetteer a name after a cue (`in front of`).
-        for c in self.address_bare.captures_iter(text) {
+        for c in scan(&self.address_bare, text) {
             let (start, street) = (group(&c, 0).start(), named(&c, "street").as_str());
             let known = match gazetteer {
                 Some(g) => g.knows(street),
@@ -253,7 +318,7 @@ impl PlaceForms {
     }
 
     fn spanish_addresses(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.address_es.captures_iter(text) {
+        for c in scan(&self.address_es, text) {
             out.push(address(text, &c, named(&c, "street").as_str()));
         }
         for c in self.address_hash.captures_iter(text) {
@@ -305,7 +370,7 @@ impl PlaceForms {
                 ));
             }
         }
-        for c in self.neighborhood.captures_iter(text) {
+        for c in scan(&self.neighborhood, text) {
             let name = group(&c, 1);
             if plausible_street(name.as_str(), false) {
                 let place = Place::Area(name.as_str().to_string());
@@ -334,6 +399,16 @@ fn address(text: &str, c: &Captures, street: &str) -> Found {
         trim_end(text, m.start(), m.end()),
         place,
     )
+}
+
+/// Every match of `form` in `text`, by the fastest regex that finds the same ones.
+pub(crate) fn scan<'r, 't>(
+    form: &'r PlaceRegex,
+    text: &'t str,
+) -> impl Iterator<Item = Captures<'t>> + use<'r, 't> {
+    form.on(text)
+        .into_iter()
+        .flat_map(move |r| r.captures_iter(text))
 }
 
 pub(crate) fn group<'t>(c: &Captures<'t>, i: usize) -> regex::Match<'t> {

@@ -1,6 +1,10 @@
 //! Street-name words and heuristics for the location finder: stop-words, suffixes, directions, Spanish street
 //! types, cues, and trimming greedy matches back to the name.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::normalize::{fold_word, lowercase};
 use crate::place_words::{suffix_short, type_prefix, PARTICLES};
 
 /// Words that never sit inside a street name; they show a regex ran into an ordinary sentence.
@@ -21,8 +25,12 @@ const STOP_LONG: &[&str] = &["intersection"];
 
 /// Whether a folded word never sits inside a street name.
 pub(crate) fn is_stop(word: &str) -> bool {
-    STOP.contains(&word) || STOP_LONG.contains(&word)
+    STOP_SET.contains(word)
 }
+
+/// [`STOP`] and [`STOP_LONG`], for lookups: the street heuristics ask about every word they cut.
+static STOP_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOP.iter().chain(STOP_LONG).copied().collect());
 
 /// Words that open a "between" span, so what follows is not an intersection.
 pub(crate) const BETWEEN: &[&str] = &["between", "entre", "btwn", "b/w"];
@@ -38,7 +46,7 @@ const ABBREVIATIONS: &[&str] = &[
 pub(crate) fn strong_street(s: &str) -> bool {
     let words = s.split_whitespace().count();
     s.split_whitespace().enumerate().any(|(i, w)| {
-        let w = crate::normalize::fold_phrase(w);
+        let w = fold_word(w);
         let ordinal = ["st", "nd", "rd", "th"].iter().any(|sfx| {
             w.strip_suffix(sfx)
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -52,11 +60,11 @@ pub(crate) fn strong_street(s: &str) -> bool {
 
 /// No stop-words inside, and (unless `anything_goes`) starts like a name: capital letter, digit or suffix.
 pub(crate) fn plausible_street(s: &str, anything_goes: bool) -> bool {
-    let words: Vec<String> = s
+    let mut words = s
         .split_whitespace()
-        .map(|w| w.trim_end_matches('.').to_lowercase())
-        .collect();
-    if words.is_empty() || words.iter().any(|w| is_stop(w)) {
+        .map(|w| lowercase(w.trim_end_matches('.')))
+        .peekable();
+    if words.peek().is_none() || words.any(|w| is_stop(&w)) {
         return false;
     }
     anything_goes
@@ -87,14 +95,14 @@ pub(crate) fn trim_name(text: &str, start: usize, end: usize) -> usize {
         if word.is_empty() {
             continue;
         }
-        let bare = word.trim_end_matches('.').to_lowercase();
+        let bare = lowercase(word.trim_end_matches('.'));
         if before.is_some() && ends_before(word, &bare, before) {
             break;
         }
         let lower = word.chars().next().is_some_and(char::is_lowercase);
         let capitalised = before.map_or(!lower, |(c, _)| c);
-        before = Some((capitalised, PARTICLES.contains(&bare.as_str())));
-        let abbreviation = ABBREVIATIONS.contains(&bare.as_str());
+        before = Some((capitalised, PARTICLES.contains(&&*bare)));
+        let abbreviation = ABBREVIATIONS.contains(&&*bare);
         // An abbreviation keeps its full stop (`Ln.`); any other full stop ends the sentence.
         last = wstart
             + if abbreviation {
@@ -128,10 +136,10 @@ pub(crate) fn name_start(text: &str, start: usize, end: usize) -> Option<usize> 
     let mut cut: Option<String> = None;
     for word in text[start..end].split(' ') {
         pos += word.len() + 1;
-        let bare = word.trim_end_matches('.').to_lowercase();
-        if is_stop(&bare) || BETWEEN.contains(&bare.as_str()) {
+        let bare = lowercase(word.trim_end_matches('.'));
+        if is_stop(&bare) || BETWEEN.contains(&&*bare) {
             name_at = pos.min(end);
-            cut = Some(bare);
+            cut = Some(bare.into_owned());
         }
     }
     if cut.is_some_and(|w| BETWEEN.contains(&w.as_str())) || name_at >= end {
@@ -146,7 +154,7 @@ pub(crate) fn trim_end(text: &str, start: usize, end: usize) -> usize {
         text[start..end].trim_end_matches(|c: char| c == '.' || c == ',' || c.is_whitespace());
     let cut = start + span.len();
     let last = span.rsplit(char::is_whitespace).next().unwrap_or_default();
-    let abbreviation = ABBREVIATIONS.contains(&last.to_lowercase().as_str());
+    let abbreviation = ABBREVIATIONS.contains(&&*lowercase(last));
     if abbreviation && text[cut..end].starts_with('.') {
         cut + 1
     } else {
@@ -167,15 +175,18 @@ const NOT_STREETS: &str = "\
     november december noon night midnight today tonight tomorrow yesterday please thanks hola hi \
     hello am pm city side busy dead private residential whole same next local dirt";
 
+/// [`NOT_STREETS`], for lookups.
+static NOT_STREET_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| NOT_STREETS.split_whitespace().collect());
+
 /// The word before `at` is a cue that a place follows.
 pub(crate) fn cue_before(text: &str, at: usize) -> bool {
     let before = text[..at].trim_end();
     let word = before
         .rsplit(|c: char| !c.is_alphanumeric())
         .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    CUES.contains(&word.as_str())
+        .unwrap_or_default();
+    CUES.contains(&&*lowercase(word))
 }
 
 /// A capitalised name that could be a bare street name (`Hopkins`, `Luis Orci`, `Jesús García`), not a weekday,
@@ -185,8 +196,8 @@ pub(crate) fn bare_name(s: &str) -> bool {
     let one_word = s.split_whitespace().count() == 1;
     // Alone, `Domingo` is Sunday; in `Domingo Olivares` it is part of a name.
     let fits = |w: &str| {
-        let folded = crate::normalize::fold_phrase(w);
-        let particle = PARTICLES.contains(&folded.as_str());
+        let folded = fold_word(w);
+        let particle = PARTICLES.contains(&&*folded);
         let ordinary = if one_word {
             common_word(&folded).is_some()
         } else {
@@ -202,7 +213,7 @@ pub(crate) fn bare_name(s: &str) -> bool {
 pub(crate) fn common_word(word: &str) -> Option<&'static str> {
     if is_stop(word) {
         Some("stop-word")
-    } else if NOT_STREETS.split_whitespace().any(|w| w == word) {
+    } else if NOT_STREET_SET.contains(word) {
         Some("not a street")
     } else if suffix_short(word).is_some() || type_prefix(word).is_some() {
         Some("street type")
