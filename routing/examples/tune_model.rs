@@ -252,7 +252,7 @@ fn svm_grid(
                 for rule_weight in env_list("RULE_WEIGHT", &[base.features.rule_weight]) {
                     let opts = TrainOptions {
                         loss: if std::env::var_os("SGD").is_some() {
-                            base.loss
+                            Loss::Logistic
                         } else {
                             Loss::Svm
                         },

@@ -212,4 +212,44 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_policy_sweep_scores_like_one_run_per_policy() {
+        let cfg = crate::CityConfig::from_toml_str(include_str!("../../config/city.toml")).unwrap();
+        let router = Router::new(&cfg).unwrap();
+        let text = include_str!("../tests/fixtures/resident_reports.csv");
+        let rows: Vec<EvalRow> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                EvalRow {
+                    text: r[0].to_string(),
+                    department: r[1].to_string(),
+                    language: r[2].to_string(),
+                }
+            })
+            .collect();
+        let opts = TrainOptions {
+            features: crate::model::FeatureConfig {
+                hash_bits: 14,
+                ..Default::default()
+            },
+            ..TrainOptions::default()
+        };
+        let policies = [
+            Policy::default(),
+            Policy {
+                strong_rule_score: 2.0,
+                min_confidence: 0.95,
+            },
+        ];
+        let swept = cross_validate_policies(&router, &rows, 3, &opts, &policies).unwrap();
+        for (p, cv) in policies.iter().zip(&swept) {
+            let one =
+                cross_validate(&router, &rows, 3, &TrainOptions { policy: *p, ..opts }).unwrap();
+            assert_eq!(cv.mean, one.mean, "{p:?}");
+        }
+        // The thresholds matter: letting weak rules win over a model that is not near certain changes answers.
+        assert_ne!(swept[0].mean, swept[1].mean);
+    }
 }
