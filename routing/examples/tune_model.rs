@@ -44,6 +44,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             min_confidence: 0.0,
         };
     }
+    if grid == "svm" {
+        return svm_grid(&router, &rows, k, base);
+    }
     let mut settings: Vec<(String, TrainOptions)> = Vec::new();
     match grid.as_str() {
         "train" => {
@@ -192,6 +195,101 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             m.overall * 100.0,
             m.triage_rate * 100.0
         );
+    }
+    Ok(())
+}
+
+/// A list of numbers from the environment variable `name` (comma-separated), or `default`.
+fn env_list(name: &str, default: &[f32]) -> Vec<f32> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// `GRID=svm`: the dual-CD SVM (stacked when `RULE_WEIGHT` > 0) over the lists `C`, `RULES_C`, `T`
+/// (temperature; 0 fits it), `BALANCE` and `RULE_WEIGHT`, each model scored with every policy of `STRONG` × `CONF`
+/// (trained once per fold and setting). `WORDN`, `CHARMIN`, `CHARMAX`, `BITS` and `SEED` (also the folds'
+/// seed) set one value each; `SGD=1` trains with the SGD loss instead (for comparison), `PER_FOLD=1` prints
+/// every fold.
+fn svm_grid(
+    router: &Router,
+    rows: &[EvalRow],
+    k: usize,
+    base: TrainOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use routing::model::Loss;
+    let mut policies = Vec::new();
+    for strong in env_list("STRONG", &[base.policy.strong_rule_score]) {
+        for conf in env_list("CONF", &[base.policy.min_confidence]) {
+            policies.push(Policy {
+                strong_rule_score: strong,
+                min_confidence: conf,
+            });
+        }
+    }
+    let per_fold = std::env::var_os("PER_FOLD").is_some();
+    let one = |name: &str, default: f32| env_list(name, &[default])[0];
+    let base = TrainOptions {
+        features: FeatureConfig {
+            max_word_ngram: one("WORDN", f32::from(base.features.max_word_ngram)) as u8,
+            char_min: one("CHARMIN", f32::from(base.features.char_min)) as u8,
+            char_max: one("CHARMAX", f32::from(base.features.char_max)) as u8,
+            hash_bits: one("BITS", f32::from(base.features.hash_bits)) as u8,
+            ..base.features
+        },
+        ..base
+    };
+    let mut trainings = Vec::new();
+    for c in env_list("C", &[base.c]) {
+        for rules_c in env_list("RULES_C", &[base.rules_c]) {
+            trainings.push((c, rules_c));
+        }
+    }
+    for (c, rules_c) in trainings {
+        for t in env_list("T", &[0.0]) {
+            for balance in env_list("BALANCE", &[base.balance]) {
+                for rule_weight in env_list("RULE_WEIGHT", &[base.features.rule_weight]) {
+                    let opts = TrainOptions {
+                        loss: if std::env::var_os("SGD").is_some() {
+                            Loss::Logistic
+                        } else {
+                            Loss::Svm
+                        },
+                        seed: one("SEED", 311.0) as u64,
+                        c,
+                        rules_c,
+                        temperature: (t > 0.0).then_some(t),
+                        balance,
+                        features: FeatureConfig {
+                            rule_weight,
+                            ..base.features
+                        },
+                        ..base
+                    };
+                    let cvs = routing::crossval::cross_validate_policies(
+                        router, rows, k, &opts, &policies,
+                    )?;
+                    for (p, cv) in policies.iter().zip(cvs) {
+                        let m = cv.mean;
+                        let name = format!(
+                            "C={c} rules_c={rules_c} T={t} bal={balance} rw={rule_weight} strong={} conf={}",
+                            p.strong_rule_score, p.min_confidence
+                        );
+                        println!(
+                            "{name:<64} en {:6.2}%  es {:6.2}%  all {:6.2}%  triage {:5.2}%",
+                            m.english * 100.0,
+                            m.spanish * 100.0,
+                            m.overall * 100.0,
+                            m.triage_rate * 100.0
+                        );
+                        if per_fold {
+                            print!("{cv}");
+                        }
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }

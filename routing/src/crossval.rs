@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::classify::Router;
 use crate::eval::{evaluate, EvalReport, EvalRow};
-use crate::model::{shuffled_indices, ModelError, TrainOptions, TrainingRow};
+use crate::model::{shuffled_indices, ModelError, Policy, TrainOptions, TrainingRow};
 use crate::types::DepartmentId;
 
 /// One held-out fold's figures.
@@ -55,6 +55,19 @@ pub fn cross_validate(
     k: usize,
     opts: &TrainOptions,
 ) -> Result<CrossValidation, ModelError> {
+    let mut all = cross_validate_policies(router, rows, k, opts, &[opts.policy])?;
+    Ok(all.remove(0))
+}
+
+/// Like [`cross_validate`] for each of `policies`, training each fold's model once: how thresholds are
+/// chosen by cross-validation without retraining for every candidate.
+pub fn cross_validate_policies(
+    router: &Router,
+    rows: &[EvalRow],
+    k: usize,
+    opts: &TrainOptions,
+    policies: &[Policy],
+) -> Result<Vec<CrossValidation>, ModelError> {
     if k < 2 || k > rows.len() {
         return Err(ModelError::Invalid(format!(
             "cross-validation needs 2 <= K <= rows ({} rows, K = {k})",
@@ -62,7 +75,7 @@ pub fn cross_validate(
         )));
     }
     let fold_of = assign_folds(rows, k, opts.seed);
-    let mut folds = Vec::with_capacity(k);
+    let mut folds: Vec<Vec<Fold>> = vec![Vec::with_capacity(k); policies.len()];
     for f in 0..k {
         let training: Vec<TrainingRow> = rows
             .iter()
@@ -77,15 +90,22 @@ pub fn cross_validate(
             .map(|(r, _)| r.clone())
             .collect();
         let model = router.train_model(&training, opts)?;
-        let combined = router.with_model(model)?;
-        folds.push(Fold {
-            fold: f + 1,
-            train_rows: training.len(),
-            report: evaluate(&combined, &held_out),
-        });
+        for (policy, out) in policies.iter().zip(folds.iter_mut()) {
+            let combined = router.with_model(model.clone().with_policy(*policy))?;
+            out.push(Fold {
+                fold: f + 1,
+                train_rows: training.len(),
+                report: evaluate(&combined, &held_out),
+            });
+        }
     }
-    let mean = means(&folds);
-    Ok(CrossValidation { folds, mean })
+    Ok(folds
+        .into_iter()
+        .map(|folds| {
+            let mean = means(&folds);
+            CrossValidation { folds, mean }
+        })
+        .collect())
 }
 
 /// A labelled evaluation row as a training row.
@@ -191,5 +211,45 @@ mod tests {
                 "fold {f}"
             );
         }
+    }
+
+    #[test]
+    fn a_policy_sweep_scores_like_one_run_per_policy() {
+        let cfg = crate::CityConfig::from_toml_str(include_str!("../../config/city.toml")).unwrap();
+        let router = Router::new(&cfg).unwrap();
+        let text = include_str!("../tests/fixtures/resident_reports.csv");
+        let rows: Vec<EvalRow> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                EvalRow {
+                    text: r[0].to_string(),
+                    department: r[1].to_string(),
+                    language: r[2].to_string(),
+                }
+            })
+            .collect();
+        let opts = TrainOptions {
+            features: crate::model::FeatureConfig {
+                hash_bits: 14,
+                ..Default::default()
+            },
+            ..TrainOptions::default()
+        };
+        let policies = [
+            Policy::default(),
+            Policy {
+                strong_rule_score: 2.0,
+                min_confidence: 0.95,
+            },
+        ];
+        let swept = cross_validate_policies(&router, &rows, 3, &opts, &policies).unwrap();
+        for (p, cv) in policies.iter().zip(&swept) {
+            let one =
+                cross_validate(&router, &rows, 3, &TrainOptions { policy: *p, ..opts }).unwrap();
+            assert_eq!(cv.mean, one.mean, "{p:?}");
+        }
+        // The thresholds matter: letting weak rules win over a model that is not near certain changes answers.
+        assert_ne!(swept[0].mean, swept[1].mean);
     }
 }

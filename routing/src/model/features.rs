@@ -28,9 +28,9 @@ impl Default for FeatureConfig {
         FeatureConfig {
             hash_bits: 18,
             max_word_ngram: 2,
-            char_min: 3,
-            char_max: 5,
-            rule_weight: 1.0,
+            char_min: 2,
+            char_max: 4,
+            rule_weight: 4.0,
         }
     }
 }
@@ -240,7 +240,12 @@ mod tests {
         assert_eq!(f.len(), 4);
         let total: f32 = f.iter().map(|x| x.count).sum();
         assert_eq!(total, 7.0);
-        let (_, with_chars) = feats("light", FeatureConfig::default());
+        let three_to_five = FeatureConfig {
+            char_min: 3,
+            char_max: 5,
+            ..FeatureConfig::default()
+        };
+        let (_, with_chars) = feats("light", three_to_five);
         // "light" plus <li lig igh ght ht> (3), <lig ligh ight ght> (4), <ligh light ight> (5).
         assert_eq!(with_chars.len(), 1 + 5 + 4 + 3);
     }

@@ -3,6 +3,8 @@
 
 mod features;
 mod file;
+mod stack;
+mod svm;
 mod table;
 mod train;
 
@@ -30,7 +32,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             strong_rule_score: 8.0,
-            min_confidence: 0.4,
+            min_confidence: 0.2,
         }
     }
 }
@@ -113,6 +115,12 @@ impl Model {
 
     pub fn policy(&self) -> Policy {
         self.policy
+    }
+
+    /// The same model deciding with other thresholds (how cross-validation compares them).
+    pub fn with_policy(mut self, policy: Policy) -> Model {
+        self.policy = policy;
+        self
     }
 
     pub fn features(&self) -> FeatureConfig {

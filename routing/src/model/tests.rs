@@ -182,3 +182,55 @@ fn a_correction_counts_more_than_a_plain_row() {
     assert_eq!(plain.predict(text).department.as_str(), "streets");
     assert_eq!(corrected.predict(text).department.as_str(), "parks");
 }
+
+#[test]
+fn refuses_unusable_svm_options() {
+    for bad in [
+        TrainOptions {
+            c: 0.0,
+            ..small_options()
+        },
+        TrainOptions {
+            rules_c: f32::NAN,
+            ..small_options()
+        },
+        TrainOptions {
+            temperature: Some(0.0),
+            ..small_options()
+        },
+    ] {
+        let err = train(&fixture(), &bad).unwrap_err();
+        assert!(err.to_string().contains("must be positive"), "{err}");
+    }
+}
+
+#[test]
+fn the_sgd_learner_is_still_available() {
+    let opts = TrainOptions {
+        loss: Loss::Logistic,
+        ..small_options()
+    };
+    let m = train(&fixture(), &opts).unwrap();
+    for (text, dept) in [
+        ("Street lamp flickering all night long", "streetlights"),
+        ("Nobody collected our garbage on Monday", "sanitation"),
+        ("Fuga de agua en la tubería de la banqueta", "water"),
+    ] {
+        assert_eq!(m.predict(text).department.as_str(), dept, "{text}");
+    }
+    assert_ne!(m.to_bytes(), trained().to_bytes());
+}
+
+#[test]
+fn fitted_confidence_is_neither_saturated_nor_flat() {
+    // Reports mixing two departments' words: a calibrated model is less sure of them than of plain ones.
+    let m = trained();
+    let plain = m
+        .predict("Nobody collected our garbage on Monday")
+        .confidence;
+    let mixed = m
+        .predict("Garbage bags dumped next to the broken street lamp")
+        .confidence;
+    assert!(plain > 0.5 && plain < 1.0, "{plain}");
+    assert!(mixed < plain, "{mixed} vs {plain}");
+}

@@ -1,5 +1,6 @@
-//! Training: multinomial logistic regression over TF-IDF features, by seeded stochastic gradient descent with
-//! L2 regularisation (weights kept as `scale * v` so that the decay costs nothing per step).
+//! Training: TF-IDF documents from labelled rows, then by default a linear SVM (see `svm` and `stack`), or
+//! multinomial logistic regression / multi-class hinge by seeded stochastic gradient descent with L2
+//! regularisation (weights kept as `scale * v` so that the decay costs nothing per step).
 
 use std::collections::BTreeMap;
 
@@ -55,6 +56,14 @@ pub struct TrainOptions {
     /// Rows of department `d` count `(n / (k * n_d)) ^ balance`: 0 leaves the city's mix as it is, 1 weighs
     /// every department alike, so that rare departments are not drowned by the busiest one.
     pub balance: f32,
+    /// [`Loss::Svm`]: the cost of a margin violation of the words' model.
+    pub c: f32,
+    /// [`Loss::Svm`] with rule inputs: the cost of a margin violation of the second level, which weighs the
+    /// words' out-of-fold margins and the rules' matches (see `stack`).
+    pub rules_c: f32,
+    /// [`Loss::Svm`]: margins are divided by this before the softmax that gives confidences; `None` fits it
+    /// to the training rows' out-of-fold margins (least log-loss), so that "80% sure" is right 80% of the time.
+    pub temperature: Option<f32>,
 }
 
 /// What training minimises.
@@ -64,6 +73,10 @@ pub enum Loss {
     Logistic,
     /// Multi-class hinge (a linear SVM, Crammer–Singer); scores go through a softmax for confidence.
     Hinge,
+    /// One-vs-rest linear SVM (squared hinge) solved exactly by dual coordinate descent; with rule inputs,
+    /// stacked under a second SVM that learns how far to trust the words and the rules. `c`, `rules_c` and
+    /// `temperature` apply, `epochs`, `learning_rate` and `l2` do not.
+    Svm,
 }
 
 impl Default for TrainOptions {
@@ -75,18 +88,21 @@ impl Default for TrainOptions {
             l2: 1e-5,
             seed: 311,
             policy: Policy::default(),
-            loss: Loss::Logistic,
-            balance: 0.5,
+            loss: Loss::Svm,
+            balance: 0.0,
+            c: 0.3,
+            rules_c: 0.1,
+            temperature: None,
         }
     }
 }
 
 /// A training text as sparse, L2-normalised TF-IDF values.
-struct Doc {
-    buckets: Vec<u32>,
-    values: Vec<f32>,
-    label: usize,
-    weight: f32,
+pub(super) struct Doc {
+    pub(super) buckets: Vec<u32>,
+    pub(super) values: Vec<f32>,
+    pub(super) label: usize,
+    pub(super) weight: f32,
 }
 
 /// Trains a department model on `rows`. Rows for `triage` and `dispatch` are skipped (the model routes to
@@ -117,6 +133,12 @@ pub fn train_with_hints(
             "epochs, learning_rate and l2 must be positive".into(),
         ));
     }
+    let positive = |x: f32| x > 0.0 && x.is_finite();
+    if !(positive(opts.c) && positive(opts.rules_c) && opts.temperature.is_none_or(positive)) {
+        return Err(ModelError::Invalid(
+            "c, rules_c and temperature must be positive".into(),
+        ));
+    }
     let mut counts: BTreeMap<DepartmentId, usize> = BTreeMap::new();
     for r in &rows {
         *counts.entry(r.department.clone()).or_default() += 1;
@@ -140,6 +162,7 @@ pub fn train_with_hints(
         .values()
         .map(|&c| (n / (labels.len() as f32 * c as f32)).powf(opts.balance))
         .collect();
+    let text_len: Vec<usize> = extracted.iter().map(|f| f.len()).collect();
     let docs: Vec<Doc> = extracted
         .iter()
         .zip(rows.iter().zip(&hints))
@@ -159,7 +182,18 @@ pub fn train_with_hints(
             }
         })
         .collect();
-    let (weights, bias) = sgd(&docs, labels.len(), cfg.buckets(), opts);
+    let (weights, bias) = match opts.loss {
+        Loss::Svm => {
+            let stack = super::stack::StackOptions {
+                c: opts.c,
+                rules_c: opts.rules_c,
+                temperature: opts.temperature,
+                seed: opts.seed,
+            };
+            super::stack::train(&docs, &text_len, labels.len(), cfg.buckets(), &stack)
+        }
+        Loss::Logistic | Loss::Hinge => sgd(&docs, labels.len(), cfg.buckets(), opts),
+    };
     Ok(Model {
         features: cfg,
         policy: opts.policy,
@@ -192,10 +226,10 @@ fn inverse_document_frequency(cfg: &FeatureConfig, docs: &[Vec<features::Feature
 }
 
 /// Deterministic 64-bit generator (SplitMix64) for the shuffles.
-struct SplitMix(u64);
+pub(super) struct SplitMix(pub(super) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -204,7 +238,7 @@ impl SplitMix {
     }
 
     /// Fisher–Yates.
-    fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(super) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
             v.swap(i, j);
@@ -273,7 +307,8 @@ fn gradient(loss: Loss, d: &Doc, z: &mut [f32]) {
             super::softmax(z);
             z[d.label] -= 1.0;
         }
-        Loss::Hinge => {
+        // `Svm` is solved by `svm`, never by SGD; the hinge is its closest kin here.
+        Loss::Hinge | Loss::Svm => {
             let rival = (0..z.len())
                 .filter(|&j| j != d.label)
                 .fold(None, |a: Option<usize>, j| match a {
