@@ -32,6 +32,13 @@ fn percentiles(mut d: Vec<Duration>) -> String {
     )
 }
 
+/// The machine's load averages, as `/proc/loadavg` has them (other work shares this machine).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 /// The mail number a subject carries ("Pothole #17").
 fn number(subject: &str) -> Option<usize> {
     subject.rsplit_once('#')?.1.trim().parse().ok()
@@ -177,6 +184,7 @@ pub async fn run(a: &Args, rate: u32) {
         a.instances,
         c.len()
     );
+    println!("  machine load (1/5/15 min) at the end: {}", load_average());
     println!(
         "  delivered (SMTP accepted) -> committed request: {}",
         percentiles(c)
