@@ -262,7 +262,8 @@ pub struct OutboxSettings {
     /// The longest delay between two attempts.
     #[serde(default = "default_backoff_max_ms")]
     pub backoff_max_ms: u64,
-    /// How long the idle worker sleeps before looking for due rows again.
+    /// The longest the idle worker waits before looking for due rows again. Commits that queue rows wake it
+    /// at once (and scheduled retries at their time), so this is only a safety net.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
 }
@@ -319,7 +320,7 @@ fn default_backoff_max_ms() -> u64 {
     15 * 60 * 1000
 }
 fn default_poll_ms() -> u64 {
-    500
+    5_000
 }
 fn default_http_bind() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([127, 0, 0, 1], 8311))

@@ -1,31 +1,30 @@
 //! Delivers outbox rows: emails through a `MailSender`, work orders and notes through a `ChatOutbound`.
-//! Failures are retried with exponential backoff and recorded; after the last attempt the row is marked
+//! Due rows are claimed in batches (one head per lane), delivered concurrently and their outcomes recorded in
+//! one transaction; the worker is woken by the commits that queue rows. Failures are retried with exponential
+//! backoff and recorded; after the last attempt the row is marked
 //! failed and an event says so. Whether to retry is decided only by the failure's class (permanent or transient,
 //! set by the sender where it was born); a row that does not decode fails at once with its reason. Nothing is
 //! dropped silently; a job whose delivery panics is one more (transient) failure.
 //! Outcomes are counted, and mail failures reported, to the service's `Monitor`.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use bots::chat::{ChatOutbound, Posted, WorkOrderCard};
-use futures::FutureExt;
 use mail::outbound::MailSender;
 use routing::{EventKind, Language, RequestRef, Source};
-use serde_json::json;
-use tokio_util::sync::CancellationToken;
-use tracing::{info, instrument, warn};
+use tracing::{instrument, warn};
 
 use crate::desk::Desk;
 use crate::effect::{ChatNote, DigestPost, Effect, WorkOrderPost};
-use crate::monitor::{Component, Monitor};
-use crate::store::{Change, NewEvent, OutboxJob, Request, StoreError, WorkOrderRow};
-use crate::supervise::panic_text;
+use crate::store::{OutboxJob, Request, StoreError, WorkOrderRow};
 
+mod batch;
 mod dept_email;
 mod photos;
+
+pub use batch::{deliver_next, drain, run};
 
 /// Where outbox rows go.
 #[derive(Clone)]
@@ -92,134 +91,6 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         Failure::Transient(e.into())
     }
-}
-
-const LEASE_MS: i64 = 60_000;
-/// The least a rate-limited row waits, whatever `retry_after` said, so a zero never makes a tight loop.
-const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_millis(50);
-
-/// Runs until cancelled, delivering due rows and reporting to `monitor`; sleeps `poll_ms` when idle.
-pub async fn run(desk: Desk, d: Deliverers, monitor: Monitor, cancel: CancellationToken) {
-    let idle = Duration::from_millis(desk.settings().outbox.poll_ms);
-    loop {
-        if cancel.is_cancelled() {
-            break;
-        }
-        match deliver_one(&desk, &d, &monitor).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => warn!(error = format!("{e:#}"), "outbox worker error"),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep(idle) => {}
-        }
-    }
-}
-
-/// Delivers every due row now (used by one-shot commands and tests); returns how many were attempted.
-pub async fn drain(desk: &Desk, d: &Deliverers) -> Result<usize> {
-    let mut n = 0;
-    while deliver_next(desk, d).await? {
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// Claims and delivers one due row; false when none is due.
-pub async fn deliver_next(desk: &Desk, d: &Deliverers) -> Result<bool> {
-    deliver_one(desk, d, &Monitor::default()).await
-}
-
-/// Claims and delivers one due row, reporting the outcome to `monitor`. A job whose delivery panics fails
-/// like any other (its panic text recorded as the row's last error) and is retried with the same backoff.
-async fn deliver_one(desk: &Desk, d: &Deliverers, monitor: &Monitor) -> Result<bool> {
-    let now = desk.now();
-    let Some(job) = desk.store().claim_outbox(now, LEASE_MS).await? else {
-        return Ok(false);
-    };
-    let result = match AssertUnwindSafe(deliver(desk, d, &job))
-        .catch_unwind()
-        .await
-    {
-        Ok(result) => result,
-        Err(payload) => {
-            monitor.count_unit_panic(Component::Outbox);
-            Err(Failure::Transient(anyhow!(
-                "delivery panicked: {}",
-                panic_text(payload.as_ref())
-            )))
-        }
-    };
-    let kind = if matches!(job.kind(), "email" | "department_email") {
-        "mail"
-    } else {
-        "chat"
-    };
-    match result {
-        Ok(()) => {
-            desk.store().complete_outbox(job.id, desk.now()).await?;
-            info!(job = job.id, kind = job.kind(), request_ref = %job.reference.map_or_else(String::new, |r| r.to_string()), "delivered");
-            monitor.count_delivery(kind, "sent");
-            if kind == "mail" {
-                monitor.mail_sent();
-            }
-        }
-        Err(f) => {
-            let (msg, give_up) = record_failure(desk, &job, &f).await?;
-            monitor.count_delivery(kind, if give_up { "failed" } else { "retry" });
-            if kind == "mail" && !f.is_permanent() {
-                let auth = f
-                    .error()
-                    .downcast_ref::<mail::outbound::SendError>()
-                    .is_some_and(|e| e.is_auth_failure());
-                monitor.mail_failed(&msg, auth);
-            }
-        }
-    }
-    Ok(true)
-}
-
-/// Schedules the retry with exponential backoff, or gives up (and says so in the request's events) after the
-/// last attempt or a permanent error. Returns the recorded error text and whether it gave up.
-async fn record_failure(desk: &Desk, job: &OutboxJob, f: &Failure) -> Result<(String, bool)> {
-    let now = desk.now();
-    if let Failure::RateLimited(e, wait) = f {
-        let msg = format!("{e:#}");
-        let wait = i64::try_from(wait.max(&MIN_RATE_LIMIT_WAIT).as_millis()).unwrap_or(i64::MAX);
-        info!(
-            job = job.id,
-            kind = job.kind(),
-            wait_ms = wait,
-            "rate limited; waiting as told"
-        );
-        let at = now.saturating_add(wait);
-        desk.store().defer_outbox(job.id, &msg, at).await?;
-        return Ok((msg, false));
-    }
-    let s = &desk.settings().outbox;
-    let give_up = f.is_permanent() || job.attempts >= i64::from(s.max_attempts);
-    let delay = s.retry_delay_ms(job.attempts);
-    let msg = format!("{:#}", f.error());
-    warn!(job = job.id, kind = job.kind(), attempts = job.attempts, give_up, error = %msg, "delivery failed");
-    desk.store()
-        .retry_outbox(job.id, &msg, now.saturating_add(delay), give_up, now)
-        .await?;
-    if give_up {
-        if let Some(r) = job.reference {
-            let change = Change {
-                events: vec![NewEvent::new(
-                    EventKind::DeliveryFailed,
-                    "system",
-                    Source::Outbox,
-                    json!({ "kind": job.kind(), "recipient": job.recipient, "error": msg, "attempts": job.attempts }),
-                )],
-                ..Change::default()
-            };
-            desk.store().apply_change(r, &change, now).await?;
-        }
-    }
-    Ok((msg, give_up))
 }
 
 #[instrument(skip_all, fields(job = job.id, kind = job.kind()))]

@@ -32,6 +32,13 @@ fn percentiles(mut d: Vec<Duration>) -> String {
     )
 }
 
+/// The machine's load averages, as `/proc/loadavg` has them (other work shares this machine).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 /// The mail number a subject carries ("Pothole #17").
 fn number(subject: &str) -> Option<usize> {
     subject.rsplit_once('#')?.1.trim().parse().ok()
@@ -69,13 +76,12 @@ async fn watch_commits(
     }
 }
 
-/// Reads the local chat log for work-order posts, noting when each mail's card first appears.
-async fn watch_posts(
-    dir: std::path::PathBuf,
-    posted: Seen,
-    refs: Arc<Mutex<HashMap<String, usize>>>,
-    until: Instant,
-) {
+/// When each request reference's work-order card first appeared.
+type Posts = Arc<Mutex<HashMap<String, Instant>>>;
+
+/// Reads the local chat log for work-order posts, noting when each request's card first appears (by
+/// reference: a card may be read before the commit watcher has seen its request, and still counts).
+async fn watch_posts(dir: std::path::PathBuf, posted: Posts, until: Instant) {
     let mut offsets: HashMap<std::path::PathBuf, usize> = HashMap::new();
     while Instant::now() < until {
         let now = Instant::now();
@@ -92,9 +98,11 @@ async fn watch_posts(
                     continue;
                 }
                 let reference = v["card"]["reference"].as_str().unwrap_or_default();
-                if let Some(n) = refs.lock().unwrap().get(reference) {
-                    posted.lock().unwrap().entry(*n).or_insert(now);
-                }
+                posted
+                    .lock()
+                    .unwrap()
+                    .entry(reference.to_string())
+                    .or_insert(now);
             }
             *from += complete;
         }
@@ -117,7 +125,8 @@ pub async fn run(a: &Args, rate: u32) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let total = rate as usize * a.seconds as usize;
-    let (committed, posted): (Seen, Seen) = Default::default();
+    let committed: Seen = Default::default();
+    let posted: Posts = Default::default();
     let refs = Arc::new(Mutex::new(HashMap::new()));
     let watcher = tokio::spawn(watch_commits(
         desk.clone(),
@@ -131,7 +140,7 @@ pub async fn run(a: &Args, rate: u32) {
         .collect();
     let post_watchers: Vec<_> = chat_dirs
         .into_iter()
-        .map(|d| tokio::spawn(watch_posts(d, posted.clone(), refs.clone(), until)))
+        .map(|d| tokio::spawn(watch_posts(d, posted.clone(), until)))
         .collect();
     let mut rng = corpus::Rng::new(0x50);
     let start = Instant::now();
@@ -168,6 +177,16 @@ pub async fn run(a: &Args, rate: u32) {
             .filter_map(|(n, at)| Some(at.saturating_duration_since(*delivered.get(n)?)))
             .collect()
     };
+    let by_mail: Seen = Default::default();
+    {
+        let refs = refs.lock().unwrap();
+        let mut by_mail = by_mail.lock().unwrap();
+        for (reference, at) in posted.lock().unwrap().iter() {
+            if let Some(n) = refs.get(reference) {
+                by_mail.insert(*n, *at);
+            }
+        }
+    }
     let c = since(&committed);
     println!(
         "{total} mails at {rate}/s for {} s (submitted in {:.1} s) on {}, {} instance(s); {} committed",
@@ -177,13 +196,14 @@ pub async fn run(a: &Args, rate: u32) {
         a.instances,
         c.len()
     );
+    println!("  machine load (1/5/15 min) at the end: {}", load_average());
     println!(
         "  delivered (SMTP accepted) -> committed request: {}",
         percentiles(c)
     );
     println!(
         "  delivered -> work-order post (local chat log; duplicates get none): {}",
-        percentiles(since(&posted))
+        percentiles(since(&by_mail))
     );
     for (_, r) in running {
         r.shutdown().await;

@@ -13,6 +13,7 @@ mod leadership;
 mod model;
 mod operator;
 mod outbox;
+mod outbox_signal;
 mod place_keys;
 mod public;
 mod report_rows;
@@ -26,6 +27,7 @@ mod work_orders;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -47,6 +49,8 @@ pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
+pub use outbox::OutboxOutcome;
+pub use outbox_signal::OUTBOX_CHANNEL;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use requests::Claimed;
 pub use stats::{OutboxStats, RequestCount};
@@ -74,6 +78,8 @@ pub(crate) enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// Fired after a commit that queued outbox rows (see `outbox_signal`); shared by the handle's clones.
+    outbox_signal: Arc<tokio::sync::Notify>,
 }
 
 /// Errors a caller may want to act on; everything else is `Unexpected`.
@@ -188,7 +194,10 @@ impl Store {
                 .context("migrating SQLite")?;
             Backend::Sqlite(pool)
         };
-        let store = Store { backend };
+        let store = Store {
+            backend,
+            outbox_signal: Arc::default(),
+        };
         store
             .fill_place_keys()
             .await

@@ -272,6 +272,9 @@ impl Store {
                 queued.push(entry);
             }
             tx.commit().await?;
+            if !queued.is_empty() {
+                self.outbox_committed();
+            }
             Ok(queued)
         })
     }

@@ -380,6 +380,11 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
+            let queued = !creation.change.outbox.is_empty()
+                || creation.related.iter().any(|r| !r.change.outbox.is_empty());
+            if queued {
+                self.outbox_committed();
+            }
             Ok(Claimed::Created(reference))
         })
     }
@@ -395,6 +400,9 @@ impl Store {
             let mut tx = p.begin().await?;
             write_guarded_change!(tx, reference, change, now);
             tx.commit().await?;
+            if !change.outbox.is_empty() {
+                self.outbox_committed();
+            }
             Ok(())
         })
     }
@@ -412,6 +420,9 @@ impl Store {
                 write_guarded_change!(tx, *reference, change, now);
             }
             tx.commit().await?;
+            if changes.iter().any(|(_, c)| !c.outbox.is_empty()) {
+                self.outbox_committed();
+            }
             Ok(())
         })
     }

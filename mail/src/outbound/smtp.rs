@@ -16,11 +16,16 @@ use async_trait::async_trait;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::send::{AuthFailed, MailSender, SendError};
 use super::{build, OutgoingMail};
 use crate::oauth::TokenSource;
+
+/// Connections the pool keeps open at most: as many as the outbox worker sends at once, so concurrent mails
+/// reuse warm connections instead of queueing behind one or opening more than the relay needs.
+pub const POOL_SIZE: u32 = 8;
 
 /// Transport security for [`SmtpOptions`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,6 +142,7 @@ impl SmtpSender {
                 .port(opts.port)
                 .tls(mode)
                 .timeout(Some(opts.timeout))
+                .pool_config(PoolConfig::new().max_size(POOL_SIZE))
                 .build()
         });
         Ok(Self {
