@@ -87,8 +87,19 @@ impl Desk {
             .instrument(item.span)
             .await;
         let keep = matches!(&handled, Ok(h) if h.outcome.is_ok());
-        if let Err(e) = self.store.end_unit(keep).await {
-            return Err((key, e));
+        match self.store.end_unit(keep).await {
+            Ok(()) => {}
+            Err(e) if keep => {
+                // Its work cannot be kept (on PostgreSQL a statement that failed inside it and was answered
+                // anyway, say a duplicate insert, leaves the savepoint aborted): undone, retried on its own.
+                warn!(error = %format!("{e:#}"), "a message's work could not be kept; undone for a retry");
+                self.store
+                    .end_unit(false)
+                    .await
+                    .map_err(|e| (key.clone(), e))?;
+                return Ok(Decided::Handled(HandledEmail::failed(key, &e)));
+            }
+            Err(e) => return Err((key, e)),
         }
         Ok(match handled {
             Ok(h) => Decided::Handled(h),
