@@ -9,9 +9,10 @@ use connect311::monitor::Monitor;
 use connect311::serve::DeskInbox;
 use connect311::test_hooks::{CRASH_BEFORE_COMMIT_HEADER, PANIC_HEADER};
 use futures::FutureExt;
-use mail::imap::{Disposition, InboxHandler, InboxMessage};
+use mail::imap::{Disposition, InboxHandler};
 use routing::CloseReason;
 
+use super::batch::{batch, key};
 use crate::support::{email, Backend, INBOX};
 
 on_both_stores!(
@@ -19,13 +20,6 @@ on_both_stores!(
     a_poison_message_in_the_middle_does_not_stop_the_others,
     a_batch_that_dies_before_its_commit_leaves_all_and_its_rerun_files_each_once,
 );
-
-fn batch(raws: &[Vec<u8>]) -> Vec<InboxMessage> {
-    raws.iter()
-        .enumerate()
-        .map(|(n, raw)| InboxMessage::new(n as u32 + 1, raw.clone()))
-        .collect()
-}
 
 fn inbox(desk: &connect311::desk::Desk) -> DeskInbox {
     DeskInbox {
@@ -229,9 +223,4 @@ async fn a_batch_that_dies_before_its_commit_leaves_all_and_its_rerun_files_each
             .len(),
         3
     );
-}
-
-fn key(raw: &[u8]) -> String {
-    use sha2::Digest;
-    format!("sha256:{}", hex::encode(sha2::Sha256::digest(raw)))
 }
