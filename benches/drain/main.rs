@@ -122,6 +122,24 @@ pub fn rusage() -> (Duration, u64) {
     (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_maxrss as u64)
 }
 
+/// This process's resident set now, in KiB (`VmRSS` of /proc/self/status).
+fn rss_now() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The median of the RSS samples taken while draining, in MiB: the steady figure (the peak is printed apart).
+fn median_mib(mut samples: Vec<u64>) -> u64 {
+    samples.sort_unstable();
+    samples.get(samples.len() / 2).copied().unwrap_or(0) / 1024
+}
+
 pub async fn created(desk: &Desk) -> usize {
     desk.store()
         .count_inbound(Disposition::Created)
@@ -155,7 +173,9 @@ async fn drain(a: &Args) {
     }
     let desk = running[0].0.clone();
     let mut last = (Instant::now(), 0usize);
+    let mut rss_samples = Vec::new();
     loop {
+        rss_samples.push(rss_now());
         let n = created(&desk).await;
         if n >= a.mails {
             break;
@@ -180,7 +200,8 @@ async fn drain(a: &Args) {
     let moved = t.elapsed();
     println!(
         "drain {} mails, {} on {}, {} instance(s): committed in {:.1} s = {:.0} mails/s (inbox empty after {:.1} s); \
-         CPU {:.2} ms/mail (this process, all instances, outbox included); peak RSS {} MiB",
+         CPU {:.2} ms/mail (this process, all instances, outbox included); peak RSS {} MiB, steady (median while \
+         draining) {} MiB",
         a.mails,
         a.store,
         std::env::consts::ARCH,
@@ -189,7 +210,8 @@ async fn drain(a: &Args) {
         a.mails as f64 / took.as_secs_f64(),
         moved.as_secs_f64(),
         (cpu1 - cpu0).as_secs_f64() * 1e3 / a.mails as f64,
-        rss / 1024
+        rss / 1024,
+        median_mib(rss_samples)
     );
     for (_, r) in running {
         r.shutdown().await;

@@ -43,6 +43,7 @@ pub fn imap_config(mail: &MailSettings, imap: &ImapSettings) -> Result<mail::ima
         cfg = cfg.with_bearer(mechanism, token_source(mail, &imap.username)?);
     }
     cfg.mailbox = imap.mailbox.clone();
+    cfg.processed_by_month = imap.processed_by_month;
     Ok(cfg)
 }
 

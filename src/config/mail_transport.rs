@@ -29,6 +29,10 @@ pub struct ImapSettings {
     pub auth: ImapAuthKind,
     #[serde(default = "default_mailbox")]
     pub mailbox: String,
+    /// File processed mail by month (`Processed/2026-11`, by when the server received it) instead of all in
+    /// one `Processed` folder that grows forever. Off by default.
+    #[serde(default)]
+    pub processed_by_month: bool,
 }
 
 /// How the IMAP connection is protected.

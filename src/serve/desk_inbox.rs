@@ -1,6 +1,7 @@
 //! The inbox workers' handler: each message goes to the desk, is counted by outcome and timed to its commit,
 //! and a message whose handling panics becomes an error, so the worker's per-message backoff applies. An IMAP
-//! batch is counted and parsed together, then handled one message at a time in order.
+//! batch is counted and parsed together, then decided one message at a time in order and committed as one
+//! group (`desk::intake::group`).
 
 use std::panic::AssertUnwindSafe;
 
@@ -11,7 +12,7 @@ use mail::imap::{Disposition, InboxHandler, InboxMessage};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::desk::{Desk, IngestOutcome};
+use crate::desk::{Decided, Desk, GroupItem, IngestOutcome};
 use crate::monitor::{Component, Monitor};
 use crate::supervise::panic_text;
 
@@ -51,20 +52,26 @@ impl InboxHandler for DeskInbox {
                     .collect();
             }
         };
+        let items = batch
+            .iter()
+            .zip(prepared)
+            .map(|(m, prepared)| GroupItem {
+                raw: &m.raw,
+                prepared,
+                span: m.span.clone(),
+            })
+            .collect();
+        let decided = self.desk.decide_group(items).await;
         // Each message's place: its handled result, or the panic that ended its handling.
         let mut handled = Vec::with_capacity(batch.len());
         let mut slots = Vec::with_capacity(batch.len());
-        for (m, p) in batch.iter().zip(prepared) {
-            let h = AssertUnwindSafe(self.desk.handle_prepared(&m.raw, p))
-                .catch_unwind()
-                .instrument(m.span.clone())
-                .await;
-            slots.push(match h {
-                Ok(h) => {
+        for d in decided {
+            slots.push(match d {
+                Decided::Handled(h) => {
                     handled.push(h);
                     Ok(())
                 }
-                Err(payload) => Err(self.panicked(payload.as_ref())),
+                Decided::Panicked(payload) => Err(self.panicked(payload.as_ref())),
             });
         }
         self.desk.settle_emails(&handled).await;

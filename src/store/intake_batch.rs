@@ -1,6 +1,7 @@
 //! Batched intake bookkeeping: the processing attempts of a whole IMAP batch counted in one transaction before
 //! it is handled, and the handled ones forgotten with one statement after, so a batch of N mails costs two
-//! commits of bookkeeping instead of 2·N.
+//! commits of bookkeeping instead of 2·N; and the group transaction the batch is decided in (one commit for
+//! all its messages, each message a savepoint).
 
 use sqlx::Row;
 
@@ -10,6 +11,33 @@ use super::{on_pool, Backend, Store, StoreError};
 pub type AttemptCount = (u32, Option<String>);
 
 impl Store {
+    /// A store whose statements all run in ONE transaction held open on one connection, until
+    /// [`Store::commit_group`]; dropped uncommitted, nothing of it is written. On SQLite it begins `IMMEDIATE`:
+    /// the group writes anyway, and taking the write lock first means a concurrent commit cannot invalidate the
+    /// group's snapshot halfway.
+    pub async fn hold_group(&self) -> Result<Store, StoreError> {
+        let backend = match &self.backend {
+            Backend::Sqlite(db) => Backend::Sqlite(db.hold(Some("BEGIN IMMEDIATE")).await?),
+            Backend::Postgres(db) => Backend::Postgres(db.hold(None).await?),
+        };
+        Ok(Store { backend })
+    }
+
+    /// Opens a savepoint for one unit (message) of the group; a no-op outside a group.
+    pub async fn begin_unit(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => Ok(p.begin_unit().await?))
+    }
+
+    /// Keeps (`true`) or undoes the unit's work since [`Store::begin_unit`].
+    pub async fn end_unit(&self, keep: bool) -> Result<(), StoreError> {
+        on_pool!(self, p => Ok(p.end_unit(keep).await?))
+    }
+
+    /// Commits a group's transaction (one durable commit for all its units).
+    pub async fn commit_group(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => Ok(p.commit_held().await?))
+    }
+
     /// Counts one more processing attempt of each message (by raw hash), durably and all in ONE transaction,
     /// before any is processed; returns each count and last error in the order given. A key given twice is
     /// counted twice.

@@ -33,7 +33,7 @@ impl Store {
     pub async fn try_lead_inbox(&self, inbox: &str) -> Result<Option<InboxLease>, StoreError> {
         let pool = match &self.backend {
             Backend::Sqlite(_) => return Ok(Some(InboxLease { conn: None })),
-            Backend::Postgres(pool) => pool,
+            Backend::Postgres(db) => db.pool(),
         };
         // A connection of its own, outside the pool: a pooled one would go back to the pool still holding the
         // lock when the lease is dropped.

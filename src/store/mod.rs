@@ -4,6 +4,7 @@
 mod attachments;
 mod dashboard;
 mod due;
+mod held;
 mod idempotency;
 mod import;
 mod inbound;
@@ -32,8 +33,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use log::LevelFilter;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
 pub use attachments::{Attachment, AttachmentId};
@@ -70,8 +71,8 @@ pub(crate) use on_pool;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Backend {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Sqlite(held::Db<sqlx::Sqlite>),
+    Postgres(held::Db<sqlx::Postgres>),
 }
 
 /// A handle on the database; cheap to clone.
@@ -174,7 +175,7 @@ impl Store {
                 .run(&pool)
                 .await
                 .context("migrating PostgreSQL")?;
-            Backend::Postgres(pool)
+            Backend::Postgres(held::Db::Pool(pool))
         } else {
             check_sqlite_url(url)?;
             let opts = SqliteConnectOptions::from_str(url)
@@ -192,7 +193,7 @@ impl Store {
                 .run(&pool)
                 .await
                 .context("migrating SQLite")?;
-            Backend::Sqlite(pool)
+            Backend::Sqlite(held::Db::Pool(pool))
         };
         let store = Store {
             backend,

@@ -43,7 +43,7 @@ pub(super) async fn fetch(
 ) -> anyhow::Result<Vec<InboxMessage>> {
     let fetches = within(ct, "UID FETCH", async {
         session
-            .uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")
+            .uid_fetch(uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])")
             .await?
             .try_collect::<Vec<_>>()
             .await
@@ -53,7 +53,8 @@ pub(super) async fn fetch(
         .iter()
         .filter_map(|f| {
             let uid = f.uid.filter(|u| uids.binary_search(u).is_ok())?;
-            Some(InboxMessage::new(uid, f.body()?.to_vec()))
+            let received = f.internal_date().map(|d| d.with_timezone(&chrono::Utc));
+            Some(InboxMessage::new(uid, f.body()?.to_vec()).received_at(received))
         })
         .collect();
     out.sort_by_key(|m| m.uid);

@@ -8,6 +8,7 @@
 //! The connection is plaintext, STARTTLS or implicit TLS ([`ImapSecurity`]); everything after login is the same
 //! code whatever the transport. TLS uses rustls (ring) with the Mozilla roots plus an optional private CA.
 
+mod archive;
 mod batch;
 mod session;
 mod tls;
@@ -82,6 +83,9 @@ pub struct ImapConfig {
     /// Mailbox to watch ("INBOX").
     pub mailbox: String,
     pub processed_folder: String,
+    /// Processed mail goes to one folder a month under `processed_folder` (`Processed/2026-11`, by the month
+    /// the server received it), created and subscribed on demand, instead of all into `processed_folder`.
+    pub processed_by_month: bool,
     pub quarantine_folder: String,
     /// Re-issue IDLE this often (RFC 2177 servers may drop an IDLE after 30 minutes).
     pub idle_timeout: Duration,
@@ -113,6 +117,7 @@ impl ImapConfig {
             auth: ImapAuth::Password,
             mailbox: "INBOX".into(),
             processed_folder: "Processed".into(),
+            processed_by_month: false,
             quarantine_folder: "Quarantine".into(),
             idle_timeout: Duration::from_secs(25 * 60),
             poll_interval: Duration::from_secs(60),
@@ -162,6 +167,8 @@ pub enum Disposition {
 pub struct InboxMessage {
     pub uid: u32,
     pub raw: Vec<u8>,
+    /// When the server received it (its INTERNALDATE), if it said.
+    pub received: Option<chrono::DateTime<chrono::Utc>>,
     /// `imap_message` with the UID and the Message-ID: instrument the message's handling with it.
     pub span: tracing::Span,
 }
@@ -170,7 +177,18 @@ impl InboxMessage {
     pub fn new(uid: u32, raw: Vec<u8>) -> Self {
         let message_id = quick_message_id(&raw);
         let span = tracing::info_span!("imap_message", uid, message_id = %message_id);
-        InboxMessage { uid, raw, span }
+        InboxMessage {
+            uid,
+            raw,
+            received: None,
+            span,
+        }
+    }
+
+    /// The same message, received by the server at `received`.
+    pub fn received_at(mut self, received: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.received = received;
+        self
     }
 }
 

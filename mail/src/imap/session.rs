@@ -11,6 +11,7 @@ use futures::TryStreamExt;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::archive::Archive;
 use super::batch::{self, Moves};
 use super::tls::{ImapStream, Transport};
 use super::{ImapAuth, ImapConfig, InboxHandler, RetryState};
@@ -143,7 +144,7 @@ pub(super) async fn serve(
     let has_idle = caps.has_str("IDLE");
     let has_move = caps.has_str("MOVE");
     let has_uidplus = caps.has_str("UIDPLUS");
-    ensure_folders(&mut session, cfg).await?;
+    let mut archive = ensure_folders(&mut session, cfg).await?;
     let mailbox = within(ct, "SELECT", session.select(&cfg.mailbox)).await?;
     if state.uid_validity != mailbox.uid_validity {
         if state.uid_validity.is_some() {
@@ -160,7 +161,17 @@ pub(super) async fn serve(
             has_move,
             has_uidplus,
         };
-        let handled = match process(&mut session, cfg, handler, cancel, state, moves).await? {
+        let handled = match process(
+            &mut session,
+            cfg,
+            handler,
+            cancel,
+            state,
+            moves,
+            &mut archive,
+        )
+        .await?
+        {
             Pass::Stop => break,
             Pass::Continue { handled } => handled,
         };
@@ -204,9 +215,10 @@ pub(super) async fn serve(
     Ok(())
 }
 
-async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<()> {
+/// Creates the processed and quarantine folders when missing; the archive of processed mail on this server.
+async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<Archive> {
     let ct = cfg.command_timeout;
-    let names: Vec<String> = within(ct, "LIST", async {
+    let listed: Vec<(String, Option<String>)> = within(ct, "LIST", async {
         session
             .list(Some(""), Some("*"))
             .await?
@@ -215,15 +227,15 @@ async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<
     })
     .await?
     .iter()
-    .map(|n| n.name().to_string())
+    .map(|n| (n.name().to_string(), n.delimiter().map(str::to_string)))
     .collect();
     for folder in [&cfg.processed_folder, &cfg.quarantine_folder] {
-        if !names.iter().any(|n| n == folder) {
+        if !listed.iter().any(|(n, _)| n == folder) {
             within(ct, "CREATE", session.create(folder)).await?;
             tracing::info!(folder = %folder, "created IMAP folder");
         }
     }
-    Ok(())
+    Ok(Archive::new(cfg, &listed))
 }
 
 /// Handles every message now in the mailbox (handled ones are moved out, so all that remain are pending),
@@ -236,6 +248,7 @@ async fn process(
     cancel: &CancellationToken,
     state: &mut RetryState,
     moves: Moves,
+    archive: &mut Archive,
 ) -> anyhow::Result<Pass> {
     let ct = cfg.command_timeout;
     let mut uids: Vec<u32> = within(ct, "UID SEARCH", session.uid_search("ALL"))
@@ -268,7 +281,10 @@ async fn process(
             return Ok(Pass::Stop);
         }
         let sorted = batch::sort(cfg, state, &batch, outcomes);
-        batch::move_set(session, &sorted.processed, &cfg.processed_folder, moves, ct).await?;
+        for (folder, uids) in archive.destinations(&batch, &sorted.processed) {
+            archive.ensure(session, &folder, ct).await?;
+            batch::move_set(session, &uids, &folder, moves, ct).await?;
+        }
         batch::move_set(
             session,
             &sorted.quarantined,

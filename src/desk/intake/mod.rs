@@ -4,11 +4,13 @@
 
 mod bounce;
 mod create;
+mod group;
 mod poison;
 mod reply;
 mod threading;
 
 pub(super) use create::{find_duplicate, request_view};
+pub use group::{Decided, GroupItem};
 
 use futures::StreamExt;
 use mail::inbound::{Inbound, ParseError};

@@ -15,7 +15,8 @@ on_both_stores!(
     a_batch_that_died_before_goes_one_at_a_time,
 );
 
-fn batch(raws: &[Vec<u8>]) -> Vec<InboxMessage> {
+/// The mails as one IMAP batch, UIDs 1, 2, ….
+pub(super) fn batch(raws: &[Vec<u8>]) -> Vec<InboxMessage> {
     raws.iter()
         .enumerate()
         .map(|(n, raw)| InboxMessage::new(n as u32 + 1, raw.clone()))
@@ -84,7 +85,8 @@ async fn a_batch_is_decided_in_order_and_settled(store: Backend) {
     );
 }
 
-fn key(raw: &[u8]) -> String {
+/// A message's attempt key (the hash of its bytes).
+pub(super) fn key(raw: &[u8]) -> String {
     use sha2::Digest;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(raw)))
 }

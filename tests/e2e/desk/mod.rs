@@ -26,6 +26,7 @@ macro_rules! on_both_stores {
 }
 
 mod batch;
+mod batch_group;
 mod intake;
 mod lifecycle;
 mod limits;
