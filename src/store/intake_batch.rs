@@ -20,7 +20,10 @@ impl Store {
             Backend::Sqlite(db) => Backend::Sqlite(db.hold(Some("BEGIN IMMEDIATE")).await?),
             Backend::Postgres(db) => Backend::Postgres(db.hold(None).await?),
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            outbox_signal: self.outbox_signal.clone(),
+        })
     }
 
     /// Opens a savepoint for one unit (message) of the group; a no-op outside a group.
@@ -33,9 +36,12 @@ impl Store {
         on_pool!(self, p => Ok(p.end_unit(keep).await?))
     }
 
-    /// Commits a group's transaction (one durable commit for all its units).
+    /// Commits a group's transaction (one durable commit for all its units), then wakes the outbox worker:
+    /// the units' own "committed" signals fired while their rows were still inside the group.
     pub async fn commit_group(&self) -> Result<(), StoreError> {
-        on_pool!(self, p => Ok(p.commit_held().await?))
+        on_pool!(self, p => p.commit_held().await)?;
+        self.outbox_committed();
+        Ok(())
     }
 
     /// Counts one more processing attempt of each message (by raw hash), durably and all in ONE transaction,

@@ -34,9 +34,10 @@ impl Store {
     /// until `cancel`; a lost connection is re-established and followed by one wake-up (rows committed while
     /// nobody listened are found by that pass). Nothing to do on SQLite: one process, signalled in-process.
     pub async fn forward_outbox_notifications(&self, cancel: CancellationToken) {
-        let Backend::Postgres(pool) = &self.backend else {
+        let Backend::Postgres(db) = &self.backend else {
             return;
         };
+        let pool = db.pool();
         let mut wait = Duration::from_millis(100);
         loop {
             let result = tokio::select! {
