@@ -11,6 +11,7 @@ use routing::Source;
 on_both_stores!(
     replies_to_one_sender_are_rate_limited,
     a_message_that_keeps_timing_out_is_quarantined_with_the_reason,
+    a_large_message_earns_more_time_by_its_size,
     a_message_that_stopped_the_process_three_times_is_quarantined_at_the_next_start,
     a_huge_body_and_name_are_cut_at_the_edge,
 );
@@ -72,7 +73,8 @@ fn heavy_email(message_id: &str, size: usize) -> Vec<u8> {
 /// deadline fails the attempt, and after `max_processing_attempts` the message is quarantined with the reason.
 async fn a_message_that_keeps_timing_out_is_quarantined_with_the_reason(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let extra = "[mail]\nprocessing_timeout_ms = 1\nmax_processing_attempts = 3\n";
+    // A flat 1 ms deadline (no per-MiB allowance), whatever the message's size.
+    let extra = "[mail]\nprocessing_timeout_ms = 1\nprocessing_timeout_per_mib_ms = 0\nmax_processing_attempts = 3\n";
     let (desk, _) = store.desk(dir.path(), extra).await;
     // ~12 MB to decode: far more than 1 ms.
     let raw = heavy_email("slow@example.test", 9 * 1024 * 1024);
@@ -111,6 +113,23 @@ async fn a_message_that_keeps_timing_out_is_quarantined_with_the_reason(store: B
     settings.mail.processing_timeout_ms = 4_000;
     let fast = Desk::new(settings, desk.store().clone(), desk.clock().clone()).unwrap();
     created(&fast.ingest_email(&ok).await.unwrap());
+}
+
+/// The same ~12 MB message that overruns a flat 1 ms deadline is parsed when the per-MiB allowance gives it
+/// time: the deadline follows the message's size, not only the base.
+async fn a_large_message_earns_more_time_by_its_size(store: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[mail]\nprocessing_timeout_ms = 1\nprocessing_timeout_per_mib_ms = 60000\n";
+    let (desk, _) = store.desk(dir.path(), extra).await;
+    let raw = heavy_email("roomy@example.test", 9 * 1024 * 1024);
+    created(&desk.ingest_email(&raw).await.unwrap());
+    assert_eq!(
+        desk.store()
+            .count_inbound(Disposition::Quarantined)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 /// A message that killed the process (an abort cannot be caught) was counted before it was processed: after
