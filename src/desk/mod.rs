@@ -7,6 +7,7 @@ mod intake;
 mod internal;
 mod journal;
 mod merge;
+mod new_notices;
 mod open311;
 mod release;
 mod resident;

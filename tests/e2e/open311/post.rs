@@ -52,6 +52,38 @@ async fn a_post_becomes_a_routed_request_with_an_acknowledgement_email() {
     assert!(mails[0].subject.contains(&id), "{}", mails[0].subject);
     assert!(mails[0].text.contains(&id), "{}", mails[0].text);
 
+    // Another resident reports the same hole through the app: closed at once as a duplicate of the first,
+    // which counts one more reporter; their email names the original.
+    let neighbour = resident();
+    let r = post_form(
+        addr,
+        "/open311/v2/requests.json",
+        &[
+            ("api_key", KEY),
+            ("service_code", "pothole"),
+            ("description", "Same pothole again, still not filled."),
+            ("address_string", "120 N Main St"),
+            ("lat", "40.7128"),
+            ("long", "-74.006"),
+            ("email", &neighbour),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let again = records(&r, "json", "service_requests", "request")[0]["service_request_id"]
+        .clone()
+        .unwrap();
+    let (orig, dup): (routing::RequestRef, routing::RequestRef) =
+        (id.parse().unwrap(), again.parse().unwrap());
+    let repeat = town.desk().store().request(dup).await.unwrap().unwrap();
+    assert_eq!(repeat.status, routing::Status::Closed);
+    assert_eq!(repeat.close_reason, Some(routing::CloseReason::Duplicate));
+    assert_eq!(repeat.linked_to, Some(orig));
+    town.wait_event(orig, routing::EventKind::DuplicateLinked)
+        .await;
+    let mails = town.resident_mails(&neighbour, 1).await;
+    assert!(mails[0].text.contains(&id), "{}", mails[0].text);
+
     let shown = records(
         &get(addr, &format!("/open311/v2/requests/{id}.json")).await,
         "json",
