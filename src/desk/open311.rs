@@ -109,23 +109,7 @@ impl Desk {
     ) -> Result<Option<Open311Filed>, StoreError> {
         let now = self.now();
         let decision = self.decide_open311(s);
-        let filing = Filing {
-            source: if s.email.is_some() {
-                Source::Email
-            } else {
-                Source::Open311
-            },
-            requester: s
-                .email
-                .clone()
-                .unwrap_or_else(|| format!("open311:{}", s.application)),
-            requester_name: s.name.clone(),
-            subject: subject_of(
-                s,
-                &self.category_name(decision.category.as_ref(), decision.language),
-            ),
-            description: s.description.trim().to_string(),
-        };
+        let filing = self.open311_filing(s, &decision);
         let mut new = self.new_request(&decision, now, filing);
         if let Some((lat, lon)) = s.point {
             (new.lat, new.lon) = (Some(lat), Some(lon));
@@ -138,13 +122,7 @@ impl Desk {
             None => find_duplicate(self, &new, now).await?,
         };
         new.linked_to = duplicate.as_ref().map(|(r, _)| *r);
-        let rate_limited = match &s.email {
-            Some(e) => {
-                let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
-                self.store.count_mail_to(e, now - 3_600_000).await? >= limit
-            }
-            None => false,
-        };
+        let rate_limited = self.open311_rate_limited(s, now).await?;
         let claimed = self
             .store
             .create_request_claimed(&new, now, claim, |reference| {
@@ -187,6 +165,40 @@ impl Desk {
             emergency: decision.emergency.is_some(),
             duplicate_of: duplicate.map(|(r, _)| r),
         }))
+    }
+
+    /// Who filed and how they hear back: by email when they gave one, otherwise as the application.
+    fn open311_filing(&self, s: &Open311Submission, decision: &Decision) -> Filing {
+        Filing {
+            source: if s.email.is_some() {
+                Source::Email
+            } else {
+                Source::Open311
+            },
+            requester: s
+                .email
+                .clone()
+                .unwrap_or_else(|| format!("open311:{}", s.application)),
+            requester_name: s.name.clone(),
+            subject: subject_of(
+                s,
+                &self.category_name(decision.category.as_ref(), decision.language),
+            ),
+            description: s.description.trim().to_string(),
+        }
+    }
+
+    /// Whether the resident's email has had its hour's share of automatic replies.
+    async fn open311_rate_limited(
+        &self,
+        s: &Open311Submission,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(e) = &s.email else {
+            return Ok(false);
+        };
+        let limit = i64::from(self.settings.mail.replies_per_sender_per_hour);
+        Ok(self.store.count_mail_to(e, now - 3_600_000).await? >= limit)
     }
 
     /// The classifier's decision on the text (and the address, so that the place is found), with the
