@@ -15,6 +15,9 @@ pub trait IntakeObserver: Send + Sync + std::fmt::Debug {
     /// IMAP only: the worker has entered IDLE with nothing left to do, so anything delivered from now on wakes
     /// it. Tests wait for this instead of guessing how long the first pass takes. A no-op unless implemented.
     fn idling(&self) {}
+    /// IMAP only: mail was handled within the worker's `busy_window`, so instead of entering IDLE it is about
+    /// to send a `NOOP` after `busy_poll` (hot mode). Tests count these. A no-op unless implemented.
+    fn busy_polling(&self) {}
     /// The connection or the pass failed (`error` is the whole cause chain); the worker retries with backoff.
     fn failed(&self, error: &str);
 }

@@ -220,6 +220,8 @@ async fn idle_is_renewed_and_keeps_waking() {
     let cancel = CancellationToken::new();
     let mut cfg = config(&inbox);
     cfg.idle_timeout = Duration::from_millis(300);
+    // Hot mode off: after the first message the worker must go back to IDLE (and its renewals) at once.
+    cfg.busy_window = Duration::ZERO;
     let (cfg, mut signals) = watched(cfg);
     let task = start_worker(cfg, handler, cancel.clone()).await;
     for i in 0..2 {

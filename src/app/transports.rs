@@ -44,6 +44,8 @@ pub fn imap_config(mail: &MailSettings, imap: &ImapSettings) -> Result<mail::ima
     }
     cfg.mailbox = imap.mailbox.clone();
     cfg.processed_by_month = imap.processed_by_month;
+    cfg.busy_poll = std::time::Duration::from_millis(imap.busy_poll_ms);
+    cfg.busy_window = std::time::Duration::from_millis(imap.busy_window_ms);
     Ok(cfg)
 }
 

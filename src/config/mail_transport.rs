@@ -33,6 +33,13 @@ pub struct ImapSettings {
     /// one `Processed` folder that grows forever. Off by default.
     #[serde(default)]
     pub processed_by_month: bool,
+    /// Hot mode: while mail was handled within the last `busy_window_ms`, look for more by a `NOOP` this often
+    /// instead of waiting on IDLE (which Dovecot answers only ~500 ms after a delivery). Default 25.
+    #[serde(default = "default_busy_poll_ms")]
+    pub busy_poll_ms: u64,
+    /// How long hot mode lasts after the last handled mail; 0 turns it off. Default 20000 (20 s).
+    #[serde(default = "default_busy_window_ms")]
+    pub busy_window_ms: u64,
 }
 
 /// How the IMAP connection is protected.
@@ -163,6 +170,14 @@ pub struct OAuth2Settings {
 pub enum OAuthProviderKind {
     Microsoft,
     Google,
+}
+
+fn default_busy_poll_ms() -> u64 {
+    mail::imap::DEFAULT_BUSY_POLL.as_millis() as u64
+}
+
+fn default_busy_window_ms() -> u64 {
+    mail::imap::DEFAULT_BUSY_WINDOW.as_millis() as u64
 }
 
 fn default_mailbox() -> String {

@@ -2,6 +2,8 @@
 //! needs, no credentials over plaintext to anything but loopback, and one complete OAuth2 credential per
 //! provider. Errors name the dotted key and the reason. Files named here are read when the transports start.
 
+use std::ops::RangeInclusive;
+
 use anyhow::{bail, Result};
 use secrecy::ExposeSecret;
 
@@ -51,6 +53,33 @@ fn check_imap(imap: &ImapSettings) -> Result<()> {
     }
     if imap.security == ImapSecurity::Plain && !is_loopback(&imap.host) {
         bail!("mail.imap.security: \"plain\" sends the login in clear; only a loopback host may use it");
+    }
+    check_hot_mode(imap)
+}
+
+/// `mail.imap.busy_poll_ms`: below this the worker spins on the server; above it hot mode is no faster than
+/// IDLE's own delay.
+pub const BUSY_POLL_MS: RangeInclusive<u64> = 5..=1_000;
+/// `mail.imap.busy_window_ms`: 0 (off) to an hour.
+pub const BUSY_WINDOW_MS: RangeInclusive<u64> = 0..=3_600_000;
+
+fn check_hot_mode(imap: &ImapSettings) -> Result<()> {
+    let (poll, window) = (imap.busy_poll_ms, imap.busy_window_ms);
+    if !BUSY_POLL_MS.contains(&poll) {
+        bail!(
+            "mail.imap.busy_poll_ms: {poll} is outside {}..={} (milliseconds between NOOPs while mail flows)",
+            BUSY_POLL_MS.start(),
+            BUSY_POLL_MS.end()
+        );
+    }
+    if !BUSY_WINDOW_MS.contains(&window) {
+        bail!(
+            "mail.imap.busy_window_ms: {window} is outside 0..={} (0 turns hot mode off)",
+            BUSY_WINDOW_MS.end()
+        );
+    }
+    if window != 0 && window < poll {
+        bail!("mail.imap.busy_window_ms: {window} is shorter than busy_poll_ms ({poll}); use 0 to turn hot mode off");
     }
     Ok(())
 }

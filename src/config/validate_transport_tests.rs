@@ -98,3 +98,46 @@ fn oauth2_credentials_must_be_complete_and_of_their_provider() {
     ))
     .expect("a service account acting as the inbox");
 }
+
+const IMAP: &str = "[mail.imap]\nhost = \"imap.city.test\"\nusername = \"u\"\npassword = \"p\"\n";
+
+#[test]
+fn hot_mode_defaults_and_reaches_the_worker() {
+    let s = Settings::from_toml_str(IMAP).unwrap();
+    let imap = s.mail.imap.clone().unwrap();
+    assert_eq!((imap.busy_poll_ms, imap.busy_window_ms), (25, 20_000));
+    let s =
+        Settings::from_toml_str(&format!("{IMAP}busy_poll_ms = 40\nbusy_window_ms = 0\n")).unwrap();
+    let cfg = crate::app::imap_config(&s.mail, s.mail.imap.as_ref().unwrap()).unwrap();
+    assert_eq!(cfg.busy_poll, std::time::Duration::from_millis(40));
+    assert!(cfg.busy_window.is_zero(), "0 turns hot mode off");
+}
+
+#[test]
+fn hot_mode_settings_out_of_range_are_refused_by_key() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "busy_poll_ms = 0\n",
+            &["mail.imap.busy_poll_ms", "5..=1000"],
+        ),
+        ("busy_poll_ms = 4\n", &["mail.imap.busy_poll_ms"]),
+        ("busy_poll_ms = 1001\n", &["mail.imap.busy_poll_ms"]),
+        (
+            "busy_window_ms = 3600001\n",
+            &["mail.imap.busy_window_ms", "0 turns hot mode off"],
+        ),
+        (
+            "busy_poll_ms = 100\nbusy_window_ms = 50\n",
+            &["mail.imap.busy_window_ms", "shorter than busy_poll_ms"],
+        ),
+        ("busy_poll_ms = -1\n", &["busy_poll_ms"]),
+        ("busy_poll = 25\n", &["busy_poll"]),
+    ];
+    for (extra, needles) in cases {
+        let text = format!("{IMAP}{extra}");
+        let msg = refused(&text);
+        for n in *needles {
+            assert!(msg.contains(n), "{text}\n-> {msg}\n(missing {n})");
+        }
+    }
+}

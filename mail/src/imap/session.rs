@@ -1,4 +1,5 @@
-//! One IMAP connection's life: greet, log in, prepare folders, then process → IDLE → process … until cancelled.
+//! One IMAP connection's life: greet, log in, prepare folders, then pass → wait (IDLE, or a short poll while
+//! mail flows) → pass … until cancelled.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,7 +13,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::archive::Archive;
-use super::batch::{self, Moves};
+use super::batch::Moves;
+use super::pace::{Pace, Wait};
+use super::pass::{self, Pass, Pipeline};
 use super::tls::{ImapStream, Transport};
 use super::{ImapAuth, ImapConfig, InboxHandler, RetryState};
 use crate::oauth::{BearerAuthenticator, SaslMechanism, TokenSource};
@@ -35,25 +38,21 @@ where
     }
 }
 
-/// Why a processing pass ended.
-enum Pass {
-    /// Every message found was tried; `handled` of them were handled and moved.
-    Continue {
-        handled: usize,
-    },
-    Stop,
-}
+/// async-imap's unsolicited-response queue holds this many notices and drops the rest.
+const UNSOLICITED_QUEUE: usize = 100;
 
-/// Empties the unsolicited-response queue; whether it announced new mail (EXISTS or RECENT).
-fn drain_arrivals(session: &Imap) -> bool {
-    let mut arrived = false;
-    while let Ok(r) = session.unsolicited_responses.try_recv() {
+/// Empties the unsolicited-response queue; whether it announced new mail (EXISTS or RECENT) — or was full,
+/// when a dropped notice may have been one.
+fn drain_arrivals(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> bool {
+    let (mut arrived, mut seen) = (false, 0);
+    while let Some(r) = next() {
+        seen += 1;
         arrived |= matches!(
             r,
             UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
         );
     }
-    arrived
+    arrived || seen >= UNSOLICITED_QUEUE
 }
 
 async fn login(cfg: &ImapConfig, transport: &Transport) -> anyhow::Result<Imap> {
@@ -156,58 +155,40 @@ pub(super) async fn serve(
     tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = %cfg.security, "IMAP intake connected");
     cfg.observer.connected();
 
-    loop {
-        let moves = Moves {
+    let pipeline = Pipeline {
+        cfg,
+        handler,
+        cancel,
+        moves: Moves {
             has_move,
             has_uidplus,
-        };
-        let handled = match process(
-            &mut session,
-            cfg,
-            handler,
-            cancel,
-            state,
-            moves,
-            &mut archive,
-        )
-        .await?
-        {
+        },
+    };
+    let mut pace = Pace::default();
+    loop {
+        let handled = match pass::process(&mut session, &pipeline, state, &mut archive).await? {
             Pass::Stop => break,
             Pass::Continue { handled } => handled,
         };
+        let now = Instant::now();
+        pace.passed(handled, now);
         // Mail that arrived while we worked was announced (EXISTS) during the pass; async-imap's unsolicited
         // queue holds only 100 notices and silently drops the rest (a pass's EXPUNGEs fill it), so a pass
-        // that handled anything is followed by another SEARCH before we idle, and any notice still queued
+        // that handled anything is followed by another SEARCH before we wait, and any notice still queued
         // means "look again" rather than "sleep".
-        if handled > 0 || drain_arrivals(&session) {
-            // Working through a backlog is a live inbox too.
-            cfg.observer.polled(cfg.idle_timeout.max(cfg.poll_interval));
-            continue;
-        }
-        let now = Instant::now();
-        let mut wait = if has_idle {
-            cfg.idle_timeout
-        } else {
-            cfg.poll_interval
-        };
-        if let Some(retry) = state.next_retry_in(now) {
-            wait = wait.min(retry.max(Duration::from_millis(50)));
-        }
-        cfg.observer.polled(wait);
-        if has_idle {
-            match idle(session, wait, cancel, ct, cfg.observer.as_ref()).await? {
-                (s, false) => session = s,
-                (s, true) => {
-                    session = s;
-                    break;
-                }
-            }
-        } else {
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = tokio::time::sleep(wait) => {}
-            }
-            within(ct, "NOOP", session.noop()).await?;
+        let arrived = drain_arrivals(|| session.unsolicited_responses.try_recv().ok());
+        let wait = pace.next(
+            cfg,
+            has_idle,
+            handled,
+            arrived,
+            state.next_retry_in(now),
+            now,
+        );
+        let (s, cancelled) = between_passes(session, wait, cfg, cancel, &pace, state).await?;
+        session = s;
+        if cancelled {
+            break;
         }
     }
     // Best effort: the server cleans up anyway if this fails.
@@ -238,73 +219,67 @@ async fn ensure_folders(session: &mut Imap, cfg: &ImapConfig) -> anyhow::Result<
     Ok(Archive::new(cfg, &listed))
 }
 
-/// Handles every message now in the mailbox (handled ones are moved out, so all that remain are pending),
-/// skipping those whose retry time has not come: fetched `batch_size` at a time, handed to the handler as one
-/// batch, then moved with one command per destination folder.
-async fn process(
-    session: &mut Imap,
+/// Waits between passes as `wait` says, reporting the look that preceded it to the observer; the session back
+/// and whether we were cancelled.
+async fn between_passes(
+    mut session: Imap,
+    wait: Wait,
     cfg: &ImapConfig,
-    handler: &dyn InboxHandler,
     cancel: &CancellationToken,
-    state: &mut RetryState,
-    moves: Moves,
-    archive: &mut Archive,
-) -> anyhow::Result<Pass> {
+    pace: &Pace,
+    state: &RetryState,
+) -> anyhow::Result<(Imap, bool)> {
     let ct = cfg.command_timeout;
-    let mut uids: Vec<u32> = within(ct, "UID SEARCH", session.uid_search("ALL"))
-        .await?
-        .into_iter()
-        .collect();
-    uids.sort_unstable();
-    state
-        .failures
-        .retain(|uid, _| uids.binary_search(uid).is_ok());
-    let now = Instant::now();
-    uids.retain(|uid| state.due(*uid, now));
-    let mut handled = 0;
-    for chunk in uids.chunks(cfg.batch_size.max(1)) {
-        if cancel.is_cancelled() {
-            return Ok(Pass::Stop);
+    // After a pass that found work the next look follows at once, but a long pass may come first.
+    let busy_promise = cfg.idle_timeout.max(cfg.poll_interval);
+    match wait {
+        Wait::Now => cfg.observer.polled(busy_promise),
+        Wait::Idle(w) => {
+            cfg.observer.polled(w);
+            return idle(session, w, cancel, ct, cfg.observer.as_ref()).await;
         }
-        let batch = batch::fetch(session, chunk, ct).await?;
-        if batch.is_empty() {
-            continue;
+        Wait::Poll(w) => {
+            cfg.observer.polled(w);
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok((session, true)),
+                _ = tokio::time::sleep(w) => {}
+            }
+            within(ct, "NOOP", session.noop()).await?;
         }
-        let outcomes = handler.handle_batch(&batch).await;
-        if cancel.is_cancelled() {
-            // Shutting down: stop before touching the mailbox. The batch is handled again next run and the
-            // service's Message-ID dedupe absorbs the repeat.
-            tracing::info!(
-                messages = batch.len(),
-                "cancelled after handling; batch left for the next run"
-            );
-            return Ok(Pass::Stop);
+        Wait::Busy(w) => {
+            cfg.observer.polled(busy_promise);
+            return busy(session, w, cfg, cancel, pace, state).await;
         }
-        let sorted = batch::sort(cfg, state, &batch, outcomes);
-        for (folder, uids) in archive.destinations(&batch, &sorted.processed) {
-            archive.ensure(session, &folder, ct).await?;
-            batch::move_set(session, &uids, &folder, moves, ct).await?;
-        }
-        batch::move_set(
-            session,
-            &sorted.quarantined,
-            &cfg.quarantine_folder,
-            moves,
-            ct,
-        )
-        .await?;
-        for uid in sorted.processed.iter().chain(&sorted.quarantined) {
-            state.failures.remove(uid);
-        }
-        handled += sorted.processed.len() + sorted.quarantined.len();
-        tracing::info!(
-            fetched = batch.len(),
-            processed = sorted.processed.len(),
-            quarantined = sorted.quarantined.len(),
-            "batch handled and moved"
-        );
     }
-    Ok(Pass::Continue { handled })
+    Ok((session, false))
+}
+
+/// Hot mode: a `NOOP` every `w` until it announces new mail, a failed message's retry is due, or the busy
+/// window closes — then back to a pass (whose search decides what comes next). Returns as [`between_passes`].
+async fn busy(
+    mut session: Imap,
+    w: Duration,
+    cfg: &ImapConfig,
+    cancel: &CancellationToken,
+    pace: &Pace,
+    state: &RetryState,
+) -> anyhow::Result<(Imap, bool)> {
+    loop {
+        cfg.observer.busy_polling();
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok((session, true)),
+            _ = tokio::time::sleep(w) => {}
+        }
+        within(cfg.command_timeout, "NOOP", session.noop()).await?;
+        let now = Instant::now();
+        let retry_due = state.next_retry_in(now).is_some_and(|r| r.is_zero());
+        if drain_arrivals(|| session.unsolicited_responses.try_recv().ok())
+            || retry_due
+            || !pace.hot(cfg, now)
+        {
+            return Ok((session, false));
+        }
+    }
 }
 
 /// IDLEs until new mail, `wait` elapsing, or cancellation (telling `observer` once IDLE is entered). Returns
@@ -320,13 +295,7 @@ async fn idle(
     let mut handle = session.idle();
     within(ct, "IDLE", handle.init()).await?;
     // Mail that arrived between our SEARCH and the IDLE command is announced while IDLE starts; don't sleep on it.
-    let mut arrived = false;
-    while let Ok(r) = unsolicited.try_recv() {
-        arrived |= matches!(
-            r,
-            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
-        );
-    }
+    let arrived = drain_arrivals(|| unsolicited.try_recv().ok());
     let mut cancelled = false;
     if !arrived {
         // The server has accepted IDLE and announced nothing pending: from here every delivery reaches us.
