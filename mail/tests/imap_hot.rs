@@ -112,14 +112,28 @@ async fn send(inbox: &str, subject: &str) {
         .unwrap();
 }
 
-fn hot_config(inbox: &str, window: Duration) -> ImapConfig {
-    let mut cfg = ImapConfig::new("127.0.0.1", 143, inbox, "test");
+type Worker = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// A worker on a fresh inbox polling hot every 20 ms for `window` after handled mail, once it has entered IDLE
+/// on the still empty inbox (quiet at first: an empty inbox costs an IDLE, not polls).
+async fn start_idling(
+    prefix: &str,
+    window: Duration,
+) -> (String, Arc<Log>, CancellationToken, Worker) {
+    require_mail_servers();
+    let inbox = format!("{}@city.test", unique_local(prefix));
+    let log = Log::new();
+    let mut cfg = ImapConfig::new("127.0.0.1", 143, &inbox, "test").with_observer(log.clone());
     cfg.busy_poll = Duration::from_millis(20);
     cfg.busy_window = window;
-    cfg
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(imap::run(cfg, log.clone(), cancel.clone()));
+    log.until("the first IDLE", |e| e.contains(&Event::Idle))
+        .await;
+    (inbox, log, cancel, task)
 }
 
-async fn stop(cancel: CancellationToken, task: tokio::task::JoinHandle<anyhow::Result<()>>) {
+async fn stop(cancel: CancellationToken, task: Worker) {
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
@@ -130,16 +144,8 @@ async fn stop(cancel: CancellationToken, task: tokio::task::JoinHandle<anyhow::R
 
 #[tokio::test]
 async fn while_mail_flows_the_next_mail_is_picked_up_without_entering_idle() {
-    require_mail_servers();
-    let inbox = format!("{}@city.test", unique_local("hot"));
-    let log = Log::new();
     // A window longer than the test: once mail has been handled, the worker must not IDLE again.
-    let cfg = hot_config(&inbox, Duration::from_secs(600)).with_observer(log.clone());
-    let cancel = CancellationToken::new();
-    let task = tokio::spawn(imap::run(cfg, log.clone(), cancel.clone()));
-    // Quiet at first: the empty inbox costs an IDLE, not polls.
-    log.until("the first IDLE", |e| e.contains(&Event::Idle))
-        .await;
+    let (inbox, log, cancel, task) = start_idling("hot", Duration::from_secs(600)).await;
 
     send(&inbox, "first").await;
     let first = Event::Handled("first".into());
@@ -174,14 +180,7 @@ async fn while_mail_flows_the_next_mail_is_picked_up_without_entering_idle() {
 
 #[tokio::test]
 async fn after_the_busy_window_the_worker_idles_again_and_idle_still_wakes_it() {
-    require_mail_servers();
-    let inbox = format!("{}@city.test", unique_local("cool"));
-    let log = Log::new();
-    let cfg = hot_config(&inbox, Duration::from_millis(300)).with_observer(log.clone());
-    let cancel = CancellationToken::new();
-    let task = tokio::spawn(imap::run(cfg, log.clone(), cancel.clone()));
-    log.until("the first IDLE", |e| e.contains(&Event::Idle))
-        .await;
+    let (inbox, log, cancel, task) = start_idling("cool", Duration::from_millis(300)).await;
 
     send(&inbox, "first").await;
     let first = Event::Handled("first".into());
