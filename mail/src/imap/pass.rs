@@ -58,8 +58,8 @@ pub(super) async fn process(
     let mut handled = 0;
     loop {
         if p.cancel.is_cancelled() {
-            // Stored means committed: moving it is safe and spares the next run the repeat.
-            move_stored(session, p, state, archive, stored.take()).await?;
+            // A batch stored but not moved yet stays for the next run, like one cancelled right after its
+            // handling: a watcher that lost its inbox lock must move nothing more.
             return Ok(Pass::Stop);
         }
         let following = chunks.next();
