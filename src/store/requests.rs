@@ -383,7 +383,23 @@ impl Store {
             let id: i64 = row.try_get("id")?;
             let reference = to_ref(id)?;
             let creation = creation(reference);
-            write_change!(tx, id, &creation.change, now, true);
+            match super::fresh_rows::binds(&creation.change, id) {
+                Some([inbound, events, threads, outbox]) => {
+                    let mail = creation.change.inbound.as_ref();
+                    let written = sqlx::query(super::fresh_rows::statement(&tx))
+                        .bind(id).bind(now).bind(inbound).bind(events).bind(threads).bind(outbox)
+                        .bind(mail.map(|m| m.raw.as_slice()))
+                        .execute(&mut *tx)
+                        .await;
+                    if let Err(e) = written {
+                        return Err(match mail {
+                            Some(m) => super::inbound::map_unique(e, &m.external_id),
+                            None => e.into(),
+                        });
+                    }
+                }
+                None => write_change!(tx, id, &creation.change, now, true),
+            }
             for related in &creation.related {
                 write_guarded_change!(tx, related.reference, &related.change, now);
             }
