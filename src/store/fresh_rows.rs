@@ -68,17 +68,36 @@ pub(super) fn binds(change: &Change, request_id: i64) -> Option<[Option<String>;
         .iter()
         .map(|o| {
             let lane = o.effect.lane(Some(request_id))?;
-            Some(json!([o.effect.kind(), o.effect.recipient(), o.effect.payload(), lane]))
+            Some(json!([
+                o.effect.kind(),
+                o.effect.recipient(),
+                o.effect.payload(),
+                lane
+            ]))
         })
         .collect::<Option<Vec<Value>>>()?;
     let inbound = change.inbound.as_ref().map(|i| {
-        json!([i.source.as_str(), i.external_id, i.sender, i.subject, i.disposition.as_str(), i.reason])
-            .to_string()
+        json!([
+            i.source.as_str(),
+            i.external_id,
+            i.sender,
+            i.subject,
+            i.disposition.as_str(),
+            i.reason
+        ])
+        .to_string()
     });
     let events: Vec<Value> = change
         .events
         .iter()
-        .map(|e| json!([e.kind.as_str(), e.actor, e.source.as_str(), e.payload.to_string()]))
+        .map(|e| {
+            json!([
+                e.kind.as_str(),
+                e.actor,
+                e.source.as_str(),
+                e.payload.to_string()
+            ])
+        })
         .collect();
     let threads: Vec<Value> = change
         .thread_ids

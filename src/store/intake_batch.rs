@@ -94,7 +94,10 @@ impl Store {
                 let (total, last_error) = counted.get(key).ok_or_else(|| {
                     StoreError::Unexpected(anyhow::anyhow!("attempt of {key} not counted"))
                 })?;
-                let given = times.iter().find(|(k, _)| *k == key.as_str()).map_or(1, |(_, n)| *n);
+                let given = times
+                    .iter()
+                    .find(|(k, _)| *k == key.as_str())
+                    .map_or(1, |(_, n)| *n);
                 let place = seen.entry(key.as_str()).or_insert(0);
                 *place += 1;
                 let count = total - given + *place;

@@ -112,7 +112,12 @@ pub(super) fn outbox_rows(outbox: &[super::NewOutbox], request_id: i64) -> Optio
         .iter()
         .map(|o| {
             let lane = o.effect.lane(Some(request_id))?;
-            Some(serde_json::json!([o.effect.kind(), o.effect.recipient(), o.effect.payload(), lane]))
+            Some(serde_json::json!([
+                o.effect.kind(),
+                o.effect.recipient(),
+                o.effect.payload(),
+                lane
+            ]))
         })
         .collect();
     rows.map(|r| serde_json::Value::from(r).to_string())

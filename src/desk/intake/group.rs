@@ -44,7 +44,8 @@ impl Desk {
             },
             Err(e) => return failed_all(keys, &e),
         };
-        let mut prepared: Vec<&mut PreparedEmail> = items.iter_mut().map(|i| &mut i.prepared).collect();
+        let mut prepared: Vec<&mut PreparedEmail> =
+            items.iter_mut().map(|i| &mut i.prepared).collect();
         if let Err(e) = super::mark_unseen(&group, &mut prepared).await {
             return failed_all(keys, &e);
         }

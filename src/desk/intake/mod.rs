@@ -189,7 +189,9 @@ impl Desk {
             // Quarantined on admission or poisoned while parsing: the attempt stays counted.
             Stage::Done(outcome) => (outcome, false),
             Stage::Parsed(parsed) => (
-                attempt.contain(raw, handle(&attempt, *parsed, unseen)).await,
+                attempt
+                    .contain(raw, handle(&attempt, *parsed, unseen))
+                    .await,
                 true,
             ),
         };
@@ -273,9 +275,11 @@ impl PreparedEmail {
     /// The id it is deduplicated by (its Message-ID, or its raw hash when it has none), once parsed.
     fn external_id(&self) -> Option<&str> {
         match &self.stage {
-            Stage::Parsed(p) => p.inbound.as_ref().ok().map(|inb| {
-                inb.message_id.as_deref().unwrap_or(self.key.as_str())
-            }),
+            Stage::Parsed(p) => p
+                .inbound
+                .as_ref()
+                .ok()
+                .map(|inb| inb.message_id.as_deref().unwrap_or(self.key.as_str())),
             Stage::Done(_) => None,
         }
     }

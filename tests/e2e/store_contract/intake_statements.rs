@@ -63,10 +63,17 @@ async fn a_new_request_s_outbox_rows_are_written_in_order_and_it_is_swept_unless
     let dir = tempfile::tempdir().unwrap();
     for store in support::both_stores(dir.path()).await {
         let d = store.dialect();
-        let to = ["first@example.test", "second@example.test", "third@example.test"];
+        let to = [
+            "first@example.test",
+            "second@example.test",
+            "third@example.test",
+        ];
         let open = store
             .create_request(&new_request("a@example.test"), 1_000, |_| Change {
-                outbox: to.iter().map(|t| Effect::Email(mail_to(t)).into()).collect(),
+                outbox: to
+                    .iter()
+                    .map(|t| Effect::Email(mail_to(t)).into())
+                    .collect(),
                 ..change_with("o1")
             })
             .await
@@ -74,13 +81,19 @@ async fn a_new_request_s_outbox_rows_are_written_in_order_and_it_is_swept_unless
         let rows = store.outbox_rows(false).await.unwrap();
         let got: Vec<_> = rows.iter().map(|r| r.recipient.as_deref()).collect();
         assert_eq!(got, to.map(Some).to_vec(), "{d}: in the change's order");
-        assert!(rows.iter().all(|r| r.reference == Some(open) && r.kind == "email"));
+        assert!(rows
+            .iter()
+            .all(|r| r.reference == Some(open) && r.kind == "email"));
         for (row, t) in rows.iter().zip(to) {
             let Ok(Effect::Email(m)) = Effect::decode(row.id, &row.kind, &row.payload.to_string())
             else {
                 panic!("{d}: row {} does not read back as the mail queued", row.id);
             };
-            assert_eq!((m.to.email.as_str(), m.subject.as_str()), (t, "Received"), "{d}");
+            assert_eq!(
+                (m.to.email.as_str(), m.subject.as_str()),
+                (t, "Received"),
+                "{d}"
+            );
         }
         let closed = store
             .create_request(&new_request("a@example.test"), 1_000, |_| Change {
@@ -93,7 +106,11 @@ async fn a_new_request_s_outbox_rows_are_written_in_order_and_it_is_swept_unless
             .unwrap();
         let due = store.sweep_due(1_000, None, 10).await.unwrap();
         let due: Vec<_> = due.iter().map(|(_, r)| r.reference).collect();
-        assert_eq!(due, vec![open], "{d}: the open one is swept next pass, not {closed}");
+        assert_eq!(
+            due,
+            vec![open],
+            "{d}: the open one is swept next pass, not {closed}"
+        );
     }
 }
 
