@@ -218,9 +218,21 @@ async fn drain(a: &Args) {
     }
 }
 
+/// With `RUST_LOG` set (say `RUST_LOG=sqlx::query=debug` to see every statement), the service's log goes to
+/// stderr; without it the bench logs nothing, so logging does not weigh on the figures.
+fn log_if_asked() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let a = args();
+    log_if_asked();
     testkit::require_mail_servers();
     println!(
         "machine: {} cores ({}), shared with other work: figures are noisy",

@@ -1,10 +1,13 @@
 //! A store that runs every statement on ONE connection inside one open transaction (a group commit): the
 //! statements of many messages share a single durable commit, each message's work in its own savepoint, and the
 //! reads of a later message see what an earlier one wrote. The same store code runs on a pool or on it: each
-//! backend's handle is a [`Db`], a pool or a held transaction, and a `begin()` on a held one is a savepoint.
+//! backend's handle is a [`Db`], a pool or a held transaction, and a `begin()` on a held one is a savepoint —
+//! except inside a unit, whose own savepoint already undoes everything of it: there a `begin()` joins the unit
+//! (no round trip), and if it is not committed the unit can no longer be kept, only undone.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use futures::{FutureExt, StreamExt};
@@ -40,12 +43,30 @@ impl<DB: Database> fmt::Debug for Db<DB> {
 pub struct Held<DB: Database> {
     pool: Pool<DB>,
     tx: Arc<Mutex<Option<Transaction<'static, DB>>>>,
+    /// [`NO_UNIT`], [`UNIT_OPEN`] or [`UNIT_SPOILED`].
+    unit: Arc<AtomicU8>,
 }
 
-/// A transaction begun on a [`Db`]: a pool's own transaction, or a savepoint inside a held one.
+/// No unit is open: a `begin()` is a savepoint of its own.
+const NO_UNIT: u8 = 0;
+/// A unit is open: a `begin()` joins it.
+const UNIT_OPEN: u8 = 1;
+/// A transaction that joined the open unit ended without its commit: the unit can only be undone.
+const UNIT_SPOILED: u8 = 2;
+
+/// A transaction begun on a [`Db`]: a pool's own, a savepoint inside a held one, or joined to the open unit.
 pub enum Tx<DB: Database> {
     Own(Transaction<'static, DB>),
     Savepoint(Savepoint<DB>),
+    Joined(Joined<DB>),
+}
+
+/// A transaction joined to the unit open in a held transaction (the unit's savepoint undoes it); ended
+/// without [`Tx::commit`], it spoils the unit.
+pub struct Joined<DB: Database> {
+    guard: OwnedMutexGuard<Option<Transaction<'static, DB>>>,
+    unit: Arc<AtomicU8>,
+    open: bool,
 }
 
 /// A savepoint in a held transaction; rolled back when dropped without [`Tx::commit`].
@@ -74,6 +95,13 @@ impl<DB: Database> Db<DB> {
             Db::Held(h) => {
                 let mut guard = h.tx.clone().lock_owned().await;
                 let tx = guard.as_mut().ok_or_else(ended)?;
+                if h.unit.load(Ordering::Acquire) != NO_UNIT {
+                    return Ok(Tx::Joined(Joined {
+                        guard,
+                        unit: h.unit.clone(),
+                        open: true,
+                    }));
+                }
                 DB::TransactionManager::begin(tx, None).await?;
                 Ok(Tx::Savepoint(Savepoint { guard, open: true }))
             }
@@ -97,6 +125,7 @@ impl<DB: Database> Db<DB> {
         Ok(Db::Held(Arc::new(Held {
             pool,
             tx: Arc::new(Mutex::new(Some(tx))),
+            unit: Arc::new(AtomicU8::new(NO_UNIT)),
         })))
     }
 
@@ -112,19 +141,31 @@ impl<DB: Database> Db<DB> {
     pub async fn begin_unit(&self) -> Result<(), sqlx::Error> {
         let Some(h) = self.held() else { return Ok(()) };
         let mut guard = h.tx.lock().await;
-        DB::TransactionManager::begin(guard.as_mut().ok_or_else(ended)?, None).await
+        DB::TransactionManager::begin(guard.as_mut().ok_or_else(ended)?, None).await?;
+        h.unit.store(UNIT_OPEN, Ordering::Release);
+        Ok(())
     }
 
-    /// Releases the unit's savepoint (`keep`) or rolls back to it.
+    /// Releases the unit's savepoint (`keep`) or rolls back to it. Keeping a spoiled unit (a transaction
+    /// that joined it ended without its commit) fails and leaves it open, to be rolled back.
     pub async fn end_unit(&self, keep: bool) -> Result<(), sqlx::Error> {
         let Some(h) = self.held() else { return Ok(()) };
         let mut guard = h.tx.lock().await;
         let tx = guard.as_mut().ok_or_else(ended)?;
-        if keep {
+        if keep && h.unit.load(Ordering::Acquire) == UNIT_SPOILED {
+            return Err(sqlx::Error::Protocol(
+                "a step of this message failed after writing; its work is undone".into(),
+            ));
+        }
+        let ended = if keep {
             DB::TransactionManager::commit(tx).await
         } else {
             DB::TransactionManager::rollback(tx).await
+        };
+        if ended.is_ok() {
+            h.unit.store(NO_UNIT, Ordering::Release);
         }
+        ended
     }
 
     /// Commits the held transaction: everything of the group becomes durable at once.
@@ -139,6 +180,10 @@ impl<DB: Database> Tx<DB> {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Own(tx) => tx.commit().await,
+            Tx::Joined(mut j) => {
+                j.open = false;
+                Ok(())
+            }
             Tx::Savepoint(mut s) => {
                 s.open = false;
                 let tx = s.guard.as_mut().ok_or_else(ended)?;
@@ -150,6 +195,11 @@ impl<DB: Database> Tx<DB> {
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Own(tx) => tx.rollback().await,
+            // Dropped open: the unit is spoiled.
+            Tx::Joined(j) => {
+                drop(j);
+                Ok(())
+            }
             Tx::Savepoint(mut s) => {
                 s.open = false;
                 let tx = s.guard.as_mut().ok_or_else(ended)?;
@@ -169,6 +219,14 @@ impl<DB: Database> Drop for Savepoint<DB> {
     }
 }
 
+impl<DB: Database> Drop for Joined<DB> {
+    fn drop(&mut self) {
+        if self.open {
+            self.unit.store(UNIT_SPOILED, Ordering::Release);
+        }
+    }
+}
+
 impl<DB: Database> Deref for Tx<DB> {
     type Target = DB::Connection;
     fn deref(&self) -> &DB::Connection {
@@ -178,6 +236,7 @@ impl<DB: Database> Deref for Tx<DB> {
                 .guard
                 .as_ref()
                 .expect("a savepoint lives inside its group"),
+            Tx::Joined(j) => j.guard.as_ref().expect("a unit lives inside its group"),
         }
     }
 }
@@ -190,6 +249,7 @@ impl<DB: Database> DerefMut for Tx<DB> {
                 .guard
                 .as_mut()
                 .expect("a savepoint lives inside its group"),
+            Tx::Joined(j) => j.guard.as_mut().expect("a unit lives inside its group"),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Inbound messages: the dedupe ledger (UNIQUE source + external id) and the raw copy of everything received.
 
+use std::collections::HashSet;
+
 use sqlx::Row;
 
 use super::requests::to_ref;
-use super::{on_pool, Disposition, InboundRecord, Store, StoreError};
+use super::{on_pool, Backend, Disposition, InboundRecord, Store, StoreError};
 use routing::{RequestRef, Source};
 
 /// Turns a UNIQUE violation on the inbound ledger into `Duplicate`.
@@ -47,6 +49,33 @@ impl Store {
                 }
                 None => Ok(None),
             }
+        })
+    }
+
+    /// Which of `external_ids` (of `source`) were already processed, with ONE statement for a whole batch (the
+    /// list is bound as one JSON array).
+    pub async fn inbound_seen_among(
+        &self,
+        source: Source,
+        external_ids: &[String],
+    ) -> Result<HashSet<String>, StoreError> {
+        if external_ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids = serde_json::to_string(external_ids).map_err(anyhow::Error::from)?;
+        let sql = match self.backend {
+            Backend::Sqlite(_) => {
+                "SELECT external_id FROM inbound_messages WHERE source = $1 \
+                 AND external_id IN (SELECT value FROM json_each($2))"
+            }
+            Backend::Postgres(_) => {
+                "SELECT external_id FROM inbound_messages WHERE source = $1 \
+                 AND external_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+            }
+        };
+        on_pool!(self, p => {
+            let rows = sqlx::query(sql).bind(source).bind(&ids).fetch_all(p).await?;
+            rows.iter().map(|r| Ok(r.try_get("external_id")?)).collect()
         })
     }
 

@@ -1,7 +1,9 @@
-//! Batched intake bookkeeping: the processing attempts of a whole IMAP batch counted in one transaction before
+//! Batched intake bookkeeping: the processing attempts of a whole IMAP batch counted with one statement before
 //! it is handled, and the handled ones forgotten with one statement after, so a batch of N mails costs two
-//! commits of bookkeeping instead of 2·N; and the group transaction the batch is decided in (one commit for
-//! all its messages, each message a savepoint).
+//! statements and two commits of bookkeeping instead of 2·N; and the group transaction the batch is decided in
+//! (one commit for all its messages, each message a savepoint).
+
+use std::collections::HashMap;
 
 use sqlx::Row;
 
@@ -9,6 +11,16 @@ use super::{on_pool, Backend, Store, StoreError};
 
 /// The attempt count (1 on the first attempt) and the last attempt's error of one message.
 pub type AttemptCount = (u32, Option<String>);
+
+/// One more attempt for each `[raw_sha256, times]` of the JSON list `$1` at `$2`, upserted in one statement.
+const COUNT_ATTEMPTS_SQLITE: &str = "INSERT INTO inbound_attempts (raw_sha256, attempts, last_error, first_at, last_at) \
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), NULL, $2, $2 FROM json_each($1) WHERE true \
+     ON CONFLICT (raw_sha256) DO UPDATE SET attempts = inbound_attempts.attempts + excluded.attempts, last_at = $2 \
+     RETURNING raw_sha256, attempts, last_error";
+const COUNT_ATTEMPTS_POSTGRES: &str = "INSERT INTO inbound_attempts (raw_sha256, attempts, last_error, first_at, last_at) \
+     SELECT j.v->>0, (j.v->>1)::bigint, NULL, $2, $2 FROM jsonb_array_elements($1::jsonb) AS j(v) \
+     ON CONFLICT (raw_sha256) DO UPDATE SET attempts = inbound_attempts.attempts + EXCLUDED.attempts, last_at = $2 \
+     RETURNING raw_sha256, attempts, last_error";
 
 impl Store {
     /// A store whose statements all run in ONE transaction held open on one connection, until
@@ -44,34 +56,54 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one more processing attempt of each message (by raw hash), durably and all in ONE transaction,
-    /// before any is processed; returns each count and last error in the order given. A key given twice is
-    /// counted twice.
+    /// Counts one more processing attempt of each message (by raw hash), durably and in ONE statement, before
+    /// any is processed; returns each count and last error in the order given. A key given twice is counted
+    /// twice (its first place sees the first count, its second the second).
     pub async fn begin_attempts(
         &self,
         raw_sha256: &[String],
         now: i64,
     ) -> Result<Vec<AttemptCount>, StoreError> {
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let mut out = Vec::with_capacity(raw_sha256.len());
-            for key in raw_sha256 {
-                let row = sqlx::query(
-                    "INSERT INTO inbound_attempts (raw_sha256, attempts, last_error, first_at, last_at) \
-                     VALUES ($1, 1, NULL, $2, $2) \
-                     ON CONFLICT (raw_sha256) DO UPDATE SET attempts = inbound_attempts.attempts + 1, last_at = $2 \
-                     RETURNING attempts, last_error",
-                )
-                .bind(key)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let attempts: i64 = row.try_get("attempts")?;
-                out.push((u32::try_from(attempts).unwrap_or(u32::MAX), row.try_get("last_error")?));
+        if raw_sha256.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut times: Vec<(&str, i64)> = Vec::new();
+        for key in raw_sha256 {
+            match times.iter_mut().find(|(k, _)| *k == key.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => times.push((key.as_str(), 1)),
             }
-            tx.commit().await?;
-            Ok(out)
-        })
+        }
+        let list = serde_json::to_string(&times).map_err(anyhow::Error::from)?;
+        let sql = match self.backend {
+            Backend::Sqlite(_) => COUNT_ATTEMPTS_SQLITE,
+            Backend::Postgres(_) => COUNT_ATTEMPTS_POSTGRES,
+        };
+        let counted: HashMap<String, (i64, Option<String>)> = on_pool!(self, p => {
+            let rows = sqlx::query(sql).bind(&list).bind(now).fetch_all(p).await?;
+            let mut out = HashMap::with_capacity(rows.len());
+            for row in &rows {
+                out.insert(row.try_get("raw_sha256")?, (row.try_get("attempts")?, row.try_get("last_error")?));
+            }
+            out
+        });
+        let mut seen: HashMap<&str, i64> = HashMap::new();
+        raw_sha256
+            .iter()
+            .map(|key| {
+                let (total, last_error) = counted.get(key).ok_or_else(|| {
+                    StoreError::Unexpected(anyhow::anyhow!("attempt of {key} not counted"))
+                })?;
+                let given = times
+                    .iter()
+                    .find(|(k, _)| *k == key.as_str())
+                    .map_or(1, |(_, n)| *n);
+                let place = seen.entry(key.as_str()).or_insert(0);
+                *place += 1;
+                let count = total - given + *place;
+                Ok((u32::try_from(count).unwrap_or(u32::MAX), last_error.clone()))
+            })
+            .collect()
     }
 
     /// Forgets the attempts of every message in `raw_sha256` (all handled) with one statement.

@@ -4,6 +4,7 @@
 mod attachments;
 mod dashboard;
 mod due;
+mod fresh_rows;
 mod held;
 mod idempotency;
 mod import;

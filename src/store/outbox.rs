@@ -101,6 +101,41 @@ pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox \
        (SELECT p.lane FROM outbox p WHERE p.request_id = $2 AND p.kind = 'chat_work_order' ORDER BY p.id DESC LIMIT 1), \
        'chat:request:' || CAST($2 AS TEXT)))";
 
+/// A change's outbox rows as the JSON list `[[kind, recipient, payload, lane], ...]` that
+/// [`insert_outbox_rows`] writes in ONE statement: `None` when there is at most one row, or a row follows the
+/// card's lane (that lane is looked up per row, and may be the card posted by the row before it).
+pub(super) fn outbox_rows(outbox: &[super::NewOutbox], request_id: i64) -> Option<String> {
+    if outbox.len() < 2 {
+        return None;
+    }
+    let rows: Option<Vec<serde_json::Value>> = outbox
+        .iter()
+        .map(|o| {
+            let lane = o.effect.lane(Some(request_id))?;
+            Some(serde_json::json!([
+                o.effect.kind(),
+                o.effect.recipient(),
+                o.effect.payload(),
+                lane
+            ]))
+        })
+        .collect();
+    rows.map(|r| serde_json::Value::from(r).to_string())
+}
+
+/// The statement writing [`outbox_rows`] (`$3`) for request `$1` at `$2`, in the list's order.
+pub(super) fn insert_outbox_rows<DB: sqlx::Database>(_on: &super::held::Tx<DB>) -> &'static str {
+    if DB::NAME == "SQLite" {
+        "INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
+         SELECT json_extract(value, '$[0]'), $1, json_extract(value, '$[1]'), json_extract(value, '$[2]'), $2, $2, \
+         json_extract(value, '$[3]') FROM json_each($3) ORDER BY key"
+    } else {
+        "INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
+         SELECT j.v->>0, $1, j.v->>1, j.v->>2, $2, $2, j.v->>3 \
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS j(v, n) ORDER BY j.n"
+    }
+}
+
 impl Store {
     /// Claims the next due job for `lease_ms`; a crashed worker's lease simply expires and the job is retried.
     pub async fn claim_outbox(

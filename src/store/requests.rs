@@ -112,9 +112,10 @@ macro_rules! fetch_requests {
 }
 pub(super) use fetch_requests;
 
-/// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`.
+/// Writes a change's rows inside an open transaction `$tx` for request `$id` at `$now`; `$fresh` when the
+/// request was inserted by this transaction (with `updated_at` and `next_sweep_at` at `$now` already).
 macro_rules! write_change {
-    ($tx:expr, $id:expr, $change:expr, $now:expr) => {{
+    ($tx:expr, $id:expr, $change:expr, $now:expr, $fresh:expr) => {{
         let (id, now): (i64, i64) = ($id, $now);
         let change: &Change = $change;
         if let Some(inb) = &change.inbound {
@@ -171,16 +172,28 @@ macro_rules! write_change {
                 .execute(&mut *$tx)
                 .await?;
         }
-        for o in &change.outbox {
-            sqlx::query(super::outbox::INSERT_OUTBOX)
-                .bind(o.effect.kind())
-                .bind(id)
-                .bind(o.effect.recipient())
-                .bind(o.effect.payload())
-                .bind(now)
-                .bind(o.effect.lane(Some(id)))
-                .execute(&mut *$tx)
-                .await?;
+        match super::outbox::outbox_rows(&change.outbox, id) {
+            Some(rows) => {
+                sqlx::query(super::outbox::insert_outbox_rows(&$tx))
+                    .bind(id)
+                    .bind(now)
+                    .bind(rows)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            None => {
+                for o in &change.outbox {
+                    sqlx::query(super::outbox::INSERT_OUTBOX)
+                        .bind(o.effect.kind())
+                        .bind(id)
+                        .bind(o.effect.recipient())
+                        .bind(o.effect.payload())
+                        .bind(now)
+                        .bind(o.effect.lane(Some(id)))
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
         }
         match &change.status {
             None => {}
@@ -214,13 +227,17 @@ macro_rules! write_change {
                 .bind(id).bind(ref_id(original)).execute(&mut *$tx).await?;
         }
         // Any change may change what the sweeper owes: it looks again at its next pass, unless this change
-        // is the sweeper's own and says when.
-        sqlx::query("UPDATE requests SET updated_at = $2, next_sweep_at = CASE WHEN status = 'closed' THEN NULL ELSE $3 END WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .bind(change.next_sweep.at(now))
-            .execute(&mut *$tx)
-            .await?;
+        // is the sweeper's own and says when. A request inserted just now with what this would write (not
+        // closed, swept next pass) needs no second write.
+        let closed = matches!(change.status, Some(StatusChange::Closed { .. }));
+        if !($fresh && !closed && change.next_sweep.at(now) == Some(now)) {
+            sqlx::query("UPDATE requests SET updated_at = $2, next_sweep_at = CASE WHEN status = 'closed' THEN NULL ELSE $3 END WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .bind(change.next_sweep.at(now))
+                .execute(&mut *$tx)
+                .await?;
+        }
     }};
 }
 
@@ -259,7 +276,7 @@ macro_rules! write_guarded_change {
                 Some(_) => StoreError::Conflict(reference),
             });
         }
-        write_change!($tx, id, change, now);
+        write_change!($tx, id, change, now, false);
     }};
 }
 
@@ -336,8 +353,9 @@ impl Store {
             let row = sqlx::query(
                 "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
                  location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
-                 created_at, updated_at, response_due_at, resolution_due_at, place_key) \
-                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21) RETURNING id",
+                 created_at, updated_at, response_due_at, resolution_due_at, place_key, next_sweep_at) \
+                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21, $17) \
+                 RETURNING id",
             )
             .bind(&new.department)
             .bind(&new.category)
@@ -365,7 +383,23 @@ impl Store {
             let id: i64 = row.try_get("id")?;
             let reference = to_ref(id)?;
             let creation = creation(reference);
-            write_change!(tx, id, &creation.change, now);
+            match super::fresh_rows::binds(&creation.change, id) {
+                Some([inbound, events, threads, outbox]) => {
+                    let mail = creation.change.inbound.as_ref();
+                    let written = sqlx::query(super::fresh_rows::statement(&tx))
+                        .bind(id).bind(now).bind(inbound).bind(events).bind(threads).bind(outbox)
+                        .bind(mail.map(|m| m.raw.as_slice()))
+                        .execute(&mut *tx)
+                        .await;
+                    if let Err(e) = written {
+                        return Err(match mail {
+                            Some(m) => super::inbound::map_unique(e, &m.external_id),
+                            None => e.into(),
+                        });
+                    }
+                }
+                None => write_change!(tx, id, &creation.change, now, true),
+            }
             for related in &creation.related {
                 write_guarded_change!(tx, related.reference, &related.change, now);
             }

@@ -1,6 +1,7 @@
 //! Group commit of an IMAP batch: its messages decided in order on ONE held transaction, each in its own
 //! savepoint (a later message's reads see an earlier one's request; a message that fails or panics is undone
-//! alone), then committed together, so a batch of N costs one durable commit, not N. If that commit fails,
+//! alone), then committed together, so a batch of N costs one durable commit, not N. Whether its messages were
+//! processed before is looked up once for the whole batch, inside that transaction. If that commit fails,
 //! nothing of the batch is written and every message stays in the inbox for its retry.
 
 use std::any::Any;
@@ -30,7 +31,7 @@ pub struct GroupItem<'a> {
 impl Desk {
     /// Decides `items` in order in one transaction and commits it once; returns after the commit (or after
     /// everything was undone), one answer per item. Attempts are NOT settled here: see [`Desk::settle_emails`].
-    pub async fn decide_group(&self, items: Vec<GroupItem<'_>>) -> Vec<Decided> {
+    pub async fn decide_group(&self, mut items: Vec<GroupItem<'_>>) -> Vec<Decided> {
         let keys: Vec<String> = items.iter().map(|i| i.prepared.key.clone()).collect();
         #[cfg(feature = "test-hooks")]
         let crash = items
@@ -43,6 +44,11 @@ impl Desk {
             },
             Err(e) => return failed_all(keys, &e),
         };
+        let mut prepared: Vec<&mut PreparedEmail> =
+            items.iter_mut().map(|i| &mut i.prepared).collect();
+        if let Err(e) = super::mark_unseen(&group, &mut prepared).await {
+            return failed_all(keys, &e);
+        }
         let mut out = Vec::with_capacity(items.len());
         let mut broken: Option<StoreError> = None;
         for item in items {

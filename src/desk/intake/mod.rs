@@ -184,10 +184,16 @@ impl Desk {
             key: prepared.key,
             now: prepared.now,
         };
+        let unseen = prepared.unseen;
         let (outcome, settle) = match prepared.stage {
             // Quarantined on admission or poisoned while parsing: the attempt stays counted.
             Stage::Done(outcome) => (outcome, false),
-            Stage::Parsed(parsed) => (attempt.contain(raw, handle(&attempt, *parsed)).await, true),
+            Stage::Parsed(parsed) => (
+                attempt
+                    .contain(raw, handle(&attempt, *parsed, unseen))
+                    .await,
+                true,
+            ),
         };
         HandledEmail {
             key: attempt.key,
@@ -215,6 +221,28 @@ impl Desk {
     }
 }
 
+/// Marks the messages of a batch that were not processed before, with ONE look-up (run it inside the
+/// transaction that handles them). A Message-ID given twice is marked only the first time: the second copy
+/// looks for the first one's record itself.
+pub(super) async fn mark_unseen(
+    desk: &Desk,
+    prepared: &mut [&mut PreparedEmail],
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = prepared
+        .iter()
+        .filter_map(|p| p.external_id().map(String::from))
+        .collect();
+    let seen = desk.store.inbound_seen_among(SOURCE, &ids).await?;
+    let mut first = std::collections::HashSet::new();
+    for p in prepared.iter_mut() {
+        let fresh = p
+            .external_id()
+            .is_some_and(|id| !seen.contains(id) && first.insert(id.to_string()));
+        p.unseen = fresh;
+    }
+    Ok(())
+}
+
 /// Admits one counted message and parses it.
 async fn prepare_one(attempt: Attempt<'_>, count: AttemptCount, raw: &[u8]) -> PreparedEmail {
     let stage = match attempt.admit_counted(raw, count).await {
@@ -229,6 +257,7 @@ async fn prepare_one(attempt: Attempt<'_>, count: AttemptCount, raw: &[u8]) -> P
         key: attempt.key,
         now: attempt.now,
         stage,
+        unseen: false,
     }
 }
 
@@ -237,6 +266,23 @@ pub struct PreparedEmail {
     key: String,
     now: i64,
     stage: Stage,
+    /// Known not processed before (looked up with its batch, inside the transaction that handles it), so its
+    /// own look-up is skipped.
+    unseen: bool,
+}
+
+impl PreparedEmail {
+    /// The id it is deduplicated by (its Message-ID, or its raw hash when it has none), once parsed.
+    fn external_id(&self) -> Option<&str> {
+        match &self.stage {
+            Stage::Parsed(p) => p
+                .inbound
+                .as_ref()
+                .ok()
+                .map(|inb| inb.message_id.as_deref().unwrap_or(self.key.as_str())),
+            Stage::Done(_) => None,
+        }
+    }
 }
 
 enum Stage {
@@ -278,8 +324,12 @@ impl Mail<'_> {
     }
 }
 
-/// Records and routes a parsed message, once per Message-ID.
-async fn handle(attempt: &Attempt<'_>, parsed: Parsed) -> Result<IngestOutcome, StoreError> {
+/// Records and routes a parsed message, once per Message-ID (`unseen`: known not processed before).
+async fn handle(
+    attempt: &Attempt<'_>,
+    parsed: Parsed,
+    unseen: bool,
+) -> Result<IngestOutcome, StoreError> {
     let desk = attempt.desk;
     let inb = match parsed.inbound {
         Ok(inb) => inb,
@@ -297,7 +347,9 @@ async fn handle(attempt: &Attempt<'_>, parsed: Parsed) -> Result<IngestOutcome, 
         now: attempt.now,
     };
     tracing::Span::current().record("message_id", mail.external_id.as_str());
-    if let Some(seen) = desk.store.inbound_seen(SOURCE, &mail.external_id).await? {
+    if unseen {
+        // Looked up with its batch.
+    } else if let Some(seen) = desk.store.inbound_seen(SOURCE, &mail.external_id).await? {
         return Ok(IngestOutcome::Duplicate {
             reference: seen.reference,
         });

@@ -1,0 +1,155 @@
+//! The store contract for intake's batched statements (both stores): a batch's attempts counted with one
+//! statement (a key given twice counted twice, in order), which messages of a batch were seen looked up at
+//! once, a new request's outbox rows written in order with one statement, and a unit of a group whose step
+//! failed after writing undone whole while the group goes on.
+
+use std::collections::HashSet;
+
+use connect311::effect::Effect;
+use connect311::store::{Change, StatusChange, StoreError};
+use routing::{CloseReason, Source};
+
+use super::{change_with, mail_to, new_request};
+use crate::support;
+
+#[tokio::test]
+async fn a_batch_s_attempts_are_counted_in_order_with_repeats_and_past_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let counts = store
+            .begin_attempts(&keys(&["a", "b", "a"]), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            vec![(1, None), (1, None), (2, None)],
+            "{d}: a key given twice is counted twice, its second place after its first"
+        );
+        store.fail_attempt("a", "boom").await.unwrap();
+        let counts = store
+            .begin_attempts(&keys(&["c", "a"]), 2_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            vec![(1, None), (3, Some("boom".to_string()))],
+            "{d}: counts go on from the stored ones, with the last error"
+        );
+        assert!(store.begin_attempts(&[], 3_000).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_batch_looks_up_which_of_its_messages_were_seen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("s1"))
+            .await
+            .unwrap();
+        let ids = ["s1", "s2", "s1"].map(String::from);
+        let seen = store.inbound_seen_among(Source::Email, &ids).await.unwrap();
+        assert_eq!(seen, HashSet::from(["s1".to_string()]), "{d}");
+        let web = store.inbound_seen_among(Source::Web, &ids).await.unwrap();
+        assert!(web.is_empty(), "{d}: another source's ids are its own");
+    }
+}
+
+#[tokio::test]
+async fn a_new_request_s_outbox_rows_are_written_in_order_and_it_is_swept_unless_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        let to = [
+            "first@example.test",
+            "second@example.test",
+            "third@example.test",
+        ];
+        let open = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| Change {
+                outbox: to
+                    .iter()
+                    .map(|t| Effect::Email(mail_to(t)).into())
+                    .collect(),
+                ..change_with("o1")
+            })
+            .await
+            .unwrap();
+        let rows = store.outbox_rows(false).await.unwrap();
+        let got: Vec<_> = rows.iter().map(|r| r.recipient.as_deref()).collect();
+        assert_eq!(got, to.map(Some).to_vec(), "{d}: in the change's order");
+        assert!(rows
+            .iter()
+            .all(|r| r.reference == Some(open) && r.kind == "email"));
+        for (row, t) in rows.iter().zip(to) {
+            let Ok(Effect::Email(m)) = Effect::decode(row.id, &row.kind, &row.payload.to_string())
+            else {
+                panic!("{d}: row {} does not read back as the mail queued", row.id);
+            };
+            assert_eq!(
+                (m.to.email.as_str(), m.subject.as_str()),
+                (t, "Received"),
+                "{d}"
+            );
+        }
+        let closed = store
+            .create_request(&new_request("a@example.test"), 1_000, |_| Change {
+                status: Some(StatusChange::Closed {
+                    reason: CloseReason::Duplicate,
+                }),
+                ..change_with("o2")
+            })
+            .await
+            .unwrap();
+        let due = store.sweep_due(1_000, None, 10).await.unwrap();
+        let due: Vec<_> = due.iter().map(|(_, r)| r.reference).collect();
+        assert_eq!(
+            due,
+            vec![open],
+            "{d}: the open one is swept next pass, not {closed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_unit_whose_step_failed_after_writing_is_undone_and_its_group_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("u1"))
+            .await
+            .unwrap();
+        let group = store.hold_group().await.unwrap();
+        group.begin_unit().await.unwrap();
+        group
+            .create_request(&new_request("b@example.test"), 1_100, |_| change_with("u2"))
+            .await
+            .unwrap();
+        group.end_unit(true).await.unwrap();
+        group.begin_unit().await.unwrap();
+        // Its request row is written before its Message-ID is refused as a duplicate.
+        let err = group
+            .create_request(&new_request("c@example.test"), 1_200, |_| change_with("u1"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{d}: {err:?}");
+        assert!(
+            group.end_unit(true).await.is_err(),
+            "{d}: a unit whose step failed cannot be kept"
+        );
+        group.end_unit(false).await.unwrap();
+        group.commit_group().await.unwrap();
+        let all = store.list_requests(&Default::default()).await.unwrap();
+        let requesters: Vec<_> = all.iter().map(|r| r.requester.as_str()).collect();
+        assert_eq!(
+            requesters,
+            vec!["b@example.test", "a@example.test"],
+            "{d}: the kept unit is committed, the failed one left nothing"
+        );
+        assert_eq!(store.outbox_rows(false).await.unwrap().len(), 2, "{d}");
+    }
+}
