@@ -19,7 +19,8 @@ pub struct ImportedRequest {
 
 const COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
-    linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
+    linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at, \
+    place_key, reopened_count, next_sweep_at";
 
 /// The PostgreSQL record type of one JSON row of `COLUMNS`.
 const PG_RECORD: &str = "id bigint, status text, close_reason text, department text, category text, \
