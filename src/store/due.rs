@@ -26,6 +26,16 @@ pub struct CandidateQuery {
     pub limit: i64,
 }
 
+const DUPLICATES_AT_PLACE: &str = "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+    WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 AND place_key = $4 \
+    ORDER BY created_at, id LIMIT $5";
+
+const DUPLICATES_AT_PLACE_OR_BOX: &str =
+    "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+    WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
+    AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
+    ORDER BY created_at, id LIMIT $9";
+
 /// Where a sweep has got to: the `(next_sweep_at, id)` of the last request it read.
 pub type SweepCursor = (i64, i64);
 
@@ -36,18 +46,22 @@ impl Store {
         &self,
         q: &CandidateQuery,
     ) -> Result<Vec<Candidate>, StoreError> {
-        let [south, west, north, east] = q.bbox.map_or([None; 4], |b| b.map(Some));
+        // Without a box, the place key alone: one exact range of `requests_duplicate_place`. A prepared
+        // statement's generic plan cannot drop a box of NULLs, so the OR would read every open request of the
+        // category in the window instead.
+        let sql = match q.bbox {
+            None => DUPLICATES_AT_PLACE,
+            Some(_) => DUPLICATES_AT_PLACE_OR_BOX,
+        };
         on_pool!(self, p => {
-            let rows = sqlx::query(
-                "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
-                 WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
-                 AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
-                 ORDER BY created_at, id LIMIT $9",
-            )
-            .bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key)
-            .bind(south).bind(north).bind(west).bind(east).bind(q.limit)
-            .fetch_all(p)
-            .await?;
+            let query = sqlx::query(sql).bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key);
+            let query = match q.bbox {
+                None => query.bind(q.limit),
+                Some([south, west, north, east]) => {
+                    query.bind(south).bind(north).bind(west).bind(east).bind(q.limit)
+                }
+            };
+            let rows = query.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let reference = to_ref(r.try_get("id")?)?;

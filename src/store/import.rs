@@ -114,4 +114,14 @@ impl Store {
             (1..=batch.len() as i64).map(|k| Ok(to_ref(top + k)?)).collect()
         })
     }
+
+    /// After the last batch of an import: PostgreSQL's planner statistics brought up to date. Until they are
+    /// (autovacuum's next round, or never when it is off) the planner takes freshly loaded tables for empty and
+    /// reads every event to find one request's (sweeps, work orders). SQLite plans from its indexes alone.
+    pub async fn finish_import(&self) -> Result<(), StoreError> {
+        if let Backend::Postgres(p) = &self.backend {
+            sqlx::query("ANALYZE requests, events").execute(p).await?;
+        }
+        Ok(())
+    }
 }
