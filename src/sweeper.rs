@@ -4,14 +4,11 @@
 //! from events by the pure policy in `routing`, every effect is an event plus outbox rows, so a restart neither
 //! loses nor repeats anything.
 
-use crate::store::MailDirection;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use mail::outbound::AutoSubmitted;
-use routing::lifecycle::CloseReason;
 use routing::policy::{SweepAction, Target};
-use routing::sweep::{due_actions, followup_due, sweep_facts, RequestFacts};
+use routing::sweep::{due_actions, sweep_facts, RequestFacts};
 use routing::sweep_next::next_look;
 use routing::{DepartmentId, EventKind, RequestRef, Source};
 use serde_json::json;
@@ -21,9 +18,10 @@ use tracing::info;
 use crate::desk::sla::event_facts;
 use crate::desk::Desk;
 use crate::effect::{ChatNote, DepartmentMailKind, Effect};
-use crate::store::{Change, NewEvent, NewOutbox, NextSweep, Request};
+use crate::store::{Change, NewEvent, NewOutbox, NextSweep, Request, Store};
 
 mod digest;
+mod followups;
 use digest::Digests;
 
 /// What one sweep did.
@@ -72,44 +70,120 @@ pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Resu
     }
 }
 
-/// How many requests one sweep reads at a time (with their events, in one query).
-const SWEEP_BATCH: i64 = 500;
+/// How many requests one sweep reads at a time (with their events, in one query), and decides in one group
+/// transaction (one durable commit for all the batch's changes, each in its own savepoint).
+const SWEEP_BATCH: usize = 500;
+
+/// At most this many due requests decided per pass, and this many "Was it fixed?" emails (see [`PassLimits`]).
+pub const REQUESTS_PER_PASS: usize = 10_000;
+pub const FOLLOWUPS_PER_PASS: usize = 1_000;
+
+/// How much one pass may do; what is left waits for the next pass (a minute later), first in line. A city
+/// catching up after an import or an outage gets its backlog worked over a few passes, each short, instead of
+/// one pass that holds the database for minutes; the emergencies are read first and are never held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassLimits {
+    /// Due requests (other than emergencies) decided per pass, most overdue first.
+    pub requests: usize,
+    /// "Was it fixed?" emails queued per pass, oldest closure first. Not urgent, and a mail provider limits
+    /// how many a city may send per minute anyway.
+    pub followups: usize,
+}
+
+impl Default for PassLimits {
+    fn default() -> Self {
+        PassLimits {
+            requests: REQUESTS_PER_PASS,
+            followups: FOLLOWUPS_PER_PASS,
+        }
+    }
+}
 
 /// One pass over the requests owed something now (see `requests.next_sweep_at`) and recent closures.
 pub async fn sweep_once(desk: &Desk) -> Result<SweepSummary> {
+    sweep_within(desk, PassLimits::default()).await
+}
+
+/// [`sweep_once`] within `limits`.
+pub async fn sweep_within(desk: &Desk, limits: PassLimits) -> Result<SweepSummary> {
     let now = desk.now();
     let mut summary = SweepSummary::default();
     let mut digests = Digests::default();
-    let mut cursor = None;
-    loop {
-        let batch = desk.store().sweep_due(now, cursor, SWEEP_BATCH).await?;
-        let Some(&(last, _)) = batch.last() else {
-            break;
-        };
-        cursor = Some(last);
-        let refs: Vec<_> = batch.iter().map(|(_, r)| r.reference).collect();
-        let mut events = desk.store().events_of(&refs).await?;
-        let mut looks = Vec::with_capacity(batch.len());
-        for (_, req) in &batch {
-            let events = events.remove(&req.reference).unwrap_or_default();
-            if let Some(look) =
-                sweep_request(desk, req, &events, now, (&mut summary, &mut digests)).await?
-            {
-                looks.push(look);
-            }
-        }
-        desk.store().schedule_sweeps(&looks).await?;
-    }
+    let acc = (&mut summary, &mut digests);
+    sweep_due(desk, now, Due::Emergencies, usize::MAX, acc).await?;
+    let acc = (&mut summary, &mut digests);
+    sweep_due(desk, now, Due::All, limits.requests, acc).await?;
     summary.digests = digests.enqueue(desk, now).await?;
-    summary.followups = followups(desk, now).await?;
+    summary.followups = followups::followups(desk, now, limits.followups).await?;
     summary.scorecards = scorecard(desk, now).await?;
     Ok(summary)
 }
 
-/// Decides and records what one request is owed now. Returns when to look at it next if nothing was owed
-/// (when something was, the change itself records that).
+/// Which due requests a scan reads.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    Emergencies,
+    All,
+}
+
+/// Decides up to `limit` of the requests due now, batch by batch in `(next_sweep_at, id)` order.
+async fn sweep_due(
+    desk: &Desk,
+    now: i64,
+    which: Due,
+    limit: usize,
+    (summary, digests): (&mut SweepSummary, &mut Digests),
+) -> Result<()> {
+    let (mut cursor, mut read) = (None, 0);
+    while read < limit {
+        let want = (limit - read).min(SWEEP_BATCH) as i64;
+        let store = desk.store();
+        let batch = match which {
+            Due::Emergencies => store.sweep_due_emergencies(now, cursor, want).await?,
+            Due::All => store.sweep_due(now, cursor, want).await?,
+        };
+        let Some(&(last, _)) = batch.last() else {
+            break;
+        };
+        cursor = Some(last);
+        read += batch.len();
+        sweep_batch(desk, &batch, now, (&mut *summary, &mut *digests)).await?;
+        if batch.len() < want as usize {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Decides one batch of due requests and writes what they are owed, and when to look at each next, in one
+/// group transaction. If that fails nothing of the batch is written (the sweep fails; the next decides again).
+async fn sweep_batch(
+    desk: &Desk,
+    batch: &[(crate::store::SweepCursor, Request)],
+    now: i64,
+    (summary, digests): (&mut SweepSummary, &mut Digests),
+) -> Result<()> {
+    let refs: Vec<_> = batch.iter().map(|(_, r)| r.reference).collect();
+    let mut events = desk.store().events_of(&refs).await?;
+    let group = desk.store().hold_group().await?;
+    let mut looks = Vec::with_capacity(batch.len());
+    for (_, req) in batch {
+        let events = events.remove(&req.reference).unwrap_or_default();
+        let acc = (&mut *summary, &mut *digests);
+        if let Some(look) = sweep_request(desk, &group, req, &events, now, acc).await? {
+            looks.push(look);
+        }
+    }
+    group.schedule_sweeps(&looks).await?;
+    group.commit_group().await?;
+    Ok(())
+}
+
+/// Decides and records (on `store`, the batch's group) what one request is owed now. Returns when to look at
+/// it next if nothing was owed (when something was, the change itself records that).
 async fn sweep_request(
     desk: &Desk,
+    store: &Store,
     req: &Request,
     events: &[crate::store::Event],
     now: i64,
@@ -140,7 +214,7 @@ async fn sweep_request(
         Some(t) => NextSweep::At(t),
         None => NextSweep::Never,
     };
-    match desk.store().apply_change(req.reference, &change, now).await {
+    match store.apply_change(req.reference, &change, now).await {
         // Someone (staff, another sweeper) changed it meanwhile: the next sweep decides on fresh facts.
         Err(crate::store::StoreError::Conflict(_)) => return Ok(None),
         other => other?,
@@ -208,73 +282,6 @@ fn facts(req: &Request) -> Result<RequestFacts> {
         acknowledged_ms: req.acknowledged_at,
         response_due_ms: req.response_due_at,
         resolution_due_ms: req.resolution_due_at,
-    })
-}
-
-/// "Was it fixed?" to residents whose request was closed as resolved a few days ago.
-async fn followups(desk: &Desk, now: i64) -> Result<usize> {
-    let policy = &desk.city().accountability;
-    if policy.followup_after_days == 0 {
-        return Ok(0);
-    }
-    let since = now - i64::from(policy.reopen_window_days) * 86_400_000;
-    let mut sent = 0;
-    let until = now - i64::from(policy.followup_after_days) * 86_400_000;
-    let closed = desk.store().followup_candidates(since, until).await?;
-    for chunk in closed.chunks(SWEEP_BATCH as usize) {
-        let refs: Vec<_> = chunk.iter().map(|r| r.reference).collect();
-        let mut events = desk.store().events_of(&refs).await?;
-        for req in chunk {
-            let Some(closed) = req.closed_at else {
-                continue;
-            };
-            let events = events.remove(&req.reference).unwrap_or_default();
-            let cal = &desk.city().calendar;
-            let history = event_facts(&events);
-            if !followup_due(closed, CloseReason::Resolved, history, now, cal, policy) {
-                continue;
-            }
-            let change = followup_change(desk, req).await?;
-            match desk.store().apply_change(req.reference, &change, now).await {
-                Err(crate::store::StoreError::Conflict(_)) => continue,
-                other => other?,
-            }
-            sent += 1;
-        }
-    }
-    Ok(sent)
-}
-
-/// The "Was it fixed?" email, recorded as asked: applied only if the request did not change meanwhile.
-async fn followup_change(desk: &Desk, req: &Request) -> Result<Change> {
-    let lang = req.language;
-    let vars = [
-        ("reference", req.reference.to_string()),
-        ("city", desk.city().city.name.clone()),
-        ("category", desk.category_name(req.category.as_ref(), lang)),
-    ];
-    let thread = desk.reply_thread(req).await?;
-    let (job, mid) = desk.email_job(
-        req.reference,
-        lang,
-        "followup",
-        &vars,
-        &req.requester,
-        &thread,
-        AutoSubmitted::AutoGenerated,
-    );
-    Ok(Change {
-        events: vec![NewEvent::new(
-            EventKind::FollowupSent,
-            "system",
-            Source::Sweeper,
-            json!({ "message_id": mid }),
-        )],
-        outbox: vec![job],
-        thread_ids: vec![(mid, MailDirection::Out)],
-        expect_status: Some(req.status),
-        expect_updated_at: Some(req.updated_at),
-        ..Change::default()
     })
 }
 

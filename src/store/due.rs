@@ -26,6 +26,16 @@ pub struct CandidateQuery {
     pub limit: i64,
 }
 
+const DUPLICATES_AT_PLACE: &str = "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+    WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 AND place_key = $4 \
+    ORDER BY created_at, id LIMIT $5";
+
+const DUPLICATES_AT_PLACE_OR_BOX: &str =
+    "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+    WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
+    AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
+    ORDER BY created_at, id LIMIT $9";
+
 /// Where a sweep has got to: the `(next_sweep_at, id)` of the last request it read.
 pub type SweepCursor = (i64, i64);
 
@@ -36,18 +46,22 @@ impl Store {
         &self,
         q: &CandidateQuery,
     ) -> Result<Vec<Candidate>, StoreError> {
-        let [south, west, north, east] = q.bbox.map_or([None; 4], |b| b.map(Some));
+        // Without a box, the place key alone: one exact range of `requests_duplicate_place`. A prepared
+        // statement's generic plan cannot drop a box of NULLs, so the OR would read every open request of the
+        // category in the window instead.
+        let sql = match q.bbox {
+            None => DUPLICATES_AT_PLACE,
+            Some(_) => DUPLICATES_AT_PLACE_OR_BOX,
+        };
         on_pool!(self, p => {
-            let rows = sqlx::query(
-                "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
-                 WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
-                 AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
-                 ORDER BY created_at, id LIMIT $9",
-            )
-            .bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key)
-            .bind(south).bind(north).bind(west).bind(east).bind(q.limit)
-            .fetch_all(p)
-            .await?;
+            let query = sqlx::query(sql).bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key);
+            let query = match q.bbox {
+                None => query.bind(q.limit),
+                Some([south, west, north, east]) => {
+                    query.bind(south).bind(north).bind(west).bind(east).bind(q.limit)
+                }
+            };
+            let rows = query.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let reference = to_ref(r.try_get("id")?)?;
@@ -75,9 +89,31 @@ impl Store {
         cursor: Option<SweepCursor>,
         limit: i64,
     ) -> Result<Vec<(SweepCursor, Request)>, StoreError> {
+        self.sweep_due_where("", now, cursor, limit).await
+    }
+
+    /// [`Store::sweep_due`] for the emergencies only (their own index): a sweep reads them first, so that a
+    /// re-page never waits behind a backlog of ordinary work.
+    pub async fn sweep_due_emergencies(
+        &self,
+        now: i64,
+        cursor: Option<SweepCursor>,
+        limit: i64,
+    ) -> Result<Vec<(SweepCursor, Request)>, StoreError> {
+        self.sweep_due_where("AND emergency IS NOT NULL", now, cursor, limit)
+            .await
+    }
+
+    async fn sweep_due_where(
+        &self,
+        filter: &'static str,
+        now: i64,
+        cursor: Option<SweepCursor>,
+        limit: i64,
+    ) -> Result<Vec<(SweepCursor, Request)>, StoreError> {
         let (at, id) = cursor.unwrap_or((i64::MIN, 0));
         let sql = format!(
-            "SELECT next_sweep_at, {REQUEST_COLUMNS} FROM requests WHERE next_sweep_at IS NOT NULL \
+            "SELECT next_sweep_at, {REQUEST_COLUMNS} FROM requests WHERE next_sweep_at IS NOT NULL {filter} \
              AND next_sweep_at <= $1 AND (next_sweep_at > $2 OR (next_sweep_at = $2 AND id > $3)) \
              AND status <> 'closed' ORDER BY next_sweep_at, id LIMIT $4"
         );
@@ -147,19 +183,24 @@ impl Store {
         })
     }
 
-    /// Requests from email closed as resolved in `[since, until]` and not asked "Was it fixed?" since, oldest
-    /// first: those a follow-up may be due for.
+    /// Requests from email closed as resolved in `[since, until]` and not asked "Was it fixed?" since: those a
+    /// follow-up may be due for. At most `limit`, in `(closed_at, id)` order after `after` (the last one read).
     pub async fn followup_candidates(
         &self,
         since: i64,
         until: i64,
+        after: Option<(i64, RequestRef)>,
+        limit: i64,
     ) -> Result<Vec<Request>, StoreError> {
+        let (after_at, after_id) = after.map_or((i64::MIN, 0), |(at, r)| (at, ref_id(r)));
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE status = 'closed' AND closed_at >= $1 AND closed_at <= $2 \
+             AND (closed_at > $3 OR (closed_at = $3 AND id > $4)) \
              AND close_reason = 'resolved' AND source = 'email' AND NOT EXISTS (SELECT 1 FROM events e \
-             WHERE e.request_id = requests.id AND e.kind = 'followup_sent' AND e.at >= requests.closed_at) ORDER BY id"
+             WHERE e.request_id = requests.id AND e.kind = 'followup_sent' AND e.at >= requests.closed_at) \
+             ORDER BY closed_at, id LIMIT $5"
         );
-        fetch_requests!(self, sql, since, until)
+        fetch_requests!(self, sql, since, until, after_at, after_id, limit)
     }
 
     /// The first `limit` overdue requests (see `OVERDUE`), optionally of one department, oldest first.

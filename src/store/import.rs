@@ -19,7 +19,8 @@ pub struct ImportedRequest {
 
 const COLUMNS: &str = "id, status, close_reason, department, category, language, priority, emergency, \
     location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, decision, \
-    linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at";
+    linked_to, created_at, updated_at, acknowledged_at, closed_at, response_due_at, resolution_due_at, \
+    place_key, reopened_count, next_sweep_at";
 
 /// The PostgreSQL record type of one JSON row of `COLUMNS`.
 const PG_RECORD: &str = "id bigint, status text, close_reason text, department text, category text, \
@@ -112,5 +113,15 @@ impl Store {
             tx.commit().await?;
             (1..=batch.len() as i64).map(|k| Ok(to_ref(top + k)?)).collect()
         })
+    }
+
+    /// After the last batch of an import: PostgreSQL's planner statistics brought up to date. Until they are
+    /// (autovacuum's next round, or never when it is off) the planner takes freshly loaded tables for empty and
+    /// reads every event to find one request's (sweeps, work orders). SQLite plans from its indexes alone.
+    pub async fn finish_import(&self) -> Result<(), StoreError> {
+        if let Backend::Postgres(p) = &self.backend {
+            sqlx::query("ANALYZE requests, events").execute(p).await?;
+        }
+        Ok(())
     }
 }

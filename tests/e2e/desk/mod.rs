@@ -31,6 +31,7 @@ mod intake;
 mod lifecycle;
 mod limits;
 mod races;
+mod sweep_backlog;
 mod threading;
 
 /// How many events of `kind` the request has.
