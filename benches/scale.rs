@@ -250,7 +250,7 @@ async fn operations(desk: &Desk) {
     // The catch-up after the import is worked over bounded passes (the service sweeps every minute); then a
     // steady pass with nothing left to catch up on.
     let started = Instant::now();
-    for pass in 1..=30 {
+    for pass in 1..=100 {
         let label = format!("sweep pass {pass} (catching up)");
         let s = measure(&label, connect311::sweeper::sweep_once(desk)).await;
         let s = s.unwrap();

@@ -75,8 +75,8 @@ pub async fn run(desk: Desk, every: Duration, cancel: CancellationToken) -> Resu
 const SWEEP_BATCH: usize = 500;
 
 /// At most this many due requests decided per pass, and this many "Was it fixed?" emails (see [`PassLimits`]).
-pub const REQUESTS_PER_PASS: usize = 10_000;
-pub const FOLLOWUPS_PER_PASS: usize = 1_000;
+pub const REQUESTS_PER_PASS: usize = 2_000;
+pub const FOLLOWUPS_PER_PASS: usize = 500;
 
 /// How much one pass may do; what is left waits for the next pass (a minute later), first in line. A city
 /// catching up after an import or an outage gets its backlog worked over a few passes, each short, instead of
