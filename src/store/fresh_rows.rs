@@ -63,19 +63,7 @@ pub(super) fn binds(change: &Change, request_id: i64) -> Option<[Option<String>;
     if !plain {
         return None;
     }
-    let outbox = change
-        .outbox
-        .iter()
-        .map(|o| {
-            let lane = o.effect.lane(Some(request_id))?;
-            Some(json!([
-                o.effect.kind(),
-                o.effect.recipient(),
-                o.effect.payload(),
-                lane
-            ]))
-        })
-        .collect::<Option<Vec<Value>>>()?;
+    let outbox = super::outbox::outbox_list(&change.outbox, request_id)?;
     let inbound = change.inbound.as_ref().map(|i| {
         json!([
             i.source.as_str(),

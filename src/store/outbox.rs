@@ -108,7 +108,15 @@ pub(super) fn outbox_rows(outbox: &[super::NewOutbox], request_id: i64) -> Optio
     if outbox.len() < 2 {
         return None;
     }
-    let rows: Option<Vec<serde_json::Value>> = outbox
+    outbox_list(outbox, request_id).map(|rows| serde_json::Value::from(rows).to_string())
+}
+
+/// The rows of [`outbox_rows`] as JSON values, every row with its own lane; `None` when one follows the card's.
+pub(super) fn outbox_list(
+    outbox: &[super::NewOutbox],
+    request_id: i64,
+) -> Option<Vec<serde_json::Value>> {
+    outbox
         .iter()
         .map(|o| {
             let lane = o.effect.lane(Some(request_id))?;
@@ -119,8 +127,7 @@ pub(super) fn outbox_rows(outbox: &[super::NewOutbox], request_id: i64) -> Optio
                 lane
             ]))
         })
-        .collect();
-    rows.map(|r| serde_json::Value::from(r).to_string())
+        .collect()
 }
 
 /// The statement writing [`outbox_rows`] (`$3`) for request `$1` at `$2`, in the list's order.
