@@ -184,6 +184,9 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
+                // A message's savepoint inside its batch's group transaction spills a statement journal; in
+                // memory it costs no file writes (it was ~15% of a drain's samples as a temp file).
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)

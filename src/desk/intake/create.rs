@@ -80,7 +80,10 @@ async fn decide<'m>(
 ) -> Result<NewFromMail<'m>, StoreError> {
     let (desk, inb, now) = (mail.desk, mail.inb, mail.now);
     let body = mail::strip::visible_reply(&inb.text);
-    let mut decision = desk.router.classify(&format!("{}\n{}", inb.subject, body));
+    let mut decision = match &mail.classified {
+        Some(d) => d.clone(),
+        None => classify(&desk.router.current(), inb),
+    };
     routing::photo_place::apply_photo_position(&mut decision, &photo_positions(inb));
     let filing = Filing {
         source: SOURCE,
@@ -116,6 +119,12 @@ async fn decide<'m>(
         internal,
         rate_limited: over_rate_limit(desk, sender, now).await?,
     })
+}
+
+/// How `router` classifies a mail: its subject and the visible part of its text (quoted replies left out).
+pub(super) fn classify(router: &routing::Router, inb: &mail::Inbound) -> Decision {
+    let body = mail::strip::visible_reply(&inb.text);
+    router.classify(&format!("{}\n{}", inb.subject, body))
 }
 
 /// Where the mail's photos were taken, from their EXIF GPS, in attachment order.

@@ -308,6 +308,8 @@ struct Mail<'a> {
     raw: &'a [u8],
     sender: Option<String>,
     now: i64,
+    /// Its classification, when it was worked out with the parse.
+    classified: Option<routing::Decision>,
 }
 
 impl Mail<'_> {
@@ -345,6 +347,7 @@ async fn handle(
         raw: &parsed.stored,
         sender: inb.from.as_ref().map(|a| a.email.to_ascii_lowercase()),
         now: attempt.now,
+        classified: parsed.classified,
     };
     tracing::Span::current().record("message_id", mail.external_id.as_str());
     if unseen {

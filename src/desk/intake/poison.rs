@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use mail::inbound::{Inbound, Limits, ParseError};
+use routing::Decision;
 use sha2::{Digest, Sha256};
 use tracing::warn;
 
@@ -21,6 +22,10 @@ use crate::store::{AttemptCount, StoreError};
 pub(super) struct Parsed {
     pub inbound: Result<Inbound, ParseError>,
     pub stored: Vec<u8>,
+    /// How a message that looks like a new report classifies, worked out beside the parse (on the pool of
+    /// blocking threads, off the batch's serial decisions); `None` for one that looks like a reply or a bounce,
+    /// which is classified later only if it does become a new request.
+    pub classified: Option<Decision>,
 }
 
 /// Why a message could not be parsed at all: its own fault, so the attempt stays counted.
@@ -164,15 +169,31 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
     let limits = parse_limits(desk);
     let deadline = desk.settings.mail.parse_deadline(raw.len());
     let owned = raw.to_vec();
-    let task = tokio::task::spawn_blocking(move || Parsed {
-        inbound: mail::inbound::parse(&owned, &limits),
-        stored: mail::inbound::storable_raw(&owned, &limits).into_owned(),
+    let router = desk.router().current();
+    let task = tokio::task::spawn_blocking(move || {
+        let inbound = mail::inbound::parse(&owned, &limits);
+        let classified = inbound
+            .as_ref()
+            .ok()
+            .filter(|inb| looks_new(inb))
+            .map(|inb| super::create::classify(&router, inb));
+        Parsed {
+            inbound,
+            stored: mail::inbound::storable_raw(&owned, &limits).into_owned(),
+            classified,
+        }
     });
     match tokio::time::timeout(deadline, task).await {
         Ok(Ok(parsed)) => Ok(parsed),
         Ok(Err(join)) => Err(PoisonError::Panic(panic_text(join))),
         Err(_) => Err(PoisonError::Timeout(deadline)),
     }
+}
+
+/// Whether a parsed message is likely to become a new request: not a delivery report and not a reply to a
+/// thread. Only a guess that saves work (threading decides): a wrong one costs a classification, no more.
+fn looks_new(inb: &Inbound) -> bool {
+    inb.dsn.is_none() && inb.in_reply_to.is_empty() && inb.references.is_empty()
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {
