@@ -568,15 +568,30 @@ async fn a_pathologically_nested_html_mail_does_not_hold_up_the_next_report() {
     );
     let resident = format!("{}@example.test", testkit::unique_local("res"));
     let mid = format!("{}@example.test", testkit::unique_local("m"));
-    let behind = email(&resident, &city.inbox, "Streetlight", &mid, "", "Streetlight out at 3 Ash St");
+    let behind = email(
+        &resident,
+        &city.inbox,
+        "Streetlight",
+        &mid,
+        "",
+        "Streetlight out at 3 Ash St",
+    );
     // One preload each: Dovecot numbers the deep mail before the report behind it.
-    testkit::preload_inbox(&city.inbox, &[deep.into_bytes()]).await.unwrap();
-    testkit::preload_inbox(&city.inbox, &[behind]).await.unwrap();
+    testkit::preload_inbox(&city.inbox, &[deep.into_bytes()])
+        .await
+        .unwrap();
+    testkit::preload_inbox(&city.inbox, &[behind])
+        .await
+        .unwrap();
     let svc = city.start("processing_timeout_ms = 600000").await;
 
     let held_up = Duration::from_secs(120);
     let report = wait_for_request_within(&svc.desk, &resident, 1, held_up).await;
-    assert!(report[0].description.contains("Streetlight out"), "{}", report[0].description);
+    assert!(
+        report[0].description.contains("Streetlight out"),
+        "{}",
+        report[0].description
+    );
 
     // The deep mail itself ends: a request with its text, or quarantined with a reason.
     let deadline = tokio::time::Instant::now() + held_up;

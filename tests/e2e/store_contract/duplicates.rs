@@ -111,7 +111,12 @@ fn expected(rows: &[Row], q: &CandidateQuery) -> Vec<RequestRef> {
         .collect()
 }
 
-fn query(place: Option<&str>, bbox: Option<[f64; 4]>, window: (i64, i64), limit: i64) -> CandidateQuery {
+fn query(
+    place: Option<&str>,
+    bbox: Option<[f64; 4]>,
+    window: (i64, i64),
+    limit: i64,
+) -> CandidateQuery {
     CandidateQuery {
         category: "pothole".into(),
         place_key: place.map(canonical_place),
@@ -130,11 +135,27 @@ async fn place_only_box_only_and_both_matches_come_once_each_oldest_first_within
         let rows = write_rows(&store, 48).await;
         // The whole window holds matches of every kind, so no case below is empty by construction.
         let all = query(Some(PLACES[0]), Some(BOX), (0, 100 * HOUR), 100);
-        let open: Vec<&Row> = rows.iter().filter(|r| r.open && r.category == "pothole").collect();
-        assert!(open.iter().any(|r| at_place(r, &all) && !in_box(r, &all)), "{d}: place only");
-        assert!(open.iter().any(|r| !at_place(r, &all) && in_box(r, &all)), "{d}: box only");
-        assert!(open.iter().any(|r| at_place(r, &all) && in_box(r, &all)), "{d}: both");
-        for (place, bbox) in [(Some(PLACES[0]), None), (None, Some(BOX)), (Some(PLACES[0]), Some(BOX))] {
+        let open: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.open && r.category == "pothole")
+            .collect();
+        assert!(
+            open.iter().any(|r| at_place(r, &all) && !in_box(r, &all)),
+            "{d}: place only"
+        );
+        assert!(
+            open.iter().any(|r| !at_place(r, &all) && in_box(r, &all)),
+            "{d}: box only"
+        );
+        assert!(
+            open.iter().any(|r| at_place(r, &all) && in_box(r, &all)),
+            "{d}: both"
+        );
+        for (place, bbox) in [
+            (Some(PLACES[0]), None),
+            (None, Some(BOX)),
+            (Some(PLACES[0]), Some(BOX)),
+        ] {
             for window in [(0, 100 * HOUR), (10 * HOUR, 30 * HOUR + 1)] {
                 for limit in [1, 2, 3, 5, 8, 100] {
                     let q = query(place, bbox, window, limit);
@@ -150,7 +171,11 @@ async fn place_only_box_only_and_both_matches_come_once_each_oldest_first_within
             }
         }
         let full = store.duplicate_candidates(&all).await.unwrap();
-        assert!(full.len() > 8, "{d}: {} candidates; the limits above cut", full.len());
+        assert!(
+            full.len() > 8,
+            "{d}: {} candidates; the limits above cut",
+            full.len()
+        );
     }
 }
 
@@ -180,7 +205,10 @@ async fn on_sqlite_the_search_reads_the_place_and_box_indexes_and_never_scans_re
     write_rows(&store, 12).await;
     let window = (0, 100 * HOUR);
     for (q, indexes) in [
-        (query(Some(PLACES[0]), None, window, 10), &["requests_duplicate_place"][..]),
+        (
+            query(Some(PLACES[0]), None, window, 10),
+            &["requests_duplicate_place"][..],
+        ),
         (
             query(Some(PLACES[0]), Some(BOX), window, 10),
             &["requests_duplicate_place", "requests_duplicate_box"][..],
@@ -189,12 +217,16 @@ async fn on_sqlite_the_search_reads_the_place_and_box_indexes_and_never_scans_re
         let plan = sqlite_plan(&url, &q).await;
         let on_requests: Vec<&String> = plan.iter().filter(|d| d.contains(" requests")).collect();
         assert!(
-            on_requests.iter().all(|d| d.starts_with("SEARCH requests USING")),
+            on_requests
+                .iter()
+                .all(|d| d.starts_with("SEARCH requests USING")),
             "a step on requests that is not an index search: {plan:#?}"
         );
         for index in indexes {
             assert!(
-                on_requests.iter().any(|d| d.contains(&format!("INDEX {index} "))),
+                on_requests
+                    .iter()
+                    .any(|d| d.contains(&format!("INDEX {index} "))),
                 "{index} unused: {plan:#?}"
             );
         }
