@@ -137,46 +137,22 @@ fn appended(path: &std::path::Path, from: u64) -> Option<String> {
     Some(text)
 }
 
-pub async fn run(a: &Args, rate: u32) {
-    let dir = tempfile::tempdir().unwrap();
-    let inbox = format!("{}@city.test", testkit::unique_local("rate"));
-    let run = testkit::unique_local("r");
-    let url = super::database_url(&a.store, dir.path()).await;
-    let mut running = Vec::new();
-    for k in 0..a.instances {
-        running.push(super::instance(&url, &inbox, dir.path(), k).await);
-    }
-    let desk = running[0].0.clone();
-    // Connected once the worker prepared its folders.
-    while !testkit::imap_folder_exists(&inbox, "Processed").await {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let total = rate as usize * a.seconds as usize;
-    let committed: Seen = Default::default();
-    let posted: Posts = Default::default();
-    let refs = Arc::new(Mutex::new(HashMap::new()));
-    let watcher = tokio::spawn(watch_commits(
-        desk.clone(),
-        committed.clone(),
-        refs.clone(),
-        total,
-    ));
-    let until = Instant::now() + Duration::from_secs(a.seconds + 120);
-    let chat_dirs: Vec<_> = (0..a.instances)
-        .map(|k| dir.path().join(format!("instance-{k}/chat")))
-        .collect();
-    let post_watchers: Vec<_> = chat_dirs
-        .into_iter()
-        .map(|d| tokio::spawn(watch_posts(d, posted.clone(), until)))
-        .collect();
+/// Submits `total` generated mails through Postfix at `rate` per second; when each was accepted, and how long
+/// offering them all took.
+async fn submit(
+    inbox: &str,
+    run: &str,
+    rate: u32,
+    total: usize,
+) -> (HashMap<usize, Instant>, Duration) {
     let mut rng = corpus::Rng::new(0x50);
     let start = Instant::now();
     let mut sends = Vec::with_capacity(total);
     for n in 0..total {
         let due = start + Duration::from_secs_f64(n as f64 / f64::from(rate));
         tokio::time::sleep_until(due.into()).await;
-        let g = corpus::mail(&mut rng, &run, n, &inbox);
-        let to = inbox.clone();
+        let g = corpus::mail(&mut rng, run, n, inbox);
+        let to = inbox.to_string();
         sends.push(tokio::spawn(async move {
             testkit::smtp_send_raw(&g.sender, &[&to], &g.raw)
                 .await
@@ -189,7 +165,60 @@ pub async fn run(a: &Args, rate: u32) {
         let (n, at) = s.await.unwrap();
         delivered.insert(n, at);
     }
-    let offered = start.elapsed();
+    (delivered, start.elapsed())
+}
+
+/// When each mail's work-order card appeared, by mail number (through the references the commit watcher saw).
+fn posts_by_mail(refs: &Mutex<HashMap<String, usize>>, posted: &Posts) -> HashMap<usize, Instant> {
+    let refs = refs.lock().unwrap();
+    let posted = posted.lock().unwrap();
+    posted
+        .iter()
+        .filter_map(|(reference, at)| Some((*refs.get(reference)?, *at)))
+        .collect()
+}
+
+/// Each mail's time from its acceptance to `seen`.
+fn since(seen: &HashMap<usize, Instant>, delivered: &HashMap<usize, Instant>) -> Vec<Duration> {
+    seen.iter()
+        .filter_map(|(n, at)| Some(at.saturating_duration_since(*delivered.get(n)?)))
+        .collect()
+}
+
+/// The service instances on one database and one inbox, once the first has connected (prepared its folders).
+async fn start_instances(
+    a: &Args,
+    inbox: &str,
+    dir: &std::path::Path,
+) -> Vec<(Desk, connect311::serve::Running)> {
+    let url = super::database_url(&a.store, dir).await;
+    let mut running = Vec::new();
+    for k in 0..a.instances {
+        running.push(super::instance(&url, inbox, dir, k).await);
+    }
+    while !testkit::imap_folder_exists(inbox, "Processed").await {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running
+}
+
+pub async fn run(a: &Args, rate: u32) {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = format!("{}@city.test", testkit::unique_local("rate"));
+    let running = start_instances(a, &inbox, dir.path()).await;
+    let total = rate as usize * a.seconds as usize;
+    let committed: Seen = Default::default();
+    let posted: Posts = Default::default();
+    let refs = Arc::new(Mutex::new(HashMap::new()));
+    let desk = running[0].0.clone();
+    let watcher = tokio::spawn(watch_commits(desk, committed.clone(), refs.clone(), total));
+    let until = Instant::now() + Duration::from_secs(a.seconds + 120);
+    let post_watchers: Vec<_> = (0..a.instances)
+        .map(|k| dir.path().join(format!("instance-{k}/chat")))
+        .map(|d| tokio::spawn(watch_posts(d, posted.clone(), until)))
+        .collect();
+    let run = testkit::unique_local("r");
+    let (delivered, offered) = submit(&inbox, &run, rate, total).await;
     tokio::time::timeout(Duration::from_secs(120), watcher)
         .await
         .ok();
@@ -198,23 +227,7 @@ pub async fn run(a: &Args, rate: u32) {
     for w in post_watchers {
         w.abort();
     }
-    let since = |seen: &Seen| -> Vec<Duration> {
-        let seen = seen.lock().unwrap();
-        seen.iter()
-            .filter_map(|(n, at)| Some(at.saturating_duration_since(*delivered.get(n)?)))
-            .collect()
-    };
-    let by_mail: Seen = Default::default();
-    {
-        let refs = refs.lock().unwrap();
-        let mut by_mail = by_mail.lock().unwrap();
-        for (reference, at) in posted.lock().unwrap().iter() {
-            if let Some(n) = refs.get(reference) {
-                by_mail.insert(*n, *at);
-            }
-        }
-    }
-    let c = since(&committed);
+    let c = since(&committed.lock().unwrap(), &delivered);
     println!(
         "{total} mails at {rate}/s for {} s (submitted in {:.1} s) on {}, {} instance(s); {} committed",
         a.seconds,
@@ -230,7 +243,7 @@ pub async fn run(a: &Args, rate: u32) {
     );
     println!(
         "  delivered -> work-order post (local chat log; duplicates get none): {}",
-        percentiles(since(&by_mail))
+        percentiles(since(&posts_by_mail(&refs, &posted), &delivered))
     );
     for (_, r) in running {
         r.shutdown().await;

@@ -7,7 +7,7 @@
 //! settings that apply to any city (learning rate, regularisation, epochs, n-gram ranges, thresholds) are
 //! searched; nothing here looks at individual sentences.
 
-use routing::crossval::cross_validate;
+use routing::crossval::{cross_validate, Means};
 use routing::model::{FeatureConfig, Policy, TrainOptions};
 use routing::{CityConfig, EvalRow, Router};
 
@@ -24,17 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let grid = std::env::var("GRID").unwrap_or_else(|_| "policy".into());
     if grid == "fit" {
-        let training: Vec<_> = rows.iter().map(routing::crossval::training_row).collect();
-        let opts = TrainOptions {
-            policy: Policy {
-                strong_rule_score: f32::INFINITY,
-                min_confidence: 0.0,
-            },
-            ..TrainOptions::default()
-        };
-        let m = router.train_model(&training, &opts)?;
-        print!("{}", routing::evaluate(&router.with_model(m)?, &rows));
-        return Ok(());
+        return fit(&router, &rows);
     }
     let mut base = TrainOptions::default();
     if std::env::var_os("MODEL_ONLY").is_some() {
@@ -44,159 +34,194 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             min_confidence: 0.0,
         };
     }
-    if grid == "svm" {
-        return svm_grid(&router, &rows, k, base);
-    }
-    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
-    match grid.as_str() {
-        "train" => {
-            for lr in [1.0f32, 4.0, 16.0] {
-                for l2 in [1e-6f32, 1e-5, 1e-4] {
-                    for epochs in [10u32, 30] {
-                        let o = TrainOptions {
-                            learning_rate: lr,
-                            l2,
-                            epochs,
-                            ..base
-                        };
-                        settings.push((format!("lr={lr} l2={l2} epochs={epochs}"), o));
-                    }
-                }
-            }
-        }
-        "loss" => {
-            use routing::model::Loss;
-            for loss in [Loss::Logistic, Loss::Hinge] {
-                for balance in [0.0f32, 0.5, 1.0] {
-                    for (lr, l2) in [
-                        (0.5f32, 1e-4f32),
-                        (4.0, 1e-5),
-                        (1.0, 1e-5),
-                        (0.25, 1e-4),
-                        (0.1, 1e-3),
-                    ] {
-                        let o = TrainOptions {
-                            loss,
-                            balance,
-                            learning_rate: lr,
-                            l2,
-                            ..base
-                        };
-                        settings.push((format!("{loss:?} balance={balance} lr={lr} l2={l2}"), o));
-                    }
-                }
-            }
-        }
-        "stack" => {
-            use routing::model::Loss;
-            let features = FeatureConfig {
-                rule_weight: 1.0,
-                ..base.features
-            };
-            for loss in [Loss::Logistic, Loss::Hinge] {
-                for balance in [0.0f32, 0.5] {
-                    for (lr, l2) in [
-                        (0.5f32, 1e-4f32),
-                        (4.0, 1e-5),
-                        (1.0, 3e-5),
-                        (0.25, 3e-4),
-                        (2.0, 1e-6),
-                    ] {
-                        let policy = Policy {
-                            strong_rule_score: 1000.0,
-                            min_confidence: 0.0,
-                        };
-                        let o = TrainOptions {
-                            loss,
-                            balance,
-                            learning_rate: lr,
-                            l2,
-                            features,
-                            policy,
-                            ..base
-                        };
-                        settings.push((format!("{loss:?} balance={balance} lr={lr} l2={l2}"), o));
-                    }
-                }
-            }
-        }
-        "rules" => {
-            for rule_weight in [0.0f32, 0.25, 0.5, 1.0, 2.0] {
-                for (strong, conf) in [
-                    (1.0f32, 0.0f32),
-                    (3.0, 0.0),
-                    (1000.0, 0.0),
-                    (1000.0, 0.2),
-                    (1000.0, 0.3),
-                ] {
-                    let features = FeatureConfig {
-                        rule_weight,
-                        ..base.features
-                    };
-                    let policy = Policy {
-                        strong_rule_score: strong,
-                        min_confidence: conf,
-                    };
-                    settings.push((
-                        format!("rule_weight={rule_weight} strong={strong} conf={conf}"),
-                        TrainOptions {
-                            features,
-                            policy,
-                            ..base
-                        },
-                    ));
-                }
-            }
-        }
-        "features" => {
-            for (wn, cmin, cmax) in [
-                (1u8, 0u8, 0u8),
-                (2, 0, 0),
-                (1, 3, 5),
-                (2, 3, 5),
-                (2, 2, 4),
-                (2, 3, 6),
-                (3, 3, 5),
-            ] {
-                let features = FeatureConfig {
-                    max_word_ngram: wn,
-                    char_min: cmin,
-                    char_max: cmax,
-                    ..base.features
-                };
-                settings.push((
-                    format!("words<={wn} chars {cmin}..={cmax}"),
-                    TrainOptions { features, ..base },
-                ));
-            }
-        }
-        _ => {
-            for strong in [3.0f32, 4.0, 6.0, 8.0, 10.0, 1000.0] {
-                for conf in [0.0f32, 0.3, 0.4, 0.5] {
-                    let policy = Policy {
-                        strong_rule_score: strong,
-                        min_confidence: conf,
-                    };
-                    settings.push((
-                        format!("strong={strong} conf={conf}"),
-                        TrainOptions { policy, ..base },
-                    ));
-                }
-            }
-        }
-    }
+    let settings = match grid.as_str() {
+        "svm" => return svm_grid(&router, &rows, k, base),
+        "train" => train_grid(base),
+        "loss" => loss_grid(base),
+        "stack" => stack_grid(base),
+        "rules" => rules_grid(base),
+        "features" => features_grid(base),
+        _ => policy_grid(base),
+    };
     for (name, opts) in settings {
         let cv = cross_validate(&router, &rows, k, &opts)?;
-        let m = cv.mean;
-        println!(
-            "{name:<40} en {:6.2}%  es {:6.2}%  all {:6.2}%  triage {:5.2}%",
-            m.english * 100.0,
-            m.spanish * 100.0,
-            m.overall * 100.0,
-            m.triage_rate * 100.0
-        );
+        println!("{name:<40} {}", figures(&cv.mean));
     }
     Ok(())
+}
+
+/// `GRID=fit`: trained on every row, the model always deciding, scored on the same rows.
+fn fit(router: &Router, rows: &[EvalRow]) -> Result<(), Box<dyn std::error::Error>> {
+    let training: Vec<_> = rows.iter().map(routing::crossval::training_row).collect();
+    let opts = TrainOptions {
+        policy: Policy {
+            strong_rule_score: f32::INFINITY,
+            min_confidence: 0.0,
+        },
+        ..TrainOptions::default()
+    };
+    let m = router.train_model(&training, &opts)?;
+    print!("{}", routing::evaluate(&router.with_model(m)?, rows));
+    Ok(())
+}
+
+/// `GRID=train`: learning rate × L2 × epochs of the SGD losses.
+fn train_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    for lr in [1.0f32, 4.0, 16.0] {
+        for l2 in [1e-6f32, 1e-5, 1e-4] {
+            for epochs in [10u32, 30] {
+                let o = TrainOptions {
+                    learning_rate: lr,
+                    l2,
+                    epochs,
+                    ..base
+                };
+                settings.push((format!("lr={lr} l2={l2} epochs={epochs}"), o));
+            }
+        }
+    }
+    settings
+}
+
+/// `GRID=loss`: the SGD losses × department balance × learning rate and L2.
+fn loss_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    use routing::model::Loss;
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    for loss in [Loss::Logistic, Loss::Hinge] {
+        for balance in [0.0f32, 0.5, 1.0] {
+            for (lr, l2) in [
+                (0.5f32, 1e-4f32),
+                (4.0, 1e-5),
+                (1.0, 1e-5),
+                (0.25, 1e-4),
+                (0.1, 1e-3),
+            ] {
+                let o = TrainOptions {
+                    loss,
+                    balance,
+                    learning_rate: lr,
+                    l2,
+                    ..base
+                };
+                settings.push((format!("{loss:?} balance={balance} lr={lr} l2={l2}"), o));
+            }
+        }
+    }
+    settings
+}
+
+/// `GRID=stack`: the SGD losses with the rules' matches as inputs, the model always deciding.
+fn stack_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    use routing::model::Loss;
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    let features = FeatureConfig {
+        rule_weight: 1.0,
+        ..base.features
+    };
+    for loss in [Loss::Logistic, Loss::Hinge] {
+        for balance in [0.0f32, 0.5] {
+            for (lr, l2) in [
+                (0.5f32, 1e-4f32),
+                (4.0, 1e-5),
+                (1.0, 3e-5),
+                (0.25, 3e-4),
+                (2.0, 1e-6),
+            ] {
+                let policy = Policy {
+                    strong_rule_score: 1000.0,
+                    min_confidence: 0.0,
+                };
+                let o = TrainOptions {
+                    loss,
+                    balance,
+                    learning_rate: lr,
+                    l2,
+                    features,
+                    policy,
+                    ..base
+                };
+                settings.push((format!("{loss:?} balance={balance} lr={lr} l2={l2}"), o));
+            }
+        }
+    }
+    settings
+}
+
+/// `GRID=rules`: the rules' weight as inputs × the policy.
+fn rules_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    for rule_weight in [0.0f32, 0.25, 0.5, 1.0, 2.0] {
+        for (strong, conf) in [
+            (1.0f32, 0.0f32),
+            (3.0, 0.0),
+            (1000.0, 0.0),
+            (1000.0, 0.2),
+            (1000.0, 0.3),
+        ] {
+            let features = FeatureConfig {
+                rule_weight,
+                ..base.features
+            };
+            let policy = Policy {
+                strong_rule_score: strong,
+                min_confidence: conf,
+            };
+            settings.push((
+                format!("rule_weight={rule_weight} strong={strong} conf={conf}"),
+                TrainOptions {
+                    features,
+                    policy,
+                    ..base
+                },
+            ));
+        }
+    }
+    settings
+}
+
+/// `GRID=features`: word n-grams × character n-gram ranges.
+fn features_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    for (wn, cmin, cmax) in [
+        (1u8, 0u8, 0u8),
+        (2, 0, 0),
+        (1, 3, 5),
+        (2, 3, 5),
+        (2, 2, 4),
+        (2, 3, 6),
+        (3, 3, 5),
+    ] {
+        let features = FeatureConfig {
+            max_word_ngram: wn,
+            char_min: cmin,
+            char_max: cmax,
+            ..base.features
+        };
+        settings.push((
+            format!("words<={wn} chars {cmin}..={cmax}"),
+            TrainOptions { features, ..base },
+        ));
+    }
+    settings
+}
+
+/// `GRID=policy` (the default): the strong-rule score × the least confidence.
+fn policy_grid(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    let mut settings: Vec<(String, TrainOptions)> = Vec::new();
+    for strong in [3.0f32, 4.0, 6.0, 8.0, 10.0, 1000.0] {
+        for conf in [0.0f32, 0.3, 0.4, 0.5] {
+            let policy = Policy {
+                strong_rule_score: strong,
+                min_confidence: conf,
+            };
+            settings.push((
+                format!("strong={strong} conf={conf}"),
+                TrainOptions { policy, ..base },
+            ));
+        }
+    }
+    settings
 }
 
 /// A list of numbers from the environment variable `name` (comma-separated), or `default`.
@@ -218,7 +243,6 @@ fn svm_grid(
     k: usize,
     base: TrainOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use routing::model::Loss;
     let mut policies = Vec::new();
     for strong in env_list("STRONG", &[base.policy.strong_rule_score]) {
         for conf in env_list("CONF", &[base.policy.min_confidence]) {
@@ -229,67 +253,86 @@ fn svm_grid(
         }
     }
     let per_fold = std::env::var_os("PER_FOLD").is_some();
-    let one = |name: &str, default: f32| env_list(name, &[default])[0];
-    let base = TrainOptions {
+    for (name, opts) in svm_settings(svm_base(base)) {
+        let cvs = routing::crossval::cross_validate_policies(router, rows, k, &opts, &policies)?;
+        for (p, cv) in policies.iter().zip(cvs) {
+            let name = format!(
+                "{name} strong={} conf={}",
+                p.strong_rule_score, p.min_confidence
+            );
+            println!("{name:<64} {}", figures(&cv.mean));
+            if per_fold {
+                print!("{cv}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One value of `name` from the environment (the first of its list), or `default`.
+fn env_one(name: &str, default: f32) -> f32 {
+    env_list(name, &[default])[0]
+}
+
+/// `base` with the single-valued settings of [`svm_grid`] from the environment.
+fn svm_base(base: TrainOptions) -> TrainOptions {
+    TrainOptions {
         features: FeatureConfig {
-            max_word_ngram: one("WORDN", f32::from(base.features.max_word_ngram)) as u8,
-            char_min: one("CHARMIN", f32::from(base.features.char_min)) as u8,
-            char_max: one("CHARMAX", f32::from(base.features.char_max)) as u8,
-            hash_bits: one("BITS", f32::from(base.features.hash_bits)) as u8,
+            max_word_ngram: env_one("WORDN", f32::from(base.features.max_word_ngram)) as u8,
+            char_min: env_one("CHARMIN", f32::from(base.features.char_min)) as u8,
+            char_max: env_one("CHARMAX", f32::from(base.features.char_max)) as u8,
+            hash_bits: env_one("BITS", f32::from(base.features.hash_bits)) as u8,
             ..base.features
         },
         ..base
+    }
+}
+
+/// The trainings of [`svm_grid`]: `C` × `RULES_C` × `T` × `BALANCE` × `RULE_WEIGHT`, each named.
+fn svm_settings(base: TrainOptions) -> Vec<(String, TrainOptions)> {
+    use routing::model::Loss;
+    let loss = if std::env::var_os("SGD").is_some() {
+        Loss::Logistic
+    } else {
+        Loss::Svm
     };
-    let mut trainings = Vec::new();
+    let mut settings = Vec::new();
     for c in env_list("C", &[base.c]) {
         for rules_c in env_list("RULES_C", &[base.rules_c]) {
-            trainings.push((c, rules_c));
-        }
-    }
-    for (c, rules_c) in trainings {
-        for t in env_list("T", &[0.0]) {
-            for balance in env_list("BALANCE", &[base.balance]) {
-                for rule_weight in env_list("RULE_WEIGHT", &[base.features.rule_weight]) {
-                    let opts = TrainOptions {
-                        loss: if std::env::var_os("SGD").is_some() {
-                            Loss::Logistic
-                        } else {
-                            Loss::Svm
-                        },
-                        seed: one("SEED", 311.0) as u64,
-                        c,
-                        rules_c,
-                        temperature: (t > 0.0).then_some(t),
-                        balance,
-                        features: FeatureConfig {
-                            rule_weight,
-                            ..base.features
-                        },
-                        ..base
-                    };
-                    let cvs = routing::crossval::cross_validate_policies(
-                        router, rows, k, &opts, &policies,
-                    )?;
-                    for (p, cv) in policies.iter().zip(cvs) {
-                        let m = cv.mean;
-                        let name = format!(
-                            "C={c} rules_c={rules_c} T={t} bal={balance} rw={rule_weight} strong={} conf={}",
-                            p.strong_rule_score, p.min_confidence
-                        );
-                        println!(
-                            "{name:<64} en {:6.2}%  es {:6.2}%  all {:6.2}%  triage {:5.2}%",
-                            m.english * 100.0,
-                            m.spanish * 100.0,
-                            m.overall * 100.0,
-                            m.triage_rate * 100.0
-                        );
-                        if per_fold {
-                            print!("{cv}");
-                        }
+            for t in env_list("T", &[0.0]) {
+                for balance in env_list("BALANCE", &[base.balance]) {
+                    for rule_weight in env_list("RULE_WEIGHT", &[base.features.rule_weight]) {
+                        let opts = TrainOptions {
+                            loss,
+                            seed: env_one("SEED", 311.0) as u64,
+                            c,
+                            rules_c,
+                            temperature: (t > 0.0).then_some(t),
+                            balance,
+                            features: FeatureConfig {
+                                rule_weight,
+                                ..base.features
+                            },
+                            ..base
+                        };
+                        let name =
+                            format!("C={c} rules_c={rules_c} T={t} bal={balance} rw={rule_weight}");
+                        settings.push((name, opts));
                     }
                 }
             }
         }
     }
-    Ok(())
+    settings
+}
+
+/// One setting's mean accuracies and triage rate.
+fn figures(m: &Means) -> String {
+    format!(
+        "en {:6.2}%  es {:6.2}%  all {:6.2}%  triage {:5.2}%",
+        m.english * 100.0,
+        m.spanish * 100.0,
+        m.overall * 100.0,
+        m.triage_rate * 100.0
+    )
 }

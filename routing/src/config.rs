@@ -170,19 +170,32 @@ impl CityConfig {
 
     /// Checks everything serde can't: unique ids, known departments, required departments, patterns.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: String, reason: &str| ConfigError::Invalid {
-            key,
-            reason: reason.to_string(),
-        };
         if self.city.name.trim().is_empty() {
-            return Err(invalid("city.name".into(), "must not be empty"));
+            return Err(invalid("city.name", "must not be empty"));
         }
         if self.city.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(invalid(
-                "city.timezone".into(),
+                "city.timezone",
                 "expected an IANA time zone such as `America/New_York`",
             ));
         }
+        self.check_departments()?;
+        self.check_categories()?;
+        let t = self.routing;
+        if !(t.min_score.is_finite() && t.min_score > 0.0) {
+            return Err(invalid("routing.min_score", "must be a positive number"));
+        }
+        if !(t.tie_margin.is_finite() && t.tie_margin >= 0.0) {
+            return Err(invalid("routing.tie_margin", "must be zero or more"));
+        }
+        self.calendar_spec.compile(&self.city.timezone)?;
+        self.accountability.validate()?;
+        self.geography.validate()?;
+        PatternSet::compile(&self.categories).map(|_| ())
+    }
+
+    /// Departments: valid unique ids, deliverable, staff addresses, targets; triage and dispatch present.
+    fn check_departments(&self) -> Result<(), ConfigError> {
         let mut seen = HashSet::new();
         for (i, d) in self.departments.iter().enumerate() {
             check_id(d.id.as_str(), || format!("departments[{i}].id"))?;
@@ -214,6 +227,11 @@ impl CityConfig {
                 return Err(ConfigError::MissingDepartment(required.to_string()));
             }
         }
+        Ok(())
+    }
+
+    /// Categories: valid unique ids, a known department, public and internal targets.
+    fn check_categories(&self) -> Result<(), ConfigError> {
         let mut seen = HashSet::new();
         for (i, c) in self.categories.iter().enumerate() {
             check_id(c.id.as_str(), || format!("categories[{i}].id"))?;
@@ -240,20 +258,15 @@ impl CityConfig {
             })?;
             check_internal_hours(c, i)?;
         }
-        let t = self.routing;
-        if !(t.min_score.is_finite() && t.min_score > 0.0) {
-            return Err(invalid(
-                "routing.min_score".into(),
-                "must be a positive number",
-            ));
-        }
-        if !(t.tie_margin.is_finite() && t.tie_margin >= 0.0) {
-            return Err(invalid("routing.tie_margin".into(), "must be zero or more"));
-        }
-        self.calendar_spec.compile(&self.city.timezone)?;
-        self.accountability.validate()?;
-        self.geography.validate()?;
-        PatternSet::compile(&self.categories).map(|_| ())
+        Ok(())
+    }
+}
+
+/// A key's value refused for `reason`.
+fn invalid(key: impl Into<String>, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        reason: reason.to_string(),
     }
 }
 

@@ -30,11 +30,30 @@ const DUPLICATES_AT_PLACE: &str = "SELECT id, category, location_norm, lat, lon,
     WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 AND place_key = $4 \
     ORDER BY created_at, id LIMIT $5";
 
-const DUPLICATES_AT_PLACE_OR_BOX: &str =
-    "SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+/// The place-key arm (`requests_duplicate_place`) and the box arm (`requests_duplicate_box`, migration 0014),
+/// each one index range, `UNION` dropping a request both find; one `OR` of the two would read every open
+/// request of the category in the window. The order and limit apply outside the union: on the union itself
+/// SQLite would merge two ordered arms and read the box arm in creation order, by the category's whole window.
+const DUPLICATES_AT_PLACE_OR_BOX: &str = "SELECT * FROM (\
+    SELECT id, category, location_norm, lat, lon, created_at FROM requests \
+    WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 AND place_key = $4 \
+    UNION \
+    SELECT id, category, location_norm, lat, lon, created_at FROM requests \
     WHERE status <> 'closed' AND category = $1 AND created_at >= $2 AND created_at <= $3 \
-    AND (place_key = $4 OR (lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8)) \
-    ORDER BY created_at, id LIMIT $9";
+    AND lat >= $5 AND lat <= $6 AND lon >= $7 AND lon <= $8\
+    ) AS candidates ORDER BY created_at, id LIMIT $9";
+
+impl CandidateQuery {
+    /// The statement [`Store::duplicate_candidates`] runs for this query (its binds: category, since, until,
+    /// place key, then south, north, west, east when there is a box, then the limit).
+    pub fn statement(&self) -> &'static str {
+        // Without a box, the place key alone: one exact range of `requests_duplicate_place`.
+        match self.bbox {
+            None => DUPLICATES_AT_PLACE,
+            Some(_) => DUPLICATES_AT_PLACE_OR_BOX,
+        }
+    }
+}
 
 /// Where a sweep has got to: the `(next_sweep_at, id)` of the last request it read.
 pub type SweepCursor = (i64, i64);
@@ -46,13 +65,7 @@ impl Store {
         &self,
         q: &CandidateQuery,
     ) -> Result<Vec<Candidate>, StoreError> {
-        // Without a box, the place key alone: one exact range of `requests_duplicate_place`. A prepared
-        // statement's generic plan cannot drop a box of NULLs, so the OR would read every open request of the
-        // category in the window instead.
-        let sql = match q.bbox {
-            None => DUPLICATES_AT_PLACE,
-            Some(_) => DUPLICATES_AT_PLACE_OR_BOX,
-        };
+        let sql = q.statement();
         on_pool!(self, p => {
             let query = sqlx::query(sql).bind(&q.category).bind(q.since).bind(q.until).bind(&q.place_key);
             let query = match q.bbox {

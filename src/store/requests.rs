@@ -6,6 +6,8 @@ use routing::{DepartmentId, EventKind, RequestRef, Status};
 use sqlx::Row;
 
 use super::idempotency::IdempotencyClaim;
+
+mod creation;
 use super::{
     on_pool, Change, Creation, Event, NewRequest, Request, RequestFilter, StatusChange, Store,
     StoreError,
@@ -329,34 +331,11 @@ impl Store {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             if let Some(c) = claim {
-                sqlx::query("DELETE FROM open311_idempotency WHERE expires_at <= $1")
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let taken = sqlx::query(
-                    "INSERT INTO open311_idempotency (application, idem_key, fingerprint, request_id, created_at, \
-                     expires_at) VALUES ($1, $2, $3, NULL, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(&c.application)
-                .bind(&c.key)
-                .bind(&c.fingerprint)
-                .bind(now)
-                .bind(c.expires_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 0;
-                if taken {
+                if !creation::take_claim(&mut tx, c, now).await? {
                     return Ok(Claimed::Taken);
                 }
             }
-            let row = sqlx::query(
-                "INSERT INTO requests (status, department, category, language, priority, emergency, location_text, \
-                 location_norm, lat, lon, source, requester, requester_name, subject, description, decision, linked_to, \
-                 created_at, updated_at, response_due_at, resolution_due_at, place_key, next_sweep_at) \
-                 VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21, $17) \
-                 RETURNING id",
-            )
+            let row = sqlx::query(creation::INSERT_REQUEST)
             .bind(&new.department)
             .bind(&new.category)
             .bind(new.language)
@@ -384,19 +363,9 @@ impl Store {
             let reference = to_ref(id)?;
             let creation = creation(reference);
             match super::fresh_rows::binds(&creation.change, id) {
-                Some([inbound, events, threads, outbox]) => {
+                Some(binds) => {
                     let mail = creation.change.inbound.as_ref();
-                    let written = sqlx::query(super::fresh_rows::statement(&tx))
-                        .bind(id).bind(now).bind(inbound).bind(events).bind(threads).bind(outbox)
-                        .bind(mail.map(|m| m.raw.as_slice()))
-                        .execute(&mut *tx)
-                        .await;
-                    if let Err(e) = written {
-                        return Err(match mail {
-                            Some(m) => super::inbound::map_unique(e, &m.external_id),
-                            None => e.into(),
-                        });
-                    }
+                    creation::write_fresh_rows(&mut tx, id, now, binds, mail).await?;
                 }
                 None => write_change!(tx, id, &creation.change, now, true),
             }
@@ -404,19 +373,10 @@ impl Store {
                 write_guarded_change!(tx, related.reference, &related.change, now);
             }
             if let Some(c) = claim {
-                sqlx::query(
-                    "UPDATE open311_idempotency SET request_id = $3 WHERE application = $1 AND idem_key = $2",
-                )
-                .bind(&c.application)
-                .bind(&c.key)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                creation::bind_claim(&mut tx, c, id).await?;
             }
             tx.commit().await?;
-            let queued = !creation.change.outbox.is_empty()
-                || creation.related.iter().any(|r| !r.change.outbox.is_empty());
-            if queued {
+            if creation::queues_outbox(&creation) {
                 self.outbox_committed();
             }
             Ok(Claimed::Created(reference))

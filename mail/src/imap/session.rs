@@ -128,22 +128,32 @@ pub(super) async fn check(cfg: &ImapConfig, transport: &Transport) -> anyhow::Re
     within(cfg.command_timeout, "LOGOUT", session.logout()).await
 }
 
-pub(super) async fn serve(
+/// A logged-in session with the mailbox selected, and what the server offers.
+struct Connected {
+    session: Imap,
+    has_idle: bool,
+    moves: Moves,
+    archive: Archive,
+}
+
+/// Logs in, reads the capabilities, prepares the folders and selects the mailbox; a changed UIDVALIDITY
+/// forgets the per-message retry state (its UIDs name other messages now).
+async fn connect(
     cfg: &ImapConfig,
     transport: &Transport,
-    handler: &dyn InboxHandler,
-    cancel: &CancellationToken,
     state: &mut RetryState,
     logged_in: &mut bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Connected> {
     let ct = cfg.command_timeout;
     let mut session = login(cfg, transport).await?;
     *logged_in = true;
     let caps = within(ct, "CAPABILITY", session.capabilities()).await?;
     let has_idle = caps.has_str("IDLE");
-    let has_move = caps.has_str("MOVE");
-    let has_uidplus = caps.has_str("UIDPLUS");
-    let mut archive = ensure_folders(&mut session, cfg).await?;
+    let moves = Moves {
+        has_move: caps.has_str("MOVE"),
+        has_uidplus: caps.has_str("UIDPLUS"),
+    };
+    let archive = ensure_folders(&mut session, cfg).await?;
     let mailbox = within(ct, "SELECT", session.select(&cfg.mailbox)).await?;
     if state.uid_validity != mailbox.uid_validity {
         if state.uid_validity.is_some() {
@@ -154,15 +164,33 @@ pub(super) async fn serve(
     }
     tracing::info!(user = %cfg.username, mailbox = %cfg.mailbox, idle = has_idle, security = %cfg.security, "IMAP intake connected");
     cfg.observer.connected();
+    Ok(Connected {
+        session,
+        has_idle,
+        moves,
+        archive,
+    })
+}
 
+pub(super) async fn serve(
+    cfg: &ImapConfig,
+    transport: &Transport,
+    handler: &dyn InboxHandler,
+    cancel: &CancellationToken,
+    state: &mut RetryState,
+    logged_in: &mut bool,
+) -> anyhow::Result<()> {
+    let Connected {
+        mut session,
+        has_idle,
+        moves,
+        mut archive,
+    } = connect(cfg, transport, state, logged_in).await?;
     let pipeline = Pipeline {
         cfg,
         handler,
         cancel,
-        moves: Moves {
-            has_move,
-            has_uidplus,
-        },
+        moves,
     };
     let mut pace = Pace::default();
     loop {

@@ -125,31 +125,8 @@ pub fn train_with_hints(
         .zip(hints)
         .filter(|(r, _)| !reserved.contains(&r.department))
         .unzip();
-    if let Some(p) = opts.features.problem() {
-        return Err(ModelError::Invalid(format!("features: {p}")));
-    }
-    if !(opts.learning_rate > 0.0 && opts.l2 >= 0.0 && opts.epochs > 0) {
-        return Err(ModelError::Invalid(
-            "epochs, learning_rate and l2 must be positive".into(),
-        ));
-    }
-    let positive = |x: f32| x > 0.0 && x.is_finite();
-    if !(positive(opts.c) && positive(opts.rules_c) && opts.temperature.is_none_or(positive)) {
-        return Err(ModelError::Invalid(
-            "c, rules_c and temperature must be positive".into(),
-        ));
-    }
-    let mut counts: BTreeMap<DepartmentId, usize> = BTreeMap::new();
-    for r in &rows {
-        *counts.entry(r.department.clone()).or_default() += 1;
-    }
-    if counts.len() < 2 {
-        return Err(ModelError::Invalid(format!(
-            "training needs rows of at least two departments (got {} row(s), {} department(s))",
-            rows.len(),
-            counts.len()
-        )));
-    }
+    check_options(opts)?;
+    let counts = department_counts(&rows)?;
     let labels: Vec<DepartmentId> = counts.keys().cloned().collect();
     let cfg = opts.features;
     let extracted: Vec<Vec<features::Feature>> = rows
@@ -167,33 +144,11 @@ pub fn train_with_hints(
         .iter()
         .zip(rows.iter().zip(&hints))
         .map(|(f, (r, h))| {
-            let (mut buckets, mut values) = super::weigh(f, |b| idf.get(b));
-            let h: Vec<(&str, f32)> = h.iter().map(|(c, s)| (c.as_str(), *s)).collect();
-            for (b, v) in features::rule_inputs(&cfg, &h) {
-                buckets.push(b);
-                values.push(v);
-            }
             let label = labels.binary_search(&r.department).unwrap_or(0);
-            Doc {
-                buckets,
-                values,
-                label,
-                weight: r.weight.max(0.0) * share[label],
-            }
+            document(&cfg, &idf, f, h, label, r.weight.max(0.0) * share[label])
         })
         .collect();
-    let (weights, bias) = match opts.loss {
-        Loss::Svm => {
-            let stack = super::stack::StackOptions {
-                c: opts.c,
-                rules_c: opts.rules_c,
-                temperature: opts.temperature,
-                seed: opts.seed,
-            };
-            super::stack::train(&docs, &text_len, labels.len(), cfg.buckets(), &stack)
-        }
-        Loss::Logistic | Loss::Hinge => sgd(&docs, labels.len(), cfg.buckets(), opts),
-    };
+    let (weights, bias) = fit(&docs, &text_len, labels.len(), opts);
     Ok(Model {
         features: cfg,
         policy: opts.policy,
@@ -206,6 +161,86 @@ pub fn train_with_hints(
         labels,
         bias,
     })
+}
+
+/// Refuses options no training can use.
+fn check_options(opts: &TrainOptions) -> Result<(), ModelError> {
+    if let Some(p) = opts.features.problem() {
+        return Err(ModelError::Invalid(format!("features: {p}")));
+    }
+    if !(opts.learning_rate > 0.0 && opts.l2 >= 0.0 && opts.epochs > 0) {
+        return Err(ModelError::Invalid(
+            "epochs, learning_rate and l2 must be positive".into(),
+        ));
+    }
+    let positive = |x: f32| x > 0.0 && x.is_finite();
+    if !(positive(opts.c) && positive(opts.rules_c) && opts.temperature.is_none_or(positive)) {
+        return Err(ModelError::Invalid(
+            "c, rules_c and temperature must be positive".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Rows per department, in label order; at least two departments.
+fn department_counts(rows: &[&TrainingRow]) -> Result<BTreeMap<DepartmentId, usize>, ModelError> {
+    let mut counts: BTreeMap<DepartmentId, usize> = BTreeMap::new();
+    for r in rows {
+        *counts.entry(r.department.clone()).or_default() += 1;
+    }
+    if counts.len() < 2 {
+        return Err(ModelError::Invalid(format!(
+            "training needs rows of at least two departments (got {} row(s), {} department(s))",
+            rows.len(),
+            counts.len()
+        )));
+    }
+    Ok(counts)
+}
+
+/// One row's document: its text's TF-IDF values, then the rules' matches as inputs.
+fn document(
+    cfg: &FeatureConfig,
+    idf: &super::Idf,
+    extracted: &[features::Feature],
+    hints: &RuleMatches,
+    label: usize,
+    weight: f32,
+) -> Doc {
+    let (mut buckets, mut values) = super::weigh(extracted, |b| idf.get(b));
+    let h: Vec<(&str, f32)> = hints.iter().map(|(c, s)| (c.as_str(), *s)).collect();
+    for (b, v) in features::rule_inputs(cfg, &h) {
+        buckets.push(b);
+        values.push(v);
+    }
+    Doc {
+        buckets,
+        values,
+        label,
+        weight,
+    }
+}
+
+/// The weights and biases of `labels` departments over `docs`, by the loss `opts` names.
+fn fit(
+    docs: &[Doc],
+    text_len: &[usize],
+    labels: usize,
+    opts: &TrainOptions,
+) -> (Vec<f32>, Vec<f32>) {
+    let buckets = opts.features.buckets();
+    match opts.loss {
+        Loss::Svm => {
+            let stack = super::stack::StackOptions {
+                c: opts.c,
+                rules_c: opts.rules_c,
+                temperature: opts.temperature,
+                seed: opts.seed,
+            };
+            super::stack::train(docs, text_len, labels, buckets, &stack)
+        }
+        Loss::Logistic | Loss::Hinge => sgd(docs, labels, buckets, opts),
+    }
 }
 
 /// Smoothed IDF (`ln((1 + n) / (1 + df)) + 1`), dense over buckets; unseen buckets get the highest value.
