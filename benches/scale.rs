@@ -6,7 +6,11 @@
 //! the Open311 list, and the desk's cost per email (parse, classify, duplicate search, commit; no IMAP) with 0,
 //! 10,000 and the whole backlog open. Prints figures; asserts nothing about speed.
 //!
-//! `cargo bench --bench scale [-- --rows N] [--messages M] [--sqlite-only]` (defaults 1,000,000 and 1,000).
+//! `cargo bench --bench scale [-- --rows N] [--messages M] [--sqlite-only] [--keep DIR]` (defaults 1,000,000
+//! and 1,000). With `--keep DIR` the SQLite files live in DIR and stay after the run, and a `big.db` already
+//! there with at least N requests is measured again without reloading it (the catch-up sweeps are then already
+//! done); point a fresh `connect311` process at `DIR/big.db` to see what an operator sees. The PostgreSQL
+//! databases the bench creates are dropped at the end, also after a failed step.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +31,7 @@ struct Args {
     rows: usize,
     messages: usize,
     sqlite_only: bool,
+    keep: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
@@ -34,6 +39,7 @@ fn args() -> Args {
         rows: 1_000_000,
         messages: 1_000,
         sqlite_only: false,
+        keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -42,6 +48,7 @@ fn args() -> Args {
             "--rows" => a.rows = num().expect("--rows N"),
             "--messages" => a.messages = num().expect("--messages N"),
             "--sqlite-only" => a.sqlite_only = true,
+            "--keep" => a.keep = Some(it.next().expect("--keep DIR").into()),
             _ => {} // cargo bench passes `--bench`
         }
     }
@@ -293,7 +300,19 @@ async fn run(kind: &str, urls: [String; 3], dir: &std::path::Path, a: &Args) {
     load(&ten, 10_000, true).await;
     per_message(&ten, "10,000 open", a.messages, 1_000_000).await;
     let big = open_desk(&urls[2], dir).await;
-    load(&big, a.rows, false).await;
+    let stored: i64 = big
+        .store()
+        .request_counts()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    if a.keep.is_some() && stored >= a.rows as i64 {
+        println!("  reusing the kept database: {stored} requests, not reloaded");
+    } else {
+        load(&big, a.rows, false).await;
+    }
     operations(&big).await;
     let label = format!("{} requests, {} open", a.rows, a.rows.div_ceil(10));
     per_message(&big, &label, a.messages, 2_000_000).await;
@@ -302,18 +321,54 @@ async fn run(kind: &str, urls: [String; 3], dir: &std::path::Path, a: &Args) {
     }
 }
 
-async fn fresh_pg(admin: &str) -> String {
+/// A fresh PostgreSQL database: its name (to drop it afterwards) and its URL.
+async fn fresh_pg(admin: &str, n: usize) -> (String, String) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin)
         .await
         .expect("PostgreSQL");
-    let name = format!("c311_scale_{}_{}", std::process::id(), rand_suffix());
+    let name = format!("c311_scale_{}_{}_{n}", std::process::id(), rand_suffix());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("create database");
     let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    format!("{base}/{name}")
+    let url = format!("{base}/{name}");
+    (name, url)
+}
+
+/// Drops the bench's PostgreSQL databases (`WITH (FORCE)`: a failed step may have left connections open).
+async fn drop_pg(admin: &str, names: &[String]) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("PostgreSQL");
+    for name in names {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+        {
+            eprintln!("could not drop database {name}: {e}");
+        }
+    }
+}
+
+/// The PostgreSQL run, in a task of its own so that its databases are dropped even when a step panics.
+async fn run_pg(admin: String, dir: std::path::PathBuf, a: Args) {
+    let mut names = Vec::new();
+    let mut urls = Vec::new();
+    for n in 0..3 {
+        let (name, url) = fresh_pg(&admin, n).await;
+        names.push(name);
+        urls.push(url);
+    }
+    let urls: [String; 3] = urls.try_into().expect("three databases");
+    let outcome = tokio::spawn(async move { run("PostgreSQL", urls, &dir, &a).await }).await;
+    drop_pg(&admin, &names).await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }
 
 fn rand_suffix() -> u32 {
@@ -332,19 +387,24 @@ async fn main() {
         a.rows,
         a.messages
     );
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite =
-        ["empty", "ten", "big"].map(|n| format!("sqlite://{}/{n}.db", dir.path().display()));
-    run("SQLite", sqlite, dir.path(), &a).await;
-    match std::env::var("CONNECT311_TEST_PG") {
-        Ok(admin) if !a.sqlite_only => {
-            let urls = [
-                fresh_pg(&admin).await,
-                fresh_pg(&admin).await,
-                fresh_pg(&admin).await,
-            ];
-            run("PostgreSQL", urls, dir.path(), &a).await;
+    let temp = tempfile::tempdir().unwrap();
+    let dir = match &a.keep {
+        Some(keep) => {
+            std::fs::create_dir_all(keep).expect("--keep DIR is creatable");
+            // Only the big database is kept for reuse: the small ones start empty on every run.
+            for n in ["empty", "ten"] {
+                for ext in ["db", "db-wal", "db-shm"] {
+                    let _ = std::fs::remove_file(keep.join(format!("{n}.{ext}")));
+                }
+            }
+            keep.clone()
         }
+        None => temp.path().to_path_buf(),
+    };
+    let sqlite = ["empty", "ten", "big"].map(|n| format!("sqlite://{}/{n}.db", dir.display()));
+    run("SQLite", sqlite, &dir, &a).await;
+    match std::env::var("CONNECT311_TEST_PG") {
+        Ok(admin) if !a.sqlite_only => run_pg(admin, dir, a).await,
         _ => println!("PostgreSQL: skipped (set CONNECT311_TEST_PG to include it)"),
     }
 }
