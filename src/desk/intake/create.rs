@@ -82,7 +82,7 @@ async fn decide<'m>(
     let body = mail::strip::visible_reply(&inb.text);
     let mut decision = match &mail.classified {
         Some(d) => d.clone(),
-        None => classify(&desk.router.current(), inb),
+        None => classify(&desk.router.current(), &inb.subject, &body),
     };
     routing::photo_place::apply_photo_position(&mut decision, &photo_positions(inb));
     let filing = Filing {
@@ -121,10 +121,10 @@ async fn decide<'m>(
     })
 }
 
-/// How `router` classifies a mail: its subject and the visible part of its text (quoted replies left out).
-pub(super) fn classify(router: &routing::Router, inb: &mail::Inbound) -> Decision {
-    let body = mail::strip::visible_reply(&inb.text);
-    router.classify(&format!("{}\n{}", inb.subject, body))
+/// How `router` classifies a mail: its subject and `body`, the visible part of its text (quoted replies left
+/// out, `mail::strip::visible_reply`).
+pub(super) fn classify(router: &routing::Router, subject: &str, body: &str) -> Decision {
+    router.classify(&format!("{subject}\n{body}"))
 }
 
 /// Where the mail's photos were taken, from their EXIF GPS, in attachment order.

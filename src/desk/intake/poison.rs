@@ -176,7 +176,10 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
             .as_ref()
             .ok()
             .filter(|inb| looks_new(inb))
-            .map(|inb| super::create::classify(&router, inb));
+            .map(|inb| {
+                let body = mail::strip::visible_reply(&inb.text);
+                super::create::classify(&router, &inb.subject, &body)
+            });
         Parsed {
             inbound,
             stored: mail::inbound::storable_raw(&owned, &limits).into_owned(),
