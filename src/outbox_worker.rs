@@ -18,7 +18,7 @@ use tracing::{instrument, warn};
 
 use crate::desk::Desk;
 use crate::effect::{ChatNote, DigestPost, Effect, WorkOrderPost};
-use crate::store::{OutboxJob, Request, StoreError, WorkOrderRow};
+use crate::store::{DeliveryRecord, OutboxJob, Request, StoreError, WorkOrderRow};
 
 mod batch;
 mod dept_email;
@@ -93,22 +93,43 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// Delivers one job; what the delivery leaves to remember (where a card landed, a new digest message) is
+/// returned, to be recorded with the job's outcome in its batch's one transaction.
 #[instrument(skip_all, fields(job = job.id, kind = job.kind()))]
-async fn deliver(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Failure> {
+async fn deliver(
+    desk: &Desk,
+    d: &Deliverers,
+    job: &OutboxJob,
+) -> Result<Option<DeliveryRecord>, Failure> {
     match &job.effect {
         Err(undecodable) => Err(Failure::Permanent(undecodable.clone().into())),
-        Ok(Effect::Email(mail)) => Ok(d.mail.send(mail).await?),
-        Ok(Effect::PostWorkOrder(post)) => post_work_order(desk, d, job, post).await,
-        Ok(Effect::UpdateWorkOrder(_) | Effect::ChatNote(ChatNote { channel: None, .. }))
+        Ok(Effect::PostWorkOrder(post)) => post_work_order(desk, d, job, post).await.map(Some),
+        Ok(Effect::ChatDigest(post)) => post_digest(desk, d, post).await,
+        Ok(effect) => deliver_plain(desk, d, job, effect).await.map(|()| None),
+    }
+}
+
+/// The deliveries that leave nothing to remember.
+async fn deliver_plain(
+    desk: &Desk,
+    d: &Deliverers,
+    job: &OutboxJob,
+    effect: &Effect,
+) -> Result<(), Failure> {
+    match effect {
+        Effect::Email(mail) => Ok(d.mail.send(mail).await?),
+        Effect::UpdateWorkOrder(_) | Effect::ChatNote(ChatNote { channel: None, .. })
             if dept_email::without_card(desk, job).await? =>
         {
             Ok(())
         }
-        Ok(Effect::UpdateWorkOrder(_)) => update_work_order(desk, d, job).await,
-        Ok(Effect::ChatNote(note)) => post_note(desk, d, job, note).await,
-        Ok(Effect::DepartmentEmail(email)) => dept_email::deliver(desk, d, job, email).await,
-        Ok(Effect::ChatDigest(post)) => post_digest(desk, d, post).await,
-        Ok(Effect::ChatDm(dm)) => Ok(desk.deliver_dm(d.chat.as_ref(), job.reference, dm).await?),
+        Effect::UpdateWorkOrder(_) => update_work_order(desk, d, job).await,
+        Effect::ChatNote(note) => post_note(desk, d, job, note).await,
+        Effect::DepartmentEmail(email) => dept_email::deliver(desk, d, job, email).await,
+        Effect::ChatDm(dm) => Ok(desk.deliver_dm(d.chat.as_ref(), job.reference, dm).await?),
+        Effect::PostWorkOrder(_) | Effect::ChatDigest(_) => {
+            unreachable!("delivered by `deliver` with their records")
+        }
     }
 }
 
@@ -131,22 +152,19 @@ async fn request(desk: &Desk, reference: RequestRef) -> Result<Request, Failure>
         .with_context(|| format!("request {reference} vanished"))?)
 }
 
-/// Posts the card with the request's photos and records where it landed (so updates and notes can find it)
-/// and which photos went with it.
+/// Posts the card with the request's photos; returns where it landed (so updates and notes can find it) and
+/// which photos went with it.
 async fn post_work_order(
     desk: &Desk,
     d: &Deliverers,
     job: &OutboxJob,
     post: &WorkOrderPost,
-) -> Result<(), Failure> {
+) -> Result<DeliveryRecord, Failure> {
     let reference = reference_of(job)?;
     let card = card_for(desk, &request(desk, reference).await?).await?;
     let images = desk.store().images_of(reference).await?;
     let (posted, photos) = photos::post_with_photos(d.chat.as_ref(), post, &card, images).await?;
-    desk.store()
-        .record_card_photos(&posted.message_id, &photos)
-        .await?;
-    let row = WorkOrderRow {
+    let work_order = WorkOrderRow {
         reference,
         channel_id: posted.channel_id,
         message_id: posted.message_id,
@@ -154,8 +172,7 @@ async fn post_work_order(
         department: post.department.clone(),
         active: true,
     };
-    desk.store().record_work_order(&row, desk.now()).await?;
-    Ok(())
+    Ok(DeliveryRecord::Card { work_order, photos })
 }
 
 /// Edits the posted card to the request's current state.
@@ -191,9 +208,13 @@ async fn post_note(
     Ok(())
 }
 
-/// Edits the channel's digest in place, or posts it (and remembers it) when there is none yet or the old one
-/// is gone (deleted by staff: Discord refuses the edit).
-async fn post_digest(desk: &Desk, d: &Deliverers, post: &DigestPost) -> Result<(), Failure> {
+/// Edits the channel's digest in place, or posts it (returning it, to be remembered) when there is none yet or
+/// the old one is gone (deleted by staff: Discord refuses the edit).
+async fn post_digest(
+    desk: &Desk,
+    d: &Deliverers,
+    post: &DigestPost,
+) -> Result<Option<DeliveryRecord>, Failure> {
     if let Some(message) = desk.store().chat_digest(&post.channel).await? {
         match d
             .chat
@@ -203,14 +224,14 @@ async fn post_digest(desk: &Desk, d: &Deliverers, post: &DigestPost) -> Result<(
             Err(e) if e.is_permanent() => {
                 warn!(error = format!("{e:#}"), channel = %post.channel, "digest could not be edited; posting it anew");
             }
-            other => return Ok(other?),
+            other => return Ok(other.map(|()| None)?),
         }
     }
-    let message = d.chat.post_digest(&post.channel, &post.digest).await?;
-    desk.store()
-        .record_chat_digest(&post.channel, &message, desk.now())
-        .await?;
-    Ok(())
+    let message_id = d.chat.post_digest(&post.channel, &post.digest).await?;
+    Ok(Some(DeliveryRecord::Digest {
+        channel: post.channel.clone(),
+        message_id,
+    }))
 }
 
 /// The request's active posted card; an error (retried with backoff) while its first post is still pending.

@@ -14,10 +14,12 @@ use tracing::{info, warn};
 use super::{deliver, Deliverers, Failure};
 use crate::desk::Desk;
 use crate::monitor::{Component, Monitor};
-use crate::store::{Change, NewEvent, OutboxJob, OutboxOutcome};
+use crate::store::{Change, DeliveryRecord, NewEvent, OutboxJob, OutboxOutcome};
 use crate::supervise::panic_text;
 
 const LEASE_MS: i64 = 60_000;
+/// One delivery's result: what it leaves to remember, or why it failed.
+type Attempted = Result<Option<DeliveryRecord>, Failure>;
 /// The least a rate-limited row waits, whatever `retry_after` said, so a zero never makes a tight loop.
 const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_millis(50);
 /// Lane heads claimed at once (one row per lane, so a batch never reorders a lane).
@@ -124,7 +126,7 @@ async fn deliver_batch(
     if jobs.is_empty() {
         return Ok(0);
     }
-    let attempted: Vec<(OutboxJob, Result<(), Failure>)> = futures::stream::iter(jobs)
+    let attempted: Vec<(OutboxJob, Attempted)> = futures::stream::iter(jobs)
         .map(|job| async move {
             let result = attempt(desk, d, &job, monitor).await;
             (job, result)
@@ -160,12 +162,7 @@ async fn deliver_batch(
 
 /// One delivery; a job whose delivery panics fails like any other (its panic text recorded as the row's last
 /// error) and is retried with the same backoff.
-async fn attempt(
-    desk: &Desk,
-    d: &Deliverers,
-    job: &OutboxJob,
-    monitor: &Monitor,
-) -> Result<(), Failure> {
+async fn attempt(desk: &Desk, d: &Deliverers, job: &OutboxJob, monitor: &Monitor) -> Attempted {
     match AssertUnwindSafe(deliver(desk, d, job)).catch_unwind().await {
         Ok(result) => result,
         Err(payload) => {
@@ -180,17 +177,13 @@ async fn attempt(
 
 /// What to record for one attempt: delivered; rate-limited (back when told, not counted); or failed, retried
 /// with exponential backoff or given up after the last attempt or a permanent error.
-fn outcome_of(
-    desk: &Desk,
-    job: &OutboxJob,
-    result: &Result<(), Failure>,
-    now: i64,
-) -> OutboxOutcome {
+fn outcome_of(desk: &Desk, job: &OutboxJob, result: &Attempted, now: i64) -> OutboxOutcome {
     let f = match result {
-        Ok(()) => {
+        Ok(record) => {
             return OutboxOutcome::Delivered {
                 id: job.id,
                 at: now,
+                record: record.clone(),
             }
         }
         Err(f) => f,
@@ -223,19 +216,14 @@ fn outcome_of(
 }
 
 /// Counts the outcome (and reports mail trouble) to `monitor`.
-fn report(
-    monitor: &Monitor,
-    job: &OutboxJob,
-    result: &Result<(), Failure>,
-    outcome: &OutboxOutcome,
-) {
+fn report(monitor: &Monitor, job: &OutboxJob, result: &Attempted, outcome: &OutboxOutcome) {
     let kind = if matches!(job.kind(), "email" | "department_email") {
         "mail"
     } else {
         "chat"
     };
     match (result, outcome) {
-        (Ok(()), _) => {
+        (Ok(_), _) => {
             info!(job = job.id, kind = job.kind(), request_ref = %job.reference.map_or_else(String::new, |r| r.to_string()), "delivered");
             monitor.count_delivery(kind, "sent");
             if kind == "mail" {

@@ -183,29 +183,6 @@ impl Store {
         })
     }
 
-    /// Remembers which photos were posted with the card that is chat message `message_id`.
-    pub async fn record_card_photos(
-        &self,
-        message_id: &str,
-        photos: &[AttachmentId],
-    ) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            for id in photos {
-                sqlx::query(
-                    "INSERT INTO work_order_photos (message_id, attachment_id) VALUES ($1, $2) \
-                     ON CONFLICT (message_id, attachment_id) DO NOTHING",
-                )
-                .bind(message_id)
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     /// The names of the photos posted with the card that is chat message `message_id`, in their order.
     pub async fn card_photos(&self, message_id: &str) -> Result<Vec<String>, StoreError> {
         on_pool!(self, p => {

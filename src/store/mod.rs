@@ -51,7 +51,7 @@ pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
-pub use outbox::OutboxOutcome;
+pub use outbox::{sqlite_claim_statements, DeliveryRecord, OutboxOutcome};
 pub use outbox_signal::OUTBOX_CHANNEL;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use requests::Claimed;

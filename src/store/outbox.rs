@@ -4,96 +4,19 @@
 use sqlx::Row;
 
 use super::requests::to_ref;
-use super::{on_pool, Backend, OutboxJob, OutboxRow, Store, StoreError};
-use crate::effect::Effect;
+use super::{on_pool, OutboxRow, Store, StoreError};
 
-/// The oldest undone row of each lane is its head; only a due head is claimed, so a row waiting (on a rate
-/// limit, a backoff) holds back the rest of its own lane and nothing else. A lane has one head, so a batch of
-/// heads holds at most one row per lane and order within a lane is kept however many are claimed at once.
-macro_rules! claimable {
-    () => {
-        "SELECT o.id FROM outbox o WHERE o.done_at IS NULL AND o.failed_at IS NULL \
-     AND o.next_attempt_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1) \
-     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id \
-                     AND e.done_at IS NULL AND e.failed_at IS NULL) \
-     ORDER BY o.next_attempt_at, o.id LIMIT $3"
-    };
-}
+mod claim;
+mod record;
 
-/// SQLite serialises writers, so one `UPDATE` over the picked ids is the whole claim.
-const CLAIM_SQLITE: &str = concat!(
-    "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
-    claimable!(),
-    ") RETURNING id, kind, request_id, recipient, payload, attempts"
-);
-
-/// PostgreSQL: the heads are locked as they are picked and rows another instance is claiming are skipped;
-/// the CTE makes the pick run once.
-const CLAIM_POSTGRES: &str = concat!(
-    "WITH picked AS (",
-    claimable!(),
-    " FOR UPDATE SKIP LOCKED) UPDATE outbox SET locked_until = $2, attempts = outbox.attempts + 1 \
-     FROM picked WHERE outbox.id = picked.id \
-     RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts"
-);
-
-/// When the earliest lane head not claimable now becomes claimable: its due time, or the end of the lease
-/// another worker holds on it.
-const NEXT_DUE: &str = "SELECT MIN(CASE WHEN o.locked_until > o.next_attempt_at THEN o.locked_until \
-     ELSE o.next_attempt_at END) AS due FROM outbox o WHERE o.done_at IS NULL AND o.failed_at IS NULL \
-     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane AND e.id < o.id \
-                     AND e.done_at IS NULL AND e.failed_at IS NULL)";
+pub use claim::sqlite_claim_statements;
+pub use record::{DeliveryRecord, OutboxOutcome};
+use record::{DEFER, RETRY};
 
 const COMPLETE: &str =
     "UPDATE outbox SET done_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1";
-const RETRY: &str =
-    "UPDATE outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL, \
-     failed_at = CASE WHEN $4 THEN $5 ELSE NULL END WHERE id = $1";
-const DEFER: &str =
-    "UPDATE outbox SET last_error = $2, next_attempt_at = $3, locked_until = NULL, \
-     attempts = attempts - 1 WHERE id = $1";
 
-/// A claimed row (of either backend) as a job; a payload that does not decode is the job's error, not the
-/// claim's.
-macro_rules! job_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        let id: i64 = r.try_get("id")?;
-        let kind: String = r.try_get("kind")?;
-        let payload: String = r.try_get("payload")?;
-        let req: Option<i64> = r.try_get("request_id")?;
-        Ok::<_, StoreError>(OutboxJob {
-            id,
-            reference: req.map(to_ref).transpose()?,
-            recipient: r.try_get("recipient")?,
-            effect: Effect::decode(id, &kind, &payload),
-            attempts: r.try_get("attempts")?,
-        })
-    }};
-}
-
-/// What became of one claimed job; a batch's outcomes are recorded together in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutboxOutcome {
-    /// Delivered at `at`.
-    Delivered { id: i64, at: i64 },
-    /// Failed: tried again at `next_attempt_at`, or given up at `now` when `give_up`.
-    Failed {
-        id: i64,
-        error: String,
-        next_attempt_at: i64,
-        give_up: bool,
-        now: i64,
-    },
-    /// Rate-limited: back at `next_attempt_at` (when the platform said), the attempt not counted.
-    Deferred {
-        id: i64,
-        error: String,
-        next_attempt_at: i64,
-    },
-}
-
-/// Queues one effect (`$6` its lane, see [`Effect::lane`]). An effect that follows the request's card
+/// Queues one effect (`$6` its lane, see [`crate::effect::Effect::lane`]). An effect that follows the request's card
 /// joins the lane of the card's latest post, so an edit never overtakes the post it edits.
 pub(super) const INSERT_OUTBOX: &str = "INSERT INTO outbox \
      (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
@@ -144,70 +67,6 @@ pub(super) fn insert_outbox_rows<DB: sqlx::Database>(_on: &super::held::Tx<DB>) 
 }
 
 impl Store {
-    /// Claims the next due job for `lease_ms`; a crashed worker's lease simply expires and the job is retried.
-    pub async fn claim_outbox(
-        &self,
-        now: i64,
-        lease_ms: i64,
-    ) -> Result<Option<OutboxJob>, StoreError> {
-        Ok(self.claim_outbox_batch(now, lease_ms, 1).await?.pop())
-    }
-
-    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, in ONE statement,
-    /// oldest due first. Two workers, in one process or two, never get the same row: SQLite serialises the
-    /// claims, PostgreSQL skips the rows another claim holds locked.
-    pub async fn claim_outbox_batch(
-        &self,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<OutboxJob>, StoreError> {
-        let sql = match self.backend {
-            Backend::Sqlite(_) => CLAIM_SQLITE,
-            Backend::Postgres(_) => CLAIM_POSTGRES,
-        };
-        let rows = on_pool!(self, p => {
-            let rows = sqlx::query(sql).bind(now).bind(now + lease_ms).bind(limit).fetch_all(p).await?;
-            rows.iter().map(|r| job_from_row!(r)).collect::<Result<Vec<_>, StoreError>>()
-        });
-        let mut jobs = rows?;
-        jobs.sort_by_key(|j| j.id);
-        Ok(jobs)
-    }
-
-    /// When the next lane head becomes claimable (due, or its lease over), if any row is pending.
-    pub async fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
-        on_pool!(self, p => {
-            let row = sqlx::query(NEXT_DUE).fetch_one(p).await?;
-            Ok(row.try_get("due")?)
-        })
-    }
-
-    /// Records the outcomes of a batch of claimed jobs in ONE transaction.
-    pub async fn record_outbox_outcomes(
-        &self,
-        outcomes: &[OutboxOutcome],
-    ) -> Result<(), StoreError> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            for o in outcomes {
-                let q = match o {
-                    OutboxOutcome::Delivered { id, at } => sqlx::query(COMPLETE).bind(*id).bind(*at),
-                    OutboxOutcome::Failed { id, error, next_attempt_at, give_up, now } => sqlx::query(RETRY)
-                        .bind(*id).bind(error.as_str()).bind(*next_attempt_at).bind(*give_up).bind(*now),
-                    OutboxOutcome::Deferred { id, error, next_attempt_at } => sqlx::query(DEFER)
-                        .bind(*id).bind(error.as_str()).bind(*next_attempt_at),
-                };
-                q.execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     /// Queues an outbound effect that belongs to no request (e.g. the weekly scorecard).
     pub async fn enqueue(&self, job: &super::NewOutbox, now: i64) -> Result<(), StoreError> {
         on_pool!(self, p => {
@@ -267,24 +126,6 @@ impl Store {
             let row = sqlx::query("SELECT message_id FROM chat_digests WHERE channel_id = $1")
                 .bind(channel).fetch_optional(p).await?;
             Ok(row.map(|r| r.try_get("message_id")).transpose()?)
-        })
-    }
-
-    /// Remembers the digest message of `channel` (replacing an earlier one).
-    pub async fn record_chat_digest(
-        &self,
-        channel: &str,
-        message_id: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            sqlx::query(
-                "INSERT INTO chat_digests (channel_id, message_id, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (channel_id) DO UPDATE SET message_id = excluded.message_id, updated_at = excluded.updated_at",
-            )
-            .bind(channel).bind(message_id).bind(now)
-            .execute(p).await?;
-            Ok(())
         })
     }
 

@@ -22,24 +22,6 @@ macro_rules! work_order_from_row {
 }
 
 impl Store {
-    /// Records a posted work order; earlier posts of the same request become inactive (it was reassigned).
-    pub async fn record_work_order(&self, wo: &WorkOrderRow, now: i64) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE work_orders SET active = 0 WHERE request_id = $1")
-                .bind(ref_id(wo.reference)).execute(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO work_orders (request_id, channel_id, message_id, thread_id, department, posted_at, active) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 1)",
-            )
-            .bind(ref_id(wo.reference)).bind(&wo.channel_id).bind(&wo.message_id).bind(&wo.thread_id)
-            .bind(&wo.department).bind(now)
-            .execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     /// The active work order of a request.
     pub async fn work_order_for(
         &self,

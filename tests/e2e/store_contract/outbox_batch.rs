@@ -3,9 +3,10 @@
 //! heads only (a row behind a waiting head is not due, however old).
 
 use connect311::effect::Effect;
-use connect311::store::{OutboxOutcome, Store};
+use connect311::store::{Change, DeliveryRecord, OutboxOutcome, Store, WorkOrderRow};
+use routing::RequestRef;
 
-use super::mail_to;
+use super::{mail_to, new_request};
 use crate::support;
 
 /// Queues three mails to each of three recipients (a recipient is a lane) at 1 000; returns the ids per lane.
@@ -61,10 +62,7 @@ async fn batch_claims_take_one_head_per_lane_and_record_a_batch_together() {
 
         store
             .record_outbox_outcomes(&[
-                OutboxOutcome::Delivered {
-                    id: lane[0][0],
-                    at: 1_002,
-                },
+                OutboxOutcome::delivered(lane[0][0], 1_002),
                 OutboxOutcome::Failed {
                     id: lane[1][0],
                     error: "421 later".into(),
@@ -91,10 +89,7 @@ async fn batch_claims_take_one_head_per_lane_and_record_a_batch_together() {
             "{d}: lanes 1 and 2 wait"
         );
         store
-            .record_outbox_outcomes(&[OutboxOutcome::Delivered {
-                id: lane[0][1],
-                at: 1_004,
-            }])
+            .record_outbox_outcomes(&[OutboxOutcome::delivered(lane[0][1], 1_004)])
             .await
             .unwrap();
         // Oldest due first, at most `limit`: lane 0's last row (due at 1 000), then lane 2's deferred head
@@ -127,5 +122,222 @@ async fn batch_claims_take_one_head_per_lane_and_record_a_batch_together() {
         let rows = store.outbox_rows(false).await.unwrap();
         let given_up = rows.iter().find(|r| r.id == lane[1][0]).unwrap();
         assert_eq!(given_up.failed_at, Some(5_001), "{d}");
+    }
+}
+
+/// Queues `n` mails to one recipient (one lane) at 1 000.
+async fn long_lane(store: &Store, to: &str, n: usize) {
+    for _ in 0..n {
+        let mail = Effect::Email(mail_to(to));
+        store.enqueue(&mail.into(), 1_000).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_claim_takes_the_heads_of_long_lanes_and_skips_the_rows_behind_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        // Two long lanes (cards queued behind their channel's head, say) and a short one between them.
+        long_lane(&store, "a@example.test", 300).await;
+        long_lane(&store, "m@example.test", 1).await;
+        long_lane(&store, "z@example.test", 300).await;
+        let rows = store.outbox_rows(false).await.unwrap();
+        let first_of = |to: &str| {
+            let of = rows.iter().filter(|r| r.recipient.as_deref() == Some(to));
+            of.map(|r| r.id).min().unwrap()
+        };
+        let heads = vec![
+            first_of("a@example.test"),
+            first_of("m@example.test"),
+            first_of("z@example.test"),
+        ];
+        assert_eq!(claim(&store, 1_000, 32).await, heads, "{d}: one per lane");
+        assert!(claim(&store, 1_000, 32).await.is_empty(), "{d}: all leased");
+        assert_eq!(store.next_outbox_due().await.unwrap(), Some(61_000), "{d}");
+        let done: Vec<_> = heads
+            .iter()
+            .map(|id| OutboxOutcome::delivered(*id, 1_001))
+            .collect();
+        store.record_outbox_outcomes(&done).await.unwrap();
+        let next = claim(&store, 1_002, 32).await;
+        assert_eq!(
+            next.len(),
+            2,
+            "{d}: the short lane is done; the long ones go on"
+        );
+        assert!(next.iter().all(|id| !heads.contains(id)), "{d}");
+    }
+}
+
+#[tokio::test]
+async fn on_sqlite_a_claim_seeks_lane_heads_in_the_pending_index_and_scans_no_table() {
+    use sqlx::Row as _;
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_sqlite_url(dir.path());
+    let store = Store::connect(&url).await.unwrap();
+    long_lane(&store, "a@example.test", 50).await;
+    long_lane(&store, "b@example.test", 50).await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for sql in connect311::store::sqlite_claim_statements() {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(explain))
+            .bind(1_000_i64)
+            .bind(61_000_i64)
+            .bind(32_i64)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows.iter().map(|r| r.get("detail")).collect();
+        let text = plan.join("\n");
+        assert!(
+            text.contains("outbox_lane_pending"),
+            "the walk seeks the pending index:\n{text}"
+        );
+        // Only the walk's own rows (the CTEs, one row per lane) are scanned; the outbox is only searched, and
+        // every step of the walk is one seek in the lane index (never all pending rows, sorted).
+        let ctes = ["SCAN w", "SCAN h", "SCAN walk", "SCAN heads"];
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|l| l.starts_with("SCAN") && !ctes.contains(&l.as_str()))
+            .collect();
+        assert!(scans.is_empty(), "a scan of a table: {scans:?}\n{text}");
+        let steps: Vec<&String> = plan.iter().filter(|l| l.starts_with("SEARCH x")).collect();
+        assert!(
+            !steps.is_empty()
+                && steps
+                    .iter()
+                    .all(|l| l.contains("outbox_lane_pending (lane>?)")),
+            "{steps:?}\n{text}"
+        );
+        assert!(!text.contains("outbox_due"), "{text}");
+    }
+    pool.close().await;
+}
+
+/// A request of its own to hang a card on.
+async fn request(store: &Store, who: &str) -> RequestRef {
+    store
+        .create_request(&new_request(who), 1_000, |_| Change::default())
+        .await
+        .unwrap()
+}
+
+fn card(reference: RequestRef, message: &str) -> WorkOrderRow {
+    WorkOrderRow {
+        reference,
+        channel_id: "streets-channel".into(),
+        message_id: message.into(),
+        thread_id: Some(format!("thread-{message}")),
+        department: "streets".into(),
+        active: true,
+    }
+}
+
+fn posted(id: i64, work_order: WorkOrderRow) -> OutboxOutcome {
+    OutboxOutcome::Delivered {
+        id,
+        at: 2_000,
+        record: Some(DeliveryRecord::Card {
+            work_order,
+            photos: Vec::new(),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_records_the_cards_and_digest_its_deliveries_left_with_its_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        let (a, b) = (
+            request(&store, "a@example.test").await,
+            request(&store, "b@example.test").await,
+        );
+        store
+            .record_work_order(&card(b, "old-b"), 1_500)
+            .await
+            .unwrap();
+        long_lane(&store, "x@example.test", 1).await;
+        let jobs = store.claim_outbox_batch(1_000, 60_000, 32).await.unwrap();
+        let mail = jobs.iter().map(|j| j.id).max().unwrap();
+        let outcomes = [
+            posted(mail + 10, card(a, "card-a")),
+            posted(mail + 11, card(b, "new-b")),
+            OutboxOutcome::Delivered {
+                id: mail + 12,
+                at: 2_000,
+                record: Some(DeliveryRecord::Digest {
+                    channel: "streets-channel".into(),
+                    message_id: "digest-1".into(),
+                }),
+            },
+            OutboxOutcome::delivered(mail, 2_000),
+        ];
+        store.record_outbox_outcomes(&outcomes).await.unwrap();
+        assert_eq!(
+            store.work_order_for(a).await.unwrap(),
+            Some(card(a, "card-a")),
+            "{d}"
+        );
+        assert_eq!(
+            store.work_order_for(b).await.unwrap(),
+            Some(card(b, "new-b")),
+            "{d}: the reassigned card is the active one"
+        );
+        let old = store.work_order_by_chat("old-b").await.unwrap().unwrap();
+        assert!(!old.active, "{d}: the earlier card is retired");
+        assert_eq!(
+            store
+                .chat_digest("streets-channel")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("digest-1"),
+            "{d}"
+        );
+        let rows = store.outbox_rows(false).await.unwrap();
+        assert_eq!(
+            rows.iter().find(|r| r.id == mail).unwrap().done_at,
+            Some(2_000),
+            "{d}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_record_that_cannot_be_written_does_not_undo_its_batch_mates() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        let a = request(&store, "a@example.test").await;
+        long_lane(&store, "x@example.test", 1).await;
+        long_lane(&store, "y@example.test", 1).await;
+        let jobs = store.claim_outbox_batch(1_000, 60_000, 32).await.unwrap();
+        let [x, y] = [jobs[0].id, jobs[1].id];
+        // A card of a request that does not exist breaks the foreign key, and with it the batch's transaction.
+        let ghost = RequestRef::new(999_999).unwrap();
+        let outcomes = [
+            OutboxOutcome::delivered(x, 2_000),
+            posted(y, card(ghost, "ghost")),
+            posted(y + 1, card(a, "card-a")),
+        ];
+        assert!(
+            store.record_outbox_outcomes(&outcomes).await.is_err(),
+            "{d}: its error is told"
+        );
+        let rows = store.outbox_rows(false).await.unwrap();
+        let done = |id: i64| rows.iter().find(|r| r.id == id).unwrap().done_at;
+        assert_eq!(done(x), Some(2_000), "{d}: a batch-mate is recorded");
+        assert_eq!(
+            done(y),
+            None,
+            "{d}: the bad one stays leased, to be tried again"
+        );
+        assert_eq!(
+            store.work_order_for(a).await.unwrap(),
+            Some(card(a, "card-a")),
+            "{d}"
+        );
     }
 }

@@ -1,0 +1,147 @@
+//! Claiming the outbox's due lane heads: found by a skip scan of the pending rows' lane index (one index seek
+//! per lane with pending rows), so a claim costs the number of lanes, not the number of rows waiting behind
+//! their heads (thousands of cards queued on a handful of department channels after a backlog).
+
+use sqlx::Row;
+
+use super::super::requests::to_ref;
+use super::super::{on_pool, Backend, OutboxJob, Store, StoreError};
+use crate::effect::Effect;
+
+/// A claimed row (of either backend) as a job; a payload that does not decode is the job's error, not the
+/// claim's.
+macro_rules! job_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let id: i64 = r.try_get("id")?;
+        let kind: String = r.try_get("kind")?;
+        let payload: String = r.try_get("payload")?;
+        let req: Option<i64> = r.try_get("request_id")?;
+        Ok::<_, StoreError>(OutboxJob {
+            id,
+            reference: req.map(to_ref).transpose()?,
+            recipient: r.try_get("recipient")?,
+            effect: Effect::decode(id, &kind, &payload),
+            attempts: r.try_get("attempts")?,
+        })
+    }};
+}
+
+/// The head (oldest undone row) of every lane with pending rows, as `heads(id)`: a recursive walk of the
+/// partial index `outbox_lane_pending (lane, id)`, each step one seek to the first pending row of the next
+/// lane (the first step from the empty text, below every lane). A row without a lane (none is written so;
+/// kept for safety) is a lane of its own.
+macro_rules! heads {
+    ($hint:literal) => {concat!(
+        "WITH RECURSIVE walk(lane, id) AS (\
+           SELECT n.lane, n.id FROM outbox n WHERE n.id = (\
+             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane >= '' \
+             ORDER BY x.lane, x.id LIMIT 1) \
+           UNION ALL \
+           SELECT n.lane, n.id FROM walk w JOIN outbox n ON n.id = (\
+             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > w.lane \
+             ORDER BY x.lane, x.id LIMIT 1)\
+         ), heads(id) AS (\
+           SELECT id FROM walk \
+           UNION ALL SELECT u.id FROM outbox u WHERE u.lane IS NULL AND u.done_at IS NULL AND u.failed_at IS NULL\
+         ) ")
+    };
+}
+
+/// SQLite's planner, without statistics, would rather read every pending row through `outbox_due` and sort
+/// them at each step; the walk is only a walk on the lane index.
+macro_rules! sqlite_heads {
+    () => {
+        heads!("INDEXED BY outbox_lane_pending")
+    };
+}
+
+/// The heads that are due and not leased, oldest due first, at most `$3` (`$1` now).
+macro_rules! claimable {
+    () => {
+        "SELECT o.id FROM heads h JOIN outbox o ON o.id = h.id \
+         WHERE o.next_attempt_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1) \
+         ORDER BY o.next_attempt_at, o.id LIMIT $3"
+    };
+}
+
+/// SQLite serialises writers, so one `UPDATE` over the picked ids is the whole claim.
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
+    sqlite_heads!(),
+    claimable!(),
+    ") RETURNING id, kind, request_id, recipient, payload, attempts"
+);
+
+/// PostgreSQL: the heads are locked as they are picked and rows another instance is claiming are skipped;
+/// the CTE makes the pick run once.
+const CLAIM_POSTGRES: &str = concat!(
+    heads!(""),
+    ", picked AS (",
+    claimable!(),
+    " FOR UPDATE OF o SKIP LOCKED) UPDATE outbox SET locked_until = $2, attempts = outbox.attempts + 1 \
+     FROM picked WHERE outbox.id = picked.id \
+     RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts"
+);
+
+/// When the earliest lane head not claimable now becomes claimable: its due time, or the end of the lease
+/// another worker holds on it.
+macro_rules! next_due {
+    () => {
+        "SELECT MIN(CASE WHEN o.locked_until > o.next_attempt_at THEN o.locked_until \
+         ELSE o.next_attempt_at END) AS due FROM heads h JOIN outbox o ON o.id = h.id"
+    };
+}
+const NEXT_DUE_SQLITE: &str = concat!(sqlite_heads!(), next_due!());
+const NEXT_DUE_POSTGRES: &str = concat!(heads!(""), next_due!());
+
+/// The claim's and the next-due look-up's statements on SQLite (`$1` now, `$2` lease end, `$3` limit), for
+/// query-plan checks.
+pub fn sqlite_claim_statements() -> [&'static str; 2] {
+    [CLAIM_SQLITE, NEXT_DUE_SQLITE]
+}
+
+impl Store {
+    /// Claims the next due job for `lease_ms`; a crashed worker's lease simply expires and the job is retried.
+    pub async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<OutboxJob>, StoreError> {
+        Ok(self.claim_outbox_batch(now, lease_ms, 1).await?.pop())
+    }
+
+    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, in ONE statement,
+    /// oldest due first. Two workers, in one process or two, never get the same row: SQLite serialises the
+    /// claims, PostgreSQL skips the rows another claim holds locked.
+    pub async fn claim_outbox_batch(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxJob>, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite(_) => CLAIM_SQLITE,
+            Backend::Postgres(_) => CLAIM_POSTGRES,
+        };
+        let rows = on_pool!(self, p => {
+            let rows = sqlx::query(sql).bind(now).bind(now + lease_ms).bind(limit).fetch_all(p).await?;
+            rows.iter().map(|r| job_from_row!(r)).collect::<Result<Vec<_>, StoreError>>()
+        });
+        let mut jobs = rows?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// When the next lane head becomes claimable (due, or its lease over), if any row is pending.
+    pub async fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite(_) => NEXT_DUE_SQLITE,
+            Backend::Postgres(_) => NEXT_DUE_POSTGRES,
+        };
+        on_pool!(self, p => {
+            let row = sqlx::query(sql).fetch_one(p).await?;
+            Ok(row.try_get("due")?)
+        })
+    }
+}
