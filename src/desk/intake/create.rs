@@ -2,6 +2,8 @@
 //! rate-limited — and, for a duplicate, the original's link written in the SAME transaction as the new
 //! request, so that a failure leaves neither and the redelivered mail decides again.
 
+use std::borrow::Cow;
+
 use mail::outbound::AutoSubmitted;
 use routing::photo_place::PhotoPosition;
 use routing::{CloseReason, Decision, EventKind, RequestRef, Status};
@@ -79,10 +81,13 @@ async fn decide<'m>(
     origin: Origin,
 ) -> Result<NewFromMail<'m>, StoreError> {
     let (desk, inb, now) = (mail.desk, mail.inb, mail.now);
-    let body = mail::strip::visible_reply(&inb.text);
-    let mut decision = match &mail.classified {
-        Some(d) => d.clone(),
-        None => classify(&desk.router.current(), &inb.subject, &body),
+    let (body, mut decision) = match &mail.classified {
+        Some(c) => (Cow::Borrowed(c.body.as_str()), c.decision.clone()),
+        None => {
+            let body = mail::strip::visible_reply(&inb.text);
+            let decision = classify(&desk.router.current(), &inb.subject, &body);
+            (Cow::Owned(body), decision)
+        }
     };
     routing::photo_place::apply_photo_position(&mut decision, &photo_positions(inb));
     let filing = Filing {

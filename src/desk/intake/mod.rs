@@ -5,6 +5,7 @@
 mod bounce;
 mod create;
 mod group;
+mod parse_pool;
 mod poison;
 mod reply;
 mod threading;
@@ -159,7 +160,7 @@ impl Desk {
             );
             return Ok(None);
         }
-        let pool = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        let pool = parse_pool::kept();
         // Collected first: a stream holding the closure trips the compiler's Send check for higher-ranked
         // lifetimes.
         let prepared: Vec<_> = attempts
@@ -309,7 +310,7 @@ struct Mail<'a> {
     sender: Option<String>,
     now: i64,
     /// Its classification, when it was worked out with the parse.
-    classified: Option<routing::Decision>,
+    classified: Option<poison::Classified>,
 }
 
 impl Mail<'_> {

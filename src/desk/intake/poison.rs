@@ -25,7 +25,13 @@ pub(super) struct Parsed {
     /// How a message that looks like a new report classifies, worked out beside the parse (on the pool of
     /// blocking threads, off the batch's serial decisions); `None` for one that looks like a reply or a bounce,
     /// which is classified later only if it does become a new request.
-    pub classified: Option<Decision>,
+    pub classified: Option<Classified>,
+}
+
+/// A mail classified with its parse: the visible part of its text (quoted replies cut) and its decision.
+pub(super) struct Classified {
+    pub body: String,
+    pub decision: Decision,
 }
 
 /// Why a message could not be parsed at all: its own fault, so the attempt stays counted.
@@ -161,7 +167,7 @@ fn parse_limits(desk: &Desk) -> Limits {
     }
 }
 
-/// Parses on a blocking thread within the message's deadline (`mail.processing_timeout_ms`, plus
+/// Parses on a parse worker ([`super::parse_pool`]) within the message's deadline (`mail.processing_timeout_ms`, plus
 /// `processing_timeout_per_mib_ms` for each MiB), with the copy of the message to keep
 /// (refused attachments and cut text replaced by placeholders). A parse that overruns keeps running in the
 /// background (a thread cannot be killed) but no longer holds the inbox.
@@ -170,7 +176,7 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
     let deadline = desk.settings.mail.parse_deadline(raw.len());
     let owned = raw.to_vec();
     let router = desk.router().current();
-    let task = tokio::task::spawn_blocking(move || {
+    let task = super::parse_pool::run(move || {
         let inbound = mail::inbound::parse(&owned, &limits);
         let classified = inbound
             .as_ref()
@@ -178,7 +184,8 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
             .filter(|inb| looks_new(inb))
             .map(|inb| {
                 let body = mail::strip::visible_reply(&inb.text);
-                super::create::classify(&router, &inb.subject, &body)
+                let decision = super::create::classify(&router, &inb.subject, &body);
+                Classified { body, decision }
             });
         Parsed {
             inbound,
@@ -187,8 +194,11 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
         }
     });
     match tokio::time::timeout(deadline, task).await {
-        Ok(Ok(parsed)) => Ok(parsed),
-        Ok(Err(join)) => Err(PoisonError::Panic(panic_text(join))),
+        Ok(Ok(Ok(parsed))) => Ok(parsed),
+        Ok(Ok(Err(panic))) => Err(PoisonError::Panic(crate::supervise::panic_text(
+            panic.as_ref(),
+        ))),
+        Ok(Err(gone)) => Err(PoisonError::Panic(gone.to_string())),
         Err(_) => Err(PoisonError::Timeout(deadline)),
     }
 }
@@ -197,11 +207,4 @@ async fn parse_bounded(desk: &Desk, raw: &[u8]) -> Result<Parsed, PoisonError> {
 /// thread. Only a guess that saves work (threading decides): a wrong one costs a classification, no more.
 fn looks_new(inb: &Inbound) -> bool {
     inb.dsn.is_none() && inb.in_reply_to.is_empty() && inb.references.is_empty()
-}
-
-fn panic_text(join: tokio::task::JoinError) -> String {
-    match join.try_into_panic() {
-        Ok(p) => crate::supervise::panic_text(p.as_ref()),
-        Err(e) => e.to_string(),
-    }
 }
