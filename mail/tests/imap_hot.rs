@@ -361,3 +361,145 @@ async fn the_next_batch_is_fetched_during_handling_and_a_cancelled_batch_stays_f
     assert_eq!((processed.len(), unique.len()), (250, 250));
     assert_eq!(maildir_count(&inbox, "INBOX"), 0);
 }
+
+/// A handler that stages: counting is its durable step (noted at once), parsing its staged work (noted when it
+/// runs). Batch 1's handling waits until batch 2's staged work has run, which only a pipeline that runs it
+/// beside batch 1's handling can give.
+#[derive(Default)]
+struct Staging {
+    log: Arc<StagingLog>,
+}
+
+#[derive(Default)]
+struct StagingLog {
+    lines: Mutex<Vec<String>>,
+    parsed: tokio::sync::Notify,
+}
+
+impl StagingLog {
+    fn note(&self, what: String) {
+        self.lines.lock().unwrap().push(what);
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl InboxHandler for Staging {
+    async fn handle(&self, _raw: &[u8]) -> anyhow::Result<Disposition> {
+        Ok(Disposition::Processed)
+    }
+
+    async fn stage(&self, batch: &[InboxMessage]) -> Option<imap::StagedWork> {
+        let first = batch[0].uid;
+        self.log.note(format!("counted {first}"));
+        let log = self.log.clone();
+        Some(Box::pin(async move {
+            log.note(format!("parsed {first}"));
+            log.parsed.notify_waiters();
+            let staged: imap::Staged = Box::new(first);
+            staged
+        }))
+    }
+
+    async fn handle_staged(
+        &self,
+        batch: &[InboxMessage],
+        staged: Option<imap::Staged>,
+    ) -> Vec<anyhow::Result<Disposition>> {
+        let first = batch[0].uid;
+        let got = staged.and_then(|s| s.downcast::<u32>().ok()).map(|b| *b);
+        assert_eq!(got, Some(first), "a batch gets what its own staging gave");
+        let handled_before = self.log.lines().iter().any(|l| l.starts_with("handled"));
+        self.log.note(format!("handling {first}"));
+        if !handled_before {
+            let parsed = || {
+                self.log
+                    .lines()
+                    .iter()
+                    .filter(|l| l.starts_with("parsed"))
+                    .count()
+            };
+            let wait = async {
+                while parsed() < 2 {
+                    let woken = self.log.parsed.notified();
+                    tokio::pin!(woken);
+                    woken.as_mut().enable();
+                    if parsed() < 2 {
+                        woken.await;
+                    }
+                }
+            };
+            // A bound on a hang, not on speed.
+            tokio::time::timeout(WAIT, wait)
+                .await
+                .expect("batch 2 was not parsed while batch 1 was being handled");
+        }
+        self.log.note(format!("handled {first}"));
+        batch.iter().map(|_| Ok(Disposition::Processed)).collect()
+    }
+}
+
+#[tokio::test]
+async fn the_next_batch_is_counted_before_and_parsed_during_the_handling_of_the_one_before() {
+    require_no_idle_listener();
+    let inbox = format!("{}@city.test", unique_local("stage"));
+    let mails: Vec<Vec<u8>> = (0..250)
+        .map(|n| mail(&inbox, &format!("stage-{n}")))
+        .collect();
+    preload_inbox(&inbox, &mails).await.unwrap();
+    let mut cfg = ImapConfig::new(NO_IDLE_HOST, 143, &inbox, "test");
+    cfg.batch_size = 100;
+    let handler = Arc::new(Staging::default());
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(imap::run(cfg, handler.clone(), cancel.clone()));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while maildir_count(&inbox, "Processed") < 250 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the inbox never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop(cancel, task).await;
+    let lines = handler.log.lines();
+    let at = |what: &str| {
+        lines
+            .iter()
+            .position(|l| l == what)
+            .unwrap_or_else(|| panic!("no {what:?} in {lines:?}"))
+    };
+    let first = |k: usize| mails_first_uid(&lines, k);
+    let (b1, b2, b3) = (first(0), first(1), first(2));
+    assert!(
+        at(&format!("counted {b2}")) < at(&format!("handling {b1}")),
+        "{lines:?}"
+    );
+    assert!(
+        at(&format!("parsed {b2}")) < at(&format!("handled {b1}")),
+        "{lines:?}"
+    );
+    assert!(
+        at(&format!("counted {b3}")) < at(&format!("handling {b2}")),
+        "{lines:?}"
+    );
+    assert!(
+        at(&format!("handled {b1}")) < at(&format!("handling {b2}")),
+        "batches one at a time, in order"
+    );
+    assert!(
+        at(&format!("handled {b2}")) < at(&format!("handling {b3}")),
+        "{lines:?}"
+    );
+}
+
+/// The first UID of the `k`-th batch counted.
+fn mails_first_uid(lines: &[String], k: usize) -> u32 {
+    let counted: Vec<u32> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("counted ")?.parse().ok())
+        .collect();
+    counted[k]
+}

@@ -29,7 +29,7 @@ use crate::templates::Templates;
 
 pub use compose::mask_email;
 pub use counter::{CounterFiled, CounterReport};
-pub use intake::{Decided, GroupItem, IngestOutcome, ReplyAction};
+pub use intake::{CountedEmail, Decided, GroupItem, IngestOutcome, PreparedEmail, ReplyAction};
 pub use internal::{InternalFiling, InternalList, ListKind};
 pub use open311::{Open311Filed, Open311Once, Open311Submission};
 pub use release::Released;

@@ -7,14 +7,31 @@ use std::panic::AssertUnwindSafe;
 
 use anyhow::anyhow;
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use futures::FutureExt;
-use mail::imap::{Disposition, InboxHandler, InboxMessage};
+use mail::imap::{Disposition, InboxHandler, InboxMessage, Staged, StagedWork};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::desk::{Decided, Desk, GroupItem, IngestOutcome};
+use crate::desk::{Decided, Desk, GroupItem, IngestOutcome, PreparedEmail};
 use crate::monitor::{Component, Monitor};
+use crate::store::StoreError;
 use crate::supervise::panic_text;
+
+/// What staging a batch gave: its messages counted and parsed, or why it goes another way.
+enum Ahead {
+    Prepared(Vec<PreparedEmail>),
+    /// A message of it was tried before without being settled.
+    OneAtATime,
+    /// The database did not take the count.
+    CountFailed(StoreError),
+}
+
+/// Staged work that is already done.
+fn ready(ahead: Ahead) -> BoxFuture<'static, Staged> {
+    let staged: Staged = Box::new(ahead);
+    Box::pin(std::future::ready(staged))
+}
 
 /// Feeds inbox messages to the desk; the message is moved only after the desk committed.
 pub struct DeskInbox {
@@ -31,9 +48,46 @@ impl InboxHandler for DeskInbox {
     }
 
     async fn handle_batch(&self, batch: &[InboxMessage]) -> Vec<anyhow::Result<Disposition>> {
+        self.handle_staged(batch, None).await
+    }
+
+    /// Counts the batch's attempts now (durable before any of it is looked at); its parse is the work left to
+    /// run beside the handling of the batch before.
+    async fn stage(&self, batch: &[InboxMessage]) -> Option<StagedWork> {
+        let raws: Vec<&[u8]> = batch.iter().map(|m| m.raw.as_slice()).collect();
+        let ahead = match self.desk.count_emails(&raws).await {
+            Ok(Some(counted)) => counted,
+            Ok(None) => return Some(ready(Ahead::OneAtATime)),
+            Err(e) => return Some(ready(Ahead::CountFailed(e))),
+        };
+        let desk = self.desk.clone();
+        let owned: Vec<Vec<u8>> = batch.iter().map(|m| m.raw.clone()).collect();
+        Some(
+            async move {
+                let raws: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+                let staged: Staged =
+                    Box::new(Ahead::Prepared(desk.parse_counted(ahead, &raws).await));
+                staged
+            }
+            .boxed(),
+        )
+    }
+
+    async fn handle_staged(
+        &self,
+        batch: &[InboxMessage],
+        staged: Option<Staged>,
+    ) -> Vec<anyhow::Result<Disposition>> {
         let arrived = Instant::now();
         let raws: Vec<&[u8]> = batch.iter().map(|m| m.raw.as_slice()).collect();
-        let prepared = match self.desk.prepare_emails(&raws).await {
+        let ahead = staged.and_then(|s| s.downcast::<Ahead>().ok()).map(|a| *a);
+        let prepared = match ahead {
+            Some(Ahead::Prepared(p)) => Ok(Some(p)),
+            Some(Ahead::OneAtATime) => Ok(None),
+            Some(Ahead::CountFailed(e)) => Err(e),
+            None => self.desk.prepare_emails(&raws).await,
+        };
+        let prepared = match prepared {
             Ok(Some(p)) => p,
             Ok(None) => {
                 // Tried before and not settled: one at a time, so a message that kills the process is the

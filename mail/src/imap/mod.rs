@@ -222,7 +222,31 @@ pub trait InboxHandler: Send + Sync {
         }
         out
     }
+
+    /// Starts a batch ahead of its turn: returns once what must be durable before its messages are looked at
+    /// is written (an attempt count, say), with the work that needs nothing of the batches before it (parsing)
+    /// as a future. The pass runs that future beside the handling of the batch before, and hands what it gives
+    /// to [`InboxHandler::handle_staged`]. By default nothing is done ahead (`None`).
+    async fn stage(&self, _batch: &[InboxMessage]) -> Option<StagedWork> {
+        None
+    }
+
+    /// Handles a batch with what its [`InboxHandler::stage`] work gave (`None` when nothing was staged),
+    /// answering like [`InboxHandler::handle_batch`], which it defaults to.
+    async fn handle_staged(
+        &self,
+        batch: &[InboxMessage],
+        _staged: Option<Staged>,
+    ) -> Vec<anyhow::Result<Disposition>> {
+        self.handle_batch(batch).await
+    }
 }
+
+/// What a handler worked out for a batch ahead of its turn, handed back to it unopened.
+pub type Staged = Box<dyn std::any::Any + Send>;
+
+/// A handler's work on a batch ahead of its turn (see [`InboxHandler::stage`]).
+pub type StagedWork = futures::future::BoxFuture<'static, Staged>;
 
 fn quick_message_id(raw: &[u8]) -> String {
     mail_parser::MessageParser::default()

@@ -1,6 +1,7 @@
 //! One processing pass: every message due in the mailbox, `batch_size` at a time, pipelined on the one
-//! connection — while the handler works on batch N, the worker moves batch N-1 (already stored) and fetches
-//! batch N+1, so IMAP round trips overlap the handler's work instead of adding to it.
+//! connection — while the handler works on batch N, it also runs batch N+1's staged work (parsing), and the
+//! worker moves batch N-1 (already stored) and fetches batch N+2, so IMAP round trips and parsing overlap the
+//! handler's serial work instead of adding to it.
 //!
 //! The invariants are those of the serial loop: a batch moves only after the handler's answers for it (a
 //! message leaves the inbox only after its commit), a failed message stays with its retry state, batches reach
@@ -14,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::archive::Archive;
 use super::batch::{self, Moves, Sorted};
 use super::session::{within, Imap};
-use super::{ImapConfig, InboxHandler, InboxMessage, RetryState};
+use super::{Disposition, ImapConfig, InboxHandler, InboxMessage, RetryState, Staged, StagedWork};
 
 /// Why a processing pass ended.
 pub(super) enum Pass {
@@ -39,8 +40,49 @@ struct Stored {
     sorted: Sorted,
 }
 
+/// A batch fetched and staged by the handler ([`InboxHandler::stage`]): its durable step done, its other work
+/// pending or done.
+struct Ahead {
+    batch: Vec<InboxMessage>,
+    work: Option<StagedWork>,
+    staged: Option<Staged>,
+}
+
+impl Ahead {
+    async fn staged(handler: &dyn InboxHandler, batch: Vec<InboxMessage>) -> Ahead {
+        let work = if batch.is_empty() {
+            None
+        } else {
+            handler.stage(&batch).await
+        };
+        Ahead {
+            batch,
+            work,
+            staged: None,
+        }
+    }
+
+    /// Runs the staged work to its end.
+    async fn run(&mut self) {
+        if let Some(work) = self.work.take() {
+            self.staged = Some(work.await);
+        }
+    }
+
+    async fn handle(&mut self, handler: &dyn InboxHandler) -> Vec<anyhow::Result<Disposition>> {
+        if self.batch.is_empty() {
+            return Vec::new();
+        }
+        self.run().await;
+        handler.handle_staged(&self.batch, self.staged.take()).await
+    }
+}
+
 /// Handles every message now in the mailbox (handled ones are moved out, so all that remain are pending),
-/// skipping those whose retry time has not come.
+/// skipping those whose retry time has not come. Three batches are in flight: while batch N is handled, batch
+/// N+1's staged work (parsing) runs beside it — its durable step (counting) done just before N's handling
+/// began, so on SQLite it never waits for N's transaction — and batch N-1 is moved while N+2 is fetched. A
+/// stop leaves a staged batch in the inbox, counted: the next run handles it one message at a time.
 pub(super) async fn process(
     session: &mut Imap,
     p: &Pipeline<'_>,
@@ -53,7 +95,12 @@ pub(super) async fn process(
     let Some(first) = chunks.next() else {
         return Ok(Pass::Continue { handled: 0 });
     };
-    let mut current = batch::fetch(session, first, ct).await?;
+    let first = batch::fetch(session, first, ct).await?;
+    let mut current = Ahead::staged(p.handler, first).await;
+    let mut fetched = match chunks.next() {
+        Some(uids) => Some(batch::fetch(session, uids, ct).await?),
+        None => None,
+    };
     let mut stored: Option<Stored> = None;
     let mut handled = 0;
     loop {
@@ -62,12 +109,15 @@ pub(super) async fn process(
             // handling: a watcher that lost its inbox lock must move nothing more.
             return Ok(Pass::Stop);
         }
+        let mut next = match fetched.take() {
+            Some(b) => Some(Ahead::staged(p.handler, b).await),
+            None => None,
+        };
         let following = chunks.next();
-        let handling = async {
-            if current.is_empty() {
-                Vec::new()
-            } else {
-                p.handler.handle_batch(&current).await
+        let handling = current.handle(p.handler);
+        let ahead = async {
+            if let Some(n) = next.as_mut() {
+                n.run().await;
             }
         };
         let imap_side = async {
@@ -77,25 +127,28 @@ pub(super) async fn process(
                 None => Ok(None),
             }
         };
-        let (outcomes, next) = tokio::join!(handling, imap_side);
-        let next = next?;
+        let (outcomes, (), after) = tokio::join!(handling, ahead, imap_side);
+        fetched = after?;
         if p.cancel.is_cancelled() {
             tracing::info!(
-                messages = current.len(),
+                messages = current.batch.len(),
                 "cancelled after handling; batch left for the next run"
             );
             return Ok(Pass::Stop);
         }
-        let sorted = batch::sort(p.cfg, state, &current, outcomes);
+        let sorted = batch::sort(p.cfg, state, &current.batch, outcomes);
         handled += sorted.processed.len() + sorted.quarantined.len();
+        let Some(n) = next else {
+            stored = Some(Stored {
+                batch: current.batch,
+                sorted,
+            });
+            break;
+        };
         stored = Some(Stored {
-            batch: current,
+            batch: std::mem::replace(&mut current, n).batch,
             sorted,
         });
-        match next {
-            Some(b) => current = b,
-            None => break,
-        }
     }
     move_stored(session, p, state, archive, stored).await?;
     Ok(Pass::Continue { handled })

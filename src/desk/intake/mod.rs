@@ -140,8 +140,8 @@ impl Desk {
     }
 
     /// The first half of a batch's intake: every message's attempt counted in ONE transaction, then the
-    /// messages admitted and parsed on a small pool of blocking threads, in the order given. `Err` (nothing
-    /// counted) only when the database did not take the count.
+    /// messages admitted and parsed on the parse workers, in the order given. `Err` (nothing counted) only
+    /// when the database did not take the count.
     ///
     /// `None` (the count taken back) when a message of a batch was tried before without being settled: the
     /// process may have died on one of them, so this batch goes one message at a time ([`Desk::ingest_email`]),
@@ -150,6 +150,19 @@ impl Desk {
         &self,
         raws: &[&[u8]],
     ) -> Result<Option<Vec<PreparedEmail>>, StoreError> {
+        match self.count_emails(raws).await? {
+            Some(counted) => Ok(Some(self.parse_counted(counted, raws).await)),
+            None => Ok(None),
+        }
+    }
+
+    /// [`Desk::prepare_emails`]'s durable step alone: the batch's attempts counted (`None`: one at a time).
+    /// What it gives is parsed by [`Desk::parse_counted`], which needs no database and may run beside the
+    /// handling of the batch before.
+    pub async fn count_emails(
+        &self,
+        raws: &[&[u8]],
+    ) -> Result<Option<Vec<CountedEmail>>, StoreError> {
         let attempts = poison::begin_all(self, raws).await?;
         if raws.len() > 1 && attempts.iter().any(|(_, (count, _))| *count > 1) {
             let keys: Vec<String> = attempts.into_iter().map(|(a, _)| a.key).collect();
@@ -160,20 +173,43 @@ impl Desk {
             );
             return Ok(None);
         }
+        Ok(Some(
+            attempts
+                .into_iter()
+                .map(|(a, count)| CountedEmail {
+                    key: a.key,
+                    now: a.now,
+                    count,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Admits and parses counted messages (`raws` those [`Desk::count_emails`] counted, in its order).
+    pub async fn parse_counted(
+        &self,
+        counted: Vec<CountedEmail>,
+        raws: &[&[u8]],
+    ) -> Vec<PreparedEmail> {
         let pool = parse_pool::kept();
         // Collected first: a stream holding the closure trips the compiler's Send check for higher-ranked
         // lifetimes.
-        let prepared: Vec<_> = attempts
+        let prepared: Vec<_> = counted
             .into_iter()
             .zip(raws)
-            .map(|((attempt, count), raw)| prepare_one(attempt, count, raw))
+            .map(|(c, raw)| {
+                let attempt = Attempt {
+                    desk: self,
+                    key: c.key,
+                    now: c.now,
+                };
+                prepare_one(attempt, c.count, raw)
+            })
             .collect();
-        Ok(Some(
-            futures::stream::iter(prepared)
-                .buffered(pool)
-                .collect::<Vec<_>>()
-                .await,
-        ))
+        futures::stream::iter(prepared)
+            .buffered(pool)
+            .collect::<Vec<_>>()
+            .await
     }
 
     /// The second half, one message at a time in order (each decision sees the ones committed before it):
@@ -263,6 +299,13 @@ async fn prepare_one(attempt: Attempt<'_>, count: AttemptCount, raw: &[u8]) -> P
 }
 
 /// A message counted and parsed, ready for [`Desk::handle_prepared`].
+/// A message whose attempt is counted, ready to be parsed ([`Desk::count_emails`]).
+pub struct CountedEmail {
+    key: String,
+    now: i64,
+    count: AttemptCount,
+}
+
 pub struct PreparedEmail {
     key: String,
     now: i64,
