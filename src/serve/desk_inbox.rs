@@ -106,6 +106,19 @@ impl InboxHandler for DeskInbox {
                     .collect();
             }
         };
+        self.decide(batch, prepared, arrived).await
+    }
+}
+
+impl DeskInbox {
+    /// The batch's prepared messages decided in order and committed as one group, then settled; one answer
+    /// per message.
+    async fn decide(
+        &self,
+        batch: &[InboxMessage],
+        prepared: Vec<PreparedEmail>,
+        arrived: Instant,
+    ) -> Vec<anyhow::Result<Disposition>> {
         let items = batch
             .iter()
             .zip(prepared)
@@ -143,9 +156,7 @@ impl InboxHandler for DeskInbox {
             })
             .collect()
     }
-}
 
-impl DeskInbox {
     /// Runs one message's handling, turning a panic into that message's error.
     async fn caught(
         &self,
