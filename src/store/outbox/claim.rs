@@ -1,9 +1,6 @@
-//! Claiming the outbox's due lane heads, in two looks so that a claim costs neither the number of rows waiting
-//! behind their heads (thousands of cards queued on a handful of department channels after a backlog) nor the
-//! number of lanes (thousands of residents' acknowledgements, one lane each): first the earliest due rows
-//! (512 of them) that are heads, which is enough while lanes are many; only when that finds fewer than
-//! asked, a skip scan of the pending rows' lane index (one seek per lane), which is cheap exactly when lanes are
-//! few.
+//! Claiming the outbox's due lane heads: found by a skip scan of the pending rows' lane index (one index seek
+//! per lane with pending rows), so a claim costs the number of lanes, not the number of rows waiting behind
+//! their heads (thousands of cards queued on a handful of department channels after a backlog).
 
 use sqlx::Row;
 
@@ -59,17 +56,6 @@ macro_rules! sqlite_heads {
     };
 }
 
-/// The heads among the 512 earliest due pending rows, as `heads(id)` (`$1` now): the first look.
-macro_rules! near_heads {
-    () => {
-        "WITH heads(id) AS (SELECT d.id FROM (SELECT p.id, p.lane FROM outbox p \
-           WHERE p.done_at IS NULL AND p.failed_at IS NULL AND p.next_attempt_at <= $1 \
-           ORDER BY p.next_attempt_at, p.id LIMIT 512) d \
-         WHERE d.lane IS NULL OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = d.lane AND e.id < d.id \
-           AND e.done_at IS NULL AND e.failed_at IS NULL)) "
-    };
-}
-
 /// The heads that are due and not leased, oldest due first, at most `$3` (`$1` now).
 macro_rules! claimable {
     () => {
@@ -80,46 +66,23 @@ macro_rules! claimable {
 }
 
 /// SQLite serialises writers, so one `UPDATE` over the picked ids is the whole claim.
-macro_rules! claim_sqlite {
-    ($heads:expr) => {
-        concat!(
-            "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
-            $heads,
-            claimable!(),
-            ") RETURNING id, kind, request_id, recipient, payload, attempts"
-        )
-    };
-}
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
+    sqlite_heads!(),
+    claimable!(),
+    ") RETURNING id, kind, request_id, recipient, payload, attempts"
+);
 
 /// PostgreSQL: the heads are locked as they are picked and rows another instance is claiming are skipped;
 /// the CTE makes the pick run once.
-macro_rules! claim_postgres {
-    ($heads:expr) => {
-        concat!(
-            $heads,
-            ", picked AS (",
-            claimable!(),
-            " FOR UPDATE OF o SKIP LOCKED) UPDATE outbox SET locked_until = $2, attempts = outbox.attempts + 1 \
-             FROM picked WHERE outbox.id = picked.id \
-             RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts"
-        )
-    };
-}
-
-/// The two looks of a claim on one backend: the near one, then the walk.
-struct Looks {
-    near: &'static str,
-    walk: &'static str,
-}
-
-const SQLITE: Looks = Looks {
-    near: claim_sqlite!(near_heads!()),
-    walk: claim_sqlite!(sqlite_heads!()),
-};
-const POSTGRES: Looks = Looks {
-    near: claim_postgres!(near_heads!()),
-    walk: claim_postgres!(heads!("")),
-};
+const CLAIM_POSTGRES: &str = concat!(
+    heads!(""),
+    ", picked AS (",
+    claimable!(),
+    " FOR UPDATE OF o SKIP LOCKED) UPDATE outbox SET locked_until = $2, attempts = outbox.attempts + 1 \
+     FROM picked WHERE outbox.id = picked.id \
+     RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts"
+);
 
 /// When the earliest lane head not claimable now becomes claimable: its due time, or the end of the lease
 /// another worker holds on it.
@@ -132,10 +95,10 @@ macro_rules! next_due {
 const NEXT_DUE_SQLITE: &str = concat!(sqlite_heads!(), next_due!());
 const NEXT_DUE_POSTGRES: &str = concat!(heads!(""), next_due!());
 
-/// The claim's two looks and the next-due look-up on SQLite (`$1` now, `$2` lease end, `$3` limit), for
+/// The claim's and the next-due look-up's statements on SQLite (`$1` now, `$2` lease end, `$3` limit), for
 /// query-plan checks.
-pub fn sqlite_claim_statements() -> [&'static str; 3] {
-    [SQLITE.near, SQLITE.walk, NEXT_DUE_SQLITE]
+pub fn sqlite_claim_statements() -> [&'static str; 2] {
+    [CLAIM_SQLITE, NEXT_DUE_SQLITE]
 }
 
 impl Store {
@@ -148,40 +111,26 @@ impl Store {
         Ok(self.claim_outbox_batch(now, lease_ms, 1).await?.pop())
     }
 
-    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, oldest due first: the
-    /// near look, then the walk for the rest only when the near one found fewer (each look one statement).
-    /// Two workers, in one process or two, never get the same row: SQLite serialises the claims, PostgreSQL
-    /// skips the rows another claim holds locked, and a row claimed by the first look is leased for the second.
+    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, in ONE statement,
+    /// oldest due first. Two workers, in one process or two, never get the same row: SQLite serialises the
+    /// claims, PostgreSQL skips the rows another claim holds locked.
     pub async fn claim_outbox_batch(
         &self,
         now: i64,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<OutboxJob>, StoreError> {
-        let looks = match self.backend {
-            Backend::Sqlite(_) => &SQLITE,
-            Backend::Postgres(_) => &POSTGRES,
+        let sql = match self.backend {
+            Backend::Sqlite(_) => CLAIM_SQLITE,
+            Backend::Postgres(_) => CLAIM_POSTGRES,
         };
-        let mut jobs = self.claim_look(looks.near, now, lease_ms, limit).await?;
-        let short = limit - jobs.len() as i64;
-        if short > 0 {
-            jobs.extend(self.claim_look(looks.walk, now, lease_ms, short).await?);
-        }
-        jobs.sort_by_key(|j| j.id);
-        Ok(jobs)
-    }
-
-    async fn claim_look(
-        &self,
-        sql: &'static str,
-        now: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<OutboxJob>, StoreError> {
-        on_pool!(self, p => {
+        let rows = on_pool!(self, p => {
             let rows = sqlx::query(sql).bind(now).bind(now + lease_ms).bind(limit).fetch_all(p).await?;
             rows.iter().map(|r| job_from_row!(r)).collect::<Result<Vec<_>, StoreError>>()
-        })
+        });
+        let mut jobs = rows?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
     }
 
     /// When the next lane head becomes claimable (due, or its lease over), if any row is pending.
