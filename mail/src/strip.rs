@@ -75,7 +75,7 @@ fn classify(lines: &[&str], i: usize) -> Mark {
     if t.starts_with('>') {
         return Mark::Quoted;
     }
-    if ON_WROTE.is_match(t) || ENDS_WITH_ADDRESS.is_match(t) || DATE_VERB_NAME.is_match(t) {
+    if on_wrote(t) || ends_with_address(t) || (ends_with_colon(t) && DATE_VERB_NAME.is_match(t)) {
         return Mark::Header(1);
     }
     if ORIGINAL_MESSAGE.is_match(t) {
@@ -105,7 +105,7 @@ fn classify(lines: &[&str], i: usize) -> Mark {
             }
             joined.push(' ');
             joined.push_str(next);
-            if ON_WROTE.is_match(&joined) || ENDS_WITH_ADDRESS.is_match(&joined) {
+            if on_wrote(&joined) || ends_with_address(&joined) {
                 return Mark::Header(extra - i + 1);
             }
         }
@@ -114,6 +114,20 @@ fn classify(lines: &[&str], i: usize) -> Mark {
         return Mark::Signature;
     }
     Mark::Text
+}
+
+/// Whether `t` ends in a colon, as every "… wrote:" header does: only such lines are searched with the header
+/// regexes, whose long bounded repetitions make a large automaton (time, and lazy-DFA cache, on every line).
+fn ends_with_colon(t: &str) -> bool {
+    t.trim_end().ends_with([':', '：'])
+}
+
+fn on_wrote(t: &str) -> bool {
+    ends_with_colon(t) && ON_WROTE.is_match(t)
+}
+
+fn ends_with_address(t: &str) -> bool {
+    ends_with_colon(t) && t.contains('@') && ENDS_WITH_ADDRESS.is_match(t)
 }
 
 /// A "From:" line counts as an Outlook header when another header field follows within a few lines.
@@ -139,7 +153,7 @@ fn header_block_follows(lines: &[&str], i: usize) -> bool {
             let t = l.trim();
             (HEADER_FROM.is_match(t) && outlook_block_follows(lines, k))
                 || HEADER_OTHER.is_match(t)
-                || ON_WROTE.is_match(t)
+                || on_wrote(t)
                 || MESSAGE_DU.is_match(t)
         })
 }

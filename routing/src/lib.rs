@@ -3,6 +3,7 @@
 //! duplicate detection and the manager's report. No I/O, no clock (`now` is passed in), no database (the
 //! optional `sqlx` feature only teaches sqlx how the domain's values are stored as text).
 
+pub mod ascii_twin;
 pub mod calendar;
 pub mod classify;
 mod combine;

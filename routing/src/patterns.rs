@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexSet};
 
+use crate::ascii_twin::AsciiTwin;
 use crate::config::{Category, ConfigError};
 use crate::normalize::fold_phrase;
 
@@ -41,8 +42,11 @@ pub struct PatternSet {
     literals: Vec<Literal>,
     automaton: AhoCorasick,
     regexes: RegexSet,
+    /// `regexes` cut to ASCII, for the (most) folded texts that are ASCII: the same matches, a much smaller
+    /// automaton and lazy-DFA cache (see `ascii_twin`).
+    ascii_regexes: RegexSet,
     /// The same regexes one by one, run only to name what a winning category's regex matched.
-    each_regex: Vec<Regex>,
+    each_regex: Vec<AsciiTwin>,
     regex_rules: Vec<usize>,
     categories: usize,
 }
@@ -171,18 +175,32 @@ impl Builder {
                 key: "categories".into(),
                 reason: format!("phrases do not compile: {e}"),
             })?;
-        let regexes = RegexSet::new(self.regexes.iter().map(Regex::as_str)).map_err(|e| {
-            ConfigError::Invalid {
+        let each_regex = self
+            .regexes
+            .iter()
+            .map(|r| AsciiTwin::try_new(r.as_str()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::Invalid {
                 key: "categories".into(),
-                reason: format!("regexes do not compile together: {e}"),
-            }
-        })?;
+                reason: format!("regex does not compile: {e}"),
+            })?;
+        let set = |form: fn(&AsciiTwin) -> &Regex| {
+            RegexSet::new(each_regex.iter().map(|t| form(t).as_str())).map_err(|e| {
+                ConfigError::Invalid {
+                    key: "categories".into(),
+                    reason: format!("regexes do not compile together: {e}"),
+                }
+            })
+        };
+        let regexes = set(AsciiTwin::written)?;
+        let ascii_regexes = set(AsciiTwin::ascii)?;
         Ok(PatternSet {
             rules: self.rules,
             literals: self.literals,
             automaton,
             regexes,
-            each_regex: self.regexes,
+            ascii_regexes,
+            each_regex,
             regex_rules: self.regex_rules,
             categories,
         })
@@ -229,7 +247,12 @@ impl PatternSet {
             }
         }
         if !self.regex_rules.is_empty() {
-            for i in self.regexes.matches(folded).iter() {
+            let set = if folded.is_ascii() {
+                &self.ascii_regexes
+            } else {
+                &self.regexes
+            };
+            for i in set.matches(folded).iter() {
                 hit[self.regex_rules[i]] = true;
             }
         }
@@ -285,7 +308,7 @@ impl PatternSet {
                     .regex_rules
                     .iter()
                     .position(|&x| x == ri)
-                    .and_then(|i| self.each_regex[i].find(folded))
+                    .and_then(|i| self.each_regex[i].on(folded).find(folded))
                     .map(|m| m.as_str().trim().to_string()),
                 _ => Some(r.body.clone()),
             };

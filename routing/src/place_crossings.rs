@@ -2,14 +2,13 @@
 //! `X at the corner of Y`, `X and Y`, `X & Y`, `X/Y`, `where X crosses Y`, `X esquina con Y`, `X casi esquina
 //! con Y`, `en el cruce de X y Y`, `on X between Y and Z`, `en X entre Y y Z`.
 
-use regex::{Captures, Regex};
+use regex::Captures;
 
 use crate::gazetteer::Gazetteer;
 use crate::location::LocationKind;
 use crate::normalize::lowercase;
 use crate::place_forms::{
-    group, named, re, scan, Found, Place, NAME_ES, ORDINAL, RISK_ORDINAL, RISK_SUFFIX, SUFFIX,
-    TYPE_ES,
+    group, named, scan, Found, Place, NAME_ES, ORDINAL, RISK_ORDINAL, RISK_SUFFIX, SUFFIX, TYPE_ES,
 };
 use crate::place_key::{Source, StreetName};
 use crate::place_names::{
@@ -22,14 +21,14 @@ use crate::place_words::PARTICLES;
 /// The recognisers of this module.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossingForms {
-    corner_of: Regex,
+    corner_of: PlaceRegex,
     at_corner: PlaceRegex,
     crossing: PlaceRegex,
     crossing_es: PlaceRegex,
-    crosses: Regex,
+    crosses: PlaceRegex,
     esquina: PlaceRegex,
-    between: Regex,
-    street_before: Regex,
+    between: PlaceRegex,
+    street_before: PlaceRegex,
 }
 
 /// An English street name: an ordinal, words and a suffix, or a `bare` name, after an optional direction.
@@ -55,7 +54,7 @@ impl CrossingForms {
         // A street's `\b`s are those of its ordinal and its suffix.
         let streets: [&str; 2] = [&RISK_ORDINAL, &RISK_SUFFIX];
         CrossingForms {
-            corner_of: re(&format!(
+            corner_of: PlaceRegex::plain(&format!(
                 r"(?i:corner\s+of|intersection\s+(?:of|at)|esquina\s+de|cruce(?:ro)?\s+de)\s+(?P<a>[^\s,;:!?()&/]+(?:\s+[^\s,;:!?()&/]+){{0,4}}?)(?:\s+(?i:and|y|e|con|with)\s+|\s*[&/]\s*)(?P<b>{LOOSE})"
             )),
             at_corner: PlaceRegex::new(
@@ -77,7 +76,7 @@ impl CrossingForms {
                 ),
                 &[&RISK_ORDINAL],
             ),
-            crosses: re(&format!(
+            crosses: PlaceRegex::plain(&format!(
                 r"\b(?i:where|donde)\s+{lead}(?P<a>{street}|{es})\s+(?i:crosses|meets|intersects|se\s+cruza\s+con|cruza\s+con|cruza)\s+{lead}(?P<b>{street}|{es})"
             )),
             esquina: PlaceRegex::new(
@@ -87,10 +86,10 @@ impl CrossingForms {
                 &[&RISK_ORDINAL],
             )
             .needing("(?i:esq|cruce)"),
-            between: re(&format!(
+            between: PlaceRegex::plain(&format!(
                 r"(?i:\bbetween\b|\bbtwn\b|\bb/w\b|\bentre\b)\s+(?:(?i:las\s+calles|calles|the\s+streets)\s+)?(?P<a>[^\s,;:!?()]+(?:\s+[^\s,;:!?()]+){{0,3}}?)\s+(?i:and|&|y)\s+(?P<b>{LOOSE})"
             )),
-            street_before: re(&format!(r"(?P<s>{street}|{es})\s*,?\s*$")),
+            street_before: PlaceRegex::plain(&format!(r"(?P<s>{street}|{es})\s*,?\s*$")),
         }
     }
 
@@ -102,6 +101,10 @@ impl CrossingForms {
             ("crossing", &self.crossing),
             ("crossing_es", &self.crossing_es),
             ("esquina", &self.esquina),
+            ("corner_of", &self.corner_of),
+            ("crosses", &self.crosses),
+            ("between", &self.between),
+            ("street_before", &self.street_before),
         ]
     }
 
@@ -117,7 +120,7 @@ impl CrossingForms {
     }
 
     fn corners_of(&self, text: &str, g: Option<&Gazetteer>, out: &mut Vec<Found>) {
-        for c in self.corner_of.captures_iter(text) {
+        for c in self.corner_of.any(text).captures_iter(text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let end = trim_name(text, b.start(), b.end());
             // "corner of" says a street follows, even typed in lowercase (`esquina de oak y 7th`).
@@ -180,7 +183,7 @@ impl CrossingForms {
     }
 
     fn crosses(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.crosses.captures_iter(text) {
+        for c in self.crosses.any(text).captures_iter(text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let end = trim_name(text, b.start(), b.end());
             let b_name = &text[b.start()..end];
@@ -212,7 +215,7 @@ impl CrossingForms {
     }
 
     fn betweens(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.between.captures_iter(text) {
+        for c in self.between.any(text).captures_iter(text) {
             let (a, b) = (named(&c, "a"), named(&c, "b"));
             let end = trim_name(text, b.start(), b.end());
             if end <= b.start() || !plausible_street(a.as_str(), false) || is_time(a.as_str()) {
@@ -243,7 +246,8 @@ impl CrossingForms {
                 .find(char::is_whitespace)
                 .unwrap_or(at - from);
         }
-        let c = self.street_before.captures(&text[from..at])?;
+        let window = &text[from..at];
+        let c = self.street_before.any(window).captures(window)?;
         let s = named(&c, "s");
         let (s_start, s_end) = (from + s.start(), from + s.end());
         let start = name_start(text, s_start, s_end)?;

@@ -134,11 +134,11 @@ pub(crate) struct PlaceForms {
     address: PlaceRegex,
     address_dir: PlaceRegex,
     address_bare: PlaceRegex,
-    block_of: Regex,
+    block_of: PlaceRegex,
     address_es: PlaceRegex,
-    address_hash: Regex,
-    number_of_street: Regex,
-    colonia: Regex,
+    address_hash: PlaceRegex,
+    number_of_street: PlaceRegex,
+    colonia: PlaceRegex,
     neighborhood: PlaceRegex,
 }
 
@@ -169,7 +169,7 @@ impl PlaceForms {
                 r"\b(?P<num>\d{1,6})\s+(?P<street>\p{Lu}[\w'-]+)\b",
                 &[RISK_DIGIT, &format!(r"\d\s+\p{{Lu}}[\w'-]*{WIDE_WORD}")],
             ),
-            block_of: re(&format!(
+            block_of: PlaceRegex::plain(&format!(
                 r"\b(?P<num>\d{{1,6}})\s+(?i:block\s+of)\s+(?P<street>(?:{DIRECTION}\s+)?(?:{words}{SUFFIX}|\p{{Lu}}[\w'-]+))"
             )),
             address_es: PlaceRegex::new(
@@ -178,13 +178,13 @@ impl PlaceForms {
                 ),
                 &[RISK_DIGIT, &risk_before(TYPE_ES)],
             ),
-            address_hash: re(&format!(
+            address_hash: PlaceRegex::plain(&format!(
                 r"(?P<street>{NAME_ES})\s*#\s?(?P<num>\d{{1,5}})\b"
             )),
-            number_of_street: re(&format!(
+            number_of_street: PlaceRegex::plain(&format!(
                 r"(?P<cue>(?i:\bn[uú]mero|\bn[uú]m\.?|\bno\.|#|\bal|\bel))\s*(?P<num>\d{{1,5}})\s+(?i:de)\s+(?:(?i:la)\s+)?(?P<type>{TYPE_ES}\s+)?(?P<street>{ORDINAL}|{NAME_ES})"
             )),
-            colonia: re(
+            colonia: PlaceRegex::plain(
                 r"\b(?i:col\.|colonia|fracc\.|fraccionamiento|barrio)\s+([^\s,;:!?()]+(?:\s+[^\s,;:!?()]+){0,3})",
             ),
             // The opening `\b` is before a capital, which may itself be a wide word character.
@@ -209,6 +209,10 @@ impl PlaceForms {
             ("address_bare", &self.address_bare),
             ("address_es", &self.address_es),
             ("neighborhood", &self.neighborhood),
+            ("block_of", &self.block_of),
+            ("address_hash", &self.address_hash),
+            ("number_of_street", &self.number_of_street),
+            ("colonia", &self.colonia),
         ]
     }
 
@@ -301,7 +305,7 @@ impl PlaceForms {
                 out.push(address(text, &c, street.as_str()));
             }
         }
-        for c in self.block_of.captures_iter(text) {
+        for c in self.block_of.any(text).captures_iter(text) {
             out.push(address(text, &c, named(&c, "street").as_str()));
         }
         // `1402 Walnut`: one of the city's streets, or without a gazetteer a name after a cue (`in front of`).
@@ -321,7 +325,7 @@ impl PlaceForms {
         for c in scan(&self.address_es, text) {
             out.push(address(text, &c, named(&c, "street").as_str()));
         }
-        for c in self.address_hash.captures_iter(text) {
+        for c in self.address_hash.any(text).captures_iter(text) {
             let m = group(&c, 0);
             let Some(start) = name_start(text, m.start(), named(&c, "street").end()) else {
                 continue;
@@ -335,7 +339,7 @@ impl PlaceForms {
             };
             out.push(Found::new(LocationKind::Address, start, end, place));
         }
-        for c in self.number_of_street.captures_iter(text) {
+        for c in self.number_of_street.any(text).captures_iter(text) {
             let cue = named(&c, "cue").as_str().to_lowercase();
             // "el 5 de Mayo" is a date; "al 318 de la calle Walnut" is an address.
             if (cue == "al" || cue == "el") && c.name("type").is_none() {
@@ -357,7 +361,7 @@ impl PlaceForms {
     }
 
     fn areas(&self, text: &str, out: &mut Vec<Found>) {
-        for c in self.colonia.captures_iter(text) {
+        for c in self.colonia.any(text).captures_iter(text) {
             let name = group(&c, 1);
             let end = trim_name(text, name.start(), name.end());
             if end > name.start() {

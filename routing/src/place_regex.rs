@@ -10,6 +10,7 @@
 
 use regex::Regex;
 
+use crate::ascii_twin::ascii_pattern;
 use crate::place_forms::re;
 
 /// A non-ASCII character that `\w` (and so a Unicode `\b`) counts as part of a word.
@@ -19,14 +20,16 @@ pub(crate) const WIDE_WORD: &str = r"[\w&&[^\x00-\x7F]]";
 /// piece of pattern may end in a non-ASCII character, so a text holding one always takes the exact path.
 const ASCII_FOLDS: &str = r"[\x{17F}\x{212A}]";
 
-/// One recogniser's regex and its fast twin.
+/// One recogniser's regex and its twins.
 #[derive(Debug, Clone)]
 pub(crate) struct PlaceRegex {
     exact: Regex,
+    /// `exact` cut to ASCII (see `ascii_twin`): the regex for every ASCII text, small and fast.
+    ascii: Regex,
     /// `exact` with every `\b` made an ASCII word boundary; `None` when `exact` has no `\b`.
     fast: Option<Regex>,
     /// Matches every non-ASCII text on which `exact` and `fast` might disagree.
-    risk: Regex,
+    risk: Option<Regex>,
     /// A part of the pattern every match contains (`corner`): a text without it is not searched at all.
     needs: Option<Regex>,
 }
@@ -44,8 +47,20 @@ impl PlaceRegex {
             .collect();
         PlaceRegex {
             exact: re(src),
+            ascii: re(&ascii_pattern(src)),
             fast: (ascii != src).then(|| re(&ascii)),
-            risk: re(&alternatives.join("|")),
+            risk: Some(re(&alternatives.join("|"))),
+            needs: None,
+        }
+    }
+
+    /// `src` with its ASCII twin alone: the form as written for every text that is not ASCII.
+    pub fn plain(src: &str) -> PlaceRegex {
+        PlaceRegex {
+            exact: re(src),
+            ascii: re(&ascii_pattern(src)),
+            fast: None,
+            risk: None,
             needs: None,
         }
     }
@@ -68,10 +83,22 @@ impl PlaceRegex {
         if self.needs.as_ref().is_some_and(|n| !n.is_match(text)) {
             return None;
         }
-        Some(match &self.fast {
-            Some(fast) if text.is_ascii() || !self.risk.is_match(text) => fast,
+        Some(self.any(text))
+    }
+
+    /// The regex to search `text` with, as [`on`](Self::on) but without looking for the needed part first.
+    pub fn any(&self, text: &str) -> &Regex {
+        #[cfg(test)]
+        if EXACT.get() {
+            return &self.exact;
+        }
+        if text.is_ascii() {
+            return &self.ascii;
+        }
+        match &self.fast {
+            Some(fast) if self.risk.as_ref().is_none_or(|r| !r.is_match(text)) => fast,
             _ => &self.exact,
-        })
+        }
     }
 }
 
