@@ -201,6 +201,7 @@ async fn drain(a: &Args) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let moved = t.elapsed();
+    let delivered = outbox_drained(&desk, t, took + Duration::from_secs(300)).await;
     println!(
         "drain {} mails, {} on {}, {} instance(s): committed in {:.1} s = {:.0} mails/s (inbox empty after {:.1} s); \
          CPU {:.2} ms/mail (this process, all instances, outbox included); peak RSS {} MiB, steady (median while \
@@ -217,8 +218,39 @@ async fn drain(a: &Args) {
         median_mib(rss_samples),
         rss_before / 1024
     );
+    match delivered {
+        Some((at, jobs)) => println!(
+            "outbox: all {jobs} jobs (acknowledgements, cards, digests) delivered {:.1} s after the start = {:.0} \
+             jobs/s; intake and delivery together {:.0} mails/s",
+            at.as_secs_f64(),
+            jobs as f64 / at.as_secs_f64(),
+            a.mails as f64 / at.as_secs_f64()
+        ),
+        None => println!("outbox: still delivering 5 minutes after the drain"),
+    }
     for (_, r) in running {
         r.shutdown().await;
+    }
+}
+
+/// When every outbox row has been delivered, counted from `start`, and how many there were; `None` when rows
+/// are still pending at `limit`.
+async fn outbox_drained(desk: &Desk, start: Instant, limit: Duration) -> Option<(Duration, i64)> {
+    loop {
+        let stats = desk.store().outbox_stats().await.expect("outbox stats");
+        if stats.pending == 0 {
+            let jobs = desk
+                .store()
+                .outbox_rows(false)
+                .await
+                .expect("outbox rows")
+                .len();
+            return Some((start.elapsed(), i64::try_from(jobs).unwrap_or(i64::MAX)));
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -139,25 +139,46 @@ async fn deliver_batch(
         .iter()
         .map(|(job, result)| outcome_of(desk, job, result, now))
         .collect();
-    desk.store().record_outbox_outcomes(&outcomes).await?;
+    let unrecorded = match desk.store().record_outbox_outcomes(&outcomes).await {
+        Ok(()) => None,
+        Err(u) => {
+            warn!(jobs = ?u.jobs, error = %u, "outcomes not recorded; their jobs are tried again when the lease ends");
+            Some(u)
+        }
+    };
+    let recorded = |id: i64| unrecorded.as_ref().is_none_or(|u| !u.jobs.contains(&id));
     for ((job, result), outcome) in attempted.iter().zip(&outcomes) {
+        // What was attempted is counted whatever its record; a give-up is told only once it is recorded
+        // (an unrecorded one is attempted again, and given up then).
         report(monitor, job, result, outcome);
-        if let OutboxOutcome::Failed {
-            error,
-            give_up: true,
-            ..
-        } = outcome
-        {
-            if let Err(e) = note_given_up(desk, job, error, now).await {
-                warn!(
-                    job = job.id,
-                    error = format!("{e:#}"),
-                    "delivery failure not noted on its request"
-                );
-            }
+        if recorded(job.id) {
+            note_if_given_up(desk, job, outcome, now).await;
         }
     }
-    Ok(attempted.len())
+    match unrecorded {
+        Some(u) if u.jobs.len() == attempted.len() => Err(u.into()),
+        _ => Ok(attempted.len()),
+    }
+}
+
+/// Notes a given-up delivery on its request's events (a failure to note it is logged, not raised: the row's
+/// own record already says it failed).
+async fn note_if_given_up(desk: &Desk, job: &OutboxJob, outcome: &OutboxOutcome, now: i64) {
+    let OutboxOutcome::Failed {
+        error,
+        give_up: true,
+        ..
+    } = outcome
+    else {
+        return;
+    };
+    if let Err(e) = note_given_up(desk, job, error, now).await {
+        warn!(
+            job = job.id,
+            error = format!("{e:#}"),
+            "delivery failure not noted on its request"
+        );
+    }
 }
 
 /// One delivery; a job whose delivery panics fails like any other (its panic text recorded as the row's last

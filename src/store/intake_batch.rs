@@ -35,6 +35,7 @@ impl Store {
         Ok(Store {
             backend,
             outbox_signal: self.outbox_signal.clone(),
+            claim_cursor: self.claim_cursor.clone(),
         })
     }
 

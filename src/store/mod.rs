@@ -51,7 +51,7 @@ pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
-pub use outbox::{sqlite_claim_statements, DeliveryRecord, OutboxOutcome};
+pub use outbox::{sqlite_claim_statements, DeliveryRecord, OutboxOutcome, Unrecorded};
 pub use outbox_signal::OUTBOX_CHANNEL;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use requests::Claimed;
@@ -82,6 +82,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// Fired after a commit that queued outbox rows (see `outbox_signal`); shared by the handle's clones.
     outbox_signal: Arc<tokio::sync::Notify>,
+    /// The lane the last claim ended at: the next claim's walk starts after it (see `outbox/claim.rs`).
+    claim_cursor: Arc<std::sync::Mutex<String>>,
 }
 
 /// Errors a caller may want to act on; everything else is `Unexpected`.
@@ -202,6 +204,7 @@ impl Store {
         let store = Store {
             backend,
             outbox_signal: Arc::default(),
+            claim_cursor: Arc::default(),
         };
         store
             .fill_place_keys()

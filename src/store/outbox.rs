@@ -10,7 +10,7 @@ mod claim;
 mod record;
 
 pub use claim::sqlite_claim_statements;
-pub use record::{DeliveryRecord, OutboxOutcome};
+pub use record::{DeliveryRecord, OutboxOutcome, Unrecorded};
 use record::{DEFER, RETRY};
 
 const COMPLETE: &str =

@@ -72,12 +72,14 @@ async fn queue(store: &Store, requester: &str, outbox: Vec<NewOutbox>, now: i64)
         .collect()
 }
 
-/// Claims until nothing is claimable at `now`; returns the claimed ids (left leased, not completed).
+/// Claims until nothing is claimable at `now`; returns the claimed ids in id order (left leased, not
+/// completed). The lanes take turns, so the order of claims across lanes is the turn's, not the ids'.
 async fn claim_all(store: &Store, now: i64) -> Vec<i64> {
     let mut ids = Vec::new();
     while let Some(job) = store.claim_outbox(now, 60_000).await.unwrap() {
         ids.push(job.id);
     }
+    ids.sort_unstable();
     ids
 }
 

@@ -1,6 +1,9 @@
 //! Claiming the outbox's due lane heads: found by a skip scan of the pending rows' lane index (one index seek
-//! per lane with pending rows), so a claim costs the number of lanes, not the number of rows waiting behind
-//! their heads (thousands of cards queued on a handful of department channels after a backlog).
+//! per lane), so a claim never reads the rows waiting behind their heads (thousands of cards queued on a
+//! handful of department channels after a backlog). The lanes are served in turn: each claim's walk starts
+//! after the lane the last one ended at and stops once it has found a batch, so a claim costs the batch, not
+//! the number of lanes (a backlog leaves a lane per request with mail to send), and every lane with a due head
+//! is served within one turn of the lanes.
 
 use sqlx::Row;
 
@@ -56,32 +59,80 @@ macro_rules! sqlite_heads {
     };
 }
 
-/// The heads that are due and not leased, oldest due first, at most `$3` (`$1` now).
+/// Whether outbox row `$r` is claimable now (`$1`): due, and not leased.
 macro_rules! claimable {
+    ($r:literal) => {
+        concat!(
+            $r,
+            ".next_attempt_at <= $1 AND (",
+            $r,
+            ".locked_until IS NULL OR ",
+            $r,
+            ".locked_until < $1)"
+        )
+    };
+}
+
+/// The lane heads from the lane after `$4` on, in lane order, as `turn(lane, id, found)`: the walk of
+/// [`heads!`], counting the claimable heads it passes (`found`) and stopping at the `$3`-th. The first turn
+/// starts after the empty text: no lane is empty (`Effect::lane` and `INSERT_OUTBOX` always name one). Rows
+/// without a lane (none is written so; kept for safety) join every turn.
+macro_rules! turn {
+    ($hint:literal) => {concat!(
+        "WITH RECURSIVE turn(lane, id, found) AS (\
+           SELECT n.lane, n.id, CASE WHEN ", claimable!("n"), " THEN 1 ELSE 0 END FROM outbox n WHERE n.id = (\
+             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > $4 \
+             ORDER BY x.lane, x.id LIMIT 1) \
+           UNION ALL \
+           SELECT n.lane, n.id, w.found + CASE WHEN ", claimable!("n"), " THEN 1 ELSE 0 END \
+           FROM turn w JOIN outbox n ON n.id = (\
+             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > w.lane \
+             ORDER BY x.lane, x.id LIMIT 1) \
+           WHERE w.found < $3\
+         ), heads(id) AS (\
+           SELECT id FROM turn \
+           UNION ALL SELECT u.id FROM outbox u WHERE u.lane IS NULL AND u.done_at IS NULL AND u.failed_at IS NULL\
+         ) ")
+    };
+}
+
+/// The claimable heads of the turn, at most `$3`, oldest due first.
+macro_rules! picked {
     () => {
-        "SELECT o.id FROM heads h JOIN outbox o ON o.id = h.id \
-         WHERE o.next_attempt_at <= $1 AND (o.locked_until IS NULL OR o.locked_until < $1) \
-         ORDER BY o.next_attempt_at, o.id LIMIT $3"
+        concat!(
+            "SELECT o.id FROM heads h JOIN outbox o ON o.id = h.id WHERE ",
+            claimable!("o"),
+            " ORDER BY o.next_attempt_at, o.id LIMIT $3"
+        )
+    };
+}
+
+/// The columns a claim returns: the job, and its lane (where the next claim's walk starts).
+macro_rules! claimed_columns {
+    () => {
+        "RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts, \
+         outbox.lane"
     };
 }
 
 /// SQLite serialises writers, so one `UPDATE` over the picked ids is the whole claim.
 const CLAIM_SQLITE: &str = concat!(
     "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (",
-    sqlite_heads!(),
-    claimable!(),
-    ") RETURNING id, kind, request_id, recipient, payload, attempts"
+    turn!("INDEXED BY outbox_lane_pending"),
+    picked!(),
+    ") ",
+    claimed_columns!()
 );
 
 /// PostgreSQL: the heads are locked as they are picked and rows another instance is claiming are skipped;
 /// the CTE makes the pick run once.
 const CLAIM_POSTGRES: &str = concat!(
-    heads!(""),
+    turn!(""),
     ", picked AS (",
-    claimable!(),
+    picked!(),
     " FOR UPDATE OF o SKIP LOCKED) UPDATE outbox SET locked_until = $2, attempts = outbox.attempts + 1 \
-     FROM picked WHERE outbox.id = picked.id \
-     RETURNING outbox.id, outbox.kind, outbox.request_id, outbox.recipient, outbox.payload, outbox.attempts"
+     FROM picked WHERE outbox.id = picked.id ",
+    claimed_columns!()
 );
 
 /// When the earliest lane head not claimable now becomes claimable: its due time, or the end of the lease
@@ -95,8 +146,8 @@ macro_rules! next_due {
 const NEXT_DUE_SQLITE: &str = concat!(sqlite_heads!(), next_due!());
 const NEXT_DUE_POSTGRES: &str = concat!(heads!(""), next_due!());
 
-/// The claim's and the next-due look-up's statements on SQLite (`$1` now, `$2` lease end, `$3` limit), for
-/// query-plan checks.
+/// The claim's and the next-due look-up's statements on SQLite (`$1` now, `$2` lease end, `$3` limit, `$4` the
+/// lane to start after), for query-plan checks.
 pub fn sqlite_claim_statements() -> [&'static str; 2] {
     [CLAIM_SQLITE, NEXT_DUE_SQLITE]
 }
@@ -111,26 +162,54 @@ impl Store {
         Ok(self.claim_outbox_batch(now, lease_ms, 1).await?.pop())
     }
 
-    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, in ONE statement,
-    /// oldest due first. Two workers, in one process or two, never get the same row: SQLite serialises the
-    /// claims, PostgreSQL skips the rows another claim holds locked.
+    /// Claims up to `limit` due lane heads (at most one row per lane) for `lease_ms`, the lanes in turn (see
+    /// the module's note): one statement, and a second when the turn reaches the last lane and goes on from
+    /// the first. Two workers, in one process or two, never get the same row: SQLite serialises the claims,
+    /// PostgreSQL skips the rows another claim holds locked.
     pub async fn claim_outbox_batch(
         &self,
         now: i64,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<OutboxJob>, StoreError> {
+        let after = self.claim_cursor.lock().expect("claim cursor").clone();
+        let (mut jobs, mut end) = self.claim_turn(now, lease_ms, limit, &after).await?;
+        let short = limit - i64::try_from(jobs.len()).unwrap_or(limit);
+        if short > 0 && !after.is_empty() {
+            let (more, wrapped_end) = self.claim_turn(now, lease_ms, short, "").await?;
+            jobs.extend(more);
+            end = wrapped_end.or(end);
+        }
+        *self.claim_cursor.lock().expect("claim cursor") = end.unwrap_or_default();
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// One claim from the lane after `after` on; returns the jobs and the last lane claimed.
+    async fn claim_turn(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+        after: &str,
+    ) -> Result<(Vec<OutboxJob>, Option<String>), StoreError> {
         let sql = match self.backend {
             Backend::Sqlite(_) => CLAIM_SQLITE,
             Backend::Postgres(_) => CLAIM_POSTGRES,
         };
-        let rows = on_pool!(self, p => {
-            let rows = sqlx::query(sql).bind(now).bind(now + lease_ms).bind(limit).fetch_all(p).await?;
-            rows.iter().map(|r| job_from_row!(r)).collect::<Result<Vec<_>, StoreError>>()
-        });
-        let mut jobs = rows?;
-        jobs.sort_by_key(|j| j.id);
-        Ok(jobs)
+        on_pool!(self, p => {
+            let rows = sqlx::query(sql).bind(now).bind(now + lease_ms).bind(limit).bind(after).fetch_all(p).await?;
+            let mut end: Option<String> = None;
+            let mut jobs = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let lane: Option<String> = r.try_get("lane")?;
+                if lane > end {
+                    end = lane;
+                }
+                jobs.push(job_from_row!(r)?);
+            }
+            Ok((jobs, end))
+        })
     }
 
     /// When the next lane head becomes claimable (due, or its lease over), if any row is pending.

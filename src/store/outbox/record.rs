@@ -47,7 +47,37 @@ pub enum DeliveryRecord {
     Digest { channel: String, message_id: String },
 }
 
+/// The jobs of a batch whose record could not be written (they stay leased and are tried again when the lease
+/// ends), with the first error met.
+#[derive(Debug)]
+pub struct Unrecorded {
+    pub jobs: Vec<i64>,
+    pub error: StoreError,
+}
+
+impl std::fmt::Display for Unrecorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} outcome(s) not recorded: {:#}",
+            self.jobs.len(),
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for Unrecorded {}
+
 impl OutboxOutcome {
+    /// The job this is the outcome of.
+    pub fn id(&self) -> i64 {
+        match self {
+            OutboxOutcome::Delivered { id, .. }
+            | OutboxOutcome::Failed { id, .. }
+            | OutboxOutcome::Deferred { id, .. } => *id,
+        }
+    }
+
     /// A delivery that leaves nothing to remember.
     pub fn delivered(id: i64, at: i64) -> Self {
         OutboxOutcome::Delivered {
@@ -179,28 +209,39 @@ fn list(rows: &[Value]) -> Option<String> {
 
 impl Store {
     /// Records the outcomes of a batch of claimed jobs, with what their deliveries left to remember, in ONE
-    /// transaction. When that fails, each outcome is recorded on its own; a job whose own record fails stays
-    /// leased and is tried again when its lease ends (at least once, never lost).
+    /// transaction. When that fails, each outcome is recorded on its own; the jobs whose own record fails are
+    /// told in the error and stay leased, to be tried again when their lease ends (at least once, never lost).
     pub async fn record_outbox_outcomes(
         &self,
         outcomes: &[OutboxOutcome],
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), Unrecorded> {
         if outcomes.is_empty() {
             return Ok(());
         }
         let e = match self.record_together(outcomes).await {
             Ok(()) => return Ok(()),
-            Err(e) if outcomes.len() == 1 => return Err(e),
+            Err(error) if outcomes.len() == 1 => {
+                return Err(Unrecorded {
+                    jobs: vec![outcomes[0].id()],
+                    error,
+                })
+            }
             Err(e) => e,
         };
         warn!(error = %format!("{e:#}"), jobs = outcomes.len(), "the batch's record failed; recording its jobs one by one");
-        let mut first = None;
+        let mut unrecorded: Option<Unrecorded> = None;
         for o in outcomes {
-            if let Err(e) = self.record_together(std::slice::from_ref(o)).await {
-                first.get_or_insert(e);
+            if let Err(error) = self.record_together(std::slice::from_ref(o)).await {
+                unrecorded
+                    .get_or_insert(Unrecorded {
+                        jobs: Vec::new(),
+                        error,
+                    })
+                    .jobs
+                    .push(o.id());
             }
         }
-        first.map_or(Ok(()), Err)
+        unrecorded.map_or(Ok(()), Err)
     }
 
     /// Records a posted work order (earlier posts of the same request become inactive: it was reassigned).

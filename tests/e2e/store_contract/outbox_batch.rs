@@ -1,5 +1,5 @@
-//! The store contract for batch claims (both stores): up to `limit` due lane heads in ONE statement, at most
-//! one row per lane, oldest due first; a batch's outcomes recorded together; the next due time counts lane
+//! The store contract for batch claims (both stores): up to `limit` due lane heads, at most one row per lane,
+//! the lanes in turn (every lane with a due head served before any is served twice); a batch's outcomes recorded together; the next due time counts lane
 //! heads only (a row behind a waiting head is not due, however old).
 
 use connect311::effect::Effect;
@@ -92,12 +92,18 @@ async fn batch_claims_take_one_head_per_lane_and_record_a_batch_together() {
             .record_outbox_outcomes(&[OutboxOutcome::delivered(lane[0][1], 1_004)])
             .await
             .unwrap();
-        // Oldest due first, at most `limit`: lane 0's last row (due at 1 000), then lane 2's deferred head
-        // (3 000); lane 1's head (5 000) is left for the next batch.
-        let mut oldest_two = vec![lane[0][2], lane[2][0]];
-        oldest_two.sort();
-        assert_eq!(claim(&store, 5_000, 2).await, oldest_two, "{d}");
-        assert_eq!(claim(&store, 5_000, 2).await, vec![lane[1][0]], "{d}");
+        // The lanes in turn, at most `limit`: the last claim ended at lane 0, so lanes 1 and 2 come first (their
+        // heads due at 5 000 and 3 000); then the turn goes round to lane 0 (due since 1 000).
+        assert_eq!(
+            claim(&store, 5_000, 2).await,
+            vec![lane[1][0], lane[2][0]],
+            "{d}: the lanes after the last one claimed"
+        );
+        assert_eq!(
+            claim(&store, 5_000, 2).await,
+            vec![lane[0][2]],
+            "{d}: round to the first lane"
+        );
         let rows = store.outbox_rows(false).await.unwrap();
         let attempts = |id: i64| rows.iter().find(|r| r.id == id).unwrap().attempts;
         assert_eq!(
@@ -171,6 +177,44 @@ async fn a_claim_takes_the_heads_of_long_lanes_and_skips_the_rows_behind_them() 
 }
 
 #[tokio::test]
+async fn claims_serve_the_lanes_in_turn_each_once_before_any_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        // 100 lanes of two rows each, all due: a backlog's mail, a lane per request.
+        for k in 0..100 {
+            long_lane(&store, &format!("r{k:03}@example.test"), 2).await;
+        }
+        let rows = store.outbox_rows(false).await.unwrap();
+        let lane_of = |id: i64| {
+            let r = rows.iter().find(|r| r.id == id).unwrap();
+            r.recipient.clone().unwrap()
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for (turn, now) in (1_000..1_004).enumerate() {
+            let got = claim(&store, now, 32).await;
+            assert_eq!(got.len(), 32, "{d}: a full batch in claim {turn}");
+            let done: Vec<_> = got
+                .iter()
+                .map(|id| OutboxOutcome::delivered(*id, now))
+                .collect();
+            store.record_outbox_outcomes(&done).await.unwrap();
+            let lanes: std::collections::BTreeSet<String> = got.into_iter().map(lane_of).collect();
+            assert_eq!(lanes.len(), 32, "{d}: one row per lane");
+            let new = lanes.difference(&seen).count();
+            // Three batches of 32 lanes, then the last 4 lanes of the round and 28 of the next.
+            let expected = if turn < 3 { 32 } else { 4 };
+            assert_eq!(
+                new, expected,
+                "{d}: lanes not served before, in claim {turn}"
+            );
+            seen.extend(lanes);
+        }
+        assert_eq!(seen.len(), 100, "{d}: every lane served in the first round");
+    }
+}
+
+#[tokio::test]
 async fn on_sqlite_a_claim_seeks_lane_heads_in_the_pending_index_and_scans_no_table() {
     use sqlx::Row as _;
     let dir = tempfile::tempdir().unwrap();
@@ -185,6 +229,7 @@ async fn on_sqlite_a_claim_seeks_lane_heads_in_the_pending_index_and_scans_no_ta
             .bind(1_000_i64)
             .bind(61_000_i64)
             .bind(32_i64)
+            .bind("")
             .fetch_all(&pool)
             .await
             .unwrap();
@@ -196,7 +241,7 @@ async fn on_sqlite_a_claim_seeks_lane_heads_in_the_pending_index_and_scans_no_ta
         );
         // Only the walk's own rows (the CTEs, one row per lane) are scanned; the outbox is only searched, and
         // every step of the walk is one seek in the lane index (never all pending rows, sorted).
-        let ctes = ["SCAN w", "SCAN h", "SCAN walk", "SCAN heads"];
+        let ctes = ["SCAN w", "SCAN h", "SCAN walk", "SCAN turn", "SCAN heads"];
         let scans: Vec<&String> = plan
             .iter()
             .filter(|l| l.starts_with("SCAN") && !ctes.contains(&l.as_str()))
@@ -322,9 +367,11 @@ async fn one_record_that_cannot_be_written_does_not_undo_its_batch_mates() {
             posted(y, card(ghost, "ghost")),
             posted(y + 1, card(a, "card-a")),
         ];
-        assert!(
-            store.record_outbox_outcomes(&outcomes).await.is_err(),
-            "{d}: its error is told"
+        let unrecorded = store.record_outbox_outcomes(&outcomes).await.unwrap_err();
+        assert_eq!(
+            unrecorded.jobs,
+            vec![y],
+            "{d}: the one job whose record failed is told, and only it"
         );
         let rows = store.outbox_rows(false).await.unwrap();
         let done = |id: i64| rows.iter().find(|r| r.id == id).unwrap().done_at;
