@@ -185,7 +185,10 @@ impl Store {
         Ok(jobs)
     }
 
-    /// One claim from the lane after `after` on; returns the jobs and the last lane claimed.
+    /// One claim from the lane after `after` on; returns the jobs and the last lane claimed. "Last" is taken in
+    /// byte order: SQLite's order, and PostgreSQL's under a C collation (the tests' databases); under another
+    /// collation the lanes as written (lowercase ASCII) sort alike in practice, and a difference would only
+    /// move where the next turn starts, never lose or double a row.
     async fn claim_turn(
         &self,
         now: i64,
