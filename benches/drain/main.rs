@@ -218,18 +218,23 @@ async fn drain(a: &Args) {
         median_mib(rss_samples),
         rss_before / 1024
     );
+    print_delivered(a.mails, delivered);
+    for (_, r) in running {
+        r.shutdown().await;
+    }
+}
+
+/// The outbox's figure: when it had delivered every job of the drain of `mails`.
+fn print_delivered(mails: usize, delivered: Option<(Duration, i64)>) {
     match delivered {
         Some((at, jobs)) => println!(
             "outbox: all {jobs} jobs (acknowledgements, cards, digests) delivered {:.1} s after the start = {:.0} \
              jobs/s; intake and delivery together {:.0} mails/s",
             at.as_secs_f64(),
             jobs as f64 / at.as_secs_f64(),
-            a.mails as f64 / at.as_secs_f64()
+            mails as f64 / at.as_secs_f64()
         ),
         None => println!("outbox: still delivering 5 minutes after the drain"),
-    }
-    for (_, r) in running {
-        r.shutdown().await;
     }
 }
 

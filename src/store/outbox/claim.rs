@@ -30,24 +30,33 @@ macro_rules! job_from_row {
     }};
 }
 
-/// The head (oldest undone row) of every lane with pending rows, as `heads(id)`: a recursive walk of the
-/// partial index `outbox_lane_pending (lane, id)`, each step one seek to the first pending row of the next
-/// lane (the first step from the empty text, below every lane). A row without a lane (none is written so;
-/// kept for safety) is a lane of its own.
-macro_rules! heads {
-    ($hint:literal) => {concat!(
-        "WITH RECURSIVE walk(lane, id) AS (\
-           SELECT n.lane, n.id FROM outbox n WHERE n.id = (\
-             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane >= '' \
+/// A recursive walk of the partial index `outbox_lane_pending (lane, id)` over the lanes `$start` (`> $4`, or
+/// `>= ''` for all), each step one seek to the first pending row (the head) of the next lane, as
+/// `walk(lane, id, found)`: `found` sums `$count` over the heads passed, and the walk goes on while `$go_on`
+/// holds of the last one. `heads(id)` is its heads, with every row without a lane (none is written so; kept for
+/// safety) as a lane of its own.
+macro_rules! walk {
+    ($hint:literal, $start:expr, $count:expr, $go_on:expr) => {concat!(
+        "WITH RECURSIVE walk(lane, id, found) AS (\
+           SELECT n.lane, n.id, ", $count, " FROM outbox n WHERE n.id = (\
+             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane ", $start, " \
              ORDER BY x.lane, x.id LIMIT 1) \
            UNION ALL \
-           SELECT n.lane, n.id FROM walk w JOIN outbox n ON n.id = (\
+           SELECT n.lane, n.id, w.found + ", $count, " FROM walk w JOIN outbox n ON n.id = (\
              SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > w.lane \
-             ORDER BY x.lane, x.id LIMIT 1)\
+             ORDER BY x.lane, x.id LIMIT 1) \
+           WHERE ", $go_on, "\
          ), heads(id) AS (\
            SELECT id FROM walk \
            UNION ALL SELECT u.id FROM outbox u WHERE u.lane IS NULL AND u.done_at IS NULL AND u.failed_at IS NULL\
          ) ")
+    };
+}
+
+/// The head (oldest undone row) of every lane with pending rows, as `heads(id)`.
+macro_rules! heads {
+    ($hint:literal) => {
+        walk!($hint, ">= ''", "0", "true")
     };
 }
 
@@ -73,26 +82,17 @@ macro_rules! claimable {
     };
 }
 
-/// The lane heads from the lane after `$4` on, in lane order, as `turn(lane, id, found)`: the walk of
-/// [`heads!`], counting the claimable heads it passes (`found`) and stopping at the `$3`-th. The first turn
-/// starts after the empty text: no lane is empty (`Effect::lane` and `INSERT_OUTBOX` always name one). Rows
-/// without a lane (none is written so; kept for safety) join every turn.
+/// The lane heads from the lane after `$4` on, in lane order: the walk of [`heads!`], counting the claimable
+/// heads it passes (`found`) and stopping at the `$3`-th. The first turn starts after the empty text: no lane
+/// is empty (`Effect::lane` and `INSERT_OUTBOX` always name one). Rows without a lane join every turn.
 macro_rules! turn {
-    ($hint:literal) => {concat!(
-        "WITH RECURSIVE turn(lane, id, found) AS (\
-           SELECT n.lane, n.id, CASE WHEN ", claimable!("n"), " THEN 1 ELSE 0 END FROM outbox n WHERE n.id = (\
-             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > $4 \
-             ORDER BY x.lane, x.id LIMIT 1) \
-           UNION ALL \
-           SELECT n.lane, n.id, w.found + CASE WHEN ", claimable!("n"), " THEN 1 ELSE 0 END \
-           FROM turn w JOIN outbox n ON n.id = (\
-             SELECT x.id FROM outbox x ", $hint, " WHERE x.done_at IS NULL AND x.failed_at IS NULL AND x.lane > w.lane \
-             ORDER BY x.lane, x.id LIMIT 1) \
-           WHERE w.found < $3\
-         ), heads(id) AS (\
-           SELECT id FROM turn \
-           UNION ALL SELECT u.id FROM outbox u WHERE u.lane IS NULL AND u.done_at IS NULL AND u.failed_at IS NULL\
-         ) ")
+    ($hint:literal) => {
+        walk!(
+            $hint,
+            "> $4",
+            concat!("CASE WHEN ", claimable!("n"), " THEN 1 ELSE 0 END"),
+            "w.found < $3"
+        )
     };
 }
 
