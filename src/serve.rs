@@ -4,6 +4,7 @@
 
 mod desk_inbox;
 mod inbox_lead;
+mod planner_stats;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -82,6 +83,11 @@ pub fn start(
             Ok(())
         }
     });
+    sup.tracker.spawn(planner_stats::keep_fresh(
+        desk.store().clone(),
+        planner_stats::EVERY,
+        sup.cancel.clone(),
+    ));
     let (d, c) = (desk.clone(), sup.cancel.clone());
     sup.spawn(Component::Sweeper, move || {
         crate::sweeper::run(d.clone(), Duration::from_secs(60), c.clone())

@@ -17,6 +17,7 @@ mod operator;
 mod outbox;
 mod outbox_signal;
 mod place_keys;
+mod planner_stats;
 mod public;
 mod report_rows;
 mod requests;

@@ -527,4 +527,5 @@ mod backfill;
 mod duplicates;
 mod intake_statements;
 mod outbox_batch;
+mod planner_stats;
 mod scale;
