@@ -10,6 +10,10 @@ bash scripts/mailserver.sh
 bash scripts/postgres.sh
 bash scripts/browser.sh
 export CONNECT311_TEST_PG="${CONNECT311_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Earlier runs' databases (a test makes one per PostgreSQL store, a bench one per run) are of no use now:
+# dropped, except one still in use (DROP DATABASE refuses it), so the machine's disk does not fill run by run.
+psql "$CONNECT311_TEST_PG" -Atqc "SELECT datname FROM pg_database WHERE datname ~ '^(c311|bench)_'" |
+  while read -r db; do psql "$CONNECT311_TEST_PG" -qc "DROP DATABASE \"$db\"" >/dev/null 2>&1 || true; done
 
 # Two cores: keep the build and the tests from starving the mail servers.
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"

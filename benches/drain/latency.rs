@@ -185,12 +185,13 @@ fn since(seen: &HashMap<usize, Instant>, delivered: &HashMap<usize, Instant>) ->
         .collect()
 }
 
-/// The service instances on one database and one inbox, once the first has connected (prepared its folders).
+/// The service instances on one database and one inbox, once the first has connected (prepared its folders),
+/// and that database's URL.
 async fn start_instances(
     a: &Args,
     inbox: &str,
     dir: &std::path::Path,
-) -> Vec<(Desk, connect311::serve::Running)> {
+) -> (Vec<(Desk, connect311::serve::Running)>, String) {
     let url = super::database_url(&a.store, dir).await;
     let mut running = Vec::new();
     for k in 0..a.instances {
@@ -199,13 +200,13 @@ async fn start_instances(
     while !testkit::imap_folder_exists(inbox, "Processed").await {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    running
+    (running, url)
 }
 
 pub async fn run(a: &Args, rate: u32) {
     let dir = tempfile::tempdir().unwrap();
     let inbox = format!("{}@city.test", testkit::unique_local("rate"));
-    let running = start_instances(a, &inbox, dir.path()).await;
+    let (running, url) = start_instances(a, &inbox, dir.path()).await;
     let total = rate as usize * a.seconds as usize;
     let committed: Seen = Default::default();
     let posted: Posts = Default::default();
@@ -248,4 +249,5 @@ pub async fn run(a: &Args, rate: u32) {
     for (_, r) in running {
         r.shutdown().await;
     }
+    super::drop_database(&url).await;
 }

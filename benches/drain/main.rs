@@ -222,6 +222,31 @@ async fn drain(a: &Args) {
     for (_, r) in running {
         r.shutdown().await;
     }
+    drop_database(&url).await;
+}
+
+/// Drops a PostgreSQL database [`database_url`] made (a run's database is of no use after it; left behind,
+/// a thousand runs fill the disk). A SQLite file goes with the run's temporary directory.
+async fn drop_database(url: &str) {
+    let Some((_, name)) = url
+        .strip_prefix("postgres")
+        .and_then(|u| u.rsplit_once('/'))
+    else {
+        return;
+    };
+    use sqlx::Connection;
+    let admin = std::env::var("CONNECT311_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL (scripts/postgres.sh)");
+    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop))
+        .execute(&mut conn)
+        .await
+    {
+        eprintln!("could not drop the bench database {name}: {e}");
+    }
 }
 
 /// The outbox's figure: when it had delivered every job of the drain of `mails`.
