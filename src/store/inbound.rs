@@ -68,9 +68,10 @@ impl Store {
                 "SELECT external_id FROM inbound_messages WHERE source = $1 \
                  AND external_id IN (SELECT value FROM json_each($2))"
             }
+            // `= ANY` of an array an index can seek (a semi-join on the list may read the whole table).
             Backend::Postgres(_) => {
                 "SELECT external_id FROM inbound_messages WHERE source = $1 \
-                 AND external_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+                 AND external_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"
             }
         };
         on_pool!(self, p => {
