@@ -17,11 +17,13 @@ const CHANGED_SHARE: f64 = 0.5;
 /// The advisory-lock key under which one instance at a time analyses ("c311stat").
 const LOCK_KEY: i64 = 0x6333_3131_7374_6174;
 
-/// The service's tables (of the schema it runs in) changed enough since their last analysis, by autovacuum or
-/// by anyone, as `regclass` text (quoted where needed).
-const CHANGED: &str = "SELECT relid::regclass::text AS name FROM pg_stat_user_tables \
-     WHERE schemaname = current_schema() \
-     AND n_mod_since_analyze > $1 + $2 * GREATEST(n_live_tup, 0) ORDER BY relname";
+/// The service's tables (those its role owns, in the schema it runs in: its migrations made them; another
+/// application's tables in a shared schema are left alone) changed enough since their last analysis, by
+/// autovacuum or by anyone, as `regclass` text (quoted where needed).
+const CHANGED: &str = "SELECT s.relid::regclass::text AS name FROM pg_stat_user_tables s \
+     JOIN pg_class c ON c.oid = s.relid \
+     WHERE s.schemaname = current_schema() AND c.relowner = current_user::regrole \
+     AND s.n_mod_since_analyze > $1 + $2 * GREATEST(s.n_live_tup, 0) ORDER BY s.relname";
 
 impl Store {
     /// Analyses the tables that changed by more than half since their last analysis (PostgreSQL; SQLite has
