@@ -52,7 +52,9 @@ pub use internal::HeldFiling;
 pub use leadership::InboxLease;
 pub use model::*;
 pub use operator::{OutboxEntry, QuarantinedMessage, Repairer};
-pub use outbox::{sqlite_claim_statements, DeliveryRecord, OutboxOutcome, Unrecorded};
+pub use outbox::{
+    postgres_retire_statement, sqlite_claim_statements, DeliveryRecord, OutboxOutcome, Unrecorded,
+};
 pub use outbox_signal::OUTBOX_CHANNEL;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
 pub use requests::Claimed;

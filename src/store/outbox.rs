@@ -10,7 +10,7 @@ mod claim;
 mod record;
 
 pub use claim::sqlite_claim_statements;
-pub use record::{DeliveryRecord, OutboxOutcome, Unrecorded};
+pub use record::{postgres_retire_statement, DeliveryRecord, OutboxOutcome, Unrecorded};
 use record::{DEFER, RETRY};
 
 const COMPLETE: &str =

@@ -139,6 +139,12 @@ const POSTGRES: SetStatements = SetStatements {
              ON CONFLICT (message_id, attachment_id) DO NOTHING",
 };
 
+/// The PostgreSQL statement that retires a batch's earlier cards (`$1` a JSON list of request ids), for
+/// query-plan checks.
+pub fn postgres_retire_statement() -> &'static str {
+    POSTGRES.retire
+}
+
 /// A batch's outcomes sorted into the lists the set-based statements write; failures, rate-limit waits and
 /// digests (a few per batch at most) are written row by row.
 #[derive(Default)]

@@ -388,3 +388,40 @@ async fn one_record_that_cannot_be_written_does_not_undo_its_batch_mates() {
         );
     }
 }
+
+#[tokio::test]
+async fn on_postgres_a_batch_retires_earlier_cards_through_the_request_index() {
+    use sqlx::{Connection, Row as _};
+    let url = support::fresh_pg_url().await;
+    let store = Store::connect(&url).await.unwrap();
+    let group = store.hold_group().await.unwrap();
+    for i in 0..3_000 {
+        let new = new_request(&format!("r{i}@example.test"));
+        group
+            .create_request(&new, 1_000, |_| Change::default())
+            .await
+            .unwrap();
+    }
+    group.commit_group().await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO work_orders (request_id, channel_id, message_id, thread_id, department, posted_at, active) \
+         SELECT id, 'streets-channel', 'card-' || id, NULL, 'streets', 1000, 1 FROM requests; \
+         ANALYZE work_orders",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let explain = format!("EXPLAIN {}", connect311::store::postgres_retire_statement());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(explain))
+        .bind("[17, 1200, 2999]")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    let text = plan.join("\n");
+    assert!(
+        text.contains("work_orders_request") && !text.contains("Seq Scan on work_orders"),
+        "a batch's few requests are sought in the index, not found by reading every card:\n{text}"
+    );
+}
