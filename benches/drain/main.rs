@@ -66,14 +66,19 @@ fn args() -> Args {
     a
 }
 
+/// The PostgreSQL server's admin database, where the bench's own databases are made and dropped.
+fn admin_url() -> String {
+    std::env::var("CONNECT311_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
 /// A fresh database URL for this run.
 async fn database_url(store: &str, dir: &std::path::Path) -> String {
     if store == "sqlite" {
         return format!("sqlite://{}/bench.db", dir.display());
     }
     use sqlx::Connection;
-    let admin = std::env::var("CONNECT311_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = admin_url();
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
         .expect("PostgreSQL (scripts/postgres.sh)");
@@ -235,8 +240,7 @@ async fn drop_database(url: &str) {
         return;
     };
     use sqlx::Connection;
-    let admin = std::env::var("CONNECT311_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = admin_url();
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
         .expect("PostgreSQL (scripts/postgres.sh)");

@@ -36,6 +36,19 @@ pub(crate) fn new_request(requester: &str) -> NewRequest {
     }
 }
 
+/// `n` requests from `n` different requesters, written in one group transaction (one commit).
+pub(crate) async fn many_requests(store: &connect311::store::Store, n: usize) {
+    let group = store.hold_group().await.unwrap();
+    for i in 0..n {
+        let new = new_request(&format!("r{i}@example.test"));
+        group
+            .create_request(&new, 1_000, |_| Change::default())
+            .await
+            .unwrap();
+    }
+    group.commit_group().await.unwrap();
+}
+
 fn inbound(id: &str) -> InboundRecord {
     InboundRecord {
         source: Source::Email,

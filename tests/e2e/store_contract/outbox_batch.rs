@@ -394,15 +394,7 @@ async fn on_postgres_a_batch_retires_earlier_cards_through_the_request_index() {
     use sqlx::{Connection, Row as _};
     let url = support::fresh_pg_url().await;
     let store = Store::connect(&url).await.unwrap();
-    let group = store.hold_group().await.unwrap();
-    for i in 0..3_000 {
-        let new = new_request(&format!("r{i}@example.test"));
-        group
-            .create_request(&new, 1_000, |_| Change::default())
-            .await
-            .unwrap();
-    }
-    group.commit_group().await.unwrap();
+    super::many_requests(&store, 3_000).await;
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     sqlx::raw_sql(
         "INSERT INTO work_orders (request_id, channel_id, message_id, thread_id, department, posted_at, active) \

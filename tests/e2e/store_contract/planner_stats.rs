@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
-use super::new_request;
 use crate::support;
-use connect311::store::{Change, Store};
+use connect311::store::Store;
 
 /// Rows enough to count as a table grown by half past its last analysis (500 + half its rows).
 const GROWN: usize = 1_200;
@@ -29,15 +28,7 @@ async fn a_table_grown_past_its_last_analysis_is_analysed_once() {
         !untouched.contains(&"requests".to_string()),
         "an empty table is not analysed: {untouched:?}"
     );
-    let group = store.hold_group().await.unwrap();
-    for i in 0..GROWN {
-        let new = new_request(&format!("r{i}@example.test"));
-        group
-            .create_request(&new, 1_000, |_| Change::default())
-            .await
-            .unwrap();
-    }
-    group.commit_group().await.unwrap();
+    super::many_requests(&store, GROWN).await;
 
     // The server counts the rows when the writing connection reports its figures (within a second or so of
     // going idle): look until it has.
