@@ -18,7 +18,9 @@ use tracing::{instrument, warn};
 
 use crate::desk::Desk;
 use crate::effect::{ChatNote, DigestPost, Effect, WorkOrderPost};
-use crate::store::{DeliveryRecord, OutboxJob, Request, StoreError, WorkOrderRow};
+use crate::store::{
+    Attachment, CardSource, DeliveryRecord, OutboxJob, Request, StoreError, WorkOrderRow,
+};
 
 mod batch;
 mod dept_email;
@@ -152,6 +154,23 @@ async fn request(desk: &Desk, reference: RequestRef) -> Result<Request, Failure>
         .with_context(|| format!("request {reference} vanished"))?)
 }
 
+/// What the request's card is drawn from.
+async fn card_source(desk: &Desk, reference: RequestRef) -> Result<CardSource, Failure> {
+    Ok(desk
+        .store()
+        .card_source(reference)
+        .await?
+        .with_context(|| format!("request {reference} vanished"))?)
+}
+
+/// The request's photos that may be shown, read only when it has some.
+async fn images(desk: &Desk, source: &CardSource) -> Result<Vec<Attachment>, Failure> {
+    if !source.has_images {
+        return Ok(Vec::new());
+    }
+    Ok(desk.store().images_of(source.request.reference).await?)
+}
+
 /// Posts the card with the request's photos; returns where it landed (so updates and notes can find it) and
 /// which photos went with it.
 async fn post_work_order(
@@ -161,8 +180,9 @@ async fn post_work_order(
     post: &WorkOrderPost,
 ) -> Result<DeliveryRecord, Failure> {
     let reference = reference_of(job)?;
-    let card = card_for(desk, &request(desk, reference).await?).await?;
-    let images = desk.store().images_of(reference).await?;
+    let source = card_source(desk, reference).await?;
+    let card = card_for(desk, &source).await?;
+    let images = images(desk, &source).await?;
     let (posted, photos) = photos::post_with_photos(d.chat.as_ref(), post, &card, images).await?;
     let work_order = WorkOrderRow {
         reference,
@@ -179,7 +199,7 @@ async fn post_work_order(
 async fn update_work_order(desk: &Desk, d: &Deliverers, job: &OutboxJob) -> Result<(), Failure> {
     let reference = reference_of(job)?;
     let wo = posted_work_order(desk, reference).await?;
-    let card = card_for(desk, &request(desk, reference).await?).await?;
+    let card = card_for(desk, &card_source(desk, reference).await?).await?;
     let card = photos::as_posted(desk, card, &wo.message_id).await?;
     let posted = Posted {
         channel_id: wo.channel_id,
@@ -244,7 +264,8 @@ async fn posted_work_order(desk: &Desk, reference: RequestRef) -> Result<WorkOrd
 }
 
 /// The work-order card for a request's current state.
-pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
+pub async fn card_for(desk: &Desk, source: &CardSource) -> Result<WorkOrderCard> {
+    let req = &source.request;
     let events = desk.store().events(req.reference).await?;
     let last_action = events
         .iter()
@@ -274,8 +295,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
                 .map(String::from)
         })
         .collect();
-    let origin = desk.store().internal_origin(req.reference).await?;
-    let requester = if let Some(o) = &origin {
+    let requester = if let Some(o) = &source.origin {
         format!("🏛️ internal · {}", desk.asked_by_label(o))
     } else if req.source == Source::Email {
         crate::desk::mask_email(&req.requester)
@@ -300,7 +320,7 @@ pub async fn card_for(desk: &Desk, req: &Request) -> Result<WorkOrderCard> {
         status: req.status.to_string(),
         last_action,
         emergency: req.emergency.is_some(),
-        reporters: 1 + desk.store().duplicates_of(req.reference).await?.len() as u32,
+        reporters: 1 + source.duplicates,
     })
 }
 

@@ -2,7 +2,7 @@
 //! photos); and lets the card's followers (edits, thread notes) pass when the request's department works by
 //! email only, so they never wait for a card that will not be posted.
 
-use super::{card_for, reference_of, request, Deliverers, Failure};
+use super::{card_for, card_source, images, reference_of, request, Deliverers, Failure};
 use crate::desk::Desk;
 use crate::effect::DepartmentEmail;
 use crate::store::OutboxJob;
@@ -15,10 +15,10 @@ pub(super) async fn deliver(
     email: &DepartmentEmail,
 ) -> Result<(), Failure> {
     let reference = reference_of(job)?;
-    let req = request(desk, reference).await?;
-    let card = card_for(desk, &req).await?;
-    let photos = desk.store().images_of(reference).await?;
-    let mail = desk.department_mail(&req, &card, email, job.id, photos);
+    let source = card_source(desk, reference).await?;
+    let card = card_for(desk, &source).await?;
+    let photos = images(desk, &source).await?;
+    let mail = desk.department_mail(&source.request, &card, email, job.id, photos);
     Ok(d.mail.send(&mail).await?)
 }
 

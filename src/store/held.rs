@@ -168,6 +168,34 @@ impl<DB: Database> Db<DB> {
         ended
     }
 
+    /// Opens a unit WITHOUT a savepoint (a group decided at once): its `begin()`s join it as usual, but it
+    /// can only be kept ([`Db::leave_unit`]); a unit that fails spoils the whole transaction, which its owner
+    /// then rolls back. A no-op on a pool.
+    pub fn join_unit(&self) {
+        if let Some(h) = self.held() {
+            h.unit.store(UNIT_OPEN, Ordering::Release);
+        }
+    }
+
+    /// Ends a unit opened by [`Db::join_unit`]; fails when a transaction that joined it ended without its
+    /// commit (a step failed after writing: the group can no longer be kept).
+    pub fn leave_unit(&self) -> Result<(), sqlx::Error> {
+        let Some(h) = self.held() else { return Ok(()) };
+        if h.unit.swap(NO_UNIT, Ordering::AcqRel) == UNIT_SPOILED {
+            return Err(sqlx::Error::Protocol(
+                "a step of this message failed after writing; the group is undone".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Rolls the held transaction back: nothing of the group is written.
+    pub async fn rollback_held(&self) -> Result<(), sqlx::Error> {
+        let Some(h) = self.held() else { return Ok(()) };
+        let tx = h.tx.lock().await.take().ok_or_else(ended)?;
+        tx.rollback().await
+    }
+
     /// Commits the held transaction: everything of the group becomes durable at once.
     pub async fn commit_held(&self) -> Result<(), sqlx::Error> {
         let Some(h) = self.held() else { return Ok(()) };

@@ -49,6 +49,31 @@ impl Store {
         on_pool!(self, p => Ok(p.end_unit(keep).await?))
     }
 
+    /// Opens a unit with no savepoint of its own (see [`Store::group_is_sound`]); a no-op outside a group.
+    pub fn join_unit(&self) {
+        on_pool!(self, p => p.join_unit())
+    }
+
+    /// Ends a unit opened by [`Store::join_unit`]: `Err` when a step of it failed after writing.
+    pub fn leave_unit(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => Ok(p.leave_unit()?))
+    }
+
+    /// Undoes a group's transaction whole.
+    pub async fn rollback_group(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => Ok(p.rollback_held().await?))
+    }
+
+    /// Whether a group whose units had no savepoints can still be committed: on PostgreSQL a statement that
+    /// failed and was answered anyway leaves the transaction aborted, and `COMMIT` would then roll everything
+    /// back without an error. `Err` when it cannot.
+    pub async fn group_is_sound(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Commits a group's transaction (one durable commit for all its units), then wakes the outbox worker:
     /// the units' own "committed" signals fired while their rows were still inside the group.
     pub async fn commit_group(&self) -> Result<(), StoreError> {

@@ -2,6 +2,7 @@
 //! scale out); both dialects share the same statements where they can (`$n` placeholders work on both).
 
 mod attachments;
+mod card_source;
 mod dashboard;
 mod due;
 mod fresh_rows;
@@ -40,6 +41,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 
 pub use attachments::{Attachment, AttachmentId};
+pub use card_source::CardSource;
 pub use dashboard::{
     BacklogRow, DashboardScope, GroupFigures, MedianBy, MedianFigure, Milestone, SlaTally,
     WeekFigures, BACKLOG_BUCKET_DAYS,

@@ -537,6 +537,7 @@ async fn a_stored_value_that_does_not_parse_is_an_error_naming_its_row() {
 }
 
 mod backfill;
+mod card_source;
 mod duplicates;
 mod intake_statements;
 mod outbox_batch;

@@ -81,7 +81,7 @@ async fn decide<'m>(
     origin: Origin,
 ) -> Result<NewFromMail<'m>, StoreError> {
     let (desk, inb, now) = (mail.desk, mail.inb, mail.now);
-    let (body, mut decision) = match &mail.classified {
+    let (body, mut decision) = match mail.classified {
         Some(c) => (Cow::Borrowed(c.body.as_str()), c.decision.clone()),
         None => {
             let body = mail::strip::visible_reply(&inb.text);

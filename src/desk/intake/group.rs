@@ -1,15 +1,17 @@
-//! Group commit of an IMAP batch: its messages decided in order on ONE held transaction, each in its own
-//! savepoint (a later message's reads see an earlier one's request; a message that fails or panics is undone
-//! alone), then committed together, so a batch of N costs one durable commit, not N. Whether its messages were
-//! processed before is looked up once for the whole batch, inside that transaction. If that commit fails,
-//! nothing of the batch is written and every message stays in the inbox for its retry.
+//! Group commit of an IMAP batch: its messages decided in order on ONE held transaction (a later message's
+//! reads see an earlier one's request), then committed together, so a batch of N costs one durable commit,
+//! not N. First the whole batch is decided at once, with no savepoints (two round trips a message fewer, and
+//! no subtransactions on PostgreSQL); if any message fails or panics, all of that is undone and the batch is
+//! decided again with each message in its own savepoint, so the failing one is undone alone. Whether its
+//! messages were processed before is looked up once for the whole batch, inside that transaction. If the
+//! commit fails, nothing of the batch is written and every message stays in the inbox for its retry.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
 use anyhow::anyhow;
 use futures::FutureExt;
-use tracing::{warn, Instrument, Span};
+use tracing::{info, warn, Instrument, Span};
 
 use super::{HandledEmail, PreparedEmail};
 use crate::desk::Desk;
@@ -28,27 +30,85 @@ pub struct GroupItem<'a> {
     pub span: Span,
 }
 
+/// How deciding a whole batch at once ended.
+enum AtOnce {
+    /// Every message decided and the group committed: one answer per item.
+    Committed(Vec<Decided>),
+    /// A message failed or panicked: everything was undone, to be decided again one savepoint a message.
+    Undone,
+    /// The group's transaction failed (to begin, look up, or commit): nothing is written.
+    Failed(StoreError),
+}
+
 impl Desk {
     /// Decides `items` in order in one transaction and commits it once; returns after the commit (or after
     /// everything was undone), one answer per item. Attempts are NOT settled here: see [`Desk::settle_emails`].
     pub async fn decide_group(&self, mut items: Vec<GroupItem<'_>>) -> Vec<Decided> {
         let keys: Vec<String> = items.iter().map(|i| i.prepared.key.clone()).collect();
+        match self.decide_at_once(&mut items).await {
+            AtOnce::Committed(out) => out,
+            AtOnce::Failed(e) => failed_all(keys, &e),
+            AtOnce::Undone => self.decide_units(keys, items).await,
+        }
+    }
+
+    /// Holds the group's transaction and looks up which of its messages were processed before.
+    async fn open_group(&self, items: &mut [GroupItem<'_>]) -> Result<Desk, StoreError> {
+        let group = Desk {
+            store: self.store.hold_group().await?,
+            ..self.clone()
+        };
+        let mut prepared: Vec<&mut PreparedEmail> =
+            items.iter_mut().map(|i| &mut i.prepared).collect();
+        super::mark_unseen(&group, &mut prepared).await?;
+        Ok(group)
+    }
+
+    /// Every message of the batch decided in order with no savepoints, then committed; at the first failure
+    /// or panic the group is rolled back whole ([`AtOnce::Undone`]).
+    async fn decide_at_once(&self, items: &mut [GroupItem<'_>]) -> AtOnce {
+        let group = match self.open_group(items).await {
+            Ok(group) => group,
+            Err(e) => return AtOnce::Failed(e),
+        };
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            group.store.join_unit();
+            let handled = AssertUnwindSafe(group.handle_parsed(item.raw, &item.prepared))
+                .catch_unwind()
+                .instrument(item.span.clone())
+                .await;
+            let kept = group.store.leave_unit().is_ok();
+            match handled {
+                Ok(outcome) if kept && outcome.as_ref().is_none_or(Result::is_ok) => {
+                    outcomes.push(outcome)
+                }
+                _ => return undone(&group, "a message failed").await,
+            }
+        }
+        if group.store.group_is_sound().await.is_err() {
+            return undone(&group, "a failed step left the transaction aborted").await;
+        }
+        #[cfg(feature = "test-hooks")]
+        crash_if_asked(items);
+        if let Err(e) = group.store.commit_group().await {
+            warn!(error = %format!("{e:#}"), messages = items.len(), "the batch's commit failed; all stay for a retry");
+            return AtOnce::Failed(e);
+        }
+        AtOnce::Committed(answers(items, outcomes))
+    }
+
+    /// Decides `items` in order, each message in its own savepoint (kept when decided, undone alone when it
+    /// failed or panicked), then commits once.
+    async fn decide_units(&self, keys: Vec<String>, mut items: Vec<GroupItem<'_>>) -> Vec<Decided> {
         #[cfg(feature = "test-hooks")]
         let crash = items
             .iter()
             .any(|i| crate::test_hooks::asks_crash_before_commit(i.raw));
-        let group = match self.store.hold_group().await {
-            Ok(store) => Desk {
-                store,
-                ..self.clone()
-            },
+        let group = match self.open_group(&mut items).await {
+            Ok(group) => group,
             Err(e) => return failed_all(keys, &e),
         };
-        let mut prepared: Vec<&mut PreparedEmail> =
-            items.iter_mut().map(|i| &mut i.prepared).collect();
-        if let Err(e) = super::mark_unseen(&group, &mut prepared).await {
-            return failed_all(keys, &e);
-        }
         let mut out = Vec::with_capacity(items.len());
         let mut broken: Option<StoreError> = None;
         for item in items {
@@ -122,6 +182,41 @@ impl Desk {
                 warn!(error = %format!("{e:#}"), "could not record the panic on the message's attempt");
             }
         }
+    }
+}
+
+/// Rolls a group decided at once back (its failing message is then found one savepoint a message).
+async fn undone(group: &Desk, why: &str) -> AtOnce {
+    info!(
+        why,
+        "the batch is undone and decided again one message at a time"
+    );
+    match group.store.rollback_group().await {
+        Ok(()) => AtOnce::Undone,
+        Err(e) => AtOnce::Failed(e),
+    }
+}
+
+/// The answers of a batch decided at once: each handled message's outcome, in order, and for one decided
+/// on admission or parse (no handling) the outcome it was given then.
+fn answers(
+    items: &mut [GroupItem<'_>],
+    outcomes: Vec<Option<Result<super::IngestOutcome, StoreError>>>,
+) -> Vec<Decided> {
+    items
+        .iter_mut()
+        .zip(outcomes)
+        .map(|(item, outcome)| Decided::Handled(item.prepared.take_handled(outcome)))
+        .collect()
+}
+
+#[cfg(feature = "test-hooks")]
+fn crash_if_asked(items: &[GroupItem<'_>]) {
+    if items
+        .iter()
+        .any(|i| crate::test_hooks::asks_crash_before_commit(i.raw))
+    {
+        panic!("test hook: the batch dies before its commit");
     }
 }
 

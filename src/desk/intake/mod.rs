@@ -227,7 +227,7 @@ impl Desk {
             Stage::Done(outcome) => (outcome, false),
             Stage::Parsed(parsed) => (
                 attempt
-                    .contain(raw, handle(&attempt, *parsed, unseen))
+                    .contain(raw, handle(&attempt, &parsed, unseen))
                     .await,
                 true,
             ),
@@ -237,6 +237,28 @@ impl Desk {
             outcome,
             settle,
         }
+    }
+
+    /// Handles a parsed message without taking it (so it can be handled again if its group is undone and
+    /// decided anew); `None` for one decided already on admission or parse, which needs no handling.
+    pub(super) async fn handle_parsed(
+        &self,
+        raw: &[u8],
+        prepared: &PreparedEmail,
+    ) -> Option<Result<IngestOutcome, StoreError>> {
+        let Stage::Parsed(parsed) = &prepared.stage else {
+            return None;
+        };
+        let attempt = Attempt {
+            desk: self,
+            key: prepared.key.clone(),
+            now: prepared.now,
+        };
+        Some(
+            attempt
+                .contain(raw, handle(&attempt, parsed, prepared.unseen))
+                .await,
+        )
     }
 
     /// Settles the attempts of handled messages: those handled forgotten with one statement, those that failed
@@ -329,6 +351,34 @@ impl PreparedEmail {
     }
 }
 
+impl PreparedEmail {
+    /// What became of this message in a group decided at once: `outcome` when it was handled; else the one it
+    /// was given on admission or parse (its attempt then stays counted, as in [`Desk::handle_prepared`]).
+    pub(super) fn take_handled(
+        &mut self,
+        outcome: Option<Result<IngestOutcome, StoreError>>,
+    ) -> HandledEmail {
+        let taken = Stage::Done(Err(StoreError::Unexpected(anyhow::anyhow!(
+            "this message's answer was taken"
+        ))));
+        let (outcome, settle) = match (outcome, std::mem::replace(&mut self.stage, taken)) {
+            (Some(outcome), _) => (outcome, true),
+            (None, Stage::Done(outcome)) => (outcome, false),
+            (None, Stage::Parsed(_)) => (
+                Err(StoreError::Unexpected(anyhow::anyhow!(
+                    "a parsed message was not handled"
+                ))),
+                true,
+            ),
+        };
+        HandledEmail {
+            key: self.key.clone(),
+            outcome,
+            settle,
+        }
+    }
+}
+
 enum Stage {
     /// Decided already: quarantined on admission, or failed (not parsed, or the database).
     Done(Result<IngestOutcome, StoreError>),
@@ -353,7 +403,7 @@ struct Mail<'a> {
     sender: Option<String>,
     now: i64,
     /// Its classification, when it was worked out with the parse.
-    classified: Option<poison::Classified>,
+    classified: Option<&'a poison::Classified>,
 }
 
 impl Mail<'_> {
@@ -373,17 +423,17 @@ impl Mail<'_> {
 /// Records and routes a parsed message, once per Message-ID (`unseen`: known not processed before).
 async fn handle(
     attempt: &Attempt<'_>,
-    parsed: Parsed,
+    parsed: &Parsed,
     unseen: bool,
 ) -> Result<IngestOutcome, StoreError> {
     let desk = attempt.desk;
-    let inb = match parsed.inbound {
+    let inb = match &parsed.inbound {
         Ok(inb) => inb,
         Err(e) => return quarantine_unparseable(attempt, &parsed.stored, e).await,
     };
     let mail = Mail {
         desk,
-        inb: &inb,
+        inb,
         external_id: inb
             .message_id
             .clone()
@@ -391,7 +441,7 @@ async fn handle(
         raw: &parsed.stored,
         sender: inb.from.as_ref().map(|a| a.email.to_ascii_lowercase()),
         now: attempt.now,
-        classified: parsed.classified,
+        classified: parsed.classified.as_ref(),
     };
     tracing::Span::current().record("message_id", mail.external_id.as_str());
     if unseen {
@@ -463,7 +513,7 @@ async fn route(mail: &Mail<'_>) -> Result<IngestOutcome, StoreError> {
 async fn quarantine_unparseable(
     attempt: &Attempt<'_>,
     raw: &[u8],
-    error: ParseError,
+    error: &ParseError,
 ) -> Result<IngestOutcome, StoreError> {
     let reason = error.to_string();
     let key = attempt.key.clone();

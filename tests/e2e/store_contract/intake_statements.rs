@@ -1,7 +1,8 @@
 //! The store contract for intake's batched statements (both stores): a batch's attempts counted with one
 //! statement (a key given twice counted twice, in order), which messages of a batch were seen looked up at
-//! once, a new request's outbox rows written in order with one statement, and a unit of a group whose step
-//! failed after writing undone whole while the group goes on.
+//! once, a new request's outbox rows written in order with one statement, a unit of a group whose step
+//! failed after writing undone whole while the group goes on, and a group decided at once (no savepoints)
+//! refusing to keep a failed step or to commit a transaction PostgreSQL has aborted.
 
 use std::collections::HashSet;
 
@@ -151,5 +152,62 @@ async fn a_unit_whose_step_failed_after_writing_is_undone_and_its_group_goes_on(
             "{d}: the kept unit is committed, the failed one left nothing"
         );
         assert_eq!(store.outbox_rows(false).await.unwrap().len(), 2, "{d}");
+    }
+}
+
+#[tokio::test]
+async fn a_group_decided_at_once_cannot_keep_a_failed_step_nor_commit_an_aborted_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        store
+            .create_request(&new_request("a@example.test"), 1_000, |_| change_with("w1"))
+            .await
+            .unwrap();
+        let group = store.hold_group().await.unwrap();
+        group.join_unit();
+        group
+            .create_request(&new_request("b@example.test"), 1_100, |_| change_with("w2"))
+            .await
+            .unwrap();
+        group.leave_unit().unwrap();
+        group.group_is_sound().await.unwrap();
+        group.join_unit();
+        // Its request row is written before its Message-ID is refused as a duplicate.
+        let err = group
+            .create_request(&new_request("c@example.test"), 1_200, |_| change_with("w1"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{d}: {err:?}");
+        assert!(
+            group.leave_unit().is_err(),
+            "{d}: a step that failed after writing spoils a unit with no savepoint"
+        );
+        group.rollback_group().await.unwrap();
+        let all = store.list_requests(&Default::default()).await.unwrap();
+        assert_eq!(all.len(), 1, "{d}: the rolled-back group left nothing");
+
+        // A refused statement answered anyway (no step of the store's own): PostgreSQL aborts the whole
+        // transaction, and the group must not be committed as if it were whole; SQLite goes on.
+        let group = store.hold_group().await.unwrap();
+        group.join_unit();
+        group
+            .create_request(&new_request("e@example.test"), 1_300, |_| Change::default())
+            .await
+            .unwrap();
+        group.leave_unit().unwrap();
+        let refused = group
+            .record_inbound(&super::inbound("w1"), 1_300)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, StoreError::Duplicate(_)),
+            "{d}: {refused:?}"
+        );
+        let sound = group.group_is_sound().await;
+        match d {
+            "postgres" => assert!(sound.is_err(), "{d}: an aborted transaction is not sound"),
+            _ => sound.unwrap(),
+        }
     }
 }
