@@ -21,6 +21,19 @@ async fn listed(b: &Browser) -> Vec<String> {
     out
 }
 
+/// The browser's URL once it contains `part` (after a form's submission has navigated), or the last one seen
+/// after 30 s.
+async fn until_url_has(b: &Browser, part: &str) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let url = b.client().current_url().await.unwrap().to_string();
+        if url.contains(part) || tokio::time::Instant::now() > deadline {
+            return url;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn js(b: &Browser, script: &str) -> serde_json::Value {
     b.client().execute(script, vec![]).await.unwrap()
 }
@@ -112,12 +125,13 @@ async fn the_dashboard_works_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    // The rows of the page before are there at once: wait for the submitted filter's page itself.
+    let url = until_url_has(&b, "to=2026-09-30").await;
+    assert!(url.contains("to=2026-09-30"), "{url}");
     c.wait()
         .for_element(Locator::Css("tr[data-ref]"))
         .await
         .unwrap();
-    let url = c.current_url().await.unwrap();
-    assert!(url.as_str().contains("to=2026-09-30"), "{url}");
     assert_eq!(listed(&b).await, [r0.as_str()]);
 
     // The language link: the same filters, in Spanish.
