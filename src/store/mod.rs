@@ -59,7 +59,7 @@ pub use outbox::{
 };
 pub use outbox_signal::OUTBOX_CHANNEL;
 pub use public::{PublicFilter, PublicRequest, PublicStatus};
-pub use requests::Claimed;
+pub use requests::{Claimed, MailCount};
 pub use stats::{OutboxStats, RequestCount};
 pub use status_page::AttachmentInfo;
 pub use training::TrainingExample;

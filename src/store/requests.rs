@@ -282,6 +282,13 @@ macro_rules! write_guarded_change {
     }};
 }
 
+/// Whose automatic mail to count, and since when, as a request is created ([`Store::create_request_counting`]).
+#[derive(Debug, Clone, Copy)]
+pub struct MailCount<'a> {
+    pub recipient: &'a str,
+    pub since: i64,
+}
+
 impl Store {
     /// Creates a request and everything that goes with it (events, inbound message, outbox rows...) in ONE
     /// transaction. `change` is built from the new reference, since acknowledgements quote it.
@@ -318,6 +325,27 @@ impl Store {
         }
     }
 
+    /// [`Store::create_request_with`] that also counts the automatic mail sent to `count.recipient` since
+    /// `count.since`, in the statement that inserts the request (no round trip of its own), and hands the
+    /// count to `creation` with the reference: a per-sender cap on replies decided as the request is written.
+    pub async fn create_request_counting(
+        &self,
+        new: &NewRequest,
+        now: i64,
+        count: MailCount<'_>,
+        creation: impl FnOnce(RequestRef, i64) -> Creation,
+    ) -> Result<RequestRef, StoreError> {
+        match self
+            .create_request_inner(new, now, None, Some(count), creation)
+            .await?
+        {
+            Claimed::Created(reference) => Ok(reference),
+            Claimed::Taken => Err(StoreError::Unexpected(anyhow::anyhow!(
+                "a creation without a claim found its claim taken"
+            ))),
+        }
+    }
+
     /// [`Store::create_request_with`] under an idempotency claim: the claim is written first, in the same
     /// transaction, and when another request already holds it (a retried POST racing the first) nothing is
     /// written and the answer is [`Claimed::Taken`]. Expired claims are dropped on the way.
@@ -327,6 +355,18 @@ impl Store {
         now: i64,
         claim: Option<&IdempotencyClaim>,
         creation: impl FnOnce(RequestRef) -> Creation,
+    ) -> Result<Claimed, StoreError> {
+        self.create_request_inner(new, now, claim, None, |reference, _| creation(reference))
+            .await
+    }
+
+    async fn create_request_inner(
+        &self,
+        new: &NewRequest,
+        now: i64,
+        claim: Option<&IdempotencyClaim>,
+        count: Option<MailCount<'_>>,
+        creation: impl FnOnce(RequestRef, i64) -> Creation,
     ) -> Result<Claimed, StoreError> {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -357,11 +397,13 @@ impl Store {
             .bind(new.resolution_due_at)
             .bind(Status::Open)
             .bind(super::place_keys::place_key(new.location_norm.as_deref()))
+            .bind(count.map(|c| c.recipient))
+            .bind(count.map(|c| c.since))
             .fetch_one(&mut *tx)
             .await?;
             let id: i64 = row.try_get("id")?;
             let reference = to_ref(id)?;
-            let creation = creation(reference);
+            let creation = creation(reference, row.try_get("mail_counted")?);
             match super::fresh_rows::binds(&creation.change, id) {
                 Some(binds) => {
                     let mail = creation.change.inbound.as_ref();

@@ -9,12 +9,12 @@ use routing::photo_place::PhotoPosition;
 use routing::{CloseReason, Decision, EventKind, RequestRef, Status};
 use serde_json::json;
 
-use super::{attachments_of, over_rate_limit, IngestOutcome, Mail, SOURCE};
+use super::{attachments_of, over_reply_cap, IngestOutcome, Mail, REPLY_CAP_WINDOW_MS, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::{Desk, Filing};
 use crate::store::{
-    CandidateQuery, Change, Creation, InboundRecord, InternalOrigin, NewEvent, NewRequest,
-    RelatedChange, Request, StatusChange, StoreError,
+    CandidateQuery, Change, Creation, InboundRecord, InternalOrigin, MailCount, NewEvent,
+    NewRequest, RelatedChange, Request, StatusChange, StoreError,
 };
 
 /// Why a mail starts a new request.
@@ -39,7 +39,6 @@ struct NewFromMail<'m> {
     duplicate: Option<(RequestRef, String)>,
     /// Who asked, when verified staff of a department wrote (an internal request).
     internal: Option<InternalOrigin>,
-    rate_limited: bool,
 }
 
 /// Creates a new request from a mail (`inbound` records the mail with it).
@@ -50,11 +49,17 @@ pub(super) async fn from_mail(
     inbound: InboundRecord,
 ) -> Result<IngestOutcome, StoreError> {
     let filing = decide(mail, sender, origin).await?;
+    // The sender's recent automatic mail is counted by the insert itself (the per-sender cap on replies).
+    let recipient = sender.to_ascii_lowercase();
+    let count = MailCount {
+        recipient: &recipient,
+        since: mail.now - REPLY_CAP_WINDOW_MS,
+    };
     let reference = mail
         .desk
         .store
-        .create_request_with(&filing.new, mail.now, |reference| Creation {
-            change: filing.change(reference, inbound),
+        .create_request_counting(&filing.new, mail.now, count, |reference, sent| Creation {
+            change: filing.change(reference, inbound, over_reply_cap(mail.desk, sent)),
             related: filing.duplicate_link(reference).into_iter().collect(),
         })
         .await?;
@@ -122,7 +127,6 @@ async fn decide<'m>(
         new,
         duplicate,
         internal,
-        rate_limited: over_rate_limit(desk, sender, now).await?,
     })
 }
 
@@ -150,7 +154,7 @@ fn photo_positions(inb: &mail::Inbound) -> Vec<PhotoPosition> {
 impl NewFromMail<'_> {
     /// The new request's own rows: the mail, its attachments and Message-ID, the `created` event, then either
     /// the duplicate's closure or the department's work order, and the replies to the resident.
-    fn change(&self, reference: RequestRef, inbound: InboundRecord) -> Change {
+    fn change(&self, reference: RequestRef, inbound: InboundRecord, rate_limited: bool) -> Change {
         let inb = self.mail.inb;
         let mut change = Change {
             inbound: Some(inbound),
@@ -188,7 +192,7 @@ impl NewFromMail<'_> {
                 desk.work_order_job(&self.new.department, self.decision.emergency.is_some()),
             );
         }
-        if self.rate_limited {
+        if rate_limited {
             change.events.push(NewEvent::new(
                 EventKind::ReplySuppressed,
                 "system",

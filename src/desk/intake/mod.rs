@@ -534,15 +534,22 @@ async fn quarantine_unparseable(
     }
 }
 
+/// The window of the per-sender cap on automatic replies.
+const REPLY_CAP_WINDOW_MS: i64 = 3_600_000;
+
 /// Per-sender cap on automatic replies (loop breaker even against responders that ignore RFC 3834).
 async fn over_rate_limit(desk: &Desk, sender: &str, now: i64) -> Result<bool, StoreError> {
-    let limit = i64::from(desk.settings.mail.replies_per_sender_per_hour);
-    let since = now - 3_600_000;
-    Ok(desk
+    let since = now - REPLY_CAP_WINDOW_MS;
+    let sent = desk
         .store
         .count_mail_to(&sender.to_ascii_lowercase(), since)
-        .await?
-        >= limit)
+        .await?;
+    Ok(over_reply_cap(desk, sent))
+}
+
+/// Whether `sent` automatic mails to a sender within the window reach the cap.
+fn over_reply_cap(desk: &Desk, sent: i64) -> bool {
+    sent >= i64::from(desk.settings.mail.replies_per_sender_per_hour)
 }
 
 /// The mail's attachments as stored: photos with their metadata removed (the original stays in the raw mail).

@@ -13,7 +13,8 @@ pub(super) const INSERT_REQUEST: &str = "INSERT INTO requests (status, departmen
     emergency, location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, \
     decision, linked_to, created_at, updated_at, response_due_at, resolution_due_at, place_key, next_sweep_at) \
     VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21, $17) \
-    RETURNING id";
+    RETURNING id, (SELECT COUNT(*) FROM outbox WHERE kind = 'email' AND recipient = $22 AND created_at >= $23) \
+    AS mail_counted";
 
 /// Whether committing `creation` queued outbox rows (then the outbox workers are woken).
 pub(super) fn queues_outbox(creation: &Creation) -> bool {

@@ -4,12 +4,14 @@
 use connect311::config::Settings;
 use connect311::desk::{Desk, IngestOutcome};
 use connect311::store::Disposition;
+use mail::imap::InboxHandler;
 
 use crate::support::{self, created, email, emails_to, report, Backend, INBOX};
 use routing::Source;
 
 on_both_stores!(
     replies_to_one_sender_are_rate_limited,
+    replies_to_one_sender_are_rate_limited_within_one_batch,
     a_message_that_keeps_timing_out_is_quarantined_with_the_reason,
     a_large_message_earns_more_time_by_its_size,
     a_message_that_stopped_the_process_three_times_is_quarantined_at_the_next_start,
@@ -50,6 +52,46 @@ async fn replies_to_one_sender_are_rate_limited(store: Backend) {
         emails_to(&desk, "loop@example.test").await.len(),
         4,
         "the cap is per hour"
+    );
+}
+
+async fn replies_to_one_sender_are_rate_limited_within_one_batch(store: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _) = store
+        .desk(dir.path(), "[mail]\nreplies_per_sender_per_hour = 3\n")
+        .await;
+    let raws: Vec<Vec<u8>> = (0..5)
+        .map(|i| {
+            email(
+                "Loop <LOOP@example.test>",
+                INBOX,
+                "Graffiti",
+                &format!("rb{i}@example.test"),
+                "",
+                &format!("Graffiti on the bridge at {i} River Rd"),
+            )
+        })
+        .collect();
+    let inbox = connect311::serve::DeskInbox {
+        desk: desk.clone(),
+        monitor: connect311::monitor::Monitor::default(),
+    };
+    let got = inbox.handle_batch(&super::batch::batch(&raws)).await;
+    assert!(
+        got.iter()
+            .all(|d| matches!(d, Ok(mail::imap::Disposition::Processed))),
+        "{got:?}"
+    );
+    let requests = desk
+        .store()
+        .list_requests(&Default::default())
+        .await
+        .unwrap();
+    assert_eq!(requests.len(), 5, "every report is filed");
+    assert_eq!(
+        emails_to(&desk, "loop@example.test").await.len(),
+        3,
+        "each mail of the batch counts the replies its batch-mates queued before it"
     );
 }
 
