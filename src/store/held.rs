@@ -1,6 +1,7 @@
 //! A store that runs every statement on ONE connection inside one open transaction (a group commit): the
-//! statements of many messages share a single durable commit, each message's work in its own savepoint, and the
-//! reads of a later message see what an earlier one wrote. The same store code runs on a pool or on it: each
+//! statements of many messages share a single durable commit, each message's work a unit (in its own savepoint,
+//! or — a group decided at once — joined to the transaction with none), and the reads of a later message see
+//! what an earlier one wrote. The same store code runs on a pool or on it: each
 //! backend's handle is a [`Db`], a pool or a held transaction, and a `begin()` on a held one is a savepoint —
 //! except inside a unit, whose own savepoint already undoes everything of it: there a `begin()` joins the unit
 //! (no round trip), and if it is not committed the unit can no longer be kept, only undone.
