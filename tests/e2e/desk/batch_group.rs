@@ -12,7 +12,7 @@ use futures::FutureExt;
 use mail::imap::{Disposition, InboxHandler};
 use routing::CloseReason;
 
-use super::batch::{batch, key};
+use super::batch::{batch, key, requesters};
 use crate::support::{email, Backend, INBOX};
 
 on_both_stores!(
@@ -194,15 +194,8 @@ async fn a_batch_that_dies_before_its_commit_leaves_all_and_its_rerun_files_each
         got.iter().all(|d| matches!(d, Ok(Disposition::Processed))),
         "{got:?}"
     );
-    let requests = desk
-        .store()
-        .list_requests(&Default::default())
-        .await
-        .unwrap();
-    let mut requesters: Vec<&str> = requests.iter().map(|r| r.requester.as_str()).collect();
-    requesters.sort();
     assert_eq!(
-        requesters,
+        requesters(&desk).await,
         ["gus@example.test", "hal@example.test", "ida@example.test"]
     );
     // And once more (say the move failed after the commit), the hook's mail left out so that the batch is
