@@ -1,5 +1,7 @@
 //! Group commit of an IMAP batch at the desk: decided in order in ONE transaction, so a duplicate of a
-//! batch-mate is linked to it, a poison message in the middle is undone alone while the rest commit, and a
+//! batch-mate is linked to it, a poison message in the middle is undone alone while the rest commit (the batch
+//! is first decided at once with no savepoints; the poison undoes all of that and the batch is decided again
+//! one savepoint a message, leaving nothing of the first try), and a
 //! batch that dies before its commit leaves nothing written (all stay in the inbox) and its rerun files each
 //! mail exactly once.
 
@@ -12,7 +14,7 @@ use futures::FutureExt;
 use mail::imap::{Disposition, InboxHandler};
 use routing::CloseReason;
 
-use super::batch::{batch, key, requesters};
+use super::batch::{batch, key};
 use crate::support::{email, Backend, INBOX};
 
 on_both_stores!(
@@ -26,6 +28,18 @@ fn inbox(desk: &connect311::desk::Desk) -> DeskInbox {
         desk: desk.clone(),
         monitor: Monitor::default(),
     }
+}
+
+/// The requesters of every request, sorted.
+async fn requesters(desk: &connect311::desk::Desk) -> Vec<String> {
+    let requests = desk
+        .store()
+        .list_requests(&Default::default())
+        .await
+        .unwrap();
+    let mut out: Vec<String> = requests.into_iter().map(|r| r.requester).collect();
+    out.sort();
+    out
 }
 
 fn report(from: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
@@ -126,6 +140,38 @@ async fn a_poison_message_in_the_middle_does_not_stop_the_others(store: Backend)
         "the reply joined Dee's request: {requesters:?}"
     );
     assert!(!requesters.contains(&"eve@example.test"), "{requesters:?}");
+    let dee = requests
+        .iter()
+        .find(|r| r.requester == "dee@example.test")
+        .unwrap();
+    let events = desk.store().events(dee.reference).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == routing::EventKind::Created)
+            .count(),
+        1,
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.kind == routing::EventKind::Comment),
+        "the reply threads to its batch-mate's request: {events:?}"
+    );
+    // The same mails without the poison, in a batch of their own, leave the same outbox: nothing of the
+    // undone first try remains.
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (clean, _) = store.desk(clean_dir.path(), "").await;
+    let without: Vec<Vec<u8>> = [0, 2, 3].iter().map(|&n| raws[n].clone()).collect();
+    inbox(&clean).handle_batch(&batch(&without)).await;
+    let kinds = |rows: Vec<connect311::store::OutboxRow>| {
+        let mut k: Vec<_> = rows.into_iter().map(|r| (r.kind, r.recipient)).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        kinds(desk.store().outbox_rows(false).await.unwrap()),
+        kinds(clean.store().outbox_rows(false).await.unwrap())
+    );
     // The poison's attempt stays counted, with the panic as its last error (written after the commit).
     let (count, last) = desk.store().begin_attempt(&key(&raws[1]), 0).await.unwrap();
     assert_eq!(count, 2);
