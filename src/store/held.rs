@@ -46,6 +46,8 @@ pub struct Held<DB: Database> {
     tx: Arc<Mutex<Option<Transaction<'static, DB>>>>,
     /// [`NO_UNIT`], [`UNIT_OPEN`] or [`UNIT_SPOILED`].
     unit: Arc<AtomicU8>,
+    /// Request ids reserved for the group's new requests ([`super::reserved_ids`]).
+    pub(super) reserve: std::sync::Mutex<super::reserved_ids::Reserve>,
 }
 
 /// No unit is open: a `begin()` is a savepoint of its own.
@@ -127,11 +129,12 @@ impl<DB: Database> Db<DB> {
             pool,
             tx: Arc::new(Mutex::new(Some(tx))),
             unit: Arc::new(AtomicU8::new(NO_UNIT)),
+            reserve: Default::default(),
         })))
     }
 
     /// The held transaction (`None` for a pool handle).
-    fn held(&self) -> Option<&Held<DB>> {
+    pub(super) fn held(&self) -> Option<&Held<DB>> {
         match self {
             Db::Pool(_) => None,
             Db::Held(h) => Some(h),

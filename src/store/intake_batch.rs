@@ -39,6 +39,12 @@ impl Store {
         })
     }
 
+    /// Tells a group how many new requests it may create, so their ids can be reserved together (on
+    /// PostgreSQL; see `reserved_ids`); a no-op outside a group.
+    pub fn expect_creations(&self, n: usize) {
+        on_pool!(self, p => p.expect_creations(n))
+    }
+
     /// Opens a savepoint for one unit (message) of the group; a no-op outside a group.
     pub async fn begin_unit(&self) -> Result<(), StoreError> {
         on_pool!(self, p => Ok(p.begin_unit().await?))

@@ -22,6 +22,7 @@ mod planner_stats;
 mod public;
 mod report_rows;
 mod requests;
+mod reserved_ids;
 mod schedule;
 mod stats;
 mod status_page;

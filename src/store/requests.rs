@@ -8,6 +8,7 @@ use sqlx::Row;
 use super::idempotency::IdempotencyClaim;
 
 mod creation;
+mod one_statement;
 use super::{
     on_pool, Change, Creation, Event, NewRequest, Request, RequestFilter, StatusChange, Store,
     StoreError,
@@ -282,11 +283,43 @@ macro_rules! write_guarded_change {
     }};
 }
 
-/// Whose automatic mail to count, and since when, as a request is created ([`Store::create_request_counting`]).
+/// Whose automatic mail to count, since when, and how much is the most, as a request is created from a mail
+/// ([`Store::create_request_counting`]).
 #[derive(Debug, Clone, Copy)]
 pub struct MailCount<'a> {
     pub recipient: &'a str,
     pub since: i64,
+    pub cap: i64,
+}
+
+/// How a new request's insert begins: under an idempotency claim, counting a sender's mail, with an id
+/// reserved ahead.
+#[derive(Debug, Clone, Copy)]
+struct Insert<'a> {
+    claim: Option<&'a IdempotencyClaim>,
+    count: Option<MailCount<'a>>,
+    id: Option<i64>,
+}
+
+impl<'a> Insert<'a> {
+    /// An insert counting `count`'s mail, with no claim.
+    fn counting(count: MailCount<'a>, id: Option<i64>) -> Self {
+        Insert {
+            claim: None,
+            count: Some(count),
+            id,
+        }
+    }
+}
+
+/// The reference of a creation made without an idempotency claim.
+fn created(claimed: Claimed) -> Result<RequestRef, StoreError> {
+    match claimed {
+        Claimed::Created(reference) => Ok(reference),
+        Claimed::Taken => Err(StoreError::Unexpected(anyhow::anyhow!(
+            "a creation without a claim found its claim taken"
+        ))),
+    }
 }
 
 impl Store {
@@ -314,36 +347,10 @@ impl Store {
         now: i64,
         creation: impl FnOnce(RequestRef) -> Creation,
     ) -> Result<RequestRef, StoreError> {
-        match self
-            .create_request_claimed(new, now, None, creation)
-            .await?
-        {
-            Claimed::Created(reference) => Ok(reference),
-            Claimed::Taken => Err(StoreError::Unexpected(anyhow::anyhow!(
-                "a creation without a claim found its claim taken"
-            ))),
-        }
-    }
-
-    /// [`Store::create_request_with`] that also counts the automatic mail sent to `count.recipient` since
-    /// `count.since`, in the statement that inserts the request (no round trip of its own), and hands the
-    /// count to `creation` with the reference: a per-sender cap on replies decided as the request is written.
-    pub async fn create_request_counting(
-        &self,
-        new: &NewRequest,
-        now: i64,
-        count: MailCount<'_>,
-        creation: impl FnOnce(RequestRef, i64) -> Creation,
-    ) -> Result<RequestRef, StoreError> {
-        match self
-            .create_request_inner(new, now, None, Some(count), creation)
-            .await?
-        {
-            Claimed::Created(reference) => Ok(reference),
-            Claimed::Taken => Err(StoreError::Unexpected(anyhow::anyhow!(
-                "a creation without a claim found its claim taken"
-            ))),
-        }
+        created(
+            self.create_request_claimed(new, now, None, creation)
+                .await?,
+        )
     }
 
     /// [`Store::create_request_with`] under an idempotency claim: the claim is written first, in the same
@@ -356,18 +363,25 @@ impl Store {
         claim: Option<&IdempotencyClaim>,
         creation: impl FnOnce(RequestRef) -> Creation,
     ) -> Result<Claimed, StoreError> {
-        self.create_request_inner(new, now, claim, None, |reference, _| creation(reference))
+        let first = Insert {
+            claim,
+            count: None,
+            id: None,
+        };
+        self.create_request_inner(new, now, first, |reference, _| creation(reference))
             .await
     }
 
+    /// Creates a request: `first.claim` taken, the request inserted (with `first.id` when its id was
+    /// reserved), `first.count` counted, then `creation`'s rows written, all in one transaction.
     async fn create_request_inner(
         &self,
         new: &NewRequest,
         now: i64,
-        claim: Option<&IdempotencyClaim>,
-        count: Option<MailCount<'_>>,
+        first: Insert<'_>,
         creation: impl FnOnce(RequestRef, i64) -> Creation,
     ) -> Result<Claimed, StoreError> {
+        let Insert { claim, count, id } = first;
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             if let Some(c) = claim {
@@ -375,32 +389,18 @@ impl Store {
                     return Ok(Claimed::Taken);
                 }
             }
-            let row = sqlx::query(creation::INSERT_REQUEST)
-            .bind(&new.department)
-            .bind(&new.category)
-            .bind(new.language)
-            .bind(new.priority)
-            .bind(new.emergency)
-            .bind(&new.location_text)
-            .bind(&new.location_norm)
-            .bind(new.lat)
-            .bind(new.lon)
-            .bind(new.source)
-            .bind(&new.requester)
-            .bind(&new.requester_name)
-            .bind(&new.subject)
-            .bind(&new.description)
-            .bind(new.decision.to_string())
-            .bind(new.linked_to.map(ref_id))
-            .bind(now)
-            .bind(new.response_due_at)
-            .bind(new.resolution_due_at)
-            .bind(Status::Open)
-            .bind(super::place_keys::place_key(new.location_norm.as_deref()))
-            .bind(count.map(|c| c.recipient))
-            .bind(count.map(|c| c.since))
-            .fetch_one(&mut *tx)
-            .await?;
+            let statement = match id {
+                Some(_) => creation::INSERT_REQUEST_AS,
+                None => creation::INSERT_REQUEST,
+            };
+            let query = creation::bind_new_request!(sqlx::query(statement), new, now)
+                .bind(count.map(|c| c.recipient))
+                .bind(count.map(|c| c.since));
+            let query = match id {
+                Some(id) => query.bind(id),
+                None => query,
+            };
+            let row = query.fetch_one(&mut *tx).await?;
             let id: i64 = row.try_get("id")?;
             let reference = to_ref(id)?;
             let creation = creation(reference, row.try_get("mail_counted")?);

@@ -9,7 +9,7 @@ use routing::photo_place::PhotoPosition;
 use routing::{CloseReason, Decision, EventKind, RequestRef, Status};
 use serde_json::json;
 
-use super::{attachments_of, over_reply_cap, IngestOutcome, Mail, REPLY_CAP_WINDOW_MS, SOURCE};
+use super::{attachments_of, reply_cap, IngestOutcome, Mail, REPLY_CAP_WINDOW_MS, SOURCE};
 use crate::desk::compose::ReplyTo;
 use crate::desk::{Desk, Filing};
 use crate::store::{
@@ -54,13 +54,16 @@ pub(super) async fn from_mail(
     let count = MailCount {
         recipient: &recipient,
         since: mail.now - REPLY_CAP_WINDOW_MS,
+        cap: reply_cap(mail.desk),
     };
     let reference = mail
         .desk
         .store
-        .create_request_counting(&filing.new, mail.now, count, |reference, sent| Creation {
-            change: filing.change(reference, inbound, over_reply_cap(mail.desk, sent)),
-            related: filing.duplicate_link(reference).into_iter().collect(),
+        .create_request_counting(&filing.new, mail.now, count, inbound, |reference, over| {
+            Creation {
+                change: filing.change(reference, over),
+                related: filing.duplicate_link(reference).into_iter().collect(),
+            }
         })
         .await?;
     let duplicate_of = filing.duplicate.as_ref().map(|(r, _)| *r);
@@ -153,11 +156,11 @@ fn photo_positions(inb: &mail::Inbound) -> Vec<PhotoPosition> {
 
 impl NewFromMail<'_> {
     /// The new request's own rows: the mail, its attachments and Message-ID, the `created` event, then either
-    /// the duplicate's closure or the department's work order, and the replies to the resident.
-    fn change(&self, reference: RequestRef, inbound: InboundRecord, rate_limited: bool) -> Change {
+    /// the duplicate's closure or the department's work order, and the replies to the resident (none when
+    /// `rate_limited`). The mail itself is recorded by the store with whichever version it writes.
+    fn change(&self, reference: RequestRef, rate_limited: bool) -> Change {
         let inb = self.mail.inb;
         let mut change = Change {
-            inbound: Some(inbound),
             attachments: attachments_of(inb),
             internal: self.internal.clone(),
             ..Change::default()

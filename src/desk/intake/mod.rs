@@ -282,7 +282,7 @@ impl Desk {
 
 /// Marks the messages of a batch that were not processed before, with ONE look-up (run it inside the
 /// transaction that handles them). A Message-ID given twice is marked only the first time: the second copy
-/// looks for the first one's record itself.
+/// looks for the first one's record itself. The group is told how many of them may create a request.
 pub(super) async fn mark_unseen(
     desk: &Desk,
     prepared: &mut [&mut PreparedEmail],
@@ -299,6 +299,8 @@ pub(super) async fn mark_unseen(
             .is_some_and(|id| !seen.contains(id) && first.insert(id.to_string()));
         p.unseen = fresh;
     }
+    desk.store
+        .expect_creations(prepared.iter().filter(|p| p.may_create()).count());
     Ok(())
 }
 
@@ -352,6 +354,17 @@ impl PreparedEmail {
 }
 
 impl PreparedEmail {
+    /// Whether handling it may create a request: parsed, not processed before, and answering no thread (a
+    /// reply names the mail it answers; a mail that names none and quotes a reference is rare).
+    fn may_create(&self) -> bool {
+        match &self.stage {
+            Stage::Parsed(p) => p.inbound.as_ref().is_ok_and(|inb| {
+                self.unseen && inb.in_reply_to.is_empty() && inb.references.is_empty()
+            }),
+            Stage::Done(_) => false,
+        }
+    }
+
     /// What became of this message in a group decided at once: `outcome` when it was handled; else the one it
     /// was given on admission or parse (its attempt then stays counted, as in [`Desk::handle_prepared`]).
     pub(super) fn take_handled(
@@ -544,12 +557,12 @@ async fn over_rate_limit(desk: &Desk, sender: &str, now: i64) -> Result<bool, St
         .store
         .count_mail_to(&sender.to_ascii_lowercase(), since)
         .await?;
-    Ok(over_reply_cap(desk, sent))
+    Ok(sent >= reply_cap(desk))
 }
 
-/// Whether `sent` automatic mails to a sender within the window reach the cap.
-fn over_reply_cap(desk: &Desk, sent: i64) -> bool {
-    sent >= i64::from(desk.settings.mail.replies_per_sender_per_hour)
+/// The most automatic mails to one sender within the window: as many reach the cap.
+fn reply_cap(desk: &Desk) -> i64 {
+    i64::from(desk.settings.mail.replies_per_sender_per_hour)
 }
 
 /// The mail's attachments as stored: photos with their metadata removed (the original stays in the raw mail).

@@ -7,14 +7,80 @@ use super::super::held::Tx;
 use super::super::idempotency::IdempotencyClaim;
 use super::super::{fresh_rows, inbound, Creation, InboundRecord, StoreError};
 
-/// A new request's row: `$1`–`$16` its fields from department to link, `$17` now (also its `updated_at` and
-/// first sweep), `$18`/`$19` its due times, `$20` its status, `$21` its place key.
-pub(super) const INSERT_REQUEST: &str = "INSERT INTO requests (status, department, category, language, priority, \
-    emergency, location_text, location_norm, lat, lon, source, requester, requester_name, subject, description, \
-    decision, linked_to, created_at, updated_at, response_due_at, resolution_due_at, place_key, next_sweep_at) \
-    VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21, $17) \
-    RETURNING id, (SELECT COUNT(*) FROM outbox WHERE kind = 'email' AND recipient = $22 AND created_at >= $23) \
-    AS mail_counted";
+/// A new request's columns, and their values: `$1`–`$16` its fields from department to link, `$17` now (also
+/// its `updated_at` and first sweep), `$18`/`$19` its due times, `$20` its status, `$21` its place key (bound
+/// by [`bind_new_request!`]).
+macro_rules! request_row {
+    (columns) => {
+        "status, department, category, language, priority, emergency, location_text, location_norm, lat, lon, \
+         source, requester, requester_name, subject, description, decision, linked_to, created_at, updated_at, \
+         response_due_at, resolution_due_at, place_key, next_sweep_at"
+    };
+    (values) => {
+        "$20, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $21, $17"
+    };
+}
+pub(super) use request_row;
+
+/// Binds `$1`–`$21` of [`request_row!`] to `$query`: the request `$new` created at `$now`.
+macro_rules! bind_new_request {
+    ($query:expr, $new:expr, $now:expr) => {{
+        let new: &NewRequest = $new;
+        $query
+            .bind(&new.department)
+            .bind(&new.category)
+            .bind(new.language)
+            .bind(new.priority)
+            .bind(new.emergency)
+            .bind(&new.location_text)
+            .bind(&new.location_norm)
+            .bind(new.lat)
+            .bind(new.lon)
+            .bind(new.source)
+            .bind(&new.requester)
+            .bind(&new.requester_name)
+            .bind(&new.subject)
+            .bind(&new.description)
+            .bind(new.decision.to_string())
+            .bind(new.linked_to.map(ref_id))
+            .bind($now)
+            .bind(new.response_due_at)
+            .bind(new.resolution_due_at)
+            .bind(Status::Open)
+            .bind($crate::store::place_keys::place_key(
+                new.location_norm.as_deref(),
+            ))
+    }};
+}
+pub(super) use bind_new_request;
+
+/// What a new request's insert answers: its id, and the automatic mail sent to `$22` since `$23`.
+macro_rules! returning_count {
+    () => {
+        " RETURNING id, (SELECT COUNT(*) FROM outbox WHERE kind = 'email' AND recipient = $22 \
+         AND created_at >= $23) AS mail_counted"
+    };
+}
+
+/// A new request's row ([`request_row!`]), its id from the sequence ([`returning_count!`]).
+pub(super) const INSERT_REQUEST: &str = concat!(
+    "INSERT INTO requests (",
+    request_row!(columns),
+    ") VALUES (",
+    request_row!(values),
+    ")",
+    returning_count!()
+);
+
+/// [`INSERT_REQUEST`] with the id `$24`, reserved ahead.
+pub(super) const INSERT_REQUEST_AS: &str = concat!(
+    "INSERT INTO requests (id, ",
+    request_row!(columns),
+    ") VALUES ($24, ",
+    request_row!(values),
+    ")",
+    returning_count!()
+);
 
 /// Whether committing `creation` queued outbox rows (then the outbox workers are woken).
 pub(super) fn queues_outbox(creation: &Creation) -> bool {

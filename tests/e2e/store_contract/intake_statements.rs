@@ -1,16 +1,20 @@
 //! The store contract for intake's batched statements (both stores): a batch's attempts counted with one
 //! statement (a key given twice counted twice, in order), which messages of a batch were seen looked up at
 //! once, a new request's outbox rows written in order with one statement, a unit of a group whose step
-//! failed after writing undone whole while the group goes on, and a group decided at once (no savepoints)
-//! refusing to keep a failed step or to commit a transaction PostgreSQL has aborted.
+//! failed after writing undone whole while the group goes on, a group decided at once (no savepoints)
+//! refusing to keep a failed step or to commit a transaction PostgreSQL has aborted, and a group's new
+//! requests from mail written whole (ids reserved ahead on PostgreSQL) within a sender's cap and over it.
 
 use std::collections::HashSet;
 
 use connect311::effect::Effect;
-use connect311::store::{Change, StatusChange, StoreError};
-use routing::{CloseReason, Source};
+use connect311::store::{
+    Change, Creation, MailCount, MailDirection, NewAttachment, NewEvent, StatusChange, StoreError,
+};
+use routing::{CloseReason, EventKind, Source};
+use serde_json::json;
 
-use super::{change_with, mail_to, new_request};
+use super::{change_with, inbound, mail_to, new_request};
 use crate::support;
 
 #[tokio::test]
@@ -209,5 +213,133 @@ async fn a_group_decided_at_once_cannot_keep_a_failed_step_nor_commit_an_aborted
             "postgres" => assert!(sound.is_err(), "{d}: an aborted transaction is not sound"),
             _ => sound.unwrap(),
         }
+    }
+}
+
+/// A mail's new request as intake makes it: its `created` event and Message-ID; within the sender's cap a
+/// reply (and its Message-ID), over it a `reply_suppressed` event instead; with a file when `file`.
+fn new_from_mail(id: &str, over: bool, file: bool) -> Creation {
+    let mut change = Change {
+        events: vec![NewEvent::new(
+            EventKind::Created,
+            "a@example.test",
+            Source::Email,
+            json!({ "mail": id }),
+        )],
+        thread_ids: vec![(format!("{id}-in"), MailDirection::In)],
+        ..Change::default()
+    };
+    if file {
+        change.attachments.push(NewAttachment {
+            filename: "notes.txt".into(),
+            content_type: "text/plain".into(),
+            data: b"notes".to_vec(),
+            image: None,
+        });
+    }
+    if over {
+        let kind = EventKind::ReplySuppressed;
+        let suppressed = NewEvent::new(kind, "system", Source::Email, json!({}));
+        change.events.push(suppressed);
+    } else {
+        let ack = Effect::Email(mail_to("a@example.test")).into();
+        change.send_email((ack, format!("{id}-ack")));
+    }
+    Creation {
+        change,
+        related: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_group_s_new_requests_from_mail_are_written_whole_within_the_sender_s_cap_and_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in support::both_stores(dir.path()).await {
+        let d = store.dialect();
+        let group = store.hold_group().await.unwrap();
+        // Three expected (ids reserved for them on PostgreSQL), the fourth beyond; the second has a file.
+        group.expect_creations(3);
+        let count = MailCount {
+            recipient: "a@example.test",
+            since: 0,
+            cap: 2,
+        };
+        let mut made = Vec::new();
+        for (i, file) in [(1, false), (2, true), (3, false), (4, false)] {
+            let id = format!("g{i}");
+            let new = new_request("a@example.test");
+            let created = group
+                .create_request_counting(&new, 1_000 + i, count, inbound(&id), |_, over| {
+                    new_from_mail(&id, over, file)
+                })
+                .await;
+            made.push((id, created.unwrap()));
+        }
+        group.commit_group().await.unwrap();
+        let numbers: Vec<String> = made.iter().map(|(_, r)| r.to_string()).collect();
+        assert_eq!(
+            numbers,
+            ["311-000001", "311-000002", "311-000003", "311-000004"],
+            "{d}: reserved ids, all used, leave no gap and keep the order"
+        );
+        let outbox = store.outbox_rows(false).await.unwrap();
+        for (n, (id, reference)) in made.iter().enumerate() {
+            let over = n >= 2;
+            let kinds: Vec<EventKind> = store
+                .events(*reference)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.kind)
+                .collect();
+            let mut want = vec![EventKind::Created];
+            want.extend(over.then_some(EventKind::ReplySuppressed));
+            assert_eq!(
+                kinds, want,
+                "{d} {id}: the cap counts the group's earlier replies"
+            );
+            let mails = outbox
+                .iter()
+                .filter(|o| o.reference == Some(*reference))
+                .count();
+            assert_eq!(
+                mails,
+                usize::from(!over),
+                "{d} {id}: its reply, unless over the cap"
+            );
+            let mut threads = vec![(format!("{id}-in"), MailDirection::In)];
+            threads.extend((!over).then(|| (format!("{id}-ack"), MailDirection::Out)));
+            assert_eq!(
+                store.thread_message_ids(*reference).await.unwrap(),
+                threads,
+                "{d} {id}"
+            );
+            let seen = store
+                .inbound_seen(Source::Email, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                seen.reference,
+                Some(*reference),
+                "{d} {id}: the mail is recorded with it"
+            );
+        }
+        let again = store.hold_group().await.unwrap();
+        again.expect_creations(1);
+        let twice = again
+            .create_request_counting(
+                &new_request("a@example.test"),
+                2_000,
+                count,
+                inbound("g1"),
+                |_, over| new_from_mail("g1", over, false),
+            )
+            .await;
+        assert!(
+            matches!(twice, Err(StoreError::Duplicate(_))),
+            "{d}: {twice:?}"
+        );
+        again.rollback_group().await.unwrap();
     }
 }
