@@ -24,20 +24,37 @@ INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attem
  SELECT json_extract(value, '$[0]'), $1, json_extract(value, '$[1]'), json_extract(value, '$[2]'), $2, $2, \
  json_extract(value, '$[3]') FROM json_each($6) ORDER BY key";
 
-/// The PostgreSQL statement, with the same binds.
-const POSTGRES: &str = "\
-WITH m AS (SELECT $3::jsonb AS v), \
+/// A new request's rows as data-modifying CTEs on PostgreSQL (`m`, `ib`, `ev`, `th`, `ob`): `id` the request
+/// id, `now`, `mail` the mail's JSON (or NULL), `raw` its bytes, and the JSON lists of events, Message-IDs
+/// and outbox rows, each read `FROM` what `from` names first (a list chosen by another CTE, or nothing).
+macro_rules! pg_fresh_rows {
+    (id: $id:literal, now: $now:literal, mail: $mail:literal, raw: $raw:literal, from: $from:literal,
+     events: $events:literal, threads: $threads:literal, outbox: $outbox:literal) => {
+        concat!(
+            "m AS (SELECT ", $mail, "::jsonb AS v), \
 ib AS (INSERT INTO inbound_messages (source, external_id, request_id, sender, subject, disposition, reason, received_at, raw) \
- SELECT v->>0, v->>1, $1, v->>2, v->>3, v->>4, v->>5, $2, $7 FROM m WHERE v IS NOT NULL), \
+ SELECT v->>0, v->>1, ", $id, ", v->>2, v->>3, v->>4, v->>5, ", $now, ", ", $raw, " FROM m WHERE v IS NOT NULL), \
 ev AS (INSERT INTO events (request_id, kind, actor, source, at, payload) \
- SELECT $1, e.v->>0, e.v->>1, e.v->>2, $2, e.v->>3 FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(v, n) \
- ORDER BY e.n), \
+ SELECT ", $id, ", e.v->>0, e.v->>1, e.v->>2, ", $now, ", e.v->>3 FROM ", $from, "jsonb_array_elements(", $events, ") \
+ WITH ORDINALITY AS e(v, n) ORDER BY e.n), \
 th AS (INSERT INTO mail_threads (message_id, request_id, direction) \
- SELECT t.v->>0, $1, t.v->>1 FROM jsonb_array_elements($5::jsonb) AS t(v) ON CONFLICT (message_id) DO NOTHING), \
+ SELECT t.v->>0, ", $id, ", t.v->>1 FROM ", $from, "jsonb_array_elements(", $threads, ") AS t(v) \
+ ON CONFLICT (message_id) DO NOTHING), \
 ob AS (INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
- SELECT o.v->>0, $1, o.v->>1, o.v->>2, $2, $2, o.v->>3 FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS o(v, n) \
- ORDER BY o.n) \
-SELECT 1";
+ SELECT o.v->>0, ", $id, ", o.v->>1, o.v->>2, ", $now, ", ", $now, ", o.v->>3 FROM ", $from, "jsonb_array_elements(", $outbox, ") \
+ WITH ORDINALITY AS o(v, n) ORDER BY o.n)"
+        )
+    };
+}
+pub(super) use pg_fresh_rows;
+
+/// The PostgreSQL statement, with the same binds.
+const POSTGRES: &str = concat!(
+    "WITH ",
+    pg_fresh_rows!(id: "$1", now: "$2", mail: "$3", raw: "$7", from: "",
+        events: "$4::jsonb", threads: "$5::jsonb", outbox: "$6::jsonb"),
+    " SELECT 1"
+);
 
 /// The statement for the backend of `_on`.
 pub(super) fn statement<DB: sqlx::Database>(_on: &super::held::Tx<DB>) -> &'static str {

@@ -24,19 +24,10 @@ pub(super) const CREATE: &str = concat!(
     request_row!(values),
     ")), \
 k AS (SELECT CASE WHEN (SELECT COUNT(*) FROM outbox WHERE kind = 'email' AND recipient = $22::text \
- AND created_at >= $23) >= $24 THEN 1 ELSE 0 END AS k), \
-m AS (SELECT $26::jsonb AS v), \
-ib AS (INSERT INTO inbound_messages (source, external_id, request_id, sender, subject, disposition, reason, received_at, raw) \
- SELECT v->>0, v->>1, $25, v->>2, v->>3, v->>4, v->>5, $17, $30 FROM m WHERE v IS NOT NULL), \
-ev AS (INSERT INTO events (request_id, kind, actor, source, at, payload) \
- SELECT $25, e.v->>0, e.v->>1, e.v->>2, $17, e.v->>3 FROM k, jsonb_array_elements($27::jsonb -> k.k) WITH ORDINALITY AS e(v, n) \
- ORDER BY e.n), \
-th AS (INSERT INTO mail_threads (message_id, request_id, direction) \
- SELECT t.v->>0, $25, t.v->>1 FROM k, jsonb_array_elements($28::jsonb -> k.k) AS t(v) ON CONFLICT (message_id) DO NOTHING), \
-ob AS (INSERT INTO outbox (kind, request_id, recipient, payload, created_at, next_attempt_at, lane) \
- SELECT o.v->>0, $25, o.v->>1, o.v->>2, $17, $17, o.v->>3 FROM k, jsonb_array_elements($29::jsonb -> k.k) WITH ORDINALITY AS o(v, n) \
- ORDER BY o.n) \
-SELECT k FROM k"
+ AND created_at >= $23) >= $24 THEN 1 ELSE 0 END AS k), ",
+    fresh_rows::pg_fresh_rows!(id: "$25", now: "$17", mail: "$26", raw: "$30", from: "k, ",
+        events: "$27::jsonb -> k.k", threads: "$28::jsonb -> k.k", outbox: "$29::jsonb -> k.k"),
+    " SELECT k FROM k"
 );
 
 /// The binds `$26`–`$29` of [`CREATE`]: `within`'s mail, and both versions' events, Message-IDs and outbox
